@@ -1,0 +1,1 @@
+"""monitoring stage of the loop (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""notebook stage of the loop (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""runs stage of the loop (see ARCHITECTURE.md)."""

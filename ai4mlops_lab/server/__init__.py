@@ -1,0 +1,1 @@
+"""server stage of the loop (see ARCHITECTURE.md)."""

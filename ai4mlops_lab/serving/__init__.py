@@ -1,0 +1,1 @@
+"""serving stage of the loop (see ARCHITECTURE.md)."""
