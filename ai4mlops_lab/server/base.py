@@ -1,0 +1,71 @@
+"""The base of every API handler: authentication, authorisation, JSON in and out, one error shape."""
+
+from __future__ import annotations
+
+import json
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from ..errors import UserError
+
+#: The resource name that jupyter-server's authorizer sees for every route of this extension.
+AUTH_RESOURCE = "ai4mlops"
+
+_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+class ApiHandler(ExtensionHandlerMixin, APIHandler):
+    """JSON API handler; subclasses decorate each method with `@web.authenticated` and `@authorized`."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def extension(self):
+        """The running `Ai4MlopsApp`."""
+        return self.settings[f"{self.name}_app"]
+
+    def json_body(self) -> dict:
+        """The request's JSON object body, or a 400 naming what is wrong."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise UserError(f"The request body is not valid JSON: {exc}", "Send a JSON object.") from None
+        if not isinstance(body, dict):
+            raise UserError("The request body must be a JSON object.", 'Send e.g. {"path": "notebook.ipynb"}.')
+        return body
+
+    def reply(self, payload, status: int = 200):
+        """Write a JSON response."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    def write_error(self, status_code: int, **kwargs):
+        """Answer every failure as `{error, detail, hint}`; tracebacks stay in the server log."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, UserError):
+            status_code, body = exc.status, exc.to_json()
+        elif isinstance(exc, web.HTTPError):
+            body = {
+                "error": _REASONS.get(status_code, "http_error"),
+                "detail": exc.log_message or self._reason,
+                "hint": "",
+            }
+        else:
+            status_code, body = 500, {
+                "error": "internal_error",
+                "detail": "The server hit an unexpected error.",
+                "hint": "See the Jupyter server log for details and report it if it persists.",
+            }
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ, value, tb):
+        """User errors are expected: log them in one line, without a traceback."""
+        if isinstance(value, UserError):
+            self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
+        else:
+            super().log_exception(typ, value, tb)

@@ -1,0 +1,30 @@
+"""The extension's URL table: the one place that maps API paths to handlers."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import NotFoundError
+from .base import ApiHandler
+from .health import HealthHandler
+
+
+class UnknownRouteHandler(ApiHandler):
+    """Any other path under the API prefix: a JSON 404 instead of an HTML page."""
+
+    def _unknown(self, *args):
+        raise NotFoundError(
+            f"There is no API route {self.request.method} {self.request.path}.",
+            "Check the URL; the API's routes are listed in the README.",
+        )
+
+    get = post = put = patch = delete = web.authenticated(authorized(_unknown))
+
+
+def api_routes(prefix: str) -> list[tuple[str, type]]:
+    """Every (pattern, handler) of the API, under `prefix`."""
+    return [
+        (f"{prefix}/health", HealthHandler),
+        (f"{prefix}/(.*)", UnknownRouteHandler),
+    ]

@@ -1,0 +1,94 @@
+/**
+ * The only module that talks to the ai4mlops-lab server extension.
+ * Token and XSRF handling come from `ServerConnection.makeRequest`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** The URL prefix of every route of the extension's REST API. */
+export const API_NAMESPACE = 'ai4mlops-lab/api';
+
+/** The JSON error body every route answers with when it fails. */
+export interface IApiErrorBody {
+  error: string;
+  detail: string;
+  hint: string;
+}
+
+/** A failed API call, carrying the server's explanation and what to do about it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: IApiErrorBody
+  ) {
+    super(body.detail || body.error);
+    this.name = 'ApiError';
+  }
+
+  /** The message to show a user: what went wrong, then the hint. */
+  get userMessage(): string {
+    return this.body.hint ? `${this.body.detail} ${this.body.hint}` : this.body.detail;
+  }
+}
+
+/** Versions and backend facts reported by `GET /health`. */
+export interface IHealth {
+  ai4mlops_lab: string;
+  versions: Record<string, string | null>;
+  kfp_host_configured: boolean;
+  kubeconfig_found: boolean;
+  local_backends: Record<string, string>;
+}
+
+async function errorBody(response: Response): Promise<IApiErrorBody> {
+  const text = await response.text();
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed.detail === 'string') {
+      return { error: parsed.error ?? 'error', detail: parsed.detail, hint: parsed.hint ?? '' };
+    }
+  } catch {
+    // not JSON: fall through to a generic body
+  }
+  return {
+    error: 'http_error',
+    detail: `The server answered ${response.status} ${response.statusText}.`,
+    hint: 'Check that the ai4mlops-lab server extension is installed and enabled.'
+  };
+}
+
+/**
+ * Call a route of the API and return its parsed JSON body.
+ *
+ * @param endPoint path under `/ai4mlops-lab/api/`, e.g. `health`
+ * @param init fetch options; a plain object `body` is sent as JSON
+ * @throws ApiError when the server answers with an error
+ */
+export async function requestAPI<T>(
+  endPoint: string,
+  init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  const { body, ...rest } = init;
+  const request: RequestInit = { ...rest };
+  if (body !== undefined) {
+    request.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, request, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, await errorBody(response));
+  }
+  const text = await response.text();
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Installed versions and configured backends. */
+export function fetchHealth(): Promise<IHealth> {
+  return requestAPI<IHealth>('health');
+}

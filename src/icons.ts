@@ -1,0 +1,8 @@
+/** The extension's icons. */
+import { LabIcon } from '@jupyterlab/ui-components';
+
+import pipelineSvg from '../style/icons/pipeline.svg';
+import monitorSvg from '../style/icons/monitor.svg';
+
+export const pipelineIcon = new LabIcon({ name: 'ai4mlops-lab:pipeline', svgstr: pipelineSvg });
+export const monitorIcon = new LabIcon({ name: 'ai4mlops-lab:monitor', svgstr: monitorSvg });

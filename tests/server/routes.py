@@ -1,0 +1,30 @@
+"""Every (method, concrete URL) the extension serves, for tests that must cover them all."""
+
+import inspect
+import re
+
+from ai4mlops_lab.server.routes import api_routes
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def concrete(pattern: str) -> str:
+    """A URL matching a route pattern, with every capture group filled in."""
+    return re.sub(r"\([^)]*\)", "sample", pattern)
+
+
+def every_route() -> list[tuple[str, str]]:
+    """(HTTP method, URL path without base_url) for each method each handler implements."""
+    pairs = []
+    for pattern, handler in api_routes("/ai4mlops-lab/api"):
+        for method in METHODS:
+            implementation = getattr(handler, method, None)
+            if implementation is not None and not _is_tornado_default(handler, method):
+                pairs.append((method.upper(), concrete(pattern)))
+    return pairs
+
+
+def _is_tornado_default(handler: type, method: str) -> bool:
+    from tornado.web import RequestHandler
+
+    return inspect.unwrap(getattr(handler, method)) is inspect.unwrap(getattr(RequestHandler, method))
