@@ -1,0 +1,15 @@
+"""Jupyter server settings for browser tests only.
+
+Galata's helper opens the server without a token and exposes the JupyterLab application
+object to the page, which the tests need and no real deployment should ever have.
+"""
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821  (c is the config object jupyter injects)
+
+c.ServerApp.ip = "127.0.0.1"        # loopback only
+c.ServerApp.allow_root = True        # CI and sandboxes run as root
+c.ServerApp.open_browser = False
+c.LabApp.news_url = None             # no calls to the internet
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+c.ServerApp.log_level = "WARN"            # keep the test log readable
