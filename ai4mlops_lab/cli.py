@@ -33,6 +33,32 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_diagnostics(diagnostics: list[dict]) -> None:
+    """One line per diagnostic, the way compilers print them: where, severity, message, hint."""
+    for d in diagnostics:
+        where = f"cell {d['cell']}" + (f", line {d['line']}" if d.get("line") else "") if d.get("cell") is not None else "notebook"
+        print(f"{where}: {d['severity']}: {d['message']}", file=sys.stderr)
+        if d.get("hint"):
+            print(f"    hint: {d['hint']}", file=sys.stderr)
+
+
+def _compile(args: argparse.Namespace) -> int:
+    """Compile a notebook into `<pipeline>.py` and `<pipeline>.pipeline.yaml`."""
+    from .pipeline.compiler import compile_notebook
+
+    result = compile_notebook(args.notebook, args.output_dir)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_diagnostics(result["diagnostics"])
+        if result["ok"]:
+            steps = ", ".join(step["name"] for step in result["steps"])
+            print(f"Pipeline '{result['pipeline']}': {len(result['steps'])} steps ({steps})")
+            for path in result["files"]:
+                print(f"  wrote {path}")
+    return 0 if result["ok"] else 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(
@@ -44,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check the installation and what the cluster paths need")
     doctor.add_argument("--json", action="store_true", help="print machine-readable JSON")
     doctor.set_defaults(handler=_doctor)
+    compile_ = commands.add_parser("compile", help="compile a tagged notebook into a Kubeflow pipeline")
+    compile_.add_argument("notebook", help="the .ipynb file")
+    compile_.add_argument("-o", "--output-dir", help="where to write the files (default: next to the notebook)")
+    compile_.add_argument("--json", action="store_true", help="print the pipeline, steps and diagnostics as JSON")
+    compile_.set_defaults(handler=_compile)
     return parser
 
 

@@ -1,0 +1,55 @@
+"""`POST /analyze` and `POST /compile`: the notebook's pipeline, checked or compiled."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nbformat
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import UserError
+from .base import ApiHandler
+from .paths import api_path, confined_path
+
+
+def _notebook_from_body(body: dict):
+    """The notebook sent inline as `notebook` (JSON), validated enough to analyse."""
+    try:
+        return nbformat.from_dict(body["notebook"])
+    except Exception as exc:  # nbformat raises several types for malformed input
+        raise UserError(f"The notebook in the request is not a valid notebook: {exc}") from None
+
+
+class AnalyzeHandler(ApiHandler):
+    """Steps, edges and diagnostics of a notebook, without writing files (called as the user types)."""
+
+    @web.authenticated
+    @authorized
+    def post(self):
+        from ..pipeline.compiler import analyze_notebook, read_notebook
+
+        body = self.json_body()
+        if "notebook" in body:
+            notebook, name_hint = _notebook_from_body(body), body.get("name", "pipeline")
+        else:
+            path = confined_path(self.serverapp.root_dir, body.get("path", ""))
+            notebook, name_hint = read_notebook(path), path.stem
+        self.reply(analyze_notebook(notebook, name_hint=name_hint))
+
+
+class CompileHandler(ApiHandler):
+    """Compile a saved notebook into `<pipeline>.py` and `<pipeline>.pipeline.yaml`."""
+
+    @web.authenticated
+    @authorized
+    async def post(self):
+        from ..pipeline.compiler import compile_notebook
+
+        body = self.json_body()
+        root = self.serverapp.root_dir
+        path = confined_path(root, body.get("path", ""))
+        outdir = confined_path(root, body["outdir"], must_exist=False) if body.get("outdir") else None
+        result = await asyncio.to_thread(compile_notebook, path, outdir)
+        result["files"] = [api_path(root, f) for f in result.get("files", [])]
+        self.reply(result, status=200 if result.get("ok") else 422)
