@@ -92,3 +92,53 @@ export async function requestAPI<T>(
 export function fetchHealth(): Promise<IHealth> {
   return requestAPI<IHealth>('health');
 }
+
+/** A problem the compiler found, anchored to a cell (index) and a line in it. */
+export interface IDiagnostic {
+  severity: 'error' | 'warning' | 'info';
+  cell: number | null;
+  line: number | null;
+  message: string;
+  hint: string;
+}
+
+/** One step of the pipeline. */
+export interface IStepInfo {
+  name: string;
+  cells: number[];
+  after: string[];
+  inputs: string[];
+  outputs: string[];
+  parameters: string[];
+  packages: string[];
+  settings: Record<string, unknown>;
+}
+
+/** A DAG edge: data passed (variables) or an explicit `prev:`. */
+export interface IEdgeInfo {
+  source: string;
+  target: string;
+  variables: string[];
+  kind: 'data' | 'prev';
+}
+
+/** What `analyze` and `compile` answer. */
+export interface IPipelineInfo {
+  ok: boolean;
+  pipeline: string;
+  parameters: { name: string; type: string; default: unknown }[];
+  steps: IStepInfo[];
+  edges: IEdgeInfo[];
+  diagnostics: IDiagnostic[];
+  files: string[];
+}
+
+/** Steps, edges and diagnostics of a notebook's current content, writing nothing. */
+export function analyzeNotebook(notebook: unknown, name: string): Promise<IPipelineInfo> {
+  return requestAPI<IPipelineInfo>('analyze', { method: 'POST', body: { notebook, name } });
+}
+
+/** Compile a saved notebook; the answer lists the files written (paths under the server root). */
+export function compileNotebook(path: string): Promise<IPipelineInfo> {
+  return requestAPI<IPipelineInfo>('compile', { method: 'POST', body: { path } });
+}

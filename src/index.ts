@@ -1,51 +1,95 @@
-/** The ai4mlops-lab JupyterLab plugin: sidebar panels, commands and settings. */
+/** The ai4mlops-lab JupyterLab plugin: pipeline and monitoring sidebars, cell tagging, commands. */
 import {
   ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, showDialog, Dialog } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { INotebookTools, INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError, fetchHealth } from './api';
 import { CommandIDs } from './commands';
 import { MonitorPanel } from './components/MonitorPanel';
-import { PipelinePanel } from './components/PipelinePanel';
-import { monitorIcon, pipelineIcon } from './icons';
+import { monitorIcon, pipelineIcon, stepIcon } from './icons';
+import { PipelineAnalysis } from './pipeline/analysis';
+import { PipelinePanel } from './pipeline/PipelinePanel';
+import { CellDecorator } from './tags/decorations';
+import { editStepInDialog, StepInspectorTool } from './tags/editors';
 
 const PLUGIN_ID = 'ai4mlops-lab:plugin';
+
+async function showHealth(trans: TranslationBundle): Promise<void> {
+  let body: string;
+  try {
+    const health = await fetchHealth();
+    const lines = Object.entries(health.versions).map(
+      ([name, version]) => `${name}: ${version ?? trans.__('not installed')}`
+    );
+    body = [`ai4mlops-lab ${health.ai4mlops_lab}`, ...lines].join('\n');
+  } catch (error) {
+    body = error instanceof ApiError ? error.userMessage : String(error);
+  }
+  await showDialog({ title: trans.__('ai4mlops-lab server'), body, buttons: [Dialog.okButton()] });
+}
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
   autoStart: true,
-  requires: [ILabShell],
-  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator],
+  requires: [ILabShell, INotebookTracker, IRenderMimeRegistry],
+  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
+    tracker: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    notebookTools: INotebookTools | null
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
+    const analysis = new PipelineAnalysis(tracker);
 
-    const pipelinePanel = new PipelinePanel(trans);
+    const pipelinePanel = new PipelinePanel({
+      analysis,
+      rendermime,
+      trans,
+      openFile: path => void app.commands.execute('docmanager:open', { path })
+    });
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });
 
     const monitorPanel = new MonitorPanel(trans);
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
+    restorer?.add(pipelinePanel, pipelinePanel.id);
+    restorer?.add(monitorPanel, monitorPanel.id);
 
-    if (restorer) {
-      restorer.add(pipelinePanel, pipelinePanel.id);
-      restorer.add(monitorPanel, monitorPanel.id);
+    tracker.widgetAdded.connect((_, panel) => new CellDecorator(panel, analysis, trans));
+    if (notebookTools) {
+      notebookTools.addSection({ sectionName: 'ai4mlops-lab', label: trans.__('Pipeline step'), rank: 1 });
+      notebookTools.addItem({ section: 'ai4mlops-lab', tool: new StepInspectorTool(trans) });
     }
 
+    app.commands.addCommand(CommandIDs.editCellStep, {
+      label: trans.__('Edit Pipeline Step of Cell'),
+      caption: trans.__('Tag this cell as a pipeline step, imports, parameters, metrics or skip'),
+      icon: stepIcon,
+      isEnabled: () => tracker.activeCell?.model.type === 'code',
+      execute: () => {
+        const panel = tracker.currentWidget;
+        const cell = tracker.activeCell;
+        if (panel && cell) {
+          return editStepInDialog(panel.content, cell, trans);
+        }
+      }
+    });
     app.commands.addCommand(CommandIDs.openPipeline, {
       label: trans.__('Open the Pipeline Panel'),
       icon: pipelineIcon,
@@ -58,36 +102,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.showHealth, {
       label: trans.__('Show ai4mlops-lab Server Status'),
-      execute: async () => {
-        let body: string;
-        try {
-          const health = await fetchHealth();
-          const lines = Object.entries(health.versions).map(
-            ([name, version]) => `${name}: ${version ?? trans.__('not installed')}`
-          );
-          body = [`ai4mlops-lab ${health.ai4mlops_lab}`, ...lines].join('\n');
-        } catch (error) {
-          body = error instanceof ApiError ? error.userMessage : String(error);
-        }
-        await showDialog({
-          title: trans.__('ai4mlops-lab server'),
-          body,
-          buttons: [Dialog.okButton()]
-        });
-      }
+      execute: () => showHealth(trans)
     });
-    if (palette) {
-      const category = 'ai4mlops-lab';
-      for (const command of Object.values(CommandIDs)) {
-        palette.addItem({ command, category });
-      }
+    for (const command of Object.values(CommandIDs)) {
+      palette?.addItem({ command, category: 'ai4mlops-lab' });
     }
 
-    if (settingRegistry) {
-      settingRegistry.load(PLUGIN_ID).catch(reason => {
-        console.error('ai4mlops-lab: failed to load settings.', reason);
-      });
-    }
+    settingRegistry?.load(PLUGIN_ID).catch(reason => {
+      console.error('ai4mlops-lab: failed to load settings.', reason);
+    });
     console.log('ai4mlops-lab is activated');
   }
 };

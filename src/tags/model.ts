@@ -148,13 +148,25 @@ const KIND_COLOURS: Partial<Record<CellKind, string>> = {
   skip: '#9e9e9e'
 };
 
-/** A step's colour: stable for its name, distinct hues for different names. */
+/** A step's colour (hex): stable for its name, distinct hues for different names. */
 export function stepColour(name: string): string {
   let hash = 0;
   for (const char of name) {
     hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   }
-  return `hsl(${hash % 360}, 60%, 45%)`;
+  return hslToHex(hash % 360, 0.6, 0.42);
+}
+
+function hslToHex(hue: number, saturation: number, lightness: number): string {
+  const a = saturation * Math.min(lightness, 1 - lightness);
+  const channel = (n: number) => {
+    const k = (n + hue / 30) % 12;
+    const value = lightness - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(value * 255)
+      .toString(16)
+      .padStart(2, '0');
+  };
+  return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
 
 /** The colour of a cell's marker: its kind's colour, or its step's. */

@@ -1,0 +1,156 @@
+/** The left sidebar panel: the current notebook's pipeline, live DAG, diagnostics and Compile. */
+import React, { useState } from 'react';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+
+import { ApiError, compileNotebook, IPipelineInfo } from '../api';
+import { HealthCard } from '../components/HealthCard';
+import { dagSource } from './dag';
+import { DiagnosticList } from './DiagnosticList';
+import { DagView } from './DagView';
+import { IAnalysisState, PipelineAnalysis } from './analysis';
+
+export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
+
+interface IPanelServices {
+  analysis: PipelineAnalysis;
+  rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+  openFile: (path: string) => void;
+}
+
+function CompileSection({ state, services }: { state: IAnalysisState; services: IPanelServices }) {
+  const { trans } = services;
+  const [outcome, setOutcome] = useState<{ result?: IPipelineInfo; error?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const panel = state.panel;
+  const blocked = !state.result?.ok;
+
+  const compile = async () => {
+    if (!panel) {
+      return;
+    }
+    setBusy(true);
+    setOutcome({});
+    try {
+      await panel.context.save();
+      setOutcome({ result: await compileNotebook(panel.context.path) });
+    } catch (error) {
+      setOutcome({ error: error instanceof ApiError ? error.userMessage : String(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="a4m-Section" aria-label={trans.__('Compile')}>
+      <button
+        className="jp-mod-styled jp-mod-accept a4m-CompileButton"
+        disabled={busy || blocked}
+        title={blocked ? trans.__('Fix the errors above first.') : ''}
+        onClick={() => void compile()}
+      >
+        {busy ? trans.__('Compiling…') : trans.__('Compile')}
+      </button>
+      {outcome.error && (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {outcome.error}
+        </p>
+      )}
+      {outcome.result && (
+        <div className="a4m-CompileResult" role="status">
+          <p>{trans.__('Pipeline “%1” compiled:', outcome.result.pipeline)}</p>
+          <ul>
+            {outcome.result.files.map(path => (
+              <li key={path}>
+                <a href="#" onClick={event => (event.preventDefault(), services.openFile(path))}>
+                  {path}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function PipelineView({ state, services }: { state: IAnalysisState; services: IPanelServices }) {
+  const { trans, rendermime } = services;
+  if (!state.panel) {
+    return <p className="a4m-Panel-empty">{trans.__('Open a notebook to see its pipeline.')}</p>;
+  }
+  if (state.error) {
+    return (
+      <p className="a4m-Message a4m-mod-error" role="alert">
+        {state.error}
+      </p>
+    );
+  }
+  const result = state.result;
+  if (!result) {
+    return <p className="a4m-Panel-empty">{trans.__('Analysing the notebook…')}</p>;
+  }
+  const dataEdges = result.edges.filter(e => e.kind === 'data').length;
+  return (
+    <>
+      <div className="a4m-PipelineName">
+        {result.pipeline}
+        {state.busy && <span className="a4m-Busy">{trans.__('updating…')}</span>}
+      </div>
+      {result.steps.length === 0 ? (
+        <p className="a4m-Panel-empty">
+          {trans.__(
+            'No steps yet. Tag code cells with step:NAME (cell toolbar, property inspector, or Alt+S), plus imports, functions, pipeline-parameters and pipeline-metrics.'
+          )}
+        </p>
+      ) : (
+        <DagView
+          rendermime={rendermime}
+          source={dagSource(result.steps, result.edges)}
+          label={trans.__('%1 steps, %2 data edges', result.steps.length, dataEdges)}
+        />
+      )}
+      {result.parameters.length > 0 && (
+        <section className="a4m-Section" aria-label={trans.__('Parameters')}>
+          <h3 className="a4m-Section-title">{trans.__('Parameters')}</h3>
+          <dl className="a4m-Parameters">
+            {result.parameters.map(p => (
+              <React.Fragment key={p.name}>
+                <dt>{p.name}</dt>
+                <dd>
+                  {JSON.stringify(p.default)} <span className="a4m-Type">{p.type}</span>
+                </dd>
+              </React.Fragment>
+            ))}
+          </dl>
+        </section>
+      )}
+      <DiagnosticList diagnostics={result.diagnostics} trans={trans} />
+      <CompileSection state={state} services={services} />
+    </>
+  );
+}
+
+export class PipelinePanel extends ReactWidget {
+  constructor(private readonly services: IPanelServices) {
+    super();
+    this.id = PIPELINE_PANEL_ID;
+    this.addClass('a4m-Panel');
+    this.title.caption = services.trans.__('Pipeline');
+  }
+
+  render(): JSX.Element {
+    const { analysis, trans } = this.services;
+    return (
+      <div className="a4m-Panel-body">
+        <h2 className="a4m-Panel-heading">{trans.__('Pipeline')}</h2>
+        <UseSignal signal={analysis.changed} initialArgs={analysis.state}>
+          {(_, state) => <PipelineView state={state ?? analysis.state} services={this.services} />}
+        </UseSignal>
+        <HealthCard trans={trans} />
+      </div>
+    );
+  }
+}
