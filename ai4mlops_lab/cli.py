@@ -35,9 +35,10 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _print_diagnostics(diagnostics: list[dict]) -> None:
     """One line per diagnostic, the way compilers print them: where, severity, message, hint."""
+    from .notebook.diagnostics import where
+
     for d in diagnostics:
-        where = f"cell {d['cell']}" + (f", line {d['line']}" if d.get("line") else "") if d.get("cell") is not None else "notebook"
-        print(f"{where}: {d['severity']}: {d['message']}", file=sys.stderr)
+        print(f"{where(d)}: {d['severity']}: {d['message']}", file=sys.stderr)
         if d.get("hint"):
             print(f"    hint: {d['hint']}", file=sys.stderr)
 

@@ -9,6 +9,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..errors import UserError
+from ..notebook.diagnostics import notebook_errors
 from .base import ApiHandler
 from .paths import api_path, confined_path
 
@@ -27,7 +28,8 @@ class AnalyzeHandler(ApiHandler):
     @web.authenticated
     @authorized
     def post(self):
-        from ..pipeline.compiler import analyze_notebook, read_notebook
+        from ..notebook.reader import read_notebook
+        from ..pipeline.compiler import analyze_notebook
 
         body = self.json_body()
         if "notebook" in body:
@@ -51,5 +53,8 @@ class CompileHandler(ApiHandler):
         path = confined_path(root, body.get("path", ""))
         outdir = confined_path(root, body["outdir"], must_exist=False) if body.get("outdir") else None
         result = await asyncio.to_thread(compile_notebook, path, outdir)
-        result["files"] = [api_path(root, f) for f in result.get("files", [])]
-        self.reply(result, status=200 if result.get("ok") else 422)
+        result["files"] = [api_path(root, f) for f in result["files"]]
+        if result["ok"]:
+            self.reply(result)
+        else:
+            self.reply({**result, **notebook_errors(result["diagnostics"]).to_json()}, status=422)

@@ -8,6 +8,7 @@ from tornado import web
 from ..errors import NotFoundError
 from .base import ApiHandler
 from .health import HealthHandler
+from .pipelines import AnalyzeHandler, CompileHandler
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -26,5 +27,7 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
     """Every (pattern, handler) of the API, under `prefix`."""
     return [
         (f"{prefix}/health", HealthHandler),
+        (f"{prefix}/analyze", AnalyzeHandler),
+        (f"{prefix}/compile", CompileHandler),
         (f"{prefix}/(.*)", UnknownRouteHandler),
     ]

@@ -1,0 +1,36 @@
+"""Build small tagged notebooks for tests."""
+
+from pathlib import Path
+
+import nbformat
+
+
+def tagged_notebook(*cells: tuple[str, list[str]]) -> nbformat.NotebookNode:
+    """A notebook of code cells, each given as (source, tags)."""
+    nb = nbformat.v4.new_notebook()
+    for source, tags in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    return nb
+
+
+#: Two steps passing an array, with a parameter and a metric.
+TWO_STEPS = (
+    ("import numpy as np", ["imports"]),
+    ("scale = 2", ["pipeline-parameters"]),
+    ("x = np.arange(5)", ["step:load"]),
+    ("y = x * scale\ntotal = int(y.sum())", ["step:double"]),
+    ("print(total)", ["pipeline-metrics"]),
+)
+
+#: A step reading a name that no cell defines.
+UNDEFINED_NAME = (("y = x + 1", ["step:broken"]),)
+
+
+def write_notebook(folder: Path, name: str, cells) -> Path:
+    """Write a tagged notebook into `folder` and return its path."""
+    path = folder / name
+    nbformat.write(tagged_notebook(*cells), path)
+    return path

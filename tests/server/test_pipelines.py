@@ -1,0 +1,91 @@
+"""POST /analyze and /compile through the real server: shapes, files, confinement, errors."""
+
+import json
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from ..notebooks import TWO_STEPS, UNDEFINED_NAME, tagged_notebook, write_notebook
+
+
+async def post(jp_fetch, route, body):
+    return await jp_fetch("ai4mlops-lab", "api", route, method="POST", body=json.dumps(body))
+
+
+async def failure_of(jp_fetch, route, body, raw=None):
+    with pytest.raises(HTTPClientError) as failure:
+        await jp_fetch("ai4mlops-lab", "api", route, method="POST", body=raw if raw is not None else json.dumps(body))
+    return failure.value.code, json.loads(failure.value.response.body)
+
+
+async def test_analyze_inline_notebook_returns_steps_edges_and_parameters(jp_fetch):
+    response = await post(jp_fetch, "analyze", {"notebook": tagged_notebook(*TWO_STEPS), "name": "demo"})
+    result = json.loads(response.body)
+    assert result["ok"] is True
+    assert [s["name"] for s in result["steps"]] == ["load", "double"]
+    assert {"source": "load", "target": "double", "variables": ["x"], "kind": "data"} in result["edges"]
+    assert result["parameters"] == [{"name": "scale", "type": "int", "default": 2}]
+    assert result["files"] == []
+
+
+async def test_analyze_saved_notebook_by_path(jp_fetch, jp_root_dir):
+    write_notebook(jp_root_dir, "demo.ipynb", TWO_STEPS)
+    result = json.loads((await post(jp_fetch, "analyze", {"path": "demo.ipynb"})).body)
+    assert result["pipeline"] == "demo"
+
+
+async def test_analyze_reports_errors_as_diagnostics_not_failures(jp_fetch):
+    response = await post(jp_fetch, "analyze", {"notebook": tagged_notebook(*UNDEFINED_NAME)})
+    result = json.loads(response.body)
+    assert result["ok"] is False
+    [problem] = [d for d in result["diagnostics"] if d["severity"] == "error"]
+    assert problem["cell"] == 0 and "x" in problem["message"]
+
+
+async def test_compile_writes_the_files_and_names_them_relative_to_the_root(jp_fetch, jp_root_dir):
+    (jp_root_dir / "work").mkdir()
+    write_notebook(jp_root_dir / "work", "demo.ipynb", TWO_STEPS)
+    result = json.loads((await post(jp_fetch, "compile", {"path": "work/demo.ipynb"})).body)
+    assert result["ok"] is True
+    assert sorted(result["files"]) == ["work/demo.pipeline.yaml", "work/demo.py"]
+    assert "pipelineInfo" in (jp_root_dir / "work" / "demo.pipeline.yaml").read_text()
+
+
+async def test_compile_with_notebook_errors_is_422_with_diagnostics_and_writes_nothing(jp_fetch, jp_root_dir):
+    write_notebook(jp_root_dir, "broken.ipynb", UNDEFINED_NAME)
+    code, body = await failure_of(jp_fetch, "compile", {"path": "broken.ipynb"})
+    assert code == 422
+    assert body["error"] == "notebook_errors"
+    assert "cell 1" in body["detail"]
+    assert any(d["severity"] == "error" for d in body["diagnostics"])
+    assert not list(jp_root_dir.glob("broken*.py")) and not list(jp_root_dir.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", ["../outside.ipynb", "/etc/passwd"])
+async def test_paths_outside_the_root_are_refused(jp_fetch, path):
+    code, body = await failure_of(jp_fetch, "analyze", {"path": path})
+    assert (code, body["error"]) == (403, "forbidden") or (code, body["error"]) == (404, "not_found")
+    assert "Traceback" not in json.dumps(body)
+
+
+async def test_parent_escape_is_forbidden(jp_fetch):
+    code, body = await failure_of(jp_fetch, "compile", {"path": "../outside.ipynb"})
+    assert (code, body["error"]) == (403, "forbidden")
+
+
+async def test_missing_notebook_is_404_naming_it(jp_fetch):
+    code, body = await failure_of(jp_fetch, "compile", {"path": "nope.ipynb"})
+    assert code == 404 and "nope.ipynb" in body["detail"]
+
+
+async def test_a_file_that_is_not_a_notebook_is_400(jp_fetch, jp_root_dir):
+    (jp_root_dir / "notes.ipynb").write_text("not json")
+    code, body = await failure_of(jp_fetch, "analyze", {"path": "notes.ipynb"})
+    assert code == 400 and body["hint"]
+
+
+async def test_malformed_body_is_400(jp_fetch):
+    code, body = await failure_of(jp_fetch, "analyze", None, raw="{not json")
+    assert code == 400 and "JSON" in body["detail"]
+    code, body = await failure_of(jp_fetch, "analyze", {"path": ""})
+    assert code == 400 and body["hint"]

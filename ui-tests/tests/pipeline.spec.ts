@@ -1,0 +1,82 @@
+/** Tag three cells through the UI, watch the DAG appear, and compile. */
+import { expect, galata, test } from '@jupyterlab/galata';
+
+const NOTEBOOK = 'tagging.ipynb';
+
+const CELLS = [
+  'import numpy as np',
+  'x = np.arange(10.0)',
+  'y = x * 2',
+  'z = x + 1',
+  'total = float(y.sum() + z.sum())'
+];
+
+/** Open the active cell's step dialog from the cell toolbar and name its step. */
+async function tagCell(page, index: number, name: string, role = 'step') {
+  await page.notebook.selectCells(index);
+  await page.locator('.jp-Notebook .jp-mod-active .jp-cell-toolbar [data-command="ai4mlops-lab:edit-cell-step"]').click();
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.getByLabel('Cell role').selectOption(role);
+  if (role === 'step') {
+    await dialog.getByLabel('Step name').fill(name);
+  }
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await expect(dialog).toHaveCount(0);
+}
+
+test.describe('tagging and compiling', () => {
+  test.beforeEach(async ({ page, tmpPath }) => {
+    await page.contents.uploadContent(
+      JSON.stringify({
+        cells: CELLS.map(source => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null })),
+        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+        nbformat: 4,
+        nbformat_minor: 5
+      }),
+      'text',
+      `${tmpPath}/${NOTEBOOK}`
+    );
+    await page.filebrowser.open(`${tmpPath}/${NOTEBOOK}`);
+    await page.waitForSelector('.jp-NotebookPanel .jp-Cell');
+  });
+
+  test('tags cells, shows markers and the live DAG, then compiles', async ({ page, tmpPath }) => {
+    await tagCell(page, 0, '', 'imports');
+    await tagCell(page, 1, 'load');
+    await tagCell(page, 2, 'double');
+    await tagCell(page, 3, 'shift');
+
+    // Markers and chips on the cells themselves.
+    const chips = page.locator('.jp-Notebook .a4m-StepChip');
+    await expect(chips).toHaveText(['imports', 'load', 'double', 'shift']);
+
+    // The live DAG: three steps, two independent branches fed by load's x.
+    await page.sidebar.openTab('ai4mlops-lab-pipeline');
+    const panel = page.locator('#ai4mlops-lab-pipeline');
+    const dag = panel.locator('.a4m-Dag');
+    await expect(dag).toHaveAttribute('aria-label', '3 steps, 2 data edges');
+    await expect(dag.locator('svg')).toBeVisible();
+    for (const step of ['load', 'double', 'shift']) {
+      await expect(dag.locator('svg')).toContainText(step);
+    }
+
+    // Compile: the panel reports where the files went.
+    await panel.getByRole('button', { name: 'Compile' }).click();
+    const result = panel.locator('.a4m-CompileResult');
+    await expect(result).toContainText(`${tmpPath}/tagging.pipeline.yaml`, { timeout: 30000 });
+    await expect(result).toContainText(`${tmpPath}/tagging.py`);
+    expect(await page.contents.fileExists(`${tmpPath}/tagging.pipeline.yaml`)).toBe(true);
+  });
+
+  test('shows a diagnostic on the cell that reads an undefined name', async ({ page }) => {
+    await page.notebook.setCell(4, 'code', 'total = float(w.sum())');
+    await tagCell(page, 1, 'load');
+    await tagCell(page, 4, 'report');
+    const diagnostic = page.locator('.jp-Notebook .jp-Cell').nth(4).locator('.a4m-CellDiagnostics .a4m-mod-error');
+    await expect(diagnostic).toContainText('w');
+    await page.sidebar.openTab('ai4mlops-lab-pipeline');
+    await expect(page.locator('#ai4mlops-lab-pipeline').getByRole('button', { name: 'Compile' })).toBeDisabled();
+  });
+});
+
+void galata;
