@@ -1,0 +1,169 @@
+"""Build the Pipeline model from a split notebook and its dataflow analysis."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from ..analysis.dataflow import Flow
+from ..notebook.diagnostics import Diagnostic, error, warning
+from ..notebook.settings import NotebookSettings
+from ..notebook.structure import Structure
+from . import packages
+from .model import SCALAR_TYPES, Edge, Pipeline, Step, StepInput, StepOutput
+
+# Module-level names of the generated file, and local names of each generated component.
+RESERVED_MODULE_NAMES = {"os", "NamedTuple", "compiler", "dsl", "kubernetes", "Input", "Output", "Artifact",
+                         "Dataset", "Model", "Metrics", "pipeline", "TARGET", "BASE_IMAGE", "PIPELINE_NAME",
+                         "KFP_PACKAGE", "_packages"}
+RESERVED_LOCAL_NAMES = {"_run", "_get", "_scalar", "_save", "_load", "_log_metrics", "_ns", "namedtuple"}
+_MARSHALLING_DISTRIBUTIONS = ("cloudpickle",)
+
+
+def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
+                   name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    pipeline = Pipeline(pipeline_name(settings.pipeline_name or name_hint), settings, list(flow.parameters))
+    _check_parameters(flow, diags)
+    taken = set(RESERVED_MODULE_NAMES) | {p.name for p in flow.parameters}
+    order = [s.name for s in structure.steps]
+    for cells in structure.steps:
+        function = _unique(cells.name + "_step" if keyword.iskeyword(cells.name) or cells.name in taken
+                           else cells.name, taken)
+        taken.add(function)
+        step = Step(cells.name, function, _task_name(function), list(cells.cells),
+                    _step_code(structure, flow, cells.name), settings=cells.settings)
+        pipeline.steps.append(step)
+    for step in pipeline.steps:
+        _wire(step, flow, pipeline, diags)
+    outputs = {(s.name, o.name): o.key for s in pipeline.steps for o in s.outputs}
+    for step in pipeline.steps:
+        for inp in step.inputs:
+            inp.key = outputs[(inp.source, inp.name)] if inp.source else inp.name
+    _edges(pipeline, structure, flow, order)
+    diags += _cycles(pipeline, structure)
+    unknown: set[str] = set()
+    for step in pipeline.steps:
+        diags += _packages_of(step, flow, unknown)
+        diags += _gpu_requests(step)
+    return pipeline, diags
+
+
+def pipeline_name(name: str) -> str:
+    """A KFP-valid pipeline name: lowercase letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:128] or "pipeline"
+
+
+def _task_name(function: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", function.lower()).strip("-")
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _check_parameters(flow: Flow, diags: list[Diagnostic]) -> None:
+    seen: set[str] = set()
+    for param in flow.parameters:
+        if param.name in seen:
+            diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' is defined twice"))
+        seen.add(param.name)
+
+
+def _step_code(structure: Structure, flow: Flow, name: str) -> str:
+    parts = [f"# --- imports (cell {c})\n{flow.code.get(c, '')}" for c in structure.imports]
+    parts += [f"# --- functions (cell {c})\n{flow.code.get(c, '')}" for c in structure.functions]
+    extra = flow.steps[name].extra_imports
+    if extra:
+        parts.append("# --- imports made by earlier steps\n" + "\n".join(extra))
+    parts += [f"# --- cell {c}\n{flow.code.get(c, '')}" for c in structure.step(name).cells]
+    return "\n".join(part.rstrip() for part in parts) + "\n"
+
+
+def _wire(step: Step, flow: Flow, pipeline: Pipeline, diags: list[Diagnostic]) -> None:
+    """Inputs from parameters and upstream outputs, output keys that clash with nothing, metrics."""
+    params = {p.name: p.type for p in pipeline.parameters}
+    analysed = flow.steps[step.name]
+    for var, source in analysed.inputs.items():
+        if source:
+            produced = flow.steps[source].outputs[var]
+            step.inputs.append(StepInput(var, source, produced.type, ""))
+        else:
+            step.inputs.append(StepInput(var, "", params[var], var))
+    names = {i.name for i in step.inputs}
+    for var in [*analysed.inputs, *analysed.outputs]:
+        if var in RESERVED_LOCAL_NAMES:
+            diags.append(error(step.cells[0], None, f"variable '{var}' clashes with a name of the step runtime",
+                               "rename the variable"))
+    if analysed.metrics:
+        step.metrics_key = _unique("metrics", names)
+        names.add(step.metrics_key)
+        step.metrics = [(var.replace("_", "-"), var) for var in analysed.metrics]
+    for var, output in analysed.outputs.items():
+        key = var if var not in names else _unique(var + "_out", names)
+        names.add(key)
+        step.outputs.append(StepOutput(var, output.type, key))
+
+
+def _edges(pipeline: Pipeline, structure: Structure, flow: Flow, order: list[str]) -> None:
+    pairs: dict[tuple[str, str], list[str]] = {k: sorted(v) for k, v in flow.edges.items()}
+    for cells in structure.steps:
+        for prev in cells.prevs:
+            pairs.setdefault((prev, cells.name), [])
+    for (source, target), variables in sorted(pairs.items(), key=lambda kv: (order.index(kv[0][1]), order.index(kv[0][0]))):
+        pipeline.edges.append(Edge(source, target, variables, "data" if variables else "prev"))
+    for step in pipeline.steps:
+        step.after = sorted({e.source for e in pipeline.edges if e.target == step.name}, key=order.index)
+
+
+def _cycles(pipeline: Pipeline, structure: Structure) -> list[Diagnostic]:
+    upstream = {s.name: set(s.after) for s in pipeline.steps}
+    done: set[str] = set()
+    while True:
+        ready = [name for name, ups in upstream.items() if name not in done and ups <= done]
+        if not ready:
+            break
+        done |= set(ready)
+    stuck = [name for name in upstream if name not in done]
+    if not stuck:
+        return []
+    cell = structure.step(stuck[0]).cells[0]
+    return [error(cell, None, f"steps {', '.join(stuck)} form a dependency cycle",
+                  "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
+
+
+def _packages_of(step: Step, flow: Flow, reported: set[str]) -> list[Diagnostic]:
+    """Pinned packages imported by the step's code, of its data producers, pip magics, and marshalling."""
+    analysed = flow.steps[step.name]
+    modules = analysed.modules | flow.prelude_modules
+    todo, seen = [step.name], {step.name}
+    while todo:  # values are unpickled with their producers' libraries
+        for source in {s for s in flow.steps[todo.pop()].inputs.values() if s} - seen:
+            seen.add(source)
+            todo.append(source)
+            modules |= flow.steps[source].modules
+    reqs, unknown = packages.requirements(modules)
+    unknown = [m for m in unknown if m not in reported]
+    reported.update(unknown)
+    artifacts = any(p.type not in SCALAR_TYPES for p in [*step.inputs, *step.outputs])
+    if artifacts:
+        reqs += [p for p in map(packages.pinned, _MARSHALLING_DISTRIBUTIONS) if p and p not in reqs]
+    reqs += [r for r in [*flow.prelude_pip, *analysed.pip] if r not in reqs]
+    step.packages = reqs
+    return [warning(step.cells[0], None, f"module '{m}' of step '{step.name}' is not installed here, so it is not "
+                    "pinned or listed", "install it (or add `%pip install` in the step) so it can be pinned")
+            for m in unknown]
+
+
+def _gpu_requests(step: Step) -> list[Diagnostic]:
+    settings = step.settings
+    diags = []
+    for resource in [r for r in settings.requests if "gpu" in r]:
+        value = settings.requests.pop(resource)
+        if resource not in settings.limits:
+            settings.limits[resource] = value
+            diags.append(warning(step.cells[0], None, f"request:{resource}:{value} is applied as a limit",
+                                 "Kubernetes accelerators are set by limits only"))
+    return diags

@@ -1,0 +1,86 @@
+"""Public entry points: analyse a notebook (fast, no KFP) and compile it to `<pipeline>.py` + IR YAML."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import linecache
+import types
+from pathlib import Path
+
+import nbformat
+
+from ..analysis.dataflow import analyze_flow
+from ..notebook.diagnostics import Diagnostic, error
+from ..notebook.reader import NotebookReadError, read_notebook
+from ..notebook.settings import read_settings
+from ..notebook.structure import split_notebook
+from .builder import build_pipeline
+from .codegen import generate_module
+from .model import Pipeline
+
+__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook"]
+TARGETS = ("cluster", "local")
+
+
+def analyze_notebook(nb: nbformat.NotebookNode | dict, name_hint: str = "pipeline") -> dict:
+    """The pipeline a notebook describes, with diagnostics; writes nothing and never imports kfp."""
+    pipeline, diags = _build(nb, name_hint)
+    return _result(pipeline, diags, [])
+
+
+def compile_notebook(path: str | Path, outdir: str | Path | None = None, target: str = "cluster") -> dict:
+    """Write `<pipeline>.py` and `<pipeline>.pipeline.yaml` (into `outdir`, default: next to the notebook).
+
+    `target="local"` generates steps without `packages_to_install`, for kfp.local runs in this environment
+    (the generated file also honours the AI4MLOPS_LAB_TARGET environment variable). Nothing is written
+    when a diagnostic is an error. Raises NotebookReadError when `path` is not a readable notebook.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    path = Path(path)
+    pipeline, diags = _build(read_notebook(path), path.stem)
+    if pipeline.needs_kubernetes() and importlib.util.find_spec("kfp.kubernetes") is None:
+        diags.append(error(None, None, "this pipeline uses Kubernetes settings (secrets, volumes, labels, annotations "
+                           "or timeouts) but the kfp-kubernetes package is not installed",
+                           f"pip install kfp-kubernetes=={importlib.metadata.version('kfp')}"))
+    if any(d.severity == "error" for d in diags):
+        return _result(pipeline, diags, [])
+    outdir = Path(outdir) if outdir is not None else path.parent
+    outdir.mkdir(parents=True, exist_ok=True)
+    module_path = outdir / f"{pipeline.name}.py"
+    yaml_path = outdir / f"{pipeline.name}.pipeline.yaml"
+    source = generate_module(pipeline, target, importlib.metadata.version("kfp"), yaml_path.name)
+    module_path.write_text(source, encoding="utf-8")
+    _compile_module(source, module_path, yaml_path)
+    return _result(pipeline, diags, [str(module_path), str(yaml_path)])
+
+
+def _build(nb: nbformat.NotebookNode | dict, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
+    settings, diags = read_settings(dict(nb.get("metadata") or {}))
+    structure, structure_diags = split_notebook(list(nb.get("cells") or []), settings)
+    flow = analyze_flow(structure)
+    pipeline, build_diags = build_pipeline(structure, flow, settings, name_hint)
+    diags += structure_diags + flow.diagnostics + build_diags
+    order = {"error": 0, "warning": 1, "info": 2}
+    diags.sort(key=lambda d: (d.cell if d.cell is not None else -1, d.line or 0, order[d.severity]))
+    return pipeline, diags
+
+
+def _result(pipeline: Pipeline, diags: list[Diagnostic], files: list[str]) -> dict:
+    result = pipeline.to_dict()
+    result["diagnostics"] = [d.to_dict() for d in diags]
+    result["files"] = files
+    result["ok"] = not any(d.severity == "error" for d in diags)
+    return result
+
+
+def _compile_module(source: str, module_path: Path, yaml_path: Path) -> None:
+    """Execute the generated module (its file must exist: kfp reads component source from it) and compile."""
+    from kfp import compiler
+
+    module = types.ModuleType("_ai4mlops_generated")
+    module.__file__ = str(module_path)
+    linecache.cache[str(module_path)] = (len(source), None, source.splitlines(True), str(module_path))
+    exec(compile(source, str(module_path), "exec", dont_inherit=True), module.__dict__)
+    compiler.Compiler().compile(module.pipeline, str(yaml_path))

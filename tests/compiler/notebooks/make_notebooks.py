@@ -1,0 +1,65 @@
+"""Regenerate the committed test notebooks: `python tests/compiler/notebooks/make_notebooks.py`."""
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).parent
+
+
+def notebook(cells, metadata=None):
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                                **(metadata or {})})
+    for tags, source in cells:
+        if tags is None:
+            nb.cells.append(new_markdown_cell(source))
+        else:
+            nb.cells.append(new_code_cell(source, metadata={"tags": tags} if tags else {}))
+    return nb
+
+
+DATAFLOW = notebook([
+    (None, "# Data flow test notebook"),
+    (["imports"], "import numpy as np"),
+    (["pipeline-parameters"], 'scale = 2.5\nn = 8\nlabel = "run"\nuse_bias = True'),
+    (["functions"], "def double(v):\n    return v * 2"),
+    (["step:make_data"], "rng = np.random.default_rng(0)\ndata = rng.normal(size=(n, 3))\ncount = n * 1"),
+    ([], "offset = 1.5"),
+    (["step:make_fn"], "def scaled(v):\n    return v * scale + offset"),
+    (["step:branch_a"], 'col_means = data.mean(axis=0)\nhistory = [label]\nhistory.append("a")'),
+    (["step:branch_b"], "!echo branch-b\ncol_max = data.max(axis=0)"),
+    (["step:apply_fn", "prev:branch_b"],
+     "result = scaled(col_means)\nscore = float(result.sum())\nbias_used = use_bias\nhistory.append(str(len(result)))"),
+    (["skip"], 'print("not part of the pipeline")'),
+    (["step:summary"],
+     'summary = {"score": score, "max": double(col_max).tolist(), "history": history, "count": count}\n'
+     "n_hist = len(history)\nratio = score / n"),
+    (["pipeline-metrics"], "print(score)\nprint(n_hist)"),
+])
+
+KALE_LEGACY = notebook([
+    (["imports"], "import numpy as np\nimport json"),
+    (["pipeline-parameters"], "size = 5\nfactor = 3"),
+    (["block:load"], "values = np.arange(size) * factor"),
+    (["block:train", "prev:load", "limit:nvidia.com/gpu:1", "limit:memory:1Gi"], "weights = values / values.sum()"),
+    ([], "best = float(weights.max())"),
+    (["block:report"], "report = json.dumps({'best': best})"),
+    (["pipeline-metrics"], "print(best)"),
+], metadata={"kubeflow_notebook": {
+    "docker_image": "python:3.11-slim",
+    "experiment": {"id": "new", "name": "kale-exp"},
+    "experiment_name": "kale-exp",
+    "pipeline_name": "kale-legacy",
+    "pipeline_description": "written for Kale 0.x",
+    "autosnapshot": True,
+    "snapshot_volumes": True,
+    "katib_run": False,
+    "katib_metadata": {"parameters": []},
+    "volumes": [{"name": "data-pvc", "mount_point": "/data", "type": "pvc", "size": 1, "size_type": "Gi",
+                 "annotations": [], "snapshot": False}],
+}})
+
+if __name__ == "__main__":
+    nbformat.write(DATAFLOW, HERE / "dataflow.ipynb")
+    nbformat.write(KALE_LEGACY, HERE / "kale_legacy.ipynb")
