@@ -102,14 +102,22 @@ export interface IDiagnostic {
   hint: string;
 }
 
+/** A value a step receives: from an upstream step's output, or a pipeline parameter (`from: null`). */
+export interface IStepInput {
+  name: string;
+  from: string | null;
+  type: string;
+}
+
 /** One step of the pipeline. */
 export interface IStepInfo {
   name: string;
   cells: number[];
   after: string[];
-  inputs: string[];
-  outputs: string[];
+  inputs: IStepInput[];
+  outputs: { name: string; type: string }[];
   parameters: string[];
+  metrics: { name: string; variable: string }[];
   packages: string[];
   settings: Record<string, unknown>;
 }

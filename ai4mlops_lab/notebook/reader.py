@@ -7,9 +7,14 @@ from pathlib import Path
 
 import nbformat
 
+from ..errors import UserError
 
-class NotebookReadError(Exception):
+
+class NotebookReadError(UserError):
     """The file cannot be read as a notebook (missing, not JSON, not a notebook): a client error."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "Open the file in JupyterLab and save it as a notebook (.ipynb).")
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:

@@ -4,7 +4,17 @@ import { dagSource, nodeId } from '../pipeline/dag';
 import { stepColour } from '../tags/model';
 
 function step(name: string): IStepInfo {
-  return { name, cells: [], after: [], inputs: [], outputs: [], parameters: [], packages: [], settings: {} };
+  return {
+    name,
+    cells: [],
+    after: [],
+    inputs: [],
+    outputs: [],
+    parameters: [],
+    metrics: [],
+    packages: [],
+    settings: {}
+  };
 }
 
 const steps = [step('load'), step('end'), step('train')];

@@ -23,7 +23,8 @@ def test_compile_json_has_the_documented_shape(tmp_path, capsys):
     assert set(result) >= {"pipeline", "parameters", "steps", "edges", "diagnostics", "files"}
     step = result["steps"][1]
     assert set(step) >= {"name", "cells", "after", "inputs", "outputs", "parameters", "packages", "settings"}
-    assert step["inputs"] == ["x"] and step["parameters"] == ["scale"]
+    assert {"name": "x", "from": "load", "type": "Dataset"} in step["inputs"]
+    assert step["parameters"] == ["scale"]
 
 
 def test_compile_errors_exit_2_and_name_the_cell(tmp_path, capsys):
