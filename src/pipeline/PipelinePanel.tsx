@@ -109,7 +109,12 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         <DagView
           rendermime={rendermime}
           source={dagSource(result.steps, result.edges)}
-          label={trans.__('%1 steps, %2 data edges', result.steps.length, dataEdges)}
+          label={trans.__(
+            '%1 steps (%2), %3 data edges',
+            result.steps.length,
+            result.steps.map(step => step.name).join(', '),
+            dataEdges
+          )}
         />
       )}
       {result.parameters.length > 0 && (
