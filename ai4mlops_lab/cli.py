@@ -60,6 +60,97 @@ def _compile(args: argparse.Namespace) -> int:
     return 0 if result["ok"] else 2
 
 
+def _service(workspace: str):
+    from pathlib import Path
+
+    from .runs.kfp_connection import KfpConnection
+    from .runs.service import RunService
+    from .store.runs import RunStore
+
+    root = Path(workspace)
+    return RunService(root, RunStore(root / "store.sqlite"), kfp_connection=KfpConnection.resolve)
+
+
+def _follow(service, run: dict, poll_seconds: float = 0.25) -> dict:
+    """Show a run's progress until it ends (Ctrl-C cancels it); returns the final record."""
+    import time
+
+    from .runs.progress import FINAL, progress_line, step_events
+
+    live = sys.stdout.isatty()
+    previous = None
+    try:
+        while True:
+            if live:
+                print("\r" + progress_line(run), end="", flush=True)
+            else:
+                for line in step_events(previous, run):
+                    print(line, flush=True)
+            if run["status"] in FINAL:
+                break
+            previous = run
+            time.sleep(poll_seconds)
+            run = service.run(run["id"])
+    except KeyboardInterrupt:
+        run = service.cancel(run["id"])
+    if live:
+        print()
+    return run
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Compile and run a notebook, following its steps; non-zero when the run fails."""
+    from pathlib import Path
+
+    from .runs.parameters import parse_assignments
+    from .runs.progress import summary
+
+    service = _service(args.workspace)
+    run = service.start(Path(args.notebook).resolve(), target=args.target,
+                        parameters=parse_assignments(args.param), experiment=args.experiment)
+    if not args.json:
+        print(f"Run {run['id']} of pipeline '{run['pipeline']}' started ({args.target}), "
+              f"experiment '{run['experiment']}'")
+    run = _follow(service, run) if not args.json else _wait(service, run)
+    if args.json:
+        print(json.dumps(run, indent=2))
+    else:
+        print(summary(run))
+    if run["status"] == "succeeded":
+        return 0
+    failed = next((s for s in run["steps"] if s["status"] == "failed"), None)
+    print(f"error: {run.get('error') or run['status']}", file=sys.stderr)
+    if failed:
+        print(f"--- last lines of step '{failed['name']}' ---", file=sys.stderr)
+        print(service.logs(run["id"], failed["name"], tail=30), file=sys.stderr)
+    return 1
+
+
+def _wait(service, run: dict) -> dict:
+    import time
+
+    from .runs.progress import FINAL
+
+    while run["status"] not in FINAL:
+        time.sleep(0.25)
+        run = service.run(run["id"])
+    return run
+
+
+def _runs(args: argparse.Namespace) -> int:
+    """List runs, newest first."""
+    runs = _service(args.workspace).runs(experiment=args.experiment)
+    if args.json:
+        print(json.dumps(runs, indent=2))
+        return 0
+    if not runs:
+        print("No runs yet: ai4mlops run NOTEBOOK starts one.")
+    for run in runs:
+        took = f"{run['duration']:.1f}s" if run.get("duration") else "-"
+        print(f"{run['id']}  {run['status']:<11} {took:>8}  {run['experiment']}/{run['pipeline']}  {run['created_at']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(
@@ -76,6 +167,23 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("-o", "--output-dir", help="where to write the files (default: next to the notebook)")
     compile_.add_argument("--json", action="store_true", help="print the pipeline, steps and diagnostics as JSON")
     compile_.set_defaults(handler=_compile)
+
+    run = commands.add_parser("run", help="compile and run a notebook's pipeline, showing step progress")
+    run.add_argument("notebook", help="the .ipynb file")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a pipeline parameter value (repeatable)")
+    run.add_argument("--target", choices=("local", "kfp"), default="local",
+                     help="local: kfp.local on this machine (default); kfp: the Kubeflow Pipelines server")
+    run.add_argument("--experiment", help="experiment name (default: the notebook's, else the pipeline name)")
+    run.add_argument("--workspace", default=".ai4mlops", help="folder of the run store and run files")
+    run.add_argument("--json", action="store_true", help="print the final run record as JSON")
+    run.set_defaults(handler=_run)
+
+    runs = commands.add_parser("runs", help="list runs")
+    runs.add_argument("--experiment", help="only this experiment's runs")
+    runs.add_argument("--workspace", default=".ai4mlops", help="folder of the run store and run files")
+    runs.add_argument("--json", action="store_true", help="print JSON")
+    runs.set_defaults(handler=_runs)
     return parser
 
 

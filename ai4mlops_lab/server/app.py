@@ -35,9 +35,31 @@ class Ai4MlopsApp(ExtensionApp):
             path = Path(self.serverapp.root_dir) / path
         return path
 
+    STORE_FILE = "store.sqlite"
+
     def initialize_settings(self):
-        """Expose this app to the handlers."""
+        """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
+        self._run_service = None
+        if (self.workspace_path() / self.STORE_FILE).exists():
+            interrupted = self.run_service().mark_interrupted()
+            if interrupted:
+                self.log.warning("ai4mlops-lab: %d run(s) marked interrupted (their worker was gone)", interrupted)
+
+    def run_service(self):
+        """The run service, created on first use (it opens the store)."""
+        if self._run_service is None:
+            from ..runs.kfp_connection import KfpConnection
+            from ..runs.service import RunService
+            from ..store.runs import RunStore
+
+            workspace = self.workspace_path()
+            self._run_service = RunService(
+                workspace,
+                RunStore(workspace / self.STORE_FILE),
+                kfp_connection=lambda: KfpConnection.resolve(host=self.kfp_host),
+            )
+        return self._run_service
 
     def initialize_handlers(self):
         """Register every API route under the extension's URL prefix."""

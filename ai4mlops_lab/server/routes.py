@@ -9,6 +9,7 @@ from ..errors import NotFoundError
 from .base import ApiHandler
 from .health import HealthHandler
 from .pipelines import AnalyzeHandler, CompileHandler
+from .runs import ExperimentsHandler, RunCancelHandler, RunHandler, RunLogsHandler, RunsHandler
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -29,5 +30,10 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/health", HealthHandler),
         (f"{prefix}/analyze", AnalyzeHandler),
         (f"{prefix}/compile", CompileHandler),
+        (f"{prefix}/runs", RunsHandler),
+        (f"{prefix}/runs/([0-9a-z]+)", RunHandler),
+        (f"{prefix}/runs/([0-9a-z]+)/logs", RunLogsHandler),
+        (f"{prefix}/runs/([0-9a-z]+)/cancel", RunCancelHandler),
+        (f"{prefix}/experiments", ExperimentsHandler),
         (f"{prefix}/(.*)", UnknownRouteHandler),
     ]

@@ -1,0 +1,35 @@
+"""How a run's progress reads on a terminal: a bar with the current step, and a summary."""
+
+from __future__ import annotations
+
+DONE = ("succeeded", "cached", "skipped", "failed")
+FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+
+
+def progress_line(run: dict, width: int = 20) -> str:
+    """`[#####.....] 2/4 steps  train: running` for a run record."""
+    steps = run["steps"]
+    done = sum(step["status"] in DONE for step in steps)
+    filled = round(width * done / len(steps)) if steps else width
+    current = next((s for s in steps if s["status"] == "running"), None)
+    where = f"{current['name']}: running" if current else run["status"]
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{len(steps)} steps  {where}"
+
+
+def step_events(before: dict | None, after: dict) -> list[str]:
+    """One line per step whose status changed between two snapshots of a run."""
+    old = {s["name"]: s["status"] for s in (before or {"steps": []})["steps"]}
+    lines = []
+    for step in after["steps"]:
+        if step["status"] != old.get(step["name"]) and step["status"] != "pending":
+            took = f" ({step['duration']:.1f}s)" if step.get("duration") else ""
+            lines.append(f"  {step['name']}: {step['status']}{took}")
+    return lines
+
+
+def summary(run: dict) -> str:
+    """The closing line: status, duration and the run's metrics."""
+    metrics = {name: value for step in run["steps"] for name, value in (step.get("metrics") or {}).items()}
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+    took = f" in {run['duration']:.1f}s" if run.get("duration") else ""
+    return f"Run {run['id']} {run['status']}{took}" + (f"; metrics: {shown}" if shown else "")

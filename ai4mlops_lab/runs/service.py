@@ -1,0 +1,163 @@
+"""Runs: compile a notebook, record the run, start it on a backend, follow it, cancel it.
+
+The one place the REST handlers and the CLI go through for runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+from ..errors import NotFoundError, UserError
+from ..store.runs import RunStore
+from . import processes
+from .parameters import coerce_parameters
+
+TARGETS = ("local", "kfp")
+WORKER_MODULE = "ai4mlops_lab.runs.worker"
+
+
+class RunService:
+    """Runs of notebooks, on the local runner or a Kubeflow Pipelines server."""
+
+    def __init__(self, workspace: Path, store: RunStore, kfp_connection=None):
+        self.workspace = Path(workspace)
+        self.store = store
+        self.kfp_connection = kfp_connection  # a callable returning a KfpConnection, for target 'kfp'
+        self._workers: dict[str, object] = {}
+
+    # -- starting -----------------------------------------------------------------------
+
+    def start(self, notebook: Path, *, target: str = "local", parameters: dict | None = None,
+              experiment: str | None = None) -> dict:
+        """Compile `notebook`, record a run and start it; returns the run record at once."""
+        from ..notebook.diagnostics import notebook_errors
+        from ..pipeline.compiler import compile_notebook
+
+        if target not in TARGETS:
+            raise UserError(f"Unknown run target '{target}'.", f"Use one of: {', '.join(TARGETS)}.")
+        staging = self.workspace / "runs" / f".staging-{uuid.uuid4().hex}"
+        try:
+            result = compile_notebook(notebook, staging, target="local" if target == "local" else "cluster")
+            if not result["ok"]:
+                raise notebook_errors(result["diagnostics"])
+            values = coerce_parameters(result["parameters"], parameters or {})
+            record = self.store.create_run(
+                experiment=experiment or result["settings"].get("experiment") or result["pipeline"],
+                notebook_path=str(notebook),
+                notebook_hash=hashlib.sha256(Path(notebook).read_bytes()).hexdigest(),
+                pipeline=result["pipeline"],
+                target=target,
+                parameters=values,
+                steps=[step["name"] for step in result["steps"]],
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        run_dir = self.run_dir(record["id"])
+        staging.rename(run_dir)
+        yaml_name = f"{result['pipeline']}.pipeline.yaml"
+        try:
+            if target == "local":
+                self._start_local(record["id"], run_dir, yaml_name, values, result["steps"])
+            else:
+                self._start_kfp(record, run_dir / yaml_name, values)
+        except BaseException as exc:
+            self.store.finish_run(record["id"], "failed", error=str(getattr(exc, "message", exc)))
+            raise
+        return self.store.run(record["id"])
+
+    def _start_local(self, run_id: str, run_dir: Path, yaml_name: str, values: dict, steps: list[dict]) -> None:
+        spec = {
+            "run_id": run_id,
+            "store": str(self.store.path),
+            "pipeline_yaml": yaml_name,
+            "parameters": values,
+            "steps": {step["task"]: step["name"] for step in steps},
+            "cache_root": str(self.workspace / "cache"),
+        }
+        (run_dir / "run.json").write_text(json.dumps(spec, indent=2))
+        worker = processes.start_worker(WORKER_MODULE, run_dir, run_dir / "worker.log")
+        self._workers[run_id] = worker
+        self.store.set_run_status(run_id, "pending", worker_pid=worker.pid)
+
+    def _start_kfp(self, record: dict, pipeline_yaml: Path, values: dict) -> None:
+        from .kfp_backend import KfpBackend
+
+        if self.kfp_connection is None:
+            raise UserError("No Kubeflow Pipelines server is configured.",
+                            "Set KF_PIPELINES_ENDPOINT or the 'KFP host' setting, or run with target 'local'.")
+        backend = KfpBackend(self.kfp_connection())
+        submitted = backend.submit(pipeline_yaml, pipeline_name=record["pipeline"], parameters=values,
+                                   experiment=record["experiment"], run_name=f"{record['pipeline']} {record['id']}")
+        self.store.set_run_status(record["id"], "running", backend_run_id=submitted["run_id"])
+
+    # -- reading ------------------------------------------------------------------------
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.workspace / "runs" / run_id
+
+    def run(self, run_id: str) -> dict:
+        """A run with its steps, outputs and artifacts (refreshed from its backend first)."""
+        self.refresh(run_id)
+        return self.store.run(run_id)
+
+    def runs(self, experiment: str | None = None) -> list[dict]:
+        self.refresh()
+        return self.store.runs(experiment=experiment)
+
+    def logs(self, run_id: str, step: str | None = None, tail: int | None = None) -> str:
+        """A step's log, or the worker's log when no step is named."""
+        record = self.store.run(run_id)
+        if step is None:
+            path = self.run_dir(run_id) / "worker.log"
+        else:
+            names = [s["name"] for s in record["steps"]]
+            if step not in names:
+                raise NotFoundError(f"Run {run_id} has no step '{step}'.", f"Its steps are: {', '.join(names)}.")
+            path = self.run_dir(run_id) / "logs" / f"{step}.log"
+        if not path.exists():
+            return ""
+        text = path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-tail:]) if tail else text
+
+    # -- following and stopping ---------------------------------------------------------
+
+    def refresh(self, run_id: str | None = None) -> None:
+        """Notice local workers that died without saying so (killed, crashed)."""
+        for rid, worker in list(self._workers.items()):
+            if run_id is not None and rid != run_id:
+                continue
+            code = worker.poll()
+            if code is None:
+                continue
+            del self._workers[rid]
+            if self.store.run(rid)["status"] in ("pending", "running"):
+                self.store.finish_run(rid, "failed", error=f"the run's worker exited unexpectedly (exit code {code}); "
+                                                         f"see {self.run_dir(rid) / 'worker.log'}")
+
+    def cancel(self, run_id: str) -> dict:
+        """Stop a run: its worker and every process it started (local), or terminate it (kfp)."""
+        record = self.store.run(run_id)
+        if record["status"] not in ("pending", "running"):
+            raise UserError(f"Run {run_id} is already {record['status']}.", "Only pending or running runs can be cancelled.",
+                            status=409, code="conflict")
+        self.store.finish_run(run_id, "cancelled", error="cancelled by the user")
+        if record["target"] == "local" and record.get("worker_pid"):
+            processes.stop_group(record["worker_pid"])
+            worker = self._workers.pop(run_id, None)
+            if worker is not None:
+                worker.wait(timeout=5)
+        elif record["target"] == "kfp" and record.get("backend_run_id"):
+            from .kfp_backend import KfpBackend
+
+            KfpBackend(self.kfp_connection()).cancel(record["backend_run_id"])
+        return self.store.run(run_id)
+
+    def mark_interrupted(self) -> int:
+        """On server start: runs whose worker is gone are marked interrupted, never left running."""
+        return self.store.mark_interrupted(
+            processes.is_alive, "the run's worker process was gone when the Jupyter server started")

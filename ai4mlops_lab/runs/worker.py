@@ -1,0 +1,73 @@
+"""A local run's worker process: executes the compiled IR with kfp.local and records progress.
+
+Started as `python -m ai4mlops_lab.runs.worker RUN_DIR` in its own process session, with
+`TMPDIR` inside the run folder. `RUN_DIR/run.json` says what to run and where the store is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..store.runs import RunStore
+from . import kfp_hooks
+
+RUN_SPEC = "run.json"
+
+
+class StoreReporter:
+    """Reports kfp.local task progress to the run store (tasks are mapped to step names)."""
+
+    def __init__(self, store: RunStore, run_id: str, run_dir: Path, steps: dict[str, str]):
+        self.store, self.run_id, self.run_dir, self.steps = store, run_id, run_dir, steps
+        self.failed: tuple[str, str] | None = None
+
+    def log_path(self, task: str) -> Path:
+        return self.run_dir / "logs" / f"{self.steps.get(task, task)}.log"
+
+    def step_started(self, task: str) -> None:
+        self.store.set_step_status(self.run_id, self.steps.get(task, task), "running", log_path=str(self.log_path(task)))
+
+    def step_finished(self, task: str, status: str, outputs: dict, error: str | None) -> None:
+        step = self.steps.get(task, task)
+        if outputs:
+            parameters, metrics, artifacts = kfp_hooks.split_outputs(outputs)
+            self.store.record_step_outputs(self.run_id, step, parameters=parameters, metrics=metrics, artifacts=artifacts)
+        self.store.set_step_status(self.run_id, step, status, error=error)
+        if status == "failed" and self.failed is None:
+            self.failed = (step, error or "")
+
+
+def run(run_dir: Path) -> int:
+    """Execute the run described in `run_dir`; the exit code says whether it succeeded."""
+    spec = json.loads((run_dir / RUN_SPEC).read_text())
+    store = RunStore(spec["store"])
+    run_id = spec["run_id"]
+    store.set_run_status(run_id, "running", worker_pid=os.getpid())
+    reporter = StoreReporter(store, run_id, run_dir, spec["steps"])
+    try:
+        from kfp import components, local
+
+        local.init(
+            runner=local.SubprocessRunner(use_venv=False),
+            pipeline_root=str(run_dir / "root"),
+            raise_on_error=True,
+            enable_caching=True,
+            cache_root=spec["cache_root"],
+        )
+        kfp_hooks.install(reporter)
+        pipeline = components.load_component_from_file(str(run_dir / spec["pipeline_yaml"]))
+        pipeline(**spec["parameters"])
+    except BaseException as exc:  # the run's record must say why, whatever happened
+        step, detail = reporter.failed or (None, f"{type(exc).__name__}: {exc}")
+        message = f"step '{step}' failed" if step else "the run failed before its steps ran"
+        store.finish_run(run_id, "failed", error=f"{message}: {detail.strip()[-2000:]}")
+        return 1
+    store.finish_run(run_id, "succeeded")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(Path(sys.argv[1])))

@@ -1,0 +1,89 @@
+"""Runs and experiments: start, list, inspect, logs, cancel. Cheap polling through ETags."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import UserError
+from .base import ApiHandler
+from .paths import confined_path
+
+
+class RunsApiHandler(ApiHandler):
+    """Shared by the run routes: the run service and conditional GETs on the store's version."""
+
+    @property
+    def service(self):
+        return self.extension.run_service()
+
+    def reply_if_changed(self, build):
+        """304 when the client's ETag matches the store's version; else `build()` with a new ETag."""
+        self.service.refresh()
+        etag = f'"{self.service.store.version()}"'
+        if self.request.headers.get("If-None-Match") == etag:
+            self.set_status(304)
+            self.finish()
+            return
+        self.set_header("ETag", etag)
+        self.reply(build())
+
+
+class RunsHandler(RunsApiHandler):
+    @web.authenticated
+    @authorized
+    def get(self):
+        experiment = self.get_query_argument("experiment", None)
+        self.reply_if_changed(lambda: {"runs": self.service.runs(experiment=experiment)})
+
+    @web.authenticated
+    @authorized
+    async def post(self):
+        body = self.json_body()
+        notebook = confined_path(self.serverapp.root_dir, body.get("path", ""))
+        parameters = body.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise UserError("'parameters' must be an object of NAME: value.", 'Send e.g. {"epochs": 5}.')
+        run = await asyncio.to_thread(
+            self.service.start,
+            notebook,
+            target=body.get("target") or "local",
+            parameters=parameters,
+            experiment=body.get("experiment") or None,
+        )
+        self.reply(run, status=202)
+
+
+class RunHandler(RunsApiHandler):
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str):
+        self.reply_if_changed(lambda: self.service.run(run_id))
+
+
+class RunLogsHandler(RunsApiHandler):
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str):
+        step = self.get_query_argument("step", None)
+        tail = self.get_query_argument("tail", None)
+        if tail is not None and not tail.isdigit():
+            raise UserError("'tail' must be a number of lines.", "e.g. ?tail=200")
+        text = self.service.logs(run_id, step, int(tail) if tail else None)
+        self.reply({"run_id": run_id, "step": step, "text": text})
+
+
+class RunCancelHandler(RunsApiHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, run_id: str):
+        self.reply(await asyncio.to_thread(self.service.cancel, run_id))
+
+
+class ExperimentsHandler(RunsApiHandler):
+    @web.authenticated
+    @authorized
+    def get(self):
+        self.reply_if_changed(lambda: {"experiments": self.service.store.experiments()})
