@@ -5,8 +5,9 @@ import json
 import pytest
 
 from ai4mlops_lab.notebook import NotebookReadError, read_notebook
-from ai4mlops_lab.pipeline.compiler import compile_notebook
+from ai4mlops_lab.pipeline.compiler import analyze_notebook, compile_notebook
 from tests.compiler.helpers import analyze, find, messages, step
+from tests.compiler.notebooks.make_notebooks import notebook
 
 
 def test_steps_merge_untagged_continue_and_append():
@@ -55,10 +56,12 @@ def test_bad_input_is_an_error_naming_the_cell(cells, text, cell):
 
 
 def test_tags_on_markdown_and_unknown_tags_warn():
-    result = analyze([(None, "# title"), (["step:a", "whatever"], "x = 1")])
-    result_md = analyze([(["step:a"], "x = 1")])
+    nb = notebook([(None, "# title"), (["step:a", "whatever"], "x = 1")])
+    nb.cells[0].metadata["tags"] = ["step:md"]
+    result = analyze_notebook(nb)
     assert find(result, "warning", "unknown tag 'whatever'")["cell"] == 1
-    assert result["ok"] and result_md["ok"]
+    assert find(result, "warning", "markdown cell are ignored")["cell"] == 0
+    assert [s["name"] for s in result["steps"]] == ["a"] and result["ok"]
 
 
 def test_settings_tags_and_notebook_defaults():
