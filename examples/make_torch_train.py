@@ -35,7 +35,7 @@ CELLS = [
      "    batch_loss = loss_fn(model(inputs), targets)\n"
      "    batch_loss.backward()\n"
      "    optimizer.step()\n"
-     "loss = float(batch_loss)\n"
+     "loss = float(batch_loss.detach())\n"
      "print(f\"final training loss {loss:.4f}\")"),
     (["step:evaluate"],
      "model.eval()\n"
