@@ -59,8 +59,10 @@ class _Located:
 def analyze_flow(structure: Structure) -> Flow:
     """Full static analysis of a split notebook; never raises for bad user code."""
     flow = Flow()
-    facts = {cell: _cell_facts(structure.sources[cell], cell, flow)
-             for cell in [*structure.imports, *structure.functions, *(c for s in structure.steps for c in s.cells)]}
+    facts = {cell: _cell_facts(structure.sources[cell], cell, flow) for cell in [*structure.imports, *structure.functions]}
+    modules = frozenset(e.name for f in facts.values() if f for e in f.events if e.binding and e.binding.import_stmt)
+    for step in structure.steps:
+        facts.update({cell: _cell_facts(structure.sources[cell], cell, flow, modules) for cell in step.cells})
     for cell in structure.parameters:
         params, diags = parse_parameters(structure.sources[cell], cell)
         flow.parameters += params
@@ -76,14 +78,14 @@ def analyze_flow(structure: Structure) -> Flow:
     return flow
 
 
-def _cell_facts(source: str, cell: int, flow: Flow) -> CellFacts | None:
+def _cell_facts(source: str, cell: int, flow: Flow, modules: frozenset[str] = frozenset()) -> CellFacts | None:
     stripped: StrippedCell = strip_magics(source)
     flow.code[cell] = stripped.code
     for line, text in stripped.magics:
         flow.diagnostics.append(warning(cell, line, f"IPython syntax '{text}' is commented out in the pipeline step",
                                         "use plain Python; `pip install` lines become step packages"))
     try:
-        facts = analyze_code(stripped.code)
+        facts = analyze_code(stripped.code, modules)
     except SyntaxError as exc:
         flow.diagnostics.append(error(cell, exc.lineno, f"syntax error: {exc.msg}", "fix the cell so it parses"))
         return None
@@ -209,11 +211,12 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
         elif var in _KERNEL_NAMES or optional:
             continue
         else:
-            stars = stars_above + _star_imports_before(facts, cell)
-            if stars:
+            own = [stmt for c in cells if c <= cell and facts.get(c) for _, stmt in facts[c].star_imports]
+            others = [stmt for stmt in stars_above + _star_imports_before(facts, cell) if stmt not in own]
+            if own or others:
                 flow.diagnostics.append(warning(cell, line, f"'{var}' is assumed to come from a star import",
                                                 "import it explicitly"))
-                result.extra_imports += [s for s in stars if s not in result.extra_imports]
+                result.extra_imports += [s for s in others if s not in result.extra_imports]
             else:
                 flow.diagnostics.append(error(cell, line, f"name '{var}' is read but defined nowhere above",
                                               "define it in this or an earlier step, or make it a pipeline parameter"))
@@ -231,6 +234,7 @@ def _last_binder(located: list[_Located], step: str, cell: int, seq: int) -> _Lo
 
 
 def _star_imports_before(facts: dict, cell: int) -> list[str]:
+    """Star imports of cells above `cell` (prelude cells included), in notebook order."""
     return [stmt for c, f in sorted(facts.items()) if c < cell and f is not None for _, stmt in f.star_imports]
 
 

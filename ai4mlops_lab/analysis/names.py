@@ -57,19 +57,20 @@ class CellFacts:
     pip: list[str] = field(default_factory=list)  # requirements from `pip install` magics (set by the caller)
 
 
-def analyze_code(code: str) -> CellFacts:
-    """Facts of already magic-stripped cell code; raises SyntaxError for invalid code."""
+def analyze_code(code: str, modules: frozenset[str] = frozenset()) -> CellFacts:
+    """Facts of already magic-stripped cell code; `modules` are names bound to modules by earlier cells.
+    Raises SyntaxError for invalid code."""
     tree = ast.parse(code)
-    visitor = _CellVisitor()
+    visitor = _CellVisitor(modules)
     for stmt in tree.body:
         visitor.statement(stmt, definite=True)
     return visitor.facts
 
 
 class _CellVisitor:
-    def __init__(self) -> None:
+    def __init__(self, modules: frozenset[str]) -> None:
         self.facts = CellFacts()
-        self.module_names: set[str] = set()
+        self.module_names: set[str] = set(modules)
         self.generator_functions: set[str] = set()
 
     def emit(self, kind: str, name: str, node: ast.AST, definite: bool = True, binding: Binding | None = None):

@@ -94,9 +94,14 @@ def assert_same_values(pipeline_values: dict, kernel_values: dict, result: dict)
     for name, value in pipeline_values.items():
         var = metric_vars[name[7:]] if name.startswith("metric:") else name
         expected = kernel_values[var]
-        if callable(value) and not hasattr(value, "state_dict"):
+        if hasattr(value, "state_dict"):  # torch module: same weights
+            import torch
+
+            got, want = value.state_dict(), expected.state_dict()
+            assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in got), name
+        elif callable(value):
             continue
-        if name.startswith("metric:"):
+        elif name.startswith("metric:"):
             assert value == float(expected), (name, value, expected)
         elif type(value).__module__ == "torch":
             import torch
