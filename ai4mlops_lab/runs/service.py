@@ -23,9 +23,10 @@ WORKER_MODULE = "ai4mlops_lab.runs.worker"
 class RunService:
     """Runs of notebooks, on the local runner or a Kubeflow Pipelines server."""
 
-    def __init__(self, workspace: Path, store: RunStore, kfp_connection=None):
+    def __init__(self, workspace: Path, store: RunStore, kfp_connection=None, root: Path | None = None):
         self.workspace = Path(workspace)
         self.store = store
+        self.root = Path(root or Path.cwd()).resolve()
         self.kfp_connection = kfp_connection  # a callable returning a KfpConnection, for target 'kfp'
         self._workers: dict[str, object] = {}
 
@@ -47,7 +48,7 @@ class RunService:
             values = coerce_parameters(result["parameters"], parameters or {})
             record = self.store.create_run(
                 experiment=experiment or result["settings"].get("experiment") or result["pipeline"],
-                notebook_path=str(notebook),
+                notebook_path=self._display_path(notebook),
                 notebook_hash=hashlib.sha256(Path(notebook).read_bytes()).hexdigest(),
                 pipeline=result["pipeline"],
                 target=target,
@@ -94,6 +95,11 @@ class RunService:
         submitted = backend.submit(pipeline_yaml, pipeline_name=record["pipeline"], parameters=values,
                                    experiment=record["experiment"], run_name=f"{record['pipeline']} {record['id']}")
         self.store.set_run_status(record["id"], "running", backend_run_id=submitted["run_id"])
+
+    def _display_path(self, notebook: Path) -> str:
+        """The notebook's path relative to the root (as JupyterLab names it), else absolute."""
+        path = Path(notebook).resolve()
+        return path.relative_to(self.root).as_posix() if self.root in path.parents else str(path)
 
     # -- reading ------------------------------------------------------------------------
 

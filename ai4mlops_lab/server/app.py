@@ -58,6 +58,7 @@ class Ai4MlopsApp(ExtensionApp):
                 workspace,
                 RunStore(workspace / self.STORE_FILE),
                 kfp_connection=lambda: KfpConnection.resolve(host=self.kfp_host),
+                root=Path(self.serverapp.root_dir),
             )
         return self._run_service
 
