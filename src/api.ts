@@ -150,3 +150,82 @@ export function analyzeNotebook(notebook: unknown, name: string): Promise<IPipel
 export function compileNotebook(path: string): Promise<IPipelineInfo> {
   return requestAPI<IPipelineInfo>('compile', { method: 'POST', body: { path } });
 }
+
+/** A step of a run. */
+export interface IRunStep {
+  name: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached';
+  started_at: string | null;
+  finished_at: string | null;
+  duration: number | null;
+  error: string | null;
+  parameters: Record<string, unknown>;
+  metrics: Record<string, number>;
+  artifacts: { name: string; uri: string; type: string; size: number | null; metadata: Record<string, unknown> }[];
+}
+
+/** A run of a notebook's pipeline. */
+export interface IRun {
+  id: string;
+  experiment: string;
+  notebook_path: string;
+  pipeline: string;
+  target: 'local' | 'kfp';
+  parameters: Record<string, unknown>;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration: number | null;
+  error: string | null;
+  steps: IRunStep[];
+}
+
+/** An experiment: a named group of runs. */
+export interface IExperiment {
+  name: string;
+  runs: number;
+  last_run_at: string | null;
+}
+
+/** What a conditional GET answers: unchanged (304), or new data with its ETag. */
+export type Polled<T> = { changed: false } | { changed: true; etag: string; data: T };
+
+/** GET with If-None-Match: cheap to repeat, the server answers 304 while nothing changed. */
+export async function pollAPI<T>(
+  endPoint: string,
+  etag: string,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<Polled<T>> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  const headers = etag ? { 'If-None-Match': etag } : undefined;
+  const response = await ServerConnection.makeRequest(url, { headers }, settings);
+  if (response.status === 304) {
+    return { changed: false };
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, await errorBody(response));
+  }
+  return { changed: true, etag: response.headers.get('ETag') ?? '', data: (await response.json()) as T };
+}
+
+/** Start a run of a saved notebook; answers at once with the run record. */
+export function startRun(options: {
+  path: string;
+  target: 'local' | 'kfp';
+  parameters: Record<string, unknown>;
+  experiment?: string;
+}): Promise<IRun> {
+  return requestAPI<IRun>('runs', { method: 'POST', body: options });
+}
+
+export function cancelRun(id: string): Promise<IRun> {
+  return requestAPI<IRun>(`runs/${id}/cancel`, { method: 'POST' });
+}
+
+export async function fetchRunLog(id: string, step: string, tail = 400): Promise<string> {
+  const reply = await requestAPI<{ text: string }>(
+    `runs/${id}/logs?step=${encodeURIComponent(step)}&tail=${tail}`
+  );
+  return reply.text;
+}

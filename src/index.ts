@@ -13,10 +13,11 @@ import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/tran
 
 import { ApiError, fetchHealth } from './api';
 import { CommandIDs } from './commands';
-import { MonitorPanel } from './components/MonitorPanel';
+import { MonitorPanel } from './monitor/MonitorPanel';
 import { monitorIcon, pipelineIcon, stepIcon } from './icons';
 import { PipelineAnalysis } from './pipeline/analysis';
 import { PipelinePanel } from './pipeline/PipelinePanel';
+import { RunsModel } from './runs/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
 
@@ -55,9 +56,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
     const analysis = new PipelineAnalysis(tracker);
+    const runs = new RunsModel();
+    runs.start();
+    let defaultTarget: 'local' | 'kfp' = 'local';
 
     const pipelinePanel = new PipelinePanel({
       analysis,
+      runs,
+      defaultTarget: () => defaultTarget,
       rendermime,
       trans,
       openFile: path => void app.commands.execute('docmanager:open', { path })
@@ -65,13 +71,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });
 
-    const monitorPanel = new MonitorPanel(trans);
+    const monitorPanel = new MonitorPanel(runs, rendermime, trans);
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
     restorer?.add(pipelinePanel, pipelinePanel.id);
     restorer?.add(monitorPanel, monitorPanel.id);
 
-    tracker.widgetAdded.connect((_, panel) => new CellDecorator(panel, analysis, trans));
+    tracker.widgetAdded.connect((_, panel) => new CellDecorator(panel, analysis, runs, trans));
     if (notebookTools) {
       notebookTools.addSection({ sectionName: 'ai4mlops-lab', label: trans.__('Pipeline step'), rank: 1 });
       notebookTools.addItem({ section: 'ai4mlops-lab', tool: new StepInspectorTool(trans) });
@@ -108,9 +114,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette?.addItem({ command, category: 'ai4mlops-lab' });
     }
 
-    settingRegistry?.load(PLUGIN_ID).catch(reason => {
-      console.error('ai4mlops-lab: failed to load settings.', reason);
-    });
+    settingRegistry
+      ?.load(PLUGIN_ID)
+      .then(settings => {
+        const read = () => {
+          defaultTarget = settings.get('defaultRunTarget').composite as 'local' | 'kfp';
+        };
+        read();
+        settings.changed.connect(read);
+      })
+      .catch(reason => {
+        console.error('ai4mlops-lab: failed to load settings.', reason);
+      });
     console.log('ai4mlops-lab is activated');
   }
 };

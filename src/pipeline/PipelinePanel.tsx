@@ -4,17 +4,21 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
-import { ApiError, compileNotebook, IPipelineInfo } from '../api';
+import { ApiError, compileNotebook, IPipelineInfo, IRun } from '../api';
+import { RunsModel } from '../runs/model';
 import { HealthCard } from '../components/HealthCard';
-import { dagSource } from './dag';
+import { MimeView } from '../components/MimeView';
+import { dagSource, StepStatus } from './dag';
 import { DiagnosticList } from './DiagnosticList';
-import { DagView } from './DagView';
 import { IAnalysisState, PipelineAnalysis } from './analysis';
+import { RunSection } from './RunSection';
 
 export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
 
 interface IPanelServices {
   analysis: PipelineAnalysis;
+  runs: RunsModel;
+  defaultTarget: () => 'local' | 'kfp';
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   openFile: (path: string) => void;
@@ -76,6 +80,14 @@ function CompileSection({ state, services }: { state: IAnalysisState; services: 
   );
 }
 
+/** Step statuses of a run, when the run is of this pipeline. */
+function runStatuses(run: IRun | null, pipeline: IPipelineInfo): Record<string, StepStatus> {
+  if (!run || run.pipeline !== pipeline.pipeline) {
+    return {};
+  }
+  return Object.fromEntries(run.steps.map(step => [step.name, step.status]));
+}
+
 function PipelineView({ state, services }: { state: IAnalysisState; services: IPanelServices }) {
   const { trans, rendermime } = services;
   if (!state.panel) {
@@ -93,6 +105,7 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
     return <p className="a4m-Panel-empty">{trans.__('Analysing the notebook…')}</p>;
   }
   const dataEdges = result.edges.filter(e => e.kind === 'data').length;
+  const run = services.runs.latestFor(state.panel.context.path);
   return (
     <>
       <div className="a4m-PipelineName">
@@ -106,9 +119,12 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
           )}
         </p>
       ) : (
-        <DagView
+        <MimeView
           rendermime={rendermime}
-          source={dagSource(result.steps, result.edges)}
+          mimeTypes={['text/vnd.mermaid']}
+          data={dagSource(result.steps, result.edges, runStatuses(run, result))}
+          className="a4m-Dag"
+          fallback={result.steps.map(step => step.name).join(' → ')}
           label={trans.__(
             '%1 steps (%2), %3 data edges',
             result.steps.length,
@@ -133,6 +149,14 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         </section>
       )}
       <DiagnosticList diagnostics={result.diagnostics} trans={trans} />
+      <RunSection
+        panel={state.panel}
+        pipeline={result}
+        run={run}
+        runs={services.runs}
+        defaultTarget={services.defaultTarget()}
+        trans={trans}
+      />
       <CompileSection state={state} services={services} />
     </>
   );
@@ -152,7 +176,11 @@ export class PipelinePanel extends ReactWidget {
       <div className="a4m-Panel-body">
         <h2 className="a4m-Panel-heading">{trans.__('Pipeline')}</h2>
         <UseSignal signal={analysis.changed} initialArgs={analysis.state}>
-          {(_, state) => <PipelineView state={state ?? analysis.state} services={this.services} />}
+          {(_, state) => (
+            <UseSignal signal={this.services.runs.changed}>
+              {() => <PipelineView state={state ?? analysis.state} services={this.services} />}
+            </UseSignal>
+          )}
         </UseSignal>
         <HealthCard trans={trans} />
       </div>

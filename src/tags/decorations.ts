@@ -6,8 +6,9 @@ import { Cell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IDiagnostic } from '../api';
+import { IDiagnostic, IRun, IStepInfo } from '../api';
 import { IAnalysisState, PipelineAnalysis } from '../pipeline/analysis';
+import { RunsModel } from '../runs/model';
 import { cellTags } from './cells';
 import { cellColour, parseTags } from './model';
 
@@ -70,11 +71,42 @@ function showDiagnostics(cell: Cell, diagnostics: IDiagnostic[], trans: Translat
   );
 }
 
+/** Marks the cells of each step with the step's status in a run; shows a failed step's error. */
+function showRun(cells: Cell[], steps: IStepInfo[], run: IRun | null): void {
+  cells.forEach(cell => {
+    delete cell.node.dataset.a4mRunStatus;
+    cell.node.querySelector(':scope > .a4m-CellRunError')?.remove();
+  });
+  if (!run) {
+    return;
+  }
+  for (const step of steps) {
+    const status = run.steps.find(s => s.name === step.name);
+    if (!status) {
+      continue;
+    }
+    step.cells.forEach(index => {
+      if (cells[index]) {
+        cells[index].node.dataset.a4mRunStatus = status.status;
+      }
+    });
+    const first = cells[step.cells[0]];
+    if (status.status === 'failed' && first) {
+      const box = document.createElement('div');
+      box.className = 'a4m-CellRunError';
+      box.setAttribute('role', 'alert');
+      box.textContent = `${step.name} failed: ${status.error ?? run.error ?? ''}`;
+      first.node.appendChild(box);
+    }
+  }
+}
+
 /** Keeps one notebook's cells decorated until the notebook closes. */
 export class CellDecorator {
   constructor(
     private readonly panel: NotebookPanel,
     analysis: PipelineAnalysis,
+    private readonly runs: RunsModel,
     private readonly trans: TranslationBundle
   ) {
     void panel.context.ready.then(() => {
@@ -85,8 +117,10 @@ export class CellDecorator {
       this._decorateAll();
     });
     analysis.changed.connect(this._onAnalysis, this);
+    runs.changed.connect(this._showRun, this);
     panel.disposed.connect(() => {
       analysis.changed.disconnect(this._onAnalysis, this);
+      runs.changed.disconnect(this._showRun, this);
     });
   }
 
@@ -116,7 +150,19 @@ export class CellDecorator {
     this.panel.content.widgets.forEach((cell, index) =>
       showDiagnostics(cell, byCell.get(index) ?? [], this.trans)
     );
+    this._steps = state.result.steps;
+    this._pipeline = state.result.pipeline;
+    this._showRun();
   }
+
+  private _showRun(): void {
+    const run = this.runs.latestFor(this.panel.context.path);
+    const current = run && run.pipeline === this._pipeline ? run : null;
+    showRun(this.panel.content.widgets as Cell[], this._steps, current);
+  }
+
+  private _steps: IStepInfo[] = [];
+  private _pipeline = '';
 
   private _frame = 0;
 }

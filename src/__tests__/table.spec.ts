@@ -1,0 +1,68 @@
+/** The runs table's filtering, sorting and compare chart. */
+import { IRun, IRunStep } from '../api';
+import { compareSpec, formatDuration, metricNames, visibleRuns } from '../monitor/table';
+
+function step(metrics: Record<string, number>): IRunStep {
+  return {
+    name: 's',
+    status: 'succeeded',
+    started_at: null,
+    finished_at: null,
+    duration: 1,
+    error: null,
+    parameters: {},
+    metrics,
+    artifacts: []
+  };
+}
+
+function run(id: string, extra: Partial<IRun>, metrics: Record<string, number> = {}): IRun {
+  return {
+    id,
+    experiment: 'exp',
+    notebook_path: 'a.ipynb',
+    pipeline: 'p',
+    target: 'local',
+    parameters: {},
+    status: 'succeeded',
+    created_at: `2026-01-0${id}T00:00:00Z`,
+    started_at: null,
+    finished_at: null,
+    duration: 1,
+    error: null,
+    steps: [step(metrics)],
+    ...extra
+  };
+}
+
+const runs = [
+  run('1', { parameters: { lr: 0.1 } }, { accuracy: 0.8 }),
+  run('2', { status: 'failed', experiment: 'other' }, {}),
+  run('3', { parameters: { lr: 0.01 } }, { accuracy: 0.9, loss: 0.2 })
+];
+
+describe('runs table', () => {
+  it('filters by experiment and by text in parameters or status', () => {
+    const base = { experiment: '', filter: '', sort: 'created_at' as const, descending: true };
+    expect(visibleRuns(runs, { ...base, experiment: 'exp' }).map(r => r.id)).toEqual(['3', '1']);
+    expect(visibleRuns(runs, { ...base, filter: 'failed' }).map(r => r.id)).toEqual(['2']);
+    expect(visibleRuns(runs, { ...base, filter: '0.01' }).map(r => r.id)).toEqual(['3']);
+  });
+
+  it('sorts by a metric, runs without it last when descending', () => {
+    const sorted = visibleRuns(runs, { experiment: '', filter: '', sort: 'metric:accuracy', descending: true });
+    expect(sorted.map(r => r.id)).toEqual(['3', '1', '2']);
+  });
+
+  it('lists metric names and charts only runs that logged the metric', () => {
+    expect(metricNames(runs)).toEqual(['accuracy', 'loss']);
+    const spec = compareSpec(runs, 'loss') as { data: { values: { run: string }[] } };
+    expect(spec.data.values.map(v => v.run)).toEqual(['3']);
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(null)).toBe('–');
+    expect(formatDuration(12.34)).toBe('12.3 s');
+    expect(formatDuration(125)).toBe('2 min 5 s');
+  });
+});

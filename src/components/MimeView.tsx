@@ -1,0 +1,47 @@
+/** Renders data of one MIME type (Mermaid, Vega-Lite, ...) through JupyterLab's rendermime registry. */
+import React, { useEffect, useRef } from 'react';
+import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import { ReadonlyJSONValue } from '@lumino/coreutils';
+
+export interface IMimeViewProps {
+  rendermime: IRenderMimeRegistry;
+  /** The preferred MIME type first; the first one the registry renders is used. */
+  mimeTypes: string[];
+  data: ReadonlyJSONValue;
+  /** Accessible description of what is drawn. */
+  label: string;
+  className: string;
+  /** Shown when no renderer is available for any of the MIME types. */
+  fallback: string;
+}
+
+export function MimeView(props: IMimeViewProps): JSX.Element {
+  const { rendermime, mimeTypes, data, label, className, fallback } = props;
+  const host = useRef<HTMLDivElement>(null);
+  const key = JSON.stringify(data);
+
+  useEffect(() => {
+    const node = host.current;
+    const mimeType = mimeTypes.find(type => rendermime.mimeTypes.includes(type));
+    if (!node) {
+      return;
+    }
+    if (!mimeType) {
+      node.textContent = fallback;
+      return;
+    }
+    const renderer = rendermime.createRenderer(mimeType);
+    let live = true;
+    void renderer.renderModel(new MimeModel({ data: { [mimeType]: data }, trusted: true })).then(() => {
+      if (live) {
+        node.replaceChildren(renderer.node);
+      }
+    });
+    return () => {
+      live = false;
+      renderer.dispose();
+    };
+  }, [rendermime, key]);
+
+  return <div className={className} ref={host} role="img" aria-label={label} />;
+}

@@ -1,0 +1,142 @@
+/** One run: steps with status and duration, a step's log, artifacts, and re-run with other parameters. */
+import React, { useEffect, useState } from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { ApiError, fetchRunLog, IRun, startRun } from '../api';
+import { isActive, RunsModel } from '../runs/model';
+import { formatDuration } from './table';
+
+export interface IRunDetailProps {
+  run: IRun;
+  runs: RunsModel;
+  trans: TranslationBundle;
+  onClose: () => void;
+}
+
+function StepLog({ run, step, trans }: { run: IRun; step: string; trans: TranslationBundle }) {
+  const [text, setText] = useState('');
+  const status = run.steps.find(s => s.name === step)?.status;
+  useEffect(() => {
+    let live = true;
+    fetchRunLog(run.id, step)
+      .then(log => live && setText(log || trans.__('(no output)')))
+      .catch(e => live && setText(e instanceof ApiError ? e.userMessage : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [run.id, step, status]);
+  return (
+    <pre className="a4m-Log" aria-label={trans.__('Log of step %1', step)}>
+      {text}
+    </pre>
+  );
+}
+
+function Rerun({ run, runs, trans }: { run: IRun; runs: RunsModel; trans: TranslationBundle }) {
+  const [values, setValues] = useState<Record<string, string>>(
+    Object.fromEntries(Object.entries(run.parameters).map(([k, v]) => [k, String(v)]))
+  );
+  const [error, setError] = useState('');
+  const submit = async () => {
+    setError('');
+    try {
+      const parameters = Object.fromEntries(
+        Object.entries(values).map(([k, text]) => [k, typeof run.parameters[k] === 'number' ? Number(text) : text])
+      );
+      runs.upsert(
+        await startRun({ path: run.notebook_path, target: run.target, parameters, experiment: run.experiment })
+      );
+    } catch (e) {
+      setError(e instanceof ApiError ? e.userMessage : String(e));
+    }
+  };
+  return (
+    <section className="a4m-Section" aria-label={trans.__('Re-run')}>
+      <h4 className="a4m-Section-title">{trans.__('Re-run with parameters')}</h4>
+      {Object.keys(values).map(name => (
+        <label key={name} className="a4m-Field a4m-mod-inline">
+          <span>{name}</span>
+          <input
+            className="jp-mod-styled"
+            aria-label={trans.__('Re-run parameter %1', name)}
+            value={values[name]}
+            onChange={e => setValues({ ...values, [name]: e.target.value })}
+          />
+        </label>
+      ))}
+      <button className="jp-mod-styled jp-mod-accept" onClick={() => void submit()}>
+        {trans.__('Re-run')}
+      </button>
+      {error && (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.Element {
+  const [logStep, setLogStep] = useState<string | null>(
+    run.steps.find(s => s.status === 'failed')?.name ?? null
+  );
+  const artifacts = run.steps.flatMap(step => step.artifacts.map(a => ({ ...a, step: step.name })));
+  return (
+    <div className="a4m-RunDetail" aria-label={trans.__('Run %1', run.id)}>
+      <div className="a4m-RunDetail-header">
+        <strong>
+          {trans.__('Run %1', run.id)} · {run.status}
+        </strong>
+        <button className="a4m-LinkButton" aria-label={trans.__('Close run details')} onClick={onClose}>
+          ×
+        </button>
+      </div>
+      <div className="a4m-Muted">
+        {run.experiment} / {run.pipeline} · {run.target} · {run.notebook_path}
+      </div>
+      {run.error && <p className="a4m-Message a4m-mod-error">{run.error}</p>}
+      <table className="a4m-Table">
+        <thead>
+          <tr>
+            <th>{trans.__('Step')}</th>
+            <th>{trans.__('Status')}</th>
+            <th>{trans.__('Duration')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.steps.map(step => (
+            <tr
+              key={step.name}
+              className={logStep === step.name ? 'a4m-mod-selected' : ''}
+              onClick={() => setLogStep(step.name)}
+              title={trans.__('Show the log of %1', step.name)}
+            >
+              <td>{step.name}</td>
+              <td>
+                <span className="a4m-Status" data-status={step.status}>
+                  {step.status}
+                </span>
+              </td>
+              <td>{formatDuration(step.duration)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {logStep && <StepLog run={run} step={logStep} trans={trans} />}
+      {artifacts.length > 0 && (
+        <section className="a4m-Section" aria-label={trans.__('Artifacts')}>
+          <h4 className="a4m-Section-title">{trans.__('Artifacts')}</h4>
+          <ul className="a4m-Artifacts">
+            {artifacts.map(a => (
+              <li key={`${a.step}/${a.name}`} title={a.uri}>
+                <code>{a.name}</code> ({a.type.replace('system.', '')}
+                {a.size !== null ? `, ${a.size} B` : ''}) · {a.step}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!isActive(run) && Object.keys(run.parameters).length > 0 && <Rerun run={run} runs={runs} trans={trans} />}
+    </div>
+  );
+}

@@ -1,0 +1,134 @@
+/** Run the notebook's pipeline: target, parameters (defaults from the notebook), live status. */
+import React, { useEffect, useState } from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { NotebookPanel } from '@jupyterlab/notebook';
+
+import { ApiError, cancelRun, IPipelineInfo, IRun, startRun } from '../api';
+import { isActive, RunsModel } from '../runs/model';
+
+type Target = 'local' | 'kfp';
+
+export interface IRunSectionProps {
+  panel: NotebookPanel;
+  pipeline: IPipelineInfo;
+  run: IRun | null;
+  runs: RunsModel;
+  defaultTarget: Target;
+  trans: TranslationBundle;
+}
+
+/** A form value for an input of a given pipeline parameter type. */
+function parseValue(type: string, text: string): unknown {
+  if (type === 'int' || type === 'float') {
+    return text.trim() === '' ? text : Number(text);
+  }
+  if (type === 'bool') {
+    return text === 'true';
+  }
+  return text;
+}
+
+export function RunSection({ panel, pipeline, run, runs, defaultTarget, trans }: IRunSectionProps) {
+  const [target, setTarget] = useState<Target>(defaultTarget);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  // Forget edited values of parameters the notebook no longer declares.
+  useEffect(() => {
+    setValues(old =>
+      Object.fromEntries(Object.entries(old).filter(([k]) => pipeline.parameters.some(p => p.name === k)))
+    );
+  }, [pipeline.parameters.map(p => p.name).join(',')]);
+
+  const submit = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      await panel.context.save();
+      const parameters = Object.fromEntries(
+        pipeline.parameters
+          .filter(p => values[p.name] !== undefined)
+          .map(p => [p.name, parseValue(p.type, values[p.name])])
+      );
+      runs.upsert(await startRun({ path: panel.context.path, target, parameters }));
+    } catch (e) {
+      setError(e instanceof ApiError ? e.userMessage : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const active = run !== null && isActive(run);
+  return (
+    <section className="a4m-Section" aria-label={trans.__('Run')}>
+      <h3 className="a4m-Section-title">{trans.__('Run')}</h3>
+      <label className="a4m-Field a4m-mod-inline">
+        <span>{trans.__('Target')}</span>
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Run target')}
+          value={target}
+          onChange={e => setTarget(e.target.value as Target)}
+        >
+          <option value="local">{trans.__('Local (no cluster)')}</option>
+          <option value="kfp">{trans.__('Kubeflow Pipelines')}</option>
+        </select>
+      </label>
+      {pipeline.parameters.map(p => (
+        <label key={p.name} className="a4m-Field a4m-mod-inline">
+          <span>{p.name}</span>
+          {p.type === 'bool' ? (
+            <select
+              className="jp-mod-styled"
+              aria-label={trans.__('Parameter %1', p.name)}
+              value={values[p.name] ?? String(p.default)}
+              onChange={e => setValues({ ...values, [p.name]: e.target.value })}
+            >
+              <option value="true">true</option>
+              <option value="false">false</option>
+            </select>
+          ) : (
+            <input
+              className="jp-mod-styled"
+              aria-label={trans.__('Parameter %1', p.name)}
+              type={p.type === 'int' || p.type === 'float' ? 'number' : 'text'}
+              step={p.type === 'float' ? 'any' : undefined}
+              value={values[p.name] ?? String(p.default)}
+              onChange={e => setValues({ ...values, [p.name]: e.target.value })}
+            />
+          )}
+        </label>
+      ))}
+      <div className="a4m-Buttons">
+        <button
+          className="jp-mod-styled jp-mod-accept"
+          disabled={busy || !pipeline.ok || active}
+          onClick={() => void submit()}
+        >
+          {busy ? trans.__('Starting…') : trans.__('Run')}
+        </button>
+        {active && (
+          <button
+            className="jp-mod-styled jp-mod-warn"
+            onClick={() => void cancelRun(run.id).then(r => runs.upsert(r))}
+          >
+            {trans.__('Cancel')}
+          </button>
+        )}
+      </div>
+      {error && (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {error}
+        </p>
+      )}
+      {run && (
+        <div className="a4m-RunStatus" data-status={run.status} role="status">
+          {trans.__('Run %1: %2', run.id, run.status)}
+          {run.duration !== null && ` (${run.duration.toFixed(1)} s)`}
+          {run.error && <div className="a4m-Message a4m-mod-error">{run.error}</div>}
+        </div>
+      )}
+    </section>
+  );
+}
