@@ -34,3 +34,16 @@ def write_notebook(folder: Path, name: str, cells) -> Path:
     path = folder / name
     nbformat.write(tagged_notebook(*cells), path)
     return path
+
+#: A step that raises: the run must fail naming it, and the next step is skipped.
+FAILING = (
+    ("x = 1", ["step:ok"]),
+    ("raise RuntimeError('boom in step')", ["step:broken"]),
+    ("y = x + 1", ["step:after", "prev:broken"]),
+)
+
+#: A step that sleeps long enough to be cancelled.
+SLOW = (
+    ("import time", ["imports"]),
+    ("time.sleep(60)\nx = 1", ["step:slow"]),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import UserError
 
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a string"}
 
 
 def _coerce(name: str, kind: str, value):
@@ -26,8 +27,9 @@ def _coerce(name: str, kind: str, value):
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise UserError(f"Parameter '{name}' must be a {kind}; got {value!r}.",
-                        f"Give '{name}' a {kind} value, like its default in the pipeline-parameters cell.") from None
+        expected = _KINDS.get(kind, kind)
+        raise UserError(f"Parameter '{name}' must be {expected}; got {value!r}.",
+                        f"Give '{name}' {expected}, like its default in the pipeline-parameters cell.") from None
 
 
 def coerce_parameters(declared: list[dict], given: dict) -> dict:

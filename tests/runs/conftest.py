@@ -1,0 +1,27 @@
+"""A run service on a fresh workspace, and helpers to wait for runs."""
+
+import time
+
+import pytest
+
+from ai4mlops_lab.runs.service import RunService
+from ai4mlops_lab.store.runs import RunStore
+
+FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+
+
+@pytest.fixture
+def service(tmp_path):
+    workspace = tmp_path / ".ai4mlops"
+    return RunService(workspace, RunStore(workspace / "store.sqlite"), root=tmp_path)
+
+
+def wait_for(service, run_id, statuses=FINAL, timeout=120):
+    """Poll the run until its status is one of `statuses` (bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = service.run(run_id)
+        if run["status"] in statuses:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {service.run(run_id)['status']} after {timeout}s")
