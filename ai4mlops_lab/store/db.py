@@ -97,11 +97,11 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
         raise
     try:
         yield
+        conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def _verify(conn: sqlite3.Connection, path: Path, *, check: bool) -> None:

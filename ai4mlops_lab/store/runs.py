@@ -188,7 +188,9 @@ class RunStore:
         `artifacts` items: `{name, uri, type="artifact", size=None, metadata={}}`.
         Output parameter values are anything JSON can hold; a NaN metric is kept as None.
         """
-        parameter_rows = [(run_id, step, _text(k, "output name"), _json(v, f"output {k!r}")) for k, v in parameters.items()]
+        parameter_rows = [
+            (run_id, step, _text(k, "output name"), _json(v, f"output {k!r}")) for k, v in parameters.items()
+        ]
         metric_rows = [(run_id, step, _text(k, "metric name"), _metric(k, v)) for k, v in metrics.items()]
         artifact_rows = [_artifact_row(run_id, step, artifact) for artifact in artifacts]
         if len({row[2] for row in artifact_rows}) != len(artifact_rows):
