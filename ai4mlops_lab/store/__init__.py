@@ -1,1 +1,18 @@
-"""store stage of the loop (see ARCHITECTURE.md)."""
+"""The embedded store: one SQLite file holding experiments, runs, steps and their outputs."""
+
+from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreValueError, StoreVersionError
+from .runs import RUN_FINISHED, RUN_STATUSES, STEP_FINISHED, STEP_STATUSES, TARGETS, RunStore
+
+__all__ = [
+    "RUN_FINISHED",
+    "RUN_STATUSES",
+    "STEP_FINISHED",
+    "STEP_STATUSES",
+    "TARGETS",
+    "RunStore",
+    "StoreBusyError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreValueError",
+    "StoreVersionError",
+]

@@ -1,0 +1,97 @@
+"""The store's schema as ordered migrations: migration N brings `PRAGMA user_version` from N-1 to N.
+
+Never edit a released migration; append a new one (new tables, columns, indexes).
+Each runs in one transaction. Times are text (see `times.py`), JSON columns hold JSON text.
+"""
+
+from __future__ import annotations
+
+# `PRAGMA application_id` of an ai4mlops-lab store ("AI4M").
+APPLICATION_ID = 0x4149344D
+
+MIGRATIONS: list[str] = [
+    # 1: experiments, runs and their steps and outputs; the change counter.
+    f"""
+    PRAGMA application_id = {APPLICATION_ID};
+
+    CREATE TABLE store_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        changes INTEGER NOT NULL
+    );
+    INSERT INTO store_meta (id, changes) VALUES (1, 0);
+
+    CREATE TABLE experiments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments (id),
+        notebook_path TEXT NOT NULL,
+        notebook_hash TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        pipeline_version TEXT,
+        target TEXT NOT NULL CHECK (target IN ('local', 'kfp')),
+        parameters TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (
+            status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')
+        ),
+        error TEXT,
+        worker_pid INTEGER,
+        backend_run_id TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX runs_by_created ON runs (created_at);
+    CREATE INDEX runs_by_experiment ON runs (experiment_id, created_at);
+    CREATE INDEX runs_unfinished ON runs (status) WHERE status IN ('pending', 'running');
+
+    CREATE TABLE steps (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        name TEXT NOT NULL CHECK (name <> ''),
+        position INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (
+            status IN ('pending', 'running', 'succeeded', 'failed', 'skipped', 'cached', 'cancelled', 'interrupted')
+        ),
+        error TEXT,
+        log_path TEXT,
+        started_at TEXT,
+        finished_at TEXT,
+        PRIMARY KEY (run_id, name)
+    );
+
+    CREATE TABLE metrics (
+        run_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value REAL,
+        PRIMARY KEY (run_id, step, name),
+        FOREIGN KEY (run_id, step) REFERENCES steps (run_id, name) ON DELETE CASCADE
+    );
+
+    CREATE TABLE artifacts (
+        run_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        name TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        type TEXT NOT NULL,
+        size INTEGER,
+        metadata TEXT NOT NULL,
+        PRIMARY KEY (run_id, step, name),
+        FOREIGN KEY (run_id, step) REFERENCES steps (run_id, name) ON DELETE CASCADE
+    );
+
+    CREATE TABLE output_parameters (
+        run_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, step, name),
+        FOREIGN KEY (run_id, step) REFERENCES steps (run_id, name) ON DELETE CASCADE
+    );
+    """,
+]

@@ -1,0 +1,161 @@
+"""Opening the store: migrations, pragmas, and refusing files it must not touch."""
+
+import sqlite3
+
+import pytest
+
+from ai4mlops_lab.store import RunStore, StoreBusyError, StoreCorruptError, StoreError, StoreVersionError, db
+from ai4mlops_lab.store.schema import APPLICATION_ID
+
+
+def pragma(conn, name):
+    return conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def tables(conn):
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_new_store_is_migrated_and_configured(tmp_path):
+    path = tmp_path / "deep" / "folder" / "store.db"
+    conn = db.connect(path)
+    assert pragma(conn, "user_version") == db.SCHEMA_VERSION
+    assert pragma(conn, "application_id") == APPLICATION_ID
+    assert pragma(conn, "journal_mode") == "wal"
+    assert pragma(conn, "foreign_keys") == 1
+    assert pragma(conn, "synchronous") == 1  # NORMAL
+    assert pragma(conn, "busy_timeout") == 10_000
+    assert {"experiments", "runs", "steps", "metrics", "artifacts", "output_parameters"} <= tables(conn)
+    assert db.changes(conn) == 0
+    conn.close()
+
+
+def test_reopening_applies_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "store.db"
+    conn = db.connect(path)
+    schema = [tuple(row) for row in conn.execute("SELECT sql FROM sqlite_master ORDER BY name")]
+    conn.close()
+
+    def no_migration(script):
+        raise AssertionError("a migration ran on reopening")
+
+    monkeypatch.setattr(db, "_statements", no_migration)
+    conn = db.connect(path)
+    assert [tuple(row) for row in conn.execute("SELECT sql FROM sqlite_master ORDER BY name")] == schema
+    assert pragma(conn, "user_version") == db.SCHEMA_VERSION
+    conn.close()
+
+
+def test_a_new_migration_adds_tables_to_an_existing_store(store_path, make_run, store, monkeypatch):
+    run_id = make_run()["id"]
+    store.close()
+    added = "CREATE TABLE deployments (\n    id TEXT PRIMARY KEY,\n    run_id TEXT REFERENCES runs (id)\n);\n"
+    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, added])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
+    conn = db.connect(store_path)
+    assert pragma(conn, "user_version") == db.SCHEMA_VERSION
+    assert "deployments" in tables(conn)
+    assert conn.execute("SELECT id FROM runs").fetchone()[0] == run_id
+    conn.close()
+
+
+def test_a_failing_migration_changes_nothing(store_path, monkeypatch):
+    db.connect(store_path).close()
+    broken = "CREATE TABLE half (a);\nCREATE TABLE half (a);\n"
+    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, broken])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
+    with pytest.raises(sqlite3.OperationalError, match="already exists"):
+        db.connect(store_path)
+    conn = sqlite3.connect(store_path)
+    assert pragma(conn, "user_version") == db.SCHEMA_VERSION - 1
+    assert "half" not in tables(conn)
+    conn.close()
+
+
+def test_newer_schema_is_refused_and_left_unchanged(store_path):
+    db.connect(store_path).close()
+    raw = sqlite3.connect(store_path)
+    raw.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    raw.close()
+    before = store_path.read_bytes()
+    with pytest.raises(StoreVersionError) as err:
+        RunStore(store_path)
+    assert "newer" in err.value.message and "Upgrade ai4mlops-lab" in err.value.hint
+    assert err.value.to_json()["error"] == "store_too_new" and err.value.status == 500
+    assert store_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"this is not a database\n" * 200, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_garbage_file_is_refused_and_left_unchanged(store_path, content):
+    store_path.parent.mkdir(parents=True)
+    store_path.write_bytes(content)
+    with pytest.raises(StoreCorruptError) as err:
+        RunStore(store_path)
+    assert str(store_path) in err.value.message and f"Move {store_path} aside" in err.value.hint
+    assert err.value.to_json()["error"] == "store_corrupt"
+    assert store_path.read_bytes() == content
+
+
+def test_another_applications_database_is_refused(store_path):
+    store_path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(store_path)
+    raw.execute("CREATE TABLE notes (text)")
+    raw.commit()
+    raw.close()
+    before = store_path.read_bytes()
+    with pytest.raises(StoreCorruptError, match="another application"):
+        db.connect(store_path)
+    assert store_path.read_bytes() == before
+
+
+def test_truncated_store_is_refused(store_path, make_run, store):
+    for _ in range(60):
+        make_run(steps=[f"step-{k}" for k in range(20)], parameters={"padding": "x" * 500})
+    store.close()
+    assert not store_path.with_name("store.db-wal").exists()  # all in the main file
+    data = store_path.read_bytes()
+    store_path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(StoreCorruptError) as err:
+        RunStore(store_path)
+    assert str(store_path) in err.value.message
+    assert store_path.read_bytes() == data[: len(data) // 2]
+
+
+def test_unopenable_path_is_a_store_error(tmp_path):
+    (tmp_path / "store.db").mkdir()
+    with pytest.raises(StoreError, match="Cannot open the store") as err:
+        db.connect(tmp_path / "store.db")
+    assert not isinstance(err.value, StoreCorruptError)
+
+
+def test_transaction_rolls_back_on_error_and_counts_changes(store_path):
+    conn = db.connect(store_path)
+    with pytest.raises(RuntimeError):
+        with db.transaction(conn):
+            conn.execute("INSERT INTO experiments (name, created_at) VALUES ('x', 'now')")
+            raise RuntimeError
+    assert conn.execute("SELECT count(*) FROM experiments").fetchone()[0] == 0
+    assert db.changes(conn) == 0
+    with db.transaction(conn):
+        conn.execute("SELECT count(*) FROM experiments")
+    assert db.changes(conn) == 0
+    with db.transaction(conn):
+        conn.execute("INSERT INTO experiments (name, created_at) VALUES ('x', 'now')")
+    assert db.changes(conn) == 1
+    conn.close()
+
+
+def test_waiting_too_long_for_the_write_lock_is_a_busy_error(store_path, monkeypatch):
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.1)
+    store = RunStore(store_path)
+    holder = db.connect(store_path)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreBusyError) as err:
+            store.experiment("blocked")
+        assert err.value.status == 503
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.experiment("blocked")["name"] == "blocked"
+    store.close()
