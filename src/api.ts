@@ -154,14 +154,24 @@ export function compileNotebook(path: string): Promise<IPipelineInfo> {
 /** A step of a run. */
 export interface IRunStep {
   name: string;
-  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached';
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled' | 'interrupted';
   started_at: string | null;
   finished_at: string | null;
   duration: number | null;
   error: string | null;
-  parameters: Record<string, unknown>;
-  metrics: Record<string, number>;
-  artifacts: { name: string; uri: string; type: string; size: number | null; metadata: Record<string, unknown> }[];
+  /** Present in a run's detail: the step's metrics and output parameters. */
+  metrics?: Record<string, number | null>;
+  outputs?: Record<string, unknown>;
+}
+
+/** A file a step produced (dataset, model, ...). */
+export interface IArtifact {
+  step: string;
+  name: string;
+  uri: string;
+  type: string;
+  size: number | null;
+  metadata: Record<string, unknown>;
 }
 
 /** A run of a notebook's pipeline. */
@@ -179,6 +189,10 @@ export interface IRun {
   duration: number | null;
   error: string | null;
   steps: IRunStep[];
+  /** Every metric of the run (a name logged by several steps: the last step's value). */
+  metrics: Record<string, number | null>;
+  /** In a run's detail only. */
+  artifacts?: IArtifact[];
 }
 
 /** An experiment: a named group of runs. */

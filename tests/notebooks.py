@@ -38,8 +38,8 @@ def write_notebook(folder: Path, name: str, cells) -> Path:
 #: A step that raises: the run must fail naming it, and the next step is skipped.
 FAILING = (
     ("x = 1", ["step:ok"]),
-    ("raise RuntimeError('boom in step')", ["step:broken"]),
-    ("y = x + 1", ["step:after", "prev:broken"]),
+    ("raise RuntimeError(f'boom in step after x={x}')", ["step:broken"]),
+    ("y = 2", ["step:after", "prev:broken"]),
 )
 
 #: A step that sleeps long enough to be cancelled.

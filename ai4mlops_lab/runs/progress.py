@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DONE = ("succeeded", "cached", "skipped", "failed")
+DONE = ("succeeded", "cached", "skipped", "failed", "cancelled", "interrupted")
 FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
 
@@ -29,7 +29,7 @@ def step_events(before: dict | None, after: dict) -> list[str]:
 
 def summary(run: dict) -> str:
     """The closing line: status, duration and the run's metrics."""
-    metrics = {name: value for step in run["steps"] for name, value in (step.get("metrics") or {}).items()}
+    metrics = run.get("metrics") or {}
     shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items())
     took = f" in {run['duration']:.1f}s" if run.get("duration") else ""
     return f"Run {run['id']} {run['status']}{took}" + (f"; metrics: {shown}" if shown else "")

@@ -67,7 +67,7 @@ class RunService:
             else:
                 self._start_kfp(record, run_dir / yaml_name, values)
         except BaseException as exc:
-            self.store.finish_run(record["id"], "failed", error=str(getattr(exc, "message", exc)))
+            self.store.set_run_status(record["id"], "failed", error=str(getattr(exc, "message", exc)))
             raise
         return self.store.run(record["id"])
 
@@ -133,6 +133,29 @@ class RunService:
     # -- following and stopping ---------------------------------------------------------
 
     def refresh(self, run_id: str | None = None) -> None:
+        """Follow runs: notice dead local workers, and ask the KFP server about its active runs."""
+        self._reap_workers(run_id)
+        active = [r for r in self.store.runs() if r["target"] == "kfp" and r["status"] in ("pending", "running")]
+        for record in active:
+            if run_id is None or record["id"] == run_id:
+                self._follow_kfp(self.store.run(record["id"]))
+
+    def _follow_kfp(self, record: dict) -> None:
+        """Copy a KFP run's state and its tasks' states into the store."""
+        from .kfp_backend import KfpBackend
+
+        if not record.get("backend_run_id"):
+            return
+        names = [step["name"] for step in record["steps"]]
+        state = KfpBackend(self.kfp_connection()).status(record["backend_run_id"], step_names=names)
+        for step in state["steps"]:
+            if step["name"] in names and step["state"] != "pending":
+                status = {"cancelled": "failed"}.get(step["state"], step["state"])
+                self.store.set_step_status(record["id"], step["name"], status, error=step.get("error"))
+        if state["state"] in ("succeeded", "failed", "cancelled"):
+            self.store.set_run_status(record["id"], state["state"], error=state.get("error"))
+
+    def _reap_workers(self, run_id: str | None) -> None:
         """Notice local workers that died without saying so (killed, crashed)."""
         for rid, worker in list(self._workers.items()):
             if run_id is not None and rid != run_id:
@@ -142,7 +165,7 @@ class RunService:
                 continue
             del self._workers[rid]
             if self.store.run(rid)["status"] in ("pending", "running"):
-                self.store.finish_run(rid, "failed", error=f"the run's worker exited unexpectedly (exit code {code}); "
+                self.store.set_run_status(rid, "failed", error=f"the run's worker exited unexpectedly (exit code {code}); "
                                                          f"see {self.run_dir(rid) / 'worker.log'}")
 
     def cancel(self, run_id: str) -> dict:
@@ -151,7 +174,7 @@ class RunService:
         if record["status"] not in ("pending", "running"):
             raise UserError(f"Run {run_id} is already {record['status']}.", "Only pending or running runs can be cancelled.",
                             status=409, code="conflict")
-        self.store.finish_run(run_id, "cancelled", error="cancelled by the user")
+        self.store.set_run_status(run_id, "cancelled", error="cancelled by the user")
         if record["target"] == "local" and record.get("worker_pid"):
             processes.stop_group(record["worker_pid"])
             worker = self._workers.pop(run_id, None)

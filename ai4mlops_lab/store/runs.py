@@ -228,9 +228,9 @@ class RunStore:
         """One run with its steps and outputs; NotFoundError if there is none.
 
         The run's columns (see `runs()`) plus `steps` (`[{name, status, started_at,
-        finished_at, duration, error, log_path}]` in pipeline order), `metrics`
-        (`{step: {name: value}}`), `outputs` (`{step: {name: value}}`) and `artifacts`
-        (`[{step, name, uri, type, size, metadata}]`).
+        finished_at, duration, error, log_path, metrics, outputs}]` in pipeline order, with
+        each step's `{name: value}` metrics and output parameters), `metrics` (`{name: value}`
+        over all steps, as in `runs()`) and `artifacts` (`[{step, name, uri, type, size, metadata}]`).
         """
         conn = self._conn()
         with snapshot(conn):
@@ -246,11 +246,18 @@ class RunStore:
             outputs = _step_outputs(conn, "output_parameters", "m.value", run_id)
             artifacts = _step_outputs(conn, "artifacts", "m.uri, m.type, m.size, m.metadata", run_id)
         run = _run_dict(row)
+        step_metrics = _by_step(metrics, lambda m: m["value"])
+        step_outputs = _by_step(outputs, lambda o: json.loads(o["value"]))
         run["steps"] = [
-            {**dict(step), "duration": times.seconds_between(step["started_at"], step["finished_at"])} for step in steps
+            {
+                **dict(step),
+                "duration": times.seconds_between(step["started_at"], step["finished_at"]),
+                "metrics": step_metrics.get(step["name"], {}),
+                "outputs": step_outputs.get(step["name"], {}),
+            }
+            for step in steps
         ]
-        run["metrics"] = _by_step(metrics, lambda m: m["value"])
-        run["outputs"] = _by_step(outputs, lambda o: json.loads(o["value"]))
+        run["metrics"] = {name: value for step in run["steps"] for name, value in step["metrics"].items()}
         run["artifacts"] = [{**dict(a), "metadata": json.loads(a["metadata"])} for a in artifacts]
         return run
 
@@ -259,9 +266,10 @@ class RunStore:
 
         Each: `{id, experiment, notebook_path, notebook_hash, pipeline, pipeline_version,
         target, parameters, status, error, worker_pid, backend_run_id, created_at,
-        started_at, finished_at, updated_at, duration, metrics, step_counts}` where
+        started_at, finished_at, updated_at, duration, metrics, step_counts, steps}` where
         `metrics` is `{name: value}` (a name reported by several steps: the last step's
-        value) and `step_counts` is `{status: number of steps}`.
+        value), `step_counts` is `{status: number of steps}` and `steps` is `[{name, status,
+        started_at, finished_at, duration, error}]` in pipeline order.
         """
         if not isinstance(limit, int) or limit < 1:
             raise StoreValueError(f"The run limit must be a positive integer, not {limit!r}.")
@@ -275,16 +283,25 @@ class RunStore:
                     WHERE m.run_id IN (SELECT id FROM chosen) ORDER BY s.position""",
                 args,
             ).fetchall()
-            counts = conn.execute(
-                f"""{_CHOSEN}SELECT run_id, status, count(*) AS n FROM steps
-                    WHERE run_id IN (SELECT id FROM chosen) GROUP BY run_id, status""",
+            steps = conn.execute(
+                f"""{_CHOSEN}SELECT run_id, name, status, started_at, finished_at, error FROM steps
+                    WHERE run_id IN (SELECT id FROM chosen) ORDER BY run_id, position""",
                 args,
             ).fetchall()
-        runs = {row["id"]: {**_run_dict(row), "metrics": {}, "step_counts": {}} for row in rows}
+        runs = {row["id"]: {**_run_dict(row), "metrics": {}, "step_counts": {}, "steps": []} for row in rows}
         for m in metrics:
             runs[m["run_id"]]["metrics"][m["name"]] = m["value"]
-        for c in counts:
-            runs[c["run_id"]]["step_counts"][c["status"]] = c["n"]
+        for step in steps:
+            run = runs[step["run_id"]]
+            run["step_counts"][step["status"]] = run["step_counts"].get(step["status"], 0) + 1
+            run["steps"].append({
+                "name": step["name"],
+                "status": step["status"],
+                "started_at": step["started_at"],
+                "finished_at": step["finished_at"],
+                "duration": times.seconds_between(step["started_at"], step["finished_at"]),
+                "error": step["error"],
+            })
         return list(runs.values())
 
     def _conn(self) -> sqlite3.Connection:

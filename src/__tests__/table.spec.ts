@@ -2,19 +2,14 @@
 import { IRun, IRunStep } from '../api';
 import { compareSpec, formatDuration, metricNames, visibleRuns } from '../monitor/table';
 
-function step(metrics: Record<string, number>): IRunStep {
-  return {
-    name: 's',
-    status: 'succeeded',
-    started_at: null,
-    finished_at: null,
-    duration: 1,
-    error: null,
-    parameters: {},
-    metrics,
-    artifacts: []
-  };
-}
+const step: IRunStep = {
+  name: 's',
+  status: 'succeeded',
+  started_at: null,
+  finished_at: null,
+  duration: 1,
+  error: null
+};
 
 function run(id: string, extra: Partial<IRun>, metrics: Record<string, number> = {}): IRun {
   return {
@@ -30,7 +25,8 @@ function run(id: string, extra: Partial<IRun>, metrics: Record<string, number> =
     finished_at: null,
     duration: 1,
     error: null,
-    steps: [step(metrics)],
+    steps: [step],
+    metrics,
     ...extra
   };
 }

@@ -80,7 +80,7 @@ export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.E
   const [logStep, setLogStep] = useState<string | null>(
     run.steps.find(s => s.status === 'failed')?.name ?? null
   );
-  const artifacts = run.steps.flatMap(step => step.artifacts.map(a => ({ ...a, step: step.name })));
+  const artifacts = run.artifacts ?? [];
   return (
     <div className="a4m-RunDetail" aria-label={trans.__('Run %1', run.id)}>
       <div className="a4m-RunDetail-header">

@@ -3,9 +3,11 @@ import { IRun } from '../api';
 
 export type SortKey = 'created_at' | 'status' | 'duration' | 'pipeline' | `metric:${string}`;
 
-/** Every metric of a run, over all its steps. */
+/** Every numeric metric of a run. */
 export function runMetrics(run: IRun): Record<string, number> {
-  return Object.assign({}, ...run.steps.map(step => step.metrics ?? {}));
+  return Object.fromEntries(
+    Object.entries(run.metrics ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+  );
 }
 
 /** Names of the metrics any of the runs logged, sorted. */

@@ -3,7 +3,15 @@ import { IEdgeInfo, IStepInfo } from '../api';
 import { stepColour } from '../tags/model';
 
 /** A step's status during a run, shown on its node. */
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached';
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cached'
+  | 'cancelled'
+  | 'interrupted';
 
 /** Mermaid node ids must not collide with keywords such as `end`. */
 export function nodeId(step: string): string {
@@ -32,7 +40,9 @@ export function dagSource(
     succeeded: '✓',
     failed: '✗',
     skipped: '–',
-    cached: '↺'
+    cached: '↺',
+    cancelled: '■',
+    interrupted: '!'
   };
   const lines = ['flowchart TD'];
   for (const step of steps) {

@@ -11,15 +11,15 @@ from ..notebooks import TWO_STEPS, write_notebook
 FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
 
-async def api(jp_fetch, *parts, method="GET", body=None, headers=None):
-    response = await jp_fetch("ai4mlops-lab", "api", *parts, method=method,
+async def api(jp_fetch, *parts, method="GET", body=None, headers=None, params=None):
+    response = await jp_fetch("ai4mlops-lab", "api", *parts, method=method, params=params,
                               body=json.dumps(body) if body is not None else None, headers=headers)
     return response, (json.loads(response.body) if response.body else None)
 
 
-async def failure(jp_fetch, *parts, method="GET", body=None):
+async def failure(jp_fetch, *parts, method="GET", body=None, params=None):
     with pytest.raises(HTTPClientError) as caught:
-        await api(jp_fetch, *parts, method=method, body=body)
+        await api(jp_fetch, *parts, method=method, body=body, params=params)
     return caught.value.code, json.loads(caught.value.response.body)
 
 
@@ -43,16 +43,16 @@ async def test_start_follow_and_inspect_a_run(jp_fetch, jp_root_dir):
     double = next(s for s in done["steps"] if s["name"] == "double")
     assert double["metrics"] == {"total": 40.0}
 
-    _, listing = await api(jp_fetch, "runs", body=None)
+    _, listing = await api(jp_fetch, "runs")
     assert [r["id"] for r in listing["runs"]] == [run["id"]]
-    _, filtered = await api(jp_fetch, "runs?experiment=nope")
+    _, filtered = await api(jp_fetch, "runs", params={"experiment": "nope"})
     assert filtered["runs"] == []
     _, experiments = await api(jp_fetch, "experiments")
     assert [e["name"] for e in experiments["experiments"]] == ["api-test"]
 
-    _, log = await api(jp_fetch, "runs", run["id"], "logs?step=double")
+    _, log = await api(jp_fetch, "runs", run["id"], "logs", params={"step": "double"})
     assert "Executing task" in log["text"]
-    code, body = await failure(jp_fetch, "runs", run["id"], "logs?step=nope")
+    code, body = await failure(jp_fetch, "runs", run["id"], "logs", params={"step": "nope"})
     assert code == 404 and "load, double" in body["hint"]
 
     code, body = await failure(jp_fetch, "runs", run["id"], "cancel", method="POST", body={})

@@ -34,3 +34,8 @@ def make_run(store):
         return store.create_run(steps=list(steps), **fields)
 
     return make
+
+
+def step_values(run: dict, key: str) -> dict:
+    """`{step: value}` of a run's per-step `metrics` or `outputs`, for the steps that have some."""
+    return {step["name"]: step[key] for step in run["steps"] if step[key]}

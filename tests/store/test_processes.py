@@ -13,6 +13,8 @@ import pytest
 
 from ai4mlops_lab.store import RunStore
 
+from .conftest import step_values
+
 WRITER = Path(__file__).with_name("writer.py")
 REPO = Path(__file__).parents[2]
 
@@ -61,8 +63,8 @@ def test_killed_inside_a_transaction_leaves_the_last_commit(store_path, sql, nth
         assert [s["name"] for s in run["steps"]] == [f"s{k}" for k in range(5)]
         assert run["status"] == "pending"
         version = 2 if expected == "pending" else 1
-        assert run["outputs"] == {"s0": {"rows": version}}
-        assert run["metrics"] == {"s0": {"accuracy": version / 10, "loss": 1 - version / 10}}
+        assert step_values(run, "outputs") == {"s0": {"rows": version}}
+        assert step_values(run, "metrics") == {"s0": {"accuracy": version / 10, "loss": 1 - version / 10}}
         assert [a["uri"].rsplit("/", 1)[1] for a in run["artifacts"]] == [f"data-{version}", f"model-{version}"]
     store.close()
     assert integrity(store_path) == ["ok"]
@@ -87,8 +89,8 @@ def test_killed_at_random_moments_leaves_only_whole_runs(store_path):
         assert [s["name"] for s in run["steps"]] == [f"s{k}" for k in range(n)]
         for step in run["steps"]:
             if step["status"] == "succeeded":
-                assert run["outputs"][step["name"]] == {"rows": int(step["name"][1:])}
-                assert len(run["metrics"][step["name"]]) == 2
+                assert step_values(run, "outputs")[step["name"]] == {"rows": int(step["name"][1:])}
+                assert len(step_values(run, "metrics")[step["name"]]) == 2
         if run["status"] == "succeeded":
             assert {s["status"] for s in run["steps"]} == {"succeeded"}
             assert len(run["artifacts"]) == 2 * n
@@ -121,8 +123,8 @@ def test_three_writer_processes_while_the_parent_reads(tmp_path, store_path):
         assert run["status"] == "succeeded" and run["worker_pid"]
         assert [s["status"] for s in run["steps"]] == ["succeeded"] * 10
         assert all(s["log_path"] and s["duration"] is not None for s in run["steps"])
-        assert run["outputs"] == {f"step{k}": {"rows": k} for k in range(10)}
-        assert len(run["metrics"]) == 10 and len(run["artifacts"]) == 20
+        assert step_values(run, "outputs") == {f"step{k}": {"rows": k} for k in range(10)}
+        assert len(step_values(run, "metrics")) == 10 and len(run["artifacts"]) == 20
     # per run: create, running, 10 x (running, outputs, succeeded), succeeded
     assert store.version() == 3 * 33
     store.close()

@@ -11,6 +11,8 @@ import pytest
 from ai4mlops_lab.errors import NotFoundError
 from ai4mlops_lab.store import RunStore, StoreValueError
 
+from .conftest import step_values
+
 
 def count(path, table):
     conn = sqlite3.connect(path)
@@ -32,7 +34,7 @@ def test_create_run_records_run_and_pending_steps(store, make_run):
         ("evaluate", "pending"),
     ]
     assert run["created_at"].endswith("Z") and datetime.fromisoformat(run["created_at"])
-    assert run["metrics"] == {} and run["outputs"] == {} and run["artifacts"] == []
+    assert step_values(run, "metrics") == {} and step_values(run, "outputs") == {} and run["artifacts"] == []
     assert store.run(run["id"]) == run
 
 
@@ -154,24 +156,24 @@ def test_step_outputs_are_replaced_when_recorded_again(store, make_run):
     )
     store.record_step_outputs(run_id, "load", parameters={"rows": 100}, metrics={}, artifacts=[])
     first = store.run(run_id)
-    assert first["metrics"] == {"train": {"acc": 0.5, "f1": 0.4}}
-    assert first["outputs"] == {"load": {"rows": 100}, "train": {"cols": ["a"], "rows": 5}}
+    assert step_values(first, "metrics") == {"train": {"acc": 0.5, "f1": 0.4}}
+    assert step_values(first, "outputs") == {"load": {"rows": 100}, "train": {"cols": ["a"], "rows": 5}}
     assert first["artifacts"] == [{"step": "train", **artifact}]
 
     store.record_step_outputs(
         run_id, "train", parameters={"rows": 5, "cols": ["a"]}, metrics={"acc": 0.5, "f1": 0.4}, artifacts=[artifact]
     )
     again = store.run(run_id)
-    assert {k: again[k] for k in ("metrics", "outputs", "artifacts")} == {
-        k: first[k] for k in ("metrics", "outputs", "artifacts")
+    assert {k: again[k] for k in ("steps", "metrics", "artifacts")} == {
+        k: first[k] for k in ("steps", "metrics", "artifacts")
     }
 
     store.record_step_outputs(
         run_id, "train", parameters={}, metrics={"acc": 0.9}, artifacts=[{"name": "model2", "uri": "file:///m2"}]
     )
     replaced = store.run(run_id)
-    assert replaced["metrics"] == {"train": {"acc": 0.9}}
-    assert replaced["outputs"] == {"load": {"rows": 100}}
+    assert step_values(replaced, "metrics") == {"train": {"acc": 0.9}}
+    assert step_values(replaced, "outputs") == {"load": {"rows": 100}}
     assert replaced["artifacts"] == [
         {"step": "train", "name": "model2", "uri": "file:///m2", "type": "artifact", "size": None, "metadata": {}}
     ]
@@ -180,7 +182,7 @@ def test_step_outputs_are_replaced_when_recorded_again(store, make_run):
 def test_step_outputs_validation(store, make_run):
     run_id = make_run()["id"]
     store.record_step_outputs(run_id, "train", parameters={}, metrics={"loss": math.nan, "n": 3}, artifacts=[])
-    assert store.run(run_id)["metrics"] == {"train": {"loss": None, "n": 3.0}}
+    assert step_values(store.run(run_id), "metrics") == {"train": {"loss": None, "n": 3.0}}
     bad = [
         {"metrics": {"acc": "high"}},
         {"artifacts": [{"name": "a"}]},
@@ -191,7 +193,7 @@ def test_step_outputs_validation(store, make_run):
     for outputs in bad:
         with pytest.raises(StoreValueError):
             store.record_step_outputs(run_id, "train", **{"parameters": {}, "metrics": {}, "artifacts": [], **outputs})
-    assert store.run(run_id)["metrics"] == {"train": {"loss": None, "n": 3.0}}
+    assert step_values(store.run(run_id), "metrics") == {"train": {"loss": None, "n": 3.0}}
 
 
 def test_mark_interrupted_only_touches_local_runs_whose_worker_is_gone(store, make_run):
@@ -248,7 +250,9 @@ def test_runs_newest_first_with_filter_limit_and_summary(store, make_run):
     store.set_step_status(run_id, "load", "succeeded")
     store.set_step_status(run_id, "train", "running")
     listed = store.runs("b")[-1]
-    assert listed["id"] == run_id and "steps" not in listed
+    assert listed["id"] == run_id
+    assert [(s["name"], s["status"]) for s in listed["steps"]] == [
+        ("load", "succeeded"), ("train", "running"), ("evaluate", "pending")]
     assert listed["metrics"] == {"acc": 0.8, "rows": 7}
     assert listed["step_counts"] == {"succeeded": 1, "running": 1, "pending": 1}
     assert listed["parameters"] == {"epochs": 3} and listed["duration"] is None
