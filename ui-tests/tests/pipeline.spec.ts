@@ -69,7 +69,7 @@ test.describe('tagging and compiling', () => {
     await tagCell(page, 1, 'load');
     await tagCell(page, 3, 'report');
     const diagnostic = page.locator('.jp-Notebook .jp-Cell').nth(3).locator('.a4m-CellDiagnostics .a4m-mod-error');
-    await expect(diagnostic).toContainText('w');
+    await expect(diagnostic).toContainText('w', { timeout: 15000 });
     await page.sidebar.openTab('ai4mlops-lab-pipeline');
     await expect(page.locator('#ai4mlops-lab-pipeline').getByRole('button', { name: 'Compile' })).toBeDisabled();
   });
