@@ -229,6 +229,8 @@ export function startRun(options: {
   target: 'local' | 'kfp';
   parameters: Record<string, unknown>;
   experiment?: string;
+  /** The user's KFP connection settings (never credentials); empty uses the server's. */
+  kfp?: { host: string; namespace: string };
 }): Promise<IRun> {
   return requestAPI<IRun>('runs', { method: 'POST', body: options });
 }

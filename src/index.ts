@@ -17,6 +17,7 @@ import { MonitorPanel } from './monitor/MonitorPanel';
 import { monitorIcon, pipelineIcon, stepIcon } from './icons';
 import { PipelineAnalysis } from './pipeline/analysis';
 import { PipelinePanel } from './pipeline/PipelinePanel';
+import { IRunSettings } from './pipeline/RunSection';
 import { RunsModel } from './runs/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
@@ -58,12 +59,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const analysis = new PipelineAnalysis(tracker);
     const runs = new RunsModel();
     runs.start();
-    let defaultTarget: 'local' | 'kfp' = 'local';
+    let runSettings: IRunSettings = { defaultTarget: 'local', kfpHost: '', kfpNamespace: '' };
 
     const pipelinePanel = new PipelinePanel({
       analysis,
       runs,
-      defaultTarget: () => defaultTarget,
+      settings: () => runSettings,
       rendermime,
       trans,
       openFile: path => void app.commands.execute('docmanager:open', { path })
@@ -118,7 +119,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       ?.load(PLUGIN_ID)
       .then(settings => {
         const read = () => {
-          defaultTarget = settings.get('defaultRunTarget').composite as 'local' | 'kfp';
+          runSettings = {
+            defaultTarget: settings.get('defaultRunTarget').composite as 'local' | 'kfp',
+            kfpHost: settings.get('kfpHost').composite as string,
+            kfpNamespace: settings.get('kfpNamespace').composite as string
+          };
         };
         read();
         settings.changed.connect(read);

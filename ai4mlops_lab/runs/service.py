@@ -18,6 +18,7 @@ from .parameters import coerce_parameters
 
 TARGETS = ("local", "kfp")
 WORKER_MODULE = "ai4mlops_lab.runs.worker"
+RUN_SPEC = "run.json"
 
 
 class RunService:
@@ -33,8 +34,11 @@ class RunService:
     # -- starting -----------------------------------------------------------------------
 
     def start(self, notebook: Path, *, target: str = "local", parameters: dict | None = None,
-              experiment: str | None = None) -> dict:
-        """Compile `notebook`, record a run and start it; returns the run record at once."""
+              experiment: str | None = None, kfp: dict | None = None) -> dict:
+        """Compile `notebook`, record a run and start it; returns the run record at once.
+
+        `kfp` ({host, namespace}, from the user's settings) overrides the server's KFP connection.
+        """
         from ..notebook.diagnostics import notebook_errors
         from ..pipeline.compiler import compile_notebook
 
@@ -60,40 +64,44 @@ class RunService:
             raise
         run_dir = self.run_dir(record["id"])
         staging.rename(run_dir)
-        yaml_name = f"{result['pipeline']}.pipeline.yaml"
+        spec = {
+            "run_id": record["id"],
+            "store": str(self.store.path),
+            "pipeline_yaml": f"{result['pipeline']}.pipeline.yaml",
+            "parameters": values,
+            "steps": {step["task"]: step["name"] for step in result["steps"]},
+            "cache_root": str(self.workspace / "cache"),
+            "kfp": {k: v for k, v in (kfp or {}).items() if k in ("host", "namespace") and v},
+        }
+        (run_dir / RUN_SPEC).write_text(json.dumps(spec, indent=2))
         try:
             if target == "local":
-                self._start_local(record["id"], run_dir, yaml_name, values, result["steps"])
+                self._start_local(record["id"], run_dir)
             else:
-                self._start_kfp(record, run_dir / yaml_name, values)
+                self._start_kfp(record, run_dir, spec)
         except BaseException as exc:
             self.store.set_run_status(record["id"], "failed", error=str(getattr(exc, "message", exc)))
             raise
         return self.store.run(record["id"])
 
-    def _start_local(self, run_id: str, run_dir: Path, yaml_name: str, values: dict, steps: list[dict]) -> None:
-        spec = {
-            "run_id": run_id,
-            "store": str(self.store.path),
-            "pipeline_yaml": yaml_name,
-            "parameters": values,
-            "steps": {step["task"]: step["name"] for step in steps},
-            "cache_root": str(self.workspace / "cache"),
-        }
-        (run_dir / "run.json").write_text(json.dumps(spec, indent=2))
+    def _start_local(self, run_id: str, run_dir: Path) -> None:
         worker = processes.start_worker(WORKER_MODULE, run_dir, run_dir / "worker.log")
         self._workers[run_id] = worker
         self.store.set_run_status(run_id, "pending", worker_pid=worker.pid)
 
-    def _start_kfp(self, record: dict, pipeline_yaml: Path, values: dict) -> None:
+    def _kfp_backend(self, spec: dict):
+        """The KFP backend for a run, connected as its spec says (settings) or as the server is."""
         from .kfp_backend import KfpBackend
 
         if self.kfp_connection is None:
             raise UserError("No Kubeflow Pipelines server is configured.",
                             "Set KF_PIPELINES_ENDPOINT or the 'KFP host' setting, or run with target 'local'.")
-        backend = KfpBackend(self.kfp_connection())
-        submitted = backend.submit(pipeline_yaml, pipeline_name=record["pipeline"], parameters=values,
-                                   experiment=record["experiment"], run_name=f"{record['pipeline']} {record['id']}")
+        return KfpBackend(self.kfp_connection(**spec.get("kfp", {})))
+
+    def _start_kfp(self, record: dict, run_dir: Path, spec: dict) -> None:
+        submitted = self._kfp_backend(spec).submit(
+            run_dir / spec["pipeline_yaml"], pipeline_name=record["pipeline"], parameters=spec["parameters"],
+            experiment=record["experiment"], run_name=f"{record['pipeline']} {record['id']}")
         self.store.set_run_status(record["id"], "running", backend_run_id=submitted["run_id"])
 
     def _display_path(self, notebook: Path) -> str:
@@ -140,18 +148,19 @@ class RunService:
             if run_id is None or record["id"] == run_id:
                 self._follow_kfp(self.store.run(record["id"]))
 
-    def _follow_kfp(self, record: dict) -> None:
-        """Copy a KFP run's state and its tasks' states into the store."""
-        from .kfp_backend import KfpBackend
+    def _spec(self, run_id: str) -> dict:
+        return json.loads((self.run_dir(run_id) / RUN_SPEC).read_text())
 
+    def _follow_kfp(self, record: dict) -> None:
+        """Copy a KFP run's state and its tasks' states into the store (steps first: a run's end is final)."""
         if not record.get("backend_run_id"):
             return
-        names = [step["name"] for step in record["steps"]]
-        state = KfpBackend(self.kfp_connection()).status(record["backend_run_id"], step_names=names)
-        for step in state["steps"]:
-            if step["name"] in names and step["state"] != "pending":
-                status = {"cancelled": "failed"}.get(step["state"], step["state"])
-                self.store.set_step_status(record["id"], step["name"], status, error=step.get("error"))
+        spec = self._spec(record["id"])
+        tasks = spec["steps"]
+        state = self._kfp_backend(spec).status(record["backend_run_id"], step_names=list(tasks))
+        for task in state["steps"]:
+            if task["name"] in tasks and task["state"] != "pending":
+                self.store.set_step_status(record["id"], tasks[task["name"]], task["state"], error=task.get("error"))
         if state["state"] in ("succeeded", "failed", "cancelled"):
             self.store.set_run_status(record["id"], state["state"], error=state.get("error"))
 
@@ -181,9 +190,7 @@ class RunService:
             if worker is not None:
                 worker.wait(timeout=5)
         elif record["target"] == "kfp" and record.get("backend_run_id"):
-            from .kfp_backend import KfpBackend
-
-            KfpBackend(self.kfp_connection()).cancel(record["backend_run_id"])
+            self._kfp_backend(self._spec(run_id)).cancel(record["backend_run_id"])
         return self.store.run(run_id)
 
     def mark_interrupted(self) -> int:

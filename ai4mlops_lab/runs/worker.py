@@ -13,8 +13,7 @@ from pathlib import Path
 
 from ..store.runs import RunStore
 from . import kfp_hooks
-
-RUN_SPEC = "run.json"
+from .service import RUN_SPEC
 
 
 class StoreReporter:

@@ -57,7 +57,8 @@ class Ai4MlopsApp(ExtensionApp):
             self._run_service = RunService(
                 workspace,
                 RunStore(workspace / self.STORE_FILE),
-                kfp_connection=lambda: KfpConnection.resolve(host=self.kfp_host),
+                kfp_connection=lambda host="", namespace="": KfpConnection.resolve(
+                    host=host or self.kfp_host, namespace=namespace),
                 root=Path(self.serverapp.root_dir),
             )
         return self._run_service

@@ -46,12 +46,16 @@ class RunsHandler(RunsApiHandler):
         parameters = body.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise UserError("'parameters' must be an object of NAME: value.", 'Send e.g. {"epochs": 5}.')
+        kfp = body.get("kfp") or {}
+        if not isinstance(kfp, dict):
+            raise UserError("'kfp' must be an object {host, namespace}.", "Or leave it out to use the server's settings.")
         run = await asyncio.to_thread(
             self.service.start,
             notebook,
             target=body.get("target") or "local",
             parameters=parameters,
             experiment=body.get("experiment") or None,
+            kfp=kfp,
         )
         self.reply(run, status=202)
 

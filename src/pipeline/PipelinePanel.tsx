@@ -11,14 +11,14 @@ import { MimeView } from '../components/MimeView';
 import { dagSource, StepStatus } from './dag';
 import { DiagnosticList } from './DiagnosticList';
 import { IAnalysisState, PipelineAnalysis } from './analysis';
-import { RunSection } from './RunSection';
+import { IRunSettings, RunSection } from './RunSection';
 
 export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
 
 interface IPanelServices {
   analysis: PipelineAnalysis;
   runs: RunsModel;
-  defaultTarget: () => 'local' | 'kfp';
+  settings: () => IRunSettings;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   openFile: (path: string) => void;
@@ -154,7 +154,7 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         pipeline={result}
         run={run}
         runs={services.runs}
-        defaultTarget={services.defaultTarget()}
+        settings={services.settings()}
         trans={trans}
       />
       <CompileSection state={state} services={services} />

@@ -8,12 +8,19 @@ import { isActive, RunsModel } from '../runs/model';
 
 type Target = 'local' | 'kfp';
 
+/** The user's run settings (JupyterLab settings of ai4mlops-lab). */
+export interface IRunSettings {
+  defaultTarget: Target;
+  kfpHost: string;
+  kfpNamespace: string;
+}
+
 export interface IRunSectionProps {
   panel: NotebookPanel;
   pipeline: IPipelineInfo;
   run: IRun | null;
   runs: RunsModel;
-  defaultTarget: Target;
+  settings: IRunSettings;
   trans: TranslationBundle;
 }
 
@@ -28,8 +35,8 @@ function parseValue(type: string, text: string): unknown {
   return text;
 }
 
-export function RunSection({ panel, pipeline, run, runs, defaultTarget, trans }: IRunSectionProps) {
-  const [target, setTarget] = useState<Target>(defaultTarget);
+export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRunSectionProps) {
+  const [target, setTarget] = useState<Target>(settings.defaultTarget);
   const [values, setValues] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -51,7 +58,8 @@ export function RunSection({ panel, pipeline, run, runs, defaultTarget, trans }:
           .filter(p => values[p.name] !== undefined)
           .map(p => [p.name, parseValue(p.type, values[p.name])])
       );
-      runs.upsert(await startRun({ path: panel.context.path, target, parameters }));
+      const kfp = { host: settings.kfpHost, namespace: settings.kfpNamespace };
+      runs.upsert(await startRun({ path: panel.context.path, target, parameters, kfp }));
     } catch (e) {
       setError(e instanceof ApiError ? e.userMessage : String(e));
     } finally {

@@ -19,31 +19,10 @@ from ai4mlops_lab.runs.kfp_backend import KfpBackend, map_state, version_name
 from ai4mlops_lab.runs.kfp_connection import KfpConnection, KfpSettingsError
 from ai4mlops_lab.runs.kfp_errors import KfpAuthError, KfpRequestError, KfpUnreachableError
 
-from .fake_kfp import FakeKfp
+from .conftest import NO_SA, SPEC
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "kfp_api_v2beta1.swagger.json"
 TOKEN = "s3cr3t-token-value-0123456789"
 COOKIE = "authservice_session=cookie-secret-abcdef"
-NO_SA = "/nonexistent/serviceaccount/token"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    """No KF_PIPELINES_* from the machine, and kfp's context file in a temporary folder."""
-    import kfp.client.client as kfp_client
-
-    for name in [n for n in __import__("os").environ if n.startswith("KF_PIPELINES")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setattr(kfp_client.Client, "_LOCAL_KFP_CONTEXT", str(tmp_path / "kfp" / "context.json"))
-
-
-@pytest.fixture
-def fake():
-    if not SPEC.is_file():
-        pytest.skip(f"KFP swagger not found at {SPEC} (shared/specs is only in the development workspace)")
-    with FakeKfp(SPEC) as server:
-        yield server
-    assert server.faults == [], "the fake produced invalid responses or crashed"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""Fixtures of the contract tests: a strict fake KFP API server and a clean KFP environment."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .fake_kfp import FakeKfp
+
+SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "kfp_api_v2beta1.swagger.json"
+#: A service-account token path that does not exist, so tests never pick up a real one.
+NO_SA = "/nonexistent/serviceaccount/token"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    """No KF_PIPELINES_* from the machine, and kfp's context file in a temporary folder."""
+    import kfp.client.client as kfp_client
+
+    for name in [n for n in os.environ if n.startswith("KF_PIPELINES")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(kfp_client.Client, "_LOCAL_KFP_CONTEXT", str(tmp_path / "kfp" / "context.json"))
+
+
+@pytest.fixture
+def fake():
+    if not SPEC.is_file():
+        pytest.skip(f"KFP swagger not found at {SPEC} (shared/specs is only in the development workspace)")
+    with FakeKfp(SPEC) as server:
+        yield server
+    assert server.faults == [], "the fake produced invalid responses or crashed"
