@@ -201,11 +201,14 @@ def chi2_homogeneity(ref_counts: np.ndarray, win_counts: np.ndarray) -> tuple[fl
     return stat, chi2_sf(stat, df), df
 
 
-def psi(ref_frac: np.ndarray, win_frac: np.ndarray, eps: float = 1e-4) -> float:
-    """Population stability index ``sum (w - r) ln(w / r)`` over bins, fractions floored at `eps`."""
+def psi(ref_frac: np.ndarray, win_frac: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    """Population stability index ``sum (w - r) ln(w / r)`` over the bins (last axis).
+
+    Fractions are floored at `eps` so that empty bins stay finite.
+    """
     r = np.maximum(np.asarray(ref_frac, dtype=np.float64), eps)
     w = np.maximum(np.asarray(win_frac, dtype=np.float64), eps)
-    return float(np.sum((w - r) * np.log(w / r)))
+    return np.sum((w - r) * np.log(w / r), axis=-1)
 
 
 def bonferroni(p: np.ndarray) -> np.ndarray:
