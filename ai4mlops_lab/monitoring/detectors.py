@@ -26,7 +26,7 @@ from collections import Counter
 import numpy as np
 
 from . import stats
-from .mmd import Backend, ReferenceKernel, median_bandwidth, mmd_permutation_test
+from .mmd import Backend, ReferenceKernel, mmd_permutation_test
 from .profile import CATEGORICAL, NUMERIC, ReferenceProfile
 from .results import INSUFFICIENT, OK, DriftResult, FeatureResult, MultivariateResult
 
@@ -58,7 +58,7 @@ class FeatureDetector:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column has no deciles
             qs = np.arange(1, psi_bins) / psi_bins
-            self._edges = np.nanquantile(profile.numeric, qs, axis=0).T.reshape(len(self._sorted.counts), -1)
+            self._edges = np.nanquantile(profile.numeric, qs, axis=0).T.reshape(self._sorted.width, len(qs))
         self._ref_bins = _bin_fractions(profile.numeric, self._edges)
         self._categories = [Counter(v for v in labels if v is not None) for labels in profile.categorical]
 
@@ -166,10 +166,9 @@ class MMDDetector:
             self._projection = self._rng.normal(size=(x.shape[1], k)) / np.sqrt(k)
         if len(x) > n_reference:
             x = x[self._rng.choice(len(x), size=n_reference, replace=False)]
-        z = self._embed(x)
-        self.bandwidth = float(bandwidth) if bandwidth is not None else median_bandwidth(z)
-        self._kernel = ReferenceKernel.fit(z, self.bandwidth, Backend.get(backend))
-        self.n_reference = len(z)
+        self._kernel = ReferenceKernel.fit(self._embed(x), Backend.get(backend), bandwidth)
+        self.bandwidth = self._kernel.bandwidth
+        self.n_reference = len(x)
         self.backend = self._kernel.backend.name
 
     def _embed(self, x: np.ndarray) -> np.ndarray:

@@ -10,8 +10,8 @@ permutation only relabels which pooled rows form the "window" group, so with
     sum over reference pairs  = T - 2 r's + s' K s
 
 and every permutation costs one column of a matrix product ``K S`` instead of
-a fresh kernel evaluation. Arrays live in torch when it is importable (faster
-multithreaded exp/matmul), in numpy otherwise; torch is imported lazily.
+a fresh kernel evaluation. Arrays live in numpy, or in torch on a GPU (see
+``Backend.get``); torch is imported only when a detector asks for a backend.
 """
 
 from __future__ import annotations
@@ -25,14 +25,20 @@ import numpy as np
 class Backend:
     """The few array operations the kernel code needs, from numpy or torch."""
 
-    name: str
+    name: str  # "numpy", "torch:cpu", "torch:cuda"
     asarray: object  # numpy float32 array -> backend array
     exp: object
     to_numpy: object
 
     @classmethod
     def get(cls, prefer: str = "auto") -> Backend:
-        """'torch' (error if missing), 'numpy', or 'auto' (torch when importable)."""
+        """'numpy'; 'torch' (its GPU when there is one, else CPU; ImportError without torch);
+        or 'auto': torch on a GPU when torch and a GPU are there, numpy otherwise.
+
+        On CPU numpy is as fast as torch for this workload when cores are free and
+        several times faster when they are shared (torch's thread pool suffers
+        more from contention), so 'auto' only picks torch for a GPU.
+        """
         if prefer not in ("auto", "torch", "numpy"):
             raise ValueError(f"backend must be 'auto', 'torch' or 'numpy', got {prefer!r}")
         if prefer != "numpy":
@@ -42,24 +48,34 @@ class Backend:
                 if prefer == "torch":
                     raise
             else:
-                return cls("torch", torch.from_numpy, torch.exp, lambda t: t.numpy())
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+                if prefer == "torch" or device == "cuda":
+                    return cls(
+                        f"torch:{device}",
+                        lambda a: torch.from_numpy(a).to(device),
+                        torch.exp,
+                        lambda t: t.cpu().numpy(),
+                    )
         return cls("numpy", lambda a: a, np.exp, lambda a: a)
 
 
-def median_bandwidth(x: np.ndarray) -> float:
-    """Median pairwise Euclidean distance between distinct rows of `x` (1.0 if all rows coincide)."""
-    x = np.asarray(x, dtype=np.float64)
-    sq = (x * x).sum(1)
-    d2 = sq[:, None] + sq[None, :] - 2.0 * x @ x.T
-    dist = np.sqrt(np.maximum(d2[np.triu_indices(len(x), k=1)], 0.0))
-    med = float(np.median(dist)) if dist.size else 0.0
-    return med if med > 0 else 1.0
+def sq_distances(a, b):
+    """Squared Euclidean distances between the rows of backend arrays `a` (n, k) and `b` (m, k)."""
+    return (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
 
 
 def rbf_kernel(a, b, bandwidth: float, backend: Backend):
     """``exp(-|a_i - b_j|^2 / (2 bandwidth^2))`` for backend arrays `a` (n, k), `b` (m, k)."""
-    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    return backend.exp(d2 * (-0.5 / bandwidth**2))
+    return backend.exp(sq_distances(a, b) * (-0.5 / bandwidth**2))
+
+
+def median_bandwidth(d2: np.ndarray) -> float:
+    """Median heuristic: the median distance between distinct rows, from their squared
+    distances `d2` (n, n); 1.0 when all rows coincide."""
+    n = len(d2)
+    pairs = np.maximum(d2[np.arange(n)[:, None] < np.arange(n)], 0.0)
+    med = float(np.sqrt(np.median(pairs))) if pairs.size else 0.0
+    return med if med > 0 else 1.0
 
 
 @dataclass(frozen=True)
@@ -74,11 +90,15 @@ class ReferenceKernel:
     backend: Backend
 
     @classmethod
-    def fit(cls, x: np.ndarray, bandwidth: float, backend: Backend) -> ReferenceKernel:
+    def fit(cls, x: np.ndarray, backend: Backend, bandwidth: float | None = None) -> ReferenceKernel:
+        """Kernel block of the reference rows `x`; bandwidth by the median heuristic unless given."""
         xb = backend.asarray(np.ascontiguousarray(x, dtype=np.float32))
-        k_xx = rbf_kernel(xb, xb, bandwidth, backend)
+        d2 = sq_distances(xb, xb)
+        if bandwidth is None:
+            bandwidth = median_bandwidth(backend.to_numpy(d2))
+        k_xx = backend.exp(d2 * (-0.5 / bandwidth**2))
         row_sums = backend.to_numpy(k_xx.sum(1)).astype(np.float64)
-        return cls(xb, k_xx, row_sums, float(row_sums.sum()), bandwidth, backend)
+        return cls(xb, k_xx, row_sums, float(row_sums.sum()), float(bandwidth), backend)
 
 
 def mmd_permutation_test(
