@@ -16,6 +16,12 @@ permutation p-value. With both families the two are combined by Bonferroni:
 alpha / 2. Drift iff ``p < alpha``, so the false-alarm rate of the verdict stays
 at most alpha, and a feature (or the MMD test) is flagged iff it alone would
 make the verdict drift.
+
+That guarantee is over the draw of reference and window together. All windows
+of a deployment share one reference, whose own sampling noise they all see, so
+the rate one deployment experiences varies around alpha from reference to
+reference; a reference several times larger than the window (default: up to
+5,000 reference rows against windows of 500) keeps that variation small.
 """
 
 from __future__ import annotations

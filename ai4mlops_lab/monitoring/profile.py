@@ -66,8 +66,16 @@ def to_float(column: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def as_columns(x, width: int | None = None, names: list[str] | None = None) -> list[np.ndarray]:
-    """Split a 2-D array-like (ndarray or list of rows) into its columns, checking the width."""
-    arr = np.asarray(x) if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    """Split a table (ndarray, DataFrame or list of rows) into its columns, checking the width.
+
+    Lists go through an object array, so that numbers mixed with strings stay numbers.
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    elif hasattr(x, "to_numpy"):  # pandas / polars DataFrame
+        arr = x.to_numpy()
+    else:
+        arr = np.asarray(x, dtype=object)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape(0, width or 0)
     if arr.ndim != 2:
@@ -112,11 +120,15 @@ class ReferenceProfile:
         seed: int = 0,
         max_categories: int = 20,
     ) -> ReferenceProfile:
-        """Profile a reference table (ndarray or list of rows), keeping at most `max_rows` random rows.
+        """Profile a reference table (ndarray, DataFrame or list of rows), keeping at most
+        `max_rows` random rows.
 
+        Feature names default to a DataFrame's columns, else ``x0, x1, ...``.
         The sample is drawn with `seed`, so the same input always gives the
         same profile.
         """
+        if feature_names is None and hasattr(x, "columns"):
+            feature_names = [str(c) for c in x.columns]
         columns = as_columns(x)
         d = len(columns)
         names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]

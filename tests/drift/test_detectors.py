@@ -217,3 +217,12 @@ def test_backend_choice():
     torch = pytest.importorskip("torch")
     expected = "torch:cuda" if torch.cuda.is_available() else "numpy"
     assert mmd.Backend.get("auto").name == expected
+
+
+def test_dataframe_input_takes_column_names():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(12)
+    df = pd.DataFrame({"age": rng.normal(40, 10, 1000), "city": rng.choice(["a", "b"], 1000)})
+    profile = ReferenceProfile.from_array(df)
+    assert (profile.feature_names, profile.kinds) == (["age", "city"], ["numeric", "categorical"])
+    assert DriftDetector(profile).detect(df.iloc[:300]).status == "ok"
