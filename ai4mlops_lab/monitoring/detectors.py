@@ -65,7 +65,7 @@ class FeatureDetector:
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column has no deciles
             qs = np.arange(1, psi_bins) / psi_bins
             self._edges = np.nanquantile(profile.numeric, qs, axis=0).T.reshape(self._sorted.width, len(qs))
-        self._ref_bins = _bin_fractions(profile.numeric, self._edges)
+        self._ref_bins = _bin_fractions(self._sorted, self._edges)
         self._categories = [Counter(v for v in labels if v is not None) for labels in profile.categorical]
 
     def test(self, window, alpha: float = 0.05) -> list[FeatureResult]:
@@ -95,9 +95,11 @@ class FeatureDetector:
         return min(adjusted) if adjusted else None
 
     def _numeric_results(self, x: np.ndarray) -> list[FeatureResult]:
-        d, m_valid = stats.ks_statistic(self._sorted, x)
+        window = stats.SortedColumns.from_array(x)
+        d = stats.ks_statistic(self._sorted, window)
+        m_valid = window.counts
         p = stats.ks_pvalue(d, self._sorted.counts, m_valid)
-        effect = stats.psi(self._ref_bins, _bin_fractions(x, self._edges))
+        effect = stats.psi(self._ref_bins, _bin_fractions(window, self._edges))
         out = []
         for j, name in enumerate(self.profile.numeric_names):
             r = FeatureResult(name, NUMERIC, "ks", n=int(m_valid[j]), n_missing=int(len(x) - m_valid[j]))
@@ -264,10 +266,10 @@ class DriftDetector:
         return result
 
 
-def _bin_fractions(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Fraction of each column's non-NaN values in the bins cut at `edges` (d, k), as (d, k + 1)."""
-    valid = (~np.isnan(x)).sum(axis=0)
-    below = (x[:, :, None] < edges[None, :, :]).sum(axis=0)  # NaN compares False
-    counts = np.diff(np.concatenate([np.zeros((len(valid), 1)), below, valid[:, None]], axis=1), axis=1)
+def _bin_fractions(columns: stats.SortedColumns, edges: np.ndarray) -> np.ndarray:
+    """Fraction of each column's values in the bins cut at `edges` (d, k), as (d, k + 1);
+    bin b is ``[edges[b - 1], edges[b])``. NaN for a column without values."""
+    n = columns.counts[:, None]
+    below = np.concatenate([np.zeros_like(n), columns.count_below(edges), n], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return counts / valid[:, None]
+        return np.diff(below, axis=1) / n

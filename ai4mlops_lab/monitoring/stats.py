@@ -26,37 +26,35 @@ class SortedColumns:
     @classmethod
     def from_array(cls, x: np.ndarray) -> SortedColumns:
         """Sort each column of `x` (n, d); NaNs are kept out of the counts."""
-        values, counts = sort_columns(x)
-        return cls(values, counts)
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2:
+            raise ValueError(f"expected a 2-D array, got {x.ndim}-D")
+        return cls(np.sort(x.T, axis=1), (~np.isnan(x)).sum(axis=0).astype(np.int64))
 
     @property
     def width(self) -> int:
         return len(self.counts)
 
-
-def sort_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns of `x` (n, d) as sorted rows (d, n), NaNs last, and the non-NaN count per column."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"expected a 2-D array, got {x.ndim}-D")
-    values = np.sort(x.T, axis=1)  # x.T is contiguous per column when x is C-ordered
-    return values, (~np.isnan(x)).sum(axis=0).astype(np.int64)
+    def count_below(self, edges: np.ndarray) -> np.ndarray:
+        """Per column j, how many of its values are < each of ``edges[j]`` (d, k); returns (d, k)."""
+        return np.array([np.searchsorted(v[:n], e) for v, n, e in zip(self.values, self.counts, edges)]).reshape(
+            edges.shape
+        )
 
 
-def ks_statistic(reference: SortedColumns, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sample KS distance per column between `reference` and `window` (m, d).
+def ks_statistic(reference: SortedColumns, window: SortedColumns) -> np.ndarray:
+    """Two-sample KS distance per column between two sets of sorted columns.
 
-    Returns ``(D, m_valid)``: the statistic (NaN where either side has no
-    values) and the number of non-NaN window values per column. Only the window
-    is sorted; the reference CDF at every window value comes from searchsorted
-    on the presorted reference. The supremum of ``F_ref - F_win`` is reached just
-    before a window value and that of ``F_win - F_ref`` at one, so evaluating
-    both CDFs at the window values alone is exact, ties included.
+    NaN where either side has no values. The reference CDF at every window
+    value comes from searchsorted on the sorted reference. The supremum of
+    ``F_ref - F_win`` is reached just before a window value and that of
+    ``F_win - F_ref`` at one, so evaluating both CDFs at the window values
+    alone is exact, ties included.
     """
-    win, m = sort_columns(window)
+    win, m = window.values, window.counts
     d = reference.width
-    if win.shape[0] != d:
-        raise ValueError(f"expected {d} columns, got {win.shape[0]}")
+    if window.width != d:
+        raise ValueError(f"expected {d} columns, got {window.width}")
     n = reference.counts
     below = np.empty(win.shape)
     upto = np.empty(win.shape)
@@ -75,7 +73,7 @@ def ks_statistic(reference: SortedColumns, window: np.ndarray) -> tuple[np.ndarr
     gap[rank >= m[:, None]] = -np.inf  # NaN cells sort last; keep them out
     stat = gap.max(axis=1, initial=-np.inf)
     stat[(m == 0) | (n == 0)] = np.nan
-    return stat, m
+    return stat
 
 
 def ks_pvalue(d: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -13,8 +13,9 @@ def wave(n, shift, phase):
 
 
 def ks(a, b):
-    d, m = stats.ks_statistic(stats.SortedColumns.from_array(np.asarray(a)[:, None]), np.asarray(b)[:, None])
-    return d[0], stats.ks_pvalue(d, [np.sum(~np.isnan(a))], m)[0]
+    ref, win = (stats.SortedColumns.from_array(np.asarray(v)[:, None]) for v in (a, b))
+    d = stats.ks_statistic(ref, win)
+    return d[0], stats.ks_pvalue(d, ref.counts, win.counts)[0]
 
 
 # (n, m, shift): scipy.stats.ks_2samp(wave(n, 0, 0), wave(m, shift, 1)) statistic and p-value
@@ -53,9 +54,9 @@ def test_ks_is_vectorised_over_columns_and_drops_nans():
     win = rng.normal(size=(300, 3))
     win[:7, 1] = np.nan
     ref[:5, 2] = np.nan
-    sorted_ref = stats.SortedColumns.from_array(ref)
-    d, m = stats.ks_statistic(sorted_ref, win)
-    assert m.tolist() == [300, 293, 300]
+    sorted_win = stats.SortedColumns.from_array(win)
+    d = stats.ks_statistic(stats.SortedColumns.from_array(ref), sorted_win)
+    assert sorted_win.counts.tolist() == [300, 293, 300]
     for j in range(3):
         assert d[j] == pytest.approx(ks(ref[:, j], win[:, j][~np.isnan(win[:, j])])[0], abs=1e-12)
     # brute force: sup |F_ref - F_win| over all pooled values
@@ -68,10 +69,16 @@ def test_ks_is_vectorised_over_columns_and_drops_nans():
 def test_ks_column_mismatch_and_empty_columns():
     sorted_ref = stats.SortedColumns.from_array(np.zeros((10, 2)))
     with pytest.raises(ValueError, match="expected 2 columns, got 3"):
-        stats.ks_statistic(sorted_ref, np.zeros((5, 3)))
-    d, m = stats.ks_statistic(sorted_ref, np.array([[np.nan, 1.0]] * 4))
-    assert np.isnan(d[0]) and d[1] == 1.0 and m.tolist() == [0, 4]
-    assert np.isnan(stats.ks_pvalue(d, [10, 10], m)[0])
+        stats.ks_statistic(sorted_ref, stats.SortedColumns.from_array(np.zeros((5, 3))))
+    win = stats.SortedColumns.from_array(np.array([[np.nan, 1.0]] * 4))
+    d = stats.ks_statistic(sorted_ref, win)
+    assert np.isnan(d[0]) and d[1] == 1.0 and win.counts.tolist() == [0, 4]
+    assert np.isnan(stats.ks_pvalue(d, [10, 10], win.counts)[0])
+
+
+def test_count_below():
+    cols = stats.SortedColumns.from_array(np.array([[3.0, 1.0], [1.0, np.nan], [2.0, 5.0], [2.0, 2.0]]))
+    assert cols.count_below(np.array([[2.0, 3.0], [0.0, 9.0]])).tolist() == [[1, 3], [0, 3]]
 
 
 @pytest.mark.parametrize(
