@@ -184,6 +184,11 @@ def test_mmd_statistic_and_permutation_p_value(backend):
     assert p < 0.05
 
 
+def test_mmd_on_identical_constant_data_is_a_tie_not_drift():
+    det = MMDDetector(ReferenceProfile.from_array(np.full((300, 2), 0.5)), n_permutations=50)
+    assert det.test(np.full((100, 2), 0.5)).p_value == 1.0
+
+
 def test_mmd_projection_for_wide_inputs():
     rng = np.random.default_rng(11)
     profile = ReferenceProfile.from_array(rng.normal(size=(1500, 60)))
