@@ -32,12 +32,16 @@ CATEGORICAL = "categorical"
 
 def category_key(value) -> str | None:
     """Canonical category label of a value; None for a missing one."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
-    if isinstance(value, Real) and float(value).is_integer():
-        return str(int(value))
+    if isinstance(value, Real):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if number.is_integer():
+            return str(int(number))
     return str(value)
 
 

@@ -89,6 +89,7 @@ def test_profile_caps_rows_and_summary_is_json():
 def test_small_window_is_insufficient_data(numeric_profile):
     result = DriftDetector(numeric_profile, "both").detect(np.zeros((5, 4)))
     assert result.status == "insufficient_data" and result.drift is False and result.p_value is None
+    assert DriftDetector(numeric_profile).detect([]).status == "insufficient_data"
 
 
 def test_width_mismatch_names_expected_and_got(numeric_profile):
