@@ -133,7 +133,10 @@ class TimeWindower:
         return closed
 
     def flush(self) -> tuple[Window, list] | None:
-        """The current, possibly incomplete, bucket as a window (and reset it), or None if empty."""
+        """The current, possibly incomplete, bucket as a window (and reset it), or None if empty.
+
+        Rows of the same bucket added afterwards form a new window with the same bounds.
+        """
         if not self._rows:
             return None
         start = self.origin + self._bucket * self.width
