@@ -197,7 +197,7 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
         binder = _last_binder(bindings.get(var, ()), name, cell, seq)
         if binder is not None and binder.event.kind == "del":
             flow.diagnostics.append(error(cell, line, f"'{var}' is deleted in step '{binder.step}' "
-                                          f"(cell {binder.cell}, line {binder.event.line}) before it is read here",
+                                          f"(cell {binder.cell + 1}, line {binder.event.line}) before it is read here",
                                           "remove the del or re-create the variable"))
         elif binder is not None and binder.event.binding and binder.event.binding.import_stmt:
             if binder.event.binding.import_stmt not in result.extra_imports:

@@ -86,7 +86,7 @@ def split_notebook(cells: list, settings: NotebookSettings) -> tuple[Structure, 
         else:
             getattr(out, target).append(index)
     if ignored:
-        diags.append(info(ignored[0], None, f"untagged cells {ignored} before the first tag are not part of the pipeline",
+        diags.append(info(ignored[0], None, f"untagged cells {', '.join(str(i + 1) for i in ignored)} before the first tag are not part of the pipeline",
                           "tag them (e.g. imports or step:NAME) to include them"))
     if not out.steps:
         diags.append(error(None, None, "the notebook has no steps", "tag a code cell with step:NAME"))

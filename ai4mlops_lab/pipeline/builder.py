@@ -73,12 +73,12 @@ def _check_parameters(flow: Flow, diags: list[Diagnostic]) -> None:
 
 
 def _step_code(structure: Structure, flow: Flow, name: str) -> str:
-    parts = [f"# --- imports (cell {c})\n{flow.code.get(c, '')}" for c in structure.imports]
-    parts += [f"# --- functions (cell {c})\n{flow.code.get(c, '')}" for c in structure.functions]
+    parts = [f"# --- imports (cell {c + 1})\n{flow.code.get(c, '')}" for c in structure.imports]
+    parts += [f"# --- functions (cell {c + 1})\n{flow.code.get(c, '')}" for c in structure.functions]
     extra = flow.steps[name].extra_imports
     if extra:
         parts.append("# --- imports made by earlier steps\n" + "\n".join(extra))
-    parts += [f"# --- cell {c}\n{flow.code.get(c, '')}" for c in structure.step(name).cells]
+    parts += [f"# --- cell {c + 1}\n{flow.code.get(c, '')}" for c in structure.step(name).cells]
     return "\n".join(part.rstrip() for part in parts) + "\n"
 
 

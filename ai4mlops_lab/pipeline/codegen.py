@@ -78,7 +78,7 @@ def _component(step: Step) -> list[str]:
         "    install_kfp_package=False,",
         ")",
         f"def {step.function}(" + "".join(f"\n    {p}," for p in params) + ("\n" if params else "") + f"){returns}:",
-        f'    """Step `{step.name}`: notebook cells {", ".join(map(str, step.cells))}."""',
+        f'    """Step `{step.name}`: notebook cells {", ".join(str(c + 1) for c in step.cells)}."""',
     ]
     helpers = ["_run"]
     if any(i.type not in SCALAR_TYPES for i in step.inputs):

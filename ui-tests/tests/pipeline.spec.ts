@@ -64,6 +64,24 @@ test.describe('tagging and compiling', () => {
     expect(await page.contents.fileExists(`${tmpPath}/tagging.pipeline.yaml`)).toBe(true);
   });
 
+  test('tags a cell from the property inspector', async ({ page }) => {
+    await page.notebook.selectCells(1);
+    await page.sidebar.openTab('jp-property-inspector');
+    await page.locator('#jp-property-inspector').getByText('Pipeline step', { exact: true }).first().click();
+    const inspector = page.locator('.a4m-StepInspector');
+    await inspector.getByLabel('Cell role').selectOption('step');
+    await inspector.getByLabel('Step name').fill('load');
+    await inspector.getByLabel('New setting').fill('limit:memory:1Gi');
+    await inspector.getByLabel('New setting').press('Enter');
+    await expect(inspector.locator('.a4m-Settings code')).toHaveText(['limit:memory:1Gi']);
+    await expect(page.locator('.jp-Notebook .a4m-StepChip')).toHaveText(['load']);
+    const tags = await page.evaluate(() => {
+      const cell = window.jupyterapp.shell.currentWidget as any;
+      return cell.content.widgets[1].model.getMetadata('tags');
+    });
+    expect(tags).toEqual(['step:load', 'limit:memory:1Gi']);
+  });
+
   test('shows a diagnostic on the cell that reads an undefined name', async ({ page }) => {
     await page.notebook.setCell(3, 'code', 'total = float(w.sum())');
     await tagCell(page, 1, 'load');
