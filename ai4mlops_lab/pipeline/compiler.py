@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import linecache
+import os
+import sys
 import types
+from collections.abc import Mapping
 from pathlib import Path
-
-import nbformat
 
 from ..analysis.dataflow import analyze_flow
 from ..notebook.diagnostics import Diagnostic, error
@@ -23,7 +24,7 @@ __all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook"]
 TARGETS = ("cluster", "local")
 
 
-def analyze_notebook(nb: nbformat.NotebookNode | dict, name_hint: str = "pipeline") -> dict:
+def analyze_notebook(nb: Mapping, name_hint: str = "pipeline") -> dict:
     """The pipeline a notebook describes, with diagnostics; writes nothing and never imports kfp."""
     pipeline, diags = _build(nb, name_hint)
     return _result(pipeline, diags, [])
@@ -56,7 +57,7 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
     return _result(pipeline, diags, [str(module_path), str(yaml_path)])
 
 
-def _build(nb: nbformat.NotebookNode | dict, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
+def _build(nb: Mapping, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
     settings, diags = read_settings(dict(nb.get("metadata") or {}))
     structure, structure_diags = split_notebook(list(nb.get("cells") or []), settings)
     flow = analyze_flow(structure)
@@ -75,8 +76,28 @@ def _result(pipeline: Pipeline, diags: list[Diagnostic], files: list[str]) -> di
     return result
 
 
+def _import_kfp_without_client() -> None:
+    """Import kfp without the API client its package imports eagerly (kubernetes: ~0.8 s of ~1.3 s).
+
+    Compiling never uses the client; kfp's own containers skip it the same way (`_KFP_RUNTIME`).
+    Modules that need the client import `kfp.client` explicitly.
+    """
+    if "kfp" in sys.modules:
+        return
+    previous = os.environ.get("_KFP_RUNTIME")
+    os.environ["_KFP_RUNTIME"] = "true"
+    try:
+        import kfp  # noqa: F401
+    finally:
+        if previous is None:
+            del os.environ["_KFP_RUNTIME"]
+        else:
+            os.environ["_KFP_RUNTIME"] = previous
+
+
 def _compile_module(source: str, module_path: Path, yaml_path: Path) -> None:
     """Execute the generated module (its file must exist: kfp reads component source from it) and compile."""
+    _import_kfp_without_client()
     from kfp import compiler
 
     module = types.ModuleType("_ai4mlops_generated")

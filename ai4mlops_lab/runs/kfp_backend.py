@@ -197,10 +197,10 @@ def _new_client(conn: KfpConnection, timeout: tuple[float, float]):
 @functools.lru_cache(maxsize=1)
 def _client_class():
     """kfp.Client with bounded retries, request timeouts and a single-try health check."""
-    import kfp
     import urllib3
+    from kfp.client import Client
 
-    class _Client(kfp.Client):
+    class _Client(Client):
         def __init__(self, *, _timeout, **kwargs):
             self._ai4mlops_timeout = _timeout
             super().__init__(**kwargs)

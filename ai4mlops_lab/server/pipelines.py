@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import nbformat
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -14,12 +13,13 @@ from .base import ApiHandler
 from .paths import api_path, confined_path
 
 
-def _notebook_from_body(body: dict):
-    """The notebook sent inline as `notebook` (JSON), validated enough to analyse."""
-    try:
-        return nbformat.from_dict(body["notebook"])
-    except Exception as exc:  # nbformat raises several types for malformed input
-        raise UserError(f"The notebook in the request is not a valid notebook: {exc}") from None
+def _notebook_from_body(body: dict) -> dict:
+    """The notebook sent inline as `notebook` (v4 JSON), checked enough to analyse."""
+    notebook = body["notebook"]
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise UserError("The notebook in the request is not a v4 notebook (no list of 'cells').",
+                        "Send the notebook's JSON content, as JupyterLab saves it.")
+    return notebook
 
 
 class AnalyzeHandler(ApiHandler):
