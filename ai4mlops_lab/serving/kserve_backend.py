@@ -31,6 +31,7 @@ TERMINAL_REASONS = frozenset({
     "RevisionFailed", "ContainerMissing", "ErrImagePull", "ImagePullBackOff", "InvalidImageName",
     "CrashLoopBackOff", "CreateContainerConfigError", "ProgressDeadlineExceeded", "Failed",
 })
+_RBAC_VERBS = {"replace": "update", "discover": "get"}
 _IMAGE_PULL = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "Unable to fetch image",
                "failed to resolve image", "pull access denied", "manifest unknown")
 
@@ -167,7 +168,8 @@ class KserveBackend:
                 f"Forbidden to {what}: {detail}",
                 f"RBAC does not allow this: ask for a Role and RoleBinding in namespace {namespace!r} granting "
                 f"get, list, watch, create, update, patch and delete on {RESOURCE} (check with "
-                f"`kubectl auth can-i {verb} {RESOURCE} -n {namespace}`), or use a namespace you own.",
+                f"`kubectl auth can-i {_RBAC_VERBS.get(verb, verb)} {RESOURCE} -n {namespace}`), or use a namespace "
+                "you own.",
                 status=403, code="kube_forbidden")
         if exc.status == 404:
             return self._not_found(body, what, name, namespace)

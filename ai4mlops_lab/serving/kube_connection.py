@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -84,9 +85,10 @@ class KubeConnection:
         cfg = client.Configuration()
         try:
             if self.source == "in-cluster":
-                sa = Path(self.service_account_dir)
+                sa, server = Path(self.service_account_dir), urlsplit(self.host)
                 config.incluster_config.InClusterConfigLoader(
                     token_filename=str(sa / "token"), cert_filename=str(sa / "ca.crt"),
+                    environ={ENV_HOST: server.hostname or "", ENV_PORT: str(server.port or 443)},
                 ).load_and_set(cfg)
             else:
                 config.load_kube_config(config_file=self.kubeconfig, context=self.context or None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import json
 import re
 import threading
@@ -72,9 +73,11 @@ def now() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
 def load_crd_schema(path: Path, version: str = VERSION) -> dict:
-    """The openAPIV3Schema of `version` in the CRD file."""
-    crd = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """The openAPIV3Schema of `version` in the CRD file (parsed once per process; do not mutate)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    crd = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
     assert crd["spec"]["group"] == GROUP and crd["spec"]["names"]["plural"] == PLURAL
     for item in crd["spec"]["versions"]:
         if item["name"] == version:
@@ -248,7 +251,8 @@ class FakeKube:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def __enter__(self):
         self._thread.start()
@@ -373,8 +377,8 @@ class FakeKube:
             raise self._missing(name)
         script = self.scripts.get((namespace, name))
         if script:
-            status = script.pop(0) if len(script) > 1 else script[0]
-            status.setdefault("observedGeneration", obj["metadata"]["generation"])
+            status = copy.deepcopy(script.pop(0) if len(script) > 1 else script[0])
+            status.setdefault("observedGeneration", obj["metadata"]["generation"])  # the controller saw it
             obj["status"] = status
         return 200, copy.deepcopy(obj)
 

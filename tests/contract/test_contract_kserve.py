@@ -355,6 +355,23 @@ def test_contract_kserve_apply_creates_then_replaces(kube, tmp_path, schema, str
     assert same["metadata"]["generation"] == 2  # an unchanged spec is not a new generation
 
 
+def test_contract_kserve_replace_retries_after_a_concurrent_change(kube, tmp_path):
+    backend = backend_for(kube.url, tmp_path)
+    backend.apply(isvc())
+    real_get = backend.get
+
+    def get_then_controller_writes(name, namespace=None):
+        current = real_get(name, namespace)
+        if len(kube.calls("PUT")) == 0:  # the controller updates the object between our GET and PUT
+            kube.objects[(NS, name)]["metadata"]["resourceVersion"] = kube._next_rv()
+        return current
+
+    backend.get = get_then_controller_writes
+    replaced = backend.apply(isvc(resources={"cpu": "3"}))
+    assert [c["method"] for c in kube.requests][1:] == ["POST", "GET", "PUT", "GET", "PUT"]
+    assert replaced["spec"]["predictor"]["model"]["resources"]["limits"]["cpu"] == "3"
+
+
 def test_contract_kserve_status_to_ready_with_url(kube, tmp_path):
     backend = backend_for(kube.url, tmp_path)
     backend.apply(isvc())
@@ -523,15 +540,7 @@ def test_contract_kserve_in_cluster_resolution(tmp_path):
     conn = KubeConnection.resolve(env=env, home=str(tmp_path / "home"), service_account_dir=str(sa))
     assert (conn.source, conn.namespace, conn.host) == ("in-cluster", "kubeflow-user", "https://10.96.0.1:443")
     assert TOKEN not in repr(conn) and TOKEN not in json.dumps(conn.describe())
-    import os
-
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the kubernetes in-cluster loader reads the process environment
-    try:
-        cfg = conn.api_client().configuration
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    cfg = conn.api_client().configuration  # from the resolved settings, not os.environ
     assert cfg.host == "https://10.96.0.1:443" and cfg.api_key["authorization"] == f"bearer {TOKEN}"
 
 
