@@ -446,6 +446,11 @@ def test_contract_kserve_forbidden_names_rbac_and_namespace(kube, tmp_path):
     assert f"namespace {NS!r}" in err.value.message and "cannot create" in err.value.message
     assert "RBAC" in err.value.hint and f"kubectl auth can-i create inferenceservices.serving.kserve.io -n {NS}" \
         in err.value.hint
+    kube.forbidden = {("update", NS)}  # may create but not update: a re-apply is refused on the PUT
+    backend.apply(isvc())
+    with pytest.raises(KserveError) as err:
+        backend.apply(isvc())
+    assert err.value.status == 403 and "kubectl auth can-i update" in err.value.hint
 
 
 def test_contract_kserve_not_installed(kube, tmp_path):
