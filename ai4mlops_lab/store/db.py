@@ -8,7 +8,9 @@ A file that is damaged, not ours, or from a newer ai4mlops-lab is refused, never
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -178,3 +180,33 @@ def _cannot_open(path: Path, err: Exception) -> StoreError:
         f"Cannot open the store {path}: {err}.",
         "Check that the workspace folder exists and is writable.",
     )
+
+
+class StoreFile:
+    """One store file shared by threads and processes: each thread (and each process, after a
+    fork) uses its own connection, opened on first use. Record types (runs, deployments, ...)
+    subclass it. `check` runs SQLite's quick check when the file is opened here.
+    """
+
+    def __init__(self, path: str | Path, *, check: bool = True):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._local.conn = connect(self.path, check=check)
+        self._local.pid = os.getpid()
+
+    def close(self) -> None:
+        """Close the calling thread's connection (others close when their thread ends)."""
+        if getattr(self._local, "pid", None) == os.getpid():
+            self._local.conn.close()
+        self._local.pid = self._local.conn = None
+
+    def version(self) -> int:
+        """A counter that grows with every write to the store: a cheap ETag for polling."""
+        return changes(self._conn())
+
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use (and again in a forked child)."""
+        if getattr(self._local, "pid", None) != os.getpid():
+            self._local.conn = connect(self.path, check=False)
+            self._local.pid = os.getpid()
+        return self._local.conn

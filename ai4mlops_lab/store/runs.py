@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from uuid import uuid4
 
 from ..errors import NotFoundError
 from . import times
-from .db import changes, connect, snapshot, transaction
+from .db import StoreFile, snapshot, transaction
 from .errors import StoreValueError
 
 RUN_STATUSES = ("pending", "running", "succeeded", "failed", "cancelled", "interrupted")
@@ -34,28 +31,8 @@ _RUN_FILTER = "WHERE :experiment IS NULL OR e.name = :experiment ORDER BY r.crea
 _CHOSEN = f"WITH chosen AS (SELECT r.id {_RUN_FROM} {_RUN_FILTER}) "
 
 
-class RunStore:
-    """The run records in the SQLite store at `path`, shared by threads and processes.
-
-    Each thread (and each process, after a fork) uses its own connection, opened on
-    first use. `check` runs SQLite's quick check when the store is opened here.
-    """
-
-    def __init__(self, path: str | Path, *, check: bool = True):
-        self.path = Path(path)
-        self._local = threading.local()
-        self._local.conn = connect(self.path, check=check)
-        self._local.pid = os.getpid()
-
-    def close(self) -> None:
-        """Close the calling thread's connection (others close when their thread ends)."""
-        if getattr(self._local, "pid", None) == os.getpid():
-            self._local.conn.close()
-        self._local.pid = self._local.conn = None
-
-    def version(self) -> int:
-        """A counter that grows with every write to the store: a cheap ETag for polling."""
-        return changes(self._conn())
+class RunStore(StoreFile):
+    """The run records in the SQLite store at `path`, shared by threads and processes."""
 
     # Experiments
 
@@ -303,13 +280,6 @@ class RunStore:
                 "error": step["error"],
             })
         return list(runs.values())
-
-    def _conn(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use (and again in a forked child)."""
-        if getattr(self._local, "pid", None) != os.getpid():
-            self._local.conn = connect(self.path, check=False)
-            self._local.pid = os.getpid()
-        return self._local.conn
 
 
 def _experiment_id(conn: sqlite3.Connection, name: str, now: str) -> int:
