@@ -48,6 +48,13 @@ def parse_command(full_command: list[str]) -> tuple[str, list[str]] | None:
     return full_command[3], list(full_command[4:])
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def _run_in_fork(server: forkserver.ForkServer, source: str, args: list[str], env_vars: dict | None) -> int:
     """Run a task in a fork of the server; print its output as kfp's run_local_subprocess does."""
     env = {**os.environ, **(env_vars or {}), "_KFP_RUNTIME": "true"}
@@ -64,17 +71,17 @@ def _run_in_fork(server: forkserver.ForkServer, source: str, args: list[str], en
         print("the fork server that runs this run's steps is gone")
         code = 1
     elif code < 0:
-        print(f"the step's process was killed by {signal.Signals(-code).name}")
+        print(f"the step's process was killed by {_signal_name(-code)}")
     print("\n")
     return code
 
 
 @contextlib.contextmanager
-def local_tasks(pipeline_yaml: Path, execution: str | None = None) -> Iterator[None]:
-    """Within the block, kfp.local runs tasks as `execution` (default: `mode()`) says.
+def local_tasks(pipeline_yaml: Path) -> Iterator[None]:
+    """Within the block, kfp.local runs tasks as `mode()` says.
 
     Enter it before importing kfp: the fork server imports in parallel with the caller."""
-    if (execution or mode()) != "warm":
+    if mode() != "warm":
         yield
         return
     server = forkserver.ForkServer.start(pipeline_yaml)
