@@ -47,3 +47,20 @@ SLOW = (
     ("import time", ["imports"]),
     ("time.sleep(60)\nx = 1", ["step:slow"]),
 )
+
+#: Two independent steps of 1.5 s each, and a step that needs both.
+PARALLEL = (
+    ("import time", ["imports"]),
+    ("time.sleep(1.5)\na = 1", ["step:left"]),
+    ("time.sleep(1.5)\nb = 2", ["step:right"]),
+    ("c = a + b", ["step:both"]),
+)
+
+#: A step that prints the command line of the process that started it.
+PARENT = (("import os\nprint('parent:', open(f'/proc/{os.getppid()}/cmdline').read().replace(chr(0), ' '))",
+           ["step:who"]),)
+
+
+def dying(code: str):
+    """A step that ends its own process with `code`, after a step that succeeds."""
+    return (("x = 1", ["step:ok"]), (code, ["step:dies"]))

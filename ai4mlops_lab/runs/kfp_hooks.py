@@ -6,12 +6,13 @@ task's start, end, status, outputs and log, and tells cache hits (no execution) 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import sys
 import threading
 from pathlib import Path
 from typing import Callable, Protocol
+
+from . import thread_output
 
 
 class StepReporter(Protocol):
@@ -50,6 +51,7 @@ def install(reporter: StepReporter) -> Callable[[], None]:
     from kfp.local import task_dispatcher
     from kfp.local.orchestrator import task_executor
 
+    thread_output.route_stdout()  # tasks may run in parallel threads: each logs to its own file
     original_execute = task_executor.execute_single_task
     original_dispatch = task_dispatcher.run_single_task_implementation
     executed = threading.local()
@@ -65,7 +67,7 @@ def install(reporter: StepReporter) -> Callable[[], None]:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with open(log_path, "a", buffering=1, encoding="utf-8") as log:
-                with contextlib.redirect_stdout(_Tee(log, sys.__stdout__)):
+                with thread_output.redirect(_Tee(log, sys.__stdout__)):
                     outputs, task_status = original_execute(task_name, *args, **kwargs)
         except BaseException as exc:
             reporter.step_finished(task_name, "failed", {}, f"{type(exc).__name__}: {exc}")

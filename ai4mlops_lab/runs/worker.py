@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..store.runs import RunStore
-from . import kfp_hooks
+from . import kfp_hooks, local_execution
 from .service import RUN_SPEC
 
 
@@ -47,18 +47,19 @@ def run(run_dir: Path) -> int:
     store.set_run_status(run_id, "running", worker_pid=os.getpid())
     reporter = StoreReporter(store, run_id, run_dir, spec["steps"])
     try:
-        from kfp import components, local
+        with local_execution.local_tasks(run_dir / spec["pipeline_yaml"]):
+            from kfp import components, local
 
-        local.init(
-            runner=local.SubprocessRunner(use_venv=False),
-            pipeline_root=str(run_dir / "root"),
-            raise_on_error=True,
-            enable_caching=True,
-            cache_root=spec["cache_root"],
-        )
-        kfp_hooks.install(reporter)
-        pipeline = components.load_component_from_file(str(run_dir / spec["pipeline_yaml"]))
-        pipeline(**spec["parameters"])
+            local.init(
+                runner=local.SubprocessRunner(use_venv=False),
+                pipeline_root=str(run_dir / "root"),
+                raise_on_error=True,
+                enable_caching=True,
+                cache_root=spec["cache_root"],
+            )
+            kfp_hooks.install(reporter)
+            pipeline = components.load_component_from_file(str(run_dir / spec["pipeline_yaml"]))
+            pipeline(**spec["parameters"])
     except BaseException as exc:  # the run's record must say why, whatever happened
         step, detail = reporter.failed or (None, f"{type(exc).__name__}: {exc}")
         message = f"step '{step}' failed" if step else "the run failed before its steps ran"

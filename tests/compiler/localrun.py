@@ -17,16 +17,19 @@ _PIPELINE_SCRIPT = textwrap.dedent("""
     import importlib.util, json, sys
     from pathlib import Path
     from types import SimpleNamespace
-    import cloudpickle
-    from kfp import local
-    from ai4mlops_lab.pipeline.runtime import _load
+    from ai4mlops_lab.runs.local_execution import local_tasks
 
-    module_path, root, out = sys.argv[1:4]
-    spec = importlib.util.spec_from_file_location("generated_pipeline", module_path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root)
-    module.pipeline()
+    module_path, yaml_path, root, out = sys.argv[1:5]
+    with local_tasks(Path(yaml_path)):  # as a run's worker executes tasks (AI4MLOPS_LAB_LOCAL_EXECUTION)
+        import cloudpickle
+        from kfp import local
+        from ai4mlops_lab.pipeline.runtime import _load
+
+        spec = importlib.util.spec_from_file_location("generated_pipeline", module_path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root)
+        module.pipeline()
     values = {}
     for path in Path(root).glob("*/*/executor_output.json"):
         data = json.loads(path.read_text())
@@ -54,7 +57,8 @@ def run_pipeline(result: dict, workdir: Path, timeout: int = 240) -> dict:
     for the last step (in notebook order) that outputs each variable, plus every logged metric."""
     out = workdir / "pipeline-values.pkl"
     module = next(f for f in result["files"] if f.endswith(".py"))
-    proc = subprocess.run([sys.executable, "-c", _PIPELINE_SCRIPT, module, str(workdir / "root"), str(out)],
+    ir = next(f for f in result["files"] if f.endswith(".yaml"))
+    proc = subprocess.run([sys.executable, "-c", _PIPELINE_SCRIPT, module, ir, str(workdir / "root"), str(out)],
                           env=_env(workdir), capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     with open(out, "rb") as stream:

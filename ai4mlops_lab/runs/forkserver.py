@@ -1,0 +1,241 @@
+"""A warm process that forks one child per kfp.local task, with kfp and the steps' libraries imported.
+
+A run's worker starts it (`ForkServer.start`) with the pipeline's IR: the server imports what
+`python3 -m kfp.dsl.executor_main` needs and what the IR's component sources import, then waits.
+For each task the worker passes it the task's output pipe and a reply socket; the server forks a
+child that reads the request from the reply socket and does what kfp's `sh -c` command does (write
+the component source to `$(mktemp -d)/ephemeral_component.py`, run `python3 -m
+kfp.dsl.executor_main ARGS...` with the task's environment); the server sends back its exit code.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import json
+import os
+import runpy
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from pathlib import Path
+
+#: What `python3 -m kfp.dsl.executor_main` and kfp's component module preamble import.
+EXECUTOR_MODULES = ("kfp", "kfp.dsl", "kfp.dsl.executor", "kfp.dsl.kfp_config", "kfp.dsl.utils", "typing")
+COMPONENT_FILE = "ephemeral_component.py"
+
+
+class ForkServer:
+    """The worker's handle on its fork server (one per run; requests may come from several threads)."""
+
+    def __init__(self, process: subprocess.Popen, control: socket.socket):
+        self.process, self._control = process, control
+        self._lock = threading.Lock()
+
+    @classmethod
+    def start(cls, pipeline_yaml: Path) -> "ForkServer":
+        """Start the server; it imports in the background while the caller goes on."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(theirs.fileno()), str(pipeline_yaml)],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        return cls(process, ours)
+
+    def submit(self, source: str, args: list[str], env: dict[str, str], output_fd: int) -> "Submitted":
+        """Start a task in a fresh child with stdout and stderr on `output_fd` (the caller then
+        closes its copy and reads it to the end before `Submitted.wait`)."""
+        mine, theirs = socket.socketpair()
+        request = json.dumps({"source": source, "args": args, "env": env, "cwd": os.getcwd()}).encode()
+        with theirs:
+            try:
+                with self._lock:
+                    socket.send_fds(self._control, [b"task"], [theirs.fileno(), output_fd])
+                mine.sendall(request)
+                mine.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass  # the server is gone: wait() says so
+        return Submitted(mine)
+
+    def terminate(self) -> None:
+        """Stop the server now (it stops and reaps its children first) and reap it."""
+        self.process.terminate()
+        self.process.wait()
+
+    def close(self) -> None:
+        """Stop the server (it exits when its control socket closes)."""
+        self._control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Submitted:
+    """A task handed to the fork server."""
+
+    def __init__(self, conn: socket.socket):
+        self._conn = conn
+
+    def wait(self) -> int | None:
+        """The child's exit code (negative: the signal that killed it), None if the server is gone."""
+        with self._conn, self._conn.makefile("rb") as reply:
+            line = reply.readline()
+        return int(line) if line.strip() else None
+
+
+def imports_of(source: str) -> list[str]:
+    """Modules that `source` imports when it runs (not inside functions), and that the code
+    strings it holds (a step's notebook code, executed by the component) import the same way."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found: list[str] = []
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append(node.module)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo += [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "import" in node.value:
+            found += [name for name in imports_of(node.value) if name not in found]
+    return list(dict.fromkeys(found))
+
+
+def modules_of_ir(pipeline_yaml: Path) -> list[str]:
+    """The modules the IR's lightweight components import (their sources are in the executors' commands)."""
+    import yaml
+
+    ir = yaml.safe_load(Path(pipeline_yaml).read_text())
+    executors = (ir.get("deploymentSpec") or {}).get("executors") or {}
+    modules: list[str] = []
+    for executor in executors.values():
+        container = executor.get("container") or {}
+        for part in [*container.get("command", []), *container.get("args", [])]:
+            if "import" in part:
+                modules += [m for m in imports_of(part) if m not in modules]
+    return modules
+
+
+def _serve(control: socket.socket) -> None:
+    """Fork a child per request until the worker closes the control socket; report exit codes."""
+    children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, reply socket)
+
+    def on_sigterm(signum, frame):
+        """Stop and reap the children first: no process of the run may outlive its parent."""
+        for pid, _ in children.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid, _ in children.values():
+            os.waitpid(pid, 0)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    while True:
+        ready, _, _ = select.select([control, *children], [], [])
+        for item in ready:
+            if item is control:
+                try:
+                    _, fds, _, _ = socket.recv_fds(control, 16, 2)
+                except OSError:
+                    fds = []
+                if len(fds) != 2:
+                    return
+                conn, output_fd = socket.socket(fileno=fds[0]), fds[1]
+                pid = os.fork()
+                if pid == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    control.close()
+                    for pidfd, (_, other) in children.items():
+                        os.close(pidfd)
+                        other.close()
+                    os._exit(_child(conn, output_fd))
+                os.close(output_fd)
+                children[os.pidfd_open(pid)] = (pid, conn)
+            else:
+                pid, conn = children.pop(item)
+                os.close(item)
+                _, status = os.waitpid(pid, 0)
+                with conn:
+                    try:
+                        conn.sendall(b"%d\n" % os.waitstatus_to_exitcode(status))
+                    except OSError:
+                        pass  # the worker's thread is gone
+
+
+def _child(conn: socket.socket, output_fd: int) -> int:
+    """In a forked child: run one task as kfp's command would; returns its exit code."""
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    with conn, conn.makefile("rb") as stream:
+        request = json.loads(stream.read())
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    tempfile.tempdir = None  # as `mktemp -d`: TMPDIR of the task's environment
+    if "numpy" in sys.modules:  # a fresh interpreter seeds numpy's global generator from the OS
+        sys.modules["numpy"].random.seed()
+    path = os.path.join(tempfile.mkdtemp(), COMPONENT_FILE)
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(request["source"])
+    sys.argv = ["-m", "--component_module_path", path, *request["args"]]
+    code = 0
+    try:
+        runpy.run_module("kfp.dsl.executor_main", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException as exc:  # as the interpreter reports it (this frame left out)
+        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+        code = 1
+    for thread in threading.enumerate():  # as the interpreter's exit: wait for non-daemon threads
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    return code
+
+
+def _exit_code(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str]) -> None:
+    """`python -m ai4mlops_lab.runs.forkserver FD PIPELINE_YAML`: import, then serve on socket FD."""
+    control = socket.socket(fileno=int(argv[0]))
+    try:
+        modules = modules_of_ir(Path(argv[1]))
+    except Exception:  # an unreadable IR only means nothing is pre-imported
+        modules = []
+    for name in [*EXECUTOR_MODULES, *modules]:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass  # the task will fail (or not) on this import as it would in a subprocess
+    for stream in (sys.stdout, sys.stderr):  # children must not inherit buffered output
+        stream.flush()
+    _serve(control)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
