@@ -34,6 +34,9 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
         step = Step(cells.name, function, _task_name(function), list(cells.cells),
                     _step_code(structure, flow, cells.name), settings=cells.settings)
         pipeline.steps.append(step)
+    if pipeline.name in {step.task for step in pipeline.steps}:
+        # kfp.local takes a pipeline named like one of its tasks for that single component.
+        pipeline.name = f"{pipeline.name}-pipeline"
     for step in pipeline.steps:
         _wire(step, flow, pipeline, diags)
     outputs = {(s.name, o.name): o.key for s in pipeline.steps for o in s.outputs}

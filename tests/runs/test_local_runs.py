@@ -36,6 +36,13 @@ def test_run_records_steps_metrics_artifacts_and_logs(service, tmp_path):
     assert (run_dir / "demo.pipeline.yaml").is_file() and (run_dir / "root").is_dir()
 
 
+def test_a_notebook_named_like_one_of_its_steps_runs_every_step(service, tmp_path):
+    notebook = write_notebook(tmp_path, "double.ipynb", TWO_STEPS)
+    run = wait_for(service, service.start(notebook)["id"])
+    assert run["pipeline"] == "double-pipeline"
+    assert [s["status"] for s in run["steps"]] == ["succeeded", "succeeded"]
+
+
 def test_failed_step_fails_the_run_naming_it_and_skips_what_follows(service, tmp_path):
     notebook = write_notebook(tmp_path, "failing.ipynb", FAILING)
     run = wait_for(service, service.start(notebook)["id"])
