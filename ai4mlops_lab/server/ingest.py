@@ -1,0 +1,44 @@
+"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents), idempotent on Ce-Id."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado import web
+
+from ..monitoring.events import BadEvent, parse_event
+from ..monitoring.ingest_token import is_ingest_token
+from .base import AUTH_RESOURCE, ApiHandler
+
+
+class IngestHandler(ApiHandler):
+    """Accepts events from the ingest token's holder (deployments) or an authorised Jupyter user."""
+
+    def _presented_token(self) -> str | None:
+        header = self.request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            return header[len("Bearer "):].strip()
+        return self.get_query_argument("ingest_token", None)
+
+    def _by_ingest_token(self) -> bool:
+        return is_ingest_token(self.extension.workspace_path(), self._presented_token())
+
+    def check_xsrf_cookie(self):
+        """Deployments hold no cookie: the ingest token stands in for the XSRF check."""
+        if not self._by_ingest_token():
+            super().check_xsrf_cookie()
+
+    @allow_unauthenticated
+    def post(self):
+        if not self._by_ingest_token():
+            if not self.current_user:
+                raise web.HTTPError(401, "Send the ingest token (Authorization: Bearer ...) or log in.")
+            if not self.authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE):
+                raise web.HTTPError(403)
+        events = self.extension.event_store()
+        try:
+            event = parse_event(self.request.headers, self.request.body)
+        except BadEvent as bad:
+            events.reject(bad.reason)
+            raise
+        stored = events.add(event)
+        self.reply({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}, status=202 if stored else 200)

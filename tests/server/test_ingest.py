@@ -1,0 +1,85 @@
+"""POST /ingest: KServe logger CloudEvents, idempotent on Ce-Id, with the ingest token or Jupyter auth."""
+
+import json
+import uuid
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from ai4mlops_lab.monitoring.ingest_token import ingest_token
+
+
+def headers(kind="request", ce_id=None, **extra):
+    base = {
+        "Ce-Id": ce_id or uuid.uuid4().hex,
+        "Ce-Specversion": "1.0",
+        "Ce-Type": f"org.kubeflow.serving.inference.{kind}",
+        "Ce-Source": "http://localhost:9081/",
+        "Ce-Time": "2026-11-24T10:00:00Z",
+        "Ce-Inferenceservicename": "iris",
+        "Ce-Namespace": "default",
+        "Ce-Component": "predictor",
+        "Ce-Endpoint": "",
+        "Content-Type": "application/json",
+    }
+    base.update(extra)
+    return base
+
+
+BODY = json.dumps({"instances": [[1.0, 2.0, 3.0]]})
+
+
+async def post(jp_fetch, hdrs, body=BODY, **kwargs):
+    return await jp_fetch("ai4mlops-lab", "api", "ingest", method="POST", body=body, headers=hdrs, **kwargs)
+
+
+async def refused(jp_fetch, hdrs, body=BODY, **kwargs):
+    with pytest.raises(HTTPClientError) as caught:
+        await post(jp_fetch, hdrs, body, **kwargs)
+    return caught.value.code, json.loads(caught.value.response.body)
+
+
+@pytest.fixture
+def token(jp_root_dir):
+    return ingest_token(jp_root_dir / ".ai4mlops")
+
+
+async def test_events_with_the_ingest_token_are_stored_once(jp_fetch, token):
+    auth = {"Authorization": f"Bearer {token}"}
+    request = headers("request", ce_id="abc")
+    first = await post(jp_fetch, {**request, **auth})
+    assert first.code == 202 and json.loads(first.body) == {"ce_id": "abc", "kind": "request", "stored": True}
+    again = await post(jp_fetch, {**request, **auth})
+    assert again.code == 200 and json.loads(again.body)["stored"] is False
+    response = await post(jp_fetch, {**headers("response", ce_id="abc"), **auth}, body='{"predictions": [0]}')
+    assert response.code == 202
+
+
+async def test_the_token_may_come_in_the_url_as_kserves_logger_cannot_send_headers(jp_fetch, token):
+    response = await post(jp_fetch, {**headers(), "Authorization": ""}, params={"ingest_token": token})
+    assert response.code == 202
+
+
+async def test_a_jupyter_user_may_post_too(jp_fetch):
+    assert (await post(jp_fetch, headers())).code == 202
+
+
+async def test_no_or_wrong_token_is_refused(jp_fetch, token):
+    code, body = await refused(jp_fetch, {**headers(), "Authorization": ""})
+    assert code == 401 and "ingest token" in body["detail"]
+    code, _ = await refused(jp_fetch, {**headers(), "Authorization": "Bearer wrong"})
+    assert code == 401
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"Ce-Id": ""}, "Ce-Id"),
+    ({"Ce-Type": "com.example.other"}, "Ce-Type"),
+    ({"Ce-Specversion": "0.3"}, "Ce-Specversion"),
+    ({"Ce-Inferenceservicename": ""}, "Ce-Inferenceservicename"),
+])
+async def test_malformed_events_are_400_naming_the_header_and_counted(jp_fetch, jp_serverapp, token, change, reason):
+    code, body = await refused(jp_fetch, {**headers(**change), "Authorization": f"Bearer {token}"})
+    assert code == 400 and body["error"] == "bad_event" and reason in body["detail"] and body["hint"]
+    app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
+    counts = app.event_store().counts()
+    assert sum(counts["rejected"].values()) == 1
