@@ -18,12 +18,9 @@ from fastapi.responses import JSONResponse
 from kserve import model_server
 from kserve.errors import InvalidInput, ModelNotFound
 
+from .local import AUTH_ENV, HOST, REQUEST_LOG_LIMITS
 from .predictor import Predictor
 from .requestlog import RequestLog, RequestLogMiddleware
-
-HOST = "127.0.0.1"
-CONFIG = "deployment.json"
-AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"
 
 
 class LoopbackModelServer(kserve.ModelServer):
@@ -66,10 +63,11 @@ class LoopbackModelServer(kserve.ModelServer):
 
 
 def main(folder: Path) -> None:
-    config = json.loads((folder / CONFIG).read_text())
+    config = json.loads((folder / "deployment.json").read_text())
     name, port, settings = config["name"], config["port"], config.get("request_log") or {}
     log = RequestLog(folder, name=name, source=f"http://{HOST}:{port}/", sink=settings.get("url"),
-                     auth=os.environ.pop(AUTH_ENV, None), namespace=settings.get("namespace") or "local")
+                     auth=os.environ.pop(AUTH_ENV, None), namespace=settings.get("namespace") or "local",
+                     **{key: settings[key] for key in REQUEST_LOG_LIMITS if key in settings})
     model_server.app.add_middleware(RequestLogMiddleware, log=log)
     predictor = Predictor(name, str(folder / "model"), config["metadata"])
     predictor.load()

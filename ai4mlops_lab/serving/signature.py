@@ -20,6 +20,9 @@ class Signature:
     """The input and output tensors a model takes and gives: `{inputs: [{name, dtype, shape, features}], outputs}`."""
 
     def __init__(self, spec: dict | None):
+        if spec:  # KFP keeps metadata numbers as floats
+            spec = {which: [{**t, "shape": [int(n) for n in t["shape"]]} for t in spec[which]]
+                    for which in ("inputs", "outputs")}
         self.spec = spec
         self.input = spec["inputs"][0] if spec else None
 
