@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -146,7 +147,7 @@ class LocalDeployments:
                 ready = _ready(record["url"], name)
             else:
                 server = self._servers.pop(name, None)
-                code = server.poll() if server is not None else None
+                code = _exit_code(server) if server is not None else None
                 exit_code = f" (exit code {code})" if code is not None else ""
                 record = self.store.update(name, status="failed", pid=None, error=(
                     f"the model server exited{exit_code}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}"))
@@ -253,6 +254,15 @@ class LocalDeployments:
             raise UserError(f"The model server answered {status}: {answer.get('error', answer)}",
                             status=400 if status < 500 else 502, code="prediction_failed")
         return answer
+
+
+def _exit_code(server) -> int | None:
+    """The exit code of our server process that is gone (a killed multi-threaded process is a zombie before
+    it can be reaped, so wait a little)."""
+    try:
+        return server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _model_artifact(run: dict, model: str | None) -> dict:

@@ -145,7 +145,7 @@ def test_killed_server_is_failed_with_its_log_tail_and_restarts_then_reattaches(
         time.sleep(0.1)
     failed = deployments.get("crashy")
     assert failed["status"] == "failed" and failed["pid"] is None
-    assert "the model server exited (exit code -9)" in failed["error"]
+    assert "the model server exited (exit code -9)" in failed["error"], failed["error"]
     assert "Uvicorn running on http://127.0.0.1:" in failed["log_tail"]
     with pytest.raises(UserError) as refused:
         deployments.predict("crashy", {"instances": [[0.0] * 10]})
