@@ -79,7 +79,7 @@ class RequestLog:
                 self._spool([event])
 
     def _headers(self, kind: str, event_id: str, content_type: str) -> dict:
-        headers = {
+        return {
             "Ce-Specversion": "1.0",
             "Ce-Type": kind,
             "Ce-Id": event_id,
@@ -91,9 +91,6 @@ class RequestLog:
             "Ce-Endpoint": "default",
             "Content-Type": content_type or "application/json",
         }
-        if self.auth:
-            headers["Authorization"] = self.auth
-        return headers
 
     def stats(self) -> dict:
         """`{requests, errors, sent, spooled, resent, dropped, in_spool, queued, latency_ms: {p50, p99}}`.
@@ -128,6 +125,8 @@ class RequestLog:
 
     def _post(self, event: tuple[dict, bytes]) -> bool:
         headers, body = event
+        if self.auth:  # added here only, so the spool on disk never holds it
+            headers = {**headers, "Authorization": self.auth}
         try:
             request = urllib.request.Request(self.sink, data=body, headers=headers, method="POST")
             with self._opener.open(request, timeout=self.timeout_s) as answer:
