@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .diagnostics import Diagnostic, warning
 
 DEFAULT_IMAGE = "python:3.11"
+DEFAULT_REFERENCE_ROWS = 5000
 # Kale keys with no meaning here: snapshots, Katib, cluster-side marshalling, UI state.
 _IGNORED_KALE_KEYS = (
     "autosnapshot", "snapshot_volumes", "katib_run", "katib_metadata", "abs_working_dir",
@@ -25,6 +26,7 @@ class NotebookSettings:
     volumes: list[dict[str, str]] = field(default_factory=list)  # {pvc, mount_path}, mounted on every step
     step_defaults: list[str] = field(default_factory=list)  # settings tags applied to every step
     enable_caching: bool | None = None
+    reference_rows: int = DEFAULT_REFERENCE_ROWS  # at most this many feature rows are kept as a model's reference
 
     def to_dict(self) -> dict:
         return {
@@ -35,6 +37,7 @@ class NotebookSettings:
             "volumes": [dict(v) for v in self.volumes],
             "step_defaults": list(self.step_defaults),
             "enable_caching": self.enable_caching,
+            "reference_rows": self.reference_rows,
         }
 
 
@@ -75,6 +78,8 @@ def _apply(settings: NotebookSettings, meta: dict, legacy: bool) -> list[Diagnos
             settings.step_defaults += [str(tag) for tag in value]
         elif key == "enable_caching" and isinstance(value, bool):
             settings.enable_caching = value
+        elif key == "reference_rows" and not legacy and type(value) is int and value > 0:
+            settings.reference_rows = value
         elif legacy and key in _IGNORED_KALE_KEYS:
             if value:
                 diags.append(warning(None, None, f"Kale setting '{key}' is not supported and is ignored"))

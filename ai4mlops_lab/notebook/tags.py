@@ -10,7 +10,8 @@ from .diagnostics import Diagnostic, error, warning
 STEP_TAG = re.compile(r"^(?:step|block):([_a-z]([_a-z0-9]*)?)?$")
 PREV_TAG = re.compile(r"^prev:([_a-z][_a-z0-9]*)$")
 KIND_TAGS = ("imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip")
-SETTING_KEYS = ("image", "limit", "request", "annotation", "label", "secret", "cache", "retry", "timeout")
+SETTING_KEYS = ("image", "limit", "request", "annotation", "label", "secret", "cache", "retry", "timeout",
+                "reference")
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu", "amd.com/gpu")
 _CPU = re.compile(r"^([0-9]+(\.[0-9]+)?|[0-9]+m)$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(E|P|T|G|M|K|k|Ei|Pi|Ti|Gi|Mi|Ki)?$")
@@ -32,6 +33,7 @@ class StepSettings:
     cache: bool | None = None
     retry: int | None = None
     timeout: int | None = None
+    reference: str | None = None  # the variable holding the features a model output is fit on
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +47,7 @@ class StepSettings:
             "cache": self.cache,
             "retry": self.retry,
             "timeout": self.timeout,
+            "reference": self.reference,
         }
 
     def needs_kubernetes(self) -> bool:
@@ -136,6 +139,10 @@ def apply_setting(settings: StepSettings, tag: str, cell: int | None) -> list[Di
         if not _COUNT.match(rest) or (key == "timeout" and int(rest) == 0):
             return bad(f"use {key}:N with a whole number" + (" of seconds > 0" if key == "timeout" else ""))
         setattr(settings, key, int(rest))
+    elif key == "reference":
+        if not rest.isidentifier():
+            return bad("use reference:VARIABLE, the variable holding the features the step's model is fit on")
+        settings.reference = rest
     else:
         return bad(f"unknown setting; known: {', '.join(SETTING_KEYS)}")
     return []

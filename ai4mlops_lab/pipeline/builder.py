@@ -16,7 +16,8 @@ from .model import SCALAR_TYPES, Edge, Pipeline, Step, StepInput, StepOutput
 RESERVED_MODULE_NAMES = {"os", "NamedTuple", "compiler", "dsl", "kubernetes", "Input", "Output", "Artifact",
                          "Dataset", "Model", "Metrics", "pipeline", "TARGET", "BASE_IMAGE", "PIPELINE_NAME",
                          "KFP_PACKAGE", "_packages"}
-RESERVED_LOCAL_NAMES = {"_run", "_get", "_scalar", "_save", "_load", "_log_metrics", "_ns", "namedtuple"}
+RESERVED_LOCAL_NAMES = {"_run", "_get", "_scalar", "_save", "_load", "_log_metrics", "_ns", "namedtuple",
+                        "_observe_models", "_save_model", "_seen", "_unwatch"}
 _MARSHALLING_DISTRIBUTIONS = ("cloudpickle",)
 
 

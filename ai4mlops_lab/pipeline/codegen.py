@@ -47,7 +47,7 @@ def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name
         '    return [KFP_PACKAGE, *pins] if TARGET == "cluster" else []',
     ]
     for step in pipeline.steps:
-        out += ["", ""] + _component(step)
+        out += ["", ""] + _component(step, pipeline.settings.reference_rows)
     out += ["", ""] + _pipeline_function(pipeline)
     out += [
         "",
@@ -59,11 +59,13 @@ def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name
     return "\n".join(out)
 
 
-def _component(step: Step) -> list[str]:
+def _component(step: Step, reference_rows: int) -> list[str]:
     image = repr(step.settings.image) if step.settings.image else "BASE_IMAGE"
     params = [f"{i.name}: {_input_annotation(i.type)}" for i in step.inputs]
     artifacts_out = [o for o in step.outputs if o.type not in SCALAR_TYPES]
     scalars_out = [o for o in step.outputs if o.type in SCALAR_TYPES]
+    models_out = [o for o in artifacts_out if o.type == "Model"]
+    watch = bool(models_out) and any(p.split("==")[0] == "torch" for p in step.packages)
     params += [f"{o.key}: Output[{o.type}]" for o in artifacts_out]
     if step.metrics:
         params.append(f"{step.metrics_key}: Output[Metrics]")
@@ -87,6 +89,8 @@ def _component(step: Step) -> list[str]:
         helpers.append("_get")
     if artifacts_out:
         helpers.append("_save")
+    if models_out:
+        helpers += ["_observe_models", "_save_model"] if watch else ["_save_model"]
     if scalars_out:
         helpers.append("_scalar")
     if step.metrics:
@@ -94,8 +98,14 @@ def _component(step: Step) -> list[str]:
     for name in helpers:
         lines += ["    " + line if line else "" for line in _runtime_functions()[name].split("\n")] + [""]
     values = [f"{i.name!r}: {i.name if i.type in SCALAR_TYPES else f'_load({i.name})'}" for i in step.inputs]
+    if watch:
+        lines.append("    _seen, _unwatch = _observe_models()")
     lines.append(f"    _ns = _run({step.name!r}, {{{', '.join(values)}}}, {_code_literal(step.code)})")
-    lines += [f"    _save(_get(_ns, {o.name!r}), {o.key})" for o in artifacts_out]
+    if watch:
+        lines.append("    _unwatch()")
+    seen = "_seen" if watch else "{}"
+    lines += [f"    _save_model(_get(_ns, {o.name!r}), {o.key}, _ns, {seen}, {step.settings.reference!r}, {reference_rows})"
+              if o in models_out else f"    _save(_get(_ns, {o.name!r}), {o.key})" for o in artifacts_out]
     if step.metrics:
         metrics = ", ".join(f"{m!r}: _get(_ns, {v!r})" for m, v in step.metrics)
         lines.append(f"    _log_metrics({step.metrics_key}, {{{metrics}}})")

@@ -82,11 +82,120 @@ def _save(value, artifact):
     artifact.metadata["type"] = f"{kind.__module__}.{kind.__qualname__}"
 
 
+def _observe_models():
+    """Watch torch module calls while a step runs; returns ({id(module): largest input}, stop)."""
+    import torch
+
+    seen = {}
+
+    def hook(module, args):
+        data = args[0] if args else None
+        if isinstance(data, torch.Tensor) and data.dim() >= 2 and not data.requires_grad:
+            old = seen.get(id(module))
+            if old is None or data.shape[0] > old.shape[0]:
+                seen[id(module)] = data.detach()
+
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(hook)
+    return seen, handle.remove
+
+
+def _save_model(value, artifact, namespace, seen, reference, max_rows):
+    """Save a model as a folder: the model file, `reference.npy` (at most max_rows of its features) and metadata
+    (framework, version, loader, signature, example input). Features: the step variable named `reference`, else
+    the largest input a torch model was called with in the step, else the step's 2-D numeric variable with the
+    model's width and the most rows. A value that is no torch/sklearn/xgboost model is saved by _save."""
+    import importlib.metadata
+    import os
+    import types
+
+    import numpy
+
+    library = type(value).__module__.split(".")[0]
+    torch = None
+    if library == "torch":
+        import torch
+
+        if not isinstance(value, torch.nn.Module):
+            return _save(value, artifact)
+    elif library not in ("sklearn", "xgboost") or not hasattr(value, "predict"):
+        return _save(value, artifact)
+    os.makedirs(artifact.path, exist_ok=True)
+    file = "model.pt" if torch else "model.joblib"
+    _save(value, types.SimpleNamespace(path=os.path.join(artifact.path, file), metadata=artifact.metadata))
+
+    def as_array(data):
+        if hasattr(data, "detach"):
+            return data.detach().cpu().numpy(), None
+        if hasattr(data, "to_numpy") and hasattr(data, "columns"):
+            return data.to_numpy(), [str(c) for c in data.columns]
+        return (data, None) if isinstance(data, numpy.ndarray) else (None, None)
+
+    width = getattr(value, "n_features_in_", None)
+    features, names, source = None, None, None
+    if reference:
+        features, names = as_array(_get(namespace, reference))
+        source = f"variable {reference} (reference setting)"
+    elif torch is not None and id(value) in seen:
+        features, names = as_array(seen[id(value)])
+        source = "input the model was called with in the step"
+    else:
+        candidates = []
+        for var, data in namespace.items():
+            array, columns = (None, None) if var.startswith("_") else as_array(data)
+            if (array is not None and array.ndim == 2 and array.dtype.kind in "fiub"
+                    and (width is None or array.shape[1] == width)):
+                candidates.append((-array.shape[0], var, array, columns))
+        if candidates:
+            _, var, features, names = min(candidates, key=lambda c: c[:2])
+            source = f"variable {var} (2-D numeric, the most rows)"
+    info = {
+        "framework": library,
+        "framework_version": importlib.metadata.version("torch" if torch else "scikit-learn" if library == "sklearn"
+                                                        else library),
+        "file": file,
+        "loader": "torch.load(weights_only=False)" if torch else "joblib.load",
+        "signature": None,
+        "example": None,
+        "reference": None,
+    }
+    if features is not None and features.ndim >= 2 and features.dtype.kind in "fiub":
+        example = features[:5]
+        if torch is not None:
+            training = value.training
+            value.eval()
+            with torch.no_grad():
+                output = value(torch.from_numpy(numpy.ascontiguousarray(example))).detach().cpu().numpy()
+            value.train(training)
+        else:
+            output = numpy.asarray(value.predict(example))
+        names = names or [str(n) for n in getattr(value, "feature_names_in_", [])] or None
+        info["signature"] = {
+            "inputs": [{"name": "input-0", "dtype": features.dtype.name, "shape": [-1, *features.shape[1:]],
+                        "features": names or [f"f{i}" for i in range(features.shape[1])]}],
+            "outputs": [{"name": "output-0", "dtype": output.dtype.name, "shape": [-1, *output.shape[1:]]}],
+        }
+        info["example"] = example.tolist()
+        rows = features
+        if len(features) > max_rows:
+            rows = features[numpy.sort(numpy.random.default_rng(0).choice(len(features), max_rows, replace=False))]
+        with open(os.path.join(artifact.path, "reference.npy"), "wb") as stream:
+            numpy.save(stream, rows, allow_pickle=False)
+        info["reference"] = {"file": "reference.npy", "rows": len(rows), "total_rows": len(features), "source": source}
+    else:
+        print("ai4mlops-lab: no features found for this model, so it has no signature or reference data; "
+              "name them with the step tag reference:VARIABLE")
+    artifact.metadata["model"] = info
+
+
 def _load(artifact):
     """Read a value written by _save, using the format recorded in the artifact metadata."""
     import pickle
 
+    import os
+
     fmt, path = artifact.metadata.get("format", "pickle"), artifact.path
+    if "model" in artifact.metadata:  # a model folder written by _save_model
+        path = os.path.join(path, artifact.metadata["model"]["file"])
     if fmt == "npy":
         import numpy
 

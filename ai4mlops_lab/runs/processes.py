@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 
-def start_worker(module: str, run_dir: Path, log_file: Path) -> subprocess.Popen:
-    """Start `python -m module run_dir` in a new session, with TMPDIR inside the run folder."""
+def start_worker(module: str, run_dir: Path, log_file: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start `python -m module run_dir` in a new session, with TMPDIR inside the run folder and `env` added."""
     tmp = run_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(env or {}), "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
     with open(log_file, "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", module, str(run_dir)],

@@ -94,4 +94,27 @@ MIGRATIONS: list[str] = [
         FOREIGN KEY (run_id, step) REFERENCES steps (run_id, name) ON DELETE CASCADE
     );
     """,
+    # 2: model deployments (local model servers and KServe InferenceServices).
+    """
+    CREATE TABLE deployments (
+        name TEXT PRIMARY KEY CHECK (name <> ''),
+        run_id TEXT REFERENCES runs (id) ON DELETE SET NULL,
+        model_name TEXT NOT NULL,
+        model_uri TEXT NOT NULL,
+        target TEXT NOT NULL CHECK (target IN ('local', 'kserve')),
+        status TEXT NOT NULL CHECK (status IN ('starting', 'running', 'failed', 'stopped')),
+        url TEXT,
+        port INTEGER,
+        pid INTEGER,
+        config TEXT NOT NULL,
+        error TEXT,
+        request_count INTEGER NOT NULL DEFAULT 0,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        latency_p50_ms REAL,
+        latency_p99_ms REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX deployments_by_run ON deployments (run_id);
+    """,
 ]

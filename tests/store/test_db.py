@@ -25,7 +25,7 @@ def test_new_store_is_migrated_and_configured(tmp_path):
     assert pragma(conn, "foreign_keys") == 1
     assert pragma(conn, "synchronous") == 1  # NORMAL
     assert pragma(conn, "busy_timeout") == 10_000
-    assert {"experiments", "runs", "steps", "metrics", "artifacts", "output_parameters"} <= tables(conn)
+    assert {"experiments", "runs", "steps", "metrics", "artifacts", "output_parameters", "deployments"} <= tables(conn)
     assert db.changes(conn) == 0
     conn.close()
 
@@ -49,12 +49,12 @@ def test_reopening_applies_nothing(tmp_path, monkeypatch):
 def test_a_new_migration_adds_tables_to_an_existing_store(store_path, make_run, store, monkeypatch):
     run_id = make_run()["id"]
     store.close()
-    added = "CREATE TABLE deployments (\n    id TEXT PRIMARY KEY,\n    run_id TEXT REFERENCES runs (id)\n);\n"
+    added = "CREATE TABLE run_notes (\n    id TEXT PRIMARY KEY,\n    run_id TEXT REFERENCES runs (id)\n);\n"
     monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, added])
     monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
     conn = db.connect(store_path)
     assert pragma(conn, "user_version") == db.SCHEMA_VERSION
-    assert "deployments" in tables(conn)
+    assert "run_notes" in tables(conn)
     assert conn.execute("SELECT id FROM runs").fetchone()[0] == run_id
     conn.close()
 

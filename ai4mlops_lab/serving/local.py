@@ -1,0 +1,331 @@
+"""Local deployments: one kserve model-server process per deployed model, listening on 127.0.0.1 only.
+
+A deployment lives in `WORKSPACE/deployments/<name>/`: `model/` (a copy of the run's Model artifact),
+`deployment.json` (what the server process reads), `server.log`, `stats.json` (request counts, latency,
+request log counters) and the request log spool. Its record is in the store. Nothing here imports kserve.
+
+What `deploy`, `get`, `list`, `stop` and `restart` return: the store record (see `store/deployments.py`)
+plus `folder`, `ready` (the server answers its readiness check), `endpoints` ({v1, v2, metadata, ready}
+URLs, None while not running), `signature` (the model's, or None), `stats` (the last `stats.json`, or
+None) and `log_tail` (the server log's last lines, only when failed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from ..errors import NotFoundError, UserError
+from ..runs import processes
+from ..store.deployments import NAME, DeploymentStore
+from ..store.runs import RunStore
+
+SERVER_MODULE = "ai4mlops_lab.serving.server"
+AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"  # the request log's auth header value, for the server process
+HOST = "127.0.0.1"
+REQUEST_LOG_LIMITS = ("queue_size", "spool_bytes", "timeout_s", "retry_s")  # optional RequestLog settings
+LOG_TAIL_LINES = 30
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class LocalDeployments:
+    """Deploy Model artifacts of runs as local model servers; follow, stop, restart and query them.
+
+    `request_log` holds the request log settings: `url` (the sink, e.g. the ingest endpoint), `auth`
+    (an Authorization header value), `namespace` (the CloudEvents' `Ce-Namespace`) and optionally the
+    `RequestLog` limits `queue_size`, `spool_bytes`, `timeout_s`, `retry_s`.
+    """
+
+    def __init__(self, workspace: Path, store: DeploymentStore, runs: RunStore, *, request_log: dict | None = None,
+                 ready_timeout_s: float = 120.0):
+        self.workspace = Path(workspace)
+        self.store, self.runs = store, runs
+        self.request_log = dict(request_log or {})
+        self.ready_timeout_s = ready_timeout_s
+        self._servers: dict[str, object] = {}  # name -> Popen, to reap our children
+
+    def folder(self, name: str) -> Path:
+        return self.workspace / "deployments" / name
+
+    # -- deploying ----------------------------------------------------------------------
+
+    def deploy(self, run_id: str, model: str | None = None, name: str | None = None) -> dict:
+        """Serve a Model artifact of a run (`model`: its name or `step/name`; default: the last one).
+
+        The artifact is copied into the deployment folder, the server started and waited for. A name in use
+        by a running deployment is a 409; a stopped or failed one is replaced.
+        """
+        run = self.runs.run(run_id)
+        artifact = _model_artifact(run, model)
+        if name is None:
+            name = self._free_name(_name(f"{run['pipeline']}-{artifact['name']}"))
+        else:
+            self._check_replaceable(name)
+        source = Path(artifact["uri"])
+        if not source.is_dir():
+            raise UserError(f"The model {artifact['name']!r} of run {run_id} is not a folder on this machine "
+                            f"({artifact['uri']}).", "Deploy models of local runs here; models of KFP runs "
+                            "deploy to KServe.")
+        folder = self.folder(name)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        shutil.copytree(source, folder / "model")
+        self.store.create(name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}",
+                          model_uri=artifact["uri"], target="local", config={"metadata": artifact["metadata"]},
+                          replace=True)
+        return self._start(name)
+
+    def _check_replaceable(self, name: str) -> None:
+        try:
+            record = self.get(name)
+        except NotFoundError:
+            return
+        if record["status"] in ("starting", "running"):
+            raise UserError(f"A deployment called {name!r} is {record['status']}.",
+                            "Choose another name, or stop it first.", status=409, code="conflict")
+
+    def _free_name(self, base: str) -> str:
+        taken = {record["name"] for record in self.store.list()}
+        name, number = base, 2
+        while name in taken:
+            suffix = f"-{number}"
+            name, number = base[:45 - len(suffix)].rstrip("-") + suffix, number + 1
+        return name
+
+    def _start(self, name: str, port: int | None = None) -> dict:
+        """Start the model server of a recorded deployment and wait until it is ready."""
+        record = self.store.get(name)
+        folder = self.folder(name)
+        port = port if port and _port_free(port) else _free_port()
+        config = {
+            "name": name,
+            "port": port,
+            "metadata": record["config"]["metadata"],
+            "request_log": {k: v for k, v in self.request_log.items()
+                            if k in ("url", "namespace", *REQUEST_LOG_LIMITS) and v},
+        }
+        (folder / "deployment.json").write_text(json.dumps(config, indent=2))
+        env = {AUTH_ENV: self.request_log["auth"]} if self.request_log.get("auth") else None
+        server = processes.start_worker(SERVER_MODULE, folder, folder / "server.log", env=env)
+        self._servers[name] = server
+        self.store.update(name, status="starting", pid=server.pid, port=port, url=f"http://{HOST}:{port}",
+                          error=None)
+        deadline = time.monotonic() + self.ready_timeout_s
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                return self._failed(name, f"the model server exited while starting (exit code {server.returncode})")
+            if _ready(f"http://{HOST}:{port}", name):
+                self.store.update(name, status="running")
+                return self.get(name)
+            time.sleep(0.2)
+        processes.stop_group(server.pid)
+        return self._failed(name, f"the model server was not ready after {self.ready_timeout_s:g} s")
+
+    def _failed(self, name: str, reason: str) -> dict:
+        tail = self.logs(name, tail=LOG_TAIL_LINES)
+        self.store.update(name, status="failed", pid=None, error=f"{reason}; log tail:\n{tail}")
+        raise UserError(f"Deployment {name!r} failed: {reason}.", f"Its log ends with:\n{tail}", status=500,
+                        code="deployment_failed")
+
+    # -- following ----------------------------------------------------------------------
+
+    def get(self, name: str) -> dict:
+        """A deployment with its live state: a server process that is gone marks it failed, with its log tail."""
+        record = self.store.get(name)
+        if record["target"] != "local":
+            return record
+        ready = False
+        if record["status"] in ("starting", "running"):
+            if self._alive(name, record["pid"]):
+                ready = _ready(record["url"], name)
+            else:
+                server = self._servers.pop(name, None)
+                code = _exit_code(server) if server is not None else None
+                exit_code = f" (exit code {code})" if code is not None else ""
+                record = self.store.update(name, status="failed", pid=None, error=(
+                    f"the model server exited{exit_code}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}"))
+        return self._view(record, ready)
+
+    def list(self) -> list[dict]:
+        return [self.get(record["name"]) for record in self.store.list(target="local")]
+
+    def logs(self, name: str, tail: int | None = None) -> str:
+        """The model server's log (its last `tail` lines)."""
+        self.store.get(name)
+        path = self.folder(name) / "server.log"
+        if not path.exists():
+            return ""
+        text = path.read_text(errors="replace").replace("\0", "")
+        return "\n".join(text.splitlines()[-tail:]) if tail else text
+
+    def _alive(self, name: str, pid: int | None) -> bool:
+        """Whether `pid` is this deployment's model server (not a process that reused the number)."""
+        server = self._servers.get(name)
+        if server is not None and server.pid == pid:
+            server.poll()
+        if not processes.is_alive(pid):
+            return False
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return True
+        return SERVER_MODULE.encode() in command and str(self.folder(name)).encode() in command
+
+    def _view(self, record: dict, ready: bool) -> dict:
+        folder = self.folder(record["name"])
+        running = record["status"] == "running"
+        base, name = record["url"], record["name"]
+        view = {
+            **record,
+            "folder": str(folder),
+            "ready": ready,
+            "endpoints": {
+                "v1": f"{base}/v1/models/{name}:predict",
+                "v2": f"{base}/v2/models/{name}/infer",
+                "metadata": f"{base}/v2/models/{name}",
+                "ready": f"{base}/v2/models/{name}/ready",
+            } if running and base else None,
+            "signature": record["config"].get("metadata", {}).get("model", {}).get("signature"),
+            "stats": _read_json(folder / "stats.json"),
+        }
+        if record["status"] == "failed":
+            view["log_tail"] = self.logs(name, tail=LOG_TAIL_LINES)
+        stats = view["stats"]
+        if stats and stats.get("requests", 0) != record["request_count"]:
+            latency = stats.get("latency_ms") or {}
+            self.store.update(name, request_count=stats["requests"], error_count=stats.get("errors", 0),
+                              latency_p50_ms=latency.get("p50"), latency_p99_ms=latency.get("p99"))
+        return view
+
+    # -- stopping and restarting ----------------------------------------------------------
+
+    def stop(self, name: str) -> dict:
+        """Stop the model server (SIGTERM, then SIGKILL); the deployment stays, `stopped`, and can restart."""
+        record = self.store.get(name)
+        if record["pid"] and self._alive(name, record["pid"]):
+            processes.stop_group(record["pid"])
+        server = self._servers.pop(name, None)
+        if server is not None:
+            server.wait(timeout=10)
+        return self._view(self.store.update(name, status="stopped", pid=None), False)
+
+    def restart(self, name: str) -> dict:
+        """Stop the model server if it runs and start it again, on the same port when that is free."""
+        port = self.store.get(name)["port"]
+        self.stop(name)
+        return self._start(name, port)
+
+    def reattach(self) -> list[dict]:
+        """On Jupyter server start: keep deployments whose server still runs and answers; restart the others."""
+        for record in self.store.list(target="local"):
+            if record["status"] not in ("starting", "running"):
+                continue
+            if self._alive(record["name"], record["pid"]) and _ready(record["url"], record["name"], wait_s=10):
+                self.store.update(record["name"], status="running")
+                continue
+            try:
+                self.restart(record["name"])
+            except UserError:
+                pass  # recorded as failed, with its log tail
+        return self.list()
+
+    # -- predictions ----------------------------------------------------------------------
+
+    def predict(self, name: str, payload: dict) -> dict:
+        """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to the deployment; its JSON answer."""
+        record = self.get(name)
+        if record["status"] != "running":
+            raise UserError(f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409,
+                            code="conflict")
+        if not isinstance(payload, dict) or not ({"instances", "inputs"} & set(payload)):
+            raise UserError('A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
+                            f"The model expects: {record['signature'] or 'any numeric rows'}.")
+        url = record["endpoints"]["v2" if "inputs" in payload else "v1"]
+        status, body = _http(url, json.dumps(payload).encode(), timeout=30)
+        answer = json.loads(body or b"{}")
+        if status >= 400:
+            raise UserError(f"The model server answered {status}: {answer.get('error', answer)}",
+                            status=400 if status < 500 else 502, code="prediction_failed")
+        return answer
+
+
+def _exit_code(server) -> int | None:
+    """The exit code of our server process that is gone (a killed multi-threaded process is a zombie before
+    it can be reaped, so wait a little)."""
+    try:
+        return server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _model_artifact(run: dict, model: str | None) -> dict:
+    models = [a for a in run["artifacts"] if a["metadata"].get("model")]
+    if model is not None:
+        models = [a for a in models if model in (a["name"], f"{a['step']}/{a['name']}")]
+    if not models:
+        what = f"no model artifact {model!r}" if model else "no model artifact"
+        raise NotFoundError(f"Run {run['id']} has {what}.",
+                            "Models are torch, sklearn or xgboost values that a step outputs under a model-like "
+                            "name (model, net, clf, ...); the run must have succeeded.")
+    return models[-1]
+
+
+def _name(text: str) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:45].rstrip("-")
+    name = name if name[:1].isalpha() else f"m-{name}"[:45].rstrip("-")
+    return name if NAME.match(name) else "model"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _port_free(port: int) -> bool:
+    """Whether the model server could listen on `port` (it sets SO_REUSEADDR, as uvicorn does)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _http(url: str, body: bytes | None = None, timeout: float = 2.0) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"},
+                                     method="POST" if body is not None else "GET")
+    try:
+        with _OPENER.open(request, timeout=timeout) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def _ready(base: str | None, name: str, wait_s: float = 0.0) -> bool:
+    """Whether the server at `base` serves model `name` and says it is ready (retrying for `wait_s`)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if base and _http(f"{base}/v2/models/{name}/ready", timeout=1.0)[0] == 200:
+                return True
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,211 @@
+"""Request logging as KServe's inference logger does it, inside a local model server.
+
+Each successful inference becomes two binary-mode CloudEvents 1.0, a request and a response sharing one
+`Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only records them (never waiting); a
+`RequestLog` thread POSTs them to the sink. Events the sink does not take (down, slow, erroring) and events
+that find the queue full go to a size-capped JSONL spool in the deployment folder and are re-sent when the
+sink answers again; events the full spool cannot hold are dropped. All of it is counted in `stats.json`.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import os
+import queue
+import re
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+REQUEST_TYPE = "org.kubeflow.serving.inference.request"
+RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
+INFER_PATH = re.compile(r"^/v1/models/[^/]+:predict$|^/v2/models/[^/]+(/versions/[^/]+)?/infer$")
+STATS_FILE = "stats.json"
+SPOOL_FILE = "requestlog-spool.jsonl"
+
+
+class RequestLog:
+    """Counts inferences and sends their CloudEvents to `sink` (a URL, or None to only count) from a thread.
+
+    `auth` is sent as the `Authorization` header. The spool holds at most `spool_bytes`; a sink that failed
+    is retried after `retry_s`.
+    """
+
+    def __init__(self, folder: Path, *, name: str, source: str, sink: str | None = None, auth: str | None = None,
+                 namespace: str = "local", queue_size: int = 1000, spool_bytes: int = 16 << 20,
+                 timeout_s: float = 2.0, retry_s: float = 1.0):
+        self.folder, self.name, self.source, self.sink, self.auth = Path(folder), name, source, sink, auth
+        self.namespace, self.spool_bytes, self.timeout_s, self.retry_s = namespace, spool_bytes, timeout_s, retry_s
+        self.spool = self.folder / SPOOL_FILE
+        self.counts = {"requests": 0, "errors": 0, "sent": 0, "spooled": 0, "resent": 0, "dropped": 0, "in_spool": 0}
+        self._latencies: collections.deque[float] = collections.deque(maxlen=2000)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._lock = threading.Lock()  # the spool file
+        self._down_until = 0.0
+        self._stop = threading.Event()
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        self._thread = threading.Thread(target=self._send_loop, name="request-log", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.timeout_s + 1)
+
+    # -- called on the server's event loop: never waits on the sink --------------------------
+
+    def record(self, *, status: int, seconds: float, request_id: str | None, request: bytes, request_type: str,
+               response: bytes, response_type: str) -> None:
+        """Count one inference; a successful one is queued as a request and a response event."""
+        self.counts["requests"] += 1
+        self._latencies.append(seconds)
+        if not 200 <= status < 300:
+            self.counts["errors"] += 1
+            return
+        if not self.sink:
+            return
+        event_id = request_id or str(uuid.uuid4())
+        for kind, body, content_type in ((REQUEST_TYPE, request, request_type), (RESPONSE_TYPE, response, response_type)):
+            event = (self._headers(kind, event_id, content_type), body)
+            try:
+                self._queue.put_nowait(event)
+            except queue.Full:
+                self._spool([event])
+
+    def _headers(self, kind: str, event_id: str, content_type: str) -> dict:
+        return {
+            "Ce-Specversion": "1.0",
+            "Ce-Type": kind,
+            "Ce-Id": event_id,
+            "Ce-Source": self.source,
+            "Ce-Time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "Ce-Inferenceservicename": self.name,
+            "Ce-Namespace": self.namespace,
+            "Ce-Component": "predictor",
+            "Ce-Endpoint": "default",
+            "Content-Type": content_type or "application/json",
+        }
+
+    def stats(self) -> dict:
+        """`{requests, errors, sent, spooled, resent, dropped, in_spool, queued, latency_ms: {p50, p99}}`.
+
+        `spooled` counts events that went to the spool, `resent` those sent from it, `in_spool` those in it now.
+        """
+        ordered = sorted(self._latencies)
+        latency = {q: round(ordered[min(len(ordered) - 1, int(len(ordered) * f))] * 1000, 3) if ordered else None
+                   for q, f in (("p50", 0.5), ("p99", 0.99))}
+        return {**self.counts, "queued": self._queue.qsize(), "latency_ms": latency}
+
+    # -- the sender thread ----------------------------------------------------------------
+
+    def _send_loop(self) -> None:
+        written = None
+        while not self._stop.is_set():
+            try:
+                event = self._queue.get(timeout=0.25)
+            except queue.Empty:
+                event = None
+            if event is not None:
+                if time.monotonic() < self._down_until or not self._post(event):
+                    self._spool([event])
+                else:
+                    self.counts["sent"] += 1
+            elif time.monotonic() >= self._down_until and self.spool.exists():
+                self._resend()
+            stats = self.stats()
+            if stats != written:
+                self._write_stats(stats)
+                written = stats
+
+    def _post(self, event: tuple[dict, bytes]) -> bool:
+        headers, body = event
+        if self.auth:  # added here only, so the spool on disk never holds it
+            headers = {**headers, "Authorization": self.auth}
+        try:
+            request = urllib.request.Request(self.sink, data=body, headers=headers, method="POST")
+            with self._opener.open(request, timeout=self.timeout_s) as answer:
+                ok = 200 <= answer.status < 300
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            self._down_until = time.monotonic() + self.retry_s
+        return ok
+
+    def _spool(self, events: list[tuple[dict, bytes]], again: bool = False) -> None:
+        """Append events to the spool (`again`: ones taken from it before); those past its size cap are dropped."""
+        with self._lock:
+            size = self.spool.stat().st_size if self.spool.exists() else 0
+            with open(self.spool, "a", encoding="utf-8") as stream:
+                for headers, body in events:
+                    line = json.dumps({"headers": headers, "body": base64.b64encode(body).decode()}) + "\n"
+                    if size + len(line) > self.spool_bytes:
+                        self.counts["dropped"] += 1
+                        continue
+                    stream.write(line)
+                    size += len(line)
+                    self.counts["in_spool"] += 1
+                    self.counts["spooled"] += not again
+
+    def _resend(self) -> None:
+        """Send the spooled events in order; what the sink does not take goes back to the spool."""
+        with self._lock:
+            lines = self.spool.read_text(encoding="utf-8").splitlines()
+            self.spool.unlink()
+            self.counts["in_spool"] = 0
+        events = [(e["headers"], base64.b64decode(e["body"])) for e in map(json.loads, lines)]
+        for index, event in enumerate(events):
+            if self._stop.is_set() or not self._post(event):
+                self._spool(events[index:], again=True)
+                return
+            self.counts["resent"] += 1
+
+    def _write_stats(self, stats: dict) -> None:
+        path = self.folder / STATS_FILE
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(stats))
+        os.replace(temporary, path)
+
+
+class RequestLogMiddleware:
+    """ASGI middleware that hands each inference's raw request and response to a RequestLog."""
+
+    def __init__(self, app, log: RequestLog):
+        self.app, self.log = app, log
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or not INFER_PATH.match(scope["path"]):
+            return await self.app(scope, receive, send)
+        started, request, response, answer = time.perf_counter(), [], [], {"status": 500, "headers": []}
+
+        async def receive_logged():
+            message = await receive()
+            if message["type"] == "http.request":
+                request.append(message.get("body", b""))
+            return message
+
+        async def send_logged(message):
+            if message["type"] == "http.response.start":
+                answer.update(status=message["status"], headers=message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                response.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive_logged, send_logged)
+        finally:
+            request_headers = _headers(scope.get("headers", []))
+            self.log.record(
+                status=answer["status"], seconds=time.perf_counter() - started,
+                request_id=request_headers.get("x-request-id"),
+                request=b"".join(request), request_type=request_headers.get("content-type", ""),
+                response=b"".join(response), response_type=_headers(answer["headers"]).get("content-type", ""))
+
+
+def _headers(pairs) -> dict[str, str]:
+    return {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in pairs}

@@ -1,0 +1,142 @@
+"""Request logging: KServe logger CloudEvents reach a loopback sink; a slow or down sink never slows serving."""
+
+import json
+import threading
+import time
+import urllib.request
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ai4mlops_lab.serving.requestlog import RequestLog
+
+from .conftest import local_deployments
+
+ROW = "[" + ", ".join(["0.5"] * 10) + "]"
+
+
+class Sink:
+    """A loopback HTTP server keeping every POST as (headers, body); `delay` seconds before answering."""
+
+    def __init__(self, port=0):
+        self.events, self.delay = [], 0.0
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(sink.delay)
+                sink.events.append((dict(self.headers), body))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/ai4mlops-lab/api/ingest"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def ids(self):
+        return {headers["Ce-Id"] for headers, _ in self.events}
+
+
+def wait_until(check, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def predict(url, body, request_id, timeout=2.0):
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "X-Request-Id": request_id})
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return answer.read()
+
+
+@pytest.fixture
+def sink():
+    server = Sink()
+    yield server
+    server.close()
+
+
+def test_inferences_reach_the_sink_as_kserve_logger_cloudevents(trained, sink):
+    service = local_deployments(trained[0], request_log={"url": sink.url, "auth": "Bearer s3cret",
+                                                         "namespace": "team-a", "retry_s": 0.5})
+    deployed = service.deploy(trained[1]["id"], name="logged")
+    try:
+        sent = b'{"instances": [' + ROW.encode() + b"]}"
+        reply = predict(deployed["endpoints"]["v1"], sent, "req-1")
+        v2_sent = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32",
+                                          "data": [0.5] * 10}]}).encode()
+        v2_reply = predict(deployed["endpoints"]["v2"], v2_sent, "req-2")
+        wait_until(lambda: len(sink.events) == 4)
+        events = {(h["Ce-Id"], h["Ce-Type"].rsplit(".", 1)[1]): (h, body) for h, body in sink.events}
+        assert {key: body for key, (_, body) in events.items()} == {
+            ("req-1", "request"): sent, ("req-1", "response"): reply,
+            ("req-2", "request"): v2_sent, ("req-2", "response"): v2_reply}
+        for (_, kind), (headers, _) in events.items():
+            assert headers["Ce-Specversion"] == "1.0"
+            assert headers["Ce-Type"] == f"org.kubeflow.serving.inference.{kind}"
+            assert headers["Ce-Source"] == deployed["url"] + "/"
+            assert datetime.fromisoformat(headers["Ce-Time"])
+            assert headers["Ce-Inferenceservicename"] == "logged"
+            assert headers["Ce-Namespace"] == "team-a"
+            assert headers["Ce-Component"] == "predictor"
+            assert headers["Ce-Endpoint"] == "default"
+            assert headers["Content-Type"] == "application/json"
+            assert headers["Authorization"] == "Bearer s3cret"
+
+        # A slow sink (5 s per event) does not slow predictions; its events are spooled, then re-sent.
+        sink.delay = 5.0
+        for number in range(5):
+            predict(deployed["endpoints"]["v1"], sent, f"slow-{number}", timeout=2.0)
+        wait_until(lambda: (service.get("logged")["stats"] or {}).get("spooled", 0) > 0, timeout=15)
+        sink.delay = 0.0
+        wait_until(lambda: {f"slow-{n}" for n in range(5)} <= sink.ids(), timeout=30)
+
+        # A sink that is down: spooled, re-sent when it is back on its port.
+        port = sink.port
+        sink.close()
+        for number in range(3):
+            predict(deployed["endpoints"]["v1"], sent, f"down-{number}", timeout=2.0)
+        wait_until(lambda: service.get("logged")["stats"]["in_spool"] >= 6, timeout=15)
+        back = Sink(port)
+        try:
+            wait_until(lambda: {f"down-{n}" for n in range(3)} <= back.ids(), timeout=30)
+            stats = service.get("logged")["stats"]
+            assert stats["resent"] >= 6 and stats["dropped"] == 0 and stats["requests"] == 10
+            assert service.get("logged")["request_count"] == 10
+        finally:
+            back.close()
+    finally:
+        service.stop("logged")
+
+
+def test_a_full_spool_drops_events_and_counts_them(tmp_path):
+    log = RequestLog(tmp_path, name="m", source="http://127.0.0.1:1/", sink="http://127.0.0.1:1/ingest",
+                     queue_size=2, spool_bytes=3000, retry_s=60)
+    log.start()
+    try:
+        for number in range(20):
+            log.record(status=200, seconds=0.001, request_id=f"r{number}", request=b'{"instances": [[1]]}',
+                       request_type="application/json", response=b'{"predictions": [[2]]}',
+                       response_type="application/json")
+        wait_until(lambda: log.stats()["queued"] == 0, timeout=10)
+    finally:
+        log.stop()
+    stats = log.stats()
+    assert stats["requests"] == 20 and stats["sent"] == 0
+    assert stats["spooled"] + stats["dropped"] == 40 and stats["dropped"] > 0
+    assert (tmp_path / "requestlog-spool.jsonl").stat().st_size <= 3000
+    assert len((tmp_path / "requestlog-spool.jsonl").read_text().splitlines()) == stats["in_spool"] == stats["spooled"]
