@@ -8,15 +8,12 @@ target-specific settings, times are UTC ISO-8601 strings (`times.py`).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import threading
-from pathlib import Path
 
 from ..errors import NotFoundError, UserError
 from . import times
-from .db import connect, transaction
+from .db import StoreFile, transaction
 from .errors import StoreValueError
 
 DEPLOYMENT_TARGETS = ("local", "kserve")
@@ -27,12 +24,8 @@ _UPDATABLE = ("status", "url", "port", "pid", "config", "error", "request_count"
               "latency_p50_ms", "latency_p99_ms")
 
 
-class DeploymentStore:
-    """The deployment records in the SQLite store at `path`; each thread uses its own connection."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self._local = threading.local()
+class DeploymentStore(StoreFile):
+    """The deployment records in the SQLite store at `path`, shared by threads and processes."""
 
     def create(self, *, name: str, run_id: str | None, model_name: str, model_uri: str, target: str,
                config: dict | None = None, replace: bool = False) -> dict:
@@ -95,12 +88,6 @@ class DeploymentStore:
         with transaction(conn):
             if conn.execute("DELETE FROM deployments WHERE name = ?", (name,)).rowcount == 0:
                 raise _no_deployment(name)
-
-    def _conn(self) -> sqlite3.Connection:
-        if getattr(self._local, "pid", None) != os.getpid():
-            self._local.conn = connect(self.path, check=False)
-            self._local.pid = os.getpid()
-        return self._local.conn
 
 
 def _record(row: sqlite3.Row) -> dict:

@@ -117,4 +117,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deployments_by_run ON deployments (run_id);
     """,
+    # 3: logged inference events (KServe logger CloudEvents) and the count of refused ones.
+    """
+    CREATE TABLE inference_events (
+        id INTEGER PRIMARY KEY,
+        ce_id TEXT NOT NULL CHECK (ce_id <> ''),
+        kind TEXT NOT NULL CHECK (kind IN ('request', 'response')),
+        deployment TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        component TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        source TEXT NOT NULL,
+        event_time TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        UNIQUE (ce_id, kind)
+    );
+    CREATE INDEX inference_events_by_deployment ON inference_events (deployment, kind, id);
+
+    CREATE TABLE ingest_rejections (
+        reason TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        last_at TEXT NOT NULL
+    );
+    """,
 ]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ai4mlops_lab.pipeline.compiler import compile_notebook
-from ai4mlops_lab.runs import forkserver, processes
+from ai4mlops_lab.runs import forkserver
 from ai4mlops_lab.runs.local_execution import ENV, mode, parse_command
 
 from ..notebooks import PARALLEL, PARENT, SLOW, TWO_STEPS, dying, write_notebook
