@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -40,11 +41,42 @@ class Ai4MlopsApp(ExtensionApp):
     def initialize_settings(self):
         """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
-        self._run_service = None
+        self._run_service = self._deployments = self._event_store = None
         if (self.workspace_path() / self.STORE_FILE).exists():
             interrupted = self.run_service().mark_interrupted()
             if interrupted:
                 self.log.warning("ai4mlops-lab: %d run(s) marked interrupted (their worker was gone)", interrupted)
+            # Model servers may take a while to answer or restart: never hold up the server's start.
+            threading.Thread(target=self.deployments().local.reattach, name="ai4mlops-reattach", daemon=True).start()
+
+    def ingest_url(self) -> str:
+        """Where deployments on this machine post their request events."""
+        return f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest"
+
+    def deployments(self):
+        """The deployments service (local model servers; KServe when a cluster is configured)."""
+        if self._deployments is None:
+            from ..monitoring.ingest_token import ingest_token
+            from ..serving.local import LocalDeployments
+            from ..serving.service import Deployments
+            from ..store.deployments import DeploymentStore
+            from ..store.runs import RunStore
+
+            workspace = self.workspace_path()
+            store = workspace / self.STORE_FILE
+            request_log = {"url": self.ingest_url(), "auth": f"Bearer {ingest_token(workspace)}", "namespace": "local"}
+            local = LocalDeployments(workspace, DeploymentStore(store), RunStore(store, check=False),
+                                     request_log=request_log)
+            self._deployments = Deployments(local)
+        return self._deployments
+
+    def event_store(self):
+        """The store of logged inference events."""
+        if self._event_store is None:
+            from ..store.events import EventStore
+
+            self._event_store = EventStore(self.workspace_path() / self.STORE_FILE)
+        return self._event_store
 
     def run_service(self):
         """The run service, created on first use (it opens the store)."""

@@ -7,7 +7,15 @@ from tornado import web
 
 from ..errors import NotFoundError
 from .base import ApiHandler
+from .deployments import (
+    DeploymentActionHandler,
+    DeploymentHandler,
+    DeploymentLogsHandler,
+    DeploymentPredictHandler,
+    DeploymentsHandler,
+)
 from .health import HealthHandler
+from .ingest import IngestHandler
 from .pipelines import AnalyzeHandler, CompileHandler
 from .runs import ExperimentsHandler, RunCancelHandler, RunHandler, RunLogsHandler, RunsHandler
 
@@ -35,5 +43,11 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/runs/([0-9a-z]+)/logs", RunLogsHandler),
         (f"{prefix}/runs/([0-9a-z]+)/cancel", RunCancelHandler),
         (f"{prefix}/experiments", ExperimentsHandler),
+        (f"{prefix}/deployments", DeploymentsHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)", DeploymentHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/(stop|restart)", DeploymentActionHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/predict", DeploymentPredictHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/logs", DeploymentLogsHandler),
+        (f"{prefix}/ingest", IngestHandler),
         (f"{prefix}/(.*)", UnknownRouteHandler),
     ]

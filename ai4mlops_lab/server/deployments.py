@@ -1,0 +1,78 @@
+"""Deployments: deploy a run's model, list, inspect, logs, test predictions, stop, restart, undeploy."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import UserError
+from .base import ApiHandler
+
+
+class DeploymentsApiHandler(ApiHandler):
+    @property
+    def deployments(self):
+        return self.extension.deployments()
+
+
+class DeploymentsHandler(DeploymentsApiHandler):
+    @web.authenticated
+    @authorized
+    async def get(self):
+        self.reply({"deployments": await asyncio.to_thread(self.deployments.list)})
+
+    @web.authenticated
+    @authorized
+    async def post(self):
+        body = self.json_body()
+        if not isinstance(body.get("run_id"), str) or not body["run_id"]:
+            raise UserError("The request names no run.", 'Send {"run_id": "..."}: a succeeded run with a model.')
+        options = {k: body[k] for k in ("storage_uri", "namespace") if body.get(k)}
+        record = await asyncio.to_thread(
+            self.deployments.deploy, body["run_id"], model=body.get("model") or None,
+            name=body.get("name") or None, target=body.get("target") or "local", **options)
+        self.reply(record, status=201)
+
+
+class DeploymentHandler(DeploymentsApiHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply(await asyncio.to_thread(self.deployments.get, name))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str):
+        await asyncio.to_thread(self.deployments.remove, name)
+        self.reply({"name": name, "removed": True})
+
+
+class DeploymentActionHandler(DeploymentsApiHandler):
+    """`POST .../{name}/stop|restart`."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, action: str):
+        self.reply(await asyncio.to_thread(getattr(self.deployments, action), name))
+
+
+class DeploymentPredictHandler(DeploymentsApiHandler):
+    """The panel's test box: forward a V1 or V2 request to the deployment."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str):
+        self.reply(await asyncio.to_thread(self.deployments.predict, name, self.json_body()))
+
+
+class DeploymentLogsHandler(DeploymentsApiHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        tail = self.get_query_argument("tail", "200")
+        if not tail.isdigit():
+            raise UserError("'tail' must be a number of lines.", "e.g. ?tail=200")
+        text = await asyncio.to_thread(self.deployments.logs, name, int(tail))
+        self.reply({"name": name, "text": text})

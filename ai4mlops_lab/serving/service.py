@@ -1,0 +1,70 @@
+"""Deployments on both targets behind one interface: local model servers and KServe InferenceServices.
+
+The one place the REST handlers and the CLI go through for deployments.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from ..errors import UserError
+from .local import LocalDeployments
+
+TARGETS = ("local", "kserve")
+
+
+class Deployments:
+    """Dispatches each call to the deployment's target; `cluster` is None when none is configured."""
+
+    def __init__(self, local: LocalDeployments, cluster=None):
+        self.local = local
+        self.cluster = cluster
+        self.store = local.store
+
+    def _backend(self, target: str):
+        if target == "local":
+            return self.local
+        if target == "kserve":
+            if self.cluster is None:
+                raise UserError("No Kubernetes cluster is configured for KServe deployments.",
+                                "Set KUBECONFIG (or run in a cluster), or deploy with target 'local'.")
+            return self.cluster
+        raise UserError(f"Unknown deployment target '{target}'.", f"Use one of: {', '.join(TARGETS)}.")
+
+    def _of(self, name: str):
+        return self._backend(self.store.get(name)["target"])
+
+    def deploy(self, run_id: str, *, model: str | None = None, name: str | None = None, target: str = "local",
+               **cluster_options) -> dict:
+        """Serve a run's Model artifact; local deployments are ready when this returns."""
+        backend = self._backend(target)
+        if target == "local":
+            return backend.deploy(run_id, model=model, name=name)
+        return backend.deploy(run_id, model=model, name=name, **cluster_options)
+
+    def list(self) -> list[dict]:
+        records = self.local.list()
+        if self.cluster is not None:
+            records += self.cluster.list()
+        return sorted(records, key=lambda r: r["created_at"], reverse=True)
+
+    def get(self, name: str) -> dict:
+        return self._of(name).get(name)
+
+    def stop(self, name: str) -> dict:
+        return self._of(name).stop(name)
+
+    def restart(self, name: str) -> dict:
+        return self._of(name).restart(name)
+
+    def logs(self, name: str, tail: int | None = None) -> str:
+        return self._of(name).logs(name, tail)
+
+    def predict(self, name: str, payload: dict) -> dict:
+        return self._of(name).predict(name, payload)
+
+    def remove(self, name: str) -> None:
+        """Undeploy: stop the deployment, then forget it and its copy of the model."""
+        self.stop(name)
+        self.store.delete(name)
+        shutil.rmtree(self.local.folder(name), ignore_errors=True)
