@@ -26,6 +26,7 @@ from ..errors import NotFoundError, UserError
 from ..runs import processes
 from ..store.deployments import NAME, DeploymentStore
 from ..store.runs import RunStore
+from .signature import Signature
 
 SERVER_MODULE = "ai4mlops_lab.serving.server"
 AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"  # the request log's auth header value, for the server process
@@ -192,7 +193,7 @@ class LocalDeployments:
                 "metadata": f"{base}/v2/models/{name}",
                 "ready": f"{base}/v2/models/{name}/ready",
             } if running and base else None,
-            "signature": record["config"].get("metadata", {}).get("model", {}).get("signature"),
+            "signature": Signature(record["config"].get("metadata", {}).get("model", {}).get("signature")).spec,
             "stats": _read_json(folder / "stats.json"),
         }
         if record["status"] == "failed":
