@@ -151,6 +151,59 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deployments(args: argparse.Namespace):
+    """The deployments service on the CLI's workspace; request logging when an ingest URL is given."""
+    import os
+    from pathlib import Path
+
+    from .monitoring.ingest_token import ingest_token
+    from .serving.local import LocalDeployments
+    from .serving.service import Deployments
+    from .store.deployments import DeploymentStore
+    from .store.runs import RunStore
+
+    root = Path(args.workspace)
+    url = getattr(args, "ingest_url", None) or os.environ.get("AI4MLOPS_INGEST_URL", "")
+    request_log = {"url": url, "auth": f"Bearer {ingest_token(root)}", "namespace": "local"} if url else None
+    store = root / "store.sqlite"
+    return Deployments(LocalDeployments(root, DeploymentStore(store), RunStore(store, check=False),
+                                        request_log=request_log))
+
+
+def _describe_deployment(record: dict) -> str:
+    where = (record.get("endpoints") or {}).get("v2") or record.get("url") or "-"
+    return f"{record['name']}  {record['status']:<8} {record['target']:<6} {record['model_name']}  run {record['run_id']}  {where}"
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    """Deploy a run's model and wait until it serves."""
+    record = _deployments(args).deploy(args.run_id, model=args.model, name=args.name, target=args.target)
+    if args.json:
+        print(json.dumps(record, indent=2))
+        return 0
+    print(f"Deployment '{record['name']}' is {record['status']}")
+    for protocol, url in (record.get("endpoints") or {}).items():
+        print(f"  {protocol:<9}{url}")
+    return 0
+
+
+def _list_deployments(args: argparse.Namespace) -> int:
+    records = _deployments(args).list()
+    if args.json:
+        print(json.dumps(records, indent=2))
+    elif not records:
+        print("No deployments yet: ai4mlops deploy RUN_ID deploys a run's model.")
+    for record in records if not args.json else []:
+        print(_describe_deployment(record))
+    return 0
+
+
+def _undeploy(args: argparse.Namespace) -> int:
+    _deployments(args).remove(args.name)
+    print(f"Deployment '{args.name}' stopped and removed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(
@@ -184,6 +237,27 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--workspace", default=".ai4mlops", help="folder of the run store and run files")
     runs.add_argument("--json", action="store_true", help="print JSON")
     runs.set_defaults(handler=_runs)
+
+    deploy = commands.add_parser("deploy", help="serve a run's model (a KServe model server on 127.0.0.1)")
+    deploy.add_argument("run_id", help="a succeeded run that produced a model")
+    deploy.add_argument("--model", help="the model artifact (name or step/name; default: the run's last)")
+    deploy.add_argument("--name", help="the deployment's name (default: <pipeline>-<model>)")
+    deploy.add_argument("--target", choices=("local", "kserve"), default="local",
+                        help="local: a model server on this machine (default); kserve: an InferenceService")
+    deploy.add_argument("--ingest-url", help="log requests to this ingest endpoint (default: $AI4MLOPS_INGEST_URL)")
+    deploy.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
+    deploy.add_argument("--json", action="store_true", help="print the deployment as JSON")
+    deploy.set_defaults(handler=_deploy)
+
+    deployments = commands.add_parser("deployments", help="list deployments")
+    deployments.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
+    deployments.add_argument("--json", action="store_true", help="print JSON")
+    deployments.set_defaults(handler=_list_deployments)
+
+    undeploy = commands.add_parser("undeploy", help="stop a deployment and remove it")
+    undeploy.add_argument("name", help="the deployment's name")
+    undeploy.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
+    undeploy.set_defaults(handler=_undeploy)
     return parser
 
 
