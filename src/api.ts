@@ -245,3 +245,46 @@ export async function fetchRunLog(id: string, step: string, tail = 400): Promise
   );
   return reply.text;
 }
+
+/** A model deployment (a local model server or a KServe InferenceService). */
+export interface IDeployment {
+  name: string;
+  run_id: string | null;
+  model_name: string;
+  target: 'local' | 'kserve';
+  status: 'starting' | 'running' | 'failed' | 'stopped';
+  url: string | null;
+  error: string | null;
+  created_at: string;
+  endpoints: Record<string, string> | null;
+  signature: { inputs: { name: string; dtype: string; shape: number[]; features?: string[] }[] } | null;
+  stats: { requests?: number; errors?: number; latency_ms?: { p50?: number | null; p99?: number | null } } | null;
+  config: { metadata?: { model?: { example?: unknown } } };
+  log_tail?: string;
+}
+
+export function fetchDeployments(): Promise<{ deployments: IDeployment[] }> {
+  return requestAPI('deployments');
+}
+
+/** Deploy a run's model; local deployments answer once the model server is ready. */
+export function deployRun(options: {
+  run_id: string;
+  target: 'local' | 'kserve';
+  name?: string;
+  model?: string;
+}): Promise<IDeployment> {
+  return requestAPI<IDeployment>('deployments', { method: 'POST', body: options });
+}
+
+export function deploymentAction(name: string, action: 'stop' | 'restart'): Promise<IDeployment> {
+  return requestAPI<IDeployment>(`deployments/${name}/${action}`, { method: 'POST', body: {} });
+}
+
+export function removeDeployment(name: string): Promise<unknown> {
+  return requestAPI(`deployments/${name}`, { method: 'DELETE' });
+}
+
+export function predict(name: string, payload: unknown): Promise<unknown> {
+  return requestAPI(`deployments/${name}/predict`, { method: 'POST', body: payload });
+}

@@ -14,11 +14,13 @@ import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/tran
 import { ApiError, fetchHealth } from './api';
 import { CommandIDs } from './commands';
 import { MonitorPanel } from './monitor/MonitorPanel';
-import { monitorIcon, pipelineIcon, stepIcon } from './icons';
+import { deployIcon, monitorIcon, pipelineIcon, stepIcon } from './icons';
 import { PipelineAnalysis } from './pipeline/analysis';
 import { PipelinePanel } from './pipeline/PipelinePanel';
 import { IRunSettings } from './pipeline/RunSection';
 import { RunsModel } from './runs/model';
+import { deployNotebook, deployWithOptions } from './deploy/deploy';
+import { DeploymentsModel } from './deploy/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
 
@@ -59,6 +61,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const analysis = new PipelineAnalysis(tracker);
     const runs = new RunsModel();
     runs.start();
+    const deployments = new DeploymentsModel();
+    deployments.start();
+    let deployTarget: 'local' | 'kserve' = 'local';
     let runSettings: IRunSettings = { defaultTarget: 'local', kfpHost: '', kfpNamespace: '' };
 
     const pipelinePanel = new PipelinePanel({
@@ -72,7 +77,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });
 
-    const monitorPanel = new MonitorPanel(runs, rendermime, trans);
+    const monitorPanel = new MonitorPanel(runs, deployments, rendermime, trans);
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
     restorer?.add(pipelinePanel, pipelinePanel.id);
@@ -94,6 +99,30 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const cell = tracker.activeCell;
         if (panel && cell) {
           return editStepInDialog(panel.content, cell, trans);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.deploy, {
+      label: trans.__('Deploy'),
+      caption: trans.__("Deploy the model of this notebook's latest successful run"),
+      icon: deployIcon,
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (panel && (await deployNotebook(panel, runs, deployments, deployTarget, trans))) {
+          shell.activateById(monitorPanel.id);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.deployWithOptions, {
+      label: trans.__('Deploy a Model…'),
+      caption: trans.__('Choose the run, target and name of a deployment'),
+      icon: deployIcon,
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (panel && (await deployWithOptions(panel, runs, deployments, deployTarget, trans))) {
+          shell.activateById(monitorPanel.id);
         }
       }
     });
@@ -124,6 +153,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             kfpHost: settings.get('kfpHost').composite as string,
             kfpNamespace: settings.get('kfpNamespace').composite as string
           };
+          deployTarget = settings.get('defaultDeployTarget').composite as 'local' | 'kserve';
         };
         read();
         settings.changed.connect(read);

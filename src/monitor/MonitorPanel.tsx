@@ -4,7 +4,9 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
+import { DeploymentsModel } from '../deploy/model';
 import { RunsModel } from '../runs/model';
+import { DeploymentsView } from './DeploymentsView';
 import { ExperimentsView } from './ExperimentsView';
 
 export const MONITOR_PANEL_ID = 'ai4mlops-lab-monitor';
@@ -12,6 +14,7 @@ export const MONITOR_PANEL_ID = 'ai4mlops-lab-monitor';
 export class MonitorPanel extends ReactWidget {
   constructor(
     private readonly runs: RunsModel,
+    private readonly deployments: DeploymentsModel,
     private readonly rendermime: IRenderMimeRegistry,
     private readonly trans: TranslationBundle
   ) {
@@ -34,7 +37,9 @@ export class MonitorPanel extends ReactWidget {
         </section>
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>
           <h3 className="a4m-Section-title">{trans.__('Deployments')}</h3>
-          <p className="a4m-Panel-empty">{trans.__('No deployments yet.')}</p>
+          <UseSignal signal={this.deployments.changed}>
+            {() => <DeploymentsView model={this.deployments} trans={trans} />}
+          </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Data drift')}>
           <h3 className="a4m-Section-title">{trans.__('Data drift')}</h3>

@@ -1,0 +1,146 @@
+/** The notebook's Deploy action: one click serves the model of its latest successful run. */
+import React from 'react';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { ReadonlyJSONValue } from '@lumino/coreutils';
+
+import { ApiError, deployRun, IDeployment, IRun } from '../api';
+import { RunsModel } from '../runs/model';
+import { DeploymentsModel } from './model';
+
+type Target = 'local' | 'kserve';
+
+/** The newest succeeded run of a notebook. */
+export function latestSucceeded(runs: RunsModel, path: string): IRun | null {
+  return runs.runs.find(run => run.notebook_path === path && run.status === 'succeeded') ?? null;
+}
+
+/** Deploy with a progress notification until the deployment is ready (or says why not). */
+export async function deployWithProgress(
+  options: { run_id: string; target: Target; name?: string },
+  deployments: DeploymentsModel,
+  trans: TranslationBundle
+): Promise<IDeployment | null> {
+  const pending = deployRun(options);
+  void deployments.refresh();
+  Notification.promise(pending as unknown as Promise<ReadonlyJSONValue>, {
+    pending: { message: trans.__('Deploying the model of run %1…', options.run_id), options: { autoClose: false } },
+    success: {
+      message: (value: unknown) => {
+        const d = value as unknown as IDeployment;
+        return trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? '');
+      },
+      options: { autoClose: 5000 }
+    },
+    error: {
+      message: (reason: unknown) =>
+        reason instanceof ApiError ? reason.userMessage : trans.__('Deploy failed: %1', String(reason)),
+      options: { autoClose: false }
+    }
+  });
+  try {
+    return await pending;
+  } catch {
+    return null;
+  } finally {
+    void deployments.refresh();
+  }
+}
+
+/** One click: the latest successful run of this notebook, to the default target. */
+export async function deployNotebook(
+  panel: NotebookPanel,
+  runs: RunsModel,
+  deployments: DeploymentsModel,
+  target: Target,
+  trans: TranslationBundle
+): Promise<IDeployment | null> {
+  await runs.refresh();
+  const run = latestSucceeded(runs, panel.context.path);
+  if (!run) {
+    Notification.warning(
+      trans.__('This notebook has no successful run yet: run it from the Pipeline panel, then deploy.'),
+      { autoClose: 8000 }
+    );
+    return null;
+  }
+  return deployWithProgress({ run_id: run.id, target }, deployments, trans);
+}
+
+class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<{ run_id: string; target: Target; name: string }> {
+  constructor(
+    private readonly candidates: IRun[],
+    private readonly trans: TranslationBundle,
+    private value: { run_id: string; target: Target; name: string }
+  ) {
+    super();
+    this.addClass('a4m-DeployDialog');
+  }
+
+  getValue() {
+    return this.value;
+  }
+
+  render(): JSX.Element {
+    const trans = this.trans;
+    const set = (change: Partial<{ run_id: string; target: Target; name: string }>) => {
+      this.value = { ...this.value, ...change };
+      this.update();
+    };
+    return (
+      <div className="a4m-StepEditor">
+        <label className="a4m-Field">
+          <span>{trans.__('Run')}</span>
+          <select className="jp-mod-styled" aria-label={trans.__('Run to deploy')} value={this.value.run_id}
+            onChange={e => set({ run_id: e.target.value })}>
+            {this.candidates.map(run => (
+              <option key={run.id} value={run.id}>
+                {run.id} · {run.created_at} · {JSON.stringify(run.parameters)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="a4m-Field">
+          <span>{trans.__('Target')}</span>
+          <select className="jp-mod-styled" aria-label={trans.__('Deploy target')} value={this.value.target}
+            onChange={e => set({ target: e.target.value as Target })}>
+            <option value="local">{trans.__('Local model server (127.0.0.1)')}</option>
+            <option value="kserve">{trans.__('KServe InferenceService (cluster)')}</option>
+          </select>
+        </label>
+        <label className="a4m-Field">
+          <span>{trans.__('Name')}</span>
+          <input className="jp-mod-styled" aria-label={trans.__('Deployment name')} value={this.value.name}
+            placeholder={trans.__('default: <pipeline>-<model>')} onChange={e => set({ name: e.target.value })} />
+        </label>
+      </div>
+    );
+  }
+}
+
+/** The options dialog: which run, which target, which name. */
+export async function deployWithOptions(
+  panel: NotebookPanel,
+  runs: RunsModel,
+  deployments: DeploymentsModel,
+  target: Target,
+  trans: TranslationBundle
+): Promise<IDeployment | null> {
+  await runs.refresh();
+  const candidates = runs.runs.filter(run => run.notebook_path === panel.context.path && run.status === 'succeeded');
+  if (!candidates.length) {
+    return deployNotebook(panel, runs, deployments, target, trans);
+  }
+  const result = await showDialog({
+    title: trans.__('Deploy a model'),
+    body: new DeployOptions(candidates, trans, { run_id: candidates[0].id, target, name: '' }),
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Deploy') })]
+  });
+  if (!result.button.accept || !result.value) {
+    return null;
+  }
+  const { run_id, name } = result.value;
+  return deployWithProgress({ run_id, target: result.value.target, name: name || undefined }, deployments, trans);
+}

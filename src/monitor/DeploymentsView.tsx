@@ -1,0 +1,126 @@
+/** Deployments: status, endpoints (copyable), model and run, traffic, a test-predict box, stop/restart. */
+import React, { useState } from 'react';
+import { Clipboard } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { ApiError, deploymentAction, IDeployment, predict, removeDeployment } from '../api';
+import { DeploymentsModel } from '../deploy/model';
+
+/** The request the test box starts with: the model's example rows, else zeros of the right width. */
+export function exampleRequest(deployment: IDeployment): string {
+  const example = deployment.config?.metadata?.model?.example;
+  if (Array.isArray(example) && example.length) {
+    return JSON.stringify({ instances: example.slice(0, 2) });
+  }
+  const width = deployment.signature?.inputs?.[0]?.shape?.slice(-1)[0];
+  return JSON.stringify({ instances: [Array(width && width > 0 ? width : 1).fill(0)] });
+}
+
+function TestBox({ deployment, trans }: { deployment: IDeployment; trans: TranslationBundle }) {
+  const [request, setRequest] = useState(() => exampleRequest(deployment));
+  const [answer, setAnswer] = useState('');
+  const [failed, setFailed] = useState(false);
+  const send = async () => {
+    try {
+      setAnswer(JSON.stringify(await predict(deployment.name, JSON.parse(request)), null, 1));
+      setFailed(false);
+    } catch (e) {
+      setFailed(true);
+      setAnswer(e instanceof ApiError ? e.userMessage : String(e));
+    }
+  };
+  return (
+    <div className="a4m-TestBox">
+      <textarea
+        className="jp-mod-styled"
+        aria-label={trans.__('Prediction request for %1', deployment.name)}
+        value={request}
+        rows={3}
+        onChange={e => setRequest(e.target.value)}
+      />
+      <button className="jp-mod-styled jp-mod-accept" onClick={() => void send()}>
+        {trans.__('Predict')}
+      </button>
+      {answer && (
+        <pre className={`a4m-Answer${failed ? ' a4m-mod-error' : ''}`} aria-label={trans.__('Prediction answer')}>
+          {answer}
+        </pre>
+      )}
+    </div>
+  );
+}
+
+function DeploymentCard({ deployment, model, trans }: { deployment: IDeployment; model: DeploymentsModel; trans: TranslationBundle }) {
+  const act = async (action: () => Promise<unknown>) => {
+    try {
+      await action();
+    } finally {
+      void model.refresh();
+    }
+  };
+  const stats = deployment.stats ?? {};
+  return (
+    <li className="a4m-Deployment" data-deployment={deployment.name} aria-label={trans.__('Deployment %1', deployment.name)}>
+      <div className="a4m-RunDetail-header">
+        <strong>{deployment.name}</strong>
+        <span className="a4m-Status" data-status={deployment.status === 'running' ? 'succeeded' : deployment.status}>
+          {deployment.status}
+        </span>
+      </div>
+      <div className="a4m-Muted">
+        {trans.__('model %1 of run %2 · %3', deployment.model_name, deployment.run_id ?? '–', deployment.target)}
+      </div>
+      {deployment.endpoints && (
+        <ul className="a4m-Endpoints">
+          {(['v1', 'v2'] as const).map(protocol => (
+            <li key={protocol}>
+              <code title={deployment.endpoints![protocol]}>{protocol.toUpperCase()}</code>{' '}
+              <span className="a4m-Url">{deployment.endpoints![protocol]}</span>
+              <button className="a4m-LinkButton" aria-label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
+                onClick={() => Clipboard.copyToSystem(deployment.endpoints![protocol])}>
+                ⧉
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="a4m-Muted">
+        {trans.__('%1 requests, %2 errors', stats.requests ?? 0, stats.errors ?? 0)}
+        {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
+      </div>
+      {deployment.error && <pre className="a4m-Answer a4m-mod-error">{deployment.error}</pre>}
+      {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
+      <div className="a4m-Buttons">
+        {deployment.status === 'running' ? (
+          <button className="jp-mod-styled" onClick={() => void act(() => deploymentAction(deployment.name, 'stop'))}>
+            {trans.__('Stop')}
+          </button>
+        ) : (
+          <button className="jp-mod-styled" onClick={() => void act(() => deploymentAction(deployment.name, 'restart'))}>
+            {trans.__('Restart')}
+          </button>
+        )}
+        <button className="jp-mod-styled jp-mod-warn" onClick={() => void act(() => removeDeployment(deployment.name))}>
+          {trans.__('Remove')}
+        </button>
+      </div>
+    </li>
+  );
+}
+
+export function DeploymentsView({ model, trans }: { model: DeploymentsModel; trans: TranslationBundle }) {
+  if (!model.deployments.length) {
+    return (
+      <p className="a4m-Panel-empty">
+        {trans.__('No deployments yet. Run a notebook, then use Deploy in its toolbar.')}
+      </p>
+    );
+  }
+  return (
+    <ul className="a4m-Deployments">
+      {model.deployments.map(d => (
+        <DeploymentCard key={d.name} deployment={d} model={model} trans={trans} />
+      ))}
+    </ul>
+  );
+}
