@@ -13,27 +13,24 @@ None) and `log_tail` (the server log's last lines, only when failed).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from ..errors import NotFoundError, UserError
 from ..runs import processes
-from ..store.deployments import NAME, DeploymentStore
+from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
-from .signature import Signature
+from . import prediction
+from .artifacts import deployment_name, free_name, model_artifact, recorded_signature
 
 SERVER_MODULE = "ai4mlops_lab.serving.server"
 AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"  # the request log's auth header value, for the server process
 HOST = "127.0.0.1"
 REQUEST_LOG_LIMITS = ("queue_size", "spool_bytes", "timeout_s", "retry_s")  # optional RequestLog settings
 LOG_TAIL_LINES = 30
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class LocalDeployments:
@@ -64,9 +61,10 @@ class LocalDeployments:
         by a running deployment is a 409; a stopped or failed one is replaced.
         """
         run = self.runs.run(run_id)
-        artifact = _model_artifact(run, model)
+        artifact = model_artifact(run, model)
         if name is None:
-            name = self._free_name(_name(f"{run['pipeline']}-{artifact['name']}"))
+            name = free_name(deployment_name(f"{run['pipeline']}-{artifact['name']}"),
+                             (record["name"] for record in self.store.list()))
         else:
             self._check_replaceable(name)
         source = Path(artifact["uri"])
@@ -91,14 +89,6 @@ class LocalDeployments:
         if record["status"] in ("starting", "running"):
             raise UserError(f"A deployment called {name!r} is {record['status']}.",
                             "Choose another name, or stop it first.", status=409, code="conflict")
-
-    def _free_name(self, base: str) -> str:
-        taken = {record["name"] for record in self.store.list()}
-        name, number = base, 2
-        while name in taken:
-            suffix = f"-{number}"
-            name, number = base[:45 - len(suffix)].rstrip("-") + suffix, number + 1
-        return name
 
     def _start(self, name: str, port: int | None = None) -> dict:
         """Start the model server of a recorded deployment and wait until it is ready."""
@@ -187,13 +177,8 @@ class LocalDeployments:
             **record,
             "folder": str(folder),
             "ready": ready,
-            "endpoints": {
-                "v1": f"{base}/v1/models/{name}:predict",
-                "v2": f"{base}/v2/models/{name}/infer",
-                "metadata": f"{base}/v2/models/{name}",
-                "ready": f"{base}/v2/models/{name}/ready",
-            } if running and base else None,
-            "signature": Signature(record["config"].get("metadata", {}).get("model", {}).get("signature")).spec,
+            "endpoints": prediction.endpoints(base, name) if running and base else None,
+            "signature": recorded_signature(record),
             "stats": _read_json(folder / "stats.json"),
         }
         if record["status"] == "failed":
@@ -245,16 +230,8 @@ class LocalDeployments:
         if record["status"] != "running":
             raise UserError(f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409,
                             code="conflict")
-        if not isinstance(payload, dict) or not ({"instances", "inputs"} & set(payload)):
-            raise UserError('A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
-                            f"The model expects: {record['signature'] or 'any numeric rows'}.")
-        url = record["endpoints"]["v2" if "inputs" in payload else "v1"]
-        status, body = _http(url, json.dumps(payload).encode(), timeout=30)
-        answer = json.loads(body or b"{}")
-        if status >= 400:
-            raise UserError(f"The model server answered {status}: {answer.get('error', answer)}",
-                            status=400 if status < 500 else 502, code="prediction_failed")
-        return answer
+        return prediction.predict(record["endpoints"], payload, record["signature"], timeout=30,
+                                  unreachable_hint="Restart the deployment and read its log.")
 
 
 def _exit_code(server) -> int | None:
@@ -264,24 +241,6 @@ def _exit_code(server) -> int | None:
         return server.wait(timeout=5)
     except subprocess.TimeoutExpired:
         return None
-
-
-def _model_artifact(run: dict, model: str | None) -> dict:
-    models = [a for a in run["artifacts"] if a["metadata"].get("model")]
-    if model is not None:
-        models = [a for a in models if model in (a["name"], f"{a['step']}/{a['name']}")]
-    if not models:
-        what = f"no model artifact {model!r}" if model else "no model artifact"
-        raise NotFoundError(f"Run {run['id']} has {what}.",
-                            "Models are torch, sklearn or xgboost values that a step outputs under a model-like "
-                            "name (model, net, clf, ...); the run must have succeeded.")
-    return models[-1]
-
-
-def _name(text: str) -> str:
-    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:45].rstrip("-")
-    name = name if name[:1].isalpha() else f"m-{name}"[:45].rstrip("-")
-    return name if NAME.match(name) else "model"
 
 
 def _free_port() -> int:
@@ -301,22 +260,12 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _http(url: str, body: bytes | None = None, timeout: float = 2.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"},
-                                     method="POST" if body is not None else "GET")
-    try:
-        with _OPENER.open(request, timeout=timeout) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
 def _ready(base: str | None, name: str, wait_s: float = 0.0) -> bool:
     """Whether the server at `base` serves model `name` and says it is ready (retrying for `wait_s`)."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            if base and _http(f"{base}/v2/models/{name}/ready", timeout=1.0)[0] == 200:
+            if base and prediction.http(f"{base}/v2/models/{name}/ready", timeout=1.0)[0] == 200:
                 return True
         except OSError:
             pass

@@ -551,7 +551,7 @@ def test_contract_kserve_in_cluster_resolution(tmp_path):
 
 def test_contract_kserve_modules_import_neither_kserve_nor_kubernetes():
     code = ("import sys; import ai4mlops_lab.serving.inference_service, ai4mlops_lab.serving.kserve_backend, "
-            "ai4mlops_lab.serving.kube_connection; "
+            "ai4mlops_lab.serving.kube_connection, ai4mlops_lab.serving.cluster; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kserve', 'kubernetes')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

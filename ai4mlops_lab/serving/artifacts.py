@@ -1,0 +1,48 @@
+"""What a deployment serves and what it is called: a run's Model artifact and a free deployment name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..errors import NotFoundError
+from ..store.deployments import NAME
+
+MAX_NAME = 45  # the store's (and so the InferenceService's) name limit
+
+
+def model_artifact(run: dict, model: str | None) -> dict:
+    """The run's Model artifact called `model` (its name or `step/name`); default: the last one."""
+    models = [a for a in run["artifacts"] if a["metadata"].get("model")]
+    if model is not None:
+        models = [a for a in models if model in (a["name"], f"{a['step']}/{a['name']}")]
+    if not models:
+        what = f"no model artifact {model!r}" if model else "no model artifact"
+        raise NotFoundError(f"Run {run['id']} has {what}.",
+                            "Models are torch, sklearn or xgboost values that a step outputs under a model-like "
+                            "name (model, net, clf, ...); the run must have succeeded.")
+    return models[-1]
+
+
+def deployment_name(text: str) -> str:
+    """A valid deployment name derived from any text (e.g. `pipeline-model`)."""
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:MAX_NAME].rstrip("-")
+    name = name if name[:1].isalpha() else f"m-{name}"[:MAX_NAME].rstrip("-")
+    return name if NAME.match(name) else "model"
+
+
+def free_name(base: str, taken: Iterable[str]) -> str:
+    """`base`, or `base-2`, `base-3`, ... (shortened to fit) when that name is taken."""
+    taken = set(taken)
+    name, number = base, 2
+    while name in taken:
+        suffix = f"-{number}"
+        name, number = base[:MAX_NAME - len(suffix)].rstrip("-") + suffix, number + 1
+    return name
+
+
+def recorded_signature(record: dict) -> dict | None:
+    """The signature of a deployment's model as recorded with it (integer shapes), or None."""
+    from .signature import Signature
+
+    return Signature(record["config"].get("metadata", {}).get("model", {}).get("signature")).spec

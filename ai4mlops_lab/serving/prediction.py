@@ -1,0 +1,61 @@
+"""Prediction requests to a KServe model server, local or in a cluster: its endpoints and one request."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from ..errors import UserError
+
+#: An opener that ignores proxy settings (for servers on this machine).
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def endpoints(base: str, name: str) -> dict:
+    """The V1 predict, V2 infer, V2 metadata and V2 readiness URLs of model `name` served at `base`."""
+    return {
+        "v1": f"{base}/v1/models/{name}:predict",
+        "v2": f"{base}/v2/models/{name}/infer",
+        "metadata": f"{base}/v2/models/{name}",
+        "ready": f"{base}/v2/models/{name}/ready",
+    }
+
+
+def http(url: str, body: bytes | None = None, timeout: float = 2.0,
+         opener: urllib.request.OpenerDirector = DIRECT) -> tuple[int, bytes]:
+    """GET (or POST a JSON `body`); the status and body, also of an error answer."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"},
+                                     method="POST" if body is not None else "GET")
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def predict(urls: dict, payload: dict, signature: dict | None, *, timeout: float,
+            opener: urllib.request.OpenerDirector = DIRECT, unreachable_hint: str = "") -> dict:
+    """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer."""
+    if not isinstance(payload, dict) or not ({"instances", "inputs"} & set(payload)):
+        raise UserError('A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
+                        f"The model expects: {signature or 'any numeric rows'}.")
+    url = urls["v2" if "inputs" in payload else "v1"]
+    try:
+        status, body = http(url, json.dumps(payload).encode(), timeout=timeout, opener=opener)
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise UserError(f"Could not reach the model server at {url}: {reason}.", unreachable_hint,
+                        status=502, code="prediction_failed") from exc
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        answer = {"error": body[:500].decode(errors="replace")}
+    if status >= 400:
+        detail = answer.get("error", answer) if isinstance(answer, dict) else answer
+        raise UserError(f"The model server answered {status}: {detail}",
+                        status=400 if status < 500 else 502, code="prediction_failed")
+    if not isinstance(answer, dict):
+        raise UserError(f"The model server answered with {type(answer).__name__} JSON instead of an object.",
+                        status=502, code="prediction_failed")
+    return answer
