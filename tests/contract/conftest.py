@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from .fake_k8s import FakeKube
 from .fake_kfp import FakeKfp
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "kfp_api_v2beta1.swagger.json"
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+SPEC = SPECS / "kfp_api_v2beta1.swagger.json"
+CRD = SPECS / "serving.kserve.io_inferenceservices.yaml"
 #: A service-account token path that does not exist, so tests never pick up a real one.
 NO_SA = "/nonexistent/serviceaccount/token"
 
@@ -29,3 +32,16 @@ def fake():
     with FakeKfp(SPEC) as server:
         yield server
     assert server.faults == [], "the fake produced invalid responses or crashed"
+
+
+def need_crd():
+    if not CRD.is_file():
+        pytest.skip(f"KServe CRD not found at {CRD} (shared/specs is only in the development workspace)")
+
+
+@pytest.fixture
+def kube():
+    need_crd()
+    with FakeKube(CRD) as server:
+        yield server
+    assert server.faults == [], "the fake crashed"

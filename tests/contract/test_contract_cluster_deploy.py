@@ -20,8 +20,8 @@ from ai4mlops_lab.serving.kube_connection import KubeConnection
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.store.runs import RunStore
 
-from .test_contract_kserve import (  # noqa: F401  (kube is a fixture)
-    IMAGE, IMAGE_FAILED, INGEST, LOAD_FAILED, NO_SA, NS, PENDING, READY, TOKEN, kube, write_kubeconfig)
+from .test_contract_kserve import (
+    IMAGE, IMAGE_FAILED, INGEST, LOAD_FAILED, NO_SA, NS, PENDING, READY, TOKEN, write_kubeconfig)
 
 MODEL_URI = "minio://mlpipeline/v2/artifacts/iris/run-1/train/model"
 SIGNATURE = {"inputs": [{"name": "input-0", "dtype": "float64", "shape": [-1, 4],

@@ -23,10 +23,10 @@ from ai4mlops_lab.serving.inference_service import (
 from ai4mlops_lab.serving.kserve_backend import DeploymentFailed, KserveBackend, KserveError, summarize_status
 from ai4mlops_lab.serving.kube_connection import KubeConnection, KubeSettingsError
 
-from .fake_k8s import OBJECT_META, FakeKube, load_crd_schema, validate_object
+from .conftest import CRD, need_crd
+from .fake_k8s import OBJECT_META, load_crd_schema, validate_object
 
 REPO = Path(__file__).resolve().parents[2]
-CRD = REPO.parent / "shared" / "specs" / "serving.kserve.io_inferenceservices.yaml"
 NO_SA = "/nonexistent/serviceaccount"
 NS = "team-a"
 INGEST = "http://monitoring.kubeflow.svc.cluster.local:8080/v1/ingest"
@@ -34,11 +34,6 @@ IMAGE = "ghcr.io/ai4mlops/predictor:0.1.0"
 TOKEN = "kube-token-0123456789abcdef"
 ARTIFACT = "minio://mlpipeline/v2/artifacts/iris/run-1/train/model"
 BUILTIN = ["sklearn", "xgboost", "lightgbm", "onnx", "tensorflow", "pytorch", "triton"]
-
-
-def need_crd():
-    if not CRD.is_file():
-        pytest.skip(f"KServe CRD not found at {CRD} (shared/specs is only in the development workspace)")
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +78,6 @@ def assert_valid(obj, schema, strict_validator):
     assert validate_object(obj, schema) == []
     problems = [f"{list(e.absolute_path)}: {e.message}" for e in strict_validator.iter_errors(obj)]
     assert problems == []
-
-
-@pytest.fixture
-def kube():
-    need_crd()
-    with FakeKube(CRD) as server:
-        yield server
-    assert server.faults == [], "the fake crashed"
 
 
 def write_kubeconfig(path: Path, server: str, token: str = "", namespace: str = NS) -> Path:
