@@ -273,6 +273,8 @@ export function deployRun(options: {
   target: 'local' | 'kserve';
   name?: string;
   model?: string;
+  /** KServe only: where the cluster reads the model (default: the run's artifact URI). */
+  storage_uri?: string;
 }): Promise<IDeployment> {
   return requestAPI<IDeployment>('deployments', { method: 'POST', body: options });
 }

@@ -29,6 +29,19 @@ class Ai4MlopsApp(ExtensionApp):
         help="Kubeflow Pipelines API server URL; empty uses $KF_PIPELINES_ENDPOINT, else local runs only.",
     )
 
+    public_url = Unicode(
+        "",
+        config=True,
+        help="URL at which a cluster reaches this Jupyter server (e.g. https://jupyter.example.org/), for the "
+        "request logger of KServe deployments; empty: cluster deployments are not monitored.",
+    )
+    predictor_image = Unicode(
+        "",
+        config=True,
+        help="Container image of the ai4mlops-lab predictor, for torch models deployed to KServe.",
+    )
+    kube_namespace = Unicode("", config=True, help="Namespace of KServe deployments; empty: the kubeconfig's.")
+
     def workspace_path(self) -> Path:
         """The absolute workspace folder (not created here: the store creates it when first used)."""
         path = Path(self.workspace_dir).expanduser()
@@ -53,10 +66,21 @@ class Ai4MlopsApp(ExtensionApp):
         """Where deployments on this machine post their request events."""
         return f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest"
 
+    def cluster_ingest_url(self) -> str | None:
+        """Where KServe's logger posts events: the public URL with the ingest token (it sends no headers)."""
+        if not self.public_url:
+            return None
+        from ..monitoring.ingest_token import ingest_token
+
+        token = ingest_token(self.workspace_path())
+        return f"{self.public_url.rstrip('/')}/{NAME}/api/ingest?ingest_token={token}"
+
     def deployments(self):
         """The deployments service (local model servers; KServe when a cluster is configured)."""
         if self._deployments is None:
             from ..monitoring.ingest_token import ingest_token
+            from ..serving.cluster import ClusterDeployments
+            from ..serving.kube_connection import KubeConnection
             from ..serving.local import LocalDeployments
             from ..serving.service import Deployments
             from ..store.deployments import DeploymentStore
@@ -67,7 +91,12 @@ class Ai4MlopsApp(ExtensionApp):
             request_log = {"url": self.ingest_url(), "auth": f"Bearer {ingest_token(workspace)}", "namespace": "local"}
             local = LocalDeployments(workspace, DeploymentStore(store), RunStore(store, check=False),
                                      request_log=request_log)
-            self._deployments = Deployments(local)
+            cluster = ClusterDeployments(
+                DeploymentStore(store), RunStore(store, check=False),
+                lambda namespace="": KubeConnection.resolve(namespace=namespace or self.kube_namespace),
+                logger_url=self.cluster_ingest_url(), image=self.predictor_image or None,
+                namespace=self.kube_namespace)
+            self._deployments = Deployments(local, cluster)
         return self._deployments
 
     def event_store(self):

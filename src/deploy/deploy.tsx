@@ -12,6 +12,14 @@ import { DeploymentsModel } from './model';
 
 type Target = 'local' | 'kserve';
 
+/** What the options dialog asks. */
+interface IDeployOptions {
+  run_id: string;
+  target: Target;
+  name: string;
+  storage_uri: string;
+}
+
 /** The newest succeeded run of a notebook. */
 export function latestSucceeded(runs: RunsModel, path: string): IRun | null {
   return runs.runs.find(run => run.notebook_path === path && run.status === 'succeeded') ?? null;
@@ -19,7 +27,7 @@ export function latestSucceeded(runs: RunsModel, path: string): IRun | null {
 
 /** Deploy with a progress notification until the deployment is ready (or says why not). */
 export async function deployWithProgress(
-  options: { run_id: string; target: Target; name?: string },
+  options: { run_id: string; target: Target; name?: string; storage_uri?: string },
   deployments: DeploymentsModel,
   trans: TranslationBundle
 ): Promise<IDeployment | null> {
@@ -69,11 +77,11 @@ export async function deployNotebook(
   return deployWithProgress({ run_id: run.id, target }, deployments, trans);
 }
 
-class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<{ run_id: string; target: Target; name: string }> {
+class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOptions> {
   constructor(
     private readonly candidates: IRun[],
     private readonly trans: TranslationBundle,
-    private value: { run_id: string; target: Target; name: string }
+    private value: IDeployOptions
   ) {
     super();
     this.addClass('a4m-DeployDialog');
@@ -85,7 +93,7 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<{ run_id: 
 
   render(): JSX.Element {
     const trans = this.trans;
-    const set = (change: Partial<{ run_id: string; target: Target; name: string }>) => {
+    const set = (change: Partial<IDeployOptions>) => {
       this.value = { ...this.value, ...change };
       this.update();
     };
@@ -115,6 +123,14 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<{ run_id: 
           <input className="jp-mod-styled" aria-label={trans.__('Deployment name')} value={this.value.name}
             placeholder={trans.__('default: <pipeline>-<model>')} onChange={e => set({ name: e.target.value })} />
         </label>
+        {this.value.target === 'kserve' && (
+          <label className="a4m-Field">
+            <span>{trans.__('Storage URI the cluster reads the model from')}</span>
+            <input className="jp-mod-styled" aria-label={trans.__('Storage URI')} value={this.value.storage_uri}
+              placeholder="s3://bucket/path, pvc://claim/path, gs://… (default: the run's artifact)"
+              onChange={e => set({ storage_uri: e.target.value })} />
+          </label>
+        )}
       </div>
     );
   }
@@ -135,12 +151,16 @@ export async function deployWithOptions(
   }
   const result = await showDialog({
     title: trans.__('Deploy a model'),
-    body: new DeployOptions(candidates, trans, { run_id: candidates[0].id, target, name: '' }),
+    body: new DeployOptions(candidates, trans, { run_id: candidates[0].id, target, name: '', storage_uri: '' }),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Deploy') })]
   });
   if (!result.button.accept || !result.value) {
     return null;
   }
-  const { run_id, name } = result.value;
-  return deployWithProgress({ run_id, target: result.value.target, name: name || undefined }, deployments, trans);
+  const { run_id, name, storage_uri } = result.value;
+  return deployWithProgress(
+    { run_id, target: result.value.target, name: name || undefined, storage_uri: storage_uri || undefined },
+    deployments,
+    trans
+  );
 }
