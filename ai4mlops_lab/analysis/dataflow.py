@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..notebook.diagnostics import Diagnostic, error, warning
 from ..notebook.structure import Structure
 from .magics import StrippedCell, strip_magics
-from .names import Binding, CellFacts, Event, analyze_code
+from .names import Binding, CellFacts, Event, analyze_code, named_like_a_model
 from .special import Parameter, parse_metrics, parse_parameters
 
 # Names a notebook kernel provides without a definition; the step runtime provides `display` too.
@@ -252,11 +252,16 @@ def _metrics(structure: Structure, bindings: dict, flow: Flow) -> None:
 
 
 def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, order: list[str]) -> None:
-    """Type every passed variable from the producing step's bindings, in notebook order."""
+    """Type every passed variable from the producing step's bindings, in notebook order. Models a step
+    makes (named like one: a loss module is no model to deploy) are outputs even when no later step
+    reads them: they are what gets deployed."""
     types: dict[tuple[str, str], str | None] = {}
     for producer in order:
-        targets = {var for (src, _), variables in flow.edges.items() if src == producer for var in variables}
         step = structure.step(producer)
+        targets = {var for (src, _), variables in flow.edges.items() if src == producer for var in variables}
+        targets |= {e.name for cell in step.cells for e in getattr(facts.get(cell), "events", ())
+                    if e.kind == "write" and e.binding and e.binding.kind == "Model" and not e.binding.scalar
+                    and named_like_a_model(e.name)}
         for var in sorted(targets):
             source = flow.steps[producer].inputs.get(var)
             incoming = param_types.get(var) if source == "" else types.get((source, var)) if source else None

@@ -388,9 +388,14 @@ def _literal_scalar(value: ast.expr) -> str | None:
     return None
 
 
-def _kind_hint(name: str, value: ast.expr) -> str:
+def named_like_a_model(name: str) -> bool:
+    """Whether a variable's name says it holds a model (model, net, clf, ...)."""
     lowered = name.lower()
-    if any(part in lowered for part in _MODEL_NAME_PARTS):
+    return any(part in lowered for part in _MODEL_NAME_PARTS)
+
+
+def _kind_hint(name: str, value: ast.expr) -> str:
+    if named_like_a_model(name):
         return "Model"
     node = value.func if isinstance(value, ast.Call) else value
     dotted = ast.unparse(node) if isinstance(node, (ast.Attribute, ast.Name)) else ""
