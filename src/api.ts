@@ -235,6 +235,11 @@ export function startRun(options: {
   return requestAPI<IRun>('runs', { method: 'POST', body: options });
 }
 
+/** A run with its steps' outputs and its artifacts. */
+export function fetchRun(id: string): Promise<IRun> {
+  return requestAPI<IRun>(`runs/${id}`);
+}
+
 export function cancelRun(id: string): Promise<IRun> {
   return requestAPI<IRun>(`runs/${id}/cancel`, { method: 'POST' });
 }
@@ -275,6 +280,8 @@ export function deployRun(options: {
   model?: string;
   /** KServe only: where the cluster reads the model (default: the run's artifact URI). */
   storage_uri?: string;
+  /** A data artifact of the run (`step/name`) as the drift reference (default: the model's sample). */
+  reference?: string;
 }): Promise<IDeployment> {
   return requestAPI<IDeployment>('deployments', { method: 'POST', body: options });
 }

@@ -29,7 +29,7 @@ class DeploymentsHandler(DeploymentsApiHandler):
         body = self.json_body()
         if not isinstance(body.get("run_id"), str) or not body["run_id"]:
             raise UserError("The request names no run.", 'Send {"run_id": "..."}: a succeeded run with a model.')
-        options = {k: body[k] for k in ("storage_uri", "namespace") if body.get(k)}
+        options = {k: body[k] for k in ("storage_uri", "namespace", "reference") if body.get(k)}
         record = await asyncio.to_thread(
             self.deployments.deploy, body["run_id"], model=body.get("model") or None,
             name=body.get("name") or None, target=body.get("target") or "local", **options)

@@ -24,6 +24,18 @@ def model_artifact(run: dict, model: str | None) -> dict:
     return models[-1]
 
 
+def reference_artifact(run: dict, reference: str) -> dict:
+    """The run's data artifact called `reference` (name or `step/name`): the drift reference the user picked."""
+    data = [a for a in run["artifacts"] if not a["metadata"].get("model")]
+    chosen = [a for a in data if reference in (a["name"], f"{a['step']}/{a['name']}")]
+    if not chosen:
+        names = ", ".join(f"{a['step']}/{a['name']}" for a in data) or "none"
+        raise NotFoundError(f"Run {run['id']} has no data artifact {reference!r}.", f"Its data artifacts: {names}.")
+    artifact = chosen[-1]
+    return {"step": artifact["step"], "name": artifact["name"], "uri": artifact["uri"],
+            "format": artifact["metadata"].get("format")}
+
+
 def deployment_name(text: str) -> str:
     """A valid deployment name derived from any text (e.g. `pipeline-model`)."""
     name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:MAX_NAME].rstrip("-")

@@ -133,7 +133,8 @@ class LocalDeployments:
         if record["target"] != "local":
             return record
         ready = False
-        if record["status"] in ("starting", "running"):
+        # A deployment being started has no server pid yet: the deploy call alone decides its fate then.
+        if record["status"] == "running" or (record["status"] == "starting" and record["pid"]):
             if self._alive(name, record["pid"]):
                 ready = _ready(record["url"], name)
             else:

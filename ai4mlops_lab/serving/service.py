@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 
 from ..errors import UserError
+from .artifacts import reference_artifact
 from .local import LocalDeployments
 
 TARGETS = ("local", "kserve")
@@ -35,12 +36,22 @@ class Deployments:
         return self._backend(self.store.get(name)["target"])
 
     def deploy(self, run_id: str, *, model: str | None = None, name: str | None = None, target: str = "local",
-               **cluster_options) -> dict:
-        """Serve a run's Model artifact; local deployments are ready when this returns."""
+               reference: str | None = None, **cluster_options) -> dict:
+        """Serve a run's Model artifact; local deployments are ready when this returns.
+
+        `reference` names a data artifact of the run as the drift reference, instead of the sample
+        saved with the model.
+        """
         backend = self._backend(target)
+        picked = reference_artifact(self.local.runs.run(run_id), reference) if reference else None
         if target == "local":
-            return backend.deploy(run_id, model=model, name=name)
-        return backend.deploy(run_id, model=model, name=name, **cluster_options)
+            record = backend.deploy(run_id, model=model, name=name)
+        else:
+            record = backend.deploy(run_id, model=model, name=name, **cluster_options)
+        if picked is None:
+            return record
+        self.store.update(record["name"], config={**record["config"], "reference": picked})
+        return self.get(record["name"])
 
     def list(self) -> list[dict]:
         records = self.local.list()

@@ -6,7 +6,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { ReadonlyJSONValue } from '@lumino/coreutils';
 
-import { ApiError, deployRun, IDeployment, IRun } from '../api';
+import { ApiError, deployRun, fetchRun, IDeployment, IRun } from '../api';
 import { RunsModel } from '../runs/model';
 import { DeploymentsModel } from './model';
 
@@ -18,6 +18,7 @@ interface IDeployOptions {
   target: Target;
   name: string;
   storage_uri: string;
+  reference: string;
 }
 
 /** The newest succeeded run of a notebook. */
@@ -27,7 +28,7 @@ export function latestSucceeded(runs: RunsModel, path: string): IRun | null {
 
 /** Deploy with a progress notification until the deployment is ready (or says why not). */
 export async function deployWithProgress(
-  options: { run_id: string; target: Target; name?: string; storage_uri?: string },
+  options: { run_id: string; target: Target; name?: string; storage_uri?: string; reference?: string },
   deployments: DeploymentsModel,
   trans: TranslationBundle
 ): Promise<IDeployment | null> {
@@ -83,6 +84,7 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
     private readonly trans: TranslationBundle,
     private value: IDeployOptions
   ) {
+    // `candidates` carry their artifacts (run details), for the reference picker.
     super();
     this.addClass('a4m-DeployDialog');
   }
@@ -108,6 +110,20 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
                 {run.id} · {run.created_at} · {JSON.stringify(run.parameters)}
               </option>
             ))}
+          </select>
+        </label>
+        <label className="a4m-Field">
+          <span>{trans.__('Reference data for drift monitoring')}</span>
+          <select className="jp-mod-styled" aria-label={trans.__('Reference data')} value={this.value.reference}
+            onChange={e => set({ reference: e.target.value })}>
+            <option value="">{trans.__("The model's training features (recorded with it)")}</option>
+            {(this.candidates.find(run => run.id === this.value.run_id)?.artifacts ?? [])
+              .filter(a => a.type !== 'system.Model')
+              .map(a => (
+                <option key={`${a.step}/${a.name}`} value={`${a.step}/${a.name}`}>
+                  {a.step}/{a.name}
+                </option>
+              ))}
           </select>
         </label>
         <label className="a4m-Field">
@@ -145,21 +161,34 @@ export async function deployWithOptions(
   trans: TranslationBundle
 ): Promise<IDeployment | null> {
   await runs.refresh();
-  const candidates = runs.runs.filter(run => run.notebook_path === panel.context.path && run.status === 'succeeded');
+  const succeeded = runs.runs.filter(run => run.notebook_path === panel.context.path && run.status === 'succeeded');
+  const candidates = await Promise.all(succeeded.slice(0, 20).map(run => fetchRun(run.id)));
   if (!candidates.length) {
     return deployNotebook(panel, runs, deployments, target, trans);
   }
   const result = await showDialog({
     title: trans.__('Deploy a model'),
-    body: new DeployOptions(candidates, trans, { run_id: candidates[0].id, target, name: '', storage_uri: '' }),
+    body: new DeployOptions(candidates, trans, {
+      run_id: candidates[0].id,
+      target,
+      name: '',
+      storage_uri: '',
+      reference: ''
+    }),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Deploy') })]
   });
   if (!result.button.accept || !result.value) {
     return null;
   }
-  const { run_id, name, storage_uri } = result.value;
+  const { run_id, name, storage_uri, reference } = result.value;
   return deployWithProgress(
-    { run_id, target: result.value.target, name: name || undefined, storage_uri: storage_uri || undefined },
+    {
+      run_id,
+      target: result.value.target,
+      name: name || undefined,
+      storage_uri: storage_uri || undefined,
+      reference: reference || undefined
+    },
     deployments,
     trans
   );

@@ -68,7 +68,7 @@ export class PipelineAnalysis {
       if (panel !== this._state.panel) {
         return;
       }
-      this._watched = panel.context.model.sharedModel.changed;
+      this._watched = panel.context.model.contentChanged;
       this._watched.connect(this._schedule, this);
       void this.refresh();
     });

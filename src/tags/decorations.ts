@@ -113,7 +113,7 @@ export class CellDecorator {
       if (panel.isDisposed) {
         return;
       }
-      panel.context.model.sharedModel.changed.connect(this._schedule, this);
+      panel.context.model.contentChanged.connect(this._schedule, this);
       this._decorateAll();
     });
     analysis.changed.connect(this._onAnalysis, this);
@@ -125,11 +125,12 @@ export class CellDecorator {
   }
 
   private _schedule(): void {
-    if (!this._frame) {
-      this._frame = requestAnimationFrame(() => {
-        this._frame = 0;
+    // A timer rather than requestAnimationFrame: hidden or headless pages throttle animation frames.
+    if (!this._timer) {
+      this._timer = window.setTimeout(() => {
+        this._timer = 0;
         this._decorateAll();
-      });
+      }, 30);
     }
   }
 
@@ -164,5 +165,5 @@ export class CellDecorator {
   private _steps: IStepInfo[] = [];
   private _pipeline = '';
 
-  private _frame = 0;
+  private _timer = 0;
 }

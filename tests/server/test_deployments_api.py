@@ -37,9 +37,14 @@ async def trained_run(jp_fetch, jp_root_dir) -> dict:
 
 async def test_deploy_predict_and_log_requests(jp_fetch, jp_root_dir, jp_serverapp):
     run = await trained_run(jp_fetch, jp_root_dir)
-    deployment = await api(jp_fetch, "deployments", method="POST", body={"run_id": run["id"], "name": "demo"})
+    code, body = await failure(jp_fetch, "deployments", method="POST",
+                               body={"run_id": run["id"], "name": "demo", "reference": "nope"})
+    assert code == 404 and "preprocess/x_train" in body["hint"]
+    deployment = await api(jp_fetch, "deployments", method="POST",
+                           body={"run_id": run["id"], "name": "demo", "reference": "x_train"})
     try:
         assert deployment["status"] == "running" and deployment["url"].startswith("http://127.0.0.1:")
+        assert deployment["config"]["reference"]["name"] == "x_train"
         listed = await api(jp_fetch, "deployments")
         assert [d["name"] for d in listed["deployments"]] == ["demo"]
 

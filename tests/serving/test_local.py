@@ -180,3 +180,11 @@ def test_unknown_model_and_name_conflicts_are_user_errors(trained, deployments):
     with pytest.raises(UserError) as taken:
         deployments.deploy(trained[1]["id"], name="taken")
     assert taken.value.status == 409
+
+
+def test_a_deployment_being_started_is_not_judged_dead_before_it_has_a_server(trained, deployments):
+    """The UI polls while a deploy runs: a record with no server pid yet must stay `starting`."""
+    deployments.store.create(name="not-yet", run_id=trained[1]["id"], model_name="train/model", model_uri="x",
+                             target="local", config={"metadata": {}})
+    assert deployments.get("not-yet")["status"] == "starting"
+    deployments.store.delete("not-yet")

@@ -36,5 +36,19 @@ test.describe('one-click deploy', () => {
 
     await card.getByRole('button', { name: 'Remove' }).click();
     await expect(monitor.locator('.a4m-Deployment')).toHaveCount(0, { timeout: 30_000 });
+
+    // The options dialog: a name and the reference data for drift monitoring.
+    await page.notebook.activate('deploy-me.ipynb');
+    await page.evaluate(async () => {
+      void window.jupyterapp.commands.execute('ai4mlops-lab:deploy-with-options');
+    });
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.getByLabel('Deployment name').fill('picked');
+    await dialog.getByLabel('Reference data').selectOption('preprocess/x_train');
+    await dialog.getByRole('button', { name: 'Deploy' }).click();
+    const picked = monitor.locator('.a4m-Deployment[data-deployment="picked"]');
+    await expect(picked.locator('.a4m-Status')).toHaveText('running', { timeout: 120_000 });
+    await picked.getByRole('button', { name: 'Remove' }).click();
+    await expect(monitor.locator('.a4m-Deployment')).toHaveCount(0, { timeout: 30_000 });
   });
 });

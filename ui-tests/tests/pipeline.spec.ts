@@ -21,6 +21,7 @@ async function tagCell(page: IJupyterLabPageFixture, index: number, name: string
   }
   await dialog.getByRole('button', { name: 'Apply' }).click();
   await expect(dialog).toHaveCount(0);
+  await expect(page.locator('.jp-Notebook .jp-Cell').nth(index).locator('.a4m-StepChip')).toHaveText(name || role);
 }
 
 test.describe('tagging and compiling', () => {
@@ -84,6 +85,7 @@ test.describe('tagging and compiling', () => {
 
   test('shows a diagnostic on the cell that reads an undefined name', async ({ page }) => {
     await page.notebook.setCell(3, 'code', 'total = float(w.sum())');
+    await page.keyboard.press('Escape');
     await tagCell(page, 1, 'load');
     await tagCell(page, 3, 'report');
     const diagnostic = page.locator('.jp-Notebook .jp-Cell').nth(3).locator('.a4m-CellDiagnostics .a4m-mod-error');
