@@ -212,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ai4mlops-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    workspace = argparse.ArgumentParser(add_help=False)
+    workspace.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON")
     doctor = commands.add_parser("doctor", help="check the installation and what the cluster paths need")
     doctor.add_argument("--json", action="store_true", help="print machine-readable JSON")
     doctor.set_defaults(handler=_doctor)
@@ -221,42 +225,35 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--json", action="store_true", help="print the pipeline, steps and diagnostics as JSON")
     compile_.set_defaults(handler=_compile)
 
-    run = commands.add_parser("run", help="compile and run a notebook's pipeline, showing step progress")
+    run = commands.add_parser("run", parents=[workspace, as_json],
+                              help="compile and run a notebook's pipeline, showing step progress")
     run.add_argument("notebook", help="the .ipynb file")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="a pipeline parameter value (repeatable)")
     run.add_argument("--target", choices=("local", "kfp"), default="local",
                      help="local: kfp.local on this machine (default); kfp: the Kubeflow Pipelines server")
     run.add_argument("--experiment", help="experiment name (default: the notebook's, else the pipeline name)")
-    run.add_argument("--workspace", default=".ai4mlops", help="folder of the run store and run files")
-    run.add_argument("--json", action="store_true", help="print the final run record as JSON")
     run.set_defaults(handler=_run)
 
-    runs = commands.add_parser("runs", help="list runs")
+    runs = commands.add_parser("runs", parents=[workspace, as_json], help="list runs")
     runs.add_argument("--experiment", help="only this experiment's runs")
-    runs.add_argument("--workspace", default=".ai4mlops", help="folder of the run store and run files")
-    runs.add_argument("--json", action="store_true", help="print JSON")
     runs.set_defaults(handler=_runs)
 
-    deploy = commands.add_parser("deploy", help="serve a run's model (a KServe model server on 127.0.0.1)")
+    deploy = commands.add_parser("deploy", parents=[workspace, as_json],
+                                 help="serve a run's model (a KServe model server on 127.0.0.1)")
     deploy.add_argument("run_id", help="a succeeded run that produced a model")
     deploy.add_argument("--model", help="the model artifact (name or step/name; default: the run's last)")
     deploy.add_argument("--name", help="the deployment's name (default: <pipeline>-<model>)")
     deploy.add_argument("--target", choices=("local", "kserve"), default="local",
                         help="local: a model server on this machine (default); kserve: an InferenceService")
     deploy.add_argument("--ingest-url", help="log requests to this ingest endpoint (default: $AI4MLOPS_INGEST_URL)")
-    deploy.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
-    deploy.add_argument("--json", action="store_true", help="print the deployment as JSON")
     deploy.set_defaults(handler=_deploy)
 
-    deployments = commands.add_parser("deployments", help="list deployments")
-    deployments.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
-    deployments.add_argument("--json", action="store_true", help="print JSON")
+    deployments = commands.add_parser("deployments", parents=[workspace, as_json], help="list deployments")
     deployments.set_defaults(handler=_list_deployments)
 
-    undeploy = commands.add_parser("undeploy", help="stop a deployment and remove it")
+    undeploy = commands.add_parser("undeploy", parents=[workspace], help="stop a deployment and remove it")
     undeploy.add_argument("name", help="the deployment's name")
-    undeploy.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
     undeploy.set_defaults(handler=_undeploy)
     return parser
 

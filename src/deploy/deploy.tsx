@@ -21,9 +21,9 @@ interface IDeployOptions {
   reference: string;
 }
 
-/** The newest succeeded run of a notebook. */
-export function latestSucceeded(runs: RunsModel, path: string): IRun | null {
-  return runs.runs.find(run => run.notebook_path === path && run.status === 'succeeded') ?? null;
+/** A notebook's succeeded runs, newest first. */
+export function succeededRuns(runs: RunsModel, path: string): IRun[] {
+  return runs.runs.filter(run => run.notebook_path === path && run.status === 'succeeded');
 }
 
 /** Deploy with a progress notification until the deployment is ready (or says why not). */
@@ -67,7 +67,7 @@ export async function deployNotebook(
   trans: TranslationBundle
 ): Promise<IDeployment | null> {
   await runs.refresh();
-  const run = latestSucceeded(runs, panel.context.path);
+  const [run] = succeededRuns(runs, panel.context.path);
   if (!run) {
     Notification.warning(
       trans.__('This notebook has no successful run yet: run it from the Pipeline panel, then deploy.'),
@@ -161,7 +161,7 @@ export async function deployWithOptions(
   trans: TranslationBundle
 ): Promise<IDeployment | null> {
   await runs.refresh();
-  const succeeded = runs.runs.filter(run => run.notebook_path === panel.context.path && run.status === 'succeeded');
+  const succeeded = succeededRuns(runs, panel.context.path);
   const candidates = await Promise.all(succeeded.slice(0, 20).map(run => fetchRun(run.id)));
   if (!candidates.length) {
     return deployNotebook(panel, runs, deployments, target, trans);
