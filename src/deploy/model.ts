@@ -20,10 +20,16 @@ export class DeploymentsModel {
     }
   }
 
+  /** Requests per second of a deployment over the last poll interval (null until two polls saw it). */
+  rate(name: string): number | null {
+    return this._rates.get(name) ?? null;
+  }
+
   async refresh(): Promise<void> {
     window.clearTimeout(this._timer);
     try {
       const next = (await fetchDeployments()).deployments;
+      this._measureRates(next);
       if (JSON.stringify(next) !== JSON.stringify(this._deployments)) {
         this._deployments = next;
         this._changed.emit(next);
@@ -34,6 +40,20 @@ export class DeploymentsModel {
     this._timer = window.setTimeout(() => void this.refresh(), POLL_MS);
   }
 
+  private _measureRates(deployments: IDeployment[]): void {
+    const now = Date.now();
+    for (const d of deployments) {
+      const requests = d.stats?.requests ?? 0;
+      const last = this._counts.get(d.name);
+      if (last && now > last.at) {
+        this._rates.set(d.name, Math.max(0, requests - last.requests) / ((now - last.at) / 1000));
+      }
+      this._counts.set(d.name, { requests, at: now });
+    }
+  }
+
+  private _counts = new Map<string, { requests: number; at: number }>();
+  private _rates = new Map<string, number>();
   private _deployments: IDeployment[] = [];
   private _timer = 0;
   private _changed = new Signal<this, IDeployment[]>(this);

@@ -5,6 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError, deploymentAction, IDeployment, predict, removeDeployment } from '../api';
 import { DeploymentsModel } from '../deploy/model';
+import { RunsModel } from '../runs/model';
 
 /** The request the test box starts with: the model's example rows, else zeros of the right width. */
 export function exampleRequest(deployment: IDeployment): string {
@@ -50,7 +51,14 @@ function TestBox({ deployment, trans }: { deployment: IDeployment; trans: Transl
   );
 }
 
-function DeploymentCard({ deployment, model, trans }: { deployment: IDeployment; model: DeploymentsModel; trans: TranslationBundle }) {
+interface ICardProps {
+  deployment: IDeployment;
+  model: DeploymentsModel;
+  runs: RunsModel;
+  trans: TranslationBundle;
+}
+
+function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
   const act = async (action: () => Promise<unknown>) => {
     try {
       await action();
@@ -68,7 +76,24 @@ function DeploymentCard({ deployment, model, trans }: { deployment: IDeployment;
         </span>
       </div>
       <div className="a4m-Muted">
-        {trans.__('model %1 of run %2 · %3', deployment.model_name, deployment.run_id ?? '–', deployment.target)}
+        {trans.__('model')}{' '}
+        {deployment.run_id ? (
+          <a href="#" title={trans.__('Show run %1 and its artifacts', deployment.run_id)}
+            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}>
+            {deployment.model_name}
+          </a>
+        ) : (
+          deployment.model_name
+        )}{' '}
+        {trans.__('of run')}{' '}
+        {deployment.run_id ? (
+          <a href="#" className="a4m-RunLink" onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}>
+            {deployment.run_id}
+          </a>
+        ) : (
+          '–'
+        )}{' '}
+        · {deployment.target}
       </div>
       {deployment.endpoints && (
         <ul className="a4m-Endpoints">
@@ -86,6 +111,7 @@ function DeploymentCard({ deployment, model, trans }: { deployment: IDeployment;
       )}
       <div className="a4m-Muted">
         {trans.__('%1 requests, %2 errors', stats.requests ?? 0, stats.errors ?? 0)}
+        {model.rate(deployment.name) !== null && trans.__(' · %1 req/s', model.rate(deployment.name)!.toFixed(1))}
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>
       {deployment.error && <pre className="a4m-Answer a4m-mod-error">{deployment.error}</pre>}
@@ -108,7 +134,7 @@ function DeploymentCard({ deployment, model, trans }: { deployment: IDeployment;
   );
 }
 
-export function DeploymentsView({ model, trans }: { model: DeploymentsModel; trans: TranslationBundle }) {
+export function DeploymentsView({ model, runs, trans }: { model: DeploymentsModel; runs: RunsModel; trans: TranslationBundle }) {
   if (!model.deployments.length) {
     return (
       <p className="a4m-Panel-empty">
@@ -119,7 +145,7 @@ export function DeploymentsView({ model, trans }: { model: DeploymentsModel; tra
   return (
     <ul className="a4m-Deployments">
       {model.deployments.map(d => (
-        <DeploymentCard key={d.name} deployment={d} model={model} trans={trans} />
+        <DeploymentCard key={d.name} deployment={d} model={model} runs={runs} trans={trans} />
       ))}
     </ul>
   );

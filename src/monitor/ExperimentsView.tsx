@@ -23,7 +23,8 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
   const [sort, setSort] = useState<SortKey>('created_at');
   const [descending, setDescending] = useState(true);
   const [selected, setSelected] = useState<string[]>([]);
-  const [openRun, setOpenRun] = useState<string | null>(null);
+  const openRun = runs.selected;
+  const setOpenRun = (id: string | null) => runs.select(id);
   const [metric, setMetric] = useState('');
 
   const all = runs.runs;

@@ -38,7 +38,7 @@ export class MonitorPanel extends ReactWidget {
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>
           <h3 className="a4m-Section-title">{trans.__('Deployments')}</h3>
           <UseSignal signal={this.deployments.changed}>
-            {() => <DeploymentsView model={this.deployments} trans={trans} />}
+            {() => <DeploymentsView model={this.deployments} runs={this.runs} trans={trans} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Data drift')}>

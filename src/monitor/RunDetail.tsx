@@ -2,7 +2,7 @@
 import React, { useEffect, useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, fetchRunLog, IRun, startRun } from '../api';
+import { ApiError, fetchRun, fetchRunLog, IArtifact, IRun, startRun } from '../api';
 import { isActive, RunsModel } from '../runs/model';
 import { formatDuration } from './table';
 
@@ -76,11 +76,26 @@ function Rerun({ run, runs, trans }: { run: IRun; runs: RunsModel; trans: Transl
   );
 }
 
+/** The artifacts of a run: the runs list does not carry them, the run's own route does. */
+function useArtifacts(run: IRun): IArtifact[] {
+  const [artifacts, setArtifacts] = useState<IArtifact[]>([]);
+  useEffect(() => {
+    let live = true;
+    fetchRun(run.id)
+      .then(detail => live && setArtifacts(detail.artifacts ?? []))
+      .catch(() => live && setArtifacts([]));
+    return () => {
+      live = false;
+    };
+  }, [run.id, run.status]);
+  return artifacts;
+}
+
 export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.Element {
   const [logStep, setLogStep] = useState<string | null>(
     run.steps.find(s => s.status === 'failed')?.name ?? null
   );
-  const artifacts = run.artifacts ?? [];
+  const artifacts = useArtifacts(run);
   return (
     <div className="a4m-RunDetail" aria-label={trans.__('Run %1', run.id)}>
       <div className="a4m-RunDetail-header">

@@ -61,7 +61,18 @@ export class RunsModel {
     this._timer = window.setTimeout(() => void this.refresh(), ACTIVE_MS);
   }
 
+  /** The run whose detail the monitor shows (set by links elsewhere, e.g. a deployment's run). */
+  get selected(): string | null {
+    return this._selected;
+  }
+
+  select(id: string | null): void {
+    this._selected = id;
+    this._changed.emit(this._runs);
+  }
+
   error = '';
+  private _selected: string | null = null;
   private _runs: IRun[] = [];
   private _etag = '';
   private _timer = 0;

@@ -33,6 +33,11 @@ test.describe('one-click deploy', () => {
     await expect(request).toHaveValue(/instances/);
     await card.getByRole('button', { name: 'Predict' }).click();
     await expect(card.getByLabel('Prediction answer')).toContainText('predictions');
+    await expect(card).toContainText('req/s', { timeout: 15_000 });
+
+    // The run link opens the run that trained the model, with its artifacts.
+    await card.locator('.a4m-RunLink').click();
+    await expect(monitor.locator('.a4m-RunDetail .a4m-Artifacts')).toContainText('model');
 
     await card.getByRole('button', { name: 'Remove' }).click();
     await expect(monitor.locator('.a4m-Deployment')).toHaveCount(0, { timeout: 30_000 });
