@@ -102,30 +102,34 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    app.commands.addCommand(CommandIDs.deploy, {
-      label: trans.__('Deploy'),
-      caption: trans.__("Deploy the model of this notebook's latest successful run"),
-      icon: deployIcon,
-      isEnabled: () => tracker.currentWidget !== null,
-      execute: async () => {
-        const panel = tracker.currentWidget;
-        if (panel && (await deployNotebook(panel, runs, deployments, deployTarget, trans))) {
-          shell.activateById(monitorPanel.id);
-        }
+    const deployActions = [
+      {
+        id: CommandIDs.deploy,
+        label: trans.__('Deploy'),
+        caption: trans.__("Deploy the model of this notebook's latest successful run"),
+        action: deployNotebook
+      },
+      {
+        id: CommandIDs.deployWithOptions,
+        label: trans.__('Deploy a Model…'),
+        caption: trans.__('Choose the run, target, name and reference data of a deployment'),
+        action: deployWithOptions
       }
-    });
-    app.commands.addCommand(CommandIDs.deployWithOptions, {
-      label: trans.__('Deploy a Model…'),
-      caption: trans.__('Choose the run, target and name of a deployment'),
-      icon: deployIcon,
-      isEnabled: () => tracker.currentWidget !== null,
-      execute: async () => {
-        const panel = tracker.currentWidget;
-        if (panel && (await deployWithOptions(panel, runs, deployments, deployTarget, trans))) {
-          shell.activateById(monitorPanel.id);
+    ];
+    for (const { id, label, caption, action } of deployActions) {
+      app.commands.addCommand(id, {
+        label,
+        caption,
+        icon: deployIcon,
+        isEnabled: () => tracker.currentWidget !== null,
+        execute: async () => {
+          const panel = tracker.currentWidget;
+          if (panel && (await action(panel, { runs, deployments, target: deployTarget, trans }))) {
+            shell.activateById(monitorPanel.id);
+          }
         }
-      }
-    });
+      });
+    }
     app.commands.addCommand(CommandIDs.openPipeline, {
       label: trans.__('Open the Pipeline Panel'),
       icon: pipelineIcon,

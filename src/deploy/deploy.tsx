@@ -21,6 +21,15 @@ interface IDeployOptions {
   reference: string;
 }
 
+/** What the deploy actions work with. */
+export interface IDeployContext {
+  runs: RunsModel;
+  deployments: DeploymentsModel;
+  /** The default target (a setting). */
+  target: Target;
+  trans: TranslationBundle;
+}
+
 /** A notebook's succeeded runs, newest first. */
 export function succeededRuns(runs: RunsModel, path: string): IRun[] {
   return runs.runs.filter(run => run.notebook_path === path && run.status === 'succeeded');
@@ -29,8 +38,7 @@ export function succeededRuns(runs: RunsModel, path: string): IRun[] {
 /** Deploy with a progress notification until the deployment is ready (or says why not). */
 export async function deployWithProgress(
   options: { run_id: string; target: Target; name?: string; storage_uri?: string; reference?: string },
-  deployments: DeploymentsModel,
-  trans: TranslationBundle
+  { deployments, trans }: IDeployContext
 ): Promise<IDeployment | null> {
   const pending = deployRun(options);
   void deployments.refresh();
@@ -59,13 +67,8 @@ export async function deployWithProgress(
 }
 
 /** One click: the latest successful run of this notebook, to the default target. */
-export async function deployNotebook(
-  panel: NotebookPanel,
-  runs: RunsModel,
-  deployments: DeploymentsModel,
-  target: Target,
-  trans: TranslationBundle
-): Promise<IDeployment | null> {
+export async function deployNotebook(panel: NotebookPanel, context: IDeployContext): Promise<IDeployment | null> {
+  const { runs, target, trans } = context;
   await runs.refresh();
   const [run] = succeededRuns(runs, panel.context.path);
   if (!run) {
@@ -75,7 +78,7 @@ export async function deployNotebook(
     );
     return null;
   }
-  return deployWithProgress({ run_id: run.id, target }, deployments, trans);
+  return deployWithProgress({ run_id: run.id, target }, context);
 }
 
 class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOptions> {
@@ -153,18 +156,13 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
 }
 
 /** The options dialog: which run, which target, which name. */
-export async function deployWithOptions(
-  panel: NotebookPanel,
-  runs: RunsModel,
-  deployments: DeploymentsModel,
-  target: Target,
-  trans: TranslationBundle
-): Promise<IDeployment | null> {
+export async function deployWithOptions(panel: NotebookPanel, context: IDeployContext): Promise<IDeployment | null> {
+  const { runs, target, trans } = context;
   await runs.refresh();
   const succeeded = succeededRuns(runs, panel.context.path);
   const candidates = await Promise.all(succeeded.slice(0, 20).map(run => fetchRun(run.id)));
   if (!candidates.length) {
-    return deployNotebook(panel, runs, deployments, target, trans);
+    return deployNotebook(panel, context);
   }
   const result = await showDialog({
     title: trans.__('Deploy a model'),
@@ -189,7 +187,6 @@ export async function deployWithOptions(
       storage_uri: storage_uri || undefined,
       reference: reference || undefined
     },
-    deployments,
-    trans
+    context
   );
 }
