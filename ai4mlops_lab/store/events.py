@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ..monitoring.events import InferenceEvent
 from . import times
 from .db import StoreFile, transaction
@@ -16,11 +18,12 @@ class EventStore(StoreFile):
         with transaction(conn):
             cursor = conn.execute(
                 """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
-                       source, event_time, received_at, content_type, body)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       source, event_time, event_ts, received_at, content_type, body)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (ce_id, kind) DO NOTHING""",
                 (event.ce_id, event.kind, event.deployment, event.namespace, event.component, event.endpoint,
-                 event.source, event.time, times.now(), event.content_type, event.body),
+                 event.source, event.time, times.epoch_seconds(event.time) or time.time(), times.now(),
+                 event.content_type, event.body),
             )
         return cursor.rowcount == 1
 

@@ -142,4 +142,62 @@ MIGRATIONS: list[str] = [
         last_at TEXT NOT NULL
     );
     """,
+    # 4: drift monitoring: event times as numbers, per-deployment monitor state, window results, alerts.
+    """
+    ALTER TABLE inference_events ADD COLUMN event_ts REAL;
+    UPDATE inference_events SET event_ts = (julianday(received_at) - 2440587.5) * 86400.0;
+    CREATE INDEX inference_events_by_time ON inference_events (deployment, kind, event_ts);
+
+    CREATE TABLE drift_monitors (
+        deployment TEXT PRIMARY KEY CHECK (deployment <> ''),
+        policy TEXT NOT NULL,
+        cursor_event INTEGER NOT NULL DEFAULT 0,
+        cursor_row INTEGER NOT NULL DEFAULT 0,
+        rows_seen INTEGER NOT NULL DEFAULT 0,
+        last_event INTEGER NOT NULL DEFAULT 0,
+        watermark REAL,
+        consecutive INTEGER NOT NULL DEFAULT 0,
+        undecodable INTEGER NOT NULL DEFAULT 0,
+        undecodable_reason TEXT,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE drift_windows (
+        id INTEGER PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        trigger TEXT NOT NULL CHECK (trigger IN ('auto', 'check')),
+        kind TEXT NOT NULL CHECK (kind IN ('count', 'time')),
+        start REAL NOT NULL,
+        end REAL NOT NULL,
+        first_at TEXT,
+        last_at TEXT,
+        n INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        drift INTEGER NOT NULL,
+        p_value REAL,
+        result TEXT NOT NULL,
+        histograms TEXT NOT NULL,
+        alert_id INTEGER,
+        checked_at TEXT NOT NULL
+    );
+    CREATE INDEX drift_windows_by_deployment ON drift_windows (deployment, id);
+    CREATE UNIQUE INDEX drift_windows_auto_time ON drift_windows (deployment, kind, start) WHERE trigger = 'auto' AND kind = 'time';
+
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'retraining', 'resolved', 'dismissed')),
+        message TEXT NOT NULL,
+        window_ids TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        retrain_run_id TEXT,
+        retrain_parameters TEXT,
+        redeploy INTEGER NOT NULL DEFAULT 1,
+        redeployed_at TEXT,
+        error TEXT,
+        raised_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX alerts_by_deployment ON alerts (deployment, id);
+    """,
 ]

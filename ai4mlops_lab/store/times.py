@@ -10,7 +10,21 @@ from datetime import datetime, timezone
 
 def now() -> str:
     """The current UTC time, e.g. `2025-01-31T12:00:00.123Z`."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return from_epoch(datetime.now(timezone.utc).timestamp())
+
+
+def epoch_seconds(text: str | None) -> float | None:
+    """Epoch seconds of an ISO-8601 / RFC 3339 time (naive = UTC), or None when missing or unreadable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def from_epoch(seconds: float) -> str:
+    """The store's text form of epoch `seconds`."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def seconds_between(start: str | None, end: str | None) -> float | None:
