@@ -242,7 +242,10 @@ class DriftDetector:
 
     def detect(self, window, bounds: dict | None = None) -> DriftResult:
         """Check one window (rows x features); `bounds` (e.g. ``Window.bounds()``) is stored as is."""
-        numeric, categorical = self.profile.split(window)
+        return self.detect_split(*self.profile.split(window), bounds=bounds)
+
+    def detect_split(self, numeric: np.ndarray, categorical: list, bounds: dict | None = None) -> DriftResult:
+        """`detect` on a window already split by ``ReferenceProfile.split``."""
         n = len(numeric)
         result = DriftResult(dict(bounds or {}), n, drift=False, p_value=None, settings=dict(self.settings))
         if n < self.min_rows:

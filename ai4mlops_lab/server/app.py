@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import PeriodicCallback
 from traitlets import Unicode
 
 from .. import NAME
 from .routes import api_routes
+
+
+#: How often the server checks deployments' new requests for drift.
+DRIFT_CHECK_MS = 2000
 
 
 class Ai4MlopsApp(ExtensionApp):
@@ -50,11 +56,14 @@ class Ai4MlopsApp(ExtensionApp):
         return path
 
     STORE_FILE = "store.sqlite"
+    _drift_busy = False
 
     def initialize_settings(self):
         """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
-        self._run_service = self._deployments = self._event_store = None
+        self._run_service = self._deployments = self._event_store = self._drift_monitor = None
+        self._drift_loop = PeriodicCallback(self._check_drift, DRIFT_CHECK_MS)
+        self._drift_loop.start()
         if (self.workspace_path() / self.STORE_FILE).exists():
             interrupted = self.run_service().mark_interrupted()
             if interrupted:
@@ -106,6 +115,33 @@ class Ai4MlopsApp(ExtensionApp):
 
             self._event_store = EventStore(self.workspace_path() / self.STORE_FILE)
         return self._event_store
+
+    def drift_monitor(self):
+        """The drift monitor of deployments (retrains through the run service, redeploys through deployments)."""
+        if self._drift_monitor is None:
+            from ..monitoring.monitor import DriftMonitor
+
+            workspace = self.workspace_path()
+            self._drift_monitor = DriftMonitor(workspace / self.STORE_FILE, workspace, runs=self.run_service(),
+                                               deployments=self.deployments())
+        return self._drift_monitor
+
+    async def _check_drift(self):
+        """The background loop: check new requests of every deployment, follow retraining runs.
+
+        Skipped while nothing was ever deployed (no store) or while the previous round still runs."""
+        if self._drift_busy or not (self.workspace_path() / self.STORE_FILE).exists():
+            return
+        self._drift_busy = True
+        try:
+            await asyncio.to_thread(self.drift_monitor().tick)
+        except Exception:  # a bad round must not stop the loop; the next one tries again
+            self.log.exception("ai4mlops-lab: checking deployments for drift failed")
+        finally:
+            self._drift_busy = False
+
+    async def stop_extension(self):
+        self._drift_loop.stop()
 
     def run_service(self):
         """The run service, created on first use (it opens the store)."""

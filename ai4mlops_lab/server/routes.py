@@ -14,6 +14,14 @@ from .deployments import (
     DeploymentPredictHandler,
     DeploymentsHandler,
 )
+from .drift import (
+    AlertActionHandler,
+    AlertsHandler,
+    DriftCheckHandler,
+    DriftHandler,
+    DriftPolicyHandler,
+    DriftReferenceHandler,
+)
 from .health import HealthHandler
 from .ingest import IngestHandler
 from .pipelines import AnalyzeHandler, CompileHandler
@@ -48,6 +56,12 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/deployments/([a-z0-9-]+)/(stop|restart)", DeploymentActionHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/predict", DeploymentPredictHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/logs", DeploymentLogsHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/drift", DriftHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/drift/reference", DriftReferenceHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/drift/check", DriftCheckHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/drift/policy", DriftPolicyHandler),
+        (f"{prefix}/alerts", AlertsHandler),
+        (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
         (f"{prefix}/ingest", IngestHandler),
         (f"{prefix}/(.*)", UnknownRouteHandler),
     ]

@@ -74,8 +74,21 @@ class Deployments:
     def predict(self, name: str, payload: dict) -> dict:
         return self._of(name).predict(name, payload)
 
+    def redeploy(self, name: str, run_id: str) -> dict:
+        """Serve the same-named model of another run (e.g. a retraining run) under the deployment's name,
+        on the same target, with the same reference choice; its drift history goes on."""
+        record = self.store.get(name)
+        picked = record["config"].get("reference")
+        options = {k: record["config"][k] for k in ("namespace",) if record["config"].get(k)}
+        self.stop(name)
+        return self.deploy(run_id, model=record["model_name"], name=name, target=record["target"],
+                           reference=f"{picked['step']}/{picked['name']}" if picked else None, **options)
+
     def remove(self, name: str) -> None:
-        """Undeploy: stop the deployment, then forget it and its copy of the model."""
+        """Undeploy: stop the deployment, then forget it, its copy of the model and its drift history."""
+        from ..store.drift import DriftStore
+
         self.stop(name)
         self.store.delete(name)
+        DriftStore(self.store.path).forget(name)
         shutil.rmtree(self.local.folder(name), ignore_errors=True)

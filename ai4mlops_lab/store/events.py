@@ -9,23 +9,32 @@ from . import times
 from .db import StoreFile, transaction
 
 
+#: The columns read back for drift windows.
+_READ = "id, ce_id, event_time, event_ts, received_at, content_type, body"
+
+
 class EventStore(StoreFile):
     """Raw inference events, idempotent on (Ce-Id, request|response)."""
 
     def add(self, event: InferenceEvent) -> bool:
         """Store an event; False when the same event was stored before (a retry)."""
+        return self.add_many([event])[0]
+
+    def add_many(self, events: list[InferenceEvent]) -> list[bool]:
+        """Store events in one transaction (all or none); for each, False when the same event was stored
+        before, also earlier in `events`."""
         conn = self._conn()
+        received_at = times.now()
         with transaction(conn):
-            cursor = conn.execute(
+            return [conn.execute(
                 """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
                        source, event_time, event_ts, received_at, content_type, body)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (ce_id, kind) DO NOTHING""",
                 (event.ce_id, event.kind, event.deployment, event.namespace, event.component, event.endpoint,
-                 event.source, event.time, times.epoch_seconds(event.time) or time.time(), times.now(),
+                 event.source, event.time, times.epoch_seconds(event.time) or time.time(), received_at,
                  event.content_type, event.body),
-            )
-        return cursor.rowcount == 1
+            ).rowcount == 1 for event in events]
 
     def reject(self, reason: str) -> None:
         """Count an event refused for `reason`."""
@@ -51,8 +60,32 @@ class EventStore(StoreFile):
     def events(self, deployment: str, kind: str = "request", after: int = 0, limit: int = 1000) -> list[dict]:
         """A deployment's events of one kind with ids above `after`, oldest first (for windows)."""
         rows = self._conn().execute(
-            """SELECT id, ce_id, event_time, received_at, content_type, body FROM inference_events
+            f"""SELECT {_READ} FROM inference_events
                WHERE deployment = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?""",
             (deployment, kind, after, limit),
         ).fetchall()
         return [dict(row) for row in rows]
+
+    def requests_between(self, deployment: str, since_ts: float, until_ts: float) -> list[dict]:
+        """A deployment's request events with event times in [since_ts, until_ts), in time order."""
+        rows = self._conn().execute(
+            f"""SELECT {_READ} FROM inference_events
+               WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ? ORDER BY event_ts, id""",
+            (deployment, since_ts, until_ts),
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
+        """(id, event time) of a deployment's request events with ids above `after`."""
+        return [tuple(row) for row in self._conn().execute(
+            "SELECT id, event_ts FROM inference_events WHERE deployment = ? AND kind = 'request' AND id > ?",
+            (deployment, after))]
+
+    def latest_requests(self, deployment: str, limit: int) -> list[dict]:
+        """A deployment's newest `limit` request events, oldest first."""
+        rows = self._conn().execute(
+            f"""SELECT {_READ} FROM inference_events
+               WHERE deployment = ? AND kind = 'request' ORDER BY id DESC LIMIT ?""",
+            (deployment, limit),
+        ).fetchall()
+        return [dict(row) for row in reversed(rows)]

@@ -9,8 +9,15 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def concrete(pattern: str) -> str:
-    """A URL matching a route pattern, with every capture group filled in."""
-    return re.sub(r"\([^)]*\)", "sample", pattern)
+    """A URL matching a route pattern, each capture group filled with a value it accepts (so the route's
+    own handler, not the catch-all, answers)."""
+
+    def sample(group: re.Match) -> str:
+        inner = group.group(1)
+        candidates = ["sample", "1", *inner.split("|")]
+        return next(c for c in candidates if re.fullmatch(inner, c))
+
+    return re.sub(r"\(([^)]*)\)", sample, pattern)
 
 
 def every_route() -> list[tuple[str, str]]:

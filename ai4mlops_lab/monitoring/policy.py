@@ -1,0 +1,73 @@
+"""A deployment's drift policy: how its requests are cut into windows, tested, and when that raises an alert."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ..errors import UserError
+
+WINDOW_KINDS = ("count", "time")
+METHODS = ("features", "mmd", "both")
+CORRECTIONS = ("bonferroni", "bh")
+#: Above this many features the default test is MMD on a random projection rather than one test per feature.
+WIDE = 100
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Windows of `window_size` requests' rows (or of `window_seconds`), tested at `alpha`; `consecutive`
+    drifted windows in a row raise an alert, which retrains (and redeploys) by itself if `auto_retrain`."""
+
+    window: str = "count"
+    window_size: int = 500
+    window_seconds: int = 3600
+    method: str = "features"
+    alpha: float = 0.05
+    correction: str = "bonferroni"
+    consecutive: int = 2
+    auto_retrain: bool = False
+    redeploy: bool = True
+
+    @classmethod
+    def default_for(cls, n_features: int) -> Policy:
+        """The default policy for a model with `n_features` inputs (wide inputs get the MMD test)."""
+        return cls(method="mmd" if n_features > WIDE else "features")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def updated(self, changes: dict) -> Policy:
+        """This policy with `changes` applied; a UserError (422) names the first bad field."""
+        known = {f.name: f.type for f in fields(self)}
+        unknown = set(changes) - set(known)
+        if unknown:
+            raise _bad(sorted(unknown)[0], "is not a policy setting", f"Settings: {', '.join(known)}.")
+        values = {**asdict(self), **changes}
+        _check_choice(values, "window", WINDOW_KINDS)
+        _check_choice(values, "method", METHODS)
+        _check_choice(values, "correction", CORRECTIONS)
+        _check_int(values, "window_size", 10, 1_000_000)
+        _check_int(values, "window_seconds", 60, 30 * 86400)
+        _check_int(values, "consecutive", 1, 100)
+        alpha = values["alpha"]
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+            raise _bad("alpha", f"is {alpha!r}", "Use a significance level between 0 and 0.5, e.g. 0.05.")
+        for flag in ("auto_retrain", "redeploy"):
+            if not isinstance(values[flag], bool):
+                raise _bad(flag, f"is {values[flag]!r}", "Use true or false.")
+        return Policy(**{**values, "alpha": float(alpha)})
+
+
+def _bad(field: str, problem: str, hint: str) -> UserError:
+    return UserError(f"The drift policy's '{field}' {problem}.", hint, status=422, code="bad_policy")
+
+
+def _check_choice(values: dict, field: str, choices: tuple) -> None:
+    if values[field] not in choices:
+        raise _bad(field, f"is {values[field]!r}", f"Use one of: {', '.join(choices)}.")
+
+
+def _check_int(values: dict, field: str, low: int, high: int) -> None:
+    value = values[field]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _bad(field, f"is {value!r}", f"Use a whole number from {low} to {high}.")

@@ -1,0 +1,102 @@
+"""Drift monitoring: a deployment's drift history, reference, on-demand check and policy; alerts and retraining."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import UserError
+from ..store import times
+from .base import ApiHandler
+
+
+class DriftApiHandler(ApiHandler):
+    @property
+    def monitor(self):
+        return self.extension.drift_monitor()
+
+    def time_argument(self, name: str) -> str | None:
+        """An ISO-8601 query argument in the store's time format, or a 400 naming it."""
+        value = self.get_query_argument(name, None)
+        if value is None:
+            return None
+        seconds = times.epoch_seconds(value)
+        if seconds is None:
+            raise UserError(f"'{name}' is not an ISO-8601 time: {value!r}.", "e.g. 2026-11-25T10:00:00Z")
+        return times.from_epoch(seconds)
+
+
+class DriftHandler(DriftApiHandler):
+    """`GET deployments/{name}/drift[?from=&to=&feature=]`: the window series; 304 when unchanged."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        since, until = self.time_argument("from"), self.time_argument("to")
+        report = await asyncio.to_thread(self.monitor.report, name, since, until,
+                                         self.get_query_argument("feature", None))
+        body = json.dumps(report)
+        etag = f'"{hashlib.sha1(body.encode()).hexdigest()[:20]}"'
+        if self.request.headers.get("If-None-Match") == etag:
+            self.set_status(304)
+            self.finish()
+            return
+        self.set_header("ETag", etag)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+
+class DriftReferenceHandler(DriftApiHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply(await asyncio.to_thread(self.monitor.reference_summary, name))
+
+
+class DriftCheckHandler(DriftApiHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, name: str):
+        self.reply(await asyncio.to_thread(self.monitor.check, name))
+
+
+class DriftPolicyHandler(DriftApiHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply((await asyncio.to_thread(self.monitor.policy, name)).to_dict())
+
+    @web.authenticated
+    @authorized
+    async def put(self, name: str):
+        self.reply(await asyncio.to_thread(self.monitor.set_policy, name, self.json_body()))
+
+
+class AlertsHandler(DriftApiHandler):
+    @web.authenticated
+    @authorized
+    async def get(self):
+        alerts = await asyncio.to_thread(self.monitor.alerts, self.get_query_argument("deployment", None),
+                                         self.get_query_argument("status", None))
+        self.reply({"alerts": alerts})
+
+
+class AlertActionHandler(DriftApiHandler):
+    """`POST alerts/{id}/retrain` (body `{parameters?, redeploy?}`) and `POST alerts/{id}/dismiss`."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, alert_id: str, action: str):
+        if action == "dismiss":
+            self.reply(await asyncio.to_thread(self.monitor.dismiss, int(alert_id)))
+            return
+        body = self.json_body()
+        redeploy = body.get("redeploy", True)
+        if not isinstance(redeploy, bool):
+            raise UserError("'redeploy' must be true or false.", "Leave it out to redeploy the retrained model.")
+        alert = await asyncio.to_thread(self.monitor.retrain, int(alert_id), body.get("parameters"), redeploy)
+        self.reply(alert, status=202)

@@ -1,0 +1,157 @@
+"""DriftMonitor on a real store: logged V1/V2 requests cut into windows, tested, stored, alerts raised."""
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from ai4mlops_lab.errors import UserError
+from ai4mlops_lab.monitoring.events import InferenceEvent
+from ai4mlops_lab.monitoring.monitor import DriftMonitor
+from ai4mlops_lab.store.events import EventStore
+
+from ..requests import NAME, deploy_record, rows, send
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return tmp_path / ".ai4mlops"
+
+
+@pytest.fixture
+def setup(workspace):
+    deploy_record(workspace)
+    events = EventStore(workspace / "store.sqlite")
+    return DriftMonitor(workspace / "store.sqlite", workspace), events
+
+
+def test_count_windows_split_batches_and_keep_the_rest_pending(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100})
+    send(events, rows(330), batch=30)
+    report = monitor.report(NAME)
+    assert [(w["start"], w["end"], w["n"]) for w in report["windows"]] == [(0, 100, 100), (100, 200, 100),
+                                                                          (200, 300, 100)]
+    assert report["pending"]["rows"] == 30
+    send(events, rows(70, seed=2), batch=70, protocol="v2")  # completes the 4th window across two events
+    again = monitor.report(NAME)
+    assert [w["start"] for w in again["windows"]] == [0, 100, 200, 300] and again["pending"]["rows"] == 0
+    assert again["counts"]["requests"] == 12 and again["counts"]["windows"] == 4
+
+
+def test_in_distribution_windows_pass_and_a_shift_raises_one_alert(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 200, "consecutive": 2})
+    send(events, rows(600, seed=3))
+    calm = monitor.report(NAME)
+    assert [w["drift"] for w in calm["windows"]] == [False, False, False] and calm["alerts"] == []
+    send(events, rows(800, shift=0.5, seed=4), protocol="v2")
+    report = monitor.report(NAME)
+    assert [w["drift"] for w in report["windows"]] == [False] * 3 + [True] * 4
+    [alert] = report["alerts"]
+    assert alert["status"] == "open" and alert["window_ids"] == [w["id"] for w in report["windows"][3:]]
+    assert {f["name"] for f in alert["evidence"]["features"]} == {"f0", "f1", "f2"}
+    assert "2 consecutive windows" in alert["message"]
+    assert all(w["alert_id"] == alert["id"] for w in report["windows"][3:])
+    latest = report["latest"]
+    assert latest["p_value"] < 0.05 and latest["score"] > 0.95
+    assert {f["name"] for f in latest["features"] if f["drift"]} == {"f0", "f1", "f2"}
+
+
+def test_feature_view_has_reference_and_current_histograms_on_the_same_bins(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100})
+    send(events, rows(100, shift=3.0))
+    view = monitor.report(NAME, feature="f0")
+    feature = view["feature"]
+    assert feature["current"]["edges"] == feature["reference"]["edges"] and len(feature["reference"]["counts"]) == 20
+    current = feature["current"]
+    assert sum(current["counts"]) + current["below"] + current["above"] == 100 and current["above"] > 30
+    assert all(len(w["features"]) == 1 for w in view["windows"])
+    with pytest.raises(UserError, match="no feature 'nope'"):
+        monitor.report(NAME, feature="nope")
+
+
+def test_two_monitors_on_one_store_check_each_window_once(setup, workspace):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 50})
+    other = DriftMonitor(workspace / "store.sqlite", workspace)
+    send(events, rows(500))
+    monitor.process(NAME)
+    other.process(NAME)
+    starts = [w["start"] for w in monitor.report(NAME)["windows"]]
+    assert starts == list(range(0, 500, 50))
+
+
+def test_undecodable_requests_are_counted_with_the_reason(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 50})
+    send(events, rows(50))
+    events.add(InferenceEvent("bad-1", "request", NAME, "", "", "", "t", "", "application/json", b"not json"))
+    events.add(InferenceEvent("bad-2", "request", NAME, "", "", "", "t", "", "application/json",
+                              json.dumps({"instances": [[1.0, 2.0]]}).encode()))
+    send(events, rows(50, seed=5))
+    report = monitor.report(NAME)
+    assert len(report["windows"]) == 2 and report["counts"]["undecodable"] == 2
+    assert report["counts"]["undecodable_reason"] == "2 features per row, the model takes 10"
+
+
+def test_time_windows_per_hour_and_late_events_recheck_their_hour(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window": "time", "window_seconds": 3600})
+    hour = (int(datetime.now(timezone.utc).timestamp()) // 3600 - 5) * 3600
+    send(events, rows(60, seed=6), at=hour + 10)
+    send(events, rows(40, shift=3.0, seed=7), at=hour + 3600 + 10)
+    first = monitor.report(NAME)["windows"]
+    assert [(w["start"], w["n"], w["drift"]) for w in first] == [(hour, 60, False), (hour + 3600, 40, True)]
+    send(events, rows(25, seed=8), at=hour + 20)  # late: belongs to the first hour
+    windows = monitor.report(NAME)["windows"]
+    assert sorted((w["start"], w["n"]) for w in windows) == [(hour, 85), (hour + 3600, 40)]
+
+
+def test_a_check_tests_the_latest_rows_and_raises_no_alert(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 500, "consecutive": 1})
+    send(events, rows(120, shift=2.0))
+    window = monitor.check(NAME)
+    assert window["trigger"] == "check" and window["n"] == 120 and window["drift"] is True
+    assert (window["start"], window["end"]) == (0, 120)
+    assert monitor.alerts(NAME) == []
+
+
+def test_a_check_without_requests_says_to_send_some(setup):
+    monitor, _ = setup
+    with pytest.raises(UserError, match="no decodable requests"):
+        monitor.check(NAME)
+
+
+def test_policy_errors_name_the_field(setup):
+    monitor, _ = setup
+    for changes, field in [({"window_size": 3}, "window_size"), ({"alpha": 2}, "alpha"),
+                           ({"method": "magic"}, "method"), ({"colour": 1}, "colour"),
+                           ({"auto_retrain": "yes"}, "auto_retrain")]:
+        with pytest.raises(UserError) as caught:
+            monitor.set_policy(NAME, changes)
+        assert f"'{field}'" in caught.value.message and caught.value.status == 422
+    assert monitor.set_policy(NAME, {"consecutive": 3})["consecutive"] == 3
+
+
+def test_without_reference_data_the_report_says_what_to_do(workspace):
+    deploy_record(workspace, name="bare", reference=False)
+    report = DriftMonitor(workspace / "store.sqlite", workspace).report("bare")
+    assert report["reference"]["available"] is False
+    assert "reference:VARIABLE" in report["reference"]["hint"] and report["windows"] == []
+
+
+def test_dismissing_an_alert_needs_a_new_streak(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100, "consecutive": 2})
+    send(events, rows(200, shift=1.0))
+    [alert] = monitor.report(NAME)["alerts"]
+    assert monitor.dismiss(alert["id"])["status"] == "dismissed"
+    with pytest.raises(UserError, match="is dismissed"):
+        monitor.dismiss(alert["id"])
+    send(events, rows(100, shift=1.0, seed=9))
+    assert [a["status"] for a in monitor.report(NAME)["alerts"]] == ["dismissed"]
+    send(events, rows(100, shift=1.0, seed=10))
+    assert [a["status"] for a in monitor.report(NAME)["alerts"]] == ["open", "dismissed"]

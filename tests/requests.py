@@ -1,0 +1,47 @@
+"""Logged inference requests for drift tests: a deployment record with a reference sample, and request events."""
+
+import json
+import uuid
+from datetime import datetime, timezone
+
+import numpy as np
+
+from ai4mlops_lab.monitoring.events import InferenceEvent
+from ai4mlops_lab.store.deployments import DeploymentStore
+
+D = 10
+NAME = "iris-model"
+
+
+def deploy_record(workspace, name=NAME, reference=True, seed=0):
+    """A deployment record whose model folder holds a reference sample of D standard-normal features."""
+    folder = workspace / "deployments" / name / "model"
+    folder.mkdir(parents=True)
+    model = {"signature": {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, D],
+                                       "features": [f"f{i}" for i in range(D)]}], "outputs": []}}
+    if reference:
+        np.save(folder / "reference.npy", np.random.default_rng(seed).normal(size=(2000, D)).astype(np.float32))
+        model["reference"] = {"file": "reference.npy", "rows": 2000, "total_rows": 2000, "source": "test"}
+    DeploymentStore(workspace / "store.sqlite").create(
+        name=name, run_id=None, model_name="train/model", model_uri=str(folder), target="local",
+        config={"metadata": {"model": model}})
+
+
+def send(events, rows, batch=25, protocol="v1", name=NAME, at=None):
+    """Log `rows` as request events of `batch` rows each; `at` (epoch seconds) sets Ce-Time."""
+    stamp = "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat()
+    for start in range(0, len(rows), batch):
+        part = rows[start:start + batch]
+        if protocol == "v1":
+            body = {"instances": part.tolist()}
+        else:
+            body = {"inputs": [{"name": "input-0", "shape": list(part.shape), "datatype": "FP32",
+                                "data": part.ravel().tolist()}]}
+        events.add(InferenceEvent(uuid.uuid4().hex, "request", name, "local", "predictor", "", "test", stamp,
+                                  "application/json", json.dumps(body).encode()))
+
+
+def rows(n, shift=0.0, seed=1):
+    data = np.random.default_rng(seed).normal(size=(n, D))
+    data[:, :3] += shift
+    return data
