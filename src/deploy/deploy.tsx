@@ -4,9 +4,9 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
-import { ReadonlyJSONValue } from '@lumino/coreutils';
 
-import { ApiError, deployRun, fetchRun, IDeployment, IRun } from '../api';
+import { deployRun, fetchRun, IDeployment, IRun } from '../api';
+import { withProgress } from '../components/progress';
 import { RunsModel } from '../runs/model';
 import { DeploymentsModel } from './model';
 
@@ -42,25 +42,12 @@ export async function deployWithProgress(
 ): Promise<IDeployment | null> {
   const pending = deployRun(options);
   void deployments.refresh();
-  Notification.promise(pending as unknown as Promise<ReadonlyJSONValue>, {
-    pending: { message: trans.__('Deploying the model of run %1…', options.run_id), options: { autoClose: false } },
-    success: {
-      message: (value: unknown) => {
-        const d = value as unknown as IDeployment;
-        return trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? '');
-      },
-      options: { autoClose: 5000 }
-    },
-    error: {
-      message: (reason: unknown) =>
-        reason instanceof ApiError ? reason.userMessage : trans.__('Deploy failed: %1', String(reason)),
-      options: { autoClose: false }
-    }
-  });
   try {
-    return await pending;
-  } catch {
-    return null;
+    return await withProgress(pending, {
+      pending: trans.__('Deploying the model of run %1…', options.run_id),
+      success: d => trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? ''),
+      failure: reason => trans.__('Deploy failed: %1', reason)
+    });
   } finally {
     void deployments.refresh();
   }

@@ -4,6 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError, fetchRun, fetchRunLog, IArtifact, IRun, startRun } from '../api';
 import { isActive, RunsModel } from '../runs/model';
+import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { formatDuration } from './table';
 
 export interface IRunDetailProps {
@@ -33,16 +34,12 @@ function StepLog({ run, step, trans }: { run: IRun; step: string; trans: Transla
 }
 
 function Rerun({ run, runs, trans }: { run: IRun; runs: RunsModel; trans: TranslationBundle }) {
-  const [values, setValues] = useState<Record<string, string>>(
-    Object.fromEntries(Object.entries(run.parameters).map(([k, v]) => [k, String(v)]))
-  );
+  const { texts, setTexts } = useParameterTexts(run.parameters);
   const [error, setError] = useState('');
   const submit = async () => {
     setError('');
     try {
-      const parameters = Object.fromEntries(
-        Object.entries(values).map(([k, text]) => [k, typeof run.parameters[k] === 'number' ? Number(text) : text])
-      );
+      const parameters = typedParameters(run.parameters, texts);
       runs.upsert(
         await startRun({ path: run.notebook_path, target: run.target, parameters, experiment: run.experiment })
       );
@@ -53,17 +50,7 @@ function Rerun({ run, runs, trans }: { run: IRun; runs: RunsModel; trans: Transl
   return (
     <section className="a4m-Section" aria-label={trans.__('Re-run')}>
       <h4 className="a4m-Section-title">{trans.__('Re-run with parameters')}</h4>
-      {Object.keys(values).map(name => (
-        <label key={name} className="a4m-Field a4m-mod-inline">
-          <span>{name}</span>
-          <input
-            className="jp-mod-styled"
-            aria-label={trans.__('Re-run parameter %1', name)}
-            value={values[name]}
-            onChange={e => setValues({ ...values, [name]: e.target.value })}
-          />
-        </label>
-      ))}
+      <ParameterFields texts={texts} onChange={setTexts} label={name => trans.__('Re-run parameter %1', name)} />
       <button className="jp-mod-styled jp-mod-accept" onClick={() => void submit()}>
         {trans.__('Re-run')}
       </button>
