@@ -297,3 +297,133 @@ export function removeDeployment(name: string): Promise<unknown> {
 export function predict(name: string, payload: unknown): Promise<unknown> {
   return requestAPI(`deployments/${name}/predict`, { method: 'POST', body: payload });
 }
+
+/** How a deployment's requests are cut into windows and tested for drift. */
+export interface IDriftPolicy {
+  window: 'count' | 'time';
+  window_size: number;
+  window_seconds: number;
+  method: 'features' | 'mmd' | 'both';
+  alpha: number;
+  correction: 'bonferroni' | 'bh';
+  /** Alert after this many drifted windows in a row. */
+  consecutive: number;
+  auto_retrain: boolean;
+  redeploy: boolean;
+}
+
+/** One feature's test in one window. */
+export interface IFeatureTest {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  test: string;
+  n: number;
+  n_missing: number;
+  statistic: number | null;
+  p_value: number | null;
+  adjusted_p_value: number | null;
+  effect_size: number | null;
+  drift: boolean | null;
+  n_unseen: number;
+  status: string;
+}
+
+/** One drift check: a window of requests tested against the reference. */
+export interface IDriftWindow {
+  id: number;
+  trigger: 'auto' | 'check';
+  kind: 'count' | 'time';
+  start: number;
+  end: number;
+  first_at: string | null;
+  last_at: string | null;
+  checked_at: string;
+  n: number;
+  status: 'ok' | 'insufficient_data';
+  drift: boolean | null;
+  p_value: number | null;
+  score: number | null;
+  alert_id: number | null;
+  features: IFeatureTest[];
+  multivariate: {
+    method: string;
+    statistic: number | null;
+    p_value: number | null;
+    n: number;
+    n_reference: number;
+    drift: boolean | null;
+    status: string;
+  } | null;
+}
+
+/** Drift in K consecutive windows, and what was done about it. */
+export interface IDriftAlert {
+  id: number;
+  deployment: string;
+  status: 'open' | 'retraining' | 'resolved' | 'dismissed';
+  raised_at: string;
+  updated_at: string;
+  message: string;
+  window_ids: number[];
+  retrain_run_id: string | null;
+  retrain_status: string | null;
+  redeploy: boolean;
+  redeployed_at: string | null;
+  error: string | null;
+}
+
+/** A histogram (numeric feature) or category counts (categorical feature). */
+export type Distribution = { edges: number[]; counts: number[] } | { categories: Record<string, number>; other: number };
+
+/** The reference and the newest window's values of one feature. */
+export interface IFeatureDistribution {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  reference: Distribution;
+  current: (Distribution & { window_id: number | null }) | null;
+}
+
+/** What `GET deployments/{name}/drift` answers. */
+export interface IDriftReport {
+  deployment: string;
+  policy: IDriftPolicy;
+  reference:
+    | { available: true; source: string; n_rows: number; features: { name: string; kind: 'numeric' | 'categorical' }[] }
+    | { available: false; error: string; hint: string };
+  pending: { rows: number };
+  counts: { requests: number; undecodable: number; rejected: Record<string, number> };
+  /** Oldest first. */
+  windows: IDriftWindow[];
+  latest: IDriftWindow | null;
+  /** Newest first. */
+  alerts: IDriftAlert[];
+  feature: IFeatureDistribution | null;
+}
+
+/** The route of a deployment's drift report, optionally with one feature's distributions. */
+export function driftEndpoint(deployment: string, feature: string | null = null): string {
+  const route = `deployments/${encodeURIComponent(deployment)}/drift`;
+  return feature === null ? route : `${route}?feature=${encodeURIComponent(feature)}`;
+}
+
+/** Test the most recent `window_size` rows now. */
+export function checkDrift(deployment: string): Promise<IDriftWindow> {
+  return requestAPI<IDriftWindow>(`${driftEndpoint(deployment)}/check`, { method: 'POST', body: {} });
+}
+
+/** Change some settings of the policy; answers the whole policy. */
+export function updateDriftPolicy(deployment: string, change: Partial<IDriftPolicy>): Promise<IDriftPolicy> {
+  return requestAPI<IDriftPolicy>(`${driftEndpoint(deployment)}/policy`, { method: 'PUT', body: change });
+}
+
+/** Retrain the deployment's pipeline (parameters default to its run's) and redeploy when it succeeds. */
+export function retrainAlert(
+  id: number,
+  options: { redeploy: boolean; parameters?: Record<string, unknown> }
+): Promise<IDriftAlert> {
+  return requestAPI<IDriftAlert>(`alerts/${id}/retrain`, { method: 'POST', body: options });
+}
+
+export function dismissAlert(id: number): Promise<IDriftAlert> {
+  return requestAPI<IDriftAlert>(`alerts/${id}/dismiss`, { method: 'POST', body: {} });
+}

@@ -5,7 +5,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
 import { INotebookTools, INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -21,6 +21,7 @@ import { IRunSettings } from './pipeline/RunSection';
 import { RunsModel } from './runs/model';
 import { deployNotebook, deployWithOptions } from './deploy/deploy';
 import { DeploymentsModel } from './deploy/model';
+import { DriftModel } from './drift/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
 
@@ -45,7 +46,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
   autoStart: true,
   requires: [ILabShell, INotebookTracker, IRenderMimeRegistry],
-  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools],
+  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
@@ -55,7 +56,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     translator: ITranslator | null,
-    notebookTools: INotebookTools | null
+    notebookTools: INotebookTools | null,
+    themes: IThemeManager | null
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
     const analysis = new PipelineAnalysis(tracker);
@@ -77,7 +79,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });
 
-    const monitorPanel = new MonitorPanel(runs, deployments, rendermime, trans);
+    const drift = new DriftModel(deployments);
+    const monitorPanel = new MonitorPanel({ runs, deployments, drift, rendermime, trans, themes });
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
     restorer?.add(pipelinePanel, pipelinePanel.id);

@@ -1,49 +1,89 @@
 /** The monitoring sidebar: experiments and runs, deployments, data drift. */
 import React from 'react';
+import { IThemeManager } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 
 import { DeploymentsModel } from '../deploy/model';
+import { DriftModel } from '../drift/model';
+import { DriftView } from '../drift/DriftView';
 import { RunsModel } from '../runs/model';
 import { DeploymentsView } from './DeploymentsView';
 import { ExperimentsView } from './ExperimentsView';
 
 export const MONITOR_PANEL_ID = 'ai4mlops-lab-monitor';
 
+export interface IMonitorPanelOptions {
+  runs: RunsModel;
+  deployments: DeploymentsModel;
+  drift: DriftModel;
+  rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+  /** Redraws the charts in the new theme's colours when the theme changes. */
+  themes: IThemeManager | null;
+}
+
 export class MonitorPanel extends ReactWidget {
-  constructor(
-    private readonly runs: RunsModel,
-    private readonly deployments: DeploymentsModel,
-    private readonly rendermime: IRenderMimeRegistry,
-    private readonly trans: TranslationBundle
-  ) {
+  constructor(private readonly options: IMonitorPanelOptions) {
     super();
     this.id = MONITOR_PANEL_ID;
     this.addClass('a4m-Panel');
-    this.title.caption = trans.__('MLOps monitor');
+    this.title.caption = options.trans.__('MLOps monitor');
+    options.themes?.themeChanged.connect(() => this.update(), this);
+  }
+
+  dispose(): void {
+    this.options.drift.dispose();
+    super.dispose();
+  }
+
+  /** The drift report is polled only while the panel can be seen. */
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) {
+      this.options.drift.start();
+    }
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.options.drift.start();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.options.drift.stop();
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.options.drift.stop();
+    super.onBeforeDetach(msg);
   }
 
   render(): JSX.Element {
-    const trans = this.trans;
+    const { runs, deployments, drift, rendermime, trans } = this.options;
     return (
       <div className="a4m-Panel-body">
         <h2 className="a4m-Panel-heading">{trans.__('MLOps monitor')}</h2>
         <section className="a4m-Section" aria-label={trans.__('Experiments')}>
           <h3 className="a4m-Section-title">{trans.__('Experiments')}</h3>
-          <UseSignal signal={this.runs.changed}>
-            {() => <ExperimentsView runs={this.runs} rendermime={this.rendermime} trans={trans} />}
+          <UseSignal signal={runs.changed}>
+            {() => <ExperimentsView runs={runs} rendermime={rendermime} trans={trans} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>
           <h3 className="a4m-Section-title">{trans.__('Deployments')}</h3>
-          <UseSignal signal={this.deployments.changed}>
-            {() => <DeploymentsView model={this.deployments} runs={this.runs} trans={trans} />}
+          <UseSignal signal={deployments.changed}>
+            {() => <DeploymentsView model={deployments} runs={runs} trans={trans} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Data drift')}>
           <h3 className="a4m-Section-title">{trans.__('Data drift')}</h3>
-          <p className="a4m-Panel-empty">{trans.__('Deploy a model to watch its inputs.')}</p>
+          <UseSignal signal={drift.changed}>
+            {() => <DriftView model={drift} runs={runs} rendermime={rendermime} trans={trans} />}
+          </UseSignal>
         </section>
       </div>
     );

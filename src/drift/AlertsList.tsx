@@ -1,0 +1,125 @@
+/** A deployment's drift alerts: what drifted, when, what was done; retrain (with parameters) or dismiss. */
+import React, { useState } from 'react';
+import { Time } from '@jupyterlab/coreutils';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { dismissAlert, IDriftAlert, retrainAlert } from '../api';
+import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
+import { IProgressMessages, withProgress } from '../components/progress';
+import { RunsModel } from '../runs/model';
+
+export interface IAlertsListProps {
+  alerts: IDriftAlert[];
+  /** The parameters of the run that trained the deployed model (retraining starts from them). */
+  runParameters: Record<string, unknown>;
+  runs: RunsModel;
+  /** Called after an alert changed, to refresh the report. */
+  onChanged: () => void;
+  trans: TranslationBundle;
+}
+
+interface IAlertProps extends Omit<IAlertsListProps, 'alerts'> {
+  alert: IDriftAlert;
+}
+
+function When({ iso }: { iso: string }) {
+  return <time dateTime={iso} title={Time.format(iso)}>{Time.formatHuman(iso)}</time>;
+}
+
+function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
+  const { texts, setTexts, edited } = useParameterTexts(runParameters);
+  const [redeploy, setRedeploy] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const act = async <T,>(pending: () => Promise<T>, messages: IProgressMessages<T>) => {
+    setBusy(true);
+    try {
+      await withProgress(pending(), messages);
+    } finally {
+      setBusy(false);
+      onChanged();
+    }
+  };
+  const retrain = () =>
+    act(
+      () => retrainAlert(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
+      {
+        pending: trans.__('Starting a retraining run for alert #%1…', alert.id),
+        success: a => trans.__('Alert #%1: retraining in run %2.', a.id, a.retrain_run_id ?? '–'),
+        failure: reason => trans.__('Retraining failed to start: %1', reason)
+      }
+    );
+  const dismiss = () =>
+    act(() => dismissAlert(alert.id), {
+      pending: trans.__('Dismissing alert #%1…', alert.id),
+      success: a => trans.__('Alert #%1 dismissed.', a.id),
+      failure: reason => trans.__('Dismiss failed: %1', reason)
+    });
+  const runId = alert.retrain_run_id;
+
+  return (
+    <li className="a4m-Alert" data-alert={alert.id} data-status={alert.status} aria-label={trans.__('Alert %1: %2', alert.id, alert.message)}>
+      <div className="a4m-RunDetail-header">
+        <span>
+          <strong>#{alert.id}</strong> <When iso={alert.raised_at} />
+        </span>
+        <span className="a4m-Status" data-status={alert.status}>
+          {alert.status}
+        </span>
+      </div>
+      <div>{alert.message}</div>
+      {runId && (
+        <div className="a4m-Muted">
+          {trans.__('retraining run')}{' '}
+          <a href="#" className="a4m-RunLink" title={trans.__('Show run %1', runId)}
+            onClick={event => (event.preventDefault(), runs.select(runId))}>
+            {runId}
+          </a>
+          {alert.retrain_status && ` · ${alert.retrain_status}`}
+          {alert.redeployed_at && (
+            <>
+              {' · '}
+              {trans.__('redeployed')} <When iso={alert.redeployed_at} />
+            </>
+          )}
+        </div>
+      )}
+      {alert.error && <pre className="a4m-Answer a4m-mod-error">{alert.error}</pre>}
+      {alert.status === 'open' && (
+        <>
+          <details className="a4m-RetrainOptions">
+            <summary>{trans.__('Retraining options')}</summary>
+            <ParameterFields texts={texts} onChange={setTexts}
+              label={name => trans.__('Retrain parameter %1', name)} />
+            <label className="a4m-Check">
+              <input type="checkbox" checked={redeploy} onChange={e => setRedeploy(e.target.checked)} />
+              {trans.__('Redeploy when the run succeeds')}
+            </label>
+          </details>
+          <div className="a4m-Buttons">
+            <button className="jp-mod-styled jp-mod-accept" disabled={busy} onClick={() => void retrain()}
+              title={trans.__('Run the pipeline that trained this model again')}>
+              {trans.__('Retrain')}
+            </button>
+            <button className="jp-mod-styled" disabled={busy} onClick={() => void dismiss()}>
+              {trans.__('Dismiss')}
+            </button>
+          </div>
+        </>
+      )}
+    </li>
+  );
+}
+
+export function AlertsList(props: IAlertsListProps): JSX.Element {
+  const { alerts, trans } = props;
+  if (!alerts.length) {
+    return <p className="a4m-Panel-empty">{trans.__('No alerts.')}</p>;
+  }
+  return (
+    <ul className="a4m-Alerts" aria-label={trans.__('Drift alerts')}>
+      {alerts.map(alert => (
+        <Alert key={alert.id} alert={alert} {...props} />
+      ))}
+    </ul>
+  );
+}

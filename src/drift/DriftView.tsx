@@ -1,0 +1,181 @@
+/** Data drift of a deployment's inputs: verdict, counts, charts over time, per feature, alerts, policy. */
+import React, { useState } from 'react';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { checkDrift, IDriftReport } from '../api';
+import { MimeView } from '../components/MimeView';
+import { withProgress } from '../components/progress';
+import { RunsModel } from '../runs/model';
+import { AlertsList } from './AlertsList';
+import { distributionSpec, documentTheme, heatSpec, IChartTheme, scoreSpec } from './charts';
+import { DriftModel, featureNames, formatPValue, Verdict, verdictOf } from './model';
+import { PolicyForm } from './PolicyForm';
+
+const VEGA_LITE = ['application/vnd.vegalite.v5+json'];
+
+export interface IDriftViewProps {
+  model: DriftModel;
+  runs: RunsModel;
+  rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+}
+
+function verdictLabel(verdict: Verdict, trans: TranslationBundle): string {
+  return { drift: trans.__('Drift'), 'no-drift': trans.__('No drift'), insufficient: trans.__('Not enough data') }[verdict];
+}
+
+/** The newest verdict, what waits for the next window, what arrived, and the reference. */
+function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBundle }) {
+  const { latest, policy, pending, counts, reference } = report;
+  const rejected = Object.entries(counts.rejected);
+  const rejectedTotal = rejected.reduce((sum, [, n]) => sum + n, 0);
+  return (
+    <div className="a4m-DriftSummary">
+      <div>
+        {latest ? (
+          <>
+            <span className="a4m-Verdict" data-verdict={verdictOf(latest)}>
+              {verdictLabel(verdictOf(latest), trans)}
+            </span>{' '}
+            {trans.__('p = %1 · window #%2 of %3 rows', formatPValue(latest.p_value), latest.id, latest.n)}
+          </>
+        ) : (
+          trans.__('No window tested yet.')
+        )}
+      </div>
+      <div className="a4m-Muted">
+        {policy.window === 'count'
+          ? trans.__('%1 of %2 rows in the open window', pending.rows, policy.window_size)
+          : trans.__('%1 rows in the open window of %2 s', pending.rows, policy.window_seconds)}
+      </div>
+      <div className="a4m-Muted" aria-label={trans.__('Request events')}>
+        {trans.__('%1 requests · %2 undecodable · %3 rejected', counts.requests, counts.undecodable, rejectedTotal)}
+        {rejected.length > 0 && ` (${rejected.map(([why, n]) => `${why}: ${n}`).join(', ')})`}
+      </div>
+      {reference.available ? (
+        <div className="a4m-Muted">
+          {trans.__('Reference: %1 (%2 rows)', reference.source, reference.n_rows)}
+        </div>
+      ) : (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {reference.error} {reference.hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Charts({ model, report, rendermime, theme, trans }: {
+  model: DriftModel;
+  report: IDriftReport;
+  rendermime: IRenderMimeRegistry;
+  theme: IChartTheme;
+  trans: TranslationBundle;
+}) {
+  const tested = report.windows.filter(w => w.status === 'ok' && w.p_value !== null);
+  const features = featureNames(report);
+  const distribution = model.distribution;
+  const hasFeatureTests = tested.some(w => w.features.some(f => f.adjusted_p_value !== null));
+  const score = scoreSpec(report.windows, report.policy.alpha, theme, trans);
+  const heat = heatSpec(report.windows, features, theme, trans);
+  const histogram = distribution && distributionSpec(distribution, theme, trans);
+  return (
+    <>
+      {tested.length > 0 ? (
+        <MimeView rendermime={rendermime} mimeTypes={VEGA_LITE} data={score as any} className="a4m-Chart a4m-DriftScore"
+          label={score.description as string}
+          fallback={tested.map(w => `#${w.id} ${w.last_at}: p = ${formatPValue(w.p_value)}`).join('\n')} />
+      ) : (
+        <p className="a4m-Panel-empty">{trans.__('The chart appears once a window has been tested.')}</p>
+      )}
+      {hasFeatureTests && (
+        <MimeView rendermime={rendermime} mimeTypes={VEGA_LITE} data={heat as any} className="a4m-Chart a4m-DriftHeat"
+          label={heat.description as string}
+          fallback={trans.__('Per-feature adjusted p-values of the last windows.')} />
+      )}
+      {features.length > 0 && (
+        <label className="a4m-Field a4m-mod-inline">
+          <span>{trans.__('Feature')}</span>
+          <select className="jp-mod-styled" aria-label={trans.__('Feature to compare with the reference')}
+            value={model.feature ?? ''} onChange={e => model.selectFeature(e.target.value)}>
+            {features.map(name => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {distribution && (
+        <MimeView rendermime={rendermime} mimeTypes={VEGA_LITE} data={histogram as any}
+          className="a4m-Chart a4m-DriftDistribution" label={histogram!.description as string}
+          fallback={trans.__('Distribution of %1: reference and current window.', distribution.name)} />
+      )}
+    </>
+  );
+}
+
+export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): JSX.Element {
+  const [checking, setChecking] = useState(false);
+  const deployments = [...model.deployments].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  if (!deployments.length || model.deployment === null) {
+    return <p className="a4m-Panel-empty">{trans.__('Deploy a model to watch its inputs.')}</p>;
+  }
+  const name = model.deployment;
+  const report = model.report;
+  const runId = deployments.find(d => d.name === name)?.run_id;
+  const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
+  const check = async () => {
+    setChecking(true);
+    await withProgress(checkDrift(name), {
+      pending: trans.__('Testing the newest rows of %1…', name),
+      success: w =>
+        trans.__('Window #%1: %2 (p = %3, %4 rows).', w.id, verdictLabel(verdictOf(w), trans), formatPValue(w.p_value), w.n),
+      failure: reason => trans.__('Drift check failed: %1', reason)
+    });
+    setChecking(false);
+    void model.refresh();
+  };
+
+  return (
+    <div className="a4m-Drift">
+      <label className="a4m-Field a4m-mod-inline">
+        <span>{trans.__('Deployment')}</span>
+        <select className="jp-mod-styled" aria-label={trans.__('Deployment to watch for drift')} value={name}
+          onChange={e => model.select(e.target.value)}>
+          {deployments.map(d => (
+            <option key={d.name} value={d.name}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {model.error && (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {model.error}
+        </p>
+      )}
+      {!report ? (
+        !model.error && <p className="a4m-Panel-empty">{trans.__('Loading the drift report…')}</p>
+      ) : (
+        <>
+          <Summary report={report} trans={trans} />
+          <div className="a4m-Buttons">
+            <button className="jp-mod-styled" disabled={checking || !report.reference.available}
+              title={trans.__('Test the newest %1 rows against the reference now', report.policy.window_size)}
+              onClick={() => void check()}>
+              {trans.__('Check now')}
+            </button>
+          </div>
+          <Charts model={model} report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
+          <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
+          <AlertsList alerts={report.alerts} runParameters={runParameters} runs={runs} trans={trans}
+            onChanged={() => (void model.refresh(), void runs.refresh())} />
+          <h4 className="a4m-Section-title">{trans.__('Policy')}</h4>
+          <PolicyForm key={name} deployment={name} policy={report.policy} trans={trans} onSaved={() => void model.refresh()} />
+        </>
+      )}
+    </div>
+  );
+}
