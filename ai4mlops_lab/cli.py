@@ -255,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     undeploy = commands.add_parser("undeploy", parents=[workspace], help="stop a deployment and remove it")
     undeploy.add_argument("name", help="the deployment's name")
     undeploy.set_defaults(handler=_undeploy)
+
+    from .cli_drift import add_commands
+
+    add_commands(commands, workspace, as_json)
     return parser
 
 

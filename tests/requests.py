@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ai4mlops_lab.monitoring.events import InferenceEvent
+from ai4mlops_lab.monitoring.replay import requests
 from ai4mlops_lab.store.deployments import DeploymentStore
 
 D = 10
@@ -30,13 +31,7 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0):
 def send(events, rows, batch=25, protocol="v1", name=NAME, at=None):
     """Log `rows` as request events of `batch` rows each; `at` (epoch seconds) sets Ce-Time."""
     stamp = "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat()
-    for start in range(0, len(rows), batch):
-        part = rows[start:start + batch]
-        if protocol == "v1":
-            body = {"instances": part.tolist()}
-        else:
-            body = {"inputs": [{"name": "input-0", "shape": list(part.shape), "datatype": "FP32",
-                                "data": part.ravel().tolist()}]}
+    for body in requests(rows, batch, protocol):
         events.add(InferenceEvent(uuid.uuid4().hex, "request", name, "local", "predictor", "", "test", stamp,
                                   "application/json", json.dumps(body).encode()))
 

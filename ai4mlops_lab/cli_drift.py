@@ -1,0 +1,175 @@
+"""The drift commands of `ai4mlops`: `drift NAME` (verdict, per-feature results, policy, --send, --check),
+`alerts`, and `retrain ALERT_ID`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from .errors import UserError
+
+#: How long `drift --send` waits for the model server's request log to reach the store.
+LOGGED_WAIT_S = 15.0
+
+
+def _monitor(args: argparse.Namespace):
+    from .cli import _deployments, _service
+    from .monitoring.monitor import DriftMonitor
+
+    root = Path(args.workspace)
+    return DriftMonitor(root / "store.sqlite", root, runs=_service(args.workspace), deployments=_deployments(args))
+
+
+def _policy_changes(assignments: list[str]) -> dict:
+    changes = {}
+    for text in assignments:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise UserError(f"--set {text!r} is not KEY=VALUE.", "e.g. --set window_size=200")
+        try:
+            changes[key] = json.loads(value)
+        except ValueError:
+            changes[key] = value
+    return changes
+
+
+def drift(args: argparse.Namespace) -> int:
+    """Show a deployment's drift verdict; exit 1 when its latest window drifted (for cron jobs and CI)."""
+    monitor = _monitor(args)
+    if args.set:
+        monitor.set_policy(args.name, _policy_changes(args.set))
+    if args.send:
+        _send(monitor, args)
+    checked = monitor.check(args.name) if args.check else None
+    report = monitor.report(args.name, feature=args.feature)
+    if args.json:
+        print(json.dumps({**report, "check": checked} if checked else report, indent=2))
+    else:
+        print(describe(report, checked))
+    latest = checked or report["latest"]
+    return 1 if latest and latest["drift"] else 0
+
+
+def _send(monitor, args: argparse.Namespace) -> None:
+    """Replay a file's rows as prediction requests, then wait until their log events are stored."""
+    from .monitoring.replay import load_rows, requests
+    from .serving.artifacts import recorded_signature
+
+    record = monitor.records.get(args.name)
+    tensor = (recorded_signature(record) or {"inputs": [None]})["inputs"][0]
+    rows = load_rows(Path(args.send), (tensor or {}).get("features"))
+    before = monitor.events.counts(args.name)["requests"]
+    sent = 0
+    for payload in requests(rows, args.batch, args.protocol, tensor):
+        monitor.deployments.predict(args.name, payload)
+        sent += 1
+    print(f"Sent {len(rows)} rows to {args.name} in {sent} {args.protocol.upper()} requests")
+    deadline = time.monotonic() + LOGGED_WAIT_S
+    while monitor.events.counts(args.name)["requests"] < before + sent:
+        if time.monotonic() > deadline:
+            print(f"warning: not all requests were logged within {LOGGED_WAIT_S:g} s; the drift report may lag. "
+                  "Deployments log to the Jupyter server's ingest endpoint (or --ingest-url when deployed by the CLI).")
+            return
+        time.sleep(0.2)
+
+
+def describe(report: dict, checked: dict | None = None) -> str:
+    """A deployment's drift report as text: verdict, policy, per-feature results, alerts."""
+    name, policy = report["deployment"], report["policy"]
+    if not report["reference"]["available"]:
+        return f"{name}: no drift monitoring: {report['reference']['detail']}\nhint: {report['reference']['hint']}"
+    window = checked or report["latest"]
+    unit = f"{policy['window_size']} rows" if policy["window"] == "count" else f"{policy['window_seconds']} s"
+    counts = report["counts"]
+    lines = [
+        f"{name}: windows of {unit}, alert after {policy['consecutive']} drifted in a row "
+        f"(alpha {policy['alpha']}, {policy['method']}, {policy['correction']}); "
+        f"{counts['windows']} windows checked, {counts['drifted']} drifted, {report['pending']['rows']} rows waiting",
+    ]
+    if counts["undecodable"]:
+        lines.append(f"{counts['undecodable']} requests could not be read ({counts['undecodable_reason']})")
+    if window is None:
+        lines.append("No window checked yet: send requests (or use --check to test the rows so far).")
+    else:
+        verdict = {True: "DRIFT", False: "no drift"}[window["drift"]] if window["status"] == "ok" else "not enough data"
+        which = "check of the latest rows" if window["trigger"] == "check" else f"window #{window['id']}"
+        p = "-" if window["p_value"] is None else f"{window['p_value']:.3g}"
+        lines += [f"{verdict} in the {which} ({window['n']} rows, last at {window['last_at']}), p = {p}", "",
+                  f"{'feature':<20} {'test':<5} {'statistic':>9} {'adj. p':>9} {'PSI':>7}  drift"]
+        for f in window["features"]:
+            lines.append(f"{f['name']:<20} {f['test']:<5} {number(f['statistic'], '9.3f')} "
+                         f"{number(f['adjusted_p_value'], '9.2g')} {number(f['effect_size'], '7.3f')}  "
+                         f"{'yes' if f['drift'] else ''}")
+        if window.get("multivariate"):
+            m = window["multivariate"]
+            lines.append(f"{'(all numeric) mmd':<26} {number(m['statistic'], '9.4f')} {number(m['p_value'], '9.2g')}"
+                         f"{'':>9}{'yes' if m['drift'] else ''}")
+    for alert in report["alerts"]:
+        action = f"  -> ai4mlops retrain {alert['id']}" if alert["status"] == "open" else ""
+        lines.append(f"alert #{alert['id']} {alert['status']}: {alert['message']}{action}")
+    return "\n".join(lines)
+
+
+def number(value, spec: str) -> str:
+    """A number formatted by `spec`, or `-` when missing."""
+    return "-" if value is None else format(value, spec)
+
+
+def alerts(args: argparse.Namespace) -> int:
+    found = _monitor(args).alerts(args.deployment, args.status)
+    if args.json:
+        print(json.dumps(found, indent=2))
+    elif not found:
+        print("No alerts.")
+    for alert in found if not args.json else []:
+        run = f"  retrain run {alert['retrain_run_id']}" if alert["retrain_run_id"] else ""
+        print(f"#{alert['id']}  {alert['status']:<10} {alert['deployment']}  {alert['raised_at']}  "
+              f"{alert['message']}{run}")
+    return 0
+
+
+def retrain(args: argparse.Namespace) -> int:
+    """Retrain from an alert, follow the run, then redeploy (unless --no-redeploy); non-zero on failure."""
+    from .cli import _follow
+    from .runs.parameters import parse_assignments
+
+    monitor = _monitor(args)
+    alert = monitor.retrain(args.alert_id, parse_assignments(args.param) or None, redeploy=not args.no_redeploy)
+    print(f"Alert #{alert['id']}: retraining {alert['deployment']} in run {alert['retrain_run_id']}")
+    run = _follow(monitor.runs, monitor.runs.run(alert["retrain_run_id"]))
+    monitor.follow_retraining()
+    alert = monitor.store.alert(alert["id"])
+    print(f"Alert #{alert['id']} is {alert['status']}" + (f": {alert['error']}" if alert["error"] else "") +
+          (f"; {alert['deployment']} now serves the model of run {run['id']}" if alert["redeployed_at"] else ""))
+    return 0 if alert["status"] == "resolved" else 1
+
+
+def add_commands(commands, workspace: argparse.ArgumentParser, as_json: argparse.ArgumentParser) -> None:
+    """Register `drift`, `alerts` and `retrain` on the CLI's subcommands."""
+    command = commands.add_parser("drift", parents=[workspace, as_json],
+                                  help="a deployment's drift verdict and per-feature results (exit 1: drift)")
+    command.add_argument("name", help="the deployment's name")
+    command.add_argument("--send", metavar="FILE", help="first replay the rows of a .npy or .csv file as requests")
+    command.add_argument("--batch", type=int, default=25, help="rows per request with --send (default 25)")
+    command.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="request protocol with --send")
+    command.add_argument("--check", action="store_true", help="test the latest rows now, without waiting for a "
+                         "full window")
+    command.add_argument("--feature", help="only this feature's results (with --json: its distributions)")
+    command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="change the policy, e.g. window_size=200, consecutive=3, auto_retrain=true")
+    command.set_defaults(handler=drift)
+
+    listing = commands.add_parser("alerts", parents=[workspace, as_json], help="list drift alerts")
+    listing.add_argument("--deployment", help="only this deployment's alerts")
+    listing.add_argument("--status", choices=("open", "retraining", "resolved", "dismissed"))
+    listing.set_defaults(handler=alerts)
+
+    command = commands.add_parser("retrain", parents=[workspace],
+                                  help="retrain from a drift alert, then redeploy the new model")
+    command.add_argument("alert_id", type=int, help="the alert's number")
+    command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="change a pipeline parameter of the run being repeated (repeatable)")
+    command.add_argument("--no-redeploy", action="store_true", help="only retrain; keep serving the old model")
+    command.set_defaults(handler=retrain)
