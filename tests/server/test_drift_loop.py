@@ -2,6 +2,7 @@
 the model server, an alert, retraining from it and the redeploy of the new model, all linked."""
 
 import asyncio
+import time
 
 import numpy as np
 
@@ -10,9 +11,11 @@ from ai4mlops_lab.cli import main
 from .test_deployments_api import api, trained_run
 
 
-async def poll(jp_fetch, *parts, until, tries=300, **params):
-    """GET a route until `until(answer)` holds (the model server logs and the server checks in the background)."""
-    for _ in range(tries):
+async def poll(jp_fetch, *parts, until, seconds=240.0, **params):
+    """GET a route until `until(answer)` holds (the model server logs and the server checks in the background;
+    runs take longer on a busy machine, hence the generous deadline)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         answer = await api(jp_fetch, *parts, **params)
         if until(answer):
             return answer
@@ -42,8 +45,7 @@ async def test_drifted_requests_raise_an_alert_and_retraining_redeploys(jp_fetch
         retraining = await api(jp_fetch, "alerts", str(alert["id"]), "retrain", method="POST",
                                body={"parameters": {"epochs": 3}})
         assert retraining["status"] == "retraining" and retraining["retrain_parameters"]["epochs"] == 3
-        resolved = await poll(jp_fetch, "alerts", until=lambda a: a["alerts"][0]["status"] != "retraining",
-                              tries=600)
+        resolved = await poll(jp_fetch, "alerts", until=lambda a: a["alerts"][0]["status"] != "retraining")
         [done] = resolved["alerts"]
         assert done["status"] == "resolved" and done["redeployed_at"], done
         redeployed = await api(jp_fetch, "deployments", "loop")
@@ -53,5 +55,15 @@ async def test_drifted_requests_raise_an_alert_and_retraining_redeploys(jp_fetch
         assert new_run["parameters"]["epochs"] == 3 and new_run["notebook_path"] == run["notebook_path"]
         assert await asyncio.to_thread(main, ["alerts", "--workspace", workspace]) == 0
         assert f"#{alert['id']}  resolved" in capsys.readouterr().out
+
+        # Automatic retraining: the next alert starts a run by itself and redeploys once it succeeds.
+        await api(jp_fetch, "deployments", "loop", "drift", "policy", method="PUT", body={"auto_retrain": True})
+        for start in range(0, 100, 25):
+            await api(jp_fetch, "deployments", "loop", "predict", method="POST",
+                      body={"instances": (np.full((25, 10), 3.0) + start / 100).tolist()})
+        automatic = await poll(jp_fetch, "alerts", until=lambda a: len(a["alerts"]) == 2 and a["alerts"][0][
+            "status"] == "resolved")
+        assert automatic["alerts"][0]["retrain_run_id"] not in (None, done["retrain_run_id"])
+        assert (await api(jp_fetch, "deployments", "loop"))["run_id"] == automatic["alerts"][0]["retrain_run_id"]
     finally:
         await api(jp_fetch, "deployments", "loop", method="DELETE")
