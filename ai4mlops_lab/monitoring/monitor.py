@@ -233,11 +233,9 @@ class DriftMonitor:
                    "last_event": max([monitor["last_event"], *(event_id for event_id, _ in new)])}
         if undecodable:
             changes.update(undecodable=monitor["undecodable"] + len(undecodable), undecodable_reason=undecodable[-1][1])
-        pending = self.events.requests_between(name, changes["watermark"], math.inf)
-        pending_rows = self._decode(pending, fitted)
         added = self._commit(monitor, policy, changes, windows, streak_flags)
-        return {"added": added, "pending_rows": len(pending_rows.table),
-                "pending_undecodable": len(pending_rows.undecodable)}
+        return {"added": added, "pending_rows": self.events.rows_between(name, changes["watermark"], math.inf),
+                "pending_undecodable": 0}
 
     def _commit(self, monitor: dict, policy: Policy, changes: dict, windows: list[dict],
                 in_streak: list[bool] | None = None) -> list[int]:

@@ -75,6 +75,18 @@ class EventStore(StoreFile):
         ).fetchall()
         return [dict(row) for row in rows]
 
+    def rows_between(self, deployment: str, since_ts: float, until_ts: float) -> int:
+        """How many rows the request events with event times in [since_ts, until_ts) hold (V1 `instances`,
+        V2 first input's batch size), counted by SQLite without decoding them here."""
+        row = self._conn().execute(
+            """SELECT coalesce(sum(coalesce(json_array_length(CAST(body AS TEXT), '$.instances'),
+                                            json_extract(CAST(body AS TEXT), '$.inputs[0].shape[0]'), 0)), 0)
+               FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ?
+                 AND json_valid(CAST(body AS TEXT))""",
+            (deployment, since_ts, until_ts),
+        ).fetchone()
+        return int(row[0])
+
     def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
         """(id, event time) of a deployment's request events with ids above `after`."""
         return [tuple(row) for row in self._conn().execute(
