@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import NotFoundError, UserError
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.drift import DriftStore, MonitorMoved
@@ -375,7 +375,12 @@ class DriftMonitor:
     def follow_retraining(self) -> None:
         """Resolve alerts whose retraining run finished: redeploy on success, reopen with the reason otherwise."""
         for alert in self.store.alerts(status="retraining"):
-            run = self.runs.run(alert["retrain_run_id"])
+            try:
+                run = self.runs.run(alert["retrain_run_id"])
+            except NotFoundError:
+                self.store.update_alert(alert["id"], status="open",
+                                        error=f"The retraining run {alert['retrain_run_id']} was deleted.")
+                continue
             if run["status"] in ("pending", "running"):
                 continue
             if run["status"] != "succeeded":
@@ -396,7 +401,7 @@ class DriftMonitor:
         for record in self.records.list():
             try:
                 self.process(record["name"])
-            except NoReference:
+            except UserError:  # no reference, removed meanwhile, ...: the report says why
                 continue
         if self.runs is not None and self.deployments is not None:
             self.follow_retraining()
