@@ -32,9 +32,15 @@ export function MimeView(props: IMimeViewProps): JSX.Element {
     }
     const renderer = rendermime.createRenderer(mimeType);
     let live = true;
+    // Render in place but unseen, so sizes relative to the container ("width": "container") are
+    // measured, while the previous rendering stays on screen until the new one is ready.
+    const next = renderer.node;
+    next.classList.add('a4m-mod-rendering');
+    node.appendChild(next);
     void renderer.renderModel(new MimeModel({ data: { [mimeType]: data }, trusted: true })).then(() => {
       if (live) {
-        node.replaceChildren(renderer.node);
+        next.classList.remove('a4m-mod-rendering');
+        node.replaceChildren(next);
       }
     });
     return () => {
@@ -43,5 +49,5 @@ export function MimeView(props: IMimeViewProps): JSX.Element {
     };
   }, [rendermime, key]);
 
-  return <div className={className} ref={host} role="img" aria-label={label} />;
+  return <div className={`a4m-MimeView ${className}`} ref={host} role="img" aria-label={label} />;
 }
