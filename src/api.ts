@@ -372,8 +372,13 @@ export interface IDriftAlert {
   error: string | null;
 }
 
-/** A histogram (numeric feature) or category counts (categorical feature). */
-export type Distribution = { edges: number[]; counts: number[] } | { categories: Record<string, number>; other: number };
+/**
+ * A histogram (numeric feature; a window also counts its values below and above the reference's
+ * range) or category counts (categorical feature; `other`: categories the reference did not list).
+ */
+export type Distribution =
+  | { edges: number[]; counts: number[]; below?: number; above?: number }
+  | { categories: Record<string, number>; other: number };
 
 /** The reference and the newest window's values of one feature. */
 export interface IFeatureDistribution {
@@ -389,9 +394,19 @@ export interface IDriftReport {
   policy: IDriftPolicy;
   reference:
     | { available: true; source: string; n_rows: number; features: { name: string; kind: 'numeric' | 'categorical' }[] }
-    | { available: false; error: string; hint: string };
+    | { available: false; error: string; detail: string; hint: string };
   pending: { rows: number };
-  counts: { requests: number; undecodable: number; rejected: Record<string, number> };
+  counts: {
+    requests: number;
+    undecodable: number;
+    /** Why the last undecodable request could not be read. */
+    undecodable_reason: string | null;
+    /** Events the ingest route refused, by reason. */
+    rejected: Record<string, number>;
+    /** Windows checked automatically, and how many of them drifted. */
+    windows: number;
+    drifted: number;
+  };
   /** Oldest first. */
   windows: IDriftWindow[];
   latest: IDriftWindow | null;

@@ -123,6 +123,17 @@ describe('distributions', () => {
     expect(shares({ edges: [0, 1], counts: [0] }, 'other')).toEqual([]);
   });
 
+  it("gives a window's values outside the reference's range a bin of their own", () => {
+    const bars = shares({ edges: [0, 1, 2], counts: [1, 1], below: 2, above: 4 }, 'other');
+    expect(bars.map(b => [b.lo, b.hi, b.range, b.fraction])).toEqual([
+      [-1, 0, '< 0', 0.25],
+      [0, 1, '0 – 1', 0.125],
+      [1, 2, '1 – 2', 0.125],
+      [2, 3, '> 2', 0.5]
+    ]);
+    expect(shares({ edges: [], counts: [], below: 0, above: 3 }, 'other')).toEqual([]);
+  });
+
   it('overlays reference and current bins as shares of rows', () => {
     const spec = distributionSpec(numeric, theme, trans) as { data: { values: any[] }; encoding: any; description: string };
     const bySource = (source: string) => spec.data.values.filter(v => v.source === source);

@@ -50,16 +50,26 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
           : trans.__('%1 rows in the open window of %2 s', pending.rows, policy.window_seconds)}
       </div>
       <div className="a4m-Muted" aria-label={trans.__('Request events')}>
-        {trans.__('%1 requests · %2 undecodable · %3 rejected', counts.requests, counts.undecodable, rejectedTotal)}
-        {rejected.length > 0 && ` (${rejected.map(([why, n]) => `${why}: ${n}`).join(', ')})`}
+        {trans.__('%1 requests · %2 windows, %3 drifted', counts.requests, counts.windows, counts.drifted)}
+        {' · '}
+        <span title={counts.undecodable_reason ?? undefined}>
+          {trans.__('%1 undecodable', counts.undecodable)}
+        </span>
+        {' · '}
+        <span title={rejected.map(([why, n]) => `${why}: ${n}`).join('\n') || undefined}>
+          {trans.__('%1 events rejected by ingest (all deployments)', rejectedTotal)}
+        </span>
       </div>
+      {counts.undecodable_reason && (
+        <div className="a4m-Muted">{trans.__('Last undecodable request: %1', counts.undecodable_reason)}</div>
+      )}
       {reference.available ? (
         <div className="a4m-Muted">
           {trans.__('Reference: %1 (%2 rows)', reference.source, reference.n_rows)}
         </div>
       ) : (
         <p className="a4m-Message a4m-mod-error" role="alert">
-          {reference.error} {reference.hint}
+          {reference.detail || reference.error} {reference.hint}
         </p>
       )}
     </div>

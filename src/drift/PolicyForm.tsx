@@ -166,7 +166,7 @@ export function PolicyForm({ deployment, policy, onSaved, trans }: IPolicyFormPr
       )}
       <div className="a4m-Buttons">
         <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy || !Object.keys(draft).length}>
-          {trans.__('Save policy')}
+          {trans.__('Save')}
         </button>
         <button
           type="button"
@@ -174,7 +174,7 @@ export function PolicyForm({ deployment, policy, onSaved, trans }: IPolicyFormPr
           disabled={busy || !Object.keys(draft).length}
           onClick={() => (setDraft({}), setErrors({}))}
         >
-          {trans.__('Discard changes')}
+          {trans.__('Discard')}
         </button>
       </div>
     </form>

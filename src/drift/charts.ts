@@ -126,7 +126,7 @@ export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartT
     alert: w.alert_id === null ? null : `#${w.alert_id}`
   }));
   const title = trans.__('p-value (log)');
-  const x = { field: 'at', type: 'temporal', title: trans.__('last request of the window') };
+  const x = { field: 'at', type: 'temporal', title: trans.__('time') };
   const y = { field: 'p', type: 'quantitative', scale: { type: 'log' }, title };
   const tooltip = [
     { field: 'id', title: trans.__('window') },
@@ -250,7 +250,7 @@ export function heatSpec(
         scale: { scheme: 'orangered', domainMin: 0 },
         legend: { orient: 'bottom', gradientLength: 120 }
       },
-      strokeWidth: { condition: { test: 'datum.drifted', value: 1.5 }, value: 0 },
+      strokeWidth: { condition: { test: 'datum.drifted', value: 1 }, value: 0 },
       tooltip: [
         { field: 'feature', title: trans.__('feature') },
         { field: 'window', title: trans.__('window') },
@@ -266,25 +266,42 @@ export function heatSpec(
 
 /** One bar of a distribution, as a share of its rows. */
 export interface IShare {
-  /** Numeric: the bin's bounds. */
+  /** Numeric: the bin's bounds, and its range as text. */
   lo?: number;
   hi?: number;
+  range?: string;
   /** Categorical: the category ('other' for those the reference did not list). */
   category?: string;
   fraction: number;
 }
 
-/** A histogram's bins or a feature's categories as fractions of the rows (empty when it has none). */
+const short = (x: number) => Number(x.toPrecision(3)).toString();
+
+/**
+ * A histogram's bins or a feature's categories as fractions of all the rows (empty when it has
+ * none). Values below or above the reference's range get a bin of their own just outside it.
+ */
 export function shares(distribution: Distribution, otherLabel: string): IShare[] {
   if ('edges' in distribution) {
-    const total = distribution.counts.reduce((a, b) => a + b, 0);
-    return total
-      ? distribution.counts.map((count, i) => ({
-          lo: distribution.edges[i],
-          hi: distribution.edges[i + 1],
-          fraction: count / total
-        }))
-      : [];
+    const { edges, counts, below = 0, above = 0 } = distribution;
+    const total = counts.reduce((a, b) => a + b, below + above);
+    const last = edges.length - 1;
+    if (!total || last < 1) {
+      return [];
+    }
+    const bins: IShare[] = counts.map((count, i) => ({
+      lo: edges[i],
+      hi: edges[i + 1],
+      range: `${short(edges[i])} – ${short(edges[i + 1])}`,
+      fraction: count / total
+    }));
+    if (below) {
+      bins.unshift({ lo: 2 * edges[0] - edges[1], hi: edges[0], range: `< ${short(edges[0])}`, fraction: below / total });
+    }
+    if (above) {
+      bins.push({ lo: edges[last], hi: 2 * edges[last] - edges[last - 1], range: `> ${short(edges[last])}`, fraction: above / total });
+    }
+    return bins;
   }
   const entries: [string, number][] = [...Object.entries(distribution.categories), [otherLabel, distribution.other]];
   const total = entries.reduce((sum, [, count]) => sum + count, 0);
@@ -341,12 +358,7 @@ export function distributionSpec(feature: IFeatureDistribution, theme: IChartThe
       x2: { field: 'hi' },
       y,
       color,
-      tooltip: [
-        { field: 'source' },
-        { field: 'lo', title: trans.__('from'), format: '.3g' },
-        { field: 'hi', title: trans.__('to'), format: '.3g' },
-        fraction
-      ]
+      tooltip: [{ field: 'source' }, { field: 'range', title: trans.__('values') }, fraction]
     }
   };
 }
