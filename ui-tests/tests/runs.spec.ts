@@ -1,18 +1,13 @@
 /** Run the example notebook locally from the UI and watch every step turn green. */
-import * as fs from 'fs';
-import * as path from 'path';
-
 import { expect, test } from '@jupyterlab/galata';
 
-const EXAMPLE = path.resolve(__dirname, '../../examples/torch-train.ipynb');
+import { openExample } from './helpers';
 
 test.describe('local runs', () => {
   test.setTimeout(240_000);
 
   test('runs the example notebook and every step succeeds', async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(fs.readFileSync(EXAMPLE, 'utf-8'), 'text', `${tmpPath}/torch-train.ipynb`);
-    await page.filebrowser.open(`${tmpPath}/torch-train.ipynb`);
-    await page.waitForSelector('.jp-NotebookPanel .a4m-StepChip');
+    await openExample(page, tmpPath, 'torch-train.ipynb');
 
     await page.sidebar.openTab('ai4mlops-lab-pipeline');
     const panel = page.locator('#ai4mlops-lab-pipeline');

@@ -1,0 +1,55 @@
+/** Steps the browser tests share: open the example notebook, train it, deploy it, call the API. */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+
+const EXAMPLE = path.resolve(__dirname, '../../examples/torch-train.ipynb');
+
+/** Upload the example notebook as `name` under `tmpPath` and open it (its step chips drawn). */
+export async function openExample(page: IJupyterLabPageFixture, tmpPath: string, name: string): Promise<void> {
+  await page.contents.uploadContent(fs.readFileSync(EXAMPLE, 'utf-8'), 'text', `${tmpPath}/${name}`);
+  await page.filebrowser.open(`${tmpPath}/${name}`);
+  await page.waitForSelector('.jp-NotebookPanel .a4m-StepChip');
+}
+
+/** Run the open notebook locally from the Pipeline panel and wait until the run succeeded. */
+export async function trainExample(page: IJupyterLabPageFixture, epochs = '5'): Promise<void> {
+  await page.sidebar.openTab('ai4mlops-lab-pipeline');
+  const panel = page.locator('#ai4mlops-lab-pipeline');
+  await panel.getByLabel('Parameter epochs').fill(epochs);
+  await panel.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(panel.locator('.a4m-RunStatus')).toHaveAttribute('data-status', 'succeeded', { timeout: 200_000 });
+}
+
+/** Deploy with the notebook toolbar's one-click button; the deployment's card once it is running. */
+export async function deployFromToolbar(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page.locator('.jp-NotebookPanel-toolbar [data-command="ai4mlops-lab:deploy"]').click();
+  const card = page.locator('#ai4mlops-lab-monitor .a4m-Deployment').first();
+  await expect(card.locator('.a4m-Status')).toHaveText('running', { timeout: 120_000 });
+  return card;
+}
+
+/** Remove a deployment from its card and wait until the monitor lists none. */
+export async function removeDeployment(page: IJupyterLabPageFixture, card: Locator): Promise<void> {
+  await card.getByRole('button', { name: 'Remove' }).click();
+  await expect(page.locator('#ai4mlops-lab-monitor .a4m-Deployment')).toHaveCount(0, { timeout: 30_000 });
+}
+
+/** POST JSON to a route of the extension's API from the page (the server's base URL, the XSRF cookie). */
+export async function postAPI(page: IJupyterLabPageFixture, route: string, body: unknown): Promise<{ status: number; text: string }> {
+  return page.evaluate(
+    async ({ route, body }) => {
+      const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
+      const xsrf = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]+)/)?.[1] ?? '';
+      const response = await fetch(`${base}ai4mlops-lab/api/${route}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-XSRFToken': decodeURIComponent(xsrf) },
+        body: JSON.stringify(body)
+      });
+      return { status: response.status, text: await response.text() };
+    },
+    { route, body }
+  );
+}
