@@ -173,7 +173,11 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
           <Summary report={report} trans={trans} />
           <div className="a4m-Buttons">
             <button className="jp-mod-styled" disabled={checking || !report.reference.available}
-              title={trans.__('Test the newest %1 rows against the reference now', report.policy.window_size)}
+              title={
+                report.policy.window === 'count'
+                  ? trans.__('Test the newest %1 rows against the reference now', report.policy.window_size)
+                  : trans.__('Test the open window against the reference now')
+              }
               onClick={() => void check()}>
               {trans.__('Check now')}
             </button>

@@ -53,6 +53,10 @@ test.describe('data drift', () => {
     await expect(alert.locator('.a4m-Status')).toHaveText('open');
     await expect(drift.locator('.a4m-Verdict')).toHaveText('Drift');
 
+    // Check now tests the newest rows at once and says what it found.
+    await drift.getByRole('button', { name: 'Check now' }).click();
+    await expect(page.locator('.Toastify__toast', { hasText: /Window #\d+: Drift/ })).toBeVisible();
+
     // The charts, each with an accessible description.
     const score = drift.locator('.a4m-DriftScore');
     await expect(score).toHaveAttribute('aria-label', /Drift p-values of \d+ windows .* log scale/);
