@@ -22,6 +22,15 @@ interface IAlertProps extends Omit<IAlertsListProps, 'alerts'> {
   alert: IDriftAlert;
 }
 
+function statusLabel(status: IDriftAlert['status'], trans: TranslationBundle): string {
+  return {
+    open: trans.__('open'),
+    retraining: trans.__('retraining'),
+    resolved: trans.__('resolved'),
+    dismissed: trans.__('dismissed')
+  }[status];
+}
+
 function When({ iso }: { iso: string }) {
   return <time dateTime={iso} title={Time.format(iso)}>{Time.formatHuman(iso)}</time>;
 }
@@ -63,7 +72,7 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
           <strong>#{alert.id}</strong> <When iso={alert.raised_at} />
         </span>
         <span className="a4m-Status" data-status={alert.status}>
-          {alert.status}
+          {statusLabel(alert.status, trans)}
         </span>
       </div>
       <div>{alert.message}</div>
