@@ -44,7 +44,8 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
             raise NoReference(f"The reference data of {record['name']} is not on this machine ({path}).",
                               "Redeploy choosing a reference dataset that is.")
         data = np.load(path, allow_pickle=False)
-        source = f"{saved['rows']} of {saved['total_rows']} training rows saved with the model ({saved['source']})"
+        # KFP keeps metadata numbers as floats
+        source = f"{int(saved['rows'])} of {int(saved['total_rows'])} training rows saved with the model ({saved['source']})"
     table = _table(data)
     names = None if hasattr(table, "columns") else tensor.get("features")
     if names is not None and len(names) != table.shape[1]:
