@@ -136,7 +136,7 @@ describe('drift summaries', () => {
     expect(formatPValue(null)).toBe('–');
     expect(formatPValue(0.04567)).toBe('0.0457');
     expect(formatPValue(1.234e-12)).toBe('1.2e-12');
-    expect(formatPValue(0)).toBe('0');
+    expect(formatPValue(0)).toBe('< 1e-16');
   });
 
   it('picks the most drifted feature first, else the first of the reference', () => {

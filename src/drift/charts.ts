@@ -126,7 +126,7 @@ export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartT
     alert: w.alert_id === null ? null : `#${w.alert_id}`
   }));
   const title = trans.__('p-value (log)');
-  const x = { field: 'at', type: 'temporal', title: trans.__('time') };
+  const x = { field: 'at', type: 'temporal', title: trans.__('time'), axis: { format: '%H:%M:%S', labelOverlap: true } };
   const y = { field: 'p', type: 'quantitative', scale: { type: 'log' }, title };
   const tooltip = [
     { field: 'id', title: trans.__('window') },

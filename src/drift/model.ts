@@ -39,7 +39,7 @@ export function formatPValue(p: number | null): string {
     return '–';
   }
   if (p === 0) {
-    return '0';
+    return '< 1e-16'; // below what a double can tell from zero
   }
   return p < 0.001 ? p.toExponential(1) : p.toPrecision(3);
 }
