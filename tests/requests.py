@@ -14,14 +14,16 @@ D = 10
 NAME = "iris-model"
 
 
-def deploy_record(workspace, name=NAME, reference=True, seed=0):
-    """A deployment record whose model folder holds a reference sample of D standard-normal features."""
+def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
+    """A deployment record whose model folder holds a reference sample of standard-normal inputs of `shape`
+    per row (named features f0.. along the first axis, as models are saved)."""
     folder = workspace / "deployments" / name / "model"
     folder.mkdir(parents=True)
-    model = {"signature": {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, D],
-                                       "features": [f"f{i}" for i in range(D)]}], "outputs": []}}
+    model = {"signature": {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, *shape],
+                                       "features": [f"f{i}" for i in range(shape[0])]}], "outputs": []}}
     if reference:
-        np.save(folder / "reference.npy", np.random.default_rng(seed).normal(size=(2000, D)).astype(np.float32))
+        sample = np.random.default_rng(seed).normal(size=(2000, *shape)).astype(np.float32)
+        np.save(folder / "reference.npy", sample)
         model["reference"] = {"file": "reference.npy", "rows": 2000, "total_rows": 2000, "source": "test"}
     DeploymentStore(workspace / "store.sqlite").create(
         name=name, run_id=None, model_name="train/model", model_uri=str(folder), target="local",

@@ -90,8 +90,7 @@ class DriftMonitor:
             method = "features"  # MMD needs numeric features
         detector = DriftDetector(profile, method=method, alpha=policy.alpha, correction=policy.correction,
                                  projection_dim=PROJECTION_DIM if wide else None)
-        signature = (record["config"].get("metadata", {}).get("model", {}).get("signature") or {})
-        tensor = (signature.get("inputs") or [{}])[0]
+        tensor = _input_tensor(record)
         fitted = _Fitted(key, profile, profile.to_dict(), detector, source, tensor.get("name"),
                          tensor.get("features"))
         self._fitted[record["name"]] = fitted
@@ -100,9 +99,8 @@ class DriftMonitor:
     def _monitor(self, name: str) -> dict:
         """The deployment's monitor state (created with the default policy for its model's width)."""
         record = self.records.get(name)
-        width = len(((record["config"].get("metadata", {}).get("model", {}).get("signature") or {})
-                     .get("inputs") or [{}])[0].get("features") or [])
-        return self.store.monitor(name, Policy.default_for(width).to_dict())
+        shape = (_input_tensor(record).get("shape") or [-1])[1:]
+        return self.store.monitor(name, Policy.default_for(math.prod(max(n, 1) for n in shape)).to_dict())
 
     def policy(self, name: str) -> Policy:
         return Policy(**self._monitor(name)["policy"])
@@ -173,7 +171,9 @@ class DriftMonitor:
             "last_at": times.from_epoch(float(stamps.max())) if len(stamps) else None,
             "n": result.n, "status": result.status, "drift": result.drift, "p_value": result.p_value,
             "result": result.to_dict(),
-            "histograms": window_histograms(fitted.profile, fitted.summary, numeric, categorical),
+            # per-feature distributions say little about wide inputs such as images, and would bloat the history
+            "histograms": (window_histograms(fitted.profile, fitted.summary, numeric, categorical)
+                           if len(fitted.profile.feature_names) <= WIDE else {}),
         }
 
     def _process_count(self, monitor: dict, policy: Policy, fitted: _Fitted) -> dict:
@@ -405,6 +405,12 @@ class DriftMonitor:
                 continue
         if self.runs is not None and self.deployments is not None:
             self.follow_retraining()
+
+
+def _input_tensor(record: dict) -> dict:
+    """The model's (first) input tensor as its signature records it, or {}."""
+    signature = record["config"].get("metadata", {}).get("model", {}).get("signature") or {}
+    return (signature.get("inputs") or [{}])[0]
 
 
 def public_window(window: dict, feature: str | None = None) -> dict:

@@ -3,6 +3,7 @@
 import json
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from ai4mlops_lab.errors import UserError
@@ -155,3 +156,18 @@ def test_dismissing_an_alert_needs_a_new_streak(setup):
     assert [a["status"] for a in monitor.report(NAME)["alerts"]] == ["dismissed"]
     send(events, rows(100, shift=1.0, seed=10))
     assert [a["status"] for a in monitor.report(NAME)["alerts"]] == ["open", "dismissed"]
+
+
+def test_image_inputs_are_flattened_and_tested_jointly_on_a_projection(workspace):
+    deploy_record(workspace, name="leaves", shape=(3, 10, 10))
+    monitor, events = DriftMonitor(workspace / "store.sqlite", workspace), EventStore(workspace / "store.sqlite")
+    policy = monitor.set_policy("leaves", {"window_size": 100})
+    assert policy["method"] == "mmd"  # 300 inputs: one joint test instead of 300 per-pixel ones
+    rng = np.random.default_rng(11)
+    send(events, rng.normal(size=(100, 3, 10, 10)), name="leaves", protocol="v2")
+    send(events, rng.normal(size=(100, 3, 10, 10)) + 0.5, name="leaves", protocol="v2")
+    report = monitor.report("leaves")
+    assert [w["drift"] for w in report["windows"]] == [False, True]
+    assert report["windows"][1]["multivariate"]["method"] == "mmd" and report["windows"][1]["features"] == []
+    assert report["windows"][1]["settings"]["projection_dim"] == 32
+    assert report["reference"]["features"][299]["name"] == "x299"
