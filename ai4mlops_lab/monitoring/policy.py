@@ -41,7 +41,7 @@ class Policy:
         known = {f.name: f.type for f in fields(self)}
         unknown = set(changes) - set(known)
         if unknown:
-            raise _bad(sorted(unknown)[0], "is not a policy setting", f"Settings: {', '.join(known)}.")
+            raise PolicyError(sorted(unknown)[0], "is not a policy setting", f"Settings: {', '.join(known)}.")
         values = {**asdict(self), **changes}
         _check_choice(values, "window", WINDOW_KINDS)
         _check_choice(values, "method", METHODS)
@@ -51,23 +51,34 @@ class Policy:
         _check_int(values, "consecutive", 1, 100)
         alpha = values["alpha"]
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
-            raise _bad("alpha", f"is {alpha!r}", "Use a significance level between 0 and 0.5, e.g. 0.05.")
+            raise PolicyError("alpha", f"is {alpha!r}", "Use a significance level between 0 and 0.5, e.g. 0.05.")
         for flag in ("auto_retrain", "redeploy"):
             if not isinstance(values[flag], bool):
-                raise _bad(flag, f"is {values[flag]!r}", "Use true or false.")
+                raise PolicyError(flag, f"is {values[flag]!r}", "Use true or false.")
         return Policy(**{**values, "alpha": float(alpha)})
 
 
-def _bad(field: str, problem: str, hint: str) -> UserError:
-    return UserError(f"The drift policy's '{field}' {problem}.", hint, status=422, code="bad_policy")
+class PolicyError(UserError):
+    """A bad policy setting; the error body names it in `field` (forms show the error there)."""
+
+    status = 422
+    code = "bad_policy"
+
+    def __init__(self, field: str, problem: str, hint: str):
+        super().__init__(f"The drift policy's '{field}' {problem}.", hint)
+        self.field = field
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "field": self.field}
+
 
 
 def _check_choice(values: dict, field: str, choices: tuple) -> None:
     if values[field] not in choices:
-        raise _bad(field, f"is {values[field]!r}", f"Use one of: {', '.join(choices)}.")
+        raise PolicyError(field, f"is {values[field]!r}", f"Use one of: {', '.join(choices)}.")
 
 
 def _check_int(values: dict, field: str, low: int, high: int) -> None:
     value = values[field]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _bad(field, f"is {value!r}", f"Use a whole number from {low} to {high}.")
+        raise PolicyError(field, f"is {value!r}", f"Use a whole number from {low} to {high}.")

@@ -75,7 +75,7 @@ async def test_reference_and_check(jp_fetch, workspace):
 
 async def test_bad_input_gets_a_clear_error(jp_fetch, workspace):
     code, body = await refused(jp_fetch, "deployments", NAME, "drift", "policy", method="PUT", body={"alpha": 7})
-    assert code == 422 and "'alpha'" in body["detail"] and body["hint"]
+    assert code == 422 and body["field"] == "alpha" and "'alpha'" in body["detail"] and body["hint"]
     code, body = await refused(jp_fetch, "deployments", NAME, "drift", params={"from": "yesterday"})
     assert code == 400 and "'from'" in body["detail"]
     code, body = await refused(jp_fetch, "deployments", "nope", "drift")
