@@ -32,7 +32,8 @@ def _numeric(values: np.ndarray, histogram: dict | None) -> dict:
     edges = np.asarray(histogram["edges"])
     inside = (values >= edges[0]) & (values <= edges[-1])
     counts, _ = np.histogram(values[inside], bins=edges)
-    return {"counts": counts.tolist(), "below": int((values < edges[0]).sum()), "above": int((values > edges[-1]).sum())}
+    below, above = int((values < edges[0]).sum()), int((values > edges[-1]).sum())
+    return {"counts": counts.tolist(), "below": below, "above": above}
 
 
 def _categorical(labels: list, listed: dict) -> dict:

@@ -108,9 +108,22 @@ class DriftMonitor:
     def set_policy(self, name: str, changes: dict) -> dict:
         """Change some policy settings (the rest stay); applies to windows checked from now on."""
         with self._lock:
-            policy = self.policy(name).updated(changes)
-            self.store.set_policy(name, policy.to_dict())
+            monitor = self._monitor(name)
+            before = Policy(**monitor["policy"])
+            policy = before.updated(changes)
+            self.store.set_policy(name, policy.to_dict(), self._switch(monitor) if policy.window != before.window
+                                  else None)
         return policy.to_dict()
+
+    def _switch(self, monitor: dict) -> dict:
+        """Where the other kind of window starts, so that each request is windowed once: time windows from the
+        open count window's first request on, count windows at the first request of the open hour. (Time
+        windows take requests from id `cursor_event` on.)"""
+        if Policy(**monitor["policy"]).window == "count":
+            return {"watermark": None, "last_event": monitor["cursor_event"] - 1}
+        first = self.events.first_request_since(monitor["deployment"], monitor["watermark"] or 0.0,
+                                                monitor["cursor_event"])
+        return {"cursor_event": first if first is not None else monitor["last_event"] + 1, "cursor_row": 0}
 
     def reference_summary(self, name: str) -> dict:
         """`GET .../drift/reference`: where the reference comes from and its per-feature summary."""
@@ -216,12 +229,15 @@ class DriftMonitor:
         if watermark is None:
             watermark = min((math.floor(ts / width) * width for _, ts in new), default=closed_until)
         late = sorted({math.floor(ts / width) * width for _, ts in new if ts < watermark})
-        fresh_events = self.events.requests_between(name, watermark, closed_until) if closed_until > watermark else []
+        floor = monitor["cursor_event"]
+        fresh_events = (self.events.requests_between(name, watermark, closed_until, floor)
+                        if closed_until > watermark else [])
         buckets: dict[float, list[dict]] = {}
         for event in fresh_events:
             buckets.setdefault(math.floor(event["event_ts"] / width) * width, []).append(event)
         checked = [(start, events, "fresh") for start, events in sorted(buckets.items())]
-        checked += [(start, self.events.requests_between(name, start, start + width), "late") for start in late]
+        checked += [(start, self.events.requests_between(name, start, start + width, floor), "late")
+                    for start in late]
         windows, undecodable, streak_flags = [], [], []
         for start, events, kind in checked:
             rows = self._decode(events, fitted)
@@ -234,7 +250,7 @@ class DriftMonitor:
         if undecodable:
             changes.update(undecodable=monitor["undecodable"] + len(undecodable), undecodable_reason=undecodable[-1][1])
         added = self._commit(monitor, policy, changes, windows, streak_flags)
-        return {"added": added, "pending_rows": self.events.rows_between(name, changes["watermark"], math.inf),
+        return {"added": added, "pending_rows": self.events.rows_between(name, changes["watermark"], math.inf, floor),
                 "pending_undecodable": 0}
 
     def _commit(self, monitor: dict, policy: Policy, changes: dict, windows: list[dict],
@@ -288,7 +304,8 @@ class DriftMonitor:
             else:
                 width = float(policy.window_seconds)
                 start = math.floor(time.time() / width) * width
-                rows = self._decode(self.events.requests_between(name, start, math.inf), fitted)
+                floor = self._monitor(name)["cursor_event"]
+                rows = self._decode(self.events.requests_between(name, start, math.inf, floor), fitted)
                 table, stamps = rows.table, rows.times
                 bounds = {"kind": "time", "start": start, "end": start + width}
             if not len(table):

@@ -45,7 +45,8 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
                               "Redeploy choosing a reference dataset that is.")
         data = np.load(path, allow_pickle=False)
         # KFP keeps metadata numbers as floats
-        source = f"{int(saved['rows'])} of {int(saved['total_rows'])} training rows saved with the model ({saved['source']})"
+        rows, total = int(saved["rows"]), int(saved["total_rows"])
+        source = f"{rows} of {total} training rows saved with the model ({saved['source']})"
     table = _table(data)
     names = None if hasattr(table, "columns") else tensor.get("features")
     if names is not None and len(names) != table.shape[1]:

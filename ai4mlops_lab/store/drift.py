@@ -49,11 +49,18 @@ class DriftStore(StoreFile):
             row = conn.execute("SELECT * FROM drift_monitors WHERE deployment = ?", (deployment,)).fetchone()
         return _monitor(row)
 
-    def set_policy(self, deployment: str, policy: dict) -> None:
+    def set_policy(self, deployment: str, policy: dict, position: dict | None = None) -> None:
+        """Store a new policy, and with `position` (some of the monitor's cursor columns) move the monitor."""
+        position = position or {}
+        unknown = set(position) - set(_MONITOR_UPDATABLE)
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)} of a monitor")
+        assignments = "".join(f", {column} = :{column}" for column in position)
         conn = self._conn()
         with transaction(conn):
-            conn.execute("UPDATE drift_monitors SET policy = ?, updated_at = ? WHERE deployment = ?",
-                         (json.dumps(policy), times.now(), deployment))
+            conn.execute(f"UPDATE drift_monitors SET policy = :policy, updated_at = :now{assignments} "
+                         "WHERE deployment = :deployment",
+                         {**position, "policy": json.dumps(policy), "now": times.now(), "deployment": deployment})
 
     def reset_streak(self, deployment: str) -> None:
         """Forget the run of drifted windows (after an alert is dealt with)."""
@@ -68,8 +75,9 @@ class DriftStore(StoreFile):
         """Store checked windows and move the monitor, all or nothing; returns the new window ids.
 
         `monitor` is the state the windows were computed from: if the stored one differs, nothing is written
-        and MonitorMoved is raised. `alert` (`{message, evidence, windows: [index or id]}`) is raised with
-        them (`earlier_ids`: stored windows of its streak, `new_indexes`: positions in `windows`); `attach` maps window indexes to an existing alert id (None: the new alert).
+        and MonitorMoved is raised. `alert` (`{message, evidence, earlier_ids, new_indexes}`: the stored windows
+        of its streak and positions in `windows`) is raised with them; `attach` maps positions in `windows` to
+        an existing alert id (None: the new alert).
         """
         conn = self._conn()
         with transaction(conn):

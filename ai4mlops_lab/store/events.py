@@ -66,26 +66,37 @@ class EventStore(StoreFile):
         ).fetchall()
         return [dict(row) for row in rows]
 
-    def requests_between(self, deployment: str, since_ts: float, until_ts: float) -> list[dict]:
-        """A deployment's request events with event times in [since_ts, until_ts), in time order."""
+    def requests_between(self, deployment: str, since_ts: float, until_ts: float, first_id: int = 0) -> list[dict]:
+        """A deployment's request events from id `first_id` on with event times in [since_ts, until_ts), in
+        time order."""
         rows = self._conn().execute(
             f"""SELECT {_READ} FROM inference_events
-               WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ? ORDER BY event_ts, id""",
-            (deployment, since_ts, until_ts),
+               WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ? AND id >= ?
+               ORDER BY event_ts, id""",
+            (deployment, since_ts, until_ts, first_id),
         ).fetchall()
         return [dict(row) for row in rows]
 
-    def rows_between(self, deployment: str, since_ts: float, until_ts: float) -> int:
-        """How many rows the request events with event times in [since_ts, until_ts) hold (V1 `instances`,
+    def rows_between(self, deployment: str, since_ts: float, until_ts: float, first_id: int = 0) -> int:
+        """How many rows the request events from id `first_id` on with event times in [since_ts, until_ts) hold
+        (V1 `instances`,
         V2 first input's batch size), counted by SQLite without decoding them here."""
         row = self._conn().execute(
             """SELECT coalesce(sum(coalesce(json_array_length(CAST(body AS TEXT), '$.instances'),
                                             json_extract(CAST(body AS TEXT), '$.inputs[0].shape[0]'), 0)), 0)
                FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ?
-                 AND json_valid(CAST(body AS TEXT))""",
-            (deployment, since_ts, until_ts),
+                 AND id >= ? AND json_valid(CAST(body AS TEXT))""",
+            (deployment, since_ts, until_ts, first_id),
         ).fetchone()
         return int(row[0])
+
+    def first_request_since(self, deployment: str, since_ts: float, first_id: int = 0) -> int | None:
+        """The smallest id, from `first_id` on, of a deployment's request events with event times from
+        `since_ts` on."""
+        row = self._conn().execute(
+            """SELECT min(id) FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ?
+               AND id >= ?""", (deployment, since_ts, first_id)).fetchone()
+        return row[0]
 
     def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
         """(id, event time) of a deployment's request events with ids above `after`."""

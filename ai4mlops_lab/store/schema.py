@@ -181,7 +181,8 @@ MIGRATIONS: list[str] = [
         checked_at TEXT NOT NULL
     );
     CREATE INDEX drift_windows_by_deployment ON drift_windows (deployment, id);
-    CREATE UNIQUE INDEX drift_windows_auto_time ON drift_windows (deployment, kind, start) WHERE trigger = 'auto' AND kind = 'time';
+    CREATE UNIQUE INDEX drift_windows_auto_time ON drift_windows (deployment, kind, start)
+        WHERE trigger = 'auto' AND kind = 'time';
 
     CREATE TABLE alerts (
         id INTEGER PRIMARY KEY,

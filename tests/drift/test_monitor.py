@@ -171,3 +171,19 @@ def test_image_inputs_are_flattened_and_tested_jointly_on_a_projection(workspace
     assert report["windows"][1]["multivariate"]["method"] == "mmd" and report["windows"][1]["features"] == []
     assert report["windows"][1]["settings"]["projection_dim"] == 32
     assert report["reference"]["features"][299]["name"] == "x299"
+
+
+def test_switching_window_kinds_windows_each_request_once(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100})
+    hour = (int(datetime.now(timezone.utc).timestamp()) // 3600 - 3) * 3600
+    send(events, rows(150), at=hour + 5)  # one count window, 50 rows waiting
+    assert monitor.report(NAME)["pending"]["rows"] == 50
+    monitor.set_policy(NAME, {"window": "time"})
+    send(events, rows(30, seed=2), at=hour + 3600 + 5)
+    windows = monitor.report(NAME)["windows"]
+    assert [(w["kind"], w["n"]) for w in windows] == [("count", 100), ("time", 50), ("time", 30)]
+    send(events, rows(20, seed=3))  # now: in the open hour
+    monitor.set_policy(NAME, {"window": "count", "window_size": 20})
+    windows = monitor.report(NAME)["windows"]
+    assert [(w["kind"], w["n"]) for w in windows][-1] == ("count", 20) and len(windows) == 4
