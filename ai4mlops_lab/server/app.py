@@ -61,7 +61,7 @@ class Ai4MlopsApp(ExtensionApp):
     def initialize_settings(self):
         """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
-        self._run_service = self._deployments = self._event_store = self._drift_monitor = None
+        self._run_service = self._deployments = self._event_store = self._event_writer = self._drift_monitor = None
         self._drift_loop = PeriodicCallback(self._check_drift, DRIFT_CHECK_MS)
         self._drift_loop.start()
         if (self.workspace_path() / self.STORE_FILE).exists():
@@ -115,6 +115,14 @@ class Ai4MlopsApp(ExtensionApp):
 
             self._event_store = EventStore(self.workspace_path() / self.STORE_FILE)
         return self._event_store
+
+    def event_writer(self):
+        """Writes ingested events to the event store, many per transaction (group commit)."""
+        if self._event_writer is None:
+            from ..store.event_writer import EventWriter
+
+            self._event_writer = EventWriter(self.event_store())
+        return self._event_writer
 
     def drift_monitor(self):
         """The drift monitor of deployments (retrains through the run service, redeploys through deployments)."""

@@ -1,6 +1,11 @@
-"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents), idempotent on Ce-Id."""
+"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents), idempotent on Ce-Id.
+
+Events posted concurrently are committed together (`store.event_writer`); the reply comes after the commit.
+"""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
@@ -19,6 +24,7 @@ class IngestHandler(ApiHandler):
             return header[len("Bearer "):].strip()
         return self.get_query_argument("ingest_token", None)
 
+    @cached_property
     def _by_ingest_token(self) -> bool:
         return is_ingest_token(self.extension.workspace_path(), self._presented_token())
 
@@ -26,21 +32,20 @@ class IngestHandler(ApiHandler):
         """Deployments hold no cookie: the ingest token stands in for the XSRF check, and anonymous
         requests are refused in `post` with what to send (XSRF protects logged-in sessions only)."""
         anonymous = hasattr(self, "_jupyter_current_user") and not self.current_user
-        if not (self._by_ingest_token() or anonymous):
+        if not (self._by_ingest_token or anonymous):
             super().check_xsrf_cookie()
 
     @allow_unauthenticated
-    def post(self):
-        if not self._by_ingest_token():
+    async def post(self):
+        if not self._by_ingest_token:
             if not self.current_user:
                 raise web.HTTPError(401, "Send the ingest token (Authorization: Bearer ...) or log in.")
             if not self.authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE):
                 raise web.HTTPError(403)
-        events = self.extension.event_store()
         try:
             event = parse_event(self.request.headers, self.request.body)
         except BadEvent as bad:
-            events.reject(bad.reason)
+            self.extension.event_store().reject(bad.reason)
             raise
-        stored = events.add(event)
+        stored = await self.extension.event_writer().add(event)
         self.reply({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}, status=202 if stored else 200)

@@ -1,23 +1,25 @@
 """Request logging as KServe's inference logger does it, inside a local model server.
 
 Each successful inference becomes two binary-mode CloudEvents 1.0, a request and a response sharing one
-`Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only records them (never waiting); a
-`RequestLog` thread POSTs them to the sink. Events the sink does not take (down, slow, erroring) and events
-that find the queue full go to a size-capped JSONL spool in the deployment folder and are re-sent when the
-sink answers again; events the full spool cannot hold are dropped. All of it is counted in `stats.json`.
+`Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only records them (never waiting);
+`RequestLog` threads POST them to the sink on kept-alive connections. Events the sink does not take (down,
+slow, erroring) and events that find the queue full go to a size-capped JSONL spool in the deployment folder
+and are re-sent when the sink answers again; events the full spool cannot hold are dropped. All of it is
+counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
 """
 
 from __future__ import annotations
 
 import base64
 import collections
+import http.client
 import json
 import os
 import queue
 import re
 import threading
 import time
-import urllib.request
+import urllib.parse
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,10 +29,12 @@ RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
 INFER_PATH = re.compile(r"^/v1/models/[^/]+:predict$|^/v2/models/[^/]+(/versions/[^/]+)?/infer$")
 STATS_FILE = "stats.json"
 SPOOL_FILE = "requestlog-spool.jsonl"
+STATS_EVERY_S = 0.5  # while events flow, stats.json is rewritten at most this often
 
 
 class RequestLog:
-    """Counts inferences and sends their CloudEvents to `sink` (a URL, or None to only count) from a thread.
+    """Counts inferences and sends their CloudEvents to `sink` (a URL, or None to only count) from `senders`
+    threads, each on its own kept-alive connection (so waiting on the sink's answers overlaps).
 
     `auth` is sent as the `Authorization` header. The spool holds at most `spool_bytes`; a sink that failed
     is retried after `retry_s`.
@@ -38,25 +42,30 @@ class RequestLog:
 
     def __init__(self, folder: Path, *, name: str, source: str, sink: str | None = None, auth: str | None = None,
                  namespace: str = "local", queue_size: int = 1000, spool_bytes: int = 16 << 20,
-                 timeout_s: float = 2.0, retry_s: float = 1.0):
+                 timeout_s: float = 2.0, retry_s: float = 1.0, senders: int = 2):
         self.folder, self.name, self.source, self.sink, self.auth = Path(folder), name, source, sink, auth
         self.namespace, self.spool_bytes, self.timeout_s, self.retry_s = namespace, spool_bytes, timeout_s, retry_s
         self.spool = self.folder / SPOOL_FILE
         self.counts = {"requests": 0, "errors": 0, "sent": 0, "spooled": 0, "resent": 0, "dropped": 0, "in_spool": 0}
         self._latencies: collections.deque[float] = collections.deque(maxlen=2000)
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
-        self._lock = threading.Lock()  # the spool file
+        self._lock = threading.Lock()  # the spool file, and the counts that several threads change
         self._down_until = 0.0
         self._stop = threading.Event()
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        self._thread = threading.Thread(target=self._send_loop, name="request-log", daemon=True)
+        self._local = threading.local()  # each sender thread's kept-alive `connection`
+        self._stats_lock = threading.Lock()  # the stats file, and what it holds since when
+        self._written: tuple[dict | None, float] = (None, 0.0)
+        self._threads = [threading.Thread(target=self._send_loop, name=f"request-log-{number}", daemon=True)
+                         for number in range(senders)]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=self.timeout_s + 1)
+        for thread in self._threads:
+            thread.join(timeout=self.timeout_s + 1)
 
     # -- called on the server's event loop: never waits on the sink --------------------------
 
@@ -102,10 +111,10 @@ class RequestLog:
                    for q, f in (("p50", 0.5), ("p99", 0.99))}
         return {**self.counts, "queued": self._queue.qsize(), "latency_ms": latency}
 
-    # -- the sender thread ----------------------------------------------------------------
+    # -- the sender threads ---------------------------------------------------------------
 
     def _send_loop(self) -> None:
-        written = None
+        self._local.connection = None
         while not self._stop.is_set():
             try:
                 event = self._queue.get(timeout=0.25)
@@ -115,27 +124,62 @@ class RequestLog:
                 if time.monotonic() < self._down_until or not self._post(event):
                     self._spool([event])
                 else:
-                    self.counts["sent"] += 1
+                    self._count("sent")
             elif time.monotonic() >= self._down_until and self.spool.exists():
                 self._resend()
-            stats = self.stats()
-            if stats != written:
-                self._write_stats(stats)
-                written = stats
+            if event is None or time.monotonic() >= self._written[1] + STATS_EVERY_S:
+                self._write_stats()
+        self._disconnect()
+        self._write_stats()
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self.counts[key] += 1
 
     def _post(self, event: tuple[dict, bytes]) -> bool:
         headers, body = event
         if self.auth:  # added here only, so the spool on disk never holds it
             headers = {**headers, "Authorization": self.auth}
+        reused = self._local.connection is not None
         try:
-            request = urllib.request.Request(self.sink, data=body, headers=headers, method="POST")
-            with self._opener.open(request, timeout=self.timeout_s) as answer:
-                ok = 200 <= answer.status < 300
-        except (OSError, ValueError):
+            try:
+                ok = self._send(headers, body)
+            except ConnectionError:
+                if not reused:
+                    raise
+                # The sink closed the kept-alive connection meanwhile: once more on a new one (a repeated
+                # Ce-Id is ignored by the sink, so a second copy would be harmless).
+                ok = self._send(headers, body)
+        except (OSError, ValueError, http.client.HTTPException):
             ok = False
         if not ok:
             self._down_until = time.monotonic() + self.retry_s
         return ok
+
+    def _send(self, headers: dict, body: bytes) -> bool:
+        """POST on this thread's kept-alive connection, opened if needed and closed after any failure; True for
+        a 2xx."""
+        url = urllib.parse.urlsplit(self.sink)
+        if self._local.connection is None:
+            kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+            self._local.connection = kind(url.netloc, timeout=self.timeout_s)
+        try:
+            self._local.connection.request("POST", (url.path or "/") + (f"?{url.query}" if url.query else ""),
+                                           body=body, headers=headers)
+            with self._local.connection.getresponse() as answer:
+                answer.read()
+                ok, keep = 200 <= answer.status < 300, not answer.will_close
+        except BaseException:
+            self._disconnect()
+            raise
+        if not (ok and keep):
+            self._disconnect()
+        return ok
+
+    def _disconnect(self) -> None:
+        if self._local.connection is not None:
+            self._local.connection.close()
+            self._local.connection = None
 
     def _spool(self, events: list[tuple[dict, bytes]], again: bool = False) -> None:
         """Append events to the spool (`again`: ones taken from it before); those past its size cap are dropped."""
@@ -155,6 +199,8 @@ class RequestLog:
     def _resend(self) -> None:
         """Send the spooled events in order; what the sink does not take goes back to the spool."""
         with self._lock:
+            if not self.spool.exists():  # another sender took it
+                return
             lines = self.spool.read_text(encoding="utf-8").splitlines()
             self.spool.unlink()
             self.counts["in_spool"] = 0
@@ -163,13 +209,18 @@ class RequestLog:
             if self._stop.is_set() or not self._post(event):
                 self._spool(events[index:], again=True)
                 return
-            self.counts["resent"] += 1
+            self._count("resent")
 
-    def _write_stats(self, stats: dict) -> None:
-        path = self.folder / STATS_FILE
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(stats))
-        os.replace(temporary, path)
+    def _write_stats(self) -> None:
+        """Write the stats file, unless it holds them already."""
+        with self._stats_lock:
+            stats = self.stats()
+            if stats != self._written[0]:
+                path = self.folder / STATS_FILE
+                temporary = path.with_suffix(".tmp")
+                temporary.write_text(json.dumps(stats))
+                os.replace(temporary, path)
+                self._written = (stats, time.monotonic())
 
 
 class RequestLogMiddleware:

@@ -1,12 +1,13 @@
 """POST /ingest: KServe logger CloudEvents, idempotent on Ce-Id, with the ingest token or Jupyter auth."""
 
+import asyncio
 import json
 import uuid
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from ai4mlops_lab.monitoring.ingest_token import ingest_token
+from ai4mlops_lab.monitoring.ingest_token import TOKEN_FILE, ingest_token
 
 
 def headers(kind="request", ce_id=None, **extra):
@@ -83,3 +84,27 @@ async def test_malformed_events_are_400_naming_the_header_and_counted(jp_fetch, 
     app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
     counts = app.event_store().counts()
     assert sum(counts["rejected"].values()) == 1
+
+
+async def test_concurrent_posts_with_retries_store_each_event_once(jp_fetch, jp_serverapp, token):
+    auth = {"Authorization": f"Bearer {token}"}
+    events = [(f"ev-{n}", kind) for n in range(30) for kind in ("request", "response")]
+    posts = [{**headers(kind, ce_id=ce_id), **auth} for ce_id, kind in events]
+    posts += posts[::7]  # retries
+    answers = await asyncio.gather(*(post(jp_fetch, hdrs) for hdrs in posts))
+    replies = [json.loads(answer.body) for answer in answers]
+    assert sorted((r["ce_id"], r["kind"]) for r in replies if r["stored"]) == sorted(events)
+    assert sum(answer.code == 200 for answer in answers) == len(posts) - len(events)
+    app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
+    assert app.event_store().counts("iris") == {"requests": 30, "responses": 30, "rejected": {}}
+
+
+async def test_a_deleted_or_replaced_ingest_token_is_refused_at_once(jp_fetch, jp_root_dir, token):
+    assert (await post(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"})).code == 202
+    (jp_root_dir / ".ai4mlops" / TOKEN_FILE).unlink()
+    code, _ = await refused(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"})
+    assert code == 401
+    renewed = ingest_token(jp_root_dir / ".ai4mlops")
+    code, _ = await refused(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"})
+    assert code == 401
+    assert (await post(jp_fetch, {**headers(), "Authorization": f"Bearer {renewed}"})).code == 202

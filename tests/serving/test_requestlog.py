@@ -17,17 +17,25 @@ ROW = "[" + ", ".join(["0.5"] * 10) + "]"
 
 
 class Sink:
-    """A loopback HTTP server keeping every POST as (headers, body); `delay` seconds before answering."""
+    """A loopback HTTP server keeping every POST as (headers, body); `delay` seconds before answering.
 
-    def __init__(self, port=0):
-        self.events, self.delay = [], 0.0
+    With `keep_alive_s`, it speaks HTTP/1.1, keeps connections open but closes those idle that long, and
+    notes the client port (the connection) of every POST in `ports`.
+    """
+
+    def __init__(self, port=0, keep_alive_s=None):
+        self.events, self.ports, self.delay = [], [], 0.0
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            if keep_alive_s:
+                protocol_version, timeout = "HTTP/1.1", keep_alive_s
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 time.sleep(sink.delay)
                 sink.events.append((dict(self.headers), body))
+                sink.ports.append(self.client_address[1])
                 self.send_response(202)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -54,6 +62,12 @@ def wait_until(check, timeout=30.0):
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.1)
+
+
+def record(log, request_id):
+    """One successful inference, as the middleware records it."""
+    log.record(status=200, seconds=0.001, request_id=request_id, request=b'{"instances": [[1]]}',
+               request_type="application/json", response=b'{"predictions": [[2]]}', response_type="application/json")
 
 
 def predict(url, body, request_id, timeout=2.0):
@@ -129,9 +143,7 @@ def test_a_full_spool_drops_events_and_counts_them(tmp_path):
     log.start()
     try:
         for number in range(20):
-            log.record(status=200, seconds=0.001, request_id=f"r{number}", request=b'{"instances": [[1]]}',
-                       request_type="application/json", response=b'{"predictions": [[2]]}',
-                       response_type="application/json")
+            record(log, f"r{number}")
         wait_until(lambda: log.stats()["queued"] == 0, timeout=10)
     finally:
         log.stop()
@@ -140,3 +152,22 @@ def test_a_full_spool_drops_events_and_counts_them(tmp_path):
     assert stats["spooled"] + stats["dropped"] == 40 and stats["dropped"] > 0
     assert (tmp_path / "requestlog-spool.jsonl").stat().st_size <= 3000
     assert len((tmp_path / "requestlog-spool.jsonl").read_text().splitlines()) == stats["in_spool"] == stats["spooled"]
+
+
+def test_events_share_kept_alive_connections_and_one_the_sink_closed_is_replaced(tmp_path):
+    sink = Sink(keep_alive_s=0.2)
+    log = RequestLog(tmp_path, name="m", source="http://127.0.0.1:1/", sink=sink.url, senders=2)
+    log.start()
+    try:
+        for number in range(50):
+            record(log, f"r{number}")
+        wait_until(lambda: log.stats()["sent"] == 100)
+        assert len(set(sink.ports)) <= 2  # one connection per sender thread
+        time.sleep(1.0)  # idle for longer than the sink keeps connections: it closes them
+        for number in range(50, 60):
+            record(log, f"r{number}")
+        wait_until(lambda: log.stats()["sent"] == 120)
+    finally:
+        log.stop()
+        sink.close()
+    assert log.stats()["spooled"] == 0 and len(sink.events) == 120

@@ -1,0 +1,67 @@
+"""Group commit of inference events: the events posted concurrently are written in one transaction.
+
+The ingest handler awaits `EventWriter.add`. Events reaching it in the same turn of the event loop (the
+requests of many concurrent senders that arrived together) are written together in the next turn, so one
+commit serves many events; a lone event is written at once. `add` returns only once the event's transaction
+is committed, so a reply still means the event is stored. Measured on 2 cores (`bench/ingest.py`), this beats
+handing batches to a writer thread: the event loop and a writer thread contend for the GIL, and the hand-offs
+cost more than the commits they save.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from ..monitoring.events import InferenceEvent
+from .events import EventStore
+
+#: Errors that one event's values cause (rather than the store): its batch is then written event by event.
+_EVENT_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
+                 ValueError, TypeError, OverflowError)
+
+
+class EventWriter:
+    """Writes the events of one event loop to `store`, one transaction per turn of the loop."""
+
+    def __init__(self, store: EventStore):
+        self.store = store
+        self._pending: list[tuple[InferenceEvent, asyncio.Future]] = []
+
+    async def add(self, event: InferenceEvent) -> bool:
+        """`EventStore.add` in the next batch: True when newly stored, False for a retry; raises its error."""
+        loop = asyncio.get_running_loop()
+        stored = loop.create_future()
+        self._pending.append((event, stored))
+        if len(self._pending) == 1:
+            loop.call_soon(self._write_pending)
+        return await stored
+
+    def _write_pending(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            outcomes = self._write([event for event, _ in batch])
+        except Exception as error:  # the store failed (busy, disk): every event of the batch fails
+            outcomes = [error] * len(batch)
+        for (_, stored), outcome in zip(batch, outcomes):
+            if stored.done():  # the request went away
+                continue
+            if isinstance(outcome, Exception):
+                stored.set_exception(outcome)
+            else:
+                stored.set_result(outcome)
+
+    def _write(self, events: list[InferenceEvent]) -> list[bool | Exception]:
+        """One transaction; if an event's values break it, one transaction per event, so only that one fails."""
+        try:
+            return self.store.add_many(events)
+        except _EVENT_ERRORS as error:
+            if len(events) == 1:
+                return [error]
+        outcomes: list[bool | Exception] = []
+        for event in events:
+            try:
+                outcomes.append(self.store.add(event))
+            except _EVENT_ERRORS as error:
+                outcomes.append(error)
+        return outcomes
