@@ -401,8 +401,10 @@ export interface IDriftReport {
     undecodable: number;
     /** Why the last undecodable request could not be read. */
     undecodable_reason: string | null;
-    /** Events the ingest route refused, by reason. */
+    /** Events the ingest route refused that named this deployment, by reason. */
     rejected: Record<string, number>;
+    /** Events the ingest route refused that named no deployment, by reason. */
+    unattributed: Record<string, number>;
     /** Windows checked automatically, and how many of them drifted. */
     windows: number;
     drifted: number;

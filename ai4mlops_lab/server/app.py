@@ -142,7 +142,7 @@ class Ai4MlopsApp(ExtensionApp):
             return
         self._drift_busy = True
         try:
-            await asyncio.to_thread(self.drift_monitor().tick)
+            await asyncio.to_thread(lambda: self.drift_monitor().tick())  # created off the loop (imports numpy)
         except Exception:  # a bad round must not stop the loop; the next one tries again
             self.log.exception("ai4mlops-lab: checking deployments for drift failed")
         finally:

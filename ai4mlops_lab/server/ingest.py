@@ -45,7 +45,8 @@ class IngestHandler(ApiHandler):
         try:
             event = parse_event(self.request.headers, self.request.body)
         except BadEvent as bad:
-            self.extension.event_store().reject(bad.reason)
+            named = (self.request.headers.get("Ce-Inferenceservicename") or "").strip()
+            self.extension.event_store().reject(bad.reason, named)
             raise
         stored = await self.extension.event_writer().add(event)
         self.reply({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}, status=202 if stored else 200)

@@ -36,26 +36,34 @@ class EventStore(StoreFile):
                  event.content_type, event.body),
             ).rowcount == 1 for event in events]
 
-    def reject(self, reason: str) -> None:
-        """Count an event refused for `reason`."""
+    def reject(self, reason: str, deployment: str = "") -> None:
+        """Count an event refused for `reason`, under the deployment it names ('' for none)."""
         conn = self._conn()
         with transaction(conn):
             conn.execute(
-                """INSERT INTO ingest_rejections (reason, count, last_at) VALUES (?, 1, ?)
-                   ON CONFLICT (reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at""",
-                (reason, times.now()),
+                """INSERT INTO ingest_rejections (deployment, reason, count, last_at) VALUES (?, ?, 1, ?)
+                   ON CONFLICT (deployment, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at""",
+                (deployment, reason, times.now()),
             )
 
     def counts(self, deployment: str | None = None) -> dict:
-        """`{requests, responses}` stored for a deployment (or all), and `{rejected: {reason: n}}`."""
+        """`{requests, responses}` stored for a deployment (or all), `{rejected: {reason: n}}` refused naming it
+        (or all), and `{unattributed: {reason: n}}` refused naming no deployment."""
         conn = self._conn()
         rows = conn.execute(
             "SELECT kind, count(*) AS n FROM inference_events WHERE ? IS NULL OR deployment = ? GROUP BY kind",
             (deployment, deployment),
         ).fetchall()
         by_kind = {row["kind"]: row["n"] for row in rows}
-        rejected = {row["reason"]: row["count"] for row in conn.execute("SELECT reason, count FROM ingest_rejections")}
-        return {"requests": by_kind.get("request", 0), "responses": by_kind.get("response", 0), "rejected": rejected}
+        refused = conn.execute("SELECT deployment, reason, sum(count) AS n FROM ingest_rejections "
+                               "WHERE ? IS NULL OR deployment IN (?, '') GROUP BY deployment, reason",
+                               (deployment, deployment)).fetchall()
+        rejected, unattributed = {}, {}
+        for row in refused:
+            into = unattributed if row["deployment"] == "" and deployment is not None else rejected
+            into[row["reason"]] = into.get(row["reason"], 0) + row["n"]
+        return {"requests": by_kind.get("request", 0), "responses": by_kind.get("response", 0), "rejected": rejected,
+                "unattributed": unattributed}
 
     def events(self, deployment: str, kind: str = "request", after: int = 0, limit: int = 1000) -> list[dict]:
         """A deployment's events of one kind with ids above `after`, oldest first (for windows)."""

@@ -145,7 +145,8 @@ MIGRATIONS: list[str] = [
     # 4: drift monitoring: event times as numbers, per-deployment monitor state, window results, alerts.
     """
     ALTER TABLE inference_events ADD COLUMN event_ts REAL;
-    UPDATE inference_events SET event_ts = (julianday(received_at) - 2440587.5) * 86400.0;
+    UPDATE inference_events
+        SET event_ts = strftime('%s', received_at) + (strftime('%f', received_at) - strftime('%S', received_at));
     CREATE INDEX inference_events_by_time ON inference_events (deployment, kind, event_ts);
 
     CREATE TABLE drift_monitors (
@@ -200,5 +201,19 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     CREATE INDEX alerts_by_deployment ON alerts (deployment, id);
+    """,
+    # 5: refused events counted per deployment ('' when the event named none).
+    """
+    CREATE TABLE ingest_rejections_by_deployment (
+        deployment TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        last_at TEXT NOT NULL,
+        PRIMARY KEY (deployment, reason)
+    );
+    INSERT INTO ingest_rejections_by_deployment (deployment, reason, count, last_at)
+        SELECT '', reason, count, last_at FROM ingest_rejections;
+    DROP TABLE ingest_rejections;
+    ALTER TABLE ingest_rejections_by_deployment RENAME TO ingest_rejections;
     """,
 ]

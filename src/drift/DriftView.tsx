@@ -30,6 +30,7 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
   const { latest, policy, pending, counts, reference } = report;
   const rejected = Object.entries(counts.rejected);
   const rejectedTotal = rejected.reduce((sum, [, n]) => sum + n, 0);
+  const unattributed = Object.values(counts.unattributed ?? {}).reduce((sum, n) => sum + n, 0);
   return (
     <div className="a4m-DriftSummary">
       <div>
@@ -57,8 +58,9 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
         </span>
         {' · '}
         <span title={rejected.map(([why, n]) => `${why}: ${n}`).join('\n') || undefined}>
-          {trans.__('%1 events rejected by ingest (all deployments)', rejectedTotal)}
+          {trans.__('%1 events rejected by ingest', rejectedTotal)}
         </span>
+        {unattributed > 0 && ` ${trans.__('(and %1 naming no deployment)', unattributed)}`}
       </div>
       {counts.undecodable_reason && (
         <div className="a4m-Muted">{trans.__('Last undecodable request: %1', counts.undecodable_reason)}</div>

@@ -84,6 +84,8 @@ async def test_malformed_events_are_400_naming_the_header_and_counted(jp_fetch, 
     app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
     counts = app.event_store().counts()
     assert sum(counts["rejected"].values()) == 1
+    named = app.event_store().counts("iris")  # counted under the deployment the event names, if any
+    assert sum(named["rejected" if reason != "Ce-Inferenceservicename" else "unattributed"].values()) == 1
 
 
 async def test_concurrent_posts_with_retries_store_each_event_once(jp_fetch, jp_serverapp, token):
@@ -96,7 +98,8 @@ async def test_concurrent_posts_with_retries_store_each_event_once(jp_fetch, jp_
     assert sorted((r["ce_id"], r["kind"]) for r in replies if r["stored"]) == sorted(events)
     assert sum(answer.code == 200 for answer in answers) == len(posts) - len(events)
     app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
-    assert app.event_store().counts("iris") == {"requests": 30, "responses": 30, "rejected": {}}
+    assert app.event_store().counts("iris") == {"requests": 30, "responses": 30, "rejected": {},
+                                                    "unattributed": {}}
 
 
 async def test_a_deleted_or_replaced_ingest_token_is_refused_at_once(jp_fetch, jp_root_dir, token):

@@ -159,3 +159,22 @@ def test_waiting_too_long_for_the_write_lock_is_a_busy_error(store_path, monkeyp
         holder.close()
     assert store.experiment("blocked")["name"] == "blocked"
     store.close()
+
+
+def test_a_session_1_store_keeps_its_events_and_rejections_through_the_drift_migrations(tmp_path, monkeypatch):
+    path = tmp_path / "store.db"
+    with monkeypatch.context() as old:  # a store as the first release left it: 3 migrations
+        old.setattr(db, "MIGRATIONS", db.MIGRATIONS[:3])
+        old.setattr(db, "SCHEMA_VERSION", 3)
+        conn = db.connect(path)
+        conn.execute("""INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
+                        event_time, received_at, content_type, body) VALUES ('e1', 'request', 'm', '', '', '', 's',
+                        '', '2026-11-24T10:00:00.000Z', 'application/json', X'7B7D')""")
+        conn.execute("INSERT INTO ingest_rejections (reason, count, last_at) VALUES ('missing Ce-Id', 3, 'then')")
+        conn.close()
+    conn = db.connect(path)
+    assert pragma(conn, "user_version") == db.SCHEMA_VERSION
+    assert conn.execute("SELECT event_ts FROM inference_events").fetchone()[0] == 1795514400.0
+    assert [tuple(r) for r in conn.execute("SELECT deployment, reason, count FROM ingest_rejections")] == [
+        ("", "missing Ce-Id", 3)]
+    conn.close()

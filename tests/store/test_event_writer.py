@@ -48,7 +48,7 @@ def test_concurrent_events_are_written_in_one_transaction_and_all_stored(store):
     results = add_together(EventWriter(store), [event(f"id-{n}", kind) for n in range(20)
                                                 for kind in ("request", "response")])
     assert results == [True] * 40 and store.batches == [40]
-    assert store.counts() == {"requests": 20, "responses": 20, "rejected": {}}
+    assert store.counts() == {"requests": 20, "responses": 20, "rejected": {}, "unattributed": {}}
 
 
 def test_a_retry_in_the_same_batch_is_stored_once(store):
