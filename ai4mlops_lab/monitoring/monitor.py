@@ -29,6 +29,7 @@ from .policy import WIDE, Policy
 from .profile import ReferenceProfile
 from .reference_data import NoReference, load_reference
 from .results import OK
+from .windows import count_windows, time_windows
 
 #: Wide inputs are projected to this many dimensions for the MMD test.
 PROJECTION_DIM = 32
@@ -196,23 +197,20 @@ class DriftMonitor:
         while True:
             events = self.events.events(name, "request", after=monitor["cursor_event"] - 1, limit=chunk)
             rows = self._decode(events, fitted, (monitor["cursor_event"], monitor["cursor_row"]))
-            complete = len(rows.table) // size
-            if complete == 0:
+            cut = count_windows(len(rows.table), size)
+            if not cut:
                 if len(events) == chunk:  # a window needs more events than one read holds
                     chunk *= 2
                     continue
                 return {"added": added, "pending_rows": len(rows.table), "pending_undecodable": len(rows.undecodable)}
-            end = complete * size
+            end = cut[-1].end
             if end < len(rows.table):
                 cursor = (int(rows.event_ids[end]), int(rows.positions[end]))
             else:
                 cursor = (events[-1]["id"] + 1, 0)
-            windows = []
-            for k in range(complete):
-                part = slice(k * size, (k + 1) * size)
-                start = monitor["rows_seen"] + k * size
-                windows.append(self._check_rows(fitted, rows.table[part], rows.times[part],
-                                                {"kind": "count", "start": start, "end": start + size}))
+            seen = monitor["rows_seen"]
+            windows = [self._check_rows(fitted, rows.table[w.indices], rows.times[w.indices],
+                                        {"kind": "count", "start": seen + w.start, "end": seen + w.end}) for w in cut]
             passed = [reason for event_id, reason in rows.undecodable if event_id < cursor[0]]
             changes = {"cursor_event": cursor[0], "cursor_row": cursor[1], "rows_seen": monitor["rows_seen"] + end,
                        "last_event": max(monitor["last_event"], cursor[0] - 1)}
@@ -230,21 +228,18 @@ class DriftMonitor:
             watermark = min((math.floor(ts / width) * width for _, ts in new), default=closed_until)
         late = sorted({math.floor(ts / width) * width for _, ts in new if ts < watermark})
         floor = monitor["cursor_event"]
-        fresh_events = (self.events.requests_between(name, watermark, closed_until, floor)
-                        if closed_until > watermark else [])
-        buckets: dict[float, list[dict]] = {}
-        for event in fresh_events:
-            buckets.setdefault(math.floor(event["event_ts"] / width) * width, []).append(event)
-        checked = [(start, events, "fresh") for start, events in sorted(buckets.items())]
-        checked += [(start, self.events.requests_between(name, start, start + width, floor), "late")
-                    for start in late]
-        windows, undecodable, streak_flags = [], [], []
-        for start, events, kind in checked:
-            rows = self._decode(events, fitted)
+        fresh = self._decode(self.events.requests_between(name, watermark, closed_until, floor)
+                             if closed_until > watermark else [], fitted)
+        undecodable = list(fresh.undecodable)
+        windows = [self._check_rows(fitted, fresh.table[w.indices], fresh.times[w.indices], w.bounds())
+                   for w in time_windows(fresh.times, width)]
+        streak_flags = [True] * len(windows)
+        for start in late:  # an hour checked before got late requests: check it again, whole
+            rows = self._decode(self.events.requests_between(name, start, start + width, floor), fitted)
             undecodable += rows.undecodable
             windows.append(self._check_rows(fitted, rows.table, rows.times,
                                             {"kind": "time", "start": start, "end": start + width}))
-            streak_flags.append(kind == "fresh")
+            streak_flags.append(False)
         changes = {"watermark": max(watermark, closed_until),
                    "last_event": max([monitor["last_event"], *(event_id for event_id, _ in new)])}
         if undecodable:

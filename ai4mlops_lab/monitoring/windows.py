@@ -2,15 +2,13 @@
 
 Two kinds: count windows (consecutive blocks of `size` rows, default 500) and
 time windows (aligned buckets ``[origin + k * width, origin + (k + 1) * width)``,
-e.g. hourly). The batch functions cut a stored history; the ``*Windower``
-classes cut a live stream and hand out each window once it is complete.
+e.g. hourly). The drift monitor cuts each batch of new requests with them.
 Timestamps are epoch seconds (int/float), ``datetime`` (naive ones are taken
 as UTC) or ``numpy.datetime64``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -69,77 +67,3 @@ def time_windows(timestamps, width: float = HOUR, origin: float = 0.0) -> list[W
     return [
         Window("time", origin + k * width, origin + (k + 1) * width, idx) for k, idx in zip(keys.tolist(), groups)
     ]
-
-
-class CountWindower:
-    """Streaming count windows: ``add(rows)`` returns the windows completed by those rows."""
-
-    def __init__(self, size: int = DEFAULT_SIZE):
-        if size < 1:
-            raise ValueError("size must be at least 1")
-        self.size = size
-        self._rows: list = []
-        self._seen = 0  # rows emitted in complete windows so far
-
-    def add(self, rows) -> list[tuple[Window, list]]:
-        """Append `rows`; return each completed ``(window, rows)``, positions counted from the stream start."""
-        self._rows.extend(rows)
-        out = []
-        while len(self._rows) >= self.size:
-            chunk, self._rows = self._rows[: self.size], self._rows[self.size :]
-            start = self._seen
-            self._seen += self.size
-            out.append((Window("count", start, self._seen, np.arange(start, self._seen)), chunk))
-        return out
-
-    def flush(self) -> tuple[Window, list] | None:
-        """The pending partial window (and reset it), or None if there is none."""
-        if not self._rows:
-            return None
-        chunk, self._rows = self._rows, []
-        start = self._seen
-        self._seen += len(chunk)
-        return Window("count", start, self._seen, np.arange(start, self._seen)), chunk
-
-
-class TimeWindower:
-    """Streaming time windows over rows arriving in time order.
-
-    ``add(timestamp, row)`` returns the window that the row closes (the first
-    row of a later bucket closes the current one), else None. A row older than
-    the current bucket is late: it is dropped and counted in ``late``.
-    """
-
-    def __init__(self, width: float = HOUR, origin: float = 0.0):
-        if width <= 0:
-            raise ValueError("width must be positive")
-        self.width, self.origin = width, origin
-        self.late = 0
-        self._bucket: int | None = None
-        self._rows: list = []
-        self._positions: list[int] = []
-        self._count = 0
-
-    def add(self, timestamp, row) -> tuple[Window, list] | None:
-        bucket = math.floor((to_seconds(timestamp) - self.origin) / self.width)
-        position, self._count = self._count, self._count + 1
-        if self._bucket is not None and bucket < self._bucket:
-            self.late += 1
-            return None
-        closed = self.flush() if self._bucket is not None and bucket > self._bucket else None
-        self._bucket = bucket
-        self._rows.append(row)
-        self._positions.append(position)
-        return closed
-
-    def flush(self) -> tuple[Window, list] | None:
-        """The current, possibly incomplete, bucket as a window (and reset it), or None if empty.
-
-        Rows of the same bucket added afterwards form a new window with the same bounds.
-        """
-        if not self._rows:
-            return None
-        start = self.origin + self._bucket * self.width
-        window = Window("time", start, start + self.width, np.asarray(self._positions))
-        rows, self._rows, self._positions = self._rows, [], []
-        return window, rows

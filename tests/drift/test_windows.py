@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from ai4mlops_lab.monitoring.windows import CountWindower, TimeWindower, count_windows, time_windows, to_seconds
+from ai4mlops_lab.monitoring.windows import count_windows, time_windows, to_seconds
 
 
 def test_count_windows():
@@ -33,22 +33,3 @@ def test_timestamps_as_datetimes():
     assert to_seconds(np.datetime64("2026-01-01T10:30:00")) == t0.timestamp()
     (w,) = time_windows([t0, t0.replace(minute=59)])
     assert w.start == datetime(2026, 1, 1, 10, tzinfo=timezone.utc).timestamp() and w.end - w.start == 3600
-
-
-def test_count_windower_streams_complete_windows():
-    cw = CountWindower(size=3)
-    assert cw.add([1, 2]) == []
-    (w, rows), (w2, rows2) = cw.add([3, 4, 5, 6, 7])
-    assert (w.start, w.end, rows) == (0, 3, [1, 2, 3]) and (w2.start, w2.end, rows2) == (3, 6, [4, 5, 6])
-    w3, rows3 = cw.flush()
-    assert (w3.start, w3.end, rows3) == (6, 7, [7]) and cw.flush() is None
-
-
-def test_time_windower_closes_buckets_and_counts_late_rows():
-    tw = TimeWindower(width=60)
-    assert tw.add(0, "a") is None and tw.add(59, "b") is None
-    w, rows = tw.add(125, "c")
-    assert (w.start, w.end, rows, w.indices.tolist()) == (0, 60, ["a", "b"], [0, 1])
-    assert tw.add(30, "late") is None and tw.late == 1
-    w, rows = tw.flush()
-    assert (w.start, w.end, rows, w.indices.tolist()) == (120, 180, ["c"], [2])
