@@ -1,8 +1,7 @@
 """What one drift check of one window found, as plain JSON-ready records.
 
 ``DriftResult.to_dict()`` gives only JSON types (NaN and infinities become
-None) and ``DriftResult.from_dict`` reads it back, so a stored history can be
-replayed and compared.
+None): the drift history stores it as it is, with the settings that produced it.
 """
 
 from __future__ import annotations
@@ -80,11 +79,3 @@ class DriftResult:
         out = asdict(self)
         out["score"] = self.score
         return _clean(out)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> DriftResult:
-        data = {k: v for k, v in data.items() if k != "score"}
-        data["features"] = [FeatureResult(**f) for f in data.get("features", [])]
-        if data.get("multivariate") is not None:
-            data["multivariate"] = MultivariateResult(**data["multivariate"])
-        return cls(**data)
