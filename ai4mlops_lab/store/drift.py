@@ -197,11 +197,14 @@ class DriftStore(StoreFile):
         return {"windows": row["n"], "drifted": row["drifted"]}
 
     def forget(self, deployment: str) -> None:
-        """Drop a deployment's monitor, windows and logged events (alerts stay, as history)."""
+        """Drop a deployment's monitor, windows and logged events; its alerts stay as history, the active
+        ones dismissed (nothing is left to retrain or redeploy)."""
         conn = self._conn()
         with transaction(conn):
             for table in ("drift_monitors", "drift_windows", "inference_events"):
                 conn.execute(f"DELETE FROM {table} WHERE deployment = ?", (deployment,))
+            conn.execute("UPDATE alerts SET status = 'dismissed', error = 'The deployment was removed.', updated_at = ? "
+                         "WHERE deployment = ? AND status IN ('open', 'retraining')", (times.now(), deployment))
 
 
 def _monitor(row: sqlite3.Row) -> dict:

@@ -187,3 +187,14 @@ def test_switching_window_kinds_windows_each_request_once(setup):
     monitor.set_policy(NAME, {"window": "count", "window_size": 20})
     windows = monitor.report(NAME)["windows"]
     assert [(w["kind"], w["n"]) for w in windows][-1] == ("count", 20) and len(windows) == 4
+
+
+def test_forgetting_a_deployment_keeps_its_alerts_as_history(setup, workspace):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100, "consecutive": 1})
+    send(events, rows(100, shift=1.0))
+    [alert] = monitor.report(NAME)["alerts"]
+    monitor.store.forget(NAME)
+    assert monitor.events.counts(NAME)["requests"] == 0 and monitor.store.windows(NAME) == []
+    [kept] = monitor.alerts(NAME)
+    assert kept["id"] == alert["id"] and kept["status"] == "dismissed" and kept["error"] == "The deployment was removed."
