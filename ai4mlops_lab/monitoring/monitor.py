@@ -376,7 +376,8 @@ class DriftMonitor:
         except UserError as err:
             self.store.update_alert(alert_id, status="open", error=err.message)
             raise
-        return self.store.update_alert(alert_id, retrain_run_id=new["id"], retrain_parameters=values)
+        return self.store.update_alert(alert_id, status="retraining", retrain_run_id=new["id"],
+                                       retrain_parameters=values)
 
     def dismiss(self, alert_id: int) -> dict:
         """Close an open alert without retraining; the next alert needs a new streak of drifted windows."""
@@ -387,6 +388,8 @@ class DriftMonitor:
     def follow_retraining(self) -> None:
         """Resolve alerts whose retraining run finished: redeploy on success, reopen with the reason otherwise."""
         for alert in self.store.alerts(status="retraining"):
+            if alert["retrain_run_id"] is None:  # its run is being started
+                continue
             try:
                 run = self.runs.run(alert["retrain_run_id"])
             except NotFoundError:

@@ -198,3 +198,14 @@ def test_forgetting_a_deployment_keeps_its_alerts_as_history(setup, workspace):
     assert monitor.events.counts(NAME)["requests"] == 0 and monitor.store.windows(NAME) == []
     [kept] = monitor.alerts(NAME)
     assert kept["id"] == alert["id"] and kept["status"] == "dismissed" and kept["error"] == "The deployment was removed."
+
+
+def test_an_alert_whose_retraining_run_is_still_being_started_is_left_alone(setup):
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100, "consecutive": 1})
+    send(events, rows(100, shift=1.0))
+    [alert] = monitor.report(NAME)["alerts"]
+    monitor.store.update_alert(alert["id"], status="retraining")  # as retrain() does before the run exists
+    monitor.runs = monitor.deployments = object()  # following must not touch either
+    monitor.follow_retraining()
+    assert monitor.store.alert(alert["id"])["status"] == "retraining"
