@@ -55,11 +55,10 @@ def drift(args: argparse.Namespace) -> int:
 def _send(monitor, args: argparse.Namespace) -> None:
     """Replay a file's rows as prediction requests, then wait until their log events are stored."""
     from .monitoring.replay import load_rows, requests
-    from .serving.artifacts import recorded_signature
+    from .serving.artifacts import recorded_input
 
-    record = monitor.records.get(args.name)
-    tensor = (recorded_signature(record) or {"inputs": [None]})["inputs"][0]
-    rows = load_rows(Path(args.send), (tensor or {}).get("features"))
+    tensor = recorded_input(monitor.records.get(args.name))
+    rows = load_rows(Path(args.send), tensor.get("features"))
     before = monitor.events.counts(args.name)["requests"]
     sent = 0
     for payload in requests(rows, args.batch, args.protocol, tensor):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NotFoundError, UserError
+from ..serving.artifacts import recorded_input
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.drift import DriftStore, MonitorMoved
@@ -67,9 +68,10 @@ class DriftMonitor:
     Deployments service) are needed to retrain and redeploy from alerts."""
 
     def __init__(self, store_path: Path, workspace: Path, *, runs=None, deployments=None):
-        self.store = DriftStore(store_path)
-        self.events = EventStore(store_path)
-        self.records = DeploymentStore(store_path)
+        # the run store of the same file runs the integrity check when it opens it; no need to repeat it
+        self.store = DriftStore(store_path, check=False)
+        self.events = EventStore(store_path, check=False)
+        self.records = DeploymentStore(store_path, check=False)
         self.workspace = Path(workspace)
         self.runs, self.deployments = runs, deployments
         self._fitted: dict[str, _Fitted] = {}
@@ -91,7 +93,7 @@ class DriftMonitor:
             method = "features"  # MMD needs numeric features
         detector = DriftDetector(profile, method=method, alpha=policy.alpha, correction=policy.correction,
                                  projection_dim=PROJECTION_DIM if wide else None)
-        tensor = _input_tensor(record)
+        tensor = recorded_input(record)
         fitted = _Fitted(key, profile, profile.to_dict(), detector, source, tensor.get("name"),
                          tensor.get("features"))
         self._fitted[record["name"]] = fitted
@@ -100,7 +102,7 @@ class DriftMonitor:
     def _monitor(self, name: str) -> dict:
         """The deployment's monitor state (created with the default policy for its model's width)."""
         record = self.records.get(name)
-        shape = (_input_tensor(record).get("shape") or [-1])[1:]
+        shape = (recorded_input(record).get("shape") or [-1])[1:]
         return self.store.monitor(name, Policy.default_for(math.prod(max(n, 1) for n in shape)).to_dict())
 
     def policy(self, name: str) -> Policy:
@@ -420,12 +422,6 @@ class DriftMonitor:
                 continue
         if self.runs is not None and self.deployments is not None:
             self.follow_retraining()
-
-
-def _input_tensor(record: dict) -> dict:
-    """The model's (first) input tensor as its signature records it, or {}."""
-    signature = record["config"].get("metadata", {}).get("model", {}).get("signature") or {}
-    return (signature.get("inputs") or [{}])[0]
 
 
 def public_window(window: dict, feature: str | None = None) -> dict:

@@ -24,10 +24,9 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
 
     `model_folder` is the deployment's copy of its model (local deployments), else the model's URI is read.
     """
-    from ..serving.artifacts import recorded_signature
+    from ..serving.artifacts import recorded_input
 
-    signature = recorded_signature(record)
-    tensor = signature["inputs"][0] if signature else {}
+    tensor = recorded_input(record)
     picked = record["config"].get("reference")
     if picked:
         data = _read_artifact(picked)

@@ -42,6 +42,15 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
 
+    def answered_not_modified(self, etag: str) -> bool:
+        """Answer 304 when the client already has `etag` (True); else send it with the reply to come."""
+        if self.request.headers.get("If-None-Match") == etag:
+            self.set_status(304)
+            self.finish()
+            return True
+        self.set_header("ETag", etag)
+        return False
+
     def write_error(self, status_code: int, **kwargs):
         """Answer every failure as `{error, detail, hint}`; tracebacks stay in the server log."""
         exc = kwargs.get("exc_info", (None, None, None))[1]

@@ -40,14 +40,9 @@ class DriftHandler(DriftApiHandler):
         report = await asyncio.to_thread(self.monitor.report, name, since, until,
                                          self.get_query_argument("feature", None))
         body = json.dumps(report)
-        etag = f'"{hashlib.sha1(body.encode()).hexdigest()[:20]}"'
-        if self.request.headers.get("If-None-Match") == etag:
-            self.set_status(304)
-            self.finish()
-            return
-        self.set_header("ETag", etag)
-        self.set_header("Content-Type", "application/json")
-        self.finish(body)
+        if not self.answered_not_modified(f'"{hashlib.sha1(body.encode()).hexdigest()[:20]}"'):
+            self.set_header("Content-Type", "application/json")
+            self.finish(body)
 
 
 class DriftReferenceHandler(DriftApiHandler):

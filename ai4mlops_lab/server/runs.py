@@ -22,13 +22,8 @@ class RunsApiHandler(ApiHandler):
     def reply_if_changed(self, build):
         """304 when the client's ETag matches the store's version; else `build()` with a new ETag."""
         self.service.refresh()
-        etag = f'"{self.service.store.version()}"'
-        if self.request.headers.get("If-None-Match") == etag:
-            self.set_status(304)
-            self.finish()
-            return
-        self.set_header("ETag", etag)
-        self.reply(build())
+        if not self.answered_not_modified(f'"{self.service.store.version()}"'):
+            self.reply(build())
 
 
 class RunsHandler(RunsApiHandler):

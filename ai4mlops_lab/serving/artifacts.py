@@ -58,3 +58,10 @@ def recorded_signature(record: dict) -> dict | None:
     from .signature import Signature
 
     return Signature(record["config"].get("metadata", {}).get("model", {}).get("signature")).spec
+
+
+def recorded_input(record: dict) -> dict:
+    """The (first) input tensor of a deployment's model as recorded with it, `{name, dtype, shape, features}`,
+    or {} when the model has no signature."""
+    signature = recorded_signature(record)
+    return signature["inputs"][0] if signature else {}

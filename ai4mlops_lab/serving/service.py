@@ -90,5 +90,5 @@ class Deployments:
 
         self.stop(name)
         self.store.delete(name)
-        DriftStore(self.store.path).forget(name)
+        DriftStore(self.store.path, check=False).forget(name)
         shutil.rmtree(self.local.folder(name), ignore_errors=True)
