@@ -112,7 +112,9 @@ def test_deploy_and_predict_over_v1_and_v2_with_kserve_client(trained, served):
     assert status == 200 and answer["id"] == "req-7"
     with urllib.request.urlopen(deployed["endpoints"]["metadata"], timeout=5) as reply:
         assert json.loads(reply.read())["inputs"] == [{"name": "input-0", "datatype": "FP32", "shape": [-1, 10]}]
-    assert deployments.predict(name, {"instances": rows[:2].tolist()})["predictions"] == v1["predictions"][:2]
+    # The same rows in a batch of 2 and of 7: BLAS kernels differ in the last bits across batch sizes and CPUs.
+    np.testing.assert_allclose(deployments.predict(name, {"instances": rows[:2].tolist()})["predictions"],
+                               v1["predictions"][:2], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("path, body, status, says", [
