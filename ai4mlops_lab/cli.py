@@ -45,9 +45,13 @@ def _print_diagnostics(diagnostics: list[dict]) -> None:
 
 def _compile(args: argparse.Namespace) -> int:
     """Compile a notebook into `<pipeline>.py` and `<pipeline>.pipeline.yaml`."""
+    from pathlib import Path
+
+    from . import confined
     from .pipeline.compiler import compile_notebook
 
-    result = compile_notebook(args.notebook, args.output_dir)
+    outdir = confined.resolve(Path.cwd(), args.output_dir) if args.output_dir else None
+    result = compile_notebook(args.notebook, outdir)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -221,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(handler=_doctor)
     compile_ = commands.add_parser("compile", help="compile a tagged notebook into a Kubeflow pipeline")
     compile_.add_argument("notebook", help="the .ipynb file")
-    compile_.add_argument("-o", "--output-dir", help="where to write the files (default: next to the notebook)")
+    compile_.add_argument("-o", "--output-dir", help="where to write the files: a folder below the current one "
+                          "(default: next to the notebook)")
     compile_.add_argument("--json", action="store_true", help="print the pipeline, steps and diagnostics as JSON")
     compile_.set_defaults(handler=_compile)
 
