@@ -45,9 +45,13 @@ def _print_diagnostics(diagnostics: list[dict]) -> None:
 
 def _compile(args: argparse.Namespace) -> int:
     """Compile a notebook into `<pipeline>.py` and `<pipeline>.pipeline.yaml`."""
+    from pathlib import Path
+
+    from . import confined
     from .pipeline.compiler import compile_notebook
 
-    result = compile_notebook(args.notebook, args.output_dir)
+    outdir = confined.resolve(Path.cwd(), args.output_dir) if args.output_dir else None
+    result = compile_notebook(args.notebook, outdir)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -213,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ai4mlops-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     workspace = argparse.ArgumentParser(add_help=False)
-    workspace.add_argument("--workspace", default=".ai4mlops", help="folder of the store, runs and deployments")
+    workspace.add_argument("--workspace", help="folder of the store, runs and deployments (default: "
+                           "$AI4MLOPS_WORKSPACE, else the nearest .ai4mlops/ here, above or just below)")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON")
     doctor = commands.add_parser("doctor", help="check the installation and what the cluster paths need")
@@ -221,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(handler=_doctor)
     compile_ = commands.add_parser("compile", help="compile a tagged notebook into a Kubeflow pipeline")
     compile_.add_argument("notebook", help="the .ipynb file")
-    compile_.add_argument("-o", "--output-dir", help="where to write the files (default: next to the notebook)")
+    compile_.add_argument("-o", "--output-dir", help="where to write the files: a folder below the current one "
+                          "(default: next to the notebook)")
     compile_.add_argument("--json", action="store_true", help="print the pipeline, steps and diagnostics as JSON")
     compile_.set_defaults(handler=_compile)
 
@@ -233,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", choices=("local", "kfp"), default="local",
                      help="local: kfp.local on this machine (default); kfp: the Kubeflow Pipelines server")
     run.add_argument("--experiment", help="experiment name (default: the notebook's, else the pipeline name)")
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, creates_workspace=True)
 
     runs = commands.add_parser("runs", parents=[workspace, as_json], help="list runs")
     runs.add_argument("--experiment", help="only this experiment's runs")
@@ -262,6 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _use_workspace(args: argparse.Namespace) -> None:
+    """Set `args.workspace` to the folder found (see `cli_workspace`) and say which it is, on stderr."""
+    from .cli_workspace import find_workspace
+
+    args.workspace = str(find_workspace(args.workspace, create=getattr(args, "creates_workspace", False)))
+    print(f"workspace: {args.workspace}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
@@ -270,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if "workspace" in args:
+            _use_workspace(args)
         return args.handler(args)
     except UserError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

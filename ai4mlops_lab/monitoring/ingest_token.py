@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .. import confined
+
 TOKEN_FILE = "ingest-token"
 
 
@@ -19,7 +21,7 @@ def ingest_token(workspace: Path) -> str:
     """The workspace's ingest token, created (readable by the owner only) on first use."""
     path = Path(workspace) / TOKEN_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        confined.make_folder(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as stream:
             stream.write(secrets.token_urlsafe(32))

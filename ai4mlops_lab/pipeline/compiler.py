@@ -11,6 +11,7 @@ import types
 from collections.abc import Mapping
 from pathlib import Path
 
+from .. import confined
 from ..analysis.dataflow import analyze_flow
 from ..notebook.diagnostics import Diagnostic, error
 from ..notebook.reader import NotebookReadError, read_notebook
@@ -36,6 +37,8 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
     `target="local"` generates steps without `packages_to_install`, for kfp.local runs in this environment
     (the generated file also honours the AI4MLOPS_LAB_TARGET environment variable). Nothing is written
     when a diagnostic is an error. Raises NotebookReadError when `path` is not a readable notebook.
+    Each file is written to a temporary file in `outdir`, then renamed: a symlink at its name is replaced,
+    never written through.
     """
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
@@ -47,14 +50,13 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
                            f"pip install kfp-kubernetes=={importlib.metadata.version('kfp')}"))
     if any(d.severity == "error" for d in diags):
         return _result(pipeline, diags, [])
-    outdir = Path(outdir) if outdir is not None else path.parent
-    outdir.mkdir(parents=True, exist_ok=True)
-    module_path = outdir / f"{pipeline.name}.py"
-    yaml_path = outdir / f"{pipeline.name}.pipeline.yaml"
-    source = generate_module(pipeline, target, importlib.metadata.version("kfp"), yaml_path.name)
-    module_path.write_text(source, encoding="utf-8")
-    _compile_module(source, module_path, yaml_path)
-    return _result(pipeline, diags, [str(module_path), str(yaml_path)])
+    outdir = confined.make_folder(outdir if outdir is not None else path.parent)
+    yaml_name = f"{pipeline.name}.pipeline.yaml"
+    source = generate_module(pipeline, target, importlib.metadata.version("kfp"), yaml_name)
+    module_path = confined.write_file(outdir, f"{pipeline.name}.py", data=source)
+    with confined.atomic_path(outdir, yaml_name) as temporary:
+        _compile_module(source, module_path, temporary)
+    return _result(pipeline, diags, [str(module_path), str(outdir / yaml_name)])
 
 
 def _build(nb: Mapping, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:

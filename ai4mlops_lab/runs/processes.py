@@ -8,13 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .. import confined
+
 
 def start_worker(module: str, run_dir: Path, log_file: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start `python -m module run_dir` in a new session, with TMPDIR inside the run folder and `env` added."""
-    tmp = run_dir / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
+    """Start `python -m module run_dir` in a new session, with TMPDIR inside the run folder and `env` added.
+
+    The worker's files are private to the user (umask 077), as is its log.
+    """
+    tmp = confined.make_folder(run_dir, "tmp")
     env = {**os.environ, **(env or {}), "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
-    with open(log_file, "ab") as log:
+    with confined.open_append(log_file.parent, log_file.name) as log:
         return subprocess.Popen(
             [sys.executable, "-m", module, str(run_dir)],
             stdout=log,
@@ -22,6 +26,7 @@ def start_worker(module: str, run_dir: Path, log_file: Path, env: dict[str, str]
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
+            umask=0o077,
         )
 
 
@@ -42,20 +47,35 @@ def is_alive(pid: int | None) -> bool:
         return True
 
 
-def stop_group(pid: int, grace_seconds: float = 3.0) -> None:
-    """Stop a worker and every process it started: SIGTERM to its session, then SIGKILL."""
+def start_time(pid: int | None) -> int | None:
+    """When the process started (clock ticks since boot, /proc/PID/stat field 22), or None when it is gone:
+    with the pid, it names one process, even after the pid number is reused."""
+    if not pid:
+        return None
     try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def stop_group(pid: int, grace_seconds: float = 3.0) -> None:
+    """Stop a worker and every process it started: SIGTERM to its session, then SIGKILL; returns once the
+    worker is gone (a zombie until its parent reaps it)."""
+    for sig, wait_s in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        if _gone_within(pid, wait_s):
+            return
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
     import time
 
-    deadline = time.monotonic() + grace_seconds
-    while time.monotonic() < deadline:
-        if not is_alive(pid):
-            return
+    deadline = time.monotonic() + seconds
+    while is_alive(pid):
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    return True

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import uuid
 from pathlib import Path
 
+from .. import confined
 from ..errors import NotFoundError, UserError
 from ..store.runs import RunStore
 from . import processes
@@ -60,7 +60,7 @@ class RunService:
                 steps=[step["name"] for step in result["steps"]],
             )
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            confined.remove_tree(self.workspace / "runs", staging.name)
             raise
         run_dir = self.run_dir(record["id"])
         staging.rename(run_dir)
@@ -73,7 +73,7 @@ class RunService:
             "cache_root": str(self.workspace / "cache"),
             "kfp": {k: v for k, v in (kfp or {}).items() if k in ("host", "namespace") and v},
         }
-        (run_dir / RUN_SPEC).write_text(json.dumps(spec, indent=2))
+        confined.write_file(run_dir, RUN_SPEC, data=json.dumps(spec, indent=2))
         try:
             if target == "local":
                 self._start_local(record["id"], run_dir)
@@ -112,7 +112,7 @@ class RunService:
     # -- reading ------------------------------------------------------------------------
 
     def run_dir(self, run_id: str) -> Path:
-        return self.workspace / "runs" / run_id
+        return confined.resolve(self.workspace / "runs", run_id)
 
     def run(self, run_id: str) -> dict:
         """A run with its steps, outputs and artifacts (refreshed from its backend first)."""

@@ -32,7 +32,7 @@ class DeploymentsHandler(DeploymentsApiHandler):
         options = {k: body[k] for k in ("storage_uri", "namespace", "reference") if body.get(k)}
         record = await asyncio.to_thread(
             self.deployments.deploy, body["run_id"], model=body.get("model") or None,
-            name=body.get("name") or None, target=body.get("target") or "local", **options)
+            name=body.get("name", "") if body.get("name", "") != "" else None, target=body.get("target") or "local", **options)
         self.reply(record, status=201)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..errors import NotFoundError
+from ..errors import NotFoundError, UserError
 from ..store.deployments import NAME
 
 MAX_NAME = 45  # the store's (and so the InferenceService's) name limit
@@ -41,6 +41,20 @@ def deployment_name(text: str) -> str:
     name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:MAX_NAME].rstrip("-")
     name = name if name[:1].isalpha() else f"m-{name}"[:MAX_NAME].rstrip("-")
     return name if NAME.match(name) else "model"
+
+
+def check_name(name) -> str:
+    """`name` if it is a valid deployment name (a DNS-1123 label of at most 45 characters, as KServe needs);
+    else a UserError naming the field. Called before a deployment touches anything."""
+    if not isinstance(name, str):
+        raise UserError(f"The deployment 'name' must be a string, not {type(name).__name__}.",
+                        'Send e.g. {"name": "iris-model"}, or leave it out for a generated one.')
+    if not NAME.match(name):
+        shown = name if len(name) <= 60 else f"{name[:60]}... ({len(name)} characters)"
+        raise UserError(f"The deployment 'name' {shown!r} is invalid.",
+                        f"Use up to {MAX_NAME} lowercase letters, digits and dashes, starting with a letter and not "
+                        f"ending with a dash, e.g. {deployment_name(name)!r}.")
+    return name
 
 
 def free_name(base: str, taken: Iterable[str]) -> str:

@@ -16,10 +16,10 @@ import urllib.request
 from typing import Callable
 
 from ..errors import NotFoundError, UserError
-from ..store.deployments import NAME, DeploymentStore
+from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
-from .artifacts import deployment_name, free_name, model_artifact, recorded_signature
+from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature
 from .inference_service import CONTAINER_NAME, CUSTOM_FORMATS, build_inference_service, cluster_storage_uri
 from .kserve_backend import MISSING, KserveBackend
 from .kube_connection import KubeConnection
@@ -103,9 +103,7 @@ class ClusterDeployments:
 
     def _check_replaceable(self, name: str) -> None:
         """A chosen name must be valid and not used by a starting or running deployment."""
-        if not NAME.match(name):
-            raise UserError(f"{name!r} is not a valid deployment name.", "Use up to 45 lowercase letters, digits "
-                            f"and dashes, starting with a letter, e.g. {deployment_name(name)!r}.")
+        check_name(name)
         try:
             record = self.store.get(name)
         except NotFoundError:

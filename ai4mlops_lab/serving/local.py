@@ -1,8 +1,11 @@
 """Local deployments: one kserve model-server process per deployed model, listening on 127.0.0.1 only.
 
 A deployment lives in `WORKSPACE/deployments/<name>/`: `model/` (a copy of the run's Model artifact),
-`deployment.json` (what the server process reads), `server.log`, `stats.json` (request counts, latency,
-request log counters) and the request log spool. Its record is in the store. Nothing here imports kserve.
+`deployment.json` (what the server process reads), `server.pid` (the server's pid and start time, so a
+reused pid is never taken for it), `server.log`, `stats.json` (request counts, latency, request log counters)
+and the request log spool. Its record is in the store and keeps its port across restarts and redeploys.
+Every file operation goes through `confined` (nothing outside `WORKSPACE/deployments/`). Nothing here
+imports kserve.
 
 What `deploy`, `get`, `list`, `stop` and `restart` return: the store record (see `store/deployments.py`)
 plus `folder`, `ready` (the server answers its readiness check), `endpoints` ({v1, v2, metadata, ready}
@@ -13,24 +16,26 @@ None) and `log_tail` (the server log's last lines, only when failed).
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+from .. import confined
 from ..errors import NotFoundError, UserError
 from ..runs import processes
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
-from .artifacts import deployment_name, free_name, model_artifact, recorded_signature
+from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature
 
 SERVER_MODULE = "ai4mlops_lab.serving.server"
 AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"  # the request log's auth header value, for the server process
 HOST = "127.0.0.1"
 REQUEST_LOG_LIMITS = ("queue_size", "spool_bytes", "timeout_s", "retry_s")  # optional RequestLog settings
 LOG_TAIL_LINES = 30
+PID_FILE = "server.pid"
 
 
 class LocalDeployments:
@@ -48,9 +53,13 @@ class LocalDeployments:
         self.request_log = dict(request_log or {})
         self.ready_timeout_s = ready_timeout_s
         self._servers: dict[str, object] = {}  # name -> Popen, to reap our children
+        self._locks: dict[str, threading.Lock] = {}  # name -> held while its server is (re)started or stopped
 
     def folder(self, name: str) -> Path:
-        return self.workspace / "deployments" / name
+        return confined.resolve(self.workspace / "deployments", name)
+
+    def _lock(self, name: str) -> threading.Lock:
+        return self._locks.setdefault(name, threading.Lock())
 
     # -- deploying ----------------------------------------------------------------------
 
@@ -58,43 +67,53 @@ class LocalDeployments:
         """Serve a Model artifact of a run (`model`: its name or `step/name`; default: the last one).
 
         The artifact is copied into the deployment folder, the server started and waited for. A name in use
-        by a running deployment is a 409; a stopped or failed one is replaced.
+        by a running deployment is a 409; a stopped or failed one is replaced and keeps its port.
         """
+        if name is not None:
+            check_name(name)
         run = self.runs.run(run_id)
         artifact = model_artifact(run, model)
         if name is None:
             name = free_name(deployment_name(f"{run['pipeline']}-{artifact['name']}"),
                              (record["name"] for record in self.store.list()))
-        else:
-            self._check_replaceable(name)
         source = Path(artifact["uri"])
         if not source.is_dir():
             raise UserError(f"The model {artifact['name']!r} of run {run_id} is not a folder on this machine "
                             f"({artifact['uri']}).", "Deploy models of local runs here; models of KFP runs "
                             "deploy to KServe.")
-        folder = self.folder(name)
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        shutil.copytree(source, folder / "model")
-        self.store.create(name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}",
-                          model_uri=artifact["uri"], target="local", config={"metadata": artifact["metadata"]},
-                          replace=True)
-        return self._start(name)
+        with self._lock(name):
+            port = self._check_replaceable(name)
+            self._kill(name)  # a server left behind by a deployment wrongly judged gone
+            confined.remove_tree(self.workspace / "deployments", name)
+            confined.copy_tree(source, self.workspace / "deployments", name, "model")
+            self.store.create(name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}",
+                              model_uri=artifact["uri"], target="local", config={"metadata": artifact["metadata"]},
+                              replace=True)
+            return self._start(name, port)
 
-    def _check_replaceable(self, name: str) -> None:
+    def _check_replaceable(self, name: str) -> int | None:
+        """The port of the stopped or failed deployment `name` replaces (None if there is none); a 409 if it
+        is starting or running."""
         try:
             record = self.get(name)
         except NotFoundError:
-            return
+            return None
         if record["status"] in ("starting", "running"):
             raise UserError(f"A deployment called {name!r} is {record['status']}.",
                             "Choose another name, or stop it first.", status=409, code="conflict")
+        return record["port"]
 
     def _start(self, name: str, port: int | None = None) -> dict:
-        """Start the model server of a recorded deployment and wait until it is ready."""
+        """Start the model server of a recorded deployment on `port` (default: a free one) and wait until it is
+        ready. A `port` that another process holds is a 409: the deployment's URL never changes silently."""
         record = self.store.get(name)
         folder = self.folder(name)
-        port = port if port and _port_free(port) else _free_port()
+        if port and not _port_free(port):
+            self.store.update(name, status="failed", pid=None, error=f"port {port} is in use by another process")
+            raise UserError(f"Port {port} of deployment {name!r} is in use by another process.",
+                            f"Stop what listens on 127.0.0.1:{port} and restart the deployment, or remove it and "
+                            "deploy again (on a new port).", status=409, code="port_in_use")
+        port = port or _free_port()
         config = {
             "name": name,
             "port": port,
@@ -102,10 +121,12 @@ class LocalDeployments:
             "request_log": {k: v for k, v in self.request_log.items()
                             if k in ("url", "namespace", *REQUEST_LOG_LIMITS) and v},
         }
-        (folder / "deployment.json").write_text(json.dumps(config, indent=2))
+        confined.write_file(folder, "deployment.json", data=json.dumps(config, indent=2))
         env = {AUTH_ENV: self.request_log["auth"]} if self.request_log.get("auth") else None
         server = processes.start_worker(SERVER_MODULE, folder, folder / "server.log", env=env)
         self._servers[name] = server
+        confined.write_file(folder, PID_FILE, data=json.dumps(
+            {"pid": server.pid, "start_time": processes.start_time(server.pid)}))
         self.store.update(name, status="starting", pid=server.pid, port=port, url=f"http://{HOST}:{port}",
                           error=None)
         deadline = time.monotonic() + self.ready_timeout_s
@@ -159,16 +180,19 @@ class LocalDeployments:
 
     def _alive(self, name: str, pid: int | None) -> bool:
         """Whether `pid` is this deployment's model server (not a process that reused the number)."""
+        return pid is not None and self._server_pid(name) == pid
+
+    def _server_pid(self, name: str) -> int | None:
+        """The pid of the deployment's model server while it runs: the one in its pid file, if the process
+        with that pid started when the file says (else the number was reused)."""
         server = self._servers.get(name)
-        if server is not None and server.pid == pid:
-            server.poll()
-        if not processes.is_alive(pid):
-            return False
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return True
-        return SERVER_MODULE.encode() in command and str(self.folder(name)).encode() in command
+        if server is not None:
+            server.poll()  # reaps our child that exited
+        recorded = _read_json(self.folder(name) / PID_FILE) or {}
+        pid = recorded.get("pid")
+        if not processes.is_alive(pid) or processes.start_time(pid) != recorded.get("start_time"):
+            return None
+        return pid
 
     def _view(self, record: dict, ready: bool) -> dict:
         folder = self.folder(record["name"])
@@ -194,20 +218,31 @@ class LocalDeployments:
     # -- stopping and restarting ----------------------------------------------------------
 
     def stop(self, name: str) -> dict:
-        """Stop the model server (SIGTERM, then SIGKILL); the deployment stays, `stopped`, and can restart."""
-        record = self.store.get(name)
-        if record["pid"] and self._alive(name, record["pid"]):
-            processes.stop_group(record["pid"])
-        server = self._servers.pop(name, None)
-        if server is not None:
-            server.wait(timeout=10)
-        return self._view(self.store.update(name, status="stopped", pid=None), False)
+        """Stop the model server (its process group: SIGTERM, then SIGKILL); the deployment stays, `stopped`,
+        and can restart."""
+        self.store.get(name)
+        with self._lock(name):
+            self._kill(name)
+            return self._view(self.store.update(name, status="stopped", pid=None), False)
 
     def restart(self, name: str) -> dict:
-        """Stop the model server if it runs and start it again, on the same port when that is free."""
+        """Stop the model server if it runs and start it again on the deployment's port."""
         port = self.store.get(name)["port"]
-        self.stop(name)
-        return self._start(name, port)
+        with self._lock(name):
+            self._kill(name)
+            return self._start(name, port)
+
+    def _kill(self, name: str) -> None:
+        """Stop the deployment's server (as its pid file names it, whatever the record says) and our child
+        process, if any, then reap the child: only a process that was signalled or has exited is waited on."""
+        pid = self._server_pid(name)
+        if pid:
+            processes.stop_group(pid)
+        server = self._servers.pop(name, None)
+        if server is not None:
+            if server.poll() is None:
+                processes.stop_group(server.pid)
+            server.wait()
 
     def reattach(self) -> list[dict]:
         """On Jupyter server start: keep deployments whose server still runs and answers; restart the others."""

@@ -14,7 +14,6 @@ import base64
 import collections
 import http.client
 import json
-import os
 import queue
 import re
 import threading
@@ -23,6 +22,8 @@ import urllib.parse
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .. import confined
 
 REQUEST_TYPE = "org.kubeflow.serving.inference.request"
 RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
@@ -185,13 +186,13 @@ class RequestLog:
         """Append events to the spool (`again`: ones taken from it before); those past its size cap are dropped."""
         with self._lock:
             size = self.spool.stat().st_size if self.spool.exists() else 0
-            with open(self.spool, "a", encoding="utf-8") as stream:
+            with confined.open_append(self.folder, SPOOL_FILE) as stream:
                 for headers, body in events:
                     line = json.dumps({"headers": headers, "body": base64.b64encode(body).decode()}) + "\n"
                     if size + len(line) > self.spool_bytes:
                         self.counts["dropped"] += 1
                         continue
-                    stream.write(line)
+                    stream.write(line.encode())
                     size += len(line)
                     self.counts["in_spool"] += 1
                     self.counts["spooled"] += not again
@@ -216,10 +217,7 @@ class RequestLog:
         with self._stats_lock:
             stats = self.stats()
             if stats != self._written[0]:
-                path = self.folder / STATS_FILE
-                temporary = path.with_suffix(".tmp")
-                temporary.write_text(json.dumps(stats))
-                os.replace(temporary, path)
+                confined.write_file(self.folder, STATS_FILE, data=json.dumps(stats))
                 self._written = (stats, time.monotonic())
 
 

@@ -5,10 +5,9 @@ The one place the REST handlers and the CLI go through for deployments.
 
 from __future__ import annotations
 
-import shutil
-
+from .. import confined
 from ..errors import UserError
-from .artifacts import reference_artifact
+from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
 
 TARGETS = ("local", "kserve")
@@ -40,8 +39,10 @@ class Deployments:
         """Serve a run's Model artifact; local deployments are ready when this returns.
 
         `reference` names a data artifact of the run as the drift reference, instead of the sample
-        saved with the model.
+        saved with the model. The name is checked before anything else happens.
         """
+        if name is not None:
+            check_name(name)
         backend = self._backend(target)
         picked = reference_artifact(self.local.runs.run(run_id), reference) if reference else None
         if target == "local":
@@ -91,4 +92,4 @@ class Deployments:
         self.stop(name)
         self.store.delete(name)
         DriftStore(self.store.path, check=False).forget(name)
-        shutil.rmtree(self.local.folder(name), ignore_errors=True)
+        confined.remove_tree(self.local.workspace / "deployments", name)

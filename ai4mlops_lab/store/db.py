@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import confined
 from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
 from .schema import APPLICATION_ID, MIGRATIONS
 
@@ -33,7 +34,10 @@ _ACCESS_ERRORS = {
 
 
 def connect(path: str | Path, *, check: bool = True) -> sqlite3.Connection:
-    """Open the store at `path`, creating it (and its folder) or migrating it as needed.
+    """Open the store at `path`, creating it (and its folder, 0700) or migrating it as needed.
+
+    The file is readable by its owner only (0600; SQLite gives its -wal and -shm files the same mode): it
+    holds every logged request.
 
     `check` also runs `PRAGMA quick_check` (reads the whole file: do it once at startup,
     not in every worker). Rows come back as `sqlite3.Row`; the connection is in autocommit
@@ -42,12 +46,14 @@ def connect(path: str | Path, *, check: bool = True) -> sqlite3.Connection:
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        confined.make_folder(path.parent)
+        _create_private(path)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True)
     except (OSError, sqlite3.Error) as err:
         raise _cannot_open(path, err) from err
     try:
         _verify(conn, path, check=check)
+        _make_private(path)
         _configure(conn, path)
         _migrate(conn)
     except BaseException:
@@ -104,6 +110,22 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _create_private(path: Path) -> None:
+    """Create the store file 0600 if it is missing (an existing file is never opened here: closing any
+    descriptor on it would drop this process's SQLite locks)."""
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, confined.FILE_MODE))
+    except FileExistsError:
+        pass
+
+
+def _make_private(path: Path) -> None:
+    """Make a store of an older ai4mlops-lab (and its -wal, -shm) 0600, as new ones are."""
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            os.chmod(file, confined.FILE_MODE)
 
 
 def _verify(conn: sqlite3.Connection, path: Path, *, check: bool) -> None:

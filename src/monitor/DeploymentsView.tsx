@@ -17,6 +17,11 @@ export function exampleRequest(deployment: IDeployment): string {
   return JSON.stringify({ instances: [Array(width && width > 0 ? width : 1).fill(0)] });
 }
 
+/** What to show the user for a failed request: the server's detail and hint, else the error's text. */
+export function errorMessage(e: unknown): string {
+  return e instanceof ApiError ? e.userMessage : String(e);
+}
+
 function TestBox({ deployment, trans }: { deployment: IDeployment; trans: TranslationBundle }) {
   const [request, setRequest] = useState(() => exampleRequest(deployment));
   const [answer, setAnswer] = useState('');
@@ -27,7 +32,7 @@ function TestBox({ deployment, trans }: { deployment: IDeployment; trans: Transl
       setFailed(false);
     } catch (e) {
       setFailed(true);
-      setAnswer(e instanceof ApiError ? e.userMessage : String(e));
+      setAnswer(errorMessage(e));
     }
   };
   return (
@@ -59,10 +64,18 @@ interface ICardProps {
 }
 
 function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState('');
+  /** Stop, restart or remove: one at a time; a failure stays shown until the next action. */
   const act = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setFailure('');
     try {
       await action();
+    } catch (e) {
+      setFailure(errorMessage(e));
     } finally {
+      setBusy(false);
       void model.refresh();
     }
   };
@@ -115,18 +128,21 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>
       {deployment.error && <pre className="a4m-Answer a4m-mod-error">{deployment.error}</pre>}
+      {failure && <pre className="a4m-Answer a4m-mod-error" role="alert">{failure}</pre>}
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
       <div className="a4m-Buttons">
         {deployment.status === 'running' ? (
-          <button className="jp-mod-styled" onClick={() => void act(() => deploymentAction(deployment.name, 'stop'))}>
+          <button className="jp-mod-styled" disabled={busy} onClick={() => void act(() => deploymentAction(deployment.name, 'stop'))}>
             {trans.__('Stop')}
           </button>
         ) : (
-          <button className="jp-mod-styled" onClick={() => void act(() => deploymentAction(deployment.name, 'restart'))}>
+          <button className="jp-mod-styled" disabled={busy}
+            onClick={() => void act(() => deploymentAction(deployment.name, 'restart'))}>
             {trans.__('Restart')}
           </button>
         )}
-        <button className="jp-mod-styled jp-mod-warn" onClick={() => void act(() => removeDeployment(deployment.name))}>
+        <button className="jp-mod-styled jp-mod-warn" disabled={busy}
+          onClick={() => void act(() => removeDeployment(deployment.name))}>
           {trans.__('Remove')}
         </button>
       </div>

@@ -1,6 +1,7 @@
 """POST /analyze and /compile through the real server: shapes, files, confinement, errors."""
 
 import json
+import os
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -89,3 +90,28 @@ async def test_malformed_body_is_400(jp_fetch):
     assert code == 400 and "JSON" in body["detail"]
     code, body = await failure_of(jp_fetch, "analyze", {"path": ""})
     assert code == 400 and body["hint"]
+
+
+async def test_compile_replaces_symlinks_at_its_outputs_and_never_writes_through_them(jp_fetch, jp_root_dir):
+    """Issue 10, item 3: `demo.py` and `demo.pipeline.yaml` linking out of the root are replaced by the files."""
+    outside = jp_root_dir.parent / "outside"
+    outside.mkdir()
+    (outside / "victim.py").write_text("keep me")
+    write_notebook(jp_root_dir, "demo.ipynb", TWO_STEPS)
+    os.symlink(outside / "victim.py", jp_root_dir / "demo.py")
+    os.symlink(outside / "created.yaml", jp_root_dir / "demo.pipeline.yaml")
+    result = json.loads((await post(jp_fetch, "compile", {"path": "demo.ipynb"})).body)
+    assert sorted(result["files"]) == ["demo.pipeline.yaml", "demo.py"]
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.py"]
+    assert (outside / "victim.py").read_text() == "keep me"
+    assert not (jp_root_dir / "demo.py").is_symlink() and "def pipeline" in (jp_root_dir / "demo.py").read_text()
+    assert "pipelineInfo" in (jp_root_dir / "demo.pipeline.yaml").read_text()
+
+
+@pytest.mark.parametrize("outdir", ["../outside", "up/outside"])
+async def test_an_output_folder_outside_the_root_is_refused(jp_fetch, jp_root_dir, outdir):
+    write_notebook(jp_root_dir, "demo.ipynb", TWO_STEPS)
+    os.symlink(jp_root_dir.parent, jp_root_dir / "up")
+    code, body = await failure_of(jp_fetch, "compile", {"path": "demo.ipynb", "outdir": outdir})
+    assert (code, body["error"]) == (403, "forbidden") and outdir in body["detail"]
+    assert not (jp_root_dir.parent / "outside").exists()

@@ -178,3 +178,28 @@ def test_a_session_1_store_keeps_its_events_and_rejections_through_the_drift_mig
     assert [tuple(r) for r in conn.execute("SELECT deployment, reason, count FROM ingest_rejections")] == [
         ("", "missing Ce-Id", 3)]
     conn.close()
+
+
+def mode(path):
+    return path.stat().st_mode & 0o777
+
+
+def test_the_store_its_wal_and_shm_and_its_folder_are_private(tmp_path):
+    """Issue 10, item 7: the store holds every logged request; 0600 files in a 0700 folder."""
+    path = tmp_path / "workspace" / "store.db"
+    conn = db.connect(path)
+    with db.transaction(conn):
+        conn.execute("UPDATE store_meta SET changes = changes WHERE id = 1")
+    assert mode(path.parent) == 0o700
+    assert {p.name: mode(p) for p in path.parent.iterdir()} == {
+        "store.db": 0o600, "store.db-wal": 0o600, "store.db-shm": 0o600}
+    conn.close()
+
+
+def test_a_store_of_an_older_version_is_made_private(tmp_path):
+    path = tmp_path / "store.db"
+    db.connect(path).close()
+    path.chmod(0o644)
+    conn = db.connect(path)
+    assert mode(path) == 0o600 and mode(path.with_name("store.db-wal")) == 0o600
+    conn.close()

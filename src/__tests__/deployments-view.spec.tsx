@@ -1,0 +1,52 @@
+/** The deployments view shows why a stop or restart failed (issue 10, item 11). */
+import React from 'react';
+import { act } from 'react';
+
+import type { ApiError, IDeployment } from '../api';
+import type { DeploymentsModel } from '../deploy/model';
+import { DeploymentsView } from '../monitor/DeploymentsView';
+import type { RunsModel } from '../runs/model';
+import { trans } from './drift-fixtures';
+
+jest.mock('@jupyterlab/apputils', () => ({ Clipboard: { copyToSystem: jest.fn() } }));
+jest.mock('../api', () => ({
+  ...jest.requireActual('../api'),
+  deploymentAction: jest.fn()
+}));
+const api = jest.requireMock('../api');
+
+const { createRoot } = jest.requireActual('react-dom/client');
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+const failed = {
+  name: 'demo',
+  status: 'failed',
+  target: 'local',
+  model_name: 'train/model',
+  run_id: null,
+  error: null,
+  endpoints: null,
+  stats: null
+} as unknown as IDeployment;
+
+it('shows the error of a failed restart and lets the user try again', async () => {
+  api.deploymentAction.mockRejectedValue(
+    new api.ApiError(409, { error: 'port_in_use', detail: 'Port 8123 of deployment demo is in use.', hint: 'Stop it.' }) as ApiError
+  );
+  const model = { deployments: [failed], refresh: jest.fn(async () => undefined), rate: () => null } as unknown as DeploymentsModel;
+  const host = document.createElement('div');
+  document.body.appendChild(host);
+  const root = createRoot(host);
+  await act(async () => {
+    root.render(<DeploymentsView model={model} runs={{} as RunsModel} trans={trans} />);
+  });
+  const restart = Array.from(host.querySelectorAll('button')).find(b => b.textContent === 'Restart')!;
+  await act(async () => {
+    restart.click();
+  });
+  expect(api.deploymentAction).toHaveBeenCalledWith('demo', 'restart');
+  expect(host.querySelector('[role="alert"]')?.textContent).toBe('Port 8123 of deployment demo is in use. Stop it.');
+  expect(restart.disabled).toBe(false);
+  expect(model.refresh).toHaveBeenCalled();
+  act(() => root.unmount());
+});

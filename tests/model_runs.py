@@ -1,0 +1,28 @@
+"""A run record with a Model artifact in a folder on this machine, for deployment tests that never start a
+model server (e.g. names refused before anything happens)."""
+
+from ai4mlops_lab.store.runs import RunStore
+
+SIGNATURE = {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, 4],
+                         "features": ["f0", "f1", "f2", "f3"]}], "outputs": []}
+
+
+def model_run(workspace, model_folder) -> str:
+    """The id of a succeeded run of pipeline `demo` whose step `train` output `model_folder` as its model."""
+    model_folder.mkdir(parents=True, exist_ok=True)
+    (model_folder / "model.pt").write_bytes(b"weights")
+    runs = RunStore(workspace / "store.sqlite")
+    run_id = runs.create_run(experiment="demo", notebook_path="demo.ipynb", notebook_hash="0" * 64,
+                             pipeline="demo", target="local", parameters={}, steps=["train"])["id"]
+    runs.record_step_outputs(run_id, "train", parameters={}, metrics={}, artifacts=[
+        {"name": "model", "uri": str(model_folder), "type": "system.Model",
+         "metadata": {"model": {"framework": "torch", "file": "model.pt", "signature": SIGNATURE}}}])
+    runs.set_step_status(run_id, "train", "succeeded")
+    runs.set_run_status(run_id, "succeeded")
+    return run_id
+
+
+def tree(folder) -> dict:
+    """Every path under `folder` with its size and modification time (folders: None): to compare before/after."""
+    return {str(p.relative_to(folder)): (None if p.is_dir() else (p.stat().st_size, p.stat().st_mtime_ns))
+            for p in sorted(folder.rglob("*"))}
