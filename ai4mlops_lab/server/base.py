@@ -9,6 +9,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import UserError
+from .paths import confined_path
 
 #: The resource name that jupyter-server's authorizer sees for every route of this extension.
 AUTH_RESOURCE = "ai4mlops"
@@ -35,6 +36,11 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         if not isinstance(body, dict):
             raise UserError("The request body must be a JSON object.", 'Send e.g. {"path": "notebook.ipynb"}.')
         return body
+
+    def user_path(self, relative, *, must_exist: bool = True):
+        """A user's file named in a request, confined to the server root and outside the workspace."""
+        return confined_path(self.serverapp.root_dir, relative, must_exist=must_exist,
+                             workspace=self.extension.workspace_path())
 
     def reply(self, payload, status: int = 200):
         """Write a JSON response."""

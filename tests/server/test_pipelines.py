@@ -89,3 +89,14 @@ async def test_malformed_body_is_400(jp_fetch):
     assert code == 400 and "JSON" in body["detail"]
     code, body = await failure_of(jp_fetch, "analyze", {"path": ""})
     assert code == 400 and body["hint"]
+
+
+@pytest.mark.parametrize(("path", "named"), [
+    ("demo\x00.ipynb", "NUL byte"),
+    ("a" * 300 + ".ipynb", "over the limit of 255"),
+    ("a/" * 2100 + "demo.ipynb", "over the limit of 4096"),
+])
+@pytest.mark.parametrize("route", ["analyze", "compile", "runs"])
+async def test_malformed_paths_are_400_naming_the_problem(jp_fetch, route, path, named):
+    code, body = await failure_of(jp_fetch, route, {"path": path})
+    assert code == 400 and named in body["detail"] and body["hint"]
