@@ -18,15 +18,17 @@ from .base import AUTH_RESOURCE, ApiHandler
 class IngestHandler(ApiHandler):
     """Accepts events from the ingest token's holder (deployments) or an authorised Jupyter user."""
 
-    def _presented_token(self) -> str | None:
+    def _presented_tokens(self) -> list[str]:
+        """The `Authorization: Bearer` credential and the `?ingest_token=` argument, either may be missing (a
+        proxy may add its own Authorization header to KServe's logger, which sends the token in the URL)."""
         header = self.request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            return header[len("Bearer "):].strip()
-        return self.get_query_argument("ingest_token", None)
+        presented = [header[len("Bearer "):].strip()] if header.startswith("Bearer ") else []
+        return presented + self.get_query_arguments("ingest_token")
 
     @cached_property
     def _by_ingest_token(self) -> bool:
-        return is_ingest_token(self.extension.workspace_path(), self._presented_token())
+        """Whether any credential presented is the ingest token."""
+        return any(is_ingest_token(self.extension.workspace_path(), token) for token in self._presented_tokens())
 
     def check_xsrf_cookie(self):
         """Deployments hold no cookie: the ingest token stands in for the XSRF check, and anonymous

@@ -22,9 +22,10 @@ START_S = 120
 
 
 class LiveServer:
-    """`jupyter server` on 127.0.0.1 with root `root`; its log (stderr) goes to `root/../server.log`."""
+    """`jupyter server` on 127.0.0.1 with root `root` and command-line `options`; its log goes to
+    `root/../server.log`."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *options: str):
         self.root = Path(root)
         self.token = secrets.token_hex(16)
         self.log_path = self.root.parent / "server.log"
@@ -39,7 +40,7 @@ class LiveServer:
                "JUPYTER_DATA_DIR": str(config / "data"), "JUPYTER_PLATFORM_DIRS": "1"}
         command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                    "--ServerApp.port_retries=0", "--allow-root", f"--IdentityProvider.token={self.token}",
-                   f"--ServerApp.root_dir={self.root}"]
+                   f"--ServerApp.root_dir={self.root}", *options]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                                             cwd=self.root.parent)

@@ -111,3 +111,15 @@ async def test_a_deleted_or_replaced_ingest_token_is_refused_at_once(jp_fetch, j
     code, _ = await refused(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"})
     assert code == 401
     assert (await post(jp_fetch, {**headers(), "Authorization": f"Bearer {renewed}"})).code == 202
+
+
+async def test_a_valid_ingest_token_in_either_place_is_enough(jp_fetch, token):
+    """A proxy may add its own Authorization header to the logger's requests, which carry the token in the URL."""
+    answer = await post(jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"},
+                        params={"ingest_token": token})
+    assert answer.code == 202
+    answer = await post(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"}, params={"ingest_token": "stale"})
+    assert answer.code == 202
+    code, _ = await refused(jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"},
+                            params={"ingest_token": "stale"})
+    assert code == 401
