@@ -1,4 +1,8 @@
-"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents), idempotent on Ce-Id.
+"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents).
+
+Idempotent on (deployment, Ce-Id, type): a retry answers `200 stored:false`, the same Ce-Id with another body
+a 409. Events of a deployment that does not exist are refused (404) rather than kept, so that a later deployment
+of that name never inherits them; like malformed events (400) they are counted under the name they give.
 
 Events posted concurrently are committed together (`store.event_writer`); the reply comes after the commit.
 """
@@ -46,9 +50,9 @@ class IngestHandler(ApiHandler):
                 raise web.HTTPError(403)
         try:
             event = parse_event(self.request.headers, self.request.body)
+            stored = await self.extension.event_writer().add(event)
         except BadEvent as bad:
             named = (self.request.headers.get("Ce-Inferenceservicename") or "").strip()
             self.extension.event_store().reject(bad.reason, named)
             raise
-        stored = await self.extension.event_writer().add(event)
         self.reply({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}, status=202 if stored else 200)
