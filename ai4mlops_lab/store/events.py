@@ -131,6 +131,11 @@ class EventStore(StoreFile):
                AND id >= ?""", (deployment, since_ts, first_id)).fetchone()
         return row[0]
 
+    def newest_request(self, deployment: str) -> int:
+        """The id of a deployment's newest request event (0 for none)."""
+        return self._conn().execute("SELECT coalesce(max(id), 0) FROM inference_events WHERE deployment = ? "
+                                    "AND kind = 'request'", (deployment,)).fetchone()[0]
+
     def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
         """(id, event time) of a deployment's request events with ids above `after`."""
         return [tuple(row) for row in self._conn().execute(
