@@ -30,6 +30,14 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
         config={"metadata": {"model": model}})
 
 
+def stopped_deployment(store_path, name):
+    """A stopped deployment record named `name` (no model: only for events to be accepted)."""
+    records = DeploymentStore(store_path)
+    records.create(name=name, run_id=None, model_name="m", model_uri="/m", target="local")
+    records.update(name, status="stopped")
+    records.close()
+
+
 def send(events, rows, batch=25, protocol="v1", name=NAME, at=None):
     """Log `rows` as request events of `batch` rows each; `at` (epoch seconds) sets Ce-Time."""
     stamp = "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat()

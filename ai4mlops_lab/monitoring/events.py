@@ -45,6 +45,29 @@ class BadEvent(UserError):
         self.reason = reason
 
 
+class UnknownDeployment(BadEvent):
+    """An event for a deployment that does not exist (yet, or any more): refused, so that a later deployment of
+    that name never inherits it."""
+
+    status = 404
+    code = "unknown_deployment"
+
+    def __init__(self, event: InferenceEvent):
+        super().__init__("unknown deployment", f"There is no deployment {event.deployment!r} (Ce-Inferenceservicename).",
+                         "Deploy it first; events of deployments that do not exist are not kept.")
+
+
+class ConflictingEvent(BadEvent):
+    """An event whose Ce-Id and type were stored for the same deployment with another body."""
+
+    status = 409
+    code = "conflicting_event"
+
+    def __init__(self, event: InferenceEvent):
+        super().__init__("conflicting Ce-Id", f"The {event.kind} event {event.ce_id!r} of {event.deployment!r} was "
+                         "stored before with a different body (Ce-Id).", "Give every inference its own Ce-Id.")
+
+
 def parse_event(headers: Mapping[str, str], body: bytes) -> InferenceEvent:
     """The event these headers and body make, or BadEvent naming what is wrong."""
     get = {k.lower(): v for k, v in headers.items()}.get

@@ -75,6 +75,9 @@ class DriftMonitor:
         self.workspace = Path(workspace)
         self.runs, self.deployments = runs, deployments
         self._fitted: dict[str, _Fitted] = {}
+        # per deployment: (its monitor, model and newest request when count windows last found no full window,
+        # that answer): while they stay, the pending rows (maybe most of one big request) are not decoded again
+        self._waiting: dict[str, tuple[tuple, dict]] = {}
         self._lock = threading.RLock()
 
     # -- reference and policy ------------------------------------------------------------------
@@ -197,6 +200,11 @@ class DriftMonitor:
         chunk = max(5000, size + 1000)
         added = []
         while True:
+            state = (monitor["cursor_event"], monitor["cursor_row"], monitor["rows_seen"], size, fitted.key,
+                     self.events.newest_request(name))  # read before the events, so none is missed
+            waiting = self._waiting.get(name)
+            if waiting is not None and waiting[0] == state:
+                return {**waiting[1], "added": added}
             events = self.events.events(name, "request", after=monitor["cursor_event"] - 1, limit=chunk)
             rows = self._decode(events, fitted, (monitor["cursor_event"], monitor["cursor_row"]))
             cut = count_windows(len(rows.table), size)
@@ -204,7 +212,9 @@ class DriftMonitor:
                 if len(events) == chunk:  # a window needs more events than one read holds
                     chunk *= 2
                     continue
-                return {"added": added, "pending_rows": len(rows.table), "pending_undecodable": len(rows.undecodable)}
+                result = {"added": added, "pending_rows": len(rows.table), "pending_undecodable": len(rows.undecodable)}
+                self._waiting[name] = (state, result)
+                return result
             end = cut[-1].end
             if end < len(rows.table):
                 cursor = (int(rows.event_ids[end]), int(rows.positions[end]))

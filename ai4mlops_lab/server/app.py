@@ -11,6 +11,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Unicode
 
 from .. import NAME
+from .log_scrub import scrub_log
 from .routes import api_routes
 
 
@@ -61,6 +62,7 @@ class Ai4MlopsApp(ExtensionApp):
     def initialize_settings(self):
         """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
+        scrub_log(self.serverapp.log)
         self._run_service = self._deployments = self._event_store = self._event_writer = self._drift_monitor = None
         self._drift_loop = PeriodicCallback(self._check_drift, DRIFT_CHECK_MS)
         self._drift_loop.start()

@@ -9,6 +9,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import UserError
+from .paths import confined_path
 
 #: The resource name that jupyter-server's authorizer sees for every route of this extension.
 AUTH_RESOURCE = "ai4mlops"
@@ -29,12 +30,20 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
     def json_body(self) -> dict:
         """The request's JSON object body, or a 400 naming what is wrong."""
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(self.request.body or b"{}", parse_constant=_refuse_non_finite,
+                              parse_float=_finite_float)
         except ValueError as exc:
             raise UserError(f"The request body is not valid JSON: {exc}", "Send a JSON object.") from None
+        except RecursionError:
+            raise UserError("The request body is nested too deeply.", "Send a flatter JSON object.") from None
         if not isinstance(body, dict):
             raise UserError("The request body must be a JSON object.", 'Send e.g. {"path": "notebook.ipynb"}.')
         return body
+
+    def user_path(self, relative, *, must_exist: bool = True):
+        """A user's file named in a request, confined to the server root and outside the workspace."""
+        return confined_path(self.serverapp.root_dir, relative, must_exist=must_exist,
+                             workspace=self.extension.workspace_path())
 
     def reply(self, payload, status: int = 200):
         """Write a JSON response."""
@@ -78,3 +87,14 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
             self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
         else:
             super().log_exception(typ, value, tb)
+
+
+def _refuse_non_finite(constant: str):
+    raise ValueError(f"{constant} is not a number JSON allows; send finite numbers")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is beyond the range of a float; send finite numbers")
+    return value

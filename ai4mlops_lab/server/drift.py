@@ -9,9 +9,12 @@ import json
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import UserError
+from ..errors import NotFoundError, UserError
 from ..store import times
 from .base import ApiHandler
+
+#: The largest id SQLite stores (a signed 64-bit integer).
+MAX_ALERT_ID = 2**63 - 1
 
 
 class DriftApiHandler(ApiHandler):
@@ -86,6 +89,8 @@ class AlertActionHandler(DriftApiHandler):
     @web.authenticated
     @authorized
     async def post(self, alert_id: str, action: str):
+        if int(alert_id) > MAX_ALERT_ID:  # beyond SQLite's 64-bit integers: no such alert
+            raise NotFoundError(f"No alert {alert_id}.", "List the alerts to see their ids.")
         if action == "dismiss":
             self.reply(await asyncio.to_thread(self.monitor.dismiss, int(alert_id)))
             return

@@ -1,4 +1,8 @@
-"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents), idempotent on Ce-Id.
+"""`POST /ingest`: inference events from deployments (KServe logger CloudEvents).
+
+Idempotent on (deployment, Ce-Id, type): a retry answers `200 stored:false`, the same Ce-Id with another body
+a 409. Events of a deployment that does not exist are refused (404) rather than kept, so that a later deployment
+of that name never inherits them; like malformed events (400) they are counted under the name they give.
 
 Events posted concurrently are committed together (`store.event_writer`); the reply comes after the commit.
 """
@@ -18,15 +22,17 @@ from .base import AUTH_RESOURCE, ApiHandler
 class IngestHandler(ApiHandler):
     """Accepts events from the ingest token's holder (deployments) or an authorised Jupyter user."""
 
-    def _presented_token(self) -> str | None:
+    def _presented_tokens(self) -> list[str]:
+        """The `Authorization: Bearer` credential and the `?ingest_token=` argument, either may be missing (a
+        proxy may add its own Authorization header to KServe's logger, which sends the token in the URL)."""
         header = self.request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            return header[len("Bearer "):].strip()
-        return self.get_query_argument("ingest_token", None)
+        presented = [header[len("Bearer "):].strip()] if header.startswith("Bearer ") else []
+        return presented + self.get_query_arguments("ingest_token")
 
     @cached_property
     def _by_ingest_token(self) -> bool:
-        return is_ingest_token(self.extension.workspace_path(), self._presented_token())
+        """Whether any credential presented is the ingest token."""
+        return any(is_ingest_token(self.extension.workspace_path(), token) for token in self._presented_tokens())
 
     def check_xsrf_cookie(self):
         """Deployments hold no cookie: the ingest token stands in for the XSRF check, and anonymous
@@ -44,9 +50,9 @@ class IngestHandler(ApiHandler):
                 raise web.HTTPError(403)
         try:
             event = parse_event(self.request.headers, self.request.body)
+            stored = await self.extension.event_writer().add(event)
         except BadEvent as bad:
             named = (self.request.headers.get("Ce-Inferenceservicename") or "").strip()
             self.extension.event_store().reject(bad.reason, named)
             raise
-        stored = await self.extension.event_writer().add(event)
         self.reply({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}, status=202 if stored else 200)

@@ -10,7 +10,7 @@ from tornado import web
 from ..errors import UserError
 from ..notebook.diagnostics import notebook_errors
 from .base import ApiHandler
-from .paths import api_path, confined_path
+from .paths import api_path
 
 
 def _notebook_from_body(body: dict) -> dict:
@@ -35,7 +35,7 @@ class AnalyzeHandler(ApiHandler):
         if "notebook" in body:
             notebook, name_hint = _notebook_from_body(body), body.get("name", "pipeline")
         else:
-            path = confined_path(self.serverapp.root_dir, body.get("path", ""))
+            path = self.user_path(body.get("path", ""))
             notebook, name_hint = read_notebook(path), path.stem
         self.reply(analyze_notebook(notebook, name_hint=name_hint))
 
@@ -50,8 +50,8 @@ class CompileHandler(ApiHandler):
 
         body = self.json_body()
         root = self.serverapp.root_dir
-        path = confined_path(root, body.get("path", ""))
-        outdir = confined_path(root, body["outdir"], must_exist=False) if body.get("outdir") else None
+        path = self.user_path(body.get("path", ""))
+        outdir = self.user_path(body["outdir"], must_exist=False) if body.get("outdir") else None
         result = await asyncio.to_thread(compile_notebook, path, outdir)
         result["files"] = [api_path(root, f) for f in result["files"]]
         if result["ok"]:

@@ -9,7 +9,6 @@ from tornado import web
 
 from ..errors import UserError
 from .base import ApiHandler
-from .paths import confined_path
 
 
 class RunsApiHandler(ApiHandler):
@@ -37,7 +36,7 @@ class RunsHandler(RunsApiHandler):
     @authorized
     async def post(self):
         body = self.json_body()
-        notebook = confined_path(self.serverapp.root_dir, body.get("path", ""))
+        notebook = self.user_path(body.get("path", ""))
         parameters = body.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise UserError("'parameters' must be an object of NAME: value.", 'Send e.g. {"epochs": 5}.')

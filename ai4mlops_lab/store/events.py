@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ..monitoring.events import InferenceEvent
+from ..monitoring.events import ConflictingEvent, InferenceEvent, UnknownDeployment
 from . import times
 from .db import StoreFile, transaction
 
@@ -14,27 +14,52 @@ _READ = "id, ce_id, event_time, event_ts, received_at, content_type, body"
 
 
 class EventStore(StoreFile):
-    """Raw inference events, idempotent on (Ce-Id, request|response)."""
+    """Raw inference events of existing deployments, idempotent on (deployment, Ce-Id, request|response)."""
 
     def add(self, event: InferenceEvent) -> bool:
-        """Store an event; False when the same event was stored before (a retry)."""
-        return self.add_many([event])[0]
+        """Store an event; False when the same event was stored before (a retry). Raises UnknownDeployment or
+        ConflictingEvent (the same Ce-Id with another body)."""
+        outcome = self.add_many([event])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    def add_many(self, events: list[InferenceEvent]) -> list[bool]:
-        """Store events in one transaction (all or none); for each, False when the same event was stored
-        before, also earlier in `events`."""
+    def add_many(self, events: list[InferenceEvent]) -> list[bool | UnknownDeployment | ConflictingEvent]:
+        """Store events in one transaction; for each, True when stored, False when the same event was stored
+        before (also earlier in `events`), or the refusal: UnknownDeployment, ConflictingEvent."""
         conn = self._conn()
         received_at = times.now()
+        known: dict[str, bool] = {}
+        outcomes: list[bool | UnknownDeployment | ConflictingEvent] = []
         with transaction(conn):
-            return [conn.execute(
-                """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
-                       source, event_time, event_ts, received_at, content_type, body)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (ce_id, kind) DO NOTHING""",
-                (event.ce_id, event.kind, event.deployment, event.namespace, event.component, event.endpoint,
-                 event.source, event.time, times.epoch_seconds(event.time) or time.time(), received_at,
-                 event.content_type, event.body),
-            ).rowcount == 1 for event in events]
+            for event in events:
+                if event.deployment not in known:
+                    known[event.deployment] = conn.execute("SELECT 1 FROM deployments WHERE name = ?",
+                                                           (event.deployment,)).fetchone() is not None
+                if not known[event.deployment]:
+                    outcomes.append(UnknownDeployment(event))
+                elif self._insert(conn, event, received_at):
+                    outcomes.append(True)
+                else:
+                    outcomes.append(False if self._stored_body(conn, event) == event.body else ConflictingEvent(event))
+        return outcomes
+
+    @staticmethod
+    def _insert(conn, event: InferenceEvent, received_at: str) -> bool:
+        return conn.execute(
+            """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
+                   source, event_time, event_ts, received_at, content_type, body)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (deployment, ce_id, kind) DO NOTHING""",
+            (event.ce_id, event.kind, event.deployment, event.namespace, event.component, event.endpoint,
+             event.source, event.time, times.epoch_seconds(event.time) or time.time(), received_at,
+             event.content_type, event.body),
+        ).rowcount == 1
+
+    @staticmethod
+    def _stored_body(conn, event: InferenceEvent) -> bytes:
+        return bytes(conn.execute("SELECT body FROM inference_events WHERE deployment = ? AND ce_id = ? AND kind = ?",
+                                  (event.deployment, event.ce_id, event.kind)).fetchone()[0])
 
     def reject(self, reason: str, deployment: str = "") -> None:
         """Count an event refused for `reason`, under the deployment it names ('' for none)."""
@@ -105,6 +130,11 @@ class EventStore(StoreFile):
             """SELECT min(id) FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ?
                AND id >= ?""", (deployment, since_ts, first_id)).fetchone()
         return row[0]
+
+    def newest_request(self, deployment: str) -> int:
+        """The id of a deployment's newest request event (0 for none)."""
+        return self._conn().execute("SELECT coalesce(max(id), 0) FROM inference_events WHERE deployment = ? "
+                                    "AND kind = 'request'", (deployment,)).fetchone()[0]
 
     def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
         """(id, event time) of a deployment's request events with ids above `after`."""

@@ -216,4 +216,32 @@ MIGRATIONS: list[str] = [
     DROP TABLE ingest_rejections;
     ALTER TABLE ingest_rejections_by_deployment RENAME TO ingest_rejections;
     """,
+    # 6: events are idempotent per deployment: (deployment, Ce-Id, kind) (the same Ce-Id may come from two
+    # deployments). SQLite cannot change a UNIQUE constraint in place: the table is rebuilt, every row kept.
+    """
+    CREATE TABLE inference_events_by_deployment_id (
+        id INTEGER PRIMARY KEY,
+        ce_id TEXT NOT NULL CHECK (ce_id <> ''),
+        kind TEXT NOT NULL CHECK (kind IN ('request', 'response')),
+        deployment TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        component TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        source TEXT NOT NULL,
+        event_time TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        event_ts REAL,
+        UNIQUE (deployment, ce_id, kind)
+    );
+    INSERT INTO inference_events_by_deployment_id (id, ce_id, kind, deployment, namespace, component, endpoint,
+            source, event_time, received_at, content_type, body, event_ts)
+        SELECT id, ce_id, kind, deployment, namespace, component, endpoint, source, event_time, received_at,
+            content_type, body, event_ts FROM inference_events;
+    DROP TABLE inference_events;
+    ALTER TABLE inference_events_by_deployment_id RENAME TO inference_events;
+    CREATE INDEX inference_events_by_deployment ON inference_events (deployment, kind, id);
+    CREATE INDEX inference_events_by_time ON inference_events (deployment, kind, event_ts);
+    """,
 ]

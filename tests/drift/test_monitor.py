@@ -209,3 +209,22 @@ def test_an_alert_whose_retraining_run_is_still_being_started_is_left_alone(setu
     monitor.runs = monitor.deployments = object()  # following must not touch either
     monitor.follow_retraining()
     assert monitor.store.alert(alert["id"])["status"] == "retraining"
+
+
+def test_a_big_request_once_windowed_is_not_decoded_again_while_nothing_new_comes(setup, monkeypatch):
+    import ai4mlops_lab.monitoring.monitor as monitor_module
+
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100})
+    send(events, rows(1050), batch=1050)  # one request: 10 windows and 50 rows pending
+    decoded = []
+    real = monitor_module.request_rows
+    monkeypatch.setattr(monitor_module, "request_rows", lambda *args: decoded.append(1) or real(*args))
+    first = monitor.process(NAME)
+    assert len(first["added"]) == 10 and first["pending_rows"] == 50
+    calls = len(decoded)
+    for _ in range(5):  # the server's background loop, idle
+        assert monitor.process(NAME) == {"added": [], "pending_rows": 50, "pending_undecodable": 0}
+    assert len(decoded) == calls
+    send(events, rows(50, seed=2), batch=50)  # new rows are decoded and complete the next window
+    assert len(monitor.process(NAME)["added"]) == 1 and len(decoded) > calls

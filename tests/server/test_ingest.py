@@ -9,6 +9,8 @@ from tornado.httpclient import HTTPClientError
 
 from ai4mlops_lab.monitoring.ingest_token import TOKEN_FILE, ingest_token
 
+from ..requests import stopped_deployment
+
 
 def headers(kind="request", ce_id=None, **extra):
     base = {
@@ -38,6 +40,12 @@ async def refused(jp_fetch, hdrs, body=BODY, **kwargs):
     with pytest.raises(HTTPClientError) as caught:
         await post(jp_fetch, hdrs, body, **kwargs)
     return caught.value.code, json.loads(caught.value.response.body)
+
+
+@pytest.fixture(autouse=True)
+def deployment(jp_root_dir):
+    """The deployment 'iris' the events name (events of deployments that do not exist are refused)."""
+    stopped_deployment(jp_root_dir / ".ai4mlops" / "store.sqlite", "iris")
 
 
 @pytest.fixture
@@ -111,3 +119,39 @@ async def test_a_deleted_or_replaced_ingest_token_is_refused_at_once(jp_fetch, j
     code, _ = await refused(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"})
     assert code == 401
     assert (await post(jp_fetch, {**headers(), "Authorization": f"Bearer {renewed}"})).code == 202
+
+
+async def test_a_valid_ingest_token_in_either_place_is_enough(jp_fetch, token):
+    """A proxy may add its own Authorization header to the logger's requests, which carry the token in the URL."""
+    answer = await post(jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"},
+                        params={"ingest_token": token})
+    assert answer.code == 202
+    answer = await post(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"}, params={"ingest_token": "stale"})
+    assert answer.code == 202
+    code, _ = await refused(jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"},
+                            params={"ingest_token": "stale"})
+    assert code == 401
+
+
+def app_of(jp_serverapp):
+    return next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
+
+
+async def test_events_of_a_deployment_that_does_not_exist_are_404_and_counted_under_its_name(jp_fetch, jp_serverapp):
+    code, body = await refused(jp_fetch, headers(**{"Ce-Inferenceservicename": "gone"}))
+    assert code == 404 and body["error"] == "unknown_deployment" and "'gone'" in body["detail"] and body["hint"]
+    counts = app_of(jp_serverapp).event_store().counts("gone")
+    assert counts["requests"] == 0 and counts["rejected"] == {"unknown deployment": 1}
+
+
+async def test_the_same_ce_id_is_idempotent_per_deployment_and_a_different_body_is_a_conflict(jp_fetch, jp_serverapp):
+    stopped_deployment(app_of(jp_serverapp).workspace_path() / "store.sqlite", "other")
+    assert (await post(jp_fetch, headers(ce_id="same"))).code == 202
+    assert (await post(jp_fetch, headers(ce_id="same", **{"Ce-Inferenceservicename": "other"}))).code == 202
+    again = await post(jp_fetch, headers(ce_id="same"))
+    assert again.code == 200 and json.loads(again.body)["stored"] is False
+    code, body = await refused(jp_fetch, headers(ce_id="same"), body=json.dumps({"instances": [[9.0, 9.0, 9.0]]}))
+    assert code == 409 and body["error"] == "conflicting_event" and "'same'" in body["detail"]
+    store = app_of(jp_serverapp).event_store()
+    assert store.counts("iris")["requests"] == 1 and store.counts("other")["requests"] == 1
+    assert store.counts("iris")["rejected"] == {"conflicting Ce-Id": 1}

@@ -115,3 +115,14 @@ async def test_an_output_folder_outside_the_root_is_refused(jp_fetch, jp_root_di
     code, body = await failure_of(jp_fetch, "compile", {"path": "demo.ipynb", "outdir": outdir})
     assert (code, body["error"]) == (403, "forbidden") and outdir in body["detail"]
     assert not (jp_root_dir.parent / "outside").exists()
+
+
+@pytest.mark.parametrize(("path", "named"), [
+    ("demo\x00.ipynb", "NUL byte"),
+    ("a" * 300 + ".ipynb", "over the limit of 255"),
+    ("a/" * 2100 + "demo.ipynb", "over the limit of 4096"),
+])
+@pytest.mark.parametrize("route", ["analyze", "compile", "runs"])
+async def test_malformed_paths_are_400_naming_the_problem(jp_fetch, route, path, named):
+    code, body = await failure_of(jp_fetch, route, {"path": path})
+    assert code == 400 and named in body["detail"] and body["hint"]

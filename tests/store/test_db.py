@@ -203,3 +203,26 @@ def test_a_store_of_an_older_version_is_made_private(tmp_path):
     conn = db.connect(path)
     assert mode(path) == 0o600 and mode(path.with_name("store.db-wal")) == 0o600
     conn.close()
+
+
+def test_a_session_5_store_keeps_its_events_and_the_same_ce_id_may_then_come_from_two_deployments(tmp_path,
+                                                                                                 monkeypatch):
+    path = tmp_path / "store.db"
+    with monkeypatch.context() as old:  # a store before events were idempotent per deployment: 5 migrations
+        old.setattr(db, "MIGRATIONS", db.MIGRATIONS[:5])
+        old.setattr(db, "SCHEMA_VERSION", 5)
+        conn = db.connect(path)
+        conn.execute("""INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
+                        event_time, received_at, content_type, body, event_ts) VALUES ('e1', 'request', 'm', '', '',
+                        '', 's', '', '2026-11-24T10:00:00.000Z', 'application/json', X'7B7D', 1795514400.0)""")
+        conn.close()
+    conn = db.connect(path)
+    assert pragma(conn, "user_version") == db.SCHEMA_VERSION
+    assert [tuple(r) for r in conn.execute("SELECT id, ce_id, deployment, body, event_ts FROM inference_events")] == [
+        (1, "e1", "m", b"{}", 1795514400.0)]
+    conn.execute("""INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
+                    event_time, received_at, content_type, body) VALUES ('e1', 'request', 'n', '', '', '', 's', '',
+                    'now', 'application/json', X'7B7D')""")
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'inference_events'")}
+    assert {"inference_events_by_deployment", "inference_events_by_time"} <= indexes
+    conn.close()

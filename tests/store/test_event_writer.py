@@ -10,6 +10,8 @@ from ai4mlops_lab.store.errors import StoreBusyError
 from ai4mlops_lab.store.event_writer import EventWriter
 from ai4mlops_lab.store.events import EventStore
 
+from ..requests import stopped_deployment
+
 
 def event(ce_id, kind="request", body=b'{"instances": [[1.0, 2.0]]}'):
     return InferenceEvent(ce_id=ce_id, kind=kind, deployment="iris", namespace="local", component="predictor",
@@ -31,6 +33,7 @@ class CountingStore(EventStore):
 
 @pytest.fixture
 def store(tmp_path):
+    stopped_deployment(tmp_path / "store.sqlite", "iris")
     store = CountingStore(tmp_path / "store.sqlite")
     yield store
     store.close()

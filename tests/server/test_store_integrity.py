@@ -1,0 +1,77 @@
+"""Events the server acknowledged survive a refused read of the store, another process opening the store, and a
+`kill -9` of the server (issue 10, item 2)."""
+
+import gc
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from ai4mlops_lab.monitoring.ingest_token import ingest_token
+from ai4mlops_lab.store.deployments import DeploymentStore
+
+from ..requests import NAME, deploy_record
+from .live import LiveServer
+
+N = 40
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = tmp_path / "root"
+    workspace = root / ".ai4mlops"
+    root.mkdir()
+    deploy_record(workspace)
+    records = DeploymentStore(workspace / "store.sqlite")
+    records.update(NAME, status="stopped")  # nothing to reattach
+    records.close()
+    gc.collect()  # this process must not hold the store open: its locks would hide the server's lost ones
+    live = LiveServer(root)
+    yield live
+    live.stop()
+
+
+def event_headers(token: str) -> dict:
+    return {"Ce-Id": uuid.uuid4().hex, "Ce-Specversion": "1.0", "Ce-Source": "test", "Ce-Inferenceservicename": NAME,
+            "Ce-Type": "org.kubeflow.serving.inference.request", "Authorization": f"Bearer {token}"}
+
+
+def ingest(server, token: str, n: int) -> None:
+    body = json.dumps({"instances": [[0.0] * 10]}).encode()
+    answers = [server.request("POST", "ingest", body, event_headers(token), auth=False) for _ in range(n)]
+    assert [(status, reply["stored"]) for status, reply in answers] == [(202, True)] * n
+
+
+def test_acknowledged_events_survive_a_refused_store_read_another_process_and_kill_9(server):
+    """As the issue saw it: events before and after the refused read and another process opening and closing
+    the store (which deletes the WAL if the server's locks were gone) are all there after `kill -9`."""
+    workspace = server.root / ".ai4mlops"
+    token = ingest_token(workspace)
+    ingest(server, token, N)
+
+    status, reply = server.request("POST", "analyze", json.dumps({"path": ".ai4mlops/store.sqlite"}).encode())
+    assert status in (400, 403) and "workspace" in reply["detail"] and reply["hint"]
+
+    other = subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", "runs", "--workspace", str(workspace)],
+                           capture_output=True, text=True, timeout=120, env={**os.environ})
+    assert other.returncode == 0, other.stderr
+    ingest(server, token, N)
+    server.kill()
+
+    with sqlite3.connect(workspace / "store.sqlite") as conn:
+        stored = conn.execute("SELECT count(*) FROM inference_events WHERE deployment = ?", (NAME,)).fetchone()[0]
+    assert stored == 2 * N
+
+
+@pytest.mark.parametrize("path", [".ai4mlops/store.sqlite", ".ai4mlops/store.sqlite-wal", ".ai4mlops",
+                                  "./.ai4mlops/../.ai4mlops/ingest-token", ".ipynb_checkpoints/a.ipynb",
+                                  "link.ipynb"])
+def test_the_workspace_and_hidden_paths_are_refused_before_any_read(server, path):
+    (server.root / "link.ipynb").symlink_to(server.root / ".ai4mlops" / "store.sqlite")
+    for route in ("analyze", "compile", "runs"):
+        status, reply = server.request("POST", route, json.dumps({"path": path}).encode())
+        assert status == 403 and reply["error"] == "forbidden" and path in reply["detail"] and reply["hint"]
