@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cells import Cell
 from .diagnostics import Diagnostic, error, info, warning
 from .settings import NotebookSettings
 from .tags import StepSettings, apply_setting, parse_cell_tags
@@ -38,22 +39,21 @@ _GROUPS = {"imports": "imports", "functions": "functions",
            "pipeline-parameters": "parameters", "pipeline-metrics": "metrics"}
 
 
-def split_notebook(cells: list, settings: NotebookSettings) -> tuple[Structure, list[Diagnostic]]:
+def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Structure, list[Diagnostic]]:
     """Walk code cells top to bottom applying the tag rules; bad input becomes diagnostics, never exceptions."""
     out, diags = Structure(), []
     target: str | None = None  # group name or "step:NAME" that an untagged cell joins
     last_step: StepCells | None = None
     ignored: list[int] = []
-    for index, cell in enumerate(cells):
-        tags = list((cell.get("metadata") or {}).get("tags") or [])
-        if cell.get("cell_type") != "code":
-            if tags:
-                diags.append(warning(index, None, f"tags on a {cell.get('cell_type')} cell are ignored",
+    for cell in cells:
+        index, source = cell.index, cell.source
+        if cell.kind != "code":
+            if cell.tags:
+                diags.append(warning(index, None, f"tags on a {cell.kind} cell are ignored",
                                      "only code cells take part in the pipeline"))
             continue
-        source = cell.get("source") or ""
-        out.sources[index] = "".join(source) if isinstance(source, list) else source
-        parsed, cell_diags = parse_cell_tags(tags, index)
+        out.sources[index] = source
+        parsed, cell_diags = parse_cell_tags(cell.tags, index)
         diags += cell_diags
         kind = parsed.kind
         if kind == "skip":
