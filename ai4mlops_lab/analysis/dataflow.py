@@ -13,6 +13,8 @@ from .special import Parameter, parse_metrics, parse_parameters
 
 # Names a notebook kernel provides without a definition; the step runtime provides `display` too.
 _KERNEL_NAMES = set(dir(builtins)) | {"display", "__name__", "__file__", "__builtins__"}
+# `for _, row in ...`: a name written to be thrown away, data only when a later step reads it.
+THROWAWAY = "_"
 
 
 @dataclass
@@ -186,7 +188,8 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
                 definite.add(var)
                 written.add(var)
             elif event.kind == "write":
-                need(var, cell, seq, event.line, optional=True)
+                if var != THROWAWAY:  # a loop or branch may not write it: the upstream value goes on
+                    need(var, cell, seq, event.line, optional=True)
                 maybe.add(var)
                 written.add(var)
     for var, cell, seq, line in deferred:

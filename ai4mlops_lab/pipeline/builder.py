@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import keyword
+import math
 import re
 
 from ..analysis.dataflow import Flow
@@ -10,6 +10,7 @@ from ..notebook.diagnostics import Diagnostic, error, warning
 from ..notebook.settings import NotebookSettings
 from ..notebook.structure import Structure
 from . import packages
+from .kfp_names import is_kfp_name, kfp_name, kfp_names, task_name
 from .model import SCALAR_TYPES, Edge, Pipeline, Step, StepInput, StepOutput
 
 # Module-level names of the generated file, and local names of each generated component.
@@ -27,12 +28,11 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     pipeline = Pipeline(pipeline_name(settings.pipeline_name or name_hint), settings, list(flow.parameters))
     _check_parameters(flow, diags)
     taken = set(RESERVED_MODULE_NAMES) | {p.name for p in flow.parameters}
+    tasks: set[str] = set()
     order = [s.name for s in structure.steps]
     for cells in structure.steps:
-        function = _unique(cells.name + "_step" if keyword.iskeyword(cells.name) or cells.name in taken
-                           else cells.name, taken)
-        taken.add(function)
-        step = Step(cells.name, function, _task_name(function), list(cells.cells),
+        function = _function_name(cells.name, taken, tasks)
+        step = Step(cells.name, function, task_name(function), list(cells.cells),
                     _step_code(structure, flow, cells.name), settings=cells.settings)
         pipeline.steps.append(step)
     if pipeline.name in {step.task for step in pipeline.steps}:
@@ -43,7 +43,8 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     outputs = {(s.name, o.name): o.key for s in pipeline.steps for o in s.outputs}
     for step in pipeline.steps:
         for inp in step.inputs:
-            inp.key = outputs[(inp.source, inp.name)] if inp.source else inp.name
+            if inp.source:
+                inp.key = outputs[(inp.source, inp.name)]
     _edges(pipeline, structure, flow, order)
     diags += _cycles(pipeline, structure)
     unknown: set[str] = set()
@@ -58,8 +59,16 @@ def pipeline_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:128] or "pipeline"
 
 
-def _task_name(function: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", function.lower()).strip("-")
+def _function_name(step: str, taken: set[str], tasks: set[str]) -> str:
+    """The step's component function: a valid KFP name whose task name and `<function>_task` variable
+    in the pipeline function are free too (`a__b` and `a_b` both make the task `a-b`)."""
+    function = kfp_name(step, taken)
+    suffix = 2
+    while function in taken or f"{function}_task" in taken or task_name(function) in tasks:
+        function, suffix = f"{kfp_name(step)}_{suffix}", suffix + 1
+    taken |= {function, f"{function}_task"}
+    tasks.add(task_name(function))
+    return function
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -73,6 +82,15 @@ def _check_parameters(flow: Flow, diags: list[Diagnostic]) -> None:
     for param in flow.parameters:
         if param.name in seen:
             diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' is defined twice"))
+        elif not is_kfp_name(param.name) or param.name in RESERVED_MODULE_NAMES:
+            diags.append(error(param.cell, param.line, f"pipeline parameter name '{param.name}' is not accepted by "
+                               "Kubeflow Pipelines" + (" here" if is_kfp_name(param.name) else ""),
+                               "start it with an ASCII letter and use only letters, digits and _"
+                               + (f"; {param.name!r} is a name of the generated pipeline module"
+                                  if param.name in RESERVED_MODULE_NAMES else "")))
+        elif isinstance(param.default, float) and not math.isfinite(param.default):
+            diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' has the default "
+                               f"{param.default}, which a pipeline cannot carry", "use a finite number"))
         seen.add(param.name)
 
 
@@ -90,24 +108,20 @@ def _wire(step: Step, flow: Flow, pipeline: Pipeline, diags: list[Diagnostic]) -
     """Inputs from parameters and upstream outputs, output keys that clash with nothing, metrics."""
     params = {p.name: p.type for p in pipeline.parameters}
     analysed = flow.steps[step.name]
+    names = set(RESERVED_LOCAL_NAMES)
+    args = kfp_names(list(analysed.inputs), names)
     for var, source in analysed.inputs.items():
         if source:
             produced = flow.steps[source].outputs[var]
-            step.inputs.append(StepInput(var, source, produced.type, ""))
+            step.inputs.append(StepInput(var, source, produced.type, "", args[var]))
         else:
-            step.inputs.append(StepInput(var, "", params[var], var))
-    names = {i.name for i in step.inputs}
-    for var in [*analysed.inputs, *analysed.outputs]:
-        if var in RESERVED_LOCAL_NAMES:
-            diags.append(error(step.cells[0], None, f"variable '{var}' clashes with a name of the step runtime",
-                               "rename the variable"))
+            step.inputs.append(StepInput(var, "", params[var], var, args[var]))
     if analysed.metrics:
         step.metrics_key = _unique("metrics", names)
         names.add(step.metrics_key)
         step.metrics = [(var.replace("_", "-"), var) for var in analysed.metrics]
-    for var, output in analysed.outputs.items():
-        key = var if var not in names else _unique(var + "_out", names)
-        names.add(key)
+    keys = kfp_names([var + "_out" if var in analysed.inputs else var for var in analysed.outputs], names)
+    for (var, output), key in zip(analysed.outputs.items(), keys.values()):
         step.outputs.append(StepOutput(var, output.type, key))
 
 
