@@ -75,7 +75,7 @@ def analyze_flow(structure: Structure) -> Flow:
     steps = [s.name for s in structure.steps]
     for step in structure.steps:
         flow.steps[step.name] = _resolve_step(step.name, step.cells, facts, bindings, prelude, param_types, flow)
-    _metrics(structure, bindings, flow)
+    _metrics(structure, bindings, param_types, flow)
     _outputs(structure, facts, flow, param_types, steps)
     return flow
 
@@ -241,17 +241,30 @@ def _star_imports_before(facts: dict, cell: int) -> list[str]:
     return [stmt for c, f in sorted(facts.items()) if c < cell and f is not None for _, stmt in f.star_imports]
 
 
-def _metrics(structure: Structure, bindings: dict, flow: Flow) -> None:
+def _metrics(structure: Structure, bindings: dict, param_types: dict, flow: Flow) -> None:
+    """Each printed metric is logged by the last step that computes it; a pipeline parameter (as Kale
+    does) by the last step that reads it, else by the first step, which then receives it."""
     for cell in structure.metrics:
         metrics, diags = parse_metrics(structure.sources[cell], cell)
         flow.diagnostics += diags
         for var, line in metrics:
             located = [b for b in bindings.get(var, ()) if b.event.kind != "del"]
-            if not located:
+            if located:
+                producer = located[-1].step
+            elif param_types.get(var) == "str":
+                flow.diagnostics.append(error(cell, line, f"metric '{var}' is a text parameter, not a number",
+                                              "print numbers (int, float or bool) in pipeline-metrics"))
+                continue
+            elif var in param_types and structure.steps:
+                readers = [s for s in flow.steps.values() if s.inputs.get(var) == ""]
+                producer = readers[-1].name if readers else structure.steps[0].name
+                flow.steps[producer].inputs.setdefault(var, "")
+            else:
                 flow.diagnostics.append(error(cell, line, f"metric '{var}' is not computed by any step",
                                               "assign it in a step above"))
-            elif var not in flow.steps[located[-1].step].metrics:
-                flow.steps[located[-1].step].metrics.append(var)
+                continue
+            if var not in flow.steps[producer].metrics:
+                flow.steps[producer].metrics.append(var)
 
 
 def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, order: list[str]) -> None:
