@@ -46,10 +46,15 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
             if inp.source:
                 inp.key = outputs[(inp.source, inp.name)]
     _edges(pipeline, structure, flow, order)
-    diags += _cycles(pipeline, structure)
+    ordered, cycle_diags = _topological(pipeline, structure)
+    diags += cycle_diags
+    data_modules: dict[str, set[str]] = {}  # the modules of each step and of all its producers
+    for step in ordered:
+        data_modules[step.name] = set(flow.steps[step.name].modules).union(
+            *(data_modules.get(source, ()) for source in {s for s in flow.steps[step.name].inputs.values() if s}))
     unknown: set[str] = set()
     for step in pipeline.steps:
-        diags += _packages_of(step, flow, unknown)
+        diags += _packages_of(step, flow, data_modules[step.name], unknown)
         diags += _gpu_requests(step)
     return pipeline, diags
 
@@ -130,38 +135,48 @@ def _edges(pipeline: Pipeline, structure: Structure, flow: Flow, order: list[str
     for cells in structure.steps:
         for prev in cells.prevs:
             pairs.setdefault((prev, cells.name), [])
-    for (source, target), variables in sorted(pairs.items(), key=lambda kv: (order.index(kv[0][1]), order.index(kv[0][0]))):
+    position = {name: i for i, name in enumerate(order)}
+    for (source, target), variables in sorted(pairs.items(), key=lambda kv: (position[kv[0][1]], position[kv[0][0]])):
         pipeline.edges.append(Edge(source, target, variables, "data" if variables else "prev"))
+    after: dict[str, list[str]] = {}
+    for edge in pipeline.edges:  # sorted by target, then source, in notebook order
+        after.setdefault(edge.target, []).append(edge.source)
     for step in pipeline.steps:
-        step.after = sorted({e.source for e in pipeline.edges if e.target == step.name}, key=order.index)
+        step.after = after.get(step.name, [])
 
 
-def _cycles(pipeline: Pipeline, structure: Structure) -> list[Diagnostic]:
-    upstream = {s.name: set(s.after) for s in pipeline.steps}
-    done: set[str] = set()
-    while True:
-        ready = [name for name, ups in upstream.items() if name not in done and ups <= done]
-        if not ready:
-            break
-        done |= set(ready)
-    stuck = [name for name in upstream if name not in done]
+def _topological(pipeline: Pipeline, structure: Structure) -> tuple[list[Step], list[Diagnostic]]:
+    """The steps, each after its upstreams (Kahn's algorithm; steps in a cycle last), and an error for a cycle."""
+    waiting = {s.name: len(s.after) for s in pipeline.steps}
+    downstream: dict[str, list[str]] = {}
+    for step in pipeline.steps:
+        for upstream in step.after:
+            downstream.setdefault(upstream, []).append(step.name)
+    ready = [s.name for s in pipeline.steps if not s.after]
+    ordered: list[str] = []
+    while ready:
+        name = ready.pop()
+        ordered.append(name)
+        for target in downstream.get(name, ()):
+            waiting[target] -= 1
+            if not waiting[target]:
+                ready.append(target)
+    by_name = {s.name: s for s in pipeline.steps}
+    stuck = [s.name for s in pipeline.steps if waiting[s.name]]
+    steps = [by_name[name] for name in ordered + stuck]
     if not stuck:
-        return []
+        return steps, []
     cell = structure.step(stuck[0]).cells[0]
-    return [error(cell, None, f"steps {', '.join(stuck)} form a dependency cycle",
-                  "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
+    return steps, [error(
+        cell, None, f"steps {', '.join(stuck)} form a dependency cycle",
+        "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
 
 
-def _packages_of(step: Step, flow: Flow, reported: set[str]) -> list[Diagnostic]:
-    """Pinned packages imported by the step's code, of its data producers, pip magics, and marshalling."""
+def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[str]) -> list[Diagnostic]:
+    """Pinned packages imported by the step's code and its data producers' (values unpickle with their
+    libraries: `data_modules`), pip magics, and marshalling."""
     analysed = flow.steps[step.name]
-    modules = analysed.modules | flow.prelude_modules
-    todo, seen = [step.name], {step.name}
-    while todo:  # values are unpickled with their producers' libraries
-        for source in {s for s in flow.steps[todo.pop()].inputs.values() if s} - seen:
-            seen.add(source)
-            todo.append(source)
-            modules |= flow.steps[source].modules
+    modules = data_modules | flow.prelude_modules
     reqs, unknown = packages.requirements(modules)
     unknown = [m for m in unknown if m not in reported]
     reported.update(unknown)
