@@ -83,3 +83,15 @@ def test_every_source_shape_normalises_to_the_same_text():
         {"cell_type": "code", "source": ["a = 1\n", "b = 2"]},
     ]))
     assert cells[0].source == cells[1].source == "a = 1\nb = 2"
+
+
+def test_the_kale_style_corpus_notebook_compiles_with_its_edges_and_metrics(tmp_path):
+    from pathlib import Path
+
+    path = Path(__file__).parent / "notebooks" / "kale_defects.ipynb"
+    result = compile_notebook(path, tmp_path)
+    assert result["ok"], result["diagnostics"]
+    assert {(e["source"], e["target"], tuple(e["variables"])) for e in result["edges"]} == {
+        ("load_data", "scale", ("_scaler", "données")), ("scale", "_", ("total",))}
+    assert {m["name"] for s in result["steps"] for m in s["metrics"]} == {"total", "lr"}
+    assert find(result, "warning", "ignored on a skip cell")["cell"] == 6
