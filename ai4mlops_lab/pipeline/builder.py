@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 
@@ -48,6 +49,7 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     _edges(pipeline, structure, flow, order)
     ordered, cycle_diags = _topological(pipeline, structure)
     diags += cycle_diags
+    pipeline.task_order = [step.name for step in ordered]
     data_modules: dict[str, set[str]] = {}  # the modules of each step and of all its producers
     for step in ordered:
         data_modules[step.name] = set(flow.steps[step.name].modules).union(
@@ -146,29 +148,29 @@ def _edges(pipeline: Pipeline, structure: Structure, flow: Flow, order: list[str
 
 
 def _topological(pipeline: Pipeline, structure: Structure) -> tuple[list[Step], list[Diagnostic]]:
-    """The steps, each after its upstreams (Kahn's algorithm; steps in a cycle last), and an error for a cycle."""
+    """The steps, each after its upstreams and otherwise in notebook order (Kahn's algorithm; steps in a
+    cycle last), and an error for a cycle. A step appended later may read a step defined after it."""
+    position = {s.name: i for i, s in enumerate(pipeline.steps)}
     waiting = {s.name: len(s.after) for s in pipeline.steps}
     downstream: dict[str, list[str]] = {}
     for step in pipeline.steps:
         for upstream in step.after:
             downstream.setdefault(upstream, []).append(step.name)
-    ready = [s.name for s in pipeline.steps if not s.after]
-    ordered: list[str] = []
+    ready = [position[s.name] for s in pipeline.steps if not s.after]
+    ordered: list[Step] = []
     while ready:
-        name = ready.pop()
-        ordered.append(name)
-        for target in downstream.get(name, ()):
+        step = pipeline.steps[heapq.heappop(ready)]
+        ordered.append(step)
+        for target in downstream.get(step.name, ()):
             waiting[target] -= 1
             if not waiting[target]:
-                ready.append(target)
-    by_name = {s.name: s for s in pipeline.steps}
-    stuck = [s.name for s in pipeline.steps if waiting[s.name]]
-    steps = [by_name[name] for name in ordered + stuck]
+                heapq.heappush(ready, position[target])
+    stuck = [s for s in pipeline.steps if waiting[s.name]]
     if not stuck:
-        return steps, []
-    cell = structure.step(stuck[0]).cells[0]
-    return steps, [error(
-        cell, None, f"steps {', '.join(stuck)} form a dependency cycle",
+        return ordered, []
+    cell = structure.step(stuck[0].name).cells[0]
+    return ordered + stuck, [error(
+        cell, None, f"steps {', '.join(s.name for s in stuck)} form a dependency cycle",
         "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
 
 

@@ -135,7 +135,8 @@ def _pipeline_function(pipeline: Pipeline) -> list[str]:
         f"def pipeline({params}{chr(10) if params else ''}):",
     ]
     tasks = {s.name: f"{s.function}_task" for s in pipeline.steps}
-    for step in pipeline.steps:
+    by_name = {s.name: s for s in pipeline.steps}
+    for step in (by_name[name] for name in pipeline.task_order):  # a task after those it uses
         task = tasks[step.name]
         args = ", ".join(
             f"{i.arg}={tasks[i.source]}.outputs[{i.key!r}]" if i.source else f"{i.arg}={i.key}"

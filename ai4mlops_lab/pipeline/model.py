@@ -75,6 +75,7 @@ class Pipeline:
     parameters: list[Parameter] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    task_order: list[str] = field(default_factory=list)  # step names, each after its upstreams
 
     def to_dict(self) -> dict:
         return {

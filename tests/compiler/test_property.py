@@ -71,6 +71,10 @@ def test_any_notebook_analyses_to_a_pipeline_or_diagnostics(nb):
 @settings(max_examples=max(EXAMPLES // 4, 5), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                                   HealthCheck.function_scoped_fixture])
 @given(st.one_of(MOSTLY_VALID, NOTEBOOK))
+@example({"nbformat": 4, "metadata": {}, "cells": [  # found by this test: a step appended later reads a later step
+    {"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["step:b"]}},
+    {"cell_type": "code", "source": "_scaler = [1, 2]", "metadata": {"tags": ["step:a"]}},
+    {"cell_type": "code", "source": "x = _scaler", "metadata": {"tags": ["step:b"]}}]})
 def test_a_notebook_that_analyses_clean_compiles(tmp_path, nb):
     result = analyze_notebook(nb, "property")
     if not result["ok"] or not isinstance(nb["metadata"], dict):
