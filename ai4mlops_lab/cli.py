@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import __version__
@@ -292,6 +293,18 @@ def main(argv: list[str] | None = None) -> int:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: one line for the user, the traceback in a file
+        if os.environ.get("AI4MLOPS_LAB_DEBUG"):
+            raise
+        import tempfile
+        import traceback
+
+        fd, log = tempfile.mkstemp(prefix="ai4mlops-error-", suffix=".log")
+        with os.fdopen(fd, "w") as stream:
+            traceback.print_exc(file=stream)
+        print(f"error: this is a bug in ai4mlops-lab ({type(exc).__name__}); the traceback is in {log}, "
+              "please report it with that file", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import builtins
 from dataclasses import dataclass, field
 
@@ -9,10 +10,12 @@ from ..notebook.diagnostics import Diagnostic, error, warning
 from ..notebook.structure import Structure
 from .magics import StrippedCell, strip_magics
 from .names import Binding, CellFacts, Event, analyze_code, named_like_a_model
-from .special import Parameter, parse_metrics, parse_parameters
+from .special import Parameter, parse_metrics, parse_parameters, too_complex
 
 # Names a notebook kernel provides without a definition; the step runtime provides `display` too.
 _KERNEL_NAMES = set(dir(builtins)) | {"display", "__name__", "__file__", "__builtins__"}
+# `for _, row in ...`: a name written to be thrown away, data only when a later step reads it.
+THROWAWAY = "_"
 
 
 @dataclass
@@ -71,9 +74,11 @@ def analyze_flow(structure: Structure) -> Flow:
     prelude = _Prelude(structure, facts, param_types, flow)
     bindings = _bindings(structure, facts)
     steps = [s.name for s in structure.steps]
+    stars = sorted((cell, stmt) for cell, f in facts.items() if f is not None for _, stmt in f.star_imports)
     for step in structure.steps:
-        flow.steps[step.name] = _resolve_step(step.name, step.cells, facts, bindings, prelude, param_types, flow)
-    _metrics(structure, bindings, flow)
+        flow.steps[step.name] = _resolve_step(step.name, step.cells, facts, bindings, prelude, param_types, stars,
+                                              flow)
+    _metrics(structure, bindings, param_types, flow)
     _outputs(structure, facts, flow, param_types, steps)
     return flow
 
@@ -88,6 +93,9 @@ def _cell_facts(source: str, cell: int, flow: Flow, modules: frozenset[str] = fr
         facts = analyze_code(stripped.code, modules)
     except SyntaxError as exc:
         flow.diagnostics.append(error(cell, exc.lineno, f"syntax error: {exc.msg}", "fix the cell so it parses"))
+        return None
+    except (RecursionError, MemoryError):
+        flow.diagnostics.append(too_complex(cell))
         return None
     facts.pip = stripped.packages
     for line, stmt in facts.star_imports:
@@ -114,7 +122,8 @@ class _Prelude:
             flow.prelude_pip += cell_facts.pip
             self.star += [stmt for _, stmt in cell_facts.star_imports]
             for event in cell_facts.events:
-                if event.kind == "read" and event.name not in self.names | _KERNEL_NAMES | set(param_types):
+                if event.kind == "read" and not (event.name in self.names or event.name in _KERNEL_NAMES
+                                                 or event.name in param_types):
                     if not self.star:
                         flow.diagnostics.append(error(cell, event.line, f"name '{event.name}' is not defined",
                                                       "imports/functions cells may only use their own names and pipeline parameters"))
@@ -147,7 +156,9 @@ def _bindings(structure: Structure, facts: dict) -> dict[str, list[_Located]]:
 
 
 def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prelude: _Prelude,
-                  param_types: dict, flow: Flow) -> StepFlow:
+                  param_types: dict, stars: list[tuple[int, str]], flow: Flow) -> StepFlow:
+    """The step's inputs (from the closest step above that binds each name, or parameters) and its
+    modules; `stars` are the notebook's star imports as (cell, statement) in notebook order."""
     result = StepFlow(name)
     needs: dict[str, tuple[int, int, int, bool]] = {}  # name -> (cell, seq, line, optional)
     definite: set[str] = set()
@@ -186,7 +197,8 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
                 definite.add(var)
                 written.add(var)
             elif event.kind == "write":
-                need(var, cell, seq, event.line, optional=True)
+                if var != THROWAWAY:  # a loop or branch may not write it: the upstream value goes on
+                    need(var, cell, seq, event.line, optional=True)
                 maybe.add(var)
                 written.add(var)
     for var, cell, seq, line in deferred:
@@ -212,7 +224,8 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
             continue
         else:
             own = [stmt for c in cells if c <= cell and facts.get(c) for _, stmt in facts[c].star_imports]
-            others = [stmt for stmt in stars_above + _star_imports_before(facts, cell) if stmt not in own]
+            above = [stmt for c, stmt in stars if c < cell]
+            others = [stmt for stmt in stars_above + above if stmt not in own]
             if own or others:
                 flow.diagnostics.append(warning(cell, line, f"'{var}' is assumed to come from a star import",
                                                 "import it explicitly"))
@@ -224,31 +237,41 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
 
 
 def _last_binder(located: list[_Located], step: str, cell: int, seq: int) -> _Located | None:
-    found = None
-    for binder in located:
-        if (binder.cell, binder.seq) >= (cell, seq):
-            break
-        if binder.step != step:
-            found = binder
-    return found
+    """The last binding by another step before (cell, seq); `located` is in notebook order."""
+    position = bisect.bisect_left(located, (cell, seq), key=lambda b: (b.cell, b.seq))
+    while position > 0:
+        position -= 1
+        if located[position].step != step:
+            return located[position]
+    return None
 
 
-def _star_imports_before(facts: dict, cell: int) -> list[str]:
-    """Star imports of cells above `cell` (prelude cells included), in notebook order."""
-    return [stmt for c, f in sorted(facts.items()) if c < cell and f is not None for _, stmt in f.star_imports]
 
 
-def _metrics(structure: Structure, bindings: dict, flow: Flow) -> None:
+def _metrics(structure: Structure, bindings: dict, param_types: dict, flow: Flow) -> None:
+    """Each printed metric is logged by the last step that computes it; a pipeline parameter (as Kale
+    does) by the last step that reads it, else by the first step, which then receives it."""
     for cell in structure.metrics:
         metrics, diags = parse_metrics(structure.sources[cell], cell)
         flow.diagnostics += diags
         for var, line in metrics:
             located = [b for b in bindings.get(var, ()) if b.event.kind != "del"]
-            if not located:
+            if located:
+                producer = located[-1].step
+            elif param_types.get(var) == "str":
+                flow.diagnostics.append(error(cell, line, f"metric '{var}' is a text parameter, not a number",
+                                              "print numbers (int, float or bool) in pipeline-metrics"))
+                continue
+            elif var in param_types and structure.steps:
+                readers = [s for s in flow.steps.values() if s.inputs.get(var) == ""]
+                producer = readers[-1].name if readers else structure.steps[0].name
+                flow.steps[producer].inputs.setdefault(var, "")
+            else:
                 flow.diagnostics.append(error(cell, line, f"metric '{var}' is not computed by any step",
                                               "assign it in a step above"))
-            elif var not in flow.steps[located[-1].step].metrics:
-                flow.steps[located[-1].step].metrics.append(var)
+                continue
+            if var not in flow.steps[producer].metrics:
+                flow.steps[producer].metrics.append(var)
 
 
 def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, order: list[str]) -> None:
@@ -256,17 +279,24 @@ def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, o
     makes (named like one: a loss module is no model to deploy) are outputs even when no later step
     reads them: they are what gets deployed."""
     types: dict[tuple[str, str], str | None] = {}
+    passed: dict[str, set[str]] = {}
+    for (source, _), variables in flow.edges.items():
+        passed.setdefault(source, set()).update(variables)
     for producer in order:
         step = structure.step(producer)
-        targets = {var for (src, _), variables in flow.edges.items() if src == producer for var in variables}
-        targets |= {e.name for cell in step.cells for e in getattr(facts.get(cell), "events", ())
-                    if e.kind == "write" and e.binding and e.binding.kind == "Model" and not e.binding.scalar
-                    and named_like_a_model(e.name)}
+        bound: dict[str, list[tuple[int, Event]]] = {}  # variable -> its writes, mutations and dels
+        for cell in step.cells:
+            for event in getattr(facts.get(cell), "events", ()):
+                if event.kind in ("write", "mutate", "del"):
+                    bound.setdefault(event.name, []).append((cell, event))
+        targets = passed.get(producer, set()) | {
+            var for var, events in bound.items() for _, e in events
+            if e.kind == "write" and e.binding and e.binding.kind == "Model" and not e.binding.scalar
+            and named_like_a_model(var)}
         for var in sorted(targets):
             source = flow.steps[producer].inputs.get(var)
             incoming = param_types.get(var) if source == "" else types.get((source, var)) if source else None
-            events = [(cell, e) for cell in step.cells for e in getattr(facts.get(cell), "events", ())
-                      if e.name == var and e.kind in ("write", "mutate", "del")]
+            events = bound.get(var, [])
             scalar, binding = _scalar_type(incoming, [e for _, e in events])
             types[(producer, var)] = scalar
             last_cell, last = events[-1] if events else (None, None)

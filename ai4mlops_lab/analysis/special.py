@@ -28,7 +28,7 @@ def parse_parameters(source: str, cell: int) -> tuple[list[Parameter], list[Diag
         value = getattr(stmt, "value", None)
         try:
             default = ast.literal_eval(value) if value is not None else None
-        except ValueError:
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             default = None
         kind = _TYPES.get(type(default))
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(target, ast.Name) and kind:
@@ -60,3 +60,11 @@ def _parse(source: str, cell: int) -> tuple[ast.Module | None, list[Diagnostic]]
         return ast.parse(source), []
     except SyntaxError as exc:
         return None, [error(cell, exc.lineno, f"syntax error: {exc.msg}")]
+    except (RecursionError, MemoryError):
+        return None, [too_complex(cell)]
+
+
+def too_complex(cell: int) -> Diagnostic:
+    """The cell nests too deeply (or chains too many operators) for Python's own parser to analyse."""
+    return error(cell, None, "the cell's code is nested too deeply or chains too many operators to be analysed",
+                 "split the long expression into several statements (e.g. sum a list instead of a + b + ...)")

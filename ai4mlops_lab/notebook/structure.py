@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cells import Cell
 from .diagnostics import Diagnostic, error, info, warning
+from .limits import MAX_STEPS, CodeBudget, too_many_steps
 from .settings import NotebookSettings
 from .tags import StepSettings, apply_setting, parse_cell_tags
 
@@ -29,35 +31,46 @@ class Structure:
     parameters: list[int] = field(default_factory=list)
     metrics: list[int] = field(default_factory=list)
     steps: list[StepCells] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict, repr=False)  # step name -> index in `steps`
 
     def step(self, name: str) -> StepCells | None:
-        return next((s for s in self.steps if s.name == name), None)
+        position = self.positions.get(name)
+        return None if position is None else self.steps[position]
+
+    def add_step(self, step: StepCells) -> None:
+        self.positions[step.name] = len(self.steps)
+        self.steps.append(step)
 
 
 _GROUPS = {"imports": "imports", "functions": "functions",
            "pipeline-parameters": "parameters", "pipeline-metrics": "metrics"}
 
 
-def split_notebook(cells: list, settings: NotebookSettings) -> tuple[Structure, list[Diagnostic]]:
+def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Structure, list[Diagnostic]]:
     """Walk code cells top to bottom applying the tag rules; bad input becomes diagnostics, never exceptions."""
     out, diags = Structure(), []
     target: str | None = None  # group name or "step:NAME" that an untagged cell joins
     last_step: StepCells | None = None
     ignored: list[int] = []
-    for index, cell in enumerate(cells):
-        tags = list((cell.get("metadata") or {}).get("tags") or [])
-        if cell.get("cell_type") != "code":
-            if tags:
-                diags.append(warning(index, None, f"tags on a {cell.get('cell_type')} cell are ignored",
+    budget = CodeBudget()
+    for cell in cells:
+        index, source = cell.index, cell.source
+        if cell.kind != "code":
+            if cell.tags:
+                diags.append(warning(index, None, f"tags on a {cell.kind} cell are ignored",
                                      "only code cells take part in the pipeline"))
             continue
-        source = cell.get("source") or ""
-        out.sources[index] = "".join(source) if isinstance(source, list) else source
-        parsed, cell_diags = parse_cell_tags(tags, index)
+        parsed, cell_diags = parse_cell_tags(cell.tags, index)
         diags += cell_diags
         kind = parsed.kind
         if kind == "skip":
             continue
+        analysed, size_diags = budget.admit(index, source)
+        diags += size_diags
+        out.sources[index] = source if analysed else ""
+        if kind == "step" and parsed.step and out.step(parsed.step) is None and len(out.steps) >= MAX_STEPS:
+            diags.append(too_many_steps(index))
+            break
         if out.metrics and kind in ("step", "imports", "functions", "pipeline-parameters"):
             diags.append(error(index, None, f"{kind} cell after the pipeline-metrics cell",
                                "pipeline-metrics must be the last cells of the notebook"))
@@ -107,21 +120,21 @@ def _step_cell(out: Structure, name: str, last: StepCells | None, index: int,
         step = out.step(name)
         if step is None:
             step = StepCells(name)
-            out.steps.append(step)
+            out.add_step(step)
     step.cells.append(index)
     return step
 
 
 def _prevs(out: Structure, step: StepCells, prevs: list[str], index: int) -> list[Diagnostic]:
     diags = []
-    defined = [s.name for s in out.steps]
+    defined = out.positions
     for prev in prevs:
         if prev == step.name:
             diags.append(error(index, None, f"step '{step.name}' cannot depend on itself (prev:{prev})"))
         elif prev not in defined:
             diags.append(error(index, None, f"prev:{prev} refers to an unknown step",
                                f"steps defined so far: {', '.join(defined) or 'none'}"))
-        elif defined.index(prev) > defined.index(step.name):
+        elif defined[prev] > defined[step.name]:
             diags.append(error(index, None, f"prev:{prev} refers to a step defined below '{step.name}'",
                                "prev: must name a step defined above"))
         elif prev not in step.prevs:

@@ -65,7 +65,7 @@ class CellTags:
     settings: list[str] = field(default_factory=list)
 
 
-def parse_cell_tags(tags: list[str], cell: int) -> tuple[CellTags, list[Diagnostic]]:
+def parse_cell_tags(tags: tuple[str, ...] | list[str], cell: int) -> tuple[CellTags, list[Diagnostic]]:
     """Classify a code cell's tags; invalid or conflicting tags become diagnostics naming the cell."""
     result, diags, kinds = CellTags(), [], []
     for tag in tags:
@@ -98,7 +98,10 @@ def parse_cell_tags(tags: list[str], cell: int) -> tuple[CellTags, list[Diagnost
         result.kind = kinds[0]
     if (result.prevs or result.settings) and result.kind != "step":
         what = ", ".join((["prev:..."] if result.prevs else []) + result.settings)
-        diags.append(error(cell, None, f"tags {what} only apply to a step cell", "add a step:NAME tag to this cell"))
+        if result.kind == "skip":  # Kale ignores them on a skipped cell
+            diags.append(warning(cell, None, f"tags {what} are ignored on a skip cell"))
+        else:
+            diags.append(error(cell, None, f"tags {what} only apply to a step cell", "add a step:NAME tag to this cell"))
     return result, diags
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import keyword
+import heapq
+import math
 import re
 
 from ..analysis.dataflow import Flow
@@ -10,6 +11,7 @@ from ..notebook.diagnostics import Diagnostic, error, warning
 from ..notebook.settings import NotebookSettings
 from ..notebook.structure import Structure
 from . import packages
+from .kfp_names import is_kfp_name, kfp_name, kfp_names, task_name
 from .model import SCALAR_TYPES, Edge, Pipeline, Step, StepInput, StepOutput
 
 # Module-level names of the generated file, and local names of each generated component.
@@ -27,12 +29,11 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     pipeline = Pipeline(pipeline_name(settings.pipeline_name or name_hint), settings, list(flow.parameters))
     _check_parameters(flow, diags)
     taken = set(RESERVED_MODULE_NAMES) | {p.name for p in flow.parameters}
+    tasks: set[str] = set()
     order = [s.name for s in structure.steps]
     for cells in structure.steps:
-        function = _unique(cells.name + "_step" if keyword.iskeyword(cells.name) or cells.name in taken
-                           else cells.name, taken)
-        taken.add(function)
-        step = Step(cells.name, function, _task_name(function), list(cells.cells),
+        function = _function_name(cells.name, taken, tasks)
+        step = Step(cells.name, function, task_name(function), list(cells.cells),
                     _step_code(structure, flow, cells.name), settings=cells.settings)
         pipeline.steps.append(step)
     if pipeline.name in {step.task for step in pipeline.steps}:
@@ -43,12 +44,19 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     outputs = {(s.name, o.name): o.key for s in pipeline.steps for o in s.outputs}
     for step in pipeline.steps:
         for inp in step.inputs:
-            inp.key = outputs[(inp.source, inp.name)] if inp.source else inp.name
+            if inp.source:
+                inp.key = outputs[(inp.source, inp.name)]
     _edges(pipeline, structure, flow, order)
-    diags += _cycles(pipeline, structure)
+    ordered, cycle_diags = _topological(pipeline, structure)
+    diags += cycle_diags
+    pipeline.task_order = [step.name for step in ordered]
+    data_modules: dict[str, set[str]] = {}  # the modules of each step and of all its producers
+    for step in ordered:
+        data_modules[step.name] = set(flow.steps[step.name].modules).union(
+            *(data_modules.get(source, ()) for source in {s for s in flow.steps[step.name].inputs.values() if s}))
     unknown: set[str] = set()
     for step in pipeline.steps:
-        diags += _packages_of(step, flow, unknown)
+        diags += _packages_of(step, flow, data_modules[step.name], unknown)
         diags += _gpu_requests(step)
     return pipeline, diags
 
@@ -58,8 +66,16 @@ def pipeline_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:128] or "pipeline"
 
 
-def _task_name(function: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", function.lower()).strip("-")
+def _function_name(step: str, taken: set[str], tasks: set[str]) -> str:
+    """The step's component function: a valid KFP name whose task name and `<function>_task` variable
+    in the pipeline function are free too (`a__b` and `a_b` both make the task `a-b`)."""
+    function = kfp_name(step, taken)
+    suffix = 2
+    while function in taken or f"{function}_task" in taken or task_name(function) in tasks:
+        function, suffix = f"{kfp_name(step)}_{suffix}", suffix + 1
+    taken |= {function, f"{function}_task"}
+    tasks.add(task_name(function))
+    return function
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -73,6 +89,15 @@ def _check_parameters(flow: Flow, diags: list[Diagnostic]) -> None:
     for param in flow.parameters:
         if param.name in seen:
             diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' is defined twice"))
+        elif not is_kfp_name(param.name) or param.name in RESERVED_MODULE_NAMES:
+            diags.append(error(param.cell, param.line, f"pipeline parameter name '{param.name}' is not accepted by "
+                               "Kubeflow Pipelines" + (" here" if is_kfp_name(param.name) else ""),
+                               "start it with an ASCII letter and use only letters, digits and _"
+                               + (f"; {param.name!r} is a name of the generated pipeline module"
+                                  if param.name in RESERVED_MODULE_NAMES else "")))
+        elif isinstance(param.default, float) and not math.isfinite(param.default):
+            diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' has the default "
+                               f"{param.default}, which a pipeline cannot carry", "use a finite number"))
         seen.add(param.name)
 
 
@@ -90,24 +115,20 @@ def _wire(step: Step, flow: Flow, pipeline: Pipeline, diags: list[Diagnostic]) -
     """Inputs from parameters and upstream outputs, output keys that clash with nothing, metrics."""
     params = {p.name: p.type for p in pipeline.parameters}
     analysed = flow.steps[step.name]
+    names = set(RESERVED_LOCAL_NAMES)
+    args = kfp_names(list(analysed.inputs), names)
     for var, source in analysed.inputs.items():
         if source:
             produced = flow.steps[source].outputs[var]
-            step.inputs.append(StepInput(var, source, produced.type, ""))
+            step.inputs.append(StepInput(var, source, produced.type, "", args[var]))
         else:
-            step.inputs.append(StepInput(var, "", params[var], var))
-    names = {i.name for i in step.inputs}
-    for var in [*analysed.inputs, *analysed.outputs]:
-        if var in RESERVED_LOCAL_NAMES:
-            diags.append(error(step.cells[0], None, f"variable '{var}' clashes with a name of the step runtime",
-                               "rename the variable"))
+            step.inputs.append(StepInput(var, "", params[var], var, args[var]))
     if analysed.metrics:
         step.metrics_key = _unique("metrics", names)
         names.add(step.metrics_key)
         step.metrics = [(var.replace("_", "-"), var) for var in analysed.metrics]
-    for var, output in analysed.outputs.items():
-        key = var if var not in names else _unique(var + "_out", names)
-        names.add(key)
+    keys = kfp_names([var + "_out" if var in analysed.inputs else var for var in analysed.outputs], names)
+    for (var, output), key in zip(analysed.outputs.items(), keys.values()):
         step.outputs.append(StepOutput(var, output.type, key))
 
 
@@ -116,38 +137,48 @@ def _edges(pipeline: Pipeline, structure: Structure, flow: Flow, order: list[str
     for cells in structure.steps:
         for prev in cells.prevs:
             pairs.setdefault((prev, cells.name), [])
-    for (source, target), variables in sorted(pairs.items(), key=lambda kv: (order.index(kv[0][1]), order.index(kv[0][0]))):
+    position = {name: i for i, name in enumerate(order)}
+    for (source, target), variables in sorted(pairs.items(), key=lambda kv: (position[kv[0][1]], position[kv[0][0]])):
         pipeline.edges.append(Edge(source, target, variables, "data" if variables else "prev"))
+    after: dict[str, list[str]] = {}
+    for edge in pipeline.edges:  # sorted by target, then source, in notebook order
+        after.setdefault(edge.target, []).append(edge.source)
     for step in pipeline.steps:
-        step.after = sorted({e.source for e in pipeline.edges if e.target == step.name}, key=order.index)
+        step.after = after.get(step.name, [])
 
 
-def _cycles(pipeline: Pipeline, structure: Structure) -> list[Diagnostic]:
-    upstream = {s.name: set(s.after) for s in pipeline.steps}
-    done: set[str] = set()
-    while True:
-        ready = [name for name, ups in upstream.items() if name not in done and ups <= done]
-        if not ready:
-            break
-        done |= set(ready)
-    stuck = [name for name in upstream if name not in done]
+def _topological(pipeline: Pipeline, structure: Structure) -> tuple[list[Step], list[Diagnostic]]:
+    """The steps, each after its upstreams and otherwise in notebook order (Kahn's algorithm; steps in a
+    cycle last), and an error for a cycle. A step appended later may read a step defined after it."""
+    position = {s.name: i for i, s in enumerate(pipeline.steps)}
+    waiting = {s.name: len(s.after) for s in pipeline.steps}
+    downstream: dict[str, list[str]] = {}
+    for step in pipeline.steps:
+        for upstream in step.after:
+            downstream.setdefault(upstream, []).append(step.name)
+    ready = [position[s.name] for s in pipeline.steps if not s.after]
+    ordered: list[Step] = []
+    while ready:
+        step = pipeline.steps[heapq.heappop(ready)]
+        ordered.append(step)
+        for target in downstream.get(step.name, ()):
+            waiting[target] -= 1
+            if not waiting[target]:
+                heapq.heappush(ready, position[target])
+    stuck = [s for s in pipeline.steps if waiting[s.name]]
     if not stuck:
-        return []
-    cell = structure.step(stuck[0]).cells[0]
-    return [error(cell, None, f"steps {', '.join(stuck)} form a dependency cycle",
-                  "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
+        return ordered, []
+    cell = structure.step(stuck[0].name).cells[0]
+    return ordered + stuck, [error(
+        cell, None, f"steps {', '.join(s.name for s in stuck)} form a dependency cycle",
+        "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
 
 
-def _packages_of(step: Step, flow: Flow, reported: set[str]) -> list[Diagnostic]:
-    """Pinned packages imported by the step's code, of its data producers, pip magics, and marshalling."""
+def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[str]) -> list[Diagnostic]:
+    """Pinned packages imported by the step's code and its data producers' (values unpickle with their
+    libraries: `data_modules`), pip magics, and marshalling."""
     analysed = flow.steps[step.name]
-    modules = analysed.modules | flow.prelude_modules
-    todo, seen = [step.name], {step.name}
-    while todo:  # values are unpickled with their producers' libraries
-        for source in {s for s in flow.steps[todo.pop()].inputs.values() if s} - seen:
-            seen.add(source)
-            todo.append(source)
-            modules |= flow.steps[source].modules
+    modules = data_modules | flow.prelude_modules
     reqs, unknown = packages.requirements(modules)
     unknown = [m for m in unknown if m not in reported]
     reported.update(unknown)

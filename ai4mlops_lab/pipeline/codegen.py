@@ -61,7 +61,7 @@ def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name
 
 def _component(step: Step, reference_rows: int) -> list[str]:
     image = repr(step.settings.image) if step.settings.image else "BASE_IMAGE"
-    params = [f"{i.name}: {_input_annotation(i.type)}" for i in step.inputs]
+    params = [f"{i.arg}: {_input_annotation(i.type)}" for i in step.inputs]
     artifacts_out = [o for o in step.outputs if o.type not in SCALAR_TYPES]
     scalars_out = [o for o in step.outputs if o.type in SCALAR_TYPES]
     models_out = [o for o in artifacts_out if o.type == "Model"]
@@ -97,7 +97,7 @@ def _component(step: Step, reference_rows: int) -> list[str]:
         helpers.append("_log_metrics")
     for name in helpers:
         lines += ["    " + line if line else "" for line in _runtime_functions()[name].split("\n")] + [""]
-    values = [f"{i.name!r}: {i.name if i.type in SCALAR_TYPES else f'_load({i.name})'}" for i in step.inputs]
+    values = [f"{i.name!r}: {i.arg if i.type in SCALAR_TYPES else f'_load({i.arg})'}" for i in step.inputs]
     if watch:
         lines.append("    _seen, _unwatch = _observe_models()")
     lines.append(f"    _ns = _run({step.name!r}, {{{', '.join(values)}}}, {_code_literal(step.code)})")
@@ -135,10 +135,11 @@ def _pipeline_function(pipeline: Pipeline) -> list[str]:
         f"def pipeline({params}{chr(10) if params else ''}):",
     ]
     tasks = {s.name: f"{s.function}_task" for s in pipeline.steps}
-    for step in pipeline.steps:
+    by_name = {s.name: s for s in pipeline.steps}
+    for step in (by_name[name] for name in pipeline.task_order):  # a task after those it uses
         task = tasks[step.name]
         args = ", ".join(
-            f"{i.name}={tasks[i.source]}.outputs[{i.key!r}]" if i.source else f"{i.name}={i.name}"
+            f"{i.arg}={tasks[i.source]}.outputs[{i.key!r}]" if i.source else f"{i.arg}={i.key}"
             for i in step.inputs)
         lines.append(f"    {task} = {step.function}({args})")
         data_sources = {i.source for i in step.inputs if i.source}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import confined
 from ..analysis.dataflow import analyze_flow
+from ..notebook.cells import notebook_cells, notebook_metadata
 from ..notebook.diagnostics import Diagnostic, error
 from ..notebook.reader import NotebookReadError, read_notebook
 from ..notebook.settings import read_settings
@@ -60,8 +61,11 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
 
 
 def _build(nb: Mapping, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
-    settings, diags = read_settings(dict(nb.get("metadata") or {}))
-    structure, structure_diags = split_notebook(list(nb.get("cells") or []), settings)
+    metadata, diags = notebook_metadata(nb)
+    cells, cell_diags = notebook_cells(nb)
+    settings, settings_diags = read_settings(metadata)
+    diags += cell_diags + settings_diags
+    structure, structure_diags = split_notebook(cells, settings)
     flow = analyze_flow(structure)
     pipeline, build_diags = build_pipeline(structure, flow, settings, name_hint)
     diags += structure_diags + flow.diagnostics + build_diags

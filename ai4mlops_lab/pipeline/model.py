@@ -13,17 +13,18 @@ SCALAR_TYPES = ("int", "float", "str", "bool")
 
 @dataclass
 class StepInput:
-    name: str  # variable name, also the component input name
+    name: str  # variable name
     source: str  # producing step, or "" for a pipeline parameter
     type: str  # scalar type name or artifact class name
     key: str  # the producer's output name (or the parameter name)
+    arg: str  # the component input name (a valid KFP name; differs from `name` for `_x`, `données`, ...)
 
 
 @dataclass
 class StepOutput:
     name: str  # variable name
     type: str
-    key: str  # component output name (differs from `name` only to avoid clashes)
+    key: str  # component output name (a valid KFP name; differs from `name` for clashes, `_x`, `données`, ...)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Pipeline:
     parameters: list[Parameter] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    task_order: list[str] = field(default_factory=list)  # step names, each after its upstreams
 
     def to_dict(self) -> dict:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -72,10 +73,13 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
                 "hint": "",
             }
         else:
+            incident = getattr(self, "_incident", "")
             status_code, body = 500, {
                 "error": "internal_error",
-                "detail": "The server hit an unexpected error.",
-                "hint": "See the Jupyter server log for details and report it if it persists.",
+                "detail": f"This is a bug in ai4mlops-lab: {type(exc).__name__ if exc else 'unexpected error'} "
+                          f"while answering {self.request.method} {self.request.path} (incident {incident}).",
+                "hint": f"The traceback is in the Jupyter server log (the terminal running jupyter), under "
+                        f"'ai4mlops-lab incident {incident}'; please report it with that log.",
             }
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
@@ -85,8 +89,12 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         """User errors are expected: log them in one line, without a traceback."""
         if isinstance(value, UserError):
             self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
-        else:
+        elif isinstance(value, web.HTTPError):
             super().log_exception(typ, value, tb)
+        else:
+            self._incident = uuid.uuid4().hex[:8]
+            self.log.error("ai4mlops-lab incident %s: %s %s failed", self._incident, self.request.method,
+                           self.request.path, exc_info=(typ, value, tb))
 
 
 def _refuse_non_finite(constant: str):

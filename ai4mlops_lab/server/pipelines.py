@@ -13,13 +13,16 @@ from .base import ApiHandler
 from .paths import api_path
 
 
-def _notebook_from_body(body: dict) -> dict:
-    """The notebook sent inline as `notebook` (v4 JSON), checked enough to analyse."""
-    notebook = body["notebook"]
+def _notebook_from_body(body: dict) -> tuple[dict, str]:
+    """The notebook sent inline as `notebook` (v4 JSON), checked enough to analyse, and its `name`."""
+    notebook, name = body["notebook"], body.get("name", "pipeline")
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise UserError("The notebook in the request is not a v4 notebook (no list of 'cells').",
                         "Send the notebook's JSON content, as JupyterLab saves it.")
-    return notebook
+    if not isinstance(name, str):
+        raise UserError(f"The field 'name' must be a string, got {type(name).__name__}.",
+                        'Send the notebook\'s file name, e.g. "name": "train.ipynb".')
+    return notebook, name
 
 
 class AnalyzeHandler(ApiHandler):
@@ -27,17 +30,18 @@ class AnalyzeHandler(ApiHandler):
 
     @web.authenticated
     @authorized
-    def post(self):
+    async def post(self):
         from ..notebook.reader import read_notebook
         from ..pipeline.compiler import analyze_notebook
 
         body = self.json_body()
         if "notebook" in body:
-            notebook, name_hint = _notebook_from_body(body), body.get("name", "pipeline")
+            notebook, name_hint = _notebook_from_body(body)
         else:
             path = self.user_path(body.get("path", ""))
-            notebook, name_hint = read_notebook(path), path.stem
-        self.reply(analyze_notebook(notebook, name_hint=name_hint))
+            notebook, name_hint = await asyncio.to_thread(read_notebook, path), path.stem
+        # Off the event loop: a large notebook takes seconds to analyse.
+        self.reply(await asyncio.to_thread(analyze_notebook, notebook, name_hint=name_hint))
 
 
 class CompileHandler(ApiHandler):

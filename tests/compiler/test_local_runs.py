@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = [
     ROOT / "tests/compiler/notebooks/dataflow.ipynb",  # numpy, parameters, metrics, function + free vars, prev:, branches
     ROOT / "tests/compiler/notebooks/kale_legacy.ipynb",  # Kale 0.x notebook, unmodified
+    ROOT / "tests/compiler/notebooks/kale_defects.ipynb",  # _, _scaler, données passed; a parameter metric
     ROOT / "examples/torch-train.ipynb",  # the README demo: torch MLP training
 ]
 

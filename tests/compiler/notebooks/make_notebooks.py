@@ -60,6 +60,23 @@ KALE_LEGACY = notebook([
                  "annotations": [], "snapshot": False}],
 }})
 
+# What published Kale notebooks do that broke compiling: untagged multi-line cells before the first tag,
+# names KFP refuses passed between steps, `_` as a throwaway, prev: on a skip cell, a printed parameter.
+KALE_DEFECTS = notebook([
+    (None, "# Kale-style notebook\nWritten with nbformat, so every source is a list of lines on disk."),
+    ([], "import numpy as np\nprint(np.__version__)"),
+    ([], "%env DEMO=1\nx_scratch = 1"),
+    (["imports"], "import numpy as np\nimport json"),
+    (["pipeline-parameters"], "lr = 0.5\nn_rows = 6"),
+    (["step:load_data"], "_ = print('loading')\ndonnées = np.arange(n_rows, dtype=float)\n_scaler = float(données.max())"),
+    (["skip", "prev:load_data"], "print(données)"),
+    (["step:scale", "prev:load_data"], "for _, value in enumerate(données):\n    pass\n__x = données / _scaler"),
+    ([], "total = float(__x.sum() * lr)"),
+    (["step:_"], "_ = round(total, 3)\nsummary = json.dumps({'total': _})"),
+    (["pipeline-metrics"], "print(total)\nprint(lr)"),
+])
+
 if __name__ == "__main__":
     nbformat.write(DATAFLOW, HERE / "dataflow.ipynb")
     nbformat.write(KALE_LEGACY, HERE / "kale_legacy.ipynb")
+    nbformat.write(KALE_DEFECTS, HERE / "kale_defects.ipynb")
