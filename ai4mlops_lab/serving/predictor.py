@@ -60,7 +60,12 @@ class Predictor(Model):
         except Exception as err:  # kserve raises ValueError, TypeError or InvalidInput for bad data
             raise InvalidInput(f"input {tensor.name!r} does not match its datatype {tensor.datatype} and shape "
                                f"{tensor.shape} ({err}); expected {self.signature.describe()}") from None
-        result = self._run(self._checked(values, tensor.datatype))
+        checked = self._checked(values, tensor.datatype)
+        try:
+            self.signature.check_input_name(tensor.name)
+        except SignatureError as err:
+            raise InvalidInput(str(err)) from None
+        result = self._run(checked)
         output = InferOutput("output-0", list(result.shape), V2_TYPES.get(result.dtype.name, "BYTES"))
         output.set_data_from_numpy(result, binary_data=False)
         return InferResponse(request.id or uuid.uuid4().hex, self.name, [output])

@@ -55,15 +55,45 @@ class Signature:
             values = numpy.asarray(data)
         except (ValueError, TypeError) as err:
             raise SignatureError(f"input is not a rectangular array ({err}); expected {expected}") from None
-        if values.dtype.kind not in "biuf":
-            raise SignatureError(f"input holds {values.dtype.kind == 'U' and 'strings' or values.dtype.name}, "
-                                 f"not numbers; expected {expected}")
+        if values.dtype.kind not in "iuf" or (values.dtype.kind in "iu" and _holds_bool(data)):
+            held = {"U": "strings"}.get(values.dtype.kind, "booleans" if values.dtype.kind in "biu" else
+                                        values.dtype.name)
+            raise SignatureError(f"input holds {held}, not numbers; expected {expected}")
         if self.input is None:
-            return values
+            return _finite(values, expected)
         shape = self.input["shape"]
         if values.ndim != len(shape) or any(want not in (-1, got) for want, got in zip(shape, values.shape)):
             raise SignatureError(f"input has shape {list(values.shape)}; expected {expected}")
         dtype = numpy.dtype(self.input["dtype"])
         if dtype.kind in "iu" and values.dtype.kind == "f" and not numpy.all(numpy.mod(values, 1) == 0):
             raise SignatureError(f"input holds fractions; expected {expected}")
-        return values.astype(dtype, copy=False)
+        return _finite(values.astype(dtype, copy=False), expected)
+
+    def check_input_name(self, name: str) -> None:
+        """A V2 request's input tensor must carry the signature's input name."""
+        if self.input is not None and name != self.input["name"]:
+            raise SignatureError(f"input tensor {name!r} is not the model's; expected {self.input['name']!r}: "
+                                 f"{self.describe()}")
+
+
+def _finite(values: numpy.ndarray, expected: str) -> numpy.ndarray:
+    """`values`, refused when a float holds NaN or an infinity (also a number beyond the dtype's range)."""
+    if values.dtype.kind == "f" and not numpy.isfinite(values).all():
+        raise SignatureError(f"input holds NaN, infinity or a number beyond the range of {values.dtype.name}; "
+                             f"expected {expected}")
+    return values
+
+
+def _holds_bool(data) -> bool:
+    """Whether nested lists hold a JSON boolean (numpy reads `[true, 1]` as the integers 1, 1)."""
+    if not isinstance(data, list):
+        return False
+    pending = [data]
+    while pending:
+        items = pending.pop()
+        for item in items:
+            if type(item) is bool:
+                return True
+            if isinstance(item, list):
+                pending.append(item)
+    return False

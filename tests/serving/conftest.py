@@ -38,11 +38,13 @@ def local_deployments(workspace, **kwargs):
 
 @pytest.fixture
 def deployments(trained):
-    """A LocalDeployments on the trained workspace; every deployment it made is stopped afterwards."""
+    """A LocalDeployments on the trained workspace; the deployments a test started are stopped afterwards
+    (not those already serving, such as the session's `served` one in the same workspace)."""
     service = local_deployments(trained[0])
+    serving = {record["name"] for record in service.store.list() if record["status"] in ("starting", "running")}
     yield service
     for record in service.store.list():
-        if record["status"] in ("starting", "running"):
+        if record["status"] in ("starting", "running") and record["name"] not in serving:
             service.stop(record["name"])
 
 

@@ -127,6 +127,14 @@ def test_deploy_and_predict_over_v1_and_v2_with_kserve_client(trained, served):
     ("v2", b'{"inputs": [{"name": "x", "shape": [2, 10], "datatype": "FP32", "data": [0, 1]}]}', 400,
      "cannot reshape"),
     ("unknown", b'{"instances": [[0,0,0,0,0,0,0,0,0,0]]}', 404, "does not exist"),
+    # Issue 10, item 8: these were answered 200 (with null predictions for 1e308).
+    ("v1", b'{"instances": [[true, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "holds booleans"),
+    ("v1", b'{"instances": [[NaN, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "Unrecognized request format"),
+    ("v1", b'{"instances": [[1e300, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "NaN, infinity or a number beyond"),
+    ("v2", b'{"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", "data": [1e308,0,0,0,0,0,0,0,0,0]}]}',
+     400, "beyond the range of float32"),
+    ("v2", b'{"inputs": [{"name": "wrong", "shape": [1, 10], "datatype": "FP32", "data": [0,0,0,0,0,0,0,0,0,0]}]}',
+     400, "input tensor 'wrong' is not the model's; expected 'input-0'"),
 ])
 def test_bad_requests_get_4xx_naming_the_signature_and_the_server_keeps_serving(served, path, body, status, says):
     deployed = served[1]
