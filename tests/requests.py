@@ -38,11 +38,11 @@ def stopped_deployment(store_path, name):
     records.close()
 
 
-def send(events, rows, batch=25, protocol="v1", name=NAME, at=None):
+def send(events, rows, batch=25, protocol="v1", name=NAME, at=None, source="test"):
     """Log `rows` as request events of `batch` rows each; `at` (epoch seconds) sets Ce-Time."""
     stamp = "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat()
     for body in requests(rows, batch, protocol):
-        events.add(InferenceEvent(uuid.uuid4().hex, "request", name, "local", "predictor", "", "test", stamp,
+        events.add(InferenceEvent(uuid.uuid4().hex, "request", name, "local", "predictor", "", source, stamp,
                                   "application/json", json.dumps(body).encode()))
 
 

@@ -17,6 +17,9 @@ EVENT_KINDS = {
     "org.kubeflow.serving.inference.response": "response",
 }
 MAX_BODY_BYTES = 16 * 1024 * 1024
+#: Ends the `Ce-Source` of events of test predictions (the deployments view's test box, `predict` routes):
+#: they are stored and counted as requests, never windowed for drift.
+TEST_SOURCE_SUFFIX = "#test"
 
 
 @dataclass(frozen=True)

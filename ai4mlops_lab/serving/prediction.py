@@ -8,6 +8,9 @@ import urllib.request
 
 from ..errors import UserError
 
+#: The request header that marks a test prediction (the deployments view's test box, the predict routes).
+TEST_HEADER = "X-Ai4mlops-Test"
+
 #: An opener that ignores proxy settings (for servers on this machine).
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -23,9 +26,9 @@ def endpoints(base: str, name: str) -> dict:
 
 
 def http(url: str, body: bytes | None = None, timeout: float = 2.0,
-         opener: urllib.request.OpenerDirector = DIRECT) -> tuple[int, bytes]:
+         opener: urllib.request.OpenerDirector = DIRECT, headers: dict | None = None) -> tuple[int, bytes]:
     """GET (or POST a JSON `body`); the status and body, also of an error answer."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"},
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})},
                                      method="POST" if body is not None else "GET")
     try:
         with opener.open(request, timeout=timeout) as answer:
@@ -36,13 +39,17 @@ def http(url: str, body: bytes | None = None, timeout: float = 2.0,
 
 def predict(urls: dict, payload: dict, signature: dict | None, *, timeout: float,
             opener: urllib.request.OpenerDirector = DIRECT, unreachable_hint: str = "") -> dict:
-    """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer."""
+    """Send a test V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer.
+
+    Sent with `TEST_HEADER`: a local model server logs it as a test prediction, which drift windows leave out.
+    """
     if not isinstance(payload, dict) or not ({"instances", "inputs"} & set(payload)):
         raise UserError('A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
                         f"The model expects: {signature or 'any numeric rows'}.")
     url = urls["v2" if "inputs" in payload else "v1"]
     try:
-        status, body = http(url, json.dumps(payload).encode(), timeout=timeout, opener=opener)
+        status, body = http(url, json.dumps(payload).encode(), timeout=timeout, opener=opener,
+                            headers={TEST_HEADER: "1"})
     except OSError as exc:
         reason = getattr(exc, "reason", None) or exc
         raise UserError(f"Could not reach the model server at {url}: {reason}.", unreachable_hint,

@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import confined
+from ..monitoring.events import TEST_SOURCE_SUFFIX
+from .prediction import TEST_HEADER
 
 REQUEST_TYPE = "org.kubeflow.serving.inference.request"
 RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
@@ -71,8 +73,9 @@ class RequestLog:
     # -- called on the server's event loop: never waits on the sink --------------------------
 
     def record(self, *, status: int, seconds: float, request_id: str | None, request: bytes, request_type: str,
-               response: bytes, response_type: str) -> None:
-        """Count one inference; a successful one is queued as a request and a response event."""
+               response: bytes, response_type: str, test: bool = False) -> None:
+        """Count one inference; a successful one is queued as a request and a response event (marked as a test
+        prediction's when `test`, so drift monitoring leaves it out)."""
         self.counts["requests"] += 1
         self._latencies.append(seconds)
         if not 200 <= status < 300:
@@ -82,18 +85,18 @@ class RequestLog:
             return
         event_id = request_id or str(uuid.uuid4())
         for kind, body, content_type in ((REQUEST_TYPE, request, request_type), (RESPONSE_TYPE, response, response_type)):
-            event = (self._headers(kind, event_id, content_type), body)
+            event = (self._headers(kind, event_id, content_type, test), body)
             try:
                 self._queue.put_nowait(event)
             except queue.Full:
                 self._spool([event])
 
-    def _headers(self, kind: str, event_id: str, content_type: str) -> dict:
+    def _headers(self, kind: str, event_id: str, content_type: str, test: bool = False) -> dict:
         return {
             "Ce-Specversion": "1.0",
             "Ce-Type": kind,
             "Ce-Id": event_id,
-            "Ce-Source": self.source,
+            "Ce-Source": self.source + (TEST_SOURCE_SUFFIX if test else ""),
             "Ce-Time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             "Ce-Inferenceservicename": self.name,
             "Ce-Namespace": self.namespace,
@@ -253,7 +256,8 @@ class RequestLogMiddleware:
                 status=answer["status"], seconds=time.perf_counter() - started,
                 request_id=request_headers.get("x-request-id"),
                 request=b"".join(request), request_type=request_headers.get("content-type", ""),
-                response=b"".join(response), response_type=_headers(answer["headers"]).get("content-type", ""))
+                response=b"".join(response), response_type=_headers(answer["headers"]).get("content-type", ""),
+                test=request_headers.get(TEST_HEADER.lower()) == "1")
 
 
 def _headers(pairs) -> dict[str, str]:

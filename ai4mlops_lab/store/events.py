@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 
-from ..monitoring.events import ConflictingEvent, InferenceEvent, UnknownDeployment
+from ..monitoring.events import TEST_SOURCE_SUFFIX, ConflictingEvent, InferenceEvent, UnknownDeployment
 from . import times
 from .db import StoreFile, transaction
 
 
 #: The columns read back for drift windows.
 _READ = "id, ce_id, event_time, event_ts, received_at, content_type, body"
+#: The events drift windows read: all but those of test predictions.
+_MONITORED = f"source NOT LIKE '%{TEST_SOURCE_SUFFIX}'"
 
 
 class EventStore(StoreFile):
@@ -94,7 +96,7 @@ class EventStore(StoreFile):
         """A deployment's events of one kind with ids above `after`, oldest first (for windows)."""
         rows = self._conn().execute(
             f"""SELECT {_READ} FROM inference_events
-               WHERE deployment = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?""",
+               WHERE deployment = ? AND kind = ? AND id > ? AND {_MONITORED} ORDER BY id LIMIT ?""",
             (deployment, kind, after, limit),
         ).fetchall()
         return [dict(row) for row in rows]
@@ -105,7 +107,7 @@ class EventStore(StoreFile):
         rows = self._conn().execute(
             f"""SELECT {_READ} FROM inference_events
                WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ? AND id >= ?
-               ORDER BY event_ts, id""",
+                 AND {_MONITORED} ORDER BY event_ts, id""",
             (deployment, since_ts, until_ts, first_id),
         ).fetchall()
         return [dict(row) for row in rows]
@@ -115,10 +117,10 @@ class EventStore(StoreFile):
         (V1 `instances`,
         V2 first input's batch size), counted by SQLite without decoding them here."""
         row = self._conn().execute(
-            """SELECT coalesce(sum(coalesce(json_array_length(CAST(body AS TEXT), '$.instances'),
+            f"""SELECT coalesce(sum(coalesce(json_array_length(CAST(body AS TEXT), '$.instances'),
                                             json_extract(CAST(body AS TEXT), '$.inputs[0].shape[0]'), 0)), 0)
                FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ?
-                 AND id >= ? AND json_valid(CAST(body AS TEXT))""",
+                 AND id >= ? AND json_valid(CAST(body AS TEXT)) AND {_MONITORED}""",
             (deployment, since_ts, until_ts, first_id),
         ).fetchone()
         return int(row[0])
@@ -127,26 +129,27 @@ class EventStore(StoreFile):
         """The smallest id, from `first_id` on, of a deployment's request events with event times from
         `since_ts` on."""
         row = self._conn().execute(
-            """SELECT min(id) FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ?
-               AND id >= ?""", (deployment, since_ts, first_id)).fetchone()
+            f"""SELECT min(id) FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ?
+               AND id >= ? AND {_MONITORED}""", (deployment, since_ts, first_id)).fetchone()
         return row[0]
 
     def newest_request(self, deployment: str) -> int:
         """The id of a deployment's newest request event (0 for none)."""
         return self._conn().execute("SELECT coalesce(max(id), 0) FROM inference_events WHERE deployment = ? "
-                                    "AND kind = 'request'", (deployment,)).fetchone()[0]
+                                    f"AND kind = 'request' AND {_MONITORED}", (deployment,)).fetchone()[0]
 
     def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
         """(id, event time) of a deployment's request events with ids above `after`."""
         return [tuple(row) for row in self._conn().execute(
-            "SELECT id, event_ts FROM inference_events WHERE deployment = ? AND kind = 'request' AND id > ?",
+            f"SELECT id, event_ts FROM inference_events WHERE deployment = ? AND kind = 'request' AND id > ? "
+            f"AND {_MONITORED}",
             (deployment, after))]
 
     def latest_requests(self, deployment: str, limit: int) -> list[dict]:
         """A deployment's newest `limit` request events, oldest first."""
         rows = self._conn().execute(
             f"""SELECT {_READ} FROM inference_events
-               WHERE deployment = ? AND kind = 'request' ORDER BY id DESC LIMIT ?""",
+               WHERE deployment = ? AND kind = 'request' AND {_MONITORED} ORDER BY id DESC LIMIT ?""",
             (deployment, limit),
         ).fetchall()
         return [dict(row) for row in reversed(rows)]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ai4mlops_lab.errors import UserError
-from ai4mlops_lab.monitoring.events import InferenceEvent
+from ai4mlops_lab.monitoring.events import TEST_SOURCE_SUFFIX, InferenceEvent
 from ai4mlops_lab.monitoring.monitor import DriftMonitor
 from ai4mlops_lab.store.events import EventStore
 
@@ -228,3 +228,16 @@ def test_a_big_request_once_windowed_is_not_decoded_again_while_nothing_new_come
     assert len(decoded) == calls
     send(events, rows(50, seed=2), batch=50)  # new rows are decoded and complete the next window
     assert len(monitor.process(NAME)["added"]) == 1 and len(decoded) > calls
+
+
+@pytest.mark.parametrize("window", ["count", "time"])
+def test_test_predictions_are_counted_but_never_windowed(setup, window):
+    """Issue 10, item 4: traffic of the deployments view's test box does not count toward drift."""
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window": window, "window_size": 100})
+    send(events, rows(300, shift=3.0), batch=30, source="http://127.0.0.1:1/" + TEST_SOURCE_SUFFIX)
+    report = monitor.report(NAME)
+    assert report["windows"] == [] and report["pending"]["rows"] == 0
+    assert report["counts"]["requests"] == 10
+    send(events, rows(100), batch=50)
+    assert [w["n"] for w in monitor.report(NAME)["windows"]] == ([100] if window == "count" else [])

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ai4mlops_lab.monitoring.events import TEST_SOURCE_SUFFIX
 from ai4mlops_lab.serving.requestlog import RequestLog
 
 from .conftest import local_deployments
@@ -135,6 +136,23 @@ def test_inferences_reach_the_sink_as_kserve_logger_cloudevents(trained, sink):
             back.close()
     finally:
         service.stop("logged")
+
+
+def test_test_predictions_are_logged_marked_as_tests(trained, sink):
+    """Issue 10, item 4: the predict route's requests reach the sink with a Ce-Source the monitor leaves out."""
+    service = local_deployments(trained[0], request_log={"url": sink.url, "namespace": "local"})
+    deployed = service.deploy(trained[1]["id"], name="tested")
+    try:
+        predict(deployed["endpoints"]["v1"], b'{"instances": [' + ROW.encode() + b"]}", "real-1")
+        service.predict("tested", {"instances": [[0.5] * 10]})
+        wait_until(lambda: len(sink.events) == 4)
+        sources = {h["Ce-Type"].rsplit(".", 1)[1] + ("-test" if h["Ce-Id"] != "real-1" else ""): h["Ce-Source"]
+                   for h, _ in sink.events}
+        url = deployed["url"] + "/"
+        assert sources == {"request": url, "response": url, "request-test": url + TEST_SOURCE_SUFFIX,
+                           "response-test": url + TEST_SOURCE_SUFFIX}
+    finally:
+        service.stop("tested")
 
 
 def test_a_full_spool_drops_events_and_counts_them(tmp_path):
