@@ -78,6 +78,7 @@ class DriftMonitor:
         # per deployment: (its monitor, model and newest request when count windows last found no full window,
         # that answer): while they stay, the pending rows (maybe most of one big request) are not decoded again
         self._waiting: dict[str, tuple[tuple, dict]] = {}
+        self._cursor_rows: dict[str, tuple[tuple, np.ndarray]] = {}  # name -> ((event id, reference), its rows)
         self._lock = threading.RLock()
 
     # -- reference and policy ------------------------------------------------------------------
@@ -153,19 +154,28 @@ class DriftMonitor:
                     continue
             return {"added": [], "pending_rows": 0, "pending_undecodable": 0}
 
-    def _decode(self, events: list[dict], fitted: _Fitted, skip: tuple[int, int] = (0, 0)) -> _Rows:
-        """The rows of `events` (the first `skip[1]` rows of event `skip[0]` left out)."""
+    def _decode(self, events: list[dict], fitted: _Fitted, skip: tuple[int, int] = (0, 0), name: str = "",
+                decoded: dict | None = None) -> _Rows:
+        """The rows of `events` (the first `skip[1]` rows of event `skip[0]` left out); `decoded` gets each
+        event's rows by id.
+
+        With `name`, the rows of the event at the cursor (`skip[0]`, maybe one big request that is windowed
+        over many checks) come from memory when `_keep_cursor_rows` kept them.
+        """
         width = len(fitted.profile.feature_names)
         tables, ids, positions, stamps, bad = [], [], [], [], []
         for event in events:
             try:
-                rows = request_rows(event["body"], fitted.input_name, fitted.features)
+                rows = self._cursor_event_rows(name, event, fitted) if name and event["id"] == skip[0] else \
+                    request_rows(event["body"], fitted.input_name, fitted.features)
             except UndecodableRequest as err:
                 bad.append((event["id"], str(err)))
                 continue
             if rows.shape[1] != width:
                 bad.append((event["id"], f"{rows.shape[1]} features per row, the model takes {width}"))
                 continue
+            if decoded is not None:
+                decoded[event["id"]] = rows
             first = skip[1] if event["id"] == skip[0] else 0
             rows = rows[first:]
             tables.append(rows)
@@ -178,6 +188,20 @@ class DriftMonitor:
         kinds = {t.dtype.kind for t in tables}
         table = np.concatenate([t.astype(object) for t in tables]) if "O" in kinds else np.concatenate(tables)
         return _Rows(table, np.concatenate(ids), np.concatenate(positions), np.concatenate(stamps), bad)
+
+    def _cursor_event_rows(self, name: str, event: dict, fitted: _Fitted) -> np.ndarray:
+        """The decoded rows of the event at `name`'s cursor, from memory when kept."""
+        kept = self._cursor_rows.get(name)
+        if kept is not None and kept[0] == (event["id"], fitted.key):
+            return kept[1]
+        return request_rows(event["body"], fitted.input_name, fitted.features)
+
+    def _keep_cursor_rows(self, name: str, cursor_event: int, fitted: _Fitted, decoded: dict) -> None:
+        """Keep the rows of the event the cursor now points into (only that one: it is not used up yet)."""
+        if cursor_event in decoded:
+            self._cursor_rows[name] = ((cursor_event, fitted.key), decoded[cursor_event])
+        else:
+            self._cursor_rows.pop(name, None)
 
     def _check_rows(self, fitted: _Fitted, table: np.ndarray, stamps: np.ndarray, bounds: dict,
                     trigger: str = "auto") -> dict:
@@ -206,7 +230,8 @@ class DriftMonitor:
             if waiting is not None and waiting[0] == state:
                 return {**waiting[1], "added": added}
             events = self.events.events(name, "request", after=monitor["cursor_event"] - 1, limit=chunk)
-            rows = self._decode(events, fitted, (monitor["cursor_event"], monitor["cursor_row"]))
+            decoded = {}
+            rows = self._decode(events, fitted, (monitor["cursor_event"], monitor["cursor_row"]), name, decoded)
             cut = count_windows(len(rows.table), size)
             if not cut:
                 if len(events) == chunk:  # a window needs more events than one read holds
@@ -220,6 +245,7 @@ class DriftMonitor:
                 cursor = (int(rows.event_ids[end]), int(rows.positions[end]))
             else:
                 cursor = (events[-1]["id"] + 1, 0)
+            self._keep_cursor_rows(name, cursor[0], fitted, decoded)
             seen = monitor["rows_seen"]
             windows = [self._check_rows(fitted, rows.table[w.indices], rows.times[w.indices],
                                         {"kind": "count", "start": seen + w.start, "end": seen + w.end}) for w in cut]

@@ -230,6 +230,27 @@ def test_a_big_request_once_windowed_is_not_decoded_again_while_nothing_new_come
     assert len(monitor.process(NAME)["added"]) == 1 and len(decoded) > calls
 
 
+def test_a_big_request_is_decoded_once_while_small_ones_trickle_in(setup, monkeypatch):
+    """Issue 10, item 4: the event at the cursor is decoded once, not again at every check that has new rows."""
+    import ai4mlops_lab.monitoring.monitor as monitor_module
+
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100})
+    send(events, rows(1050), batch=1050)
+    decoded = []
+    real = monitor_module.request_rows
+    monkeypatch.setattr(monitor_module, "request_rows", lambda body, *args: decoded.append(len(body)) or
+                        real(body, *args))
+    assert len(monitor.process(NAME)["added"]) == 10
+    for seed in range(4):  # 40 more rows, 10 at a time: still short of the next window
+        send(events, rows(10, seed=seed + 2), batch=10)
+        assert monitor.process(NAME)["pending_rows"] == 50 + 10 * (seed + 1)
+    big = max(decoded)
+    assert decoded.count(big) == 1
+    send(events, rows(10, seed=9), batch=10)
+    assert len(monitor.process(NAME)["added"]) == 1 and decoded.count(big) == 1
+
+
 @pytest.mark.parametrize("window", ["count", "time"])
 def test_test_predictions_are_counted_but_never_windowed(setup, window):
     """Issue 10, item 4: traffic of the deployments view's test box does not count toward drift."""
