@@ -1,7 +1,7 @@
 /** Drift monitoring from the monitor: policy, drifted requests, charts in both themes, alert, retrain. */
 import { expect, test } from '@jupyterlab/galata';
 
-import { deployFromToolbar, openExample, postAPI, removeDeployment, trainExample } from './helpers';
+import { deployFromToolbar, openExample, predictDirect, removeDeployment, trainExample } from './helpers';
 
 const CHART = 'svg, canvas';
 
@@ -42,9 +42,9 @@ test.describe('data drift', () => {
     await policy.getByRole('button', { name: 'Discard' }).click();
     await expect(policy.getByLabel('Window size (rows)')).toHaveValue('50');
 
-    // 150 drifted rows, 25 per request.
+    // 150 drifted rows, 25 per request, from a client of the model server.
     for (let batch = 0; batch < 6; batch++) {
-      const reply = await postAPI(page, `deployments/${name}/predict`, { instances: shiftedRows(25) });
+      const reply = await predictDirect(page, name, { instances: shiftedRows(25) });
       expect(reply.status, reply.text).toBe(200);
     }
 

@@ -37,19 +37,14 @@ export async function removeDeployment(page: IJupyterLabPageFixture, card: Locat
   await expect(page.locator('#ai4mlops-lab-monitor .a4m-Deployment')).toHaveCount(0, { timeout: 30_000 });
 }
 
-/** POST JSON to a route of the extension's API from the page (the server's base URL, the XSRF cookie). */
-export async function postAPI(page: IJupyterLabPageFixture, route: string, body: unknown): Promise<{ status: number; text: string }> {
-  return page.evaluate(
-    async ({ route, body }) => {
-      const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
-      const xsrf = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]+)/)?.[1] ?? '';
-      const response = await fetch(`${base}ai4mlops-lab/api/${route}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-XSRFToken': decodeURIComponent(xsrf) },
-        body: JSON.stringify(body)
-      });
-      return { status: response.status, text: await response.text() };
-    },
-    { route, body }
-  );
+/** Send a V1 request straight to a deployment's model server, as a client would (the test box's requests
+ * are marked as tests and never count toward drift). */
+export async function predictDirect(page: IJupyterLabPageFixture, name: string, body: unknown): Promise<{ status: number; text: string }> {
+  const v1 = await page.evaluate(async name => {
+    const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
+    const response = await fetch(`${base}ai4mlops-lab/api/deployments/${name}`);
+    return (await response.json()).endpoints.v1 as string;
+  }, name);
+  const response = await page.request.post(v1, { data: body });
+  return { status: response.status(), text: await response.text() };
 }
