@@ -64,7 +64,8 @@ class DeploymentPredictHandler(DeploymentsApiHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str):
-        self.reply(await asyncio.to_thread(self.deployments.predict, name, self.json_body()))
+        # The deployments view's test box: logged as a test prediction, never windowed for drift.
+        self.reply(await asyncio.to_thread(self.deployments.predict, name, self.json_body(), test=True))
 
 
 class DeploymentLogsHandler(DeploymentsApiHandler):

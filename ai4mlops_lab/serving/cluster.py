@@ -209,8 +209,9 @@ class ClusterDeployments:
 
     # -- predictions ----------------------------------------------------------------------
 
-    def predict(self, name: str, payload: dict) -> dict:
-        """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to the InferenceService's URL; its JSON answer."""
+    def predict(self, name: str, payload: dict, *, test: bool = False) -> dict:
+        """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to the InferenceService's URL; its JSON answer
+        (`test`: marked as a test prediction)."""
         record = self._current(self._kserve(name))
         if not record["ready"]:
             state = "running but has no URL yet" if record["status"] == "running" else record["status"]
@@ -218,7 +219,7 @@ class ClusterDeployments:
                             "Wait until it is running, or restart it.", status=409, code="conflict")
         ns = record["config"]["namespace"]
         return prediction.predict(
-            record["endpoints"], payload, record["signature"], timeout=PREDICT_TIMEOUT_S, opener=_OPENER,
+            record["endpoints"], payload, record["signature"], timeout=PREDICT_TIMEOUT_S, opener=_OPENER, test=test,
             unreachable_hint=f"{record['url']} may be reachable only inside the cluster or through its ingress: run "
                              f"JupyterLab in the cluster, or forward a port (`kubectl port-forward -n {ns} "
                              f"svc/{name}-predictor 8080:80`).")

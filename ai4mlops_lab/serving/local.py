@@ -260,13 +260,14 @@ class LocalDeployments:
 
     # -- predictions ----------------------------------------------------------------------
 
-    def predict(self, name: str, payload: dict) -> dict:
-        """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to the deployment; its JSON answer."""
+    def predict(self, name: str, payload: dict, *, test: bool = False) -> dict:
+        """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to the deployment; its JSON answer (`test`: logged
+        as a test prediction, which drift windows leave out)."""
         record = self.get(name)
         if record["status"] != "running":
             raise UserError(f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409,
                             code="conflict")
-        return prediction.predict(record["endpoints"], payload, record["signature"], timeout=30,
+        return prediction.predict(record["endpoints"], payload, record["signature"], timeout=30, test=test,
                                   unreachable_hint="Restart the deployment and read its log.")
 
 

@@ -38,10 +38,11 @@ def http(url: str, body: bytes | None = None, timeout: float = 2.0,
 
 
 def predict(urls: dict, payload: dict, signature: dict | None, *, timeout: float,
-            opener: urllib.request.OpenerDirector = DIRECT, unreachable_hint: str = "") -> dict:
-    """Send a test V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer.
+            opener: urllib.request.OpenerDirector = DIRECT, unreachable_hint: str = "", test: bool = False) -> dict:
+    """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer.
 
-    Sent with `TEST_HEADER`: a local model server logs it as a test prediction, which drift windows leave out.
+    A `test` request carries `TEST_HEADER`: a local model server logs it as a test prediction, which drift windows
+    leave out.
     """
     if not isinstance(payload, dict) or not ({"instances", "inputs"} & set(payload)):
         raise UserError('A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
@@ -49,7 +50,7 @@ def predict(urls: dict, payload: dict, signature: dict | None, *, timeout: float
     url = urls["v2" if "inputs" in payload else "v1"]
     try:
         status, body = http(url, json.dumps(payload).encode(), timeout=timeout, opener=opener,
-                            headers={TEST_HEADER: "1"})
+                            headers={TEST_HEADER: "1"} if test else None)
     except OSError as exc:
         reason = getattr(exc, "reason", None) or exc
         raise UserError(f"Could not reach the model server at {url}: {reason}.", unreachable_hint,

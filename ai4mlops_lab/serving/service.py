@@ -72,8 +72,8 @@ class Deployments:
     def logs(self, name: str, tail: int | None = None) -> str:
         return self._of(name).logs(name, tail)
 
-    def predict(self, name: str, payload: dict) -> dict:
-        return self._of(name).predict(name, payload)
+    def predict(self, name: str, payload: dict, *, test: bool = False) -> dict:
+        return self._of(name).predict(name, payload, test=test)
 
     def redeploy(self, name: str, run_id: str) -> dict:
         """Serve the same-named model of another run (e.g. a retraining run) under the deployment's name,

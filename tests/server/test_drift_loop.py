@@ -2,11 +2,13 @@
 the model server, an alert, retraining from it and the redeploy of the new model, all linked."""
 
 import asyncio
+import json
 import time
 
 import numpy as np
 
 from ai4mlops_lab.cli import main
+from ai4mlops_lab.serving import prediction
 
 from .test_deployments_api import api, trained_run
 
@@ -58,9 +60,11 @@ async def test_drifted_requests_raise_an_alert_and_retraining_redeploys(jp_fetch
 
         # Automatic retraining: the next alert starts a run by itself and redeploys once it succeeds.
         await api(jp_fetch, "deployments", "loop", "drift", "policy", method="PUT", body={"auto_retrain": True})
-        for start in range(0, 100, 25):
-            await api(jp_fetch, "deployments", "loop", "predict", method="POST",
-                      body={"instances": (np.full((25, 10), 3.0) + start / 100).tolist()})
+        v1 = (await api(jp_fetch, "deployments", "loop"))["endpoints"]["v1"]
+        for start in range(0, 100, 25):  # a client of the model server (the predict route's tests never count)
+            body = json.dumps({"instances": (np.full((25, 10), 3.0) + start / 100).tolist()}).encode()
+            status, _ = await asyncio.to_thread(prediction.http, v1, body, 30.0)
+            assert status == 200
         automatic = await poll(jp_fetch, "alerts", until=lambda a: len(a["alerts"]) == 2 and a["alerts"][0][
             "status"] == "resolved")
         assert automatic["alerts"][0]["retrain_run_id"] not in (None, done["retrain_run_id"])

@@ -144,7 +144,7 @@ def test_test_predictions_are_logged_marked_as_tests(trained, sink):
     deployed = service.deploy(trained[1]["id"], name="tested")
     try:
         predict(deployed["endpoints"]["v1"], b'{"instances": [' + ROW.encode() + b"]}", "real-1")
-        service.predict("tested", {"instances": [[0.5] * 10]})
+        service.predict("tested", {"instances": [[0.5] * 10]}, test=True)
         wait_until(lambda: len(sink.events) == 4)
         sources = {h["Ce-Type"].rsplit(".", 1)[1] + ("-test" if h["Ce-Id"] != "real-1" else ""): h["Ce-Source"]
                    for h, _ in sink.events}
