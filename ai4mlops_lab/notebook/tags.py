@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import Diagnostic, error, info, warning
 
 STEP_TAG = re.compile(r"^(?:step|block):([_a-z]([_a-z0-9]*)?)?$")
 PREV_TAG = re.compile(r"^prev:([_a-z][_a-z0-9]*)$")
 KIND_TAGS = ("imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip")
 SETTING_KEYS = ("image", "limit", "request", "annotation", "label", "secret", "cache", "retry", "timeout",
-                "reference")
+                "reference", "report")
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu", "amd.com/gpu")
 _CPU = re.compile(r"^([0-9]+(\.[0-9]+)?|[0-9]+m)$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(E|P|T|G|M|K|k|Ei|Pi|Ti|Gi|Mi|Ki)?$")
@@ -134,9 +134,11 @@ def apply_setting(settings: StepSettings, tag: str, cell: int | None) -> list[Di
         if len(parts) != 3 or not all(parts):
             return bad("use secret:SECRET_NAME:KEY:ENV_VAR")
         settings.secrets.append({"name": parts[0], "key": parts[1], "env": parts[2]})
-    elif key == "cache":
+    elif key in ("cache", "report"):
         if rest not in ("enabled", "disabled"):
-            return bad("use cache:enabled or cache:disabled")
+            return bad(f"use {key}:enabled or {key}:disabled")
+        if key == "report":  # Kale's switch for its per-step KFP UI report, which is not made here
+            return [info(cell, None, f"tag '{tag}' is accepted for Kale and has no effect here")]
         settings.cache = rest == "enabled"
     elif key in ("retry", "timeout"):
         if not _COUNT.match(rest) or (key == "timeout" and int(rest) == 0):
