@@ -90,6 +90,10 @@ def parse_cell_tags(tags: tuple[str, ...] | list[str], cell: int) -> tuple[CellT
             kinds.append(tag)
         elif head in SETTING_KEYS:
             result.settings.append(tag)
+        elif head == "notebook":
+            diags.append(error(cell, None, f"tag '{tag}' is Kale's notebook composition (a cell standing for "
+                               "another notebook), which is not supported",
+                               "compile each notebook on its own, or copy its tagged cells into this notebook"))
         else:
             diags.append(warning(cell, None, f"unknown tag '{tag}' is ignored"))
     if len(kinds) > 1:

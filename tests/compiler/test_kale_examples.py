@@ -25,3 +25,18 @@ def test_bad_report_tag_is_an_error_naming_the_cell(cells, text, cell):
     result = analyze(cells)
     assert find(result, "error", text)["cell"] == cell
     assert not result["ok"]
+
+
+def test_kale_notebook_composition_is_refused_by_name():
+    """Kale's composition example: cells tagged `notebook:NAME` that stand for other notebooks."""
+    result = analyze([
+        (None, "# Composition"),
+        (["notebook:notebook_a"], ""),
+        (["notebook:notebook_b"], ""),
+    ])
+    refusal = find(result, "error", "notebook:notebook_a")
+    assert refusal["cell"] == 1 and "composition" in refusal["message"]
+    assert "compile" in refusal["hint"]
+    assert find(result, "error", "notebook:notebook_b")["cell"] == 2
+    assert not [m for m in messages(result) if "unknown tag" in m]
+    assert not result["ok"]
