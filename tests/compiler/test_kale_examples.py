@@ -40,3 +40,16 @@ def test_kale_notebook_composition_is_refused_by_name():
     assert find(result, "error", "notebook:notebook_b")["cell"] == 2
     assert not [m for m in messages(result) if "unknown tag" in m]
     assert not result["ok"]
+
+
+def test_bare_name_ending_a_step_is_its_output():
+    """Kale's RAG example ends a step with a bare `md5_hash`: Kale makes it an output artifact."""
+    result = analyze([
+        (["imports"], "import hashlib"),
+        (["step:build"], "blob = b'abc'"),
+        (["step:check", "prev:build"], "md5_hash = hashlib.md5(blob).hexdigest()\nprint(md5_hash)\nmd5_hash"),
+        (["step:echo"], "blob"),
+    ])
+    assert result["ok"]
+    assert [o["name"] for o in step(result, "check")["outputs"]] == ["md5_hash"]
+    assert [o["name"] for o in step(result, "echo")["outputs"]] == ["blob"]
