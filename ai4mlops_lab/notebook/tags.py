@@ -10,6 +10,8 @@ from .diagnostics import Diagnostic, error, info, warning
 STEP_TAG = re.compile(r"^(?:step|block):([_a-z]([_a-z0-9]*)?)?$")
 PREV_TAG = re.compile(r"^prev:([_a-z][_a-z0-9]*)$")
 KIND_TAGS = ("imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip")
+# Papermill's parameter cells, which Kale before 1.0 prepended to every step like `functions`.
+PAPERMILL_TAGS = ("parameters", "injected-parameters")
 SETTING_KEYS = ("image", "limit", "request", "annotation", "label", "secret", "cache", "retry", "timeout",
                 "reference", "report")
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu", "amd.com/gpu")
@@ -88,6 +90,10 @@ def parse_cell_tags(tags: tuple[str, ...] | list[str], cell: int) -> tuple[CellT
                 result.prevs.append(match.group(1))
         elif tag in KIND_TAGS:
             kinds.append(tag)
+        elif tag in PAPERMILL_TAGS:
+            kinds.append("functions")
+            diags.append(info(cell, None, f"papermill's '{tag}' cell is prepended to every step, as Kale did",
+                              "tag it pipeline-parameters to make its values parameters of each run"))
         elif head in SETTING_KEYS:
             result.settings.append(tag)
         elif head == "notebook":

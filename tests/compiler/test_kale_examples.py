@@ -53,3 +53,19 @@ def test_bare_name_ending_a_step_is_its_output():
     assert result["ok"]
     assert [o["name"] for o in step(result, "check")["outputs"]] == ["md5_hash"]
     assert [o["name"] for o in step(result, "echo")["outputs"]] == ["blob"]
+
+
+@pytest.mark.parametrize("tag", ["parameters", "injected-parameters"])
+def test_papermill_parameters_cell_is_prepended_to_every_step_as_kale_did(tag):
+    """Kale's base_example_numpy_hp: a papermill `parameters` cell whose names every step reads."""
+    result = analyze([
+        ([tag], "w = 5\nh = 7"),
+        (["imports"], "import numpy as np"),
+        (["block:init"], "a = np.ones((w, h))"),
+        (["block:mean", "prev:init"], "c = a.mean() * w"),
+    ])
+    assert result["ok"], result["diagnostics"]
+    assert find(result, "info", f"'{tag}'")["cell"] == 0
+    assert not [m for m in messages(result) if "unknown tag" in m or "defined nowhere" in m]
+    assert step(result, "init")["inputs"] == []  # w and h come with the prepended cell
+    assert [(i["name"], i["from"]) for i in step(result, "mean")["inputs"]] == [("a", "init")]
