@@ -1,8 +1,14 @@
 """Shapes taken from Kale's published example notebooks (rebuilt here, never copied)."""
 
-import pytest
+from pathlib import Path
 
+import nbformat
+import pytest
+import yaml
+
+from ai4mlops_lab.pipeline.compiler import compile_notebook
 from tests.compiler.helpers import analyze, find, messages, step
+from tests.compiler.notebooks.make_notebooks import notebook
 
 
 def test_report_tag_is_a_known_kale_step_tag():
@@ -69,3 +75,32 @@ def test_papermill_parameters_cell_is_prepended_to_every_step_as_kale_did(tag):
     assert not [m for m in messages(result) if "unknown tag" in m or "defined nowhere" in m]
     assert step(result, "init")["inputs"] == []  # w and h come with the prepended cell
     assert [(i["name"], i["from"]) for i in step(result, "mean")["inputs"]] == [("a", "init")]
+
+
+def _exposed(*names: str) -> dict:
+    return {"kubeflow_notebook": {"volumes": [
+        {"name": name, "type": "pvc", "mount_point": f"/mnt/{i}", "expose_as_env_var": True}
+        for i, name in enumerate(names)]}}
+
+
+def test_volume_exposed_as_env_var_sets_kales_variable_on_every_step(tmp_path):
+    """Kale's mount_pvc_env_var test notebook: the mount point is given to steps as KALE_VOLUME_<NAME>."""
+    nb = notebook([(["step:load"], "data_path = '/mnt/0/input.csv'"), (["step:train"], "result = data_path + '_x'")],
+                  _exposed("raw-data.v2"))
+    path = tmp_path / "pvc_env.ipynb"
+    nbformat.write(nb, path)
+    result = compile_notebook(path)
+    assert result["ok"], result["diagnostics"]
+    assert step(result, "train")["settings"]["volumes"] == [
+        {"pvc": "raw-data.v2", "mount_path": "/mnt/0", "env": "KALE_VOLUME_RAW_DATA_V2"}]
+    spec = next(yaml.safe_load_all(Path(result["files"][1]).read_text()))
+    for executor in ("exec-load", "exec-train"):
+        env = spec["deploymentSpec"]["executors"][executor]["container"]["env"]
+        assert {"name": "KALE_VOLUME_RAW_DATA_V2", "value": "/mnt/0"} in env
+
+
+def test_volumes_whose_env_vars_collide_are_an_error():
+    result = analyze([(["step:a"], "x = 1")], _exposed("my-data", "my.data"))
+    collision = find(result, "error", "KALE_VOLUME_MY_DATA")
+    assert "my-data" in collision["message"] and "my.data" in collision["message"]
+    assert not result["ok"]
