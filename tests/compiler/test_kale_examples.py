@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from ai4mlops_lab.pipeline.compiler import compile_notebook
-from tests.compiler.helpers import analyze, find, messages, step
+from tests.compiler.helpers import analyze, edges, find, messages, step
 from tests.compiler.notebooks.make_notebooks import notebook
 
 
@@ -104,3 +104,20 @@ def test_volumes_whose_env_vars_collide_are_an_error():
     collision = find(result, "error", "KALE_VOLUME_MY_DATA")
     assert "my-data" in collision["message"] and "my.data" in collision["message"]
     assert not result["ok"]
+
+
+def test_kale_orderings_and_data_edges_are_kept():
+    """Kale's candies_sharing shape: a prev-only edge, a prev chain, and data read two steps down."""
+    result = analyze([
+        (["imports"], "import random"),
+        (["pipeline-parameters"], "CANDIES = 20"),
+        (["functions"], "def get_handful(left):\n    return random.randint(0, left)"),
+        (["step:sack"], "print(CANDIES)"),
+        (["prev:sack", "step:kid1"], "kid1 = get_handful(CANDIES)"),
+        (["prev:kid1", "step:kid2"], "kid2 = get_handful(CANDIES - kid1)"),
+        (["prev:kid2", "step:kid3"], "kid3 = get_handful(CANDIES - kid1 - kid2)"),
+    ])
+    assert result["ok"]
+    assert [s["name"] for s in result["steps"]] == ["sack", "kid1", "kid2", "kid3"]
+    assert edges(result) == {("sack", "kid1", (), "prev"), ("kid1", "kid2", ("kid1",), "data"),
+                             ("kid1", "kid3", ("kid1",), "data"), ("kid2", "kid3", ("kid2",), "data")}
