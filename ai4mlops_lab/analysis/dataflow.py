@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import bisect
 import builtins
 from dataclasses import dataclass, field
@@ -293,6 +294,9 @@ def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, o
             var for var, events in bound.items() for _, e in events
             if e.kind == "write" and e.binding and e.binding.kind == "Model" and not e.binding.scalar
             and named_like_a_model(var)}
+        trailing = _trailing_name(flow.code.get(step.cells[-1], ""))
+        if trailing in bound or trailing in flow.steps[producer].inputs:
+            targets.add(trailing)
         for var in sorted(targets):
             source = flow.steps[producer].inputs.get(var)
             incoming = param_types.get(var) if source == "" else types.get((source, var)) if source else None
@@ -306,6 +310,16 @@ def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, o
                                               "re-create it in the step that uses it, or pass plain data instead"))
             kind = scalar or (binding.kind if binding else "Artifact")
             flow.steps[producer].outputs[var] = Output(var, kind, bool(binding and binding.callable))
+
+
+def _trailing_name(code: str) -> str | None:
+    """The variable a cell ends with as a bare expression (`md5_hash`): Kale makes it a step output."""
+    try:
+        body = ast.parse(code).body
+    except (SyntaxError, RecursionError, MemoryError):
+        return None
+    last = body[-1] if body else None
+    return last.value.id if isinstance(last, ast.Expr) and isinstance(last.value, ast.Name) else None
 
 
 def _scalar_type(incoming: str | None, events: list[Event]) -> tuple[str | None, Binding | None]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from .diagnostics import Diagnostic, warning
+from .diagnostics import Diagnostic, error, warning
 
 DEFAULT_IMAGE = "python:3.11"
 DEFAULT_REFERENCE_ROWS = 5000
@@ -23,7 +24,7 @@ class NotebookSettings:
     description: str = ""
     experiment: str | None = None
     base_image: str = DEFAULT_IMAGE
-    volumes: list[dict[str, str]] = field(default_factory=list)  # {pvc, mount_path}, mounted on every step
+    volumes: list[dict[str, str]] = field(default_factory=list)  # {pvc, mount_path[, env]}, mounted on every step
     step_defaults: list[str] = field(default_factory=list)  # settings tags applied to every step
     enable_caching: bool | None = None
     reference_rows: int = DEFAULT_REFERENCE_ROWS  # at most this many feature rows are kept as a model's reference
@@ -94,7 +95,15 @@ def _volumes(settings: NotebookSettings, volumes: list, source: str) -> list[Dia
         if not isinstance(volume, dict):
             diags.append(warning(None, None, f"{source}.volumes entry {volume!r} is not an object; ignored"))
         elif volume.get("type", "pvc") == "pvc" and volume.get("name") and volume.get("mount_point"):
-            settings.volumes.append({"pvc": str(volume["name"]), "mount_path": str(volume["mount_point"])})
+            mount = {"pvc": str(volume["name"]), "mount_path": str(volume["mount_point"])}
+            if volume.get("expose_as_env_var") is True:
+                mount["env"] = volume_env_var(mount["pvc"])
+                same = [v["pvc"] for v in settings.volumes if v.get("env") == mount["env"]]
+                if same:
+                    diags.append(error(None, None, f"{source}.volumes '{same[0]}' and '{mount['pvc']}' would both "
+                                       f"be exposed as {mount['env']}",
+                                       "rename one of the PVCs or expose only one of them as an environment variable"))
+            settings.volumes.append(mount)
         else:
             diags.append(warning(
                 None, None,
@@ -102,3 +111,8 @@ def _volumes(settings: NotebookSettings, volumes: list, source: str) -> list[Dia
                 "only existing PVCs ({name, mount_point, type: pvc}) are mounted",
             ))
     return diags
+
+
+def volume_env_var(pvc: str) -> str:
+    """Kale's name for the variable holding a PVC's mount point: 'raw-data' -> KALE_VOLUME_RAW_DATA."""
+    return "KALE_VOLUME_" + re.sub(r"[^A-Za-z0-9]", "_", pvc).upper()

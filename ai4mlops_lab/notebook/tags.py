@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import Diagnostic, error, info, warning
 
 STEP_TAG = re.compile(r"^(?:step|block):([_a-z]([_a-z0-9]*)?)?$")
 PREV_TAG = re.compile(r"^prev:([_a-z][_a-z0-9]*)$")
 KIND_TAGS = ("imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip")
+# Papermill's parameter cells, which Kale before 1.0 prepended to every step like `functions`.
+PAPERMILL_TAGS = ("parameters", "injected-parameters")
 SETTING_KEYS = ("image", "limit", "request", "annotation", "label", "secret", "cache", "retry", "timeout",
-                "reference")
+                "reference", "report")
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu", "amd.com/gpu")
 _CPU = re.compile(r"^([0-9]+(\.[0-9]+)?|[0-9]+m)$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(E|P|T|G|M|K|k|Ei|Pi|Ti|Gi|Mi|Ki)?$")
@@ -88,8 +90,16 @@ def parse_cell_tags(tags: tuple[str, ...] | list[str], cell: int) -> tuple[CellT
                 result.prevs.append(match.group(1))
         elif tag in KIND_TAGS:
             kinds.append(tag)
+        elif tag in PAPERMILL_TAGS:
+            kinds.append("functions")
+            diags.append(info(cell, None, f"papermill's '{tag}' cell is prepended to every step, as Kale did",
+                              "tag it pipeline-parameters to make its values parameters of each run"))
         elif head in SETTING_KEYS:
             result.settings.append(tag)
+        elif head == "notebook":
+            diags.append(error(cell, None, f"tag '{tag}' is Kale's notebook composition (a cell standing for "
+                               "another notebook), which is not supported",
+                               "compile each notebook on its own, or copy its tagged cells into this notebook"))
         else:
             diags.append(warning(cell, None, f"unknown tag '{tag}' is ignored"))
     if len(kinds) > 1:
@@ -134,9 +144,11 @@ def apply_setting(settings: StepSettings, tag: str, cell: int | None) -> list[Di
         if len(parts) != 3 or not all(parts):
             return bad("use secret:SECRET_NAME:KEY:ENV_VAR")
         settings.secrets.append({"name": parts[0], "key": parts[1], "env": parts[2]})
-    elif key == "cache":
+    elif key in ("cache", "report"):
         if rest not in ("enabled", "disabled"):
-            return bad("use cache:enabled or cache:disabled")
+            return bad(f"use {key}:enabled or {key}:disabled")
+        if key == "report":  # Kale's switch for its per-step KFP UI report, which is not made here
+            return [info(cell, None, f"tag '{tag}' is accepted for Kale and has no effect here")]
         settings.cache = rest == "enabled"
     elif key in ("retry", "timeout"):
         if not _COUNT.match(rest) or (key == "timeout" and int(rest) == 0):

@@ -174,6 +174,8 @@ def _settings(task: str, step: Step) -> list[str]:
         lines.append(f"    kubernetes.use_secret_as_env({task}, secret_name={name!r}, secret_key_to_env={mapping!r})")
     for volume in s.volumes:
         lines.append(f"    kubernetes.mount_pvc({task}, pvc_name={volume['pvc']!r}, mount_path={volume['mount_path']!r})")
+        if volume.get("env"):
+            lines.append(f"    {task}.set_env_variable(name={volume['env']!r}, value={volume['mount_path']!r})")
     for key, value in s.labels.items():
         lines.append(f"    kubernetes.add_pod_label({task}, {key!r}, {value!r})")
     for key, value in s.annotations.items():
