@@ -1,1 +1,2 @@
-"""runs stage of the loop (see ARCHITECTURE.md)."""
+"""Runs: start a compiled pipeline locally (kfp.local in a worker process) or on a KFP server, follow its steps,
+logs and outputs, cancel it. Module map: README "Layout"."""

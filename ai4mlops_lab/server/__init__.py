@@ -1,1 +1,2 @@
-"""server stage of the loop (see ARCHITECTURE.md)."""
+"""The jupyter-server extension: configuration, the route table and thin REST handlers over the services.
+Module map: README "Layout"."""
