@@ -1,8 +1,10 @@
-"""Rows from a .npy or .csv file, replayed as prediction requests against a deployment (demos and tests)."""
+"""Rows from a .npy or .csv file, replayed as prediction requests against a deployment (demos, tests and
+`ai4mlops drift --send`)."""
 
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,4 +62,29 @@ def _is_number(text: str) -> bool:
         float(text)
     except ValueError:
         return False
+    return True
+
+
+def replay(deployments, name: str, path: Path, batch: int, protocol: str = "v1") -> tuple[int, int]:
+    """Send the rows of a .npy or .csv file to deployment `name` (of the `deployments` service) as prediction
+    requests of `batch` rows each; `(rows, requests)` sent."""
+    from ..serving.artifacts import recorded_input
+
+    tensor = recorded_input(deployments.store.get(name))
+    rows = load_rows(Path(path), tensor.get("features"))
+    sent = 0
+    for payload in requests(rows, batch, protocol, tensor):
+        deployments.predict(name, payload)
+        sent += 1
+    return len(rows), sent
+
+
+def wait_logged(events, name: str, expected: int, timeout_s: float) -> bool:
+    """Wait until the event store `events` holds `expected` requests of deployment `name` (the model server
+    logs in the background); False when it still does not after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while events.counts(name)["requests"] < expected:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
     return True

@@ -1,9 +1,24 @@
-"""How a run's progress reads on a terminal: a bar with the current step, and a summary."""
+"""A run's progress: following it until it ends, and how it reads on a terminal (a bar with the current
+step, and a summary)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 DONE = ("succeeded", "cached", "skipped", "failed", "cancelled", "interrupted")
 FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+
+
+def follow(service, run: dict, poll_seconds: float = 0.25) -> Iterator[dict]:
+    """Snapshots of a run of the run `service`: `run`, then a fresh one every `poll_seconds` until one is final
+    (the last one yielded)."""
+    while True:
+        yield run
+        if run["status"] in FINAL:
+            return
+        time.sleep(poll_seconds)
+        run = service.run(run["id"])
 
 
 def progress_line(run: dict, width: int = 20) -> str:

@@ -11,6 +11,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Unicode
 
 from .. import NAME
+from ..workspace import Settings, Workspace
 from .log_scrub import scrub_log
 from .routes import api_routes
 
@@ -49,102 +50,47 @@ class Ai4MlopsApp(ExtensionApp):
     )
     kube_namespace = Unicode("", config=True, help="Namespace of KServe deployments; empty: the kubeconfig's.")
 
-    def workspace_path(self) -> Path:
-        """The absolute workspace folder (not created here: the store creates it when first used)."""
-        path = Path(self.workspace_dir).expanduser()
-        if not path.is_absolute():
-            path = Path(self.serverapp.root_dir) / path
-        return path
-
-    STORE_FILE = "store.sqlite"
     _drift_busy = False
+    _workspace = None
+    _workspace_lock = threading.Lock()
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace and its services, built from the traits on first use (after the server has its port,
+        which the ingest URL of local deployments names)."""
+        with self._workspace_lock:
+            if self._workspace is None:
+                folder = Path(self.workspace_dir).expanduser()
+                root = Path(self.serverapp.root_dir)
+                self._workspace = Workspace(root / folder, root=root, settings=Settings(
+                    kfp_host=self.kfp_host, kube_namespace=self.kube_namespace,
+                    predictor_image=self.predictor_image, public_url=self.public_url,
+                    ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest"))
+            return self._workspace
 
     def initialize_settings(self):
         """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
         scrub_log(self.serverapp.log)
-        self._run_service = self._deployments = self._event_store = self._event_writer = self._drift_monitor = None
         self._drift_loop = PeriodicCallback(self._check_drift, DRIFT_CHECK_MS)
         self._drift_loop.start()
-        if (self.workspace_path() / self.STORE_FILE).exists():
-            interrupted = self.run_service().mark_interrupted()
+        if self.workspace.has_store():
+            interrupted = self.workspace.run_service.mark_interrupted()
             if interrupted:
                 self.log.warning("ai4mlops-lab: %d run(s) marked interrupted (their worker was gone)", interrupted)
             # Model servers may take a while to answer or restart: never hold up the server's start.
-            threading.Thread(target=self.deployments().local.reattach, name="ai4mlops-reattach", daemon=True).start()
-
-    def ingest_url(self) -> str:
-        """Where deployments on this machine post their request events."""
-        return f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest"
-
-    def cluster_ingest_url(self) -> str | None:
-        """Where KServe's logger posts events: the public URL with the ingest token (it sends no headers)."""
-        if not self.public_url:
-            return None
-        from ..monitoring.ingest_token import ingest_token
-
-        token = ingest_token(self.workspace_path())
-        return f"{self.public_url.rstrip('/')}/{NAME}/api/ingest?ingest_token={token}"
-
-    def deployments(self):
-        """The deployments service (local model servers; KServe when a cluster is configured)."""
-        if self._deployments is None:
-            from ..monitoring.ingest_token import ingest_token
-            from ..serving.cluster import ClusterDeployments
-            from ..serving.kube_connection import KubeConnection
-            from ..serving.local import LocalDeployments
-            from ..serving.service import Deployments
-            from ..store.deployments import DeploymentStore
-            from ..store.runs import RunStore
-
-            workspace = self.workspace_path()
-            store = workspace / self.STORE_FILE
-            request_log = {"url": self.ingest_url(), "auth": f"Bearer {ingest_token(workspace)}", "namespace": "local"}
-            local = LocalDeployments(workspace, DeploymentStore(store), RunStore(store, check=False),
-                                     request_log=request_log)
-            cluster = ClusterDeployments(
-                DeploymentStore(store), RunStore(store, check=False),
-                lambda namespace="": KubeConnection.resolve(namespace=namespace or self.kube_namespace),
-                logger_url=self.cluster_ingest_url(), image=self.predictor_image or None,
-                namespace=self.kube_namespace)
-            self._deployments = Deployments(local, cluster)
-        return self._deployments
-
-    def event_store(self):
-        """The store of logged inference events."""
-        if self._event_store is None:
-            from ..store.events import EventStore
-
-            self._event_store = EventStore(self.workspace_path() / self.STORE_FILE)
-        return self._event_store
-
-    def event_writer(self):
-        """Writes ingested events to the event store, many per transaction (group commit)."""
-        if self._event_writer is None:
-            from ..store.event_writer import EventWriter
-
-            self._event_writer = EventWriter(self.event_store())
-        return self._event_writer
-
-    def drift_monitor(self):
-        """The drift monitor of deployments (retrains through the run service, redeploys through deployments)."""
-        if self._drift_monitor is None:
-            from ..monitoring.monitor import DriftMonitor
-
-            workspace = self.workspace_path()
-            self._drift_monitor = DriftMonitor(workspace / self.STORE_FILE, workspace, runs=self.run_service(),
-                                               deployments=self.deployments())
-        return self._drift_monitor
+            threading.Thread(target=self.workspace.deployments.local.reattach, name="ai4mlops-reattach",
+                             daemon=True).start()
 
     async def _check_drift(self):
         """The background loop: check new requests of every deployment, follow retraining runs.
 
         Skipped while nothing was ever deployed (no store) or while the previous round still runs."""
-        if self._drift_busy or not (self.workspace_path() / self.STORE_FILE).exists():
+        if self._drift_busy or not self.workspace.has_store():
             return
         self._drift_busy = True
         try:
-            await asyncio.to_thread(lambda: self.drift_monitor().tick())  # created off the loop (imports numpy)
+            await asyncio.to_thread(lambda: self.workspace.drift_monitor.tick())  # created off the loop (imports numpy)
         except Exception:  # a bad round must not stop the loop; the next one tries again
             self.log.exception("ai4mlops-lab: checking deployments for drift failed")
         finally:
@@ -152,23 +98,6 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def stop_extension(self):
         self._drift_loop.stop()
-
-    def run_service(self):
-        """The run service, created on first use (it opens the store)."""
-        if self._run_service is None:
-            from ..runs.kfp_connection import KfpConnection
-            from ..runs.service import RunService
-            from ..store.runs import RunStore
-
-            workspace = self.workspace_path()
-            self._run_service = RunService(
-                workspace,
-                RunStore(workspace / self.STORE_FILE),
-                kfp_connection=lambda host="", namespace="": KfpConnection.resolve(
-                    host=host or self.kfp_host, namespace=namespace),
-                root=Path(self.serverapp.root_dir),
-            )
-        return self._run_service
 
     def initialize_handlers(self):
         """Register every API route under the extension's URL prefix."""

@@ -44,7 +44,7 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
     def user_path(self, relative, *, must_exist: bool = True):
         """A user's file named in a request, confined to the server root and outside the workspace."""
         return confined_path(self.serverapp.root_dir, relative, must_exist=must_exist,
-                             workspace=self.extension.workspace_path())
+                             workspace=self.extension.workspace.folder)
 
     def reply(self, payload, status: int = 200):
         """Write a JSON response."""

@@ -14,7 +14,7 @@ from .base import ApiHandler
 class DeploymentsApiHandler(ApiHandler):
     @property
     def deployments(self):
-        return self.extension.deployments()
+        return self.extension.workspace.deployments
 
 
 class DeploymentsHandler(DeploymentsApiHandler):

@@ -20,7 +20,7 @@ MAX_ALERT_ID = 2**63 - 1
 class DriftApiHandler(ApiHandler):
     @property
     def monitor(self):
-        return self.extension.drift_monitor()
+        return self.extension.workspace.drift_monitor
 
     def time_argument(self, name: str) -> str | None:
         """An ISO-8601 query argument in the store's time format, or a 400 naming it."""

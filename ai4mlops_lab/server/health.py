@@ -13,4 +13,4 @@ class HealthHandler(ApiHandler):
     @web.authenticated
     @authorized
     def get(self):
-        self.reply(health_facts(self.extension.kfp_host))
+        self.reply(health_facts(self.extension.workspace.settings.kfp_host))

@@ -32,7 +32,7 @@ class IngestHandler(ApiHandler):
     @cached_property
     def _by_ingest_token(self) -> bool:
         """Whether any credential presented is the ingest token."""
-        return any(is_ingest_token(self.extension.workspace_path(), token) for token in self._presented_tokens())
+        return any(is_ingest_token(self.extension.workspace.folder, token) for token in self._presented_tokens())
 
     def check_xsrf_cookie(self):
         """Deployments hold no cookie: the ingest token stands in for the XSRF check, and anonymous
@@ -50,9 +50,9 @@ class IngestHandler(ApiHandler):
                 raise web.HTTPError(403)
         try:
             event = parse_event(self.request.headers, self.request.body)
-            stored = await self.extension.event_writer().add(event)
+            stored = await self.extension.workspace.event_writer.add(event)
         except BadEvent as bad:
             named = (self.request.headers.get("Ce-Inferenceservicename") or "").strip()
-            self.extension.event_store().reject(bad.reason, named)
+            self.extension.workspace.event_store.reject(bad.reason, named)
             raise
         self.reply({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}, status=202 if stored else 200)

@@ -16,7 +16,7 @@ class RunsApiHandler(ApiHandler):
 
     @property
     def service(self):
-        return self.extension.run_service()
+        return self.extension.workspace.run_service
 
     def reply_if_changed(self, build):
         """304 when the client's ETag matches the store's version; else `build()` with a new ETag."""

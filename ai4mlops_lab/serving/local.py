@@ -41,8 +41,8 @@ PID_FILE = "server.pid"
 class LocalDeployments:
     """Deploy Model artifacts of runs as local model servers; follow, stop, restart and query them.
 
-    `request_log` holds the request log settings: `url` (the sink, e.g. the ingest endpoint), `auth`
-    (an Authorization header value), `namespace` (the CloudEvents' `Ce-Namespace`) and optionally the
+    `request_log` holds the request log settings: `url` (the sink, e.g. the ingest endpoint) and `auth`
+    (an Authorization header value), or `store` (the event store's path, written straight into), `namespace` (the CloudEvents' `Ce-Namespace`) and optionally the
     `RequestLog` limits `queue_size`, `spool_bytes`, `timeout_s`, `retry_s`.
     """
 
@@ -119,7 +119,7 @@ class LocalDeployments:
             "port": port,
             "metadata": record["config"]["metadata"],
             "request_log": {k: v for k, v in self.request_log.items()
-                            if k in ("url", "namespace", *REQUEST_LOG_LIMITS) and v},
+                            if k in ("url", "store", "namespace", *REQUEST_LOG_LIMITS) and v},
         }
         confined.write_file(folder, "deployment.json", data=json.dumps(config, indent=2))
         env = {AUTH_ENV: self.request_log["auth"]} if self.request_log.get("auth") else None

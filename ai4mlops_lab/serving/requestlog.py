@@ -2,7 +2,8 @@
 
 Each successful inference becomes two binary-mode CloudEvents 1.0, a request and a response sharing one
 `Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only records them (never waiting);
-`RequestLog` threads POST them to the sink on kept-alive connections. Events the sink does not take (down,
+`RequestLog` threads hand them to the sink (`sinks.py`: an ingest endpoint, or the store). Events the sink
+does not take (down,
 slow, erroring) and events that find the queue full go to a size-capped JSONL spool in the deployment folder
 and are re-sent when the sink answers again; events the full spool cannot hold are dropped. All of it is
 counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
@@ -12,13 +13,11 @@ from __future__ import annotations
 
 import base64
 import collections
-import http.client
 import json
 import queue
 import re
 import threading
 import time
-import urllib.parse
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from .. import confined
 from ..monitoring.events import TEST_SOURCE_SUFFIX
 from .prediction import TEST_HEADER
+from .sinks import HttpSink
 
 REQUEST_TYPE = "org.kubeflow.serving.inference.request"
 RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
@@ -36,17 +36,20 @@ STATS_EVERY_S = 0.5  # while events flow, stats.json is rewritten at most this o
 
 
 class RequestLog:
-    """Counts inferences and sends their CloudEvents to `sink` (a URL, or None to only count) from `senders`
-    threads, each on its own kept-alive connection (so waiting on the sink's answers overlaps).
+    """Counts inferences and hands their CloudEvents to `sink` from `senders` threads (so waiting on the sink's
+    answers overlaps). `sink` is a sink object (see `sinks.py`), a URL (an `HttpSink` sending `auth` as the
+    `Authorization` header, waiting at most `timeout_s`), or None to only count.
 
-    `auth` is sent as the `Authorization` header. The spool holds at most `spool_bytes`; a sink that failed
-    is retried after `retry_s`.
+    The spool holds at most `spool_bytes`; a sink that failed is retried after `retry_s`.
     """
 
-    def __init__(self, folder: Path, *, name: str, source: str, sink: str | None = None, auth: str | None = None,
+    def __init__(self, folder: Path, *, name: str, source: str, sink=None, auth: str | None = None,
                  namespace: str = "local", queue_size: int = 1000, spool_bytes: int = 16 << 20,
                  timeout_s: float = 2.0, retry_s: float = 1.0, senders: int = 2):
-        self.folder, self.name, self.source, self.sink, self.auth = Path(folder), name, source, sink, auth
+        self.folder, self.name, self.source = Path(folder), name, source
+        if isinstance(sink, str):
+            sink = HttpSink(sink, auth, timeout_s) if sink else None
+        self.sink = sink
         self.namespace, self.spool_bytes, self.timeout_s, self.retry_s = namespace, spool_bytes, timeout_s, retry_s
         self.spool = self.folder / SPOOL_FILE
         self.counts = {"requests": 0, "errors": 0, "sent": 0, "spooled": 0, "resent": 0, "dropped": 0, "in_spool": 0}
@@ -55,7 +58,6 @@ class RequestLog:
         self._lock = threading.Lock()  # the spool file, and the counts that several threads change
         self._down_until = 0.0
         self._stop = threading.Event()
-        self._local = threading.local()  # each sender thread's kept-alive `connection`
         self._stats_lock = threading.Lock()  # the stats file, and what it holds since when
         self._written: tuple[dict | None, float] = (None, 0.0)
         self._threads = [threading.Thread(target=self._send_loop, name=f"request-log-{number}", daemon=True)
@@ -118,7 +120,6 @@ class RequestLog:
     # -- the sender threads ---------------------------------------------------------------
 
     def _send_loop(self) -> None:
-        self._local.connection = None
         while not self._stop.is_set():
             try:
                 event = self._queue.get(timeout=0.25)
@@ -133,7 +134,8 @@ class RequestLog:
                 self._resend()
             if event is None or time.monotonic() >= self._written[1] + STATS_EVERY_S:
                 self._write_stats()
-        self._disconnect()
+        if self.sink:
+            self.sink.close()
         self._write_stats()
 
     def _count(self, key: str) -> None:
@@ -141,49 +143,11 @@ class RequestLog:
             self.counts[key] += 1
 
     def _post(self, event: tuple[dict, bytes]) -> bool:
-        headers, body = event
-        if self.auth:  # added here only, so the spool on disk never holds it
-            headers = {**headers, "Authorization": self.auth}
-        reused = self._local.connection is not None
-        try:
-            try:
-                ok = self._send(headers, body)
-            except ConnectionError:
-                if not reused:
-                    raise
-                # The sink closed the kept-alive connection meanwhile: once more on a new one (a repeated
-                # Ce-Id is ignored by the sink, so a second copy would be harmless).
-                ok = self._send(headers, body)
-        except (OSError, ValueError, http.client.HTTPException):
-            ok = False
+        """Hand one event to the sink; a sink that did not take it is left alone for `retry_s`."""
+        ok = self.sink.post(*event)
         if not ok:
             self._down_until = time.monotonic() + self.retry_s
         return ok
-
-    def _send(self, headers: dict, body: bytes) -> bool:
-        """POST on this thread's kept-alive connection, opened if needed and closed after any failure; True for
-        a 2xx."""
-        url = urllib.parse.urlsplit(self.sink)
-        if self._local.connection is None:
-            kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-            self._local.connection = kind(url.netloc, timeout=self.timeout_s)
-        try:
-            self._local.connection.request("POST", (url.path or "/") + (f"?{url.query}" if url.query else ""),
-                                           body=body, headers=headers)
-            with self._local.connection.getresponse() as answer:
-                answer.read()
-                ok, keep = 200 <= answer.status < 300, not answer.will_close
-        except BaseException:
-            self._disconnect()
-            raise
-        if not (ok and keep):
-            self._disconnect()
-        return ok
-
-    def _disconnect(self) -> None:
-        if self._local.connection is not None:
-            self._local.connection.close()
-            self._local.connection = None
 
     def _spool(self, events: list[tuple[dict, bytes]], again: bool = False) -> None:
         """Append events to the spool (`again`: ones taken from it before); those past its size cap are dropped."""

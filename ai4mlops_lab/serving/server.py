@@ -1,8 +1,9 @@
 """The model-server process of a local deployment: `python -m ai4mlops_lab.serving.server FOLDER`.
 
 Serves the model in `FOLDER/model` with kserve's ModelServer on 127.0.0.1 only (V1 and V2 REST, no gRPC),
-with request logging. `FOLDER/deployment.json` says the name, port, model metadata and request log settings;
-the log sink's auth header value comes in the environment (`AUTH_ENV`), never in a file.
+with request logging. `FOLDER/deployment.json` says the name, port, model metadata and request log settings
+(an ingest `url`, or the `store` to write events into); the ingest endpoint's auth header value comes in the
+environment (`AUTH_ENV`), never in a file.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kserve.errors import InvalidInput, ModelNotFound
 from .local import AUTH_ENV, HOST, REQUEST_LOG_LIMITS
 from .predictor import Predictor
 from .requestlog import RequestLog, RequestLogMiddleware
+from .sinks import StoreSink
 
 
 class LoopbackModelServer(kserve.ModelServer):
@@ -65,7 +67,8 @@ class LoopbackModelServer(kserve.ModelServer):
 def main(folder: Path) -> None:
     config = json.loads((folder / "deployment.json").read_text())
     name, port, settings = config["name"], config["port"], config.get("request_log") or {}
-    log = RequestLog(folder, name=name, source=f"http://{HOST}:{port}/", sink=settings.get("url"),
+    sink = StoreSink(settings["store"]) if settings.get("store") else settings.get("url")
+    log = RequestLog(folder, name=name, source=f"http://{HOST}:{port}/", sink=sink,
                      auth=os.environ.pop(AUTH_ENV, None), namespace=settings.get("namespace") or "local",
                      **{key: settings[key] for key in REQUEST_LOG_LIMITS if key in settings})
     model_server.app.add_middleware(RequestLogMiddleware, log=log)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import ai4mlops_lab
-from ai4mlops_lab.cli import main
+from ai4mlops_lab.cli.main import main
 
 
 def test_version_flag(capsys):

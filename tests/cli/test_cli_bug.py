@@ -2,7 +2,7 @@
 
 import pytest
 
-from ai4mlops_lab import cli
+from ai4mlops_lab.cli import main as cli
 from ai4mlops_lab.pipeline import compiler
 
 

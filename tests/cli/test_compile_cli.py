@@ -3,7 +3,7 @@
 import json
 import os
 
-from ai4mlops_lab.cli import main
+from ai4mlops_lab.cli.main import main
 
 from ..notebooks import TWO_STEPS, UNDEFINED_NAME, write_notebook
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from ai4mlops_lab.cli import main
+from ai4mlops_lab.cli.main import main
 from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.monitoring.replay import load_rows
 from ai4mlops_lab.store.events import EventStore

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ai4mlops_lab.cli_workspace import find_workspace
+from ai4mlops_lab.cli.workspace import find_workspace
 from ai4mlops_lab.errors import UserError
 
 from ..model_runs import model_run

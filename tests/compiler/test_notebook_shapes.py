@@ -5,7 +5,7 @@ import json
 import nbformat
 import pytest
 
-from ai4mlops_lab.cli import main
+from ai4mlops_lab.cli.main import main
 from ai4mlops_lab.notebook.cells import notebook_cells
 from ai4mlops_lab.pipeline.compiler import analyze_notebook, compile_notebook
 from tests.compiler.helpers import analyze, find, step

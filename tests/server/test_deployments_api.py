@@ -58,7 +58,7 @@ async def test_deploy_predict_and_log_requests(jp_fetch, jp_root_dir, jp_servera
 
         app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
         for _ in range(100):  # the request log posts in the background
-            counts = app.event_store().counts("demo")
+            counts = app.workspace.event_store.counts("demo")
             if counts["requests"] and counts["responses"]:
                 break
             await asyncio.sleep(0.1)

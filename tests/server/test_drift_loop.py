@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from ai4mlops_lab.cli import main
+from ai4mlops_lab.cli.main import main
 from ai4mlops_lab.serving import prediction
 
 from .test_deployments_api import api, trained_run

@@ -90,9 +90,9 @@ async def test_malformed_events_are_400_naming_the_header_and_counted(jp_fetch, 
     code, body = await refused(jp_fetch, {**headers(**change), "Authorization": f"Bearer {token}"})
     assert code == 400 and body["error"] == "bad_event" and reason in body["detail"] and body["hint"]
     app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
-    counts = app.event_store().counts()
+    counts = app.workspace.event_store.counts()
     assert sum(counts["rejected"].values()) == 1
-    named = app.event_store().counts("iris")  # counted under the deployment the event names, if any
+    named = app.workspace.event_store.counts("iris")  # counted under the deployment the event names, if any
     assert sum(named["rejected" if reason != "Ce-Inferenceservicename" else "unattributed"].values()) == 1
 
 
@@ -106,7 +106,7 @@ async def test_concurrent_posts_with_retries_store_each_event_once(jp_fetch, jp_
     assert sorted((r["ce_id"], r["kind"]) for r in replies if r["stored"]) == sorted(events)
     assert sum(answer.code == 200 for answer in answers) == len(posts) - len(events)
     app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
-    assert app.event_store().counts("iris") == {"requests": 30, "responses": 30, "rejected": {},
+    assert app.workspace.event_store.counts("iris") == {"requests": 30, "responses": 30, "rejected": {},
                                                     "unattributed": {}}
 
 
@@ -140,18 +140,18 @@ def app_of(jp_serverapp):
 async def test_events_of_a_deployment_that_does_not_exist_are_404_and_counted_under_its_name(jp_fetch, jp_serverapp):
     code, body = await refused(jp_fetch, headers(**{"Ce-Inferenceservicename": "gone"}))
     assert code == 404 and body["error"] == "unknown_deployment" and "'gone'" in body["detail"] and body["hint"]
-    counts = app_of(jp_serverapp).event_store().counts("gone")
+    counts = app_of(jp_serverapp).workspace.event_store.counts("gone")
     assert counts["requests"] == 0 and counts["rejected"] == {"unknown deployment": 1}
 
 
 async def test_the_same_ce_id_is_idempotent_per_deployment_and_a_different_body_is_a_conflict(jp_fetch, jp_serverapp):
-    stopped_deployment(app_of(jp_serverapp).workspace_path() / "store.sqlite", "other")
+    stopped_deployment(app_of(jp_serverapp).workspace.store_path, "other")
     assert (await post(jp_fetch, headers(ce_id="same"))).code == 202
     assert (await post(jp_fetch, headers(ce_id="same", **{"Ce-Inferenceservicename": "other"}))).code == 202
     again = await post(jp_fetch, headers(ce_id="same"))
     assert again.code == 200 and json.loads(again.body)["stored"] is False
     code, body = await refused(jp_fetch, headers(ce_id="same"), body=json.dumps({"instances": [[9.0, 9.0, 9.0]]}))
     assert code == 409 and body["error"] == "conflicting_event" and "'same'" in body["detail"]
-    store = app_of(jp_serverapp).event_store()
+    store = app_of(jp_serverapp).workspace.event_store
     assert store.counts("iris")["requests"] == 1 and store.counts("other")["requests"] == 1
     assert store.counts("iris")["rejected"] == {"conflicting Ce-Id": 1}

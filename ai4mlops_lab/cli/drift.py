@@ -1,25 +1,45 @@
-"""The drift commands of `ai4mlops`: `drift NAME` (verdict, per-feature results, policy, --send, --check),
-`alerts`, and `retrain ALERT_ID`."""
+"""`ai4mlops drift NAME` (verdict, per-feature results, policy, --send, --check), `alerts`, and
+`retrain ALERT_ID`."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
-from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 #: How long `drift --send` waits for the model server's request log to reach the store.
 LOGGED_WAIT_S = 15.0
 
 
-def _monitor(args: argparse.Namespace):
-    from .cli import _deployments, _service
-    from .monitoring.monitor import DriftMonitor
+def add_commands(commands, parents: dict) -> None:
+    """Register `drift`, `alerts` and `retrain`."""
+    workspace, as_json = parents["workspace"], parents["json"]
+    command = commands.add_parser("drift", parents=[workspace, as_json],
+                                  help="a deployment's drift verdict and per-feature results (exit 1: drift)")
+    command.add_argument("name", help="the deployment's name")
+    command.add_argument("--send", metavar="FILE", help="first replay the rows of a .npy or .csv file as requests")
+    command.add_argument("--batch", type=int, default=25, help="rows per request with --send (default 25)")
+    command.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="request protocol with --send")
+    command.add_argument("--check", action="store_true", help="test the latest rows now, without waiting for a "
+                         "full window")
+    command.add_argument("--feature", help="only this feature's results (with --json: its distributions)")
+    command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="change the policy, e.g. window_size=200, consecutive=3, auto_retrain=true")
+    command.set_defaults(handler=drift_command)
 
-    root = Path(args.workspace)
-    return DriftMonitor(root / "store.sqlite", root, runs=_service(args.workspace), deployments=_deployments(args))
+    listing = commands.add_parser("alerts", parents=[workspace, as_json], help="list drift alerts")
+    listing.add_argument("--deployment", help="only this deployment's alerts")
+    listing.add_argument("--status", choices=("open", "retraining", "resolved", "dismissed"))
+    listing.set_defaults(handler=alerts_command)
+
+    command = commands.add_parser("retrain", parents=[workspace],
+                                  help="retrain from a drift alert, then redeploy the new model")
+    command.add_argument("alert_id", type=int, help="the alert's number")
+    command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="change a pipeline parameter of the run being repeated (repeatable)")
+    command.add_argument("--no-redeploy", action="store_true", help="only retrain; keep serving the old model")
+    command.set_defaults(handler=retrain_command)
 
 
 def _policy_changes(assignments: list[str]) -> dict:
@@ -35,13 +55,19 @@ def _policy_changes(assignments: list[str]) -> dict:
     return changes
 
 
-def drift(args: argparse.Namespace) -> int:
+def drift_command(args: argparse.Namespace) -> int:
     """Show a deployment's drift verdict; exit 1 when its latest window drifted (for cron jobs and CI)."""
-    monitor = _monitor(args)
+    from ..monitoring.reference_data import NoReference
+
+    monitor = args.workspace.drift_monitor
     if args.set:
         monitor.set_policy(args.name, _policy_changes(args.set))
     if args.send:
-        _send(monitor, args)
+        _send(args)
+    try:  # no Jupyter server may be checking windows in the background: check those completed so far here
+        monitor.process(args.name)
+    except NoReference:
+        pass  # the report says why
     checked = monitor.check(args.name) if args.check else None
     report = monitor.report(args.name, feature=args.feature)
     if args.json:
@@ -52,26 +78,18 @@ def drift(args: argparse.Namespace) -> int:
     return 1 if latest and latest["drift"] else 0
 
 
-def _send(monitor, args: argparse.Namespace) -> None:
+def _send(args: argparse.Namespace) -> None:
     """Replay a file's rows as prediction requests, then wait until their log events are stored."""
-    from .monitoring.replay import load_rows, requests
-    from .serving.artifacts import recorded_input
+    from ..monitoring.replay import replay, wait_logged
 
-    tensor = recorded_input(monitor.records.get(args.name))
-    rows = load_rows(Path(args.send), tensor.get("features"))
-    before = monitor.events.counts(args.name)["requests"]
-    sent = 0
-    for payload in requests(rows, args.batch, args.protocol, tensor):
-        monitor.deployments.predict(args.name, payload)
-        sent += 1
-    print(f"Sent {len(rows)} rows to {args.name} in {sent} {args.protocol.upper()} requests")
-    deadline = time.monotonic() + LOGGED_WAIT_S
-    while monitor.events.counts(args.name)["requests"] < before + sent:
-        if time.monotonic() > deadline:
-            print(f"warning: not all requests were logged within {LOGGED_WAIT_S:g} s; the drift report may lag. "
-                  "Deployments log to the Jupyter server's ingest endpoint (or --ingest-url when deployed by the CLI).")
-            return
-        time.sleep(0.2)
+    events = args.workspace.event_store
+    before = events.counts(args.name)["requests"]
+    rows, sent = replay(args.workspace.deployments, args.name, args.send, args.batch, args.protocol)
+    print(f"Sent {rows} rows to {args.name} in {sent} {args.protocol.upper()} requests")
+    if not wait_logged(events, args.name, before + sent, LOGGED_WAIT_S):
+        print(f"warning: not all requests were logged within {LOGGED_WAIT_S:g} s; the drift report may lag. "
+              "Deployments log to the Jupyter server's ingest endpoint, to --ingest-url, or (deployed by the CLI "
+              "with neither) straight into the workspace's store.")
 
 
 def describe(report: dict, checked: dict | None = None) -> str:
@@ -116,8 +134,8 @@ def number(value, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def alerts(args: argparse.Namespace) -> int:
-    found = _monitor(args).alerts(args.deployment, args.status)
+def alerts_command(args: argparse.Namespace) -> int:
+    found = args.workspace.drift_monitor.alerts(args.deployment, args.status)
     if args.json:
         print(json.dumps(found, indent=2))
     elif not found:
@@ -129,46 +147,17 @@ def alerts(args: argparse.Namespace) -> int:
     return 0
 
 
-def retrain(args: argparse.Namespace) -> int:
+def retrain_command(args: argparse.Namespace) -> int:
     """Retrain from an alert, follow the run, then redeploy (unless --no-redeploy); non-zero on failure."""
-    from .cli import _follow
-    from .runs.parameters import parse_assignments
+    from ..runs.parameters import parse_assignments
+    from .runs import show_progress
 
-    monitor = _monitor(args)
+    monitor = args.workspace.drift_monitor
     alert = monitor.retrain(args.alert_id, parse_assignments(args.param) or None, redeploy=not args.no_redeploy)
     print(f"Alert #{alert['id']}: retraining {alert['deployment']} in run {alert['retrain_run_id']}")
-    run = _follow(monitor.runs, monitor.runs.run(alert["retrain_run_id"]))
+    run = show_progress(monitor.runs, monitor.runs.run(alert["retrain_run_id"]))
     monitor.follow_retraining()
     alert = monitor.store.alert(alert["id"])
     print(f"Alert #{alert['id']} is {alert['status']}" + (f": {alert['error']}" if alert["error"] else "") +
           (f"; {alert['deployment']} now serves the model of run {run['id']}" if alert["redeployed_at"] else ""))
     return 0 if alert["status"] == "resolved" else 1
-
-
-def add_commands(commands, workspace: argparse.ArgumentParser, as_json: argparse.ArgumentParser) -> None:
-    """Register `drift`, `alerts` and `retrain` on the CLI's subcommands."""
-    command = commands.add_parser("drift", parents=[workspace, as_json],
-                                  help="a deployment's drift verdict and per-feature results (exit 1: drift)")
-    command.add_argument("name", help="the deployment's name")
-    command.add_argument("--send", metavar="FILE", help="first replay the rows of a .npy or .csv file as requests")
-    command.add_argument("--batch", type=int, default=25, help="rows per request with --send (default 25)")
-    command.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="request protocol with --send")
-    command.add_argument("--check", action="store_true", help="test the latest rows now, without waiting for a "
-                         "full window")
-    command.add_argument("--feature", help="only this feature's results (with --json: its distributions)")
-    command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                         help="change the policy, e.g. window_size=200, consecutive=3, auto_retrain=true")
-    command.set_defaults(handler=drift)
-
-    listing = commands.add_parser("alerts", parents=[workspace, as_json], help="list drift alerts")
-    listing.add_argument("--deployment", help="only this deployment's alerts")
-    listing.add_argument("--status", choices=("open", "retraining", "resolved", "dismissed"))
-    listing.set_defaults(handler=alerts)
-
-    command = commands.add_parser("retrain", parents=[workspace],
-                                  help="retrain from a drift alert, then redeploy the new model")
-    command.add_argument("alert_id", type=int, help="the alert's number")
-    command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                         help="change a pipeline parameter of the run being repeated (repeatable)")
-    command.add_argument("--no-redeploy", action="store_true", help="only retrain; keep serving the old model")
-    command.set_defaults(handler=retrain)

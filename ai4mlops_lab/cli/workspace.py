@@ -9,9 +9,10 @@ commands that only read never leave a stray empty store behind.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 FOLDER = ".ai4mlops"
 ENVIRONMENT = "AI4MLOPS_WORKSPACE"
@@ -47,3 +48,13 @@ def _subfolders(folder: Path) -> list[Path]:
         return [child for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")]
     except OSError:
         return []
+
+
+def use_workspace(args) -> None:
+    """Replace `args.workspace` (the flag) by the `Workspace` found, built from the flags and the environment,
+    and say which folder it is, on stderr."""
+    from ..workspace import Workspace
+
+    folder = find_workspace(args.workspace, create=getattr(args, "creates_workspace", False))
+    print(f"workspace: {folder}", file=sys.stderr)
+    args.workspace = Workspace.from_environment(folder, ingest_url=getattr(args, "ingest_url", None))

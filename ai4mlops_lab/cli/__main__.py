@@ -1,0 +1,7 @@
+"""`python -m ai4mlops_lab.cli`."""
+
+import sys
+
+from .main import main
+
+sys.exit(main())

@@ -1,0 +1,169 @@
+"""The workspace: one folder, its store and the services on it, built once for the server or the CLI.
+
+`Workspace` is the one place services are constructed: the Jupyter server builds it from its traits
+(`server/app.py`), the `ai4mlops` command from its flags and the environment (`Workspace.from_environment`).
+Each service is created on first use (they import heavy modules and open the store) and only once, even
+when threads ask for it together.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import NAME
+
+#: The store's file name in the workspace folder.
+STORE_FILE = "store.sqlite"
+#: The environment variables `Workspace.from_environment` reads (the server's traits of the same meaning).
+KUBE_NAMESPACE_ENV = "AI4MLOPS_KUBE_NAMESPACE"
+PREDICTOR_IMAGE_ENV = "AI4MLOPS_PREDICTOR_IMAGE"
+PUBLIC_URL_ENV = "AI4MLOPS_PUBLIC_URL"
+INGEST_URL_ENV = "AI4MLOPS_INGEST_URL"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the services reach the outside world.
+
+    `kfp_host`: the KFP API server (empty: `$KF_PIPELINES_ENDPOINT`, else local runs only);
+    `kube_namespace`: of KServe deployments (empty: the kubeconfig's); `predictor_image`: for torch models on
+    KServe; `public_url`: where a cluster reaches the Jupyter server's ingest endpoint (empty: KServe
+    deployments are not monitored); `ingest_url`: where local model servers post their request events (empty:
+    they write them straight into the workspace's event store).
+    """
+
+    kfp_host: str = ""
+    kube_namespace: str = ""
+    predictor_image: str = ""
+    public_url: str = ""
+    ingest_url: str = ""
+
+
+class Workspace:
+    """The workspace folder `folder` (created by the store when first used); notebooks' paths are relative to
+    `root` (default: the current folder)."""
+
+    def __init__(self, folder: Path, *, root: Path | None = None, settings: Settings = Settings()):
+        self.folder = Path(folder)
+        self.root = Path(root) if root is not None else None
+        self.settings = settings
+        self._services: dict[str, object] = {}
+        self._lock = threading.RLock()  # services build others (the drift monitor needs runs and deployments)
+
+    @classmethod
+    def from_environment(cls, folder: Path, *, ingest_url: str | None = None, root: Path | None = None,
+                         environ: Mapping[str, str] | None = None) -> Workspace:
+        """The CLI's workspace: settings from `$AI4MLOPS_*` (`ingest_url` given wins over the environment's)."""
+        env = os.environ if environ is None else environ
+        return cls(folder, root=root, settings=Settings(
+            kube_namespace=env.get(KUBE_NAMESPACE_ENV, ""), predictor_image=env.get(PREDICTOR_IMAGE_ENV, ""),
+            public_url=env.get(PUBLIC_URL_ENV, ""), ingest_url=ingest_url or env.get(INGEST_URL_ENV, "")))
+
+    @property
+    def store_path(self) -> Path:
+        return self.folder / STORE_FILE
+
+    def has_store(self) -> bool:
+        """Whether anything was ever recorded here (the store exists)."""
+        return self.store_path.exists()
+
+    def _once(self, name: str, build: Callable[[], object]):
+        with self._lock:
+            if name not in self._services:
+                self._services[name] = build()
+            return self._services[name]
+
+    # -- settings derived from the folder ------------------------------------------------------
+
+    def request_log(self) -> dict:
+        """The request log settings of local model servers (see `LocalDeployments`): the ingest URL with the
+        ingest token, else the store's path (events written straight into it)."""
+        if self.settings.ingest_url:
+            from .monitoring.ingest_token import ingest_token
+
+            return {"url": self.settings.ingest_url, "auth": f"Bearer {ingest_token(self.folder)}",
+                    "namespace": "local"}
+        return {"store": str(self.store_path), "namespace": "local"}
+
+    def cluster_ingest_url(self) -> str | None:
+        """Where KServe's logger posts events: the public URL with the ingest token (it sends no headers)."""
+        if not self.settings.public_url:
+            return None
+        from .monitoring.ingest_token import ingest_token
+
+        token = ingest_token(self.folder)
+        return f"{self.settings.public_url.rstrip('/')}/{NAME}/api/ingest?ingest_token={token}"
+
+    # -- services ------------------------------------------------------------------------------
+
+    @property
+    def run_service(self):
+        """The run service (local runs, and KFP runs through `settings.kfp_host` or the environment)."""
+        return self._once("run_service", self._build_run_service)
+
+    def _build_run_service(self):
+        from .runs.kfp_connection import KfpConnection
+        from .runs.service import RunService
+        from .store.runs import RunStore
+
+        configured = self.settings.kfp_host
+        return RunService(self.folder, RunStore(self.store_path),
+                          kfp_connection=lambda host="", namespace="": KfpConnection.resolve(
+                              host=host or configured, namespace=namespace),
+                          root=self.root)
+
+    @property
+    def deployments(self):
+        """The deployments service: local model servers and KServe InferenceServices."""
+        return self._once("deployments", self._build_deployments)
+
+    def _build_deployments(self):
+        from .serving.cluster import ClusterDeployments
+        from .serving.kube_connection import KubeConnection
+        from .serving.local import LocalDeployments
+        from .serving.service import Deployments
+        from .store.deployments import DeploymentStore
+        from .store.runs import RunStore
+
+        store, configured = self.store_path, self.settings.kube_namespace
+        local = LocalDeployments(self.folder, DeploymentStore(store), RunStore(store, check=False),
+                                 request_log=self.request_log())
+        cluster = ClusterDeployments(
+            DeploymentStore(store), RunStore(store, check=False),
+            lambda namespace="": KubeConnection.resolve(namespace=namespace or configured),
+            logger_url=self.cluster_ingest_url(), image=self.settings.predictor_image or None, namespace=configured)
+        return Deployments(local, cluster)
+
+    @property
+    def drift_monitor(self):
+        """The drift monitor (retrains through the run service, redeploys through the deployments)."""
+        return self._once("drift_monitor", self._build_drift_monitor)
+
+    def _build_drift_monitor(self):
+        from .monitoring.monitor import DriftMonitor
+
+        return DriftMonitor(self.store_path, self.folder, runs=self.run_service, deployments=self.deployments)
+
+    @property
+    def event_store(self):
+        """The store of logged inference events."""
+        return self._once("event_store", self._build_event_store)
+
+    def _build_event_store(self):
+        from .store.events import EventStore
+
+        return EventStore(self.store_path)
+
+    @property
+    def event_writer(self):
+        """Writes ingested events to the event store, many per transaction (group commit)."""
+        return self._once("event_writer", self._build_event_writer)
+
+    def _build_event_writer(self):
+        from .store.event_writer import EventWriter
+
+        return EventWriter(self.event_store)
