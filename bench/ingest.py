@@ -136,6 +136,7 @@ def measure(port: int, token: str, store, deployment: str, distinct: int, concur
 def main(distinct: int, repeat: int) -> None:
     from ai4mlops_lab.monitoring.ingest_token import ingest_token
     from ai4mlops_lab.store.events import EventStore
+    from ai4mlops_lab.workspace import STORE_FILE
 
     distinct -= distinct % 2
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,7 +145,7 @@ def main(distinct: int, repeat: int) -> None:
         server, port, _ = start_server(root)
         try:
             asyncio.run(post_all(port, events(token, "warmup", 200, 0)[0], 8))  # the store opens on the first event
-            store = EventStore(root / ".ai4mlops" / "store.sqlite", check=False)
+            store = EventStore(root / ".ai4mlops" / STORE_FILE, check=False)
             sent = distinct + int(distinct * DUPLICATES)
             print(f"{sent} posts per case ({distinct} distinct events, {DUPLICATES:.0%} retries, shuffled, bursts of "
                   f"{BURST}); median of {repeat}; cores: {len(os.sched_getaffinity(0))}; goal {GOAL} events/s")

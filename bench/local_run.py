@@ -56,8 +56,9 @@ def local_run(notebook: Path, workspace: Path) -> dict:
     """One local run through the run service, waited for; its record, wall time and time to its first step."""
     from ai4mlops_lab.runs.service import RunService
     from ai4mlops_lab.store.runs import RunStore
+    from ai4mlops_lab.workspace import STORE_FILE
 
-    service = RunService(workspace, RunStore(workspace / "store.sqlite"), root=notebook.parent)
+    service = RunService(workspace, RunStore(workspace / STORE_FILE), root=notebook.parent)
     start, epoch = time.perf_counter(), time.time()
     run = service.start(notebook)
     while run["status"] in ("pending", "running"):

@@ -24,6 +24,7 @@ from ai4mlops_lab.monitoring.monitor import DriftMonitor  # noqa: E402
 from ai4mlops_lab.monitoring.replay import requests  # noqa: E402
 from ai4mlops_lab.store.deployments import DeploymentStore  # noqa: E402
 from ai4mlops_lab.store.events import EventStore  # noqa: E402
+from ai4mlops_lab.workspace import STORE_FILE  # noqa: E402
 
 D, REFERENCE_ROWS, INGEST_TARGET = 10, 5000, 2000.0
 
@@ -38,7 +39,7 @@ def workspace_with_events(events: int, batch: int, method: str) -> tuple[DriftMo
                                        "features": [f"f{i}" for i in range(D)]}], "outputs": []},
              "reference": {"file": "reference.npy", "rows": REFERENCE_ROWS, "total_rows": REFERENCE_ROWS,
                            "source": "bench"}}
-    store = workspace / "store.sqlite"
+    store = workspace / STORE_FILE
     DeploymentStore(store).create(name="bench", run_id=None, model_name="m/model", model_uri=str(folder),
                                   target="local", config={"metadata": {"model": model}})
     log = EventStore(store)

@@ -77,10 +77,11 @@ class NullSink(ThreadingHTTPServer):
 def train(root: Path) -> tuple[Path, dict]:
     from ai4mlops_lab.runs.service import RunService
     from ai4mlops_lab.store.runs import RunStore
+    from ai4mlops_lab.workspace import STORE_FILE
 
     shutil.copy(ROOT / "examples/torch-train.ipynb", root / "torch-train.ipynb")
     workspace = root / ".ai4mlops"
-    service = RunService(workspace, RunStore(workspace / "store.sqlite"), root=root)
+    service = RunService(workspace, RunStore(workspace / STORE_FILE), root=root)
     run_id = service.start(root / "torch-train.ipynb")["id"]
     deadline = time.monotonic() + 300
     while service.run(run_id)["status"] in ("pending", "running") and time.monotonic() < deadline:
@@ -143,13 +144,14 @@ def main(requests: int = 2000) -> None:
     from ai4mlops_lab.serving.local import LocalDeployments
     from ai4mlops_lab.store.deployments import DeploymentStore
     from ai4mlops_lab.store.runs import RunStore
+    from ai4mlops_lab.workspace import STORE_FILE
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         workspace, run = train(root)
         artifact = next(a for a in run["artifacts"] if a["metadata"].get("model"))
         sink = NullSink()
-        store = workspace / "store.sqlite"
+        store = workspace / STORE_FILE
         ours = LocalDeployments(workspace, DeploymentStore(store), RunStore(store, check=False),
                                 request_log={"url": f"http://127.0.0.1:{sink.server_address[1]}/ingest"})
         deployed = ours.deploy(run["id"], name="bench")

@@ -2,6 +2,7 @@
 model server (e.g. names refused before anything happens)."""
 
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 SIGNATURE = {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, 4],
                          "features": ["f0", "f1", "f2", "f3"]}], "outputs": []}
@@ -11,7 +12,7 @@ def model_run(workspace, model_folder) -> str:
     """The id of a succeeded run of pipeline `demo` whose step `train` output `model_folder` as its model."""
     model_folder.mkdir(parents=True, exist_ok=True)
     (model_folder / "model.pt").write_bytes(b"weights")
-    runs = RunStore(workspace / "store.sqlite")
+    runs = RunStore(workspace / STORE_FILE)
     run_id = runs.create_run(experiment="demo", notebook_path="demo.ipynb", notebook_hash="0" * 64,
                              pipeline="demo", target="local", parameters={}, steps=["train"])["id"]
     runs.record_step_outputs(run_id, "train", parameters={}, metrics={}, artifacts=[

@@ -9,6 +9,7 @@ import numpy as np
 from ai4mlops_lab.monitoring.events import InferenceEvent
 from ai4mlops_lab.monitoring.replay import requests
 from ai4mlops_lab.store.deployments import DeploymentStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 D = 10
 NAME = "iris-model"
@@ -25,7 +26,7 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
         sample = np.random.default_rng(seed).normal(size=(2000, *shape)).astype(np.float32)
         np.save(folder / "reference.npy", sample)
         model["reference"] = {"file": "reference.npy", "rows": 2000, "total_rows": 2000, "source": "test"}
-    DeploymentStore(workspace / "store.sqlite").create(
+    DeploymentStore(workspace / STORE_FILE).create(
         name=name, run_id=None, model_name="train/model", model_uri=str(folder), target="local",
         config={"metadata": {"model": model}})
 

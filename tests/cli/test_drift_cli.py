@@ -9,6 +9,7 @@ from ai4mlops_lab.cli.main import main
 from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.monitoring.replay import load_rows
 from ai4mlops_lab.store.events import EventStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..requests import NAME, deploy_record, rows, send
 
@@ -25,7 +26,7 @@ def drift(workspace, *args):
 
 
 def test_verdict_and_per_feature_table_exit_1_on_drift(workspace, capsys):
-    events = EventStore(workspace / "store.sqlite")
+    events = EventStore(workspace / STORE_FILE)
     send(events, rows(100, seed=3))
     assert drift(workspace, "--set", "window_size=100", "--set", "consecutive=1") == 0
     calm = capsys.readouterr().out
@@ -43,7 +44,7 @@ def test_verdict_and_per_feature_table_exit_1_on_drift(workspace, capsys):
 
 
 def test_check_tests_the_rows_so_far(workspace, capsys):
-    send(EventStore(workspace / "store.sqlite"), rows(40, shift=2.0))
+    send(EventStore(workspace / STORE_FILE), rows(40, shift=2.0))
     assert drift(workspace, "--check") == 1
     assert "DRIFT in the check of the latest rows (40 rows" in capsys.readouterr().out
 

@@ -19,6 +19,7 @@ from ai4mlops_lab.serving.cluster import ClusterDeployments
 from ai4mlops_lab.serving.kube_connection import KubeConnection
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from .test_contract_kserve import (
     IMAGE, IMAGE_FAILED, INGEST, LOAD_FAILED, NO_SA, NS, PENDING, READY, TOKEN, write_kubeconfig)
@@ -56,7 +57,7 @@ def connect(tmp_path, url, token=TOKEN):
 
 @pytest.fixture
 def stores(tmp_path):
-    path = tmp_path / "store.sqlite"
+    path = tmp_path / STORE_FILE
     return DeploymentStore(path), RunStore(path, check=False)
 
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from .test_contract_cluster_deploy import make_run
 from .test_contract_kserve import IMAGE, NS, READY, TOKEN, write_kubeconfig
@@ -23,7 +24,7 @@ class TestDeployApi:
                                                                    monkeypatch):
         kube.token = TOKEN
         monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", kube.url, TOKEN)))
-        run_id = make_run(RunStore(jp_root_dir / ".ai4mlops" / "store.sqlite"), "iris", "sklearn")
+        run_id = make_run(RunStore(jp_root_dir / ".ai4mlops" / STORE_FILE), "iris", "sklearn")
 
         response = await jp_fetch("ai4mlops-lab", "api", "deployments", method="POST",
                                   body=json.dumps({"run_id": run_id, "target": "kserve", "name": "iris-rf"}))

@@ -9,6 +9,7 @@ import pytest
 from ai4mlops_lab.runs.kfp_connection import KfpConnection
 from ai4mlops_lab.runs.service import RunService
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..notebooks import write_notebook
 from .conftest import NO_SA
@@ -43,7 +44,7 @@ def kfp_service(fake, tmp_path):
         return KfpConnection.resolve(host=host or fake.url, namespace=namespace, env={},
                                      service_account_token=NO_SA)
 
-    return RunService(workspace, RunStore(workspace / "store.sqlite"), kfp_connection=connection, root=tmp_path)
+    return RunService(workspace, RunStore(workspace / STORE_FILE), kfp_connection=connection, root=tmp_path)
 
 
 def test_contract_a_notebook_runs_on_kfp_with_the_users_parameters(fake, kfp_service, tmp_path):

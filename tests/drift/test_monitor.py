@@ -10,6 +10,7 @@ from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.monitoring.events import TEST_SOURCE_SUFFIX, InferenceEvent
 from ai4mlops_lab.monitoring.monitor import DriftMonitor
 from ai4mlops_lab.store.events import EventStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..requests import NAME, deploy_record, rows, send
 
@@ -22,8 +23,8 @@ def workspace(tmp_path):
 @pytest.fixture
 def setup(workspace):
     deploy_record(workspace)
-    events = EventStore(workspace / "store.sqlite")
-    return DriftMonitor(workspace / "store.sqlite", workspace), events
+    events = EventStore(workspace / STORE_FILE)
+    return DriftMonitor(workspace / STORE_FILE, workspace), events
 
 
 def test_count_windows_split_batches_and_keep_the_rest_pending(setup):
@@ -76,7 +77,7 @@ def test_feature_view_has_reference_and_current_histograms_on_the_same_bins(setu
 def test_two_monitors_on_one_store_check_each_window_once(setup, workspace):
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 50})
-    other = DriftMonitor(workspace / "store.sqlite", workspace)
+    other = DriftMonitor(workspace / STORE_FILE, workspace)
     send(events, rows(500))
     monitor.process(NAME)
     other.process(NAME)
@@ -139,7 +140,7 @@ def test_policy_errors_name_the_field(setup):
 
 def test_without_reference_data_the_report_says_what_to_do(workspace):
     deploy_record(workspace, name="bare", reference=False)
-    report = DriftMonitor(workspace / "store.sqlite", workspace).report("bare")
+    report = DriftMonitor(workspace / STORE_FILE, workspace).report("bare")
     assert report["reference"]["available"] is False
     assert "reference:VARIABLE" in report["reference"]["hint"] and report["windows"] == []
 
@@ -160,7 +161,7 @@ def test_dismissing_an_alert_needs_a_new_streak(setup):
 
 def test_image_inputs_are_flattened_and_tested_jointly_on_a_projection(workspace):
     deploy_record(workspace, name="leaves", shape=(3, 10, 10))
-    monitor, events = DriftMonitor(workspace / "store.sqlite", workspace), EventStore(workspace / "store.sqlite")
+    monitor, events = DriftMonitor(workspace / STORE_FILE, workspace), EventStore(workspace / STORE_FILE)
     policy = monitor.set_policy("leaves", {"window_size": 100})
     assert policy["method"] == "mmd"  # 300 inputs: one joint test instead of 300 per-pixel ones
     rng = np.random.default_rng(11)

@@ -6,6 +6,7 @@ import pytest
 
 from ai4mlops_lab.runs.service import RunService
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
@@ -13,7 +14,7 @@ FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 @pytest.fixture
 def service(tmp_path):
     workspace = tmp_path / ".ai4mlops"
-    return RunService(workspace, RunStore(workspace / "store.sqlite"), root=tmp_path)
+    return RunService(workspace, RunStore(workspace / STORE_FILE), root=tmp_path)
 
 
 def wait_for(service, run_id, statuses=FINAL, timeout=120):

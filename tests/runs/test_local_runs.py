@@ -9,6 +9,7 @@ from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.runs import processes
 from ai4mlops_lab.runs.service import RunService
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..notebooks import FAILING, SLOW, TWO_STEPS, UNDEFINED_NAME, write_notebook
 from .conftest import wait_for
@@ -88,7 +89,7 @@ def test_a_killed_worker_is_noticed(service, tmp_path):
 
 def test_server_restart_marks_orphaned_runs_interrupted(tmp_path):
     workspace = tmp_path / ".ai4mlops"
-    first = RunService(workspace, RunStore(workspace / "store.sqlite"), root=tmp_path)
+    first = RunService(workspace, RunStore(workspace / STORE_FILE), root=tmp_path)
     notebook = write_notebook(tmp_path, "slow.ipynb", SLOW)
     run_id = first.start(notebook)["id"]
     pid = wait_for(first, run_id, statuses=("running",))["worker_pid"]
@@ -97,7 +98,7 @@ def test_server_restart_marks_orphaned_runs_interrupted(tmp_path):
         if not processes.is_alive(pid):
             break
         time.sleep(0.05)
-    second = RunService(workspace, RunStore(workspace / "store.sqlite"), root=tmp_path)  # a new server
+    second = RunService(workspace, RunStore(workspace / STORE_FILE), root=tmp_path)  # a new server
     assert second.mark_interrupted() == 1
     run = second.store.run(run_id)
     assert run["status"] == "interrupted" and "worker" in run["error"]

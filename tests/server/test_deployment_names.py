@@ -5,6 +5,8 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from ai4mlops_lab.workspace import STORE_FILE
+
 from ..model_runs import model_run, tree
 
 BAD_NAMES = ["../../../outside/victim-dir", "..", "-lead", "a b", "x" * 300, 5, 0, [], ["a"], {"a": 1}, True]
@@ -27,4 +29,4 @@ async def test_a_refused_name_leaves_the_victim_and_the_workspace_untouched(jp_f
     assert "'name'" in body["detail"] and body["hint"]
     assert tree(victim) == before
     assert not (workspace / "deployments").exists()
-    assert (workspace / "store.sqlite").is_file()
+    assert (workspace / STORE_FILE).is_file()

@@ -8,6 +8,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from ai4mlops_lab.monitoring.ingest_token import TOKEN_FILE, ingest_token
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..requests import stopped_deployment
 
@@ -45,7 +46,7 @@ async def refused(jp_fetch, hdrs, body=BODY, **kwargs):
 @pytest.fixture(autouse=True)
 def deployment(jp_root_dir):
     """The deployment 'iris' the events name (events of deployments that do not exist are refused)."""
-    stopped_deployment(jp_root_dir / ".ai4mlops" / "store.sqlite", "iris")
+    stopped_deployment(jp_root_dir / ".ai4mlops" / STORE_FILE, "iris")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 
 from ai4mlops_lab.monitoring.ingest_token import ingest_token
 from ai4mlops_lab.store.deployments import DeploymentStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..requests import NAME, deploy_record
 from .live import LiveServer
@@ -26,7 +27,7 @@ def server(tmp_path):
     workspace = root / ".ai4mlops"
     root.mkdir()
     deploy_record(workspace)
-    records = DeploymentStore(workspace / "store.sqlite")
+    records = DeploymentStore(workspace / STORE_FILE)
     records.update(NAME, status="stopped")  # nothing to reattach
     records.close()
     gc.collect()  # this process must not hold the store open: its locks would hide the server's lost ones
@@ -53,7 +54,7 @@ def test_acknowledged_events_survive_a_refused_store_read_another_process_and_ki
     token = ingest_token(workspace)
     ingest(server, token, N)
 
-    status, reply = server.request("POST", "analyze", json.dumps({"path": ".ai4mlops/store.sqlite"}).encode())
+    status, reply = server.request("POST", "analyze", json.dumps({"path": f".ai4mlops/{STORE_FILE}"}).encode())
     assert status in (400, 403) and "workspace" in reply["detail"] and reply["hint"]
 
     other = subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", "runs", "--workspace", str(workspace)],
@@ -62,16 +63,16 @@ def test_acknowledged_events_survive_a_refused_store_read_another_process_and_ki
     ingest(server, token, N)
     server.kill()
 
-    with sqlite3.connect(workspace / "store.sqlite") as conn:
+    with sqlite3.connect(workspace / STORE_FILE) as conn:
         stored = conn.execute("SELECT count(*) FROM inference_events WHERE deployment = ?", (NAME,)).fetchone()[0]
     assert stored == 2 * N
 
 
-@pytest.mark.parametrize("path", [".ai4mlops/store.sqlite", ".ai4mlops/store.sqlite-wal", ".ai4mlops",
+@pytest.mark.parametrize("path", [f".ai4mlops/{STORE_FILE}", f".ai4mlops/{STORE_FILE}-wal", ".ai4mlops",
                                   "./.ai4mlops/../.ai4mlops/ingest-token", ".ipynb_checkpoints/a.ipynb",
                                   "link.ipynb"])
 def test_the_workspace_and_hidden_paths_are_refused_before_any_read(server, path):
-    (server.root / "link.ipynb").symlink_to(server.root / ".ai4mlops" / "store.sqlite")
+    (server.root / "link.ipynb").symlink_to(server.root / ".ai4mlops" / STORE_FILE)
     for route in ("analyze", "compile", "runs"):
         status, reply = server.request("POST", route, json.dumps({"path": path}).encode())
         assert status == 403 and reply["error"] == "forbidden" and path in reply["detail"] and reply["hint"]

@@ -10,6 +10,7 @@ from ai4mlops_lab.runs.service import RunService
 from ai4mlops_lab.serving.local import LocalDeployments
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +21,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("serving")
     shutil.copy(ROOT / "examples/torch-train.ipynb", root / "torch-train.ipynb")
     workspace = root / ".ai4mlops"
-    service = RunService(workspace, RunStore(workspace / "store.sqlite"), root=root)
+    service = RunService(workspace, RunStore(workspace / STORE_FILE), root=root)
     run_id = service.start(root / "torch-train.ipynb", parameters={"epochs": 20})["id"]
     deadline = time.monotonic() + 180
     while service.run(run_id)["status"] not in ("succeeded", "failed", "cancelled", "interrupted"):
@@ -32,8 +33,8 @@ def trained(tmp_path_factory):
 
 
 def local_deployments(workspace, **kwargs):
-    return LocalDeployments(workspace, DeploymentStore(workspace / "store.sqlite"),
-                            RunStore(workspace / "store.sqlite", check=False), **kwargs)
+    return LocalDeployments(workspace, DeploymentStore(workspace / STORE_FILE),
+                            RunStore(workspace / STORE_FILE, check=False), **kwargs)
 
 
 @pytest.fixture

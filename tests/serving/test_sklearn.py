@@ -9,6 +9,7 @@ import pytest
 
 from ai4mlops_lab.runs.service import RunService
 from ai4mlops_lab.store.runs import RunStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..notebooks import write_notebook
 from .conftest import local_deployments
@@ -28,7 +29,7 @@ NOTEBOOK = (
 
 def test_sklearn_pipeline_is_saved_served_and_predicts_like_the_notebook(tmp_path):
     workspace = tmp_path / ".ai4mlops"
-    runs = RunService(workspace, RunStore(workspace / "store.sqlite"), root=tmp_path)
+    runs = RunService(workspace, RunStore(workspace / STORE_FILE), root=tmp_path)
     run_id = runs.start(write_notebook(tmp_path, "iris.ipynb", NOTEBOOK))["id"]
     for _ in range(600):
         run = runs.run(run_id)

@@ -9,6 +9,7 @@ from ai4mlops_lab.monitoring.events import InferenceEvent
 from ai4mlops_lab.store.errors import StoreBusyError
 from ai4mlops_lab.store.event_writer import EventWriter
 from ai4mlops_lab.store.events import EventStore
+from ai4mlops_lab.workspace import STORE_FILE
 
 from ..requests import stopped_deployment
 
@@ -33,8 +34,8 @@ class CountingStore(EventStore):
 
 @pytest.fixture
 def store(tmp_path):
-    stopped_deployment(tmp_path / "store.sqlite", "iris")
-    store = CountingStore(tmp_path / "store.sqlite")
+    stopped_deployment(tmp_path / STORE_FILE, "iris")
+    store = CountingStore(tmp_path / STORE_FILE)
     yield store
     store.close()
 
@@ -73,7 +74,7 @@ def test_a_store_failure_fails_every_event_of_the_batch(tmp_path):
         def add_many(self, events):
             raise StoreBusyError("The store was busy for more than 10 s.", "Try again.")
 
-    busy = BusyStore(tmp_path / "store.sqlite")
+    busy = BusyStore(tmp_path / STORE_FILE)
     results = add_together(EventWriter(busy), [event("a"), event("b")])
     assert all(isinstance(r, StoreBusyError) for r in results)
     busy.close()
