@@ -70,7 +70,7 @@ def graph() -> dict[str, set[str]]:
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """One cycle per strongly connected part of the graph (depth-first search), as the parts along it."""
+    """Cycles found by a depth-first search, each as the parts along it: at least one when the graph has any."""
     found, done = [], set()
 
     def visit(node, path):
