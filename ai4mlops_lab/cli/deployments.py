@@ -30,7 +30,8 @@ def add_commands(commands, parents: dict) -> None:
 def describe(record: dict) -> str:
     """One line: name, status, target, model, run and where it answers."""
     where = (record.get("endpoints") or {}).get("v2") or record.get("url") or "-"
-    return f"{record['name']}  {record['status']:<8} {record['target']:<6} {record['model_name']}  run {record['run_id']}  {where}"
+    return (f"{record['name']}  {record['status']:<8} {record['target']:<6} {record['model_name']}  "
+            f"run {record['run_id']}  {where}")
 
 
 def deploy_command(args: argparse.Namespace) -> int:
