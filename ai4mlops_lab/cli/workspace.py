@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
+from ..workspace import Workspace
 
 FOLDER = ".ai4mlops"
 ENVIRONMENT = "AI4MLOPS_WORKSPACE"
@@ -53,8 +54,6 @@ def _subfolders(folder: Path) -> list[Path]:
 def use_workspace(args) -> None:
     """Replace `args.workspace` (the flag) by the `Workspace` found, built from the flags and the environment,
     and say which folder it is, on stderr."""
-    from ..workspace import Workspace
-
     folder = find_workspace(args.workspace, create=getattr(args, "creates_workspace", False))
     print(f"workspace: {folder}", file=sys.stderr)
     args.workspace = Workspace.from_environment(folder, ingest_url=getattr(args, "ingest_url", None))

@@ -3,10 +3,9 @@
 Each successful inference becomes two binary-mode CloudEvents 1.0, a request and a response sharing one
 `Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only records them (never waiting);
 `RequestLog` threads hand them to the sink (`sinks.py`: an ingest endpoint, or the store). Events the sink
-does not take (down,
-slow, erroring) and events that find the queue full go to a size-capped JSONL spool in the deployment folder
-and are re-sent when the sink answers again; events the full spool cannot hold are dropped. All of it is
-counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
+does not take (down, slow, erroring) and events that find the queue full go to a size-capped JSONL spool in
+the deployment folder and are re-sent when the sink answers again; events the full spool cannot hold are
+dropped. All of it is counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
 """
 
 from __future__ import annotations
