@@ -7,8 +7,14 @@ import { defaultFeature, DriftModel, formatPValue, newestDeployment, verdictOf }
 import { parseDraft, policyFieldOf } from '../drift/PolicyForm';
 import { deployment, driftWindow, featureTest, report } from './drift-fixtures';
 
-jest.mock('../api', () => ({ ...jest.requireActual('../api'), pollAPI: jest.fn() }));
+jest.mock('../api', () => ({
+  ...jest.requireActual('../api'),
+  pollAPI: jest.fn(),
+  retrainAlert: jest.fn(),
+  updateDriftPolicy: jest.fn()
+}));
 const poll = pollAPI as jest.MockedFunction<typeof pollAPI>;
+const api = jest.requireMock('../api');
 
 class FakeDeployments {
   deployments: IDeployment[] = [];
@@ -115,6 +121,28 @@ describe('DriftModel', () => {
     expect(model.deployment).toBe('a');
     expect(model.report?.windows).toEqual([]);
     expect(model.error).toBe('');
+  });
+
+  it('refreshes the report after a write, and the runs after a retraining starts', async () => {
+    source.set([deployment('d1', '2026-01-01T00:00:00Z')]);
+    const runs = { refresh: jest.fn(async () => undefined) };
+    model.dispose();
+    model = new DriftModel(source, runs);
+    const asked = serve({
+      'deployments/d1/drift': { changed: true, etag: '"a"', data: drifted },
+      'deployments/d1/drift?feature=f1': { changed: false }
+    });
+    api.updateDriftPolicy.mockResolvedValue(drifted.policy);
+    await expect(model.updatePolicy('d1', { window_size: 80 })).resolves.toBe(drifted.policy);
+    expect(api.updateDriftPolicy).toHaveBeenCalledWith('d1', { window_size: 80 });
+    expect(asked[0]).toEqual(['deployments/d1/drift', '']);
+    expect(model.report).toBe(drifted);
+    expect(runs.refresh).not.toHaveBeenCalled();
+
+    api.retrainAlert.mockRejectedValue(new ApiError(409, { error: 'conflict', detail: 'Already retraining.', hint: '' }));
+    await expect(model.retrain(1, { redeploy: true })).rejects.toBeInstanceOf(ApiError);
+    expect(asked.slice(-2)[0]).toEqual(['deployments/d1/drift', '"a"']);
+    expect(runs.refresh).toHaveBeenCalled();
   });
 
   it("shows the server's explanation when polling fails", async () => {

@@ -5,10 +5,9 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
-import { deployRun, fetchRun, IDeployment, IRun } from '../api';
+import { fetchRun, IDeployment, IRun } from '../api';
 import { withProgress } from '../components/progress';
-import { RunsModel } from '../runs/model';
-import { DeploymentsModel } from './model';
+import { DeployRequest, IDeploymentsModel, IRunsModel } from '../tokens';
 
 type Target = 'local' | 'kserve';
 
@@ -23,34 +22,28 @@ interface IDeployOptions {
 
 /** What the deploy actions work with. */
 export interface IDeployContext {
-  runs: RunsModel;
-  deployments: DeploymentsModel;
+  runs: IRunsModel;
+  deployments: IDeploymentsModel;
   /** The default target (a setting). */
   target: Target;
   trans: TranslationBundle;
 }
 
 /** A notebook's succeeded runs, newest first. */
-export function succeededRuns(runs: RunsModel, path: string): IRun[] {
+export function succeededRuns(runs: IRunsModel, path: string): IRun[] {
   return runs.runs.filter(run => run.notebook_path === path && run.status === 'succeeded');
 }
 
 /** Deploy with a progress notification until the deployment is ready (or says why not). */
 export async function deployWithProgress(
-  options: { run_id: string; target: Target; name?: string; storage_uri?: string; reference?: string },
+  options: DeployRequest,
   { deployments, trans }: IDeployContext
 ): Promise<IDeployment | null> {
-  const pending = deployRun(options);
-  void deployments.refresh();
-  try {
-    return await withProgress(pending, {
-      pending: trans.__('Deploying the model of run %1…', options.run_id),
-      success: d => trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? ''),
-      failure: reason => trans.__('Deploy failed: %1', reason)
-    });
-  } finally {
-    void deployments.refresh();
-  }
+  return withProgress(deployments.deploy(options), {
+    pending: trans.__('Deploying the model of run %1…', options.run_id),
+    success: d => trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? ''),
+    failure: reason => trans.__('Deploy failed: %1', reason)
+  });
 }
 
 /** One click: the latest successful run of this notebook, to the default target. */

@@ -3,18 +3,18 @@ import React, { useState } from 'react';
 import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { dismissAlert, IDriftAlert, retrainAlert } from '../api';
+import { IDriftAlert } from '../api';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { IProgressMessages, withProgress } from '../components/progress';
-import { RunsModel } from '../runs/model';
+import { IDriftModel, IRunsModel } from '../tokens';
 
 export interface IAlertsListProps {
   alerts: IDriftAlert[];
   /** The parameters of the run that trained the deployed model (retraining starts from them). */
   runParameters: Record<string, unknown>;
-  runs: RunsModel;
-  /** Called after an alert changed, to refresh the report. */
-  onChanged: () => void;
+  /** Retrains and dismisses (and refreshes the report). */
+  model: IDriftModel;
+  runs: IRunsModel;
   trans: TranslationBundle;
 }
 
@@ -35,7 +35,7 @@ function When({ iso }: { iso: string }) {
   return <time dateTime={iso} title={Time.format(iso)}>{Time.formatHuman(iso)}</time>;
 }
 
-function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
+function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
   const { texts, setTexts, edited } = useParameterTexts(runParameters);
   const [redeploy, setRedeploy] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -45,12 +45,11 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
       await withProgress(pending(), messages);
     } finally {
       setBusy(false);
-      onChanged();
     }
   };
   const retrain = () =>
     act(
-      () => retrainAlert(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
+      () => model.retrain(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
       {
         pending: trans.__('Starting a retraining run for alert #%1…', alert.id),
         success: a => trans.__('Alert #%1: retraining in run %2.', a.id, a.retrain_run_id ?? '–'),
@@ -58,7 +57,7 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
       }
     );
   const dismiss = () =>
-    act(() => dismissAlert(alert.id), {
+    act(() => model.dismiss(alert.id), {
       pending: trans.__('Dismissing alert #%1…', alert.id),
       success: a => trans.__('Alert #%1 dismissed.', a.id),
       failure: reason => trans.__('Dismiss failed: %1', reason)

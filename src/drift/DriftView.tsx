@@ -3,20 +3,20 @@ import React, { useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { checkDrift, IDriftReport } from '../api';
+import { IDriftReport } from '../api';
 import { MimeView } from '../components/MimeView';
 import { withProgress } from '../components/progress';
-import { RunsModel } from '../runs/model';
+import { IDriftModel, IRunsModel } from '../tokens';
 import { AlertsList } from './AlertsList';
 import { distributionSpec, documentTheme, heatSpec, IChartTheme, scoreSpec } from './charts';
-import { DriftModel, featureNames, formatPValue, Verdict, verdictOf } from './model';
+import { featureNames, formatPValue, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
 
 const VEGA_LITE = ['application/vnd.vegalite.v5+json'];
 
 export interface IDriftViewProps {
-  model: DriftModel;
-  runs: RunsModel;
+  model: IDriftModel;
+  runs: IRunsModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
@@ -79,7 +79,7 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
 }
 
 function Charts({ model, report, rendermime, theme, trans }: {
-  model: DriftModel;
+  model: IDriftModel;
   report: IDriftReport;
   rendermime: IRenderMimeRegistry;
   theme: IChartTheme;
@@ -140,14 +140,13 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
   const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
   const check = async () => {
     setChecking(true);
-    await withProgress(checkDrift(name), {
+    await withProgress(model.check(name), {
       pending: trans.__('Testing the newest rows of %1…', name),
       success: w =>
         trans.__('Window #%1: %2 (p = %3, %4 rows).', w.id, verdictLabel(verdictOf(w), trans), formatPValue(w.p_value), w.n),
       failure: reason => trans.__('Drift check failed: %1', reason)
     });
     setChecking(false);
-    void model.refresh();
   };
 
   return (
@@ -186,10 +185,9 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
           </div>
           <Charts model={model} report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
-          <AlertsList alerts={report.alerts} runParameters={runParameters} runs={runs} trans={trans}
-            onChanged={() => (void model.refresh(), void runs.refresh())} />
+          <AlertsList alerts={report.alerts} runParameters={runParameters} model={model} runs={runs} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Policy')}</h4>
-          <PolicyForm key={name} deployment={name} policy={report.policy} trans={trans} onSaved={() => void model.refresh()} />
+          <PolicyForm key={name} deployment={name} policy={report.policy} model={model} trans={trans} />
         </>
       )}
     </div>

@@ -3,9 +3,9 @@ import React, { useState } from 'react';
 import { Clipboard } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, deploymentAction, IDeployment, predict, removeDeployment } from '../api';
-import { DeploymentsModel } from '../deploy/model';
-import { RunsModel } from '../runs/model';
+import { IDeployment, predict } from '../api';
+import { errorMessage } from '../errors';
+import { IDeploymentsModel, IRunsModel } from '../tokens';
 
 /** The request the test box starts with: the model's example rows, else zeros of the right width. */
 export function exampleRequest(deployment: IDeployment): string {
@@ -15,11 +15,6 @@ export function exampleRequest(deployment: IDeployment): string {
   }
   const width = deployment.signature?.inputs?.[0]?.shape?.slice(-1)[0];
   return JSON.stringify({ instances: [Array(width && width > 0 ? width : 1).fill(0)] });
-}
-
-/** What to show the user for a failed request: the server's detail and hint, else the error's text. */
-export function errorMessage(e: unknown): string {
-  return e instanceof ApiError ? e.userMessage : String(e);
 }
 
 function TestBox({ deployment, trans }: { deployment: IDeployment; trans: TranslationBundle }) {
@@ -58,8 +53,8 @@ function TestBox({ deployment, trans }: { deployment: IDeployment; trans: Transl
 
 interface ICardProps {
   deployment: IDeployment;
-  model: DeploymentsModel;
-  runs: RunsModel;
+  model: IDeploymentsModel;
+  runs: IRunsModel;
   trans: TranslationBundle;
 }
 
@@ -76,7 +71,6 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
       setFailure(errorMessage(e));
     } finally {
       setBusy(false);
-      void model.refresh();
     }
   };
   const stats = deployment.stats ?? {};
@@ -132,17 +126,17 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
       <div className="a4m-Buttons">
         {deployment.status === 'running' ? (
-          <button className="jp-mod-styled" disabled={busy} onClick={() => void act(() => deploymentAction(deployment.name, 'stop'))}>
+          <button className="jp-mod-styled" disabled={busy} onClick={() => void act(() => model.stop(deployment.name))}>
             {trans.__('Stop')}
           </button>
         ) : (
           <button className="jp-mod-styled" disabled={busy}
-            onClick={() => void act(() => deploymentAction(deployment.name, 'restart'))}>
+            onClick={() => void act(() => model.restart(deployment.name))}>
             {trans.__('Restart')}
           </button>
         )}
         <button className="jp-mod-styled jp-mod-warn" disabled={busy}
-          onClick={() => void act(() => removeDeployment(deployment.name))}>
+          onClick={() => void act(() => model.remove(deployment.name))}>
           {trans.__('Remove')}
         </button>
       </div>
@@ -150,7 +144,7 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
   );
 }
 
-export function DeploymentsView({ model, runs, trans }: { model: DeploymentsModel; runs: RunsModel; trans: TranslationBundle }) {
+export function DeploymentsView({ model, runs, trans }: { model: IDeploymentsModel; runs: IRunsModel; trans: TranslationBundle }) {
   if (!model.deployments.length) {
     return (
       <p className="a4m-Panel-empty">

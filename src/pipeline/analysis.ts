@@ -5,7 +5,8 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { analyzeNotebook, ApiError, IPipelineInfo } from '../api';
+import { analyzeNotebook, IPipelineInfo } from '../api';
+import { errorMessage } from '../errors';
 
 /** The analysis of one notebook at one moment. */
 export interface IAnalysisState {
@@ -50,8 +51,7 @@ export class PipelineAnalysis {
       }
     } catch (error) {
       if (requestId === this._requestId) {
-        const message = error instanceof ApiError ? error.userMessage : String(error);
-        this._update({ error: message, busy: false });
+        this._update({ error: errorMessage(error), busy: false });
       }
     }
   }
