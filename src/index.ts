@@ -2,12 +2,7 @@
  * The ai4mlops-lab JupyterLab plugins: the runs, deployments and drift models (tokens other
  * extensions can require), and the pipeline and monitoring sidebars, cell tagging and commands.
  */
-import {
-  ILabShell,
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
 import { INotebookTools, INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';

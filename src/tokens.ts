@@ -99,5 +99,5 @@ export const IDeploymentsModel = new Token<IDeploymentsModel>(
 
 export const IDriftModel = new Token<IDriftModel>(
   'ai4mlops-lab:IDriftModel',
-  "The drift report of the deployment the ai4mlops-lab monitor watches, kept fresh while it shows."
+  'The drift report of the deployment the ai4mlops-lab monitor watches, kept fresh while it shows.'
 );

@@ -32,7 +32,11 @@ const failed = {
 
 it('shows the error of a failed restart and lets the user try again', async () => {
   api.deploymentAction.mockRejectedValue(
-    new api.ApiError(409, { error: 'port_in_use', detail: 'Port 8123 of deployment demo is in use.', hint: 'Stop it.' }) as ApiError
+    new api.ApiError(409, {
+      error: 'port_in_use',
+      detail: 'Port 8123 of deployment demo is in use.',
+      hint: 'Stop it.'
+    }) as ApiError
   );
   api.pollAPI.mockResolvedValue({ changed: true, etag: '"1"', data: { deployments: [failed] } });
   const model = new DeploymentsModel();

@@ -39,8 +39,14 @@ function serve(answers: Record<string, Polled<IDriftReport> | (() => Promise<Pol
   return asked;
 }
 
-const drifted = report([driftWindow(1, 0.5), driftWindow(2, 0.001, { features: [featureTest('f0', 0.3), featureTest('f1', 0.0001)] })]);
-const withFeature = (name: string) => ({ ...drifted, feature: { name, kind: 'numeric' as const, reference: { edges: [0, 1], counts: [1] }, current: null } });
+const drifted = report([
+  driftWindow(1, 0.5),
+  driftWindow(2, 0.001, { features: [featureTest('f0', 0.3), featureTest('f1', 0.0001)] })
+]);
+const withFeature = (name: string) => ({
+  ...drifted,
+  feature: { name, kind: 'numeric' as const, reference: { edges: [0, 1], counts: [1] }, current: null }
+});
 
 describe('DriftModel', () => {
   let source: FakeDeployments;
@@ -80,7 +86,10 @@ describe('DriftModel', () => {
       ['deployments/d1/drift?feature=f1', '']
     ]);
 
-    const again = serve({ 'deployments/d1/drift': { changed: false }, 'deployments/d1/drift?feature=f1': { changed: false } });
+    const again = serve({
+      'deployments/d1/drift': { changed: false },
+      'deployments/d1/drift?feature=f1': { changed: false }
+    });
     await model.refresh();
     expect(model.report).toBe(drifted);
     expect(model.distribution?.name).toBe('f1');
@@ -139,7 +148,9 @@ describe('DriftModel', () => {
     expect(model.report).toBe(drifted);
     expect(runs.refresh).not.toHaveBeenCalled();
 
-    api.retrainAlert.mockRejectedValue(new ApiError(409, { error: 'conflict', detail: 'Already retraining.', hint: '' }));
+    api.retrainAlert.mockRejectedValue(
+      new ApiError(409, { error: 'conflict', detail: 'Already retraining.', hint: '' })
+    );
     await expect(model.retrain(1, { redeploy: true })).rejects.toBeInstanceOf(ApiError);
     expect(asked.slice(-2)[0]).toEqual(['deployments/d1/drift', '"a"']);
     expect(runs.refresh).toHaveBeenCalled();
@@ -174,7 +185,9 @@ describe('drift summaries', () => {
 
   it('finds the newest deployment', () => {
     expect(newestDeployment([])).toBeNull();
-    expect(newestDeployment([deployment('a', '2026-01-02T00:00:00Z'), deployment('b', '2026-01-01T00:00:00Z')])?.name).toBe('a');
+    expect(
+      newestDeployment([deployment('a', '2026-01-02T00:00:00Z'), deployment('b', '2026-01-01T00:00:00Z')])?.name
+    ).toBe('a');
   });
 });
 
@@ -199,8 +212,11 @@ describe('policy form', () => {
 
 describe('retrain parameters', () => {
   it('keeps the types of the run parameters', () => {
-    expect(typedParameters({ epochs: 40, lr: 0.1, name: 'x', flag: false }, { epochs: '5', lr: '0.01', name: 'y', flag: 'true' })).toEqual(
-      { epochs: 5, lr: 0.01, name: 'y', flag: true }
-    );
+    expect(
+      typedParameters(
+        { epochs: 40, lr: 0.1, name: 'x', flag: false },
+        { epochs: '5', lr: '0.01', name: 'y', flag: 'true' }
+      )
+    ).toEqual({ epochs: 5, lr: 0.01, name: 'y', flag: true });
   });
 });

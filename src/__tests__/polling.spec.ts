@@ -39,7 +39,10 @@ const list = (etag: string, ...deployments: IDeployment[]): Answer => ({
 const down = () => new ApiError(503, { error: 'unavailable', detail: 'The server is down.', hint: 'Wait.' });
 
 function setHidden(hidden: boolean): void {
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+  Object.defineProperty(document, 'visibilityState', {
+    configurable: true,
+    get: () => (hidden ? 'hidden' : 'visible')
+  });
   document.dispatchEvent(new Event('visibilitychange'));
 }
 

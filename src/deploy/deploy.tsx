@@ -86,8 +86,12 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
       <div className="a4m-StepEditor">
         <label className="a4m-Field">
           <span>{trans.__('Run')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Run to deploy')} value={this.value.run_id}
-            onChange={e => set({ run_id: e.target.value })}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Run to deploy')}
+            value={this.value.run_id}
+            onChange={e => set({ run_id: e.target.value })}
+          >
             {this.candidates.map(run => (
               <option key={run.id} value={run.id}>
                 {run.id} · {run.created_at} · {JSON.stringify(run.parameters)}
@@ -97,8 +101,12 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
         </label>
         <label className="a4m-Field">
           <span>{trans.__('Reference data for drift monitoring')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Reference data')} value={this.value.reference}
-            onChange={e => set({ reference: e.target.value })}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Reference data')}
+            value={this.value.reference}
+            onChange={e => set({ reference: e.target.value })}
+          >
             <option value="">{trans.__("The model's training features (recorded with it)")}</option>
             {(this.candidates.find(run => run.id === this.value.run_id)?.artifacts ?? [])
               .filter(a => a.type !== 'system.Model')
@@ -111,23 +119,36 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
         </label>
         <label className="a4m-Field">
           <span>{trans.__('Target')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Deploy target')} value={this.value.target}
-            onChange={e => set({ target: e.target.value as Target })}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Deploy target')}
+            value={this.value.target}
+            onChange={e => set({ target: e.target.value as Target })}
+          >
             <option value="local">{trans.__('Local model server (127.0.0.1)')}</option>
             <option value="kserve">{trans.__('KServe InferenceService (cluster)')}</option>
           </select>
         </label>
         <label className="a4m-Field">
           <span>{trans.__('Name')}</span>
-          <input className="jp-mod-styled" aria-label={trans.__('Deployment name')} value={this.value.name}
-            placeholder={trans.__('default: <pipeline>-<model>')} onChange={e => set({ name: e.target.value })} />
+          <input
+            className="jp-mod-styled"
+            aria-label={trans.__('Deployment name')}
+            value={this.value.name}
+            placeholder={trans.__('default: <pipeline>-<model>')}
+            onChange={e => set({ name: e.target.value })}
+          />
         </label>
         {this.value.target === 'kserve' && (
           <label className="a4m-Field">
             <span>{trans.__('Storage URI the cluster reads the model from')}</span>
-            <input className="jp-mod-styled" aria-label={trans.__('Storage URI')} value={this.value.storage_uri}
+            <input
+              className="jp-mod-styled"
+              aria-label={trans.__('Storage URI')}
+              value={this.value.storage_uri}
               placeholder="s3://bucket/path, pvc://claim/path, gs://… (default: the run's artifact)"
-              onChange={e => set({ storage_uri: e.target.value })} />
+              onChange={e => set({ storage_uri: e.target.value })}
+            />
           </label>
         )}
       </div>

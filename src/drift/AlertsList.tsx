@@ -32,7 +32,11 @@ function statusLabel(status: IDriftAlert['status'], trans: TranslationBundle): s
 }
 
 function When({ iso }: { iso: string }) {
-  return <time dateTime={iso} title={Time.format(iso)}>{Time.formatHuman(iso)}</time>;
+  return (
+    <time dateTime={iso} title={Time.format(iso)}>
+      {Time.formatHuman(iso)}
+    </time>
+  );
 }
 
 function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
@@ -49,7 +53,8 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
   };
   const retrain = () =>
     act(
-      () => model.retrain(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
+      () =>
+        model.retrain(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
       {
         pending: trans.__('Starting a retraining run for alert #%1…', alert.id),
         success: a => trans.__('Alert #%1: retraining in run %2.', a.id, a.retrain_run_id ?? '–'),
@@ -65,7 +70,12 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
   const runId = alert.retrain_run_id;
 
   return (
-    <li className="a4m-Alert" data-alert={alert.id} data-status={alert.status} aria-label={trans.__('Alert %1: %2', alert.id, alert.message)}>
+    <li
+      className="a4m-Alert"
+      data-alert={alert.id}
+      data-status={alert.status}
+      aria-label={trans.__('Alert %1: %2', alert.id, alert.message)}
+    >
       <div className="a4m-RunDetail-header">
         <span>
           <strong>#{alert.id}</strong> <When iso={alert.raised_at} />
@@ -78,8 +88,12 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
       {runId && (
         <div className="a4m-Muted">
           {trans.__('retraining run')}{' '}
-          <a href="#" className="a4m-RunLink" title={trans.__('Show run %1', runId)}
-            onClick={event => (event.preventDefault(), runs.select(runId))}>
+          <a
+            href="#"
+            className="a4m-RunLink"
+            title={trans.__('Show run %1', runId)}
+            onClick={event => (event.preventDefault(), runs.select(runId))}
+          >
             {runId}
           </a>
           {alert.retrain_status && ` · ${alert.retrain_status}`}
@@ -96,16 +110,19 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
         <>
           <details className="a4m-RetrainOptions">
             <summary>{trans.__('Retraining options')}</summary>
-            <ParameterFields texts={texts} onChange={setTexts}
-              label={name => trans.__('Retrain parameter %1', name)} />
+            <ParameterFields texts={texts} onChange={setTexts} label={name => trans.__('Retrain parameter %1', name)} />
             <label className="a4m-Check">
               <input type="checkbox" checked={redeploy} onChange={e => setRedeploy(e.target.checked)} />
               {trans.__('Redeploy when the run succeeds')}
             </label>
           </details>
           <div className="a4m-Buttons">
-            <button className="jp-mod-styled jp-mod-accept" disabled={busy} onClick={() => void retrain()}
-              title={trans.__('Run the pipeline that trained this model again')}>
+            <button
+              className="jp-mod-styled jp-mod-accept"
+              disabled={busy}
+              onClick={() => void retrain()}
+              title={trans.__('Run the pipeline that trained this model again')}
+            >
               {trans.__('Retrain')}
             </button>
             <button className="jp-mod-styled" disabled={busy} onClick={() => void dismiss()}>

@@ -96,19 +96,19 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
       </span>
     );
   const numberInput = (field: NumberField, label: string, step: string) => (
-      <label className="a4m-Field a4m-mod-inline">
-        <span>{label}</span>
-        <input
-          className="jp-mod-styled"
-          type="number"
-          step={step}
-          aria-label={label}
-          {...describe(field)}
-          value={draft[field] ?? String(policy[field])}
-          onChange={e => edit({ [field]: e.target.value })}
-        />
-        {fieldError(field)}
-      </label>
+    <label className="a4m-Field a4m-mod-inline">
+      <span>{label}</span>
+      <input
+        className="jp-mod-styled"
+        type="number"
+        step={step}
+        aria-label={label}
+        {...describe(field)}
+        value={draft[field] ?? String(policy[field])}
+        onChange={e => edit({ [field]: e.target.value })}
+      />
+      {fieldError(field)}
+    </label>
   );
 
   return (

@@ -67,7 +67,7 @@ export function defaultFeature(report: IDriftReport): string | null {
   if (tested.length) {
     return tested[0].name;
   }
-  return report.reference.available ? report.reference.features[0]?.name ?? null : null;
+  return report.reference.available ? (report.reference.features[0]?.name ?? null) : null;
 }
 
 /** The names of the features of a report: the reference's, else those the windows tested. */

@@ -75,7 +75,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
   };
   const stats = deployment.stats ?? {};
   return (
-    <li className="a4m-Deployment" data-deployment={deployment.name} aria-label={trans.__('Deployment %1', deployment.name)}>
+    <li
+      className="a4m-Deployment"
+      data-deployment={deployment.name}
+      aria-label={trans.__('Deployment %1', deployment.name)}
+    >
       <div className="a4m-RunDetail-header">
         <strong>{deployment.name}</strong>
         <span className="a4m-Status" data-status={deployment.status === 'running' ? 'succeeded' : deployment.status}>
@@ -85,8 +89,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
       <div className="a4m-Muted">
         {trans.__('model')}{' '}
         {deployment.run_id ? (
-          <a href="#" title={trans.__('Show run %1 and its artifacts', deployment.run_id)}
-            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}>
+          <a
+            href="#"
+            title={trans.__('Show run %1 and its artifacts', deployment.run_id)}
+            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}
+          >
             {deployment.model_name}
           </a>
         ) : (
@@ -94,7 +101,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         )}{' '}
         {trans.__('of run')}{' '}
         {deployment.run_id ? (
-          <a href="#" className="a4m-RunLink" onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}>
+          <a
+            href="#"
+            className="a4m-RunLink"
+            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}
+          >
             {deployment.run_id}
           </a>
         ) : (
@@ -108,8 +119,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
             <li key={protocol}>
               <code title={deployment.endpoints![protocol]}>{protocol.toUpperCase()}</code>{' '}
               <span className="a4m-Url">{deployment.endpoints![protocol]}</span>
-              <button className="a4m-LinkButton" aria-label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
-                onClick={() => Clipboard.copyToSystem(deployment.endpoints![protocol])}>
+              <button
+                className="a4m-LinkButton"
+                aria-label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
+                onClick={() => Clipboard.copyToSystem(deployment.endpoints![protocol])}
+              >
                 ⧉
               </button>
             </li>
@@ -122,7 +136,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>
       {deployment.error && <pre className="a4m-Answer a4m-mod-error">{deployment.error}</pre>}
-      {failure && <pre className="a4m-Answer a4m-mod-error" role="alert">{failure}</pre>}
+      {failure && (
+        <pre className="a4m-Answer a4m-mod-error" role="alert">
+          {failure}
+        </pre>
+      )}
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
       <div className="a4m-Buttons">
         {deployment.status === 'running' ? (
@@ -130,13 +148,19 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
             {trans.__('Stop')}
           </button>
         ) : (
-          <button className="jp-mod-styled" disabled={busy}
-            onClick={() => void act(() => model.restart(deployment.name))}>
+          <button
+            className="jp-mod-styled"
+            disabled={busy}
+            onClick={() => void act(() => model.restart(deployment.name))}
+          >
             {trans.__('Restart')}
           </button>
         )}
-        <button className="jp-mod-styled jp-mod-warn" disabled={busy}
-          onClick={() => void act(() => model.remove(deployment.name))}>
+        <button
+          className="jp-mod-styled jp-mod-warn"
+          disabled={busy}
+          onClick={() => void act(() => model.remove(deployment.name))}
+        >
           {trans.__('Remove')}
         </button>
       </div>
@@ -144,7 +168,15 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
   );
 }
 
-export function DeploymentsView({ model, runs, trans }: { model: IDeploymentsModel; runs: IRunsModel; trans: TranslationBundle }) {
+export function DeploymentsView({
+  model,
+  runs,
+  trans
+}: {
+  model: IDeploymentsModel;
+  runs: IRunsModel;
+  trans: TranslationBundle;
+}) {
   if (!model.deployments.length) {
     return (
       <p className="a4m-Panel-empty">

@@ -79,9 +79,7 @@ function useArtifacts(run: IRun): IArtifact[] {
 }
 
 export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.Element {
-  const [logStep, setLogStep] = useState<string | null>(
-    run.steps.find(s => s.status === 'failed')?.name ?? null
-  );
+  const [logStep, setLogStep] = useState<string | null>(run.steps.find(s => s.status === 'failed')?.name ?? null);
   const artifacts = useArtifacts(run);
   return (
     <div className="a4m-RunDetail" aria-label={trans.__('Run %1', run.id)}>

@@ -44,7 +44,11 @@ export class PipelineAnalysis {
     this._update({ busy: true });
     try {
       const notebook = panel.context.model.toJSON();
-      const name = panel.context.path.split('/').pop()?.replace(/\.ipynb$/, '') ?? 'pipeline';
+      const name =
+        panel.context.path
+          .split('/')
+          .pop()
+          ?.replace(/\.ipynb$/, '') ?? 'pipeline';
       const result = await analyzeNotebook(notebook, name);
       if (requestId === this._requestId && panel === this._state.panel) {
         this._update({ result, error: '', busy: false });

@@ -148,9 +148,7 @@ export class CellDecorator {
         byCell.set(d.cell, [...(byCell.get(d.cell) ?? []), d]);
       }
     }
-    this.panel.content.widgets.forEach((cell, index) =>
-      showDiagnostics(cell, byCell.get(index) ?? [], this.trans)
-    );
+    this.panel.content.widgets.forEach((cell, index) => showDiagnostics(cell, byCell.get(index) ?? [], this.trans));
     this._steps = state.result.steps;
     this._pipeline = state.result.pipeline;
     this._showRun();
