@@ -26,8 +26,6 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
   transform: {
     '\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
-    ...Object.fromEntries(
-      Object.entries(baseConfig.transform || {}).filter(([k]) => !k.includes('ts'))
-    )
+    ...Object.fromEntries(Object.entries(baseConfig.transform || {}).filter(([k]) => !k.includes('ts')))
   }
 };

@@ -245,9 +245,7 @@ export function cancelRun(id: string): Promise<IRun> {
 }
 
 export async function fetchRunLog(id: string, step: string, tail = 400): Promise<string> {
-  const reply = await requestAPI<{ text: string }>(
-    `runs/${id}/logs?step=${encodeURIComponent(step)}&tail=${tail}`
-  );
+  const reply = await requestAPI<{ text: string }>(`runs/${id}/logs?step=${encodeURIComponent(step)}&tail=${tail}`);
   return reply.text;
 }
 

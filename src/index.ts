@@ -1,18 +1,17 @@
-/** The ai4mlops-lab JupyterLab plugin: pipeline and monitoring sidebars, cell tagging, commands. */
-import {
-  ILabShell,
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+/**
+ * The ai4mlops-lab JupyterLab plugins: the runs, deployments and drift models (tokens other
+ * extensions can require), and the pipeline and monitoring sidebars, cell tagging and commands.
+ */
+import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
 import { INotebookTools, INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, fetchHealth } from './api';
+import { fetchHealth } from './api';
 import { CommandIDs } from './commands';
+import { errorMessage } from './errors';
 import { MonitorPanel } from './monitor/MonitorPanel';
 import { deployIcon, monitorIcon, pipelineIcon, stepIcon } from './icons';
 import { PipelineAnalysis } from './pipeline/analysis';
@@ -24,6 +23,9 @@ import { DeploymentsModel } from './deploy/model';
 import { DriftModel } from './drift/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
+import { IDeploymentsModel, IDriftModel, IRunsModel } from './tokens';
+
+export * from './tokens';
 
 const PLUGIN_ID = 'ai4mlops-lab:plugin';
 
@@ -36,22 +38,58 @@ async function showHealth(trans: TranslationBundle): Promise<void> {
     );
     body = [`ai4mlops-lab ${health.ai4mlops_lab}`, ...lines].join('\n');
   } catch (error) {
-    body = error instanceof ApiError ? error.userMessage : String(error);
+    body = errorMessage(error);
   }
   await showDialog({ title: trans.__('ai4mlops-lab server'), body, buttons: [Dialog.okButton()] });
 }
+
+const runsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
+  id: 'ai4mlops-lab:runs',
+  description: 'The runs the ai4mlops-lab server knows, polled while the page shows.',
+  autoStart: true,
+  provides: IRunsModel,
+  activate: () => {
+    const runs = new RunsModel();
+    runs.startPolling();
+    return runs;
+  }
+};
+
+const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
+  id: 'ai4mlops-lab:deployments',
+  description: 'The model deployments the ai4mlops-lab server knows, polled while the page shows.',
+  autoStart: true,
+  provides: IDeploymentsModel,
+  activate: () => {
+    const deployments = new DeploymentsModel();
+    deployments.startPolling();
+    return deployments;
+  }
+};
+
+const driftPlugin: JupyterFrontEndPlugin<IDriftModel> = {
+  id: 'ai4mlops-lab:drift',
+  description: 'The drift report of the deployment the MLOps monitor watches, polled while it shows.',
+  autoStart: true,
+  requires: [IDeploymentsModel, IRunsModel],
+  provides: IDriftModel,
+  activate: (_: JupyterFrontEnd, deployments: IDeploymentsModel, runs: IRunsModel) => new DriftModel(deployments, runs)
+};
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
   autoStart: true,
-  requires: [ILabShell, INotebookTracker, IRenderMimeRegistry],
+  requires: [ILabShell, INotebookTracker, IRenderMimeRegistry, IRunsModel, IDeploymentsModel, IDriftModel],
   optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
     tracker: INotebookTracker,
     rendermime: IRenderMimeRegistry,
+    runs: IRunsModel,
+    deployments: IDeploymentsModel,
+    drift: IDriftModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
@@ -61,10 +99,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
     const analysis = new PipelineAnalysis(tracker);
-    const runs = new RunsModel();
-    runs.start();
-    const deployments = new DeploymentsModel();
-    deployments.start();
     let deployTarget: 'local' | 'kserve' = 'local';
     let runSettings: IRunSettings = { defaultTarget: 'local', kfpHost: '', kfpNamespace: '' };
 
@@ -79,7 +113,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });
 
-    const drift = new DriftModel(deployments);
     const monitorPanel = new MonitorPanel({ runs, deployments, drift, rendermime, trans, themes });
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
@@ -172,4 +205,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [runsPlugin, deploymentsPlugin, driftPlugin, plugin];

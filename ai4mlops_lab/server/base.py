@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -60,6 +61,13 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
             return True
         self.set_header("ETag", etag)
         return False
+
+    def reply_unless_unchanged(self, payload) -> None:
+        """Write `payload` as JSON with an ETag of its content; 304 when the client already has it."""
+        body = json.dumps(payload)
+        if not self.answered_not_modified(f'"{hashlib.sha1(body.encode()).hexdigest()[:20]}"'):
+            self.set_header("Content-Type", "application/json")
+            self.finish(body)
 
     def write_error(self, status_code: int, **kwargs):
         """Answer every failure as `{error, detail, hint}`; tracebacks stay in the server log."""

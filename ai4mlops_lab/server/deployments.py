@@ -18,10 +18,12 @@ class DeploymentsApiHandler(ApiHandler):
 
 
 class DeploymentsHandler(DeploymentsApiHandler):
+    """`GET deployments`: the list, 304 while it is unchanged; `POST deployments`: deploy a run's model."""
+
     @web.authenticated
     @authorized
     async def get(self):
-        self.reply({"deployments": await asyncio.to_thread(self.deployments.list)})
+        self.reply_unless_unchanged({"deployments": await asyncio.to_thread(self.deployments.list)})
 
     @web.authenticated
     @authorized

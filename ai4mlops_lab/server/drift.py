@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -42,10 +40,7 @@ class DriftHandler(DriftApiHandler):
         since, until = self.time_argument("from"), self.time_argument("to")
         report = await asyncio.to_thread(self.monitor.report, name, since, until,
                                          self.get_query_argument("feature", None))
-        body = json.dumps(report)
-        if not self.answered_not_modified(f'"{hashlib.sha1(body.encode()).hexdigest()[:20]}"'):
-            self.set_header("Content-Type", "application/json")
-            self.finish(body)
+        self.reply_unless_unchanged(report)
 
 
 class DriftReferenceHandler(DriftApiHandler):

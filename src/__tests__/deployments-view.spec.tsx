@@ -3,15 +3,16 @@ import React from 'react';
 import { act } from 'react';
 
 import type { ApiError, IDeployment } from '../api';
-import type { DeploymentsModel } from '../deploy/model';
+import { DeploymentsModel } from '../deploy/model';
 import { DeploymentsView } from '../monitor/DeploymentsView';
-import type { RunsModel } from '../runs/model';
+import type { IRunsModel } from '../tokens';
 import { trans } from './drift-fixtures';
 
 jest.mock('@jupyterlab/apputils', () => ({ Clipboard: { copyToSystem: jest.fn() } }));
 jest.mock('../api', () => ({
   ...jest.requireActual('../api'),
-  deploymentAction: jest.fn()
+  deploymentAction: jest.fn(),
+  pollAPI: jest.fn()
 }));
 const api = jest.requireMock('../api');
 
@@ -31,14 +32,21 @@ const failed = {
 
 it('shows the error of a failed restart and lets the user try again', async () => {
   api.deploymentAction.mockRejectedValue(
-    new api.ApiError(409, { error: 'port_in_use', detail: 'Port 8123 of deployment demo is in use.', hint: 'Stop it.' }) as ApiError
+    new api.ApiError(409, {
+      error: 'port_in_use',
+      detail: 'Port 8123 of deployment demo is in use.',
+      hint: 'Stop it.'
+    }) as ApiError
   );
-  const model = { deployments: [failed], refresh: jest.fn(async () => undefined), rate: () => null } as unknown as DeploymentsModel;
+  api.pollAPI.mockResolvedValue({ changed: true, etag: '"1"', data: { deployments: [failed] } });
+  const model = new DeploymentsModel();
+  await model.refresh();
+  api.pollAPI.mockClear();
   const host = document.createElement('div');
   document.body.appendChild(host);
   const root = createRoot(host);
   await act(async () => {
-    root.render(<DeploymentsView model={model} runs={{} as RunsModel} trans={trans} />);
+    root.render(<DeploymentsView model={model} runs={{} as IRunsModel} trans={trans} />);
   });
   const restart = Array.from(host.querySelectorAll('button')).find(b => b.textContent === 'Restart')!;
   await act(async () => {
@@ -47,6 +55,7 @@ it('shows the error of a failed restart and lets the user try again', async () =
   expect(api.deploymentAction).toHaveBeenCalledWith('demo', 'restart');
   expect(host.querySelector('[role="alert"]')?.textContent).toBe('Port 8123 of deployment demo is in use. Stop it.');
   expect(restart.disabled).toBe(false);
-  expect(model.refresh).toHaveBeenCalled();
+  expect(api.pollAPI).toHaveBeenCalledWith('deployments', '"1"'); // the model refreshed after the write
   act(() => root.unmount());
+  model.dispose();
 });

@@ -3,7 +3,13 @@ import { IFeatureDistribution } from '../api';
 import { chartTheme, distributionSpec, heatScore, heatSpec, P_FLOOR, scoreSpec, shares } from '../drift/charts';
 import { driftWindow, featureTest, trans } from './drift-fixtures';
 
-type Layer = { data?: { values: unknown[] }; layer?: Layer[]; mark: { type: string; shape?: string; color?: string }; encoding: any; transform?: { filter: string }[] };
+type Layer = {
+  data?: { values: unknown[] };
+  layer?: Layer[];
+  mark: { type: string; shape?: string; color?: string };
+  encoding: any;
+  transform?: { filter: string }[];
+};
 
 const dark: Record<string, string> = {
   '--jp-ui-font-color1': 'rgba(255, 255, 255, 1)',
@@ -36,7 +42,11 @@ describe('score chart', () => {
     driftWindow(3, 0.001, { alert_id: 9 }),
     driftWindow(4, 0, { alert_id: 9 })
   ];
-  const spec = scoreSpec(windows, 0.01, theme, trans) as { layer: Layer[]; data: { values: any[] }; description: string };
+  const spec = scoreSpec(windows, 0.01, theme, trans) as {
+    layer: Layer[];
+    data: { values: any[] };
+    description: string;
+  };
 
   it('plots tested windows on a log scale over the time of their last request', () => {
     expect(spec.data.values.map(v => v.id)).toEqual([1, 3, 4]);
@@ -97,7 +107,9 @@ describe('heat strip', () => {
   });
 
   it('shows only the newest windows', () => {
-    const windows = Array.from({ length: 70 }, (_, i) => driftWindow(i + 1, 0.5, { features: [featureTest('f0', 0.5)] }));
+    const windows = Array.from({ length: 70 }, (_, i) =>
+      driftWindow(i + 1, 0.5, { features: [featureTest('f0', 0.5)] })
+    );
     const spec = heatSpec(windows, ['f0'], theme, trans) as { data: { values: any[] } };
     expect(spec.data.values).toHaveLength(60);
     expect(spec.data.values[0].window).toBe(11);
@@ -135,7 +147,11 @@ describe('distributions', () => {
   });
 
   it('overlays reference and current bins as shares of rows', () => {
-    const spec = distributionSpec(numeric, theme, trans) as { data: { values: any[] }; encoding: any; description: string };
+    const spec = distributionSpec(numeric, theme, trans) as {
+      data: { values: any[] };
+      encoding: any;
+      description: string;
+    };
     const bySource = (source: string) => spec.data.values.filter(v => v.source === source);
     for (const source of ['reference', 'current window']) {
       expect(bySource(source).reduce((s, v) => s + v.fraction, 0)).toBeCloseTo(1);

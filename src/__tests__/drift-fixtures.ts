@@ -66,7 +66,15 @@ export function report(windows: IDriftWindow[], extra: Partial<IDriftReport> = {
       ]
     },
     pending: { rows: 10 },
-    counts: { requests: 3, undecodable: 0, undecodable_reason: null, rejected: {}, unattributed: {}, windows: 2, drifted: 1 },
+    counts: {
+      requests: 3,
+      undecodable: 0,
+      undecodable_reason: null,
+      rejected: {},
+      unattributed: {},
+      windows: 2,
+      drifted: 1
+    },
     windows,
     latest: windows[windows.length - 1] ?? null,
     alerts: [],

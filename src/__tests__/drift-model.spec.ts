@@ -7,8 +7,14 @@ import { defaultFeature, DriftModel, formatPValue, newestDeployment, verdictOf }
 import { parseDraft, policyFieldOf } from '../drift/PolicyForm';
 import { deployment, driftWindow, featureTest, report } from './drift-fixtures';
 
-jest.mock('../api', () => ({ ...jest.requireActual('../api'), pollAPI: jest.fn() }));
+jest.mock('../api', () => ({
+  ...jest.requireActual('../api'),
+  pollAPI: jest.fn(),
+  retrainAlert: jest.fn(),
+  updateDriftPolicy: jest.fn()
+}));
 const poll = pollAPI as jest.MockedFunction<typeof pollAPI>;
+const api = jest.requireMock('../api');
 
 class FakeDeployments {
   deployments: IDeployment[] = [];
@@ -33,8 +39,14 @@ function serve(answers: Record<string, Polled<IDriftReport> | (() => Promise<Pol
   return asked;
 }
 
-const drifted = report([driftWindow(1, 0.5), driftWindow(2, 0.001, { features: [featureTest('f0', 0.3), featureTest('f1', 0.0001)] })]);
-const withFeature = (name: string) => ({ ...drifted, feature: { name, kind: 'numeric' as const, reference: { edges: [0, 1], counts: [1] }, current: null } });
+const drifted = report([
+  driftWindow(1, 0.5),
+  driftWindow(2, 0.001, { features: [featureTest('f0', 0.3), featureTest('f1', 0.0001)] })
+]);
+const withFeature = (name: string) => ({
+  ...drifted,
+  feature: { name, kind: 'numeric' as const, reference: { edges: [0, 1], counts: [1] }, current: null }
+});
 
 describe('DriftModel', () => {
   let source: FakeDeployments;
@@ -74,7 +86,10 @@ describe('DriftModel', () => {
       ['deployments/d1/drift?feature=f1', '']
     ]);
 
-    const again = serve({ 'deployments/d1/drift': { changed: false }, 'deployments/d1/drift?feature=f1': { changed: false } });
+    const again = serve({
+      'deployments/d1/drift': { changed: false },
+      'deployments/d1/drift?feature=f1': { changed: false }
+    });
     await model.refresh();
     expect(model.report).toBe(drifted);
     expect(model.distribution?.name).toBe('f1');
@@ -117,6 +132,30 @@ describe('DriftModel', () => {
     expect(model.error).toBe('');
   });
 
+  it('refreshes the report after a write, and the runs after a retraining starts', async () => {
+    source.set([deployment('d1', '2026-01-01T00:00:00Z')]);
+    const runs = { refresh: jest.fn(async () => undefined) };
+    model.dispose();
+    model = new DriftModel(source, runs);
+    const asked = serve({
+      'deployments/d1/drift': { changed: true, etag: '"a"', data: drifted },
+      'deployments/d1/drift?feature=f1': { changed: false }
+    });
+    api.updateDriftPolicy.mockResolvedValue(drifted.policy);
+    await expect(model.updatePolicy('d1', { window_size: 80 })).resolves.toBe(drifted.policy);
+    expect(api.updateDriftPolicy).toHaveBeenCalledWith('d1', { window_size: 80 });
+    expect(asked[0]).toEqual(['deployments/d1/drift', '']);
+    expect(model.report).toBe(drifted);
+    expect(runs.refresh).not.toHaveBeenCalled();
+
+    api.retrainAlert.mockRejectedValue(
+      new ApiError(409, { error: 'conflict', detail: 'Already retraining.', hint: '' })
+    );
+    await expect(model.retrain(1, { redeploy: true })).rejects.toBeInstanceOf(ApiError);
+    expect(asked.slice(-2)[0]).toEqual(['deployments/d1/drift', '"a"']);
+    expect(runs.refresh).toHaveBeenCalled();
+  });
+
   it("shows the server's explanation when polling fails", async () => {
     source.set([deployment('d1', '2026-01-01T00:00:00Z')]);
     poll.mockRejectedValue(new ApiError(404, { error: 'not_found', detail: 'No deployment d1.', hint: 'Deploy it.' }));
@@ -146,7 +185,9 @@ describe('drift summaries', () => {
 
   it('finds the newest deployment', () => {
     expect(newestDeployment([])).toBeNull();
-    expect(newestDeployment([deployment('a', '2026-01-02T00:00:00Z'), deployment('b', '2026-01-01T00:00:00Z')])?.name).toBe('a');
+    expect(
+      newestDeployment([deployment('a', '2026-01-02T00:00:00Z'), deployment('b', '2026-01-01T00:00:00Z')])?.name
+    ).toBe('a');
   });
 });
 
@@ -171,8 +212,11 @@ describe('policy form', () => {
 
 describe('retrain parameters', () => {
   it('keeps the types of the run parameters', () => {
-    expect(typedParameters({ epochs: 40, lr: 0.1, name: 'x', flag: false }, { epochs: '5', lr: '0.01', name: 'y', flag: 'true' })).toEqual(
-      { epochs: 5, lr: 0.01, name: 'y', flag: true }
-    );
+    expect(
+      typedParameters(
+        { epochs: 40, lr: 0.1, name: 'x', flag: false },
+        { epochs: '5', lr: '0.01', name: 'y', flag: 'true' }
+      )
+    ).toEqual({ epochs: 5, lr: 0.01, name: 'y', flag: true });
   });
 });

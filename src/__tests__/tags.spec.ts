@@ -1,12 +1,5 @@
 /** The frontend's reading and writing of Kale's tag language. */
-import {
-  cellColour,
-  formatTags,
-  parseTags,
-  settingProblem,
-  stepColour,
-  stepNameProblem
-} from '../tags/model';
+import { cellColour, formatTags, parseTags, settingProblem, stepColour, stepNameProblem } from '../tags/model';
 
 describe('parseTags', () => {
   it('reads a step with upstreams, settings and foreign tags', () => {

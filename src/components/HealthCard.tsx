@@ -2,7 +2,8 @@
 import React, { useEffect, useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, fetchHealth, IHealth } from '../api';
+import { fetchHealth, IHealth } from '../api';
+import { errorMessage } from '../errors';
 
 export interface IHealthCardProps {
   trans: TranslationBundle;
@@ -16,7 +17,7 @@ export function HealthCard({ trans }: IHealthCardProps): JSX.Element {
     let live = true;
     fetchHealth()
       .then(h => live && setHealth(h))
-      .catch(e => live && setError(e instanceof ApiError ? e.userMessage : String(e)));
+      .catch(e => live && setError(errorMessage(e)));
     return () => {
       live = false;
     };

@@ -7,7 +7,10 @@ function asTexts(parameters: Record<string, unknown>): Record<string, string> {
 }
 
 /** The edited texts typed like the run's values (numbers stay numbers, booleans stay booleans). */
-export function typedParameters(original: Record<string, unknown>, texts: Record<string, string>): Record<string, unknown> {
+export function typedParameters(
+  original: Record<string, unknown>,
+  texts: Record<string, string>
+): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(texts).map(([k, text]) => {
       const was = original[k];

@@ -5,10 +5,9 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
-import { deployRun, fetchRun, IDeployment, IRun } from '../api';
+import { fetchRun, IDeployment, IRun } from '../api';
 import { withProgress } from '../components/progress';
-import { RunsModel } from '../runs/model';
-import { DeploymentsModel } from './model';
+import { DeployRequest, IDeploymentsModel, IRunsModel } from '../tokens';
 
 type Target = 'local' | 'kserve';
 
@@ -23,34 +22,28 @@ interface IDeployOptions {
 
 /** What the deploy actions work with. */
 export interface IDeployContext {
-  runs: RunsModel;
-  deployments: DeploymentsModel;
+  runs: IRunsModel;
+  deployments: IDeploymentsModel;
   /** The default target (a setting). */
   target: Target;
   trans: TranslationBundle;
 }
 
 /** A notebook's succeeded runs, newest first. */
-export function succeededRuns(runs: RunsModel, path: string): IRun[] {
+export function succeededRuns(runs: IRunsModel, path: string): IRun[] {
   return runs.runs.filter(run => run.notebook_path === path && run.status === 'succeeded');
 }
 
 /** Deploy with a progress notification until the deployment is ready (or says why not). */
 export async function deployWithProgress(
-  options: { run_id: string; target: Target; name?: string; storage_uri?: string; reference?: string },
+  options: DeployRequest,
   { deployments, trans }: IDeployContext
 ): Promise<IDeployment | null> {
-  const pending = deployRun(options);
-  void deployments.refresh();
-  try {
-    return await withProgress(pending, {
-      pending: trans.__('Deploying the model of run %1…', options.run_id),
-      success: d => trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? ''),
-      failure: reason => trans.__('Deploy failed: %1', reason)
-    });
-  } finally {
-    void deployments.refresh();
-  }
+  return withProgress(deployments.deploy(options), {
+    pending: trans.__('Deploying the model of run %1…', options.run_id),
+    success: d => trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? ''),
+    failure: reason => trans.__('Deploy failed: %1', reason)
+  });
 }
 
 /** One click: the latest successful run of this notebook, to the default target. */
@@ -93,8 +86,12 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
       <div className="a4m-StepEditor">
         <label className="a4m-Field">
           <span>{trans.__('Run')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Run to deploy')} value={this.value.run_id}
-            onChange={e => set({ run_id: e.target.value })}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Run to deploy')}
+            value={this.value.run_id}
+            onChange={e => set({ run_id: e.target.value })}
+          >
             {this.candidates.map(run => (
               <option key={run.id} value={run.id}>
                 {run.id} · {run.created_at} · {JSON.stringify(run.parameters)}
@@ -104,8 +101,12 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
         </label>
         <label className="a4m-Field">
           <span>{trans.__('Reference data for drift monitoring')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Reference data')} value={this.value.reference}
-            onChange={e => set({ reference: e.target.value })}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Reference data')}
+            value={this.value.reference}
+            onChange={e => set({ reference: e.target.value })}
+          >
             <option value="">{trans.__("The model's training features (recorded with it)")}</option>
             {(this.candidates.find(run => run.id === this.value.run_id)?.artifacts ?? [])
               .filter(a => a.type !== 'system.Model')
@@ -118,23 +119,36 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
         </label>
         <label className="a4m-Field">
           <span>{trans.__('Target')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Deploy target')} value={this.value.target}
-            onChange={e => set({ target: e.target.value as Target })}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Deploy target')}
+            value={this.value.target}
+            onChange={e => set({ target: e.target.value as Target })}
+          >
             <option value="local">{trans.__('Local model server (127.0.0.1)')}</option>
             <option value="kserve">{trans.__('KServe InferenceService (cluster)')}</option>
           </select>
         </label>
         <label className="a4m-Field">
           <span>{trans.__('Name')}</span>
-          <input className="jp-mod-styled" aria-label={trans.__('Deployment name')} value={this.value.name}
-            placeholder={trans.__('default: <pipeline>-<model>')} onChange={e => set({ name: e.target.value })} />
+          <input
+            className="jp-mod-styled"
+            aria-label={trans.__('Deployment name')}
+            value={this.value.name}
+            placeholder={trans.__('default: <pipeline>-<model>')}
+            onChange={e => set({ name: e.target.value })}
+          />
         </label>
         {this.value.target === 'kserve' && (
           <label className="a4m-Field">
             <span>{trans.__('Storage URI the cluster reads the model from')}</span>
-            <input className="jp-mod-styled" aria-label={trans.__('Storage URI')} value={this.value.storage_uri}
+            <input
+              className="jp-mod-styled"
+              aria-label={trans.__('Storage URI')}
+              value={this.value.storage_uri}
               placeholder="s3://bucket/path, pvc://claim/path, gs://… (default: the run's artifact)"
-              onChange={e => set({ storage_uri: e.target.value })} />
+              onChange={e => set({ storage_uri: e.target.value })}
+            />
           </label>
         )}
       </div>

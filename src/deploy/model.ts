@@ -1,11 +1,18 @@
-/** The deployments the server knows, polled while the monitor or a deploy needs them. */
+/** The deployments the server knows, kept fresh by conditional polling (ETag/304). */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { fetchDeployments, IDeployment } from '../api';
+import { deploymentAction, deployRun, IDeployment, pollAPI, removeDeployment } from '../api';
+import { errorMessage } from '../errors';
+import { PolledModel } from '../polling';
+import { DeployRequest, IDeploymentsModel } from '../tokens';
 
 const POLL_MS = 3000;
 
-export class DeploymentsModel {
+export class DeploymentsModel extends PolledModel implements IDeploymentsModel {
+  constructor() {
+    super({ name: 'ai4mlops-lab:deployments', interval: POLL_MS });
+  }
+
   get changed(): ISignal<this, IDeployment[]> {
     return this._changed;
   }
@@ -14,10 +21,8 @@ export class DeploymentsModel {
     return this._deployments;
   }
 
-  start(): void {
-    if (!this._timer) {
-      void this.refresh();
-    }
+  get error(): string {
+    return this._error;
   }
 
   /** Requests per second of a deployment over the last poll interval (null until two polls saw it). */
@@ -25,19 +30,41 @@ export class DeploymentsModel {
     return this._rates.get(name) ?? null;
   }
 
-  async refresh(): Promise<void> {
-    window.clearTimeout(this._timer);
+  /** Deploy a run's model: the list shows the deployment while it starts, and once it is ready. */
+  deploy(request: DeployRequest): Promise<IDeployment> {
+    const pending = deployRun(request);
+    void this.refresh();
+    return this.write(pending);
+  }
+
+  stop(name: string): Promise<IDeployment> {
+    return this.write(deploymentAction(name, 'stop'));
+  }
+
+  restart(name: string): Promise<IDeployment> {
+    return this.write(deploymentAction(name, 'restart'));
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.write(removeDeployment(name));
+  }
+
+  protected async fetch(): Promise<void> {
     try {
-      const next = (await fetchDeployments()).deployments;
-      this._measureRates(next);
-      if (JSON.stringify(next) !== JSON.stringify(this._deployments)) {
-        this._deployments = next;
-        this._changed.emit(next);
+      const polled = await pollAPI<{ deployments: IDeployment[] }>('deployments', this._etag);
+      if (polled.changed) {
+        this._etag = polled.etag;
+        this._deployments = polled.data.deployments;
       }
-    } catch {
-      // the monitor shows the server's health; keep the last list
+      this._measureRates(this._deployments);
+      this._error = '';
+      if (polled.changed) {
+        this._changed.emit(this._deployments);
+      }
+    } catch (error) {
+      this._error = errorMessage(error); // the list stays as it was
+      throw error;
     }
-    this._timer = window.setTimeout(() => void this.refresh(), POLL_MS);
   }
 
   private _measureRates(deployments: IDeployment[]): void {
@@ -55,6 +82,7 @@ export class DeploymentsModel {
   private _counts = new Map<string, { requests: number; at: number }>();
   private _rates = new Map<string, number>();
   private _deployments: IDeployment[] = [];
-  private _timer = 0;
+  private _etag = '';
+  private _error = '';
   private _changed = new Signal<this, IDeployment[]>(this);
 }

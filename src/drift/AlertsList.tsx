@@ -3,18 +3,18 @@ import React, { useState } from 'react';
 import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { dismissAlert, IDriftAlert, retrainAlert } from '../api';
+import { IDriftAlert } from '../api';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { IProgressMessages, withProgress } from '../components/progress';
-import { RunsModel } from '../runs/model';
+import { IDriftModel, IRunsModel } from '../tokens';
 
 export interface IAlertsListProps {
   alerts: IDriftAlert[];
   /** The parameters of the run that trained the deployed model (retraining starts from them). */
   runParameters: Record<string, unknown>;
-  runs: RunsModel;
-  /** Called after an alert changed, to refresh the report. */
-  onChanged: () => void;
+  /** Retrains and dismisses (and refreshes the report). */
+  model: IDriftModel;
+  runs: IRunsModel;
   trans: TranslationBundle;
 }
 
@@ -32,10 +32,14 @@ function statusLabel(status: IDriftAlert['status'], trans: TranslationBundle): s
 }
 
 function When({ iso }: { iso: string }) {
-  return <time dateTime={iso} title={Time.format(iso)}>{Time.formatHuman(iso)}</time>;
+  return (
+    <time dateTime={iso} title={Time.format(iso)}>
+      {Time.formatHuman(iso)}
+    </time>
+  );
 }
 
-function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
+function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
   const { texts, setTexts, edited } = useParameterTexts(runParameters);
   const [redeploy, setRedeploy] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -45,12 +49,12 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
       await withProgress(pending(), messages);
     } finally {
       setBusy(false);
-      onChanged();
     }
   };
   const retrain = () =>
     act(
-      () => retrainAlert(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
+      () =>
+        model.retrain(alert.id, { redeploy, ...(edited ? { parameters: typedParameters(runParameters, texts) } : {}) }),
       {
         pending: trans.__('Starting a retraining run for alert #%1…', alert.id),
         success: a => trans.__('Alert #%1: retraining in run %2.', a.id, a.retrain_run_id ?? '–'),
@@ -58,7 +62,7 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
       }
     );
   const dismiss = () =>
-    act(() => dismissAlert(alert.id), {
+    act(() => model.dismiss(alert.id), {
       pending: trans.__('Dismissing alert #%1…', alert.id),
       success: a => trans.__('Alert #%1 dismissed.', a.id),
       failure: reason => trans.__('Dismiss failed: %1', reason)
@@ -66,7 +70,12 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
   const runId = alert.retrain_run_id;
 
   return (
-    <li className="a4m-Alert" data-alert={alert.id} data-status={alert.status} aria-label={trans.__('Alert %1: %2', alert.id, alert.message)}>
+    <li
+      className="a4m-Alert"
+      data-alert={alert.id}
+      data-status={alert.status}
+      aria-label={trans.__('Alert %1: %2', alert.id, alert.message)}
+    >
       <div className="a4m-RunDetail-header">
         <span>
           <strong>#{alert.id}</strong> <When iso={alert.raised_at} />
@@ -79,8 +88,12 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
       {runId && (
         <div className="a4m-Muted">
           {trans.__('retraining run')}{' '}
-          <a href="#" className="a4m-RunLink" title={trans.__('Show run %1', runId)}
-            onClick={event => (event.preventDefault(), runs.select(runId))}>
+          <a
+            href="#"
+            className="a4m-RunLink"
+            title={trans.__('Show run %1', runId)}
+            onClick={event => (event.preventDefault(), runs.select(runId))}
+          >
             {runId}
           </a>
           {alert.retrain_status && ` · ${alert.retrain_status}`}
@@ -97,16 +110,19 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
         <>
           <details className="a4m-RetrainOptions">
             <summary>{trans.__('Retraining options')}</summary>
-            <ParameterFields texts={texts} onChange={setTexts}
-              label={name => trans.__('Retrain parameter %1', name)} />
+            <ParameterFields texts={texts} onChange={setTexts} label={name => trans.__('Retrain parameter %1', name)} />
             <label className="a4m-Check">
               <input type="checkbox" checked={redeploy} onChange={e => setRedeploy(e.target.checked)} />
               {trans.__('Redeploy when the run succeeds')}
             </label>
           </details>
           <div className="a4m-Buttons">
-            <button className="jp-mod-styled jp-mod-accept" disabled={busy} onClick={() => void retrain()}
-              title={trans.__('Run the pipeline that trained this model again')}>
+            <button
+              className="jp-mod-styled jp-mod-accept"
+              disabled={busy}
+              onClick={() => void retrain()}
+              title={trans.__('Run the pipeline that trained this model again')}
+            >
               {trans.__('Retrain')}
             </button>
             <button className="jp-mod-styled" disabled={busy} onClick={() => void dismiss()}>

@@ -3,26 +3,28 @@ import React, { useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { checkDrift, IDriftReport } from '../api';
+import { IDriftReport } from '../api';
 import { MimeView } from '../components/MimeView';
 import { withProgress } from '../components/progress';
-import { RunsModel } from '../runs/model';
+import { IDriftModel, IRunsModel } from '../tokens';
 import { AlertsList } from './AlertsList';
 import { distributionSpec, documentTheme, heatSpec, IChartTheme, scoreSpec } from './charts';
-import { DriftModel, featureNames, formatPValue, Verdict, verdictOf } from './model';
+import { featureNames, formatPValue, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
 
 const VEGA_LITE = ['application/vnd.vegalite.v5+json'];
 
 export interface IDriftViewProps {
-  model: DriftModel;
-  runs: RunsModel;
+  model: IDriftModel;
+  runs: IRunsModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
 
 function verdictLabel(verdict: Verdict, trans: TranslationBundle): string {
-  return { drift: trans.__('Drift'), 'no-drift': trans.__('No drift'), insufficient: trans.__('Not enough data') }[verdict];
+  return { drift: trans.__('Drift'), 'no-drift': trans.__('No drift'), insufficient: trans.__('Not enough data') }[
+    verdict
+  ];
 }
 
 /** The newest verdict, what waits for the next window, what arrived, and the reference. */
@@ -53,9 +55,7 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
       <div className="a4m-Muted" aria-label={trans.__('Request events')}>
         {trans.__('%1 requests · %2 windows, %3 drifted', counts.requests, counts.windows, counts.drifted)}
         {' · '}
-        <span title={counts.undecodable_reason ?? undefined}>
-          {trans.__('%1 undecodable', counts.undecodable)}
-        </span>
+        <span title={counts.undecodable_reason ?? undefined}>{trans.__('%1 undecodable', counts.undecodable)}</span>
         {' · '}
         <span title={rejected.map(([why, n]) => `${why}: ${n}`).join('\n') || undefined}>
           {trans.__('%1 events rejected by ingest', rejectedTotal)}
@@ -66,9 +66,7 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
         <div className="a4m-Muted">{trans.__('Last undecodable request: %1', counts.undecodable_reason)}</div>
       )}
       {reference.available ? (
-        <div className="a4m-Muted">
-          {trans.__('Reference: %1 (%2 rows)', reference.source, reference.n_rows)}
-        </div>
+        <div className="a4m-Muted">{trans.__('Reference: %1 (%2 rows)', reference.source, reference.n_rows)}</div>
       ) : (
         <p className="a4m-Message a4m-mod-error" role="alert">
           {reference.detail || reference.error} {reference.hint}
@@ -78,8 +76,14 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
   );
 }
 
-function Charts({ model, report, rendermime, theme, trans }: {
-  model: DriftModel;
+function Charts({
+  model,
+  report,
+  rendermime,
+  theme,
+  trans
+}: {
+  model: IDriftModel;
   report: IDriftReport;
   rendermime: IRenderMimeRegistry;
   theme: IChartTheme;
@@ -95,22 +99,36 @@ function Charts({ model, report, rendermime, theme, trans }: {
   return (
     <>
       {tested.length > 0 ? (
-        <MimeView rendermime={rendermime} mimeTypes={VEGA_LITE} data={score as any} className="a4m-Chart a4m-DriftScore"
+        <MimeView
+          rendermime={rendermime}
+          mimeTypes={VEGA_LITE}
+          data={score as any}
+          className="a4m-Chart a4m-DriftScore"
           label={score.description as string}
-          fallback={tested.map(w => `#${w.id} ${w.last_at}: p = ${formatPValue(w.p_value)}`).join('\n')} />
+          fallback={tested.map(w => `#${w.id} ${w.last_at}: p = ${formatPValue(w.p_value)}`).join('\n')}
+        />
       ) : (
         <p className="a4m-Panel-empty">{trans.__('The chart appears once a window has been tested.')}</p>
       )}
       {hasFeatureTests && (
-        <MimeView rendermime={rendermime} mimeTypes={VEGA_LITE} data={heat as any} className="a4m-Chart a4m-DriftHeat"
+        <MimeView
+          rendermime={rendermime}
+          mimeTypes={VEGA_LITE}
+          data={heat as any}
+          className="a4m-Chart a4m-DriftHeat"
           label={heat.description as string}
-          fallback={trans.__('Per-feature adjusted p-values of the last windows.')} />
+          fallback={trans.__('Per-feature adjusted p-values of the last windows.')}
+        />
       )}
       {features.length > 0 && (
         <label className="a4m-Field a4m-mod-inline">
           <span>{trans.__('Feature')}</span>
-          <select className="jp-mod-styled" aria-label={trans.__('Feature to compare with the reference')}
-            value={model.feature ?? ''} onChange={e => model.selectFeature(e.target.value)}>
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Feature to compare with the reference')}
+            value={model.feature ?? ''}
+            onChange={e => model.selectFeature(e.target.value)}
+          >
             {features.map(name => (
               <option key={name} value={name}>
                 {name}
@@ -120,9 +138,14 @@ function Charts({ model, report, rendermime, theme, trans }: {
         </label>
       )}
       {distribution && (
-        <MimeView rendermime={rendermime} mimeTypes={VEGA_LITE} data={histogram as any}
-          className="a4m-Chart a4m-DriftDistribution" label={histogram!.description as string}
-          fallback={trans.__('Distribution of %1: reference and current window.', distribution.name)} />
+        <MimeView
+          rendermime={rendermime}
+          mimeTypes={VEGA_LITE}
+          data={histogram as any}
+          className="a4m-Chart a4m-DriftDistribution"
+          label={histogram!.description as string}
+          fallback={trans.__('Distribution of %1: reference and current window.', distribution.name)}
+        />
       )}
     </>
   );
@@ -140,22 +163,31 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
   const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
   const check = async () => {
     setChecking(true);
-    await withProgress(checkDrift(name), {
+    await withProgress(model.check(name), {
       pending: trans.__('Testing the newest rows of %1…', name),
       success: w =>
-        trans.__('Window #%1: %2 (p = %3, %4 rows).', w.id, verdictLabel(verdictOf(w), trans), formatPValue(w.p_value), w.n),
+        trans.__(
+          'Window #%1: %2 (p = %3, %4 rows).',
+          w.id,
+          verdictLabel(verdictOf(w), trans),
+          formatPValue(w.p_value),
+          w.n
+        ),
       failure: reason => trans.__('Drift check failed: %1', reason)
     });
     setChecking(false);
-    void model.refresh();
   };
 
   return (
     <div className="a4m-Drift">
       <label className="a4m-Field a4m-mod-inline">
         <span>{trans.__('Deployment')}</span>
-        <select className="jp-mod-styled" aria-label={trans.__('Deployment to watch for drift')} value={name}
-          onChange={e => model.select(e.target.value)}>
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Deployment to watch for drift')}
+          value={name}
+          onChange={e => model.select(e.target.value)}
+        >
           {deployments.map(d => (
             <option key={d.name} value={d.name}>
               {d.name}
@@ -174,22 +206,24 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
         <>
           <Summary report={report} trans={trans} />
           <div className="a4m-Buttons">
-            <button className="jp-mod-styled" disabled={checking || !report.reference.available}
+            <button
+              className="jp-mod-styled"
+              disabled={checking || !report.reference.available}
               title={
                 report.policy.window === 'count'
                   ? trans.__('Test the newest %1 rows against the reference now', report.policy.window_size)
                   : trans.__('Test the open window against the reference now')
               }
-              onClick={() => void check()}>
+              onClick={() => void check()}
+            >
               {trans.__('Check now')}
             </button>
           </div>
           <Charts model={model} report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
-          <AlertsList alerts={report.alerts} runParameters={runParameters} runs={runs} trans={trans}
-            onChanged={() => (void model.refresh(), void runs.refresh())} />
+          <AlertsList alerts={report.alerts} runParameters={runParameters} model={model} runs={runs} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Policy')}</h4>
-          <PolicyForm key={name} deployment={name} policy={report.policy} trans={trans} onSaved={() => void model.refresh()} />
+          <PolicyForm key={name} deployment={name} policy={report.policy} model={model} trans={trans} />
         </>
       )}
     </div>

@@ -2,7 +2,9 @@
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, IDriftPolicy, updateDriftPolicy } from '../api';
+import { ApiError, IDriftPolicy } from '../api';
+import { errorMessage } from '../errors';
+import { IDriftModel } from '../tokens';
 
 type NumberField = 'window_size' | 'window_seconds' | 'consecutive' | 'alpha';
 type Draft = Partial<Record<NumberField, string>> & Partial<Pick<IDriftPolicy, 'window' | 'method' | 'auto_retrain'>>;
@@ -44,12 +46,13 @@ export function parseDraft(draft: Draft): { change: Partial<IDriftPolicy>; inval
 export interface IPolicyFormProps {
   deployment: string;
   policy: IDriftPolicy;
-  onSaved: () => void;
+  /** Saves the policy (and refreshes the report). */
+  model: Pick<IDriftModel, 'updatePolicy'>;
   trans: TranslationBundle;
 }
 
 /** Edits stay a draft (never overwritten by polling) until saved; errors show at their field. */
-export function PolicyForm({ deployment, policy, onSaved, trans }: IPolicyFormProps): JSX.Element {
+export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProps): JSX.Element {
   const [draft, setDraft] = useState<Draft>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -70,13 +73,12 @@ export function PolicyForm({ deployment, policy, onSaved, trans }: IPolicyFormPr
     }
     setBusy(true);
     try {
-      await updateDriftPolicy(deployment, change);
+      await model.updatePolicy(deployment, change);
       setDraft({});
       setErrors({});
-      onSaved();
     } catch (e) {
       const field = e instanceof ApiError ? policyFieldOf(e, shown) : null;
-      setErrors({ [field ?? 'form']: e instanceof ApiError ? e.userMessage : String(e) });
+      setErrors({ [field ?? 'form']: errorMessage(e) });
     } finally {
       setBusy(false);
     }
@@ -94,19 +96,19 @@ export function PolicyForm({ deployment, policy, onSaved, trans }: IPolicyFormPr
       </span>
     );
   const numberInput = (field: NumberField, label: string, step: string) => (
-      <label className="a4m-Field a4m-mod-inline">
-        <span>{label}</span>
-        <input
-          className="jp-mod-styled"
-          type="number"
-          step={step}
-          aria-label={label}
-          {...describe(field)}
-          value={draft[field] ?? String(policy[field])}
-          onChange={e => edit({ [field]: e.target.value })}
-        />
-        {fieldError(field)}
-      </label>
+    <label className="a4m-Field a4m-mod-inline">
+      <span>{label}</span>
+      <input
+        className="jp-mod-styled"
+        type="number"
+        step={step}
+        aria-label={label}
+        {...describe(field)}
+        value={draft[field] ?? String(policy[field])}
+        onChange={e => edit({ [field]: e.target.value })}
+      />
+      {fieldError(field)}
+    </label>
   );
 
   return (

@@ -50,7 +50,13 @@ export function chartTheme(css: (name: string) => string): IChartTheme {
   const font2 = v('--jp-ui-font-color2');
   const border = v('--jp-border-color2');
   const font = v('--jp-ui-font-family');
-  const axis = defined({ domainColor: border, tickColor: border, gridColor: border, labelColor: font2, titleColor: font1 });
+  const axis = defined({
+    domainColor: border,
+    tickColor: border,
+    gridColor: border,
+    labelColor: font2,
+    titleColor: font1
+  });
   const legend = defined({ labelColor: font2, titleColor: font1 });
   return {
     config: defined({
@@ -126,7 +132,12 @@ export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartT
     alert: w.alert_id === null ? null : `#${w.alert_id}`
   }));
   const title = trans.__('p-value (log)');
-  const x = { field: 'at', type: 'temporal', title: trans.__('time'), axis: { format: '%H:%M:%S', labelOverlap: true } };
+  const x = {
+    field: 'at',
+    type: 'temporal',
+    title: trans.__('time'),
+    axis: { format: '%H:%M:%S', labelOverlap: true }
+  };
   const y = { field: 'p', type: 'quantitative', scale: { type: 'log' }, title };
   const tooltip = [
     { field: 'id', title: trans.__('window') },
@@ -296,10 +307,20 @@ export function shares(distribution: Distribution, otherLabel: string): IShare[]
       fraction: count / total
     }));
     if (below) {
-      bins.unshift({ lo: 2 * edges[0] - edges[1], hi: edges[0], range: `< ${short(edges[0])}`, fraction: below / total });
+      bins.unshift({
+        lo: 2 * edges[0] - edges[1],
+        hi: edges[0],
+        range: `< ${short(edges[0])}`,
+        fraction: below / total
+      });
     }
     if (above) {
-      bins.push({ lo: edges[last], hi: 2 * edges[last] - edges[last - 1], range: `> ${short(edges[last])}`, fraction: above / total });
+      bins.push({
+        lo: edges[last],
+        hi: 2 * edges[last] - edges[last - 1],
+        range: `> ${short(edges[last])}`,
+        fraction: above / total
+      });
     }
     return bins;
   }
@@ -324,7 +345,13 @@ export function distributionSpec(feature: IFeatureDistribution, theme: IChartThe
     scale: scale([reference, current], [theme.colors.reference, theme.colors.current]),
     legend: { orient: 'bottom' }
   };
-  const y = { field: 'fraction', type: 'quantitative', stack: null, axis: { format: '%' }, title: trans.__('share of rows') };
+  const y = {
+    field: 'fraction',
+    type: 'quantitative',
+    stack: null,
+    axis: { format: '%' },
+    title: trans.__('share of rows')
+  };
   const fraction = { field: 'fraction', title: trans.__('share'), format: '.1%' };
   const windowId = feature.current?.window_id;
   const description =

@@ -5,7 +5,23 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, driftEndpoint, IDeployment, IDriftReport, IDriftWindow, IFeatureDistribution, pollAPI } from '../api';
+import {
+  checkDrift,
+  dismissAlert,
+  driftEndpoint,
+  IDeployment,
+  IDriftAlert,
+  IDriftPolicy,
+  IDriftReport,
+  IDriftWindow,
+  IFeatureDistribution,
+  pollAPI,
+  retrainAlert,
+  updateDriftPolicy
+} from '../api';
+import { errorMessage } from '../errors';
+import { PolledModel } from '../polling';
+import { IDriftModel } from '../tokens';
 
 const POLL_MS = 3000;
 
@@ -51,7 +67,7 @@ export function defaultFeature(report: IDriftReport): string | null {
   if (tested.length) {
     return tested[0].name;
   }
-  return report.reference.available ? report.reference.features[0]?.name ?? null : null;
+  return report.reference.available ? (report.reference.features[0]?.name ?? null) : null;
 }
 
 /** The names of the features of a report: the reference's, else those the windows tested. */
@@ -62,8 +78,16 @@ export function featureNames(report: IDriftReport): string[] {
   return [...new Set(report.windows.flatMap(w => w.features.map(f => f.name)))];
 }
 
-export class DriftModel {
-  constructor(private readonly source: IDeploymentsSource) {
+export class DriftModel extends PolledModel implements IDriftModel {
+  /**
+   * @param source the deployments to watch
+   * @param runs refreshed after a retraining starts (it starts a run)
+   */
+  constructor(
+    private readonly source: IDeploymentsSource,
+    private readonly runs: { refresh(): Promise<void> } | null = null
+  ) {
+    super({ name: 'ai4mlops-lab:drift', interval: POLL_MS });
     source.changed.connect(this._onDeployments, this);
     this._onDeployments();
   }
@@ -121,45 +145,54 @@ export class DriftModel {
     }
   }
 
-  /** Poll while the monitor is visible (idempotent). */
-  start(): void {
-    if (!this._running) {
-      this._running = true;
-      void this.refresh();
+  check(deployment: string): Promise<IDriftWindow> {
+    return this.write(checkDrift(deployment));
+  }
+
+  updatePolicy(deployment: string, change: Partial<IDriftPolicy>): Promise<IDriftPolicy> {
+    return this.write(updateDriftPolicy(deployment, change));
+  }
+
+  async retrain(
+    alert: number,
+    options: { redeploy: boolean; parameters?: Record<string, unknown> }
+  ): Promise<IDriftAlert> {
+    try {
+      return await this.write(retrainAlert(alert, options));
+    } finally {
+      await this.runs?.refresh();
     }
   }
 
-  stop(): void {
-    this._running = false;
-    window.clearTimeout(this._timer);
-  }
-
-  /** Poll now (both routes), and schedule the next poll while running. */
-  async refresh(): Promise<void> {
-    window.clearTimeout(this._timer);
-    const deployment = this._deployment;
-    if (deployment !== null) {
-      try {
-        await this._poll(deployment);
-        this._setError('');
-      } catch (error) {
-        if (deployment === this._deployment) {
-          this._setError(error instanceof ApiError ? error.userMessage : String(error));
-        }
-      }
-    }
-    if (this._running) {
-      window.clearTimeout(this._timer);
-      this._timer = window.setTimeout(() => void this.refresh(), POLL_MS);
-    }
+  dismiss(alert: number): Promise<IDriftAlert> {
+    return this.write(dismissAlert(alert));
   }
 
   dispose(): void {
-    this.stop();
-    Signal.clearData(this);
+    if (!this.isDisposed) {
+      this.source.changed.disconnect(this._onDeployments, this);
+      super.dispose();
+    }
   }
 
-  private async _poll(deployment: string): Promise<void> {
+  /** Poll the watched deployment's report, then its selected feature. */
+  protected async fetch(): Promise<void> {
+    const deployment = this._deployment;
+    if (deployment === null) {
+      return;
+    }
+    try {
+      await this._fetchReport(deployment);
+      this._setError('');
+    } catch (error) {
+      if (deployment === this._deployment) {
+        this._setError(errorMessage(error));
+      }
+      throw error;
+    }
+  }
+
+  private async _fetchReport(deployment: string): Promise<void> {
     const polled = await pollAPI<IDriftReport>(driftEndpoint(deployment), this._etag);
     if (deployment !== this._deployment) {
       return; // the user picked another deployment meanwhile
@@ -191,13 +224,12 @@ export class DriftModel {
     if (this._deployment === null || !names.includes(this._deployment)) {
       this._deployment = newestDeployment(this.source.deployments)?.name ?? null;
       this._forget();
-      if (this._deployment !== null && this._running) {
+      if (this._deployment !== null && this.isPolling) {
         void this.refresh();
       }
     }
     this._changed.emit();
   }
-
   /** Drop what belongs to the previously watched deployment. */
   private _forget(): void {
     this._report = null;
@@ -223,7 +255,5 @@ export class DriftModel {
   private _etag = '';
   private _featureEtag = '';
   private _error = '';
-  private _running = false;
-  private _timer = 0;
   private _changed = new Signal<this, void>(this);
 }

@@ -3,9 +3,9 @@ import React, { useState } from 'react';
 import { Clipboard } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, deploymentAction, IDeployment, predict, removeDeployment } from '../api';
-import { DeploymentsModel } from '../deploy/model';
-import { RunsModel } from '../runs/model';
+import { IDeployment, predict } from '../api';
+import { errorMessage } from '../errors';
+import { IDeploymentsModel, IRunsModel } from '../tokens';
 
 /** The request the test box starts with: the model's example rows, else zeros of the right width. */
 export function exampleRequest(deployment: IDeployment): string {
@@ -15,11 +15,6 @@ export function exampleRequest(deployment: IDeployment): string {
   }
   const width = deployment.signature?.inputs?.[0]?.shape?.slice(-1)[0];
   return JSON.stringify({ instances: [Array(width && width > 0 ? width : 1).fill(0)] });
-}
-
-/** What to show the user for a failed request: the server's detail and hint, else the error's text. */
-export function errorMessage(e: unknown): string {
-  return e instanceof ApiError ? e.userMessage : String(e);
 }
 
 function TestBox({ deployment, trans }: { deployment: IDeployment; trans: TranslationBundle }) {
@@ -58,8 +53,8 @@ function TestBox({ deployment, trans }: { deployment: IDeployment; trans: Transl
 
 interface ICardProps {
   deployment: IDeployment;
-  model: DeploymentsModel;
-  runs: RunsModel;
+  model: IDeploymentsModel;
+  runs: IRunsModel;
   trans: TranslationBundle;
 }
 
@@ -76,12 +71,15 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
       setFailure(errorMessage(e));
     } finally {
       setBusy(false);
-      void model.refresh();
     }
   };
   const stats = deployment.stats ?? {};
   return (
-    <li className="a4m-Deployment" data-deployment={deployment.name} aria-label={trans.__('Deployment %1', deployment.name)}>
+    <li
+      className="a4m-Deployment"
+      data-deployment={deployment.name}
+      aria-label={trans.__('Deployment %1', deployment.name)}
+    >
       <div className="a4m-RunDetail-header">
         <strong>{deployment.name}</strong>
         <span className="a4m-Status" data-status={deployment.status === 'running' ? 'succeeded' : deployment.status}>
@@ -91,8 +89,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
       <div className="a4m-Muted">
         {trans.__('model')}{' '}
         {deployment.run_id ? (
-          <a href="#" title={trans.__('Show run %1 and its artifacts', deployment.run_id)}
-            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}>
+          <a
+            href="#"
+            title={trans.__('Show run %1 and its artifacts', deployment.run_id)}
+            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}
+          >
             {deployment.model_name}
           </a>
         ) : (
@@ -100,7 +101,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         )}{' '}
         {trans.__('of run')}{' '}
         {deployment.run_id ? (
-          <a href="#" className="a4m-RunLink" onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}>
+          <a
+            href="#"
+            className="a4m-RunLink"
+            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}
+          >
             {deployment.run_id}
           </a>
         ) : (
@@ -114,8 +119,11 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
             <li key={protocol}>
               <code title={deployment.endpoints![protocol]}>{protocol.toUpperCase()}</code>{' '}
               <span className="a4m-Url">{deployment.endpoints![protocol]}</span>
-              <button className="a4m-LinkButton" aria-label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
-                onClick={() => Clipboard.copyToSystem(deployment.endpoints![protocol])}>
+              <button
+                className="a4m-LinkButton"
+                aria-label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
+                onClick={() => Clipboard.copyToSystem(deployment.endpoints![protocol])}
+              >
                 ⧉
               </button>
             </li>
@@ -128,21 +136,31 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>
       {deployment.error && <pre className="a4m-Answer a4m-mod-error">{deployment.error}</pre>}
-      {failure && <pre className="a4m-Answer a4m-mod-error" role="alert">{failure}</pre>}
+      {failure && (
+        <pre className="a4m-Answer a4m-mod-error" role="alert">
+          {failure}
+        </pre>
+      )}
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
       <div className="a4m-Buttons">
         {deployment.status === 'running' ? (
-          <button className="jp-mod-styled" disabled={busy} onClick={() => void act(() => deploymentAction(deployment.name, 'stop'))}>
+          <button className="jp-mod-styled" disabled={busy} onClick={() => void act(() => model.stop(deployment.name))}>
             {trans.__('Stop')}
           </button>
         ) : (
-          <button className="jp-mod-styled" disabled={busy}
-            onClick={() => void act(() => deploymentAction(deployment.name, 'restart'))}>
+          <button
+            className="jp-mod-styled"
+            disabled={busy}
+            onClick={() => void act(() => model.restart(deployment.name))}
+          >
             {trans.__('Restart')}
           </button>
         )}
-        <button className="jp-mod-styled jp-mod-warn" disabled={busy}
-          onClick={() => void act(() => removeDeployment(deployment.name))}>
+        <button
+          className="jp-mod-styled jp-mod-warn"
+          disabled={busy}
+          onClick={() => void act(() => model.remove(deployment.name))}
+        >
           {trans.__('Remove')}
         </button>
       </div>
@@ -150,7 +168,15 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
   );
 }
 
-export function DeploymentsView({ model, runs, trans }: { model: DeploymentsModel; runs: RunsModel; trans: TranslationBundle }) {
+export function DeploymentsView({
+  model,
+  runs,
+  trans
+}: {
+  model: IDeploymentsModel;
+  runs: IRunsModel;
+  trans: TranslationBundle;
+}) {
   if (!model.deployments.length) {
     return (
       <p className="a4m-Panel-empty">

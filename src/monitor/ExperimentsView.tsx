@@ -5,14 +5,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
 import { MimeView } from '../components/MimeView';
-import { RunsModel } from '../runs/model';
+import { IRunsModel } from '../tokens';
 import { RunDetail } from './RunDetail';
 import { compareSpec, formatDuration, metricNames, runMetrics, SortKey, visibleRuns } from './table';
 
 const VEGA_LITE = ['application/vnd.vegalite.v5+json', 'application/vnd.vegalite.v4+json'];
 
 export interface IExperimentsViewProps {
-  runs: RunsModel;
+  runs: IRunsModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }

@@ -6,19 +6,18 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 
-import { DeploymentsModel } from '../deploy/model';
-import { DriftModel } from '../drift/model';
 import { DriftView } from '../drift/DriftView';
-import { RunsModel } from '../runs/model';
+import { IDeploymentsModel, IDriftModel, IRunsModel } from '../tokens';
 import { DeploymentsView } from './DeploymentsView';
 import { ExperimentsView } from './ExperimentsView';
 
 export const MONITOR_PANEL_ID = 'ai4mlops-lab-monitor';
 
 export interface IMonitorPanelOptions {
-  runs: RunsModel;
-  deployments: DeploymentsModel;
-  drift: DriftModel;
+  runs: IRunsModel;
+  deployments: IDeploymentsModel;
+  /** Polled while the panel shows. */
+  drift: IDriftModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   /** Redraws the charts in the new theme's colours when the theme changes. */
@@ -35,7 +34,7 @@ export class MonitorPanel extends ReactWidget {
   }
 
   dispose(): void {
-    this.options.drift.dispose();
+    this.options.drift.stopPolling();
     super.dispose();
   }
 
@@ -43,22 +42,22 @@ export class MonitorPanel extends ReactWidget {
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.isVisible) {
-      this.options.drift.start();
+      this.options.drift.startPolling();
     }
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this.options.drift.start();
+    this.options.drift.startPolling();
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this.options.drift.stop();
+    this.options.drift.stopPolling();
   }
 
   protected onBeforeDetach(msg: Message): void {
-    this.options.drift.stop();
+    this.options.drift.stopPolling();
     super.onBeforeDetach(msg);
   }
 

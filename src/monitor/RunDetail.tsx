@@ -2,14 +2,16 @@
 import React, { useEffect, useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, fetchRun, fetchRunLog, IArtifact, IRun, startRun } from '../api';
-import { isActive, RunsModel } from '../runs/model';
+import { fetchRun, fetchRunLog, IArtifact, IRun } from '../api';
+import { errorMessage } from '../errors';
+import { isActive } from '../runs/model';
+import { IRunsModel } from '../tokens';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { formatDuration } from './table';
 
 export interface IRunDetailProps {
   run: IRun;
-  runs: RunsModel;
+  runs: IRunsModel;
   trans: TranslationBundle;
   onClose: () => void;
 }
@@ -21,7 +23,7 @@ function StepLog({ run, step, trans }: { run: IRun; step: string; trans: Transla
     let live = true;
     fetchRunLog(run.id, step)
       .then(log => live && setText(log || trans.__('(no output)')))
-      .catch(e => live && setText(e instanceof ApiError ? e.userMessage : String(e)));
+      .catch(e => live && setText(errorMessage(e)));
     return () => {
       live = false;
     };
@@ -33,18 +35,16 @@ function StepLog({ run, step, trans }: { run: IRun; step: string; trans: Transla
   );
 }
 
-function Rerun({ run, runs, trans }: { run: IRun; runs: RunsModel; trans: TranslationBundle }) {
+function Rerun({ run, runs, trans }: { run: IRun; runs: IRunsModel; trans: TranslationBundle }) {
   const { texts, setTexts } = useParameterTexts(run.parameters);
   const [error, setError] = useState('');
   const submit = async () => {
     setError('');
     try {
       const parameters = typedParameters(run.parameters, texts);
-      runs.upsert(
-        await startRun({ path: run.notebook_path, target: run.target, parameters, experiment: run.experiment })
-      );
+      await runs.submit({ path: run.notebook_path, target: run.target, parameters, experiment: run.experiment });
     } catch (e) {
-      setError(e instanceof ApiError ? e.userMessage : String(e));
+      setError(errorMessage(e));
     }
   };
   return (
@@ -79,9 +79,7 @@ function useArtifacts(run: IRun): IArtifact[] {
 }
 
 export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.Element {
-  const [logStep, setLogStep] = useState<string | null>(
-    run.steps.find(s => s.status === 'failed')?.name ?? null
-  );
+  const [logStep, setLogStep] = useState<string | null>(run.steps.find(s => s.status === 'failed')?.name ?? null);
   const artifacts = useArtifacts(run);
   return (
     <div className="a4m-RunDetail" aria-label={trans.__('Run %1', run.id)}>

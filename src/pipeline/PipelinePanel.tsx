@@ -4,8 +4,9 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
-import { ApiError, compileNotebook, IPipelineInfo, IRun } from '../api';
-import { RunsModel } from '../runs/model';
+import { compileNotebook, IPipelineInfo, IRun } from '../api';
+import { errorMessage } from '../errors';
+import { IRunsModel } from '../tokens';
 import { HealthCard } from '../components/HealthCard';
 import { MimeView } from '../components/MimeView';
 import { dagSource, StepStatus } from './dag';
@@ -17,7 +18,7 @@ export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
 
 interface IPanelServices {
   analysis: PipelineAnalysis;
-  runs: RunsModel;
+  runs: IRunsModel;
   settings: () => IRunSettings;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
@@ -41,7 +42,7 @@ function CompileSection({ state, services }: { state: IAnalysisState; services: 
       await panel.context.save();
       setOutcome({ result: await compileNotebook(panel.context.path) });
     } catch (error) {
-      setOutcome({ error: error instanceof ApiError ? error.userMessage : String(error) });
+      setOutcome({ error: errorMessage(error) });
     } finally {
       setBusy(false);
     }

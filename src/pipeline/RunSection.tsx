@@ -3,8 +3,10 @@ import React, { useEffect, useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { ApiError, cancelRun, IPipelineInfo, IRun, startRun } from '../api';
-import { isActive, RunsModel } from '../runs/model';
+import { IPipelineInfo, IRun } from '../api';
+import { errorMessage } from '../errors';
+import { isActive } from '../runs/model';
+import { IRunsModel } from '../tokens';
 
 type Target = 'local' | 'kfp';
 
@@ -19,7 +21,7 @@ export interface IRunSectionProps {
   panel: NotebookPanel;
   pipeline: IPipelineInfo;
   run: IRun | null;
-  runs: RunsModel;
+  runs: IRunsModel;
   settings: IRunSettings;
   trans: TranslationBundle;
 }
@@ -59,9 +61,9 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
           .map(p => [p.name, parseValue(p.type, values[p.name])])
       );
       const kfp = { host: settings.kfpHost, namespace: settings.kfpNamespace };
-      runs.upsert(await startRun({ path: panel.context.path, target, parameters, kfp }));
+      await runs.submit({ path: panel.context.path, target, parameters, kfp });
     } catch (e) {
-      setError(e instanceof ApiError ? e.userMessage : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -119,7 +121,7 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
         {active && (
           <button
             className="jp-mod-styled jp-mod-warn"
-            onClick={() => void cancelRun(run.id).then(r => runs.upsert(r))}
+            onClick={() => void runs.cancel(run.id).catch(e => setError(errorMessage(e)))}
           >
             {trans.__('Cancel')}
           </button>

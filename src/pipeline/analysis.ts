@@ -5,7 +5,8 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { analyzeNotebook, ApiError, IPipelineInfo } from '../api';
+import { analyzeNotebook, IPipelineInfo } from '../api';
+import { errorMessage } from '../errors';
 
 /** The analysis of one notebook at one moment. */
 export interface IAnalysisState {
@@ -43,15 +44,18 @@ export class PipelineAnalysis {
     this._update({ busy: true });
     try {
       const notebook = panel.context.model.toJSON();
-      const name = panel.context.path.split('/').pop()?.replace(/\.ipynb$/, '') ?? 'pipeline';
+      const name =
+        panel.context.path
+          .split('/')
+          .pop()
+          ?.replace(/\.ipynb$/, '') ?? 'pipeline';
       const result = await analyzeNotebook(notebook, name);
       if (requestId === this._requestId && panel === this._state.panel) {
         this._update({ result, error: '', busy: false });
       }
     } catch (error) {
       if (requestId === this._requestId) {
-        const message = error instanceof ApiError ? error.userMessage : String(error);
-        this._update({ error: message, busy: false });
+        this._update({ error: errorMessage(error), busy: false });
       }
     }
   }

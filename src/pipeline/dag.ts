@@ -4,14 +4,7 @@ import { stepColour } from '../tags/model';
 
 /** A step's status during a run, shown on its node. */
 export type StepStatus =
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'cached'
-  | 'cancelled'
-  | 'interrupted';
+  'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled' | 'interrupted';
 
 /** Mermaid node ids must not collide with keywords such as `end`. */
 export function nodeId(step: string): string {
@@ -29,11 +22,7 @@ function edgeLine(edge: IEdgeInfo): string {
 }
 
 /** Mermaid source of the DAG; statuses (when running) add a marker to the node labels. */
-export function dagSource(
-  steps: IStepInfo[],
-  edges: IEdgeInfo[],
-  statuses: Record<string, StepStatus> = {}
-): string {
+export function dagSource(steps: IStepInfo[], edges: IEdgeInfo[], statuses: Record<string, StepStatus> = {}): string {
   const marks: Record<StepStatus, string> = {
     pending: '○',
     running: '◐',
@@ -51,9 +40,7 @@ export function dagSource(
     lines.push(`  ${nodeId(step.name)}["${label}"]`);
   }
   // Data edges win over an explicit prev: between the same two steps (one arrow, labelled).
-  const dataPairs = new Set(
-    edges.filter(e => e.kind === 'data').map(e => `${e.source}>${e.target}`)
-  );
+  const dataPairs = new Set(edges.filter(e => e.kind === 'data').map(e => `${e.source}>${e.target}`));
   for (const edge of edges) {
     if (edge.kind === 'prev' && dataPairs.has(`${edge.source}>${edge.target}`)) {
       continue;

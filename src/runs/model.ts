@@ -4,7 +4,10 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IRun, pollAPI } from '../api';
+import { cancelRun, IRun, pollAPI, startRun } from '../api';
+import { errorMessage } from '../errors';
+import { PolledModel } from '../polling';
+import { IRunsModel, RunRequest } from '../tokens';
 
 const ACTIVE_MS = 1000;
 const IDLE_MS = 5000;
@@ -13,7 +16,11 @@ export function isActive(run: IRun): boolean {
   return run.status === 'pending' || run.status === 'running';
 }
 
-export class RunsModel {
+export class RunsModel extends PolledModel implements IRunsModel {
+  constructor() {
+    super({ name: 'ai4mlops-lab:runs', interval: IDLE_MS });
+  }
+
   /** Emitted whenever the list of runs changes. */
   get changed(): ISignal<this, IRun[]> {
     return this._changed;
@@ -23,42 +30,13 @@ export class RunsModel {
     return this._runs;
   }
 
+  get error(): string {
+    return this._error;
+  }
+
   /** The newest run of a notebook (by its path under the server root). */
   latestFor(notebookPath: string): IRun | null {
     return this._runs.find(run => run.notebook_path === notebookPath) ?? null;
-  }
-
-  /** Start polling (idempotent). */
-  start(): void {
-    if (!this._timer) {
-      void this.refresh();
-    }
-  }
-
-  /** Poll now, and schedule the next poll. */
-  async refresh(): Promise<void> {
-    window.clearTimeout(this._timer);
-    try {
-      const polled = await pollAPI<{ runs: IRun[] }>('runs', this._etag);
-      if (polled.changed) {
-        this._etag = polled.etag;
-        this._runs = polled.data.runs;
-        this._changed.emit(this._runs);
-      }
-      this.error = '';
-    } catch (error) {
-      this.error = String(error);
-    }
-    const delay = this._runs.some(isActive) ? ACTIVE_MS : IDLE_MS;
-    this._timer = window.setTimeout(() => void this.refresh(), delay);
-  }
-
-  /** Add or replace a run just returned by the server, and poll soon. */
-  upsert(run: IRun): void {
-    this._runs = [run, ...this._runs.filter(r => r.id !== run.id)];
-    this._changed.emit(this._runs);
-    window.clearTimeout(this._timer);
-    this._timer = window.setTimeout(() => void this.refresh(), ACTIVE_MS);
   }
 
   /** The run whose detail the monitor shows (set by links elsewhere, e.g. a deployment's run). */
@@ -71,10 +49,43 @@ export class RunsModel {
     this._changed.emit(this._runs);
   }
 
-  error = '';
+  async submit(request: RunRequest): Promise<IRun> {
+    return this._upsert(await this.write(startRun(request)));
+  }
+
+  async cancel(id: string): Promise<IRun> {
+    return this._upsert(await this.write(cancelRun(id)));
+  }
+
+  protected async fetch(): Promise<void> {
+    try {
+      const polled = await pollAPI<{ runs: IRun[] }>('runs', this._etag);
+      if (polled.changed) {
+        this._etag = polled.etag;
+        this._runs = polled.data.runs;
+        this._changed.emit(this._runs);
+      }
+      this._error = '';
+    } catch (error) {
+      this._error = errorMessage(error);
+      throw error;
+    } finally {
+      this.setInterval(this._runs.some(isActive) ? ACTIVE_MS : IDLE_MS);
+    }
+  }
+
+  /** Show a run the server just returned, should the refreshed list not have it (the refresh failed). */
+  private _upsert(run: IRun): IRun {
+    if (!this._runs.some(r => r.id === run.id)) {
+      this._runs = [run, ...this._runs];
+      this._changed.emit(this._runs);
+    }
+    return run;
+  }
+
   private _selected: string | null = null;
   private _runs: IRun[] = [];
   private _etag = '';
-  private _timer = 0;
+  private _error = '';
   private _changed = new Signal<this, IRun[]>(this);
 }

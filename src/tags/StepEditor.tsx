@@ -2,14 +2,7 @@
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import {
-  CellKind,
-  formatTags,
-  ICellStep,
-  parseTags,
-  settingProblem,
-  stepNameProblem
-} from './model';
+import { CellKind, formatTags, ICellStep, parseTags, settingProblem, stepNameProblem } from './model';
 
 export interface IStepEditorProps {
   tags: string[];
@@ -88,9 +81,7 @@ export function StepEditor({ tags, stepsAbove, onChange, trans }: IStepEditorPro
                       checked={step.prev.includes(name)}
                       onChange={e =>
                         update({
-                          prev: e.target.checked
-                            ? [...step.prev, name]
-                            : step.prev.filter(p => p !== name)
+                          prev: e.target.checked ? [...step.prev, name] : step.prev.filter(p => p !== name)
                         })
                       }
                     />

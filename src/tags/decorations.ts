@@ -8,7 +8,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDiagnostic, IRun, IStepInfo } from '../api';
 import { IAnalysisState, PipelineAnalysis } from '../pipeline/analysis';
-import { RunsModel } from '../runs/model';
+import { IRunsModel } from '../tokens';
 import { cellTags } from './cells';
 import { cellColour, parseTags } from './model';
 
@@ -106,7 +106,7 @@ export class CellDecorator {
   constructor(
     private readonly panel: NotebookPanel,
     analysis: PipelineAnalysis,
-    private readonly runs: RunsModel,
+    private readonly runs: IRunsModel,
     private readonly trans: TranslationBundle
   ) {
     void panel.context.ready.then(() => {
@@ -148,9 +148,7 @@ export class CellDecorator {
         byCell.set(d.cell, [...(byCell.get(d.cell) ?? []), d]);
       }
     }
-    this.panel.content.widgets.forEach((cell, index) =>
-      showDiagnostics(cell, byCell.get(index) ?? [], this.trans)
-    );
+    this.panel.content.widgets.forEach((cell, index) => showDiagnostics(cell, byCell.get(index) ?? [], this.trans));
     this._steps = state.result.steps;
     this._pipeline = state.result.pipeline;
     this._showRun();

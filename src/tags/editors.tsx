@@ -103,11 +103,7 @@ function DraftEditor(props: {
 }
 
 /** Edit a cell's pipeline role in a dialog; the tags change only when the user accepts. */
-export async function editStepInDialog(
-  notebook: Notebook,
-  cell: Cell,
-  trans: TranslationBundle
-): Promise<void> {
+export async function editStepInDialog(notebook: Notebook, cell: Cell, trans: TranslationBundle): Promise<void> {
   const index = notebook.widgets.indexOf(cell);
   const result = await showDialog({
     title: trans.__('Pipeline step of this cell'),

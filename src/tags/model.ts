@@ -4,23 +4,10 @@
  */
 
 /** What a cell is in the pipeline. */
-export type CellKind =
-  | 'imports'
-  | 'functions'
-  | 'pipeline-parameters'
-  | 'pipeline-metrics'
-  | 'step'
-  | 'skip'
-  | 'none';
+export type CellKind = 'imports' | 'functions' | 'pipeline-parameters' | 'pipeline-metrics' | 'step' | 'skip' | 'none';
 
 /** Kinds set by a single tag, with no name. */
-export const RESERVED_KINDS: CellKind[] = [
-  'imports',
-  'functions',
-  'pipeline-parameters',
-  'pipeline-metrics',
-  'skip'
-];
+export const RESERVED_KINDS: CellKind[] = ['imports', 'functions', 'pipeline-parameters', 'pipeline-metrics', 'skip'];
 
 /** Prefixes of per-step setting tags, e.g. `limit:cpu:2`. */
 export const SETTING_PREFIXES = [

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from ..requests import NAME, deploy_record
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "torch-train.ipynb"
 
 
@@ -83,3 +85,16 @@ async def test_deploy_errors_are_clear(jp_fetch):
     assert code == 404
     code, body = await failure(jp_fetch, "deployments", method="POST", body={"run_id": "x", "target": "kserve"})
     assert code in (400, 404)
+
+
+async def test_unchanged_deployments_are_a_304(jp_fetch, jp_root_dir):
+    """The monitor polls the list with If-None-Match: 304 while nothing changed, the new list after a change."""
+    first = await jp_fetch("ai4mlops-lab", "api", "deployments")
+    etag = first.headers["ETag"]
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("ai4mlops-lab", "api", "deployments", headers={"If-None-Match": etag})
+    assert caught.value.code == 304
+    deploy_record(jp_root_dir / ".ai4mlops")
+    changed = await jp_fetch("ai4mlops-lab", "api", "deployments", headers={"If-None-Match": etag})
+    assert changed.headers["ETag"] != etag
+    assert [d["name"] for d in json.loads(changed.body)["deployments"]] == [NAME]

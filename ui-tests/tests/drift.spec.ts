@@ -79,14 +79,21 @@ test.describe('data drift', () => {
 
     // The dark theme redraws the charts (JupyterLab's Vega renderer applies its dark theme).
     for (const chart of [score, heat, histogram]) {
-      await chart.locator(CHART).first().evaluate(node => node.setAttribute('data-before-theme', ''));
+      await chart
+        .locator(CHART)
+        .first()
+        .evaluate(node => node.setAttribute('data-before-theme', ''));
     }
-    await page.evaluate(() => window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }));
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' })
+    );
     await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false');
     for (const chart of [score, heat, histogram]) {
       await expect(chart.locator(`:is(${CHART}):not([data-before-theme])`).first()).toBeVisible();
     }
-    await page.evaluate(() => window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }));
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' })
+    );
     await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'true');
 
     // Retrain: the alert follows the run, whose link opens it in the experiments view.

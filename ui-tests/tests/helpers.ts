@@ -39,7 +39,11 @@ export async function removeDeployment(page: IJupyterLabPageFixture, card: Locat
 
 /** Send a V1 request straight to a deployment's model server, as a client would (the test box's requests
  * are marked as tests and never count toward drift). */
-export async function predictDirect(page: IJupyterLabPageFixture, name: string, body: unknown): Promise<{ status: number; text: string }> {
+export async function predictDirect(
+  page: IJupyterLabPageFixture,
+  name: string,
+  body: unknown
+): Promise<{ status: number; text: string }> {
   const v1 = await page.evaluate(async name => {
     const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
     const response = await fetch(`${base}ai4mlops-lab/api/deployments/${name}`);

@@ -3,17 +3,14 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 const NOTEBOOK = 'tagging.ipynb';
 
-const CELLS = [
-  'import numpy as np',
-  'x = np.arange(10.0)',
-  'y = x * 2',
-  'z = x + 1'
-];
+const CELLS = ['import numpy as np', 'x = np.arange(10.0)', 'y = x * 2', 'z = x + 1'];
 
 /** Open the active cell's step dialog from the cell toolbar and name its step. */
 async function tagCell(page: IJupyterLabPageFixture, index: number, name: string, role = 'step') {
   await page.notebook.selectCells(index);
-  await page.locator('.jp-Notebook .jp-mod-active .jp-cell-toolbar [data-command="ai4mlops-lab:edit-cell-step"]').click();
+  await page
+    .locator('.jp-Notebook .jp-mod-active .jp-cell-toolbar [data-command="ai4mlops-lab:edit-cell-step"]')
+    .click();
   const dialog = page.locator('.jp-Dialog');
   await dialog.getByLabel('Cell role').selectOption(role);
   if (role === 'step') {

@@ -11,7 +11,10 @@ test.describe('local runs', () => {
 
     await page.sidebar.openTab('ai4mlops-lab-pipeline');
     const panel = page.locator('#ai4mlops-lab-pipeline');
-    await expect(panel.locator('.a4m-Dag')).toHaveAttribute('aria-label', /steps \(load_data, preprocess, train, evaluate\)/);
+    await expect(panel.locator('.a4m-Dag')).toHaveAttribute(
+      'aria-label',
+      /steps \(load_data, preprocess, train, evaluate\)/
+    );
     await expect(panel.getByLabel('Parameter epochs')).toHaveValue(/\d+/);
     await panel.getByRole('button', { name: 'Run', exact: true }).click();
 

@@ -1,0 +1,103 @@
+/**
+ * The models of ai4mlops-lab, provided by its plugins for other extensions to use: the runs, the
+ * deployments and the drift report the server knows, kept fresh by polling. Writes go through
+ * their methods, which refresh the model at once.
+ */
+import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal } from '@lumino/signaling';
+
+import {
+  deployRun,
+  IDeployment,
+  IDriftAlert,
+  IDriftPolicy,
+  IDriftReport,
+  IDriftWindow,
+  IFeatureDistribution,
+  IRun,
+  startRun
+} from './api';
+
+/** What starting a run needs. */
+export type RunRequest = Parameters<typeof startRun>[0];
+
+/** What deploying a run's model needs. */
+export type DeployRequest = Parameters<typeof deployRun>[0];
+
+/** A model polled from the server. */
+export interface IPolledModel extends IDisposable {
+  /** Poll until `stopPolling()` (idempotent); the poll stands by while the page is hidden. */
+  startPolling(): void;
+  stopPolling(): void;
+  readonly isPolling: boolean;
+  /** Fetch now; resolves once the answer is applied, never rejects (see `error`). */
+  refresh(): Promise<void>;
+  /** Why the last fetch failed ('' when it did not). */
+  readonly error: string;
+}
+
+/** The runs the server knows, newest first; polled fast while a run is active. */
+export interface IRunsModel extends IPolledModel {
+  /** Emitted whenever the list of runs or the selection changes. */
+  readonly changed: ISignal<IRunsModel, IRun[]>;
+  readonly runs: IRun[];
+  /** The run whose detail the monitor shows. */
+  readonly selected: string | null;
+  select(id: string | null): void;
+  /** The newest run of a notebook (by its path under the server root). */
+  latestFor(notebookPath: string): IRun | null;
+  /** Start a run of a saved notebook; resolves with its record. */
+  submit(request: RunRequest): Promise<IRun>;
+  cancel(id: string): Promise<IRun>;
+}
+
+/** The deployments the server knows. */
+export interface IDeploymentsModel extends IPolledModel {
+  readonly changed: ISignal<IDeploymentsModel, IDeployment[]>;
+  readonly deployments: IDeployment[];
+  /** Requests per second of a deployment between the last two polls (null until two polls saw it). */
+  rate(name: string): number | null;
+  /** Deploy a run's model; local deployments resolve once the model server is ready. */
+  deploy(request: DeployRequest): Promise<IDeployment>;
+  stop(name: string): Promise<IDeployment>;
+  restart(name: string): Promise<IDeployment>;
+  remove(name: string): Promise<void>;
+}
+
+/** The drift report of one deployment (the watched one); the monitor polls it while it shows. */
+export interface IDriftModel extends IPolledModel {
+  /** Emitted when the report, a selection or the deployments change. */
+  readonly changed: ISignal<IDriftModel, void>;
+  readonly deployments: IDeployment[];
+  /** The watched deployment (the newest one until the user picks another). */
+  readonly deployment: string | null;
+  readonly report: IDriftReport | null;
+  /** The feature whose distributions are shown, and its distributions. */
+  readonly feature: string | null;
+  readonly distribution: IFeatureDistribution | null;
+  select(deployment: string): void;
+  selectFeature(feature: string): void;
+  /** Test a deployment's newest rows now. */
+  check(deployment: string): Promise<IDriftWindow>;
+  /** Change some settings of a deployment's policy; resolves with the whole policy. */
+  updatePolicy(deployment: string, change: Partial<IDriftPolicy>): Promise<IDriftPolicy>;
+  /** Retrain the pipeline of an alert's deployment (and redeploy when it succeeds). */
+  retrain(alert: number, options: { redeploy: boolean; parameters?: Record<string, unknown> }): Promise<IDriftAlert>;
+  dismiss(alert: number): Promise<IDriftAlert>;
+}
+
+export const IRunsModel = new Token<IRunsModel>(
+  'ai4mlops-lab:IRunsModel',
+  'The runs of notebook pipelines the ai4mlops-lab server knows, kept fresh.'
+);
+
+export const IDeploymentsModel = new Token<IDeploymentsModel>(
+  'ai4mlops-lab:IDeploymentsModel',
+  'The model deployments (local and KServe) the ai4mlops-lab server knows, kept fresh.'
+);
+
+export const IDriftModel = new Token<IDriftModel>(
+  'ai4mlops-lab:IDriftModel',
+  'The drift report of the deployment the ai4mlops-lab monitor watches, kept fresh while it shows.'
+);
