@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig([
   globalIgnores([
+    '.venv/',
     'lib/',
     'coverage/',
     'ai4mlops_lab/labextension/',
