@@ -83,7 +83,6 @@ function Alert({ alert, runParameters, runs, onChanged, trans }: IAlertProps) {
             onClick={event => (event.preventDefault(), runs.select(runId))}>
             {runId}
           </a>
-          {alert.retrain_status && ` · ${alert.retrain_status}`}
           {alert.redeployed_at && (
             <>
               {' · '}

@@ -1,6 +1,6 @@
 """Every REST test's replies are checked against the OpenAPI document (`contract.py`)."""
 
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -26,6 +26,6 @@ def jp_fetch(jp_fetch):
 
 
 def _check(response) -> None:
-    path = api_path(unquote(urlparse(response.effective_url).path))
+    path = api_path(urlparse(response.effective_url).path)
     if path is not None:
         check_response(response.request.method, path, response.code, response.body or b"")
