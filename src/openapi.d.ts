@@ -438,6 +438,8 @@ export interface components {
             detail: string;
             /** @description What to do about it (may be empty). */
             hint: string;
+            /** @description A 422 bad_policy names the policy setting at fault. */
+            field?: string;
         };
         Health: {
             ai4mlops_lab: string;
