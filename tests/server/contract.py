@@ -7,16 +7,16 @@ import re
 from functools import cache
 
 import jsonschema
-import yaml
 
-from ai4mlops_lab.server.openapi import DOCUMENT
+from ai4mlops_lab.server.openapi import openapi_json
 
 PREFIX = "/ai4mlops-lab/api"
 
 
 @cache
 def document() -> dict:
-    return yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    """The document as the extension serves it."""
+    return json.loads(openapi_json())
 
 
 def template_regex(template: str) -> re.Pattern:

@@ -2,8 +2,6 @@
 traceback, every reply (failures in the one error shape) as the document says. Bounded: a few examples per
 operation and mode, against one real server in its own process."""
 
-import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -19,7 +17,6 @@ from ..requests import NAME, deploy_record, rows, send
 from .contract import api_path, check_response, document
 from .live import LiveServer
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "torch-train.ipynb"
 #: Operations that never get the seeded deployment's name: they would remove it or start a model server for it.
 UNSEEDED = {"DELETE /deployments/{name}", "POST /deployments/{name}/restart"}
 #: Examples per operation and generation mode (54 operation x mode pairs: well under a minute in all).
@@ -30,11 +27,9 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A Jupyter server whose root holds a notebook and whose store holds a deployment with reference data and
-    logged requests."""
+    """A Jupyter server whose store holds a deployment with reference data and logged requests."""
     root = tmp_path_factory.mktemp("fuzz") / "root"
     root.mkdir()
-    shutil.copy(EXAMPLE, root / "train.ipynb")
     deploy_record(root / ".ai4mlops")
     events = EventStore(root / ".ai4mlops" / "store.sqlite")
     send(events, rows(100))
