@@ -66,7 +66,7 @@ def check_response(method: str, path: str, status: int, body: bytes) -> None:
     try:
         payload = json.loads(body)
     except ValueError:
-        raise AssertionError(f"{method} {path} answered {status} with a body that is not JSON: {body[:200]!r}") from None
+        raise AssertionError(f"{method} {path} answered {status} with a non-JSON body: {body[:200]!r}") from None
     # The document is the root schema: its components resolve; `$ref` picks the response's schema.
     validator = jsonschema.Draft202012Validator({**document(), "$ref": ref})
     errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))

@@ -4,12 +4,14 @@ import itertools
 import json
 import re
 
+import pytest
 import yaml
 from openapi_spec_validator import validate
 
 from ai4mlops_lab.server.openapi import DOCUMENT
 from ai4mlops_lab.server.routes import UnknownRouteHandler, api_routes
 
+from ..requests import NAME, deploy_record
 from .contract import document
 from .routes import METHODS, methods_of
 
@@ -65,3 +67,19 @@ async def test_the_extension_serves_the_document(jp_fetch):
     response = await jp_fetch("ai4mlops-lab", "api", "openapi.json")
     assert response.headers["Content-Type"] == "application/json"
     assert json.loads(response.body) == yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("route", ["runs", "experiments", f"deployments/{NAME}/drift"])
+async def test_conditional_gets_answer_304_as_documented(jp_fetch, jp_root_dir, route):
+    """(`jp_fetch` checks each reply against the document, the 304 included.)"""
+    deploy_record(jp_root_dir / ".ai4mlops")
+    first = await jp_fetch("ai4mlops-lab", "api", *route.split("/"))
+    again = await jp_fetch("ai4mlops-lab", "api", *route.split("/"), headers={"If-None-Match": first.headers["ETag"]},
+                           raise_error=False)
+    assert again.code == 304 and not again.body
+
+
+async def test_a_deployment_policy_reads_as_documented(jp_fetch, jp_root_dir):
+    deploy_record(jp_root_dir / ".ai4mlops")
+    policy = json.loads((await jp_fetch("ai4mlops-lab", "api", "deployments", NAME, "drift", "policy")).body)
+    assert policy["window"] == "count"
