@@ -198,7 +198,9 @@ export interface IRun {
 /** An experiment: a named group of runs. */
 export interface IExperiment {
   name: string;
-  runs: number;
+  created_at: string;
+  /** How many runs it holds. */
+  run_count: number;
   last_run_at: string | null;
 }
 
@@ -364,7 +366,6 @@ export interface IDriftAlert {
   message: string;
   window_ids: number[];
   retrain_run_id: string | null;
-  retrain_status: string | null;
   redeploy: boolean;
   redeployed_at: string | null;
   error: string | null;

@@ -47,6 +47,13 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         return confined_path(self.serverapp.root_dir, relative, must_exist=must_exist,
                              workspace=self.extension.workspace.folder)
 
+    def user_notebook(self, relative):
+        """A user's notebook named in a request (`user_path`), refusing folders."""
+        path = self.user_path(relative)
+        if path.is_dir():
+            raise UserError(f"'{relative}' is a folder, not a notebook.", "Name a notebook (.ipynb) file.")
+        return path
+
     def reply(self, payload, status: int = 200):
         """Write a JSON response."""
         self.set_status(status)

@@ -38,7 +38,7 @@ class AnalyzeHandler(ApiHandler):
         if "notebook" in body:
             notebook, name_hint = _notebook_from_body(body)
         else:
-            path = self.user_path(body.get("path", ""))
+            path = self.user_notebook(body.get("path", ""))
             notebook, name_hint = await asyncio.to_thread(read_notebook, path), path.stem
         # Off the event loop: a large notebook takes seconds to analyse.
         self.reply(await asyncio.to_thread(analyze_notebook, notebook, name_hint=name_hint))
@@ -54,8 +54,11 @@ class CompileHandler(ApiHandler):
 
         body = self.json_body()
         root = self.serverapp.root_dir
-        path = self.user_path(body.get("path", ""))
+        path = self.user_notebook(body.get("path", ""))
         outdir = self.user_path(body["outdir"], must_exist=False) if body.get("outdir") else None
+        if outdir is not None and any(p.exists() and not p.is_dir() for p in (outdir, *outdir.parents)):
+            raise UserError(f"The output folder '{body['outdir']}' is, or is inside, a file.",
+                            "Name a folder (created if missing), or leave 'outdir' out to write beside the notebook.")
         result = await asyncio.to_thread(compile_notebook, path, outdir)
         result["files"] = [api_path(root, f) for f in result["files"]]
         if result["ok"]:

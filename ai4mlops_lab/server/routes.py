@@ -24,6 +24,7 @@ from .drift import (
 )
 from .health import HealthHandler
 from .ingest import IngestHandler
+from .openapi import OpenApiHandler
 from .pipelines import AnalyzeHandler, CompileHandler
 from .runs import ExperimentsHandler, RunCancelHandler, RunHandler, RunLogsHandler, RunsHandler
 
@@ -34,7 +35,7 @@ class UnknownRouteHandler(ApiHandler):
     def _unknown(self, *args):
         raise NotFoundError(
             f"There is no API route {self.request.method} {self.request.path}.",
-            "Check the URL; the API's routes are listed in the README.",
+            "Check the URL; the API's routes are listed in GET openapi.json.",
         )
 
     get = post = put = patch = delete = web.authenticated(authorized(_unknown))
@@ -44,6 +45,7 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
     """Every (pattern, handler) of the API, under `prefix`."""
     return [
         (f"{prefix}/health", HealthHandler),
+        (f"{prefix}/openapi.json", OpenApiHandler),
         (f"{prefix}/analyze", AnalyzeHandler),
         (f"{prefix}/compile", CompileHandler),
         (f"{prefix}/runs", RunsHandler),

@@ -36,7 +36,7 @@ class RunsHandler(RunsApiHandler):
     @authorized
     async def post(self):
         body = self.json_body()
-        notebook = self.user_path(body.get("path", ""))
+        notebook = self.user_notebook(body.get("path", ""))
         parameters = body.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise UserError("'parameters' must be an object of NAME: value.", 'Send e.g. {"epochs": 5}.')

@@ -96,7 +96,6 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
           >
             {runId}
           </a>
-          {alert.retrain_status && ` · ${alert.retrain_status}`}
           {alert.redeployed_at && (
             <>
               {' · '}

@@ -22,13 +22,14 @@ def concrete(pattern: str) -> str:
 
 def every_route() -> list[tuple[str, str]]:
     """(HTTP method, URL path without base_url) for each method each handler implements."""
-    pairs = []
-    for pattern, handler in api_routes("/ai4mlops-lab/api"):
-        for method in METHODS:
-            implementation = getattr(handler, method, None)
-            if implementation is not None and not _is_tornado_default(handler, method):
-                pairs.append((method.upper(), concrete(pattern)))
-    return pairs
+    return [(method, concrete(pattern)) for pattern, handler in api_routes("/ai4mlops-lab/api")
+            for method in methods_of(handler)]
+
+
+def methods_of(handler: type) -> list[str]:
+    """The HTTP methods (upper case) that `handler` implements."""
+    return [method.upper() for method in METHODS
+            if getattr(handler, method, None) is not None and not _is_tornado_default(handler, method)]
 
 
 def _is_tornado_default(handler: type, method: str) -> bool:

@@ -72,6 +72,8 @@ async def test_deploy_predict_and_log_requests(jp_fetch, jp_root_dir, jp_servera
         assert stopped["status"] == "stopped"
         code, _ = await failure(jp_fetch, "deployments", "demo", "predict", method="POST", body={"instances": rows})
         assert code == 409
+        restarted = await api(jp_fetch, "deployments", "demo", "restart", method="POST", body={})
+        assert restarted["status"] == "running" and restarted["ready"]
     finally:
         await api(jp_fetch, "deployments", "demo", method="DELETE")
     code, _ = await failure(jp_fetch, "deployments", "demo")

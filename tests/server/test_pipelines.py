@@ -126,3 +126,17 @@ async def test_an_output_folder_outside_the_root_is_refused(jp_fetch, jp_root_di
 async def test_malformed_paths_are_400_naming_the_problem(jp_fetch, route, path, named):
     code, body = await failure_of(jp_fetch, route, {"path": path})
     assert code == 400 and named in body["detail"] and body["hint"]
+
+
+@pytest.mark.parametrize("outdir", ["demo.ipynb", "demo.ipynb/inside"])
+async def test_compile_into_a_file_is_a_400_not_a_bug_report(jp_fetch, jp_root_dir, outdir):
+    write_notebook(jp_root_dir, "demo.ipynb", TWO_STEPS)
+    code, body = await failure_of(jp_fetch, "compile", {"path": "demo.ipynb", "outdir": outdir})
+    assert code == 400 and "is, or is inside, a file" in body["detail"]
+
+
+@pytest.mark.parametrize("route", ["analyze", "compile", "runs"])
+async def test_a_folder_named_as_the_notebook_is_a_400_that_shows_no_server_path(jp_fetch, jp_root_dir, route):
+    (jp_root_dir / "work").mkdir()
+    code, body = await failure_of(jp_fetch, route, {"path": "work"})
+    assert code == 400 and body["detail"] == "'work' is a folder, not a notebook."

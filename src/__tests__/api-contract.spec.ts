@@ -1,0 +1,71 @@
+/**
+ * The hand-written shapes of `api.ts` agree with the types generated from the REST contract
+ * (`ai4mlops_lab/openapi.yaml` -> `src/openapi.d.ts`, `jlpm openapi:types`). The checks are type-level:
+ * ts-jest fails this file when a reply the server documents is not assignable to the interface the UI
+ * reads it as, or a request the UI sends is not one the server documents.
+ */
+import type {
+  deployRun,
+  IApiErrorBody,
+  IDeployment,
+  IDriftAlert,
+  IDriftPolicy,
+  IDriftReport,
+  IDriftWindow,
+  IExperiment,
+  IHealth,
+  IPipelineInfo,
+  IRun,
+  retrainAlert,
+  startRun
+} from '../api';
+import type { components, operations } from '../openapi';
+
+type Schemas = components['schemas'];
+type Json<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
+/** The JSON body of an operation's reply `status`. */
+type Reply<Op extends keyof operations, Status extends keyof operations[Op]['responses']> = Json<
+  operations[Op]['responses'][Status]
+>;
+/** The JSON body an operation accepts. */
+type RequestBody<Op extends keyof operations> = Json<NonNullable<operations[Op]['requestBody']>>;
+
+/** Compiles only when `From` is assignable to `To`; the compiler's error names the field that is not. */
+function assignable<From, To>(check: (value: From) => To): (value: From) => To {
+  return check;
+}
+
+describe('api.ts agrees with the OpenAPI document', () => {
+  it('reads every reply as the server documents it', () => {
+    const checks = [
+      assignable<Schemas['Error'], IApiErrorBody>(v => v),
+      assignable<Schemas['Health'], IHealth>(v => v),
+      assignable<Schemas['PipelineInfo'], IPipelineInfo>(v => v),
+      assignable<Reply<'listRuns', 200>['runs'][number], IRun>(v => v),
+      assignable<Schemas['Run'], IRun>(v => v),
+      assignable<Reply<'listExperiments', 200>['experiments'][number], IExperiment>(v => v),
+      assignable<Reply<'listDeployments', 200>['deployments'][number], IDeployment>(v => v),
+      assignable<Schemas['Deployment'], IDeployment>(v => v),
+      assignable<Schemas['DriftPolicy'], IDriftPolicy>(v => v),
+      assignable<Schemas['DriftWindow'], IDriftWindow>(v => v),
+      assignable<Schemas['DriftAlert'], IDriftAlert>(v => v),
+      assignable<Schemas['DriftReport'], IDriftReport>(v => v)
+    ];
+    expect(checks).toHaveLength(12);
+  });
+
+  it('sends only requests the server documents', () => {
+    const checks = [
+      assignable<Parameters<typeof startRun>[0], RequestBody<'startRun'>>(v => v),
+      assignable<Parameters<typeof deployRun>[0], RequestBody<'deployRun'>>(v => v),
+      assignable<Partial<IDriftPolicy>, RequestBody<'updateDriftPolicy'>>(v => v),
+      assignable<Parameters<typeof retrainAlert>[1], RequestBody<'retrainAlert'>>(v => v),
+      assignable<{ notebook: unknown; name: string }, RequestBody<'analyzeNotebook'>>(v => ({
+        notebook: v.notebook as Record<string, never>,
+        name: v.name
+      })),
+      assignable<{ path: string }, RequestBody<'compileNotebook'>>(v => v)
+    ];
+    expect(checks).toHaveLength(6);
+  });
+});
