@@ -171,7 +171,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every deployment, newest first. */
+        /** Every deployment, newest first; 304 while nothing changed. */
         get: operations["listDeployments"];
         put?: never;
         /** Deploy a run's model; local deployments answer once the model server is ready. */
@@ -1136,7 +1136,10 @@ export interface operations {
     listDeployments: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client has; a 304 answers while it is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1145,6 +1148,7 @@ export interface operations {
             /** @description The deployments. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1153,6 +1157,7 @@ export interface operations {
                     };
                 };
             };
+            304: components["responses"]["NotModified"];
             default: components["responses"]["Error"];
         };
     };
