@@ -12,11 +12,12 @@ from pathlib import Path
 
 from .. import confined
 from ..errors import NotFoundError, UserError
+from ..states import RUN_ACTIVE, RunStatus, RunTarget
 from ..store.runs import RunStore
 from . import processes
 from .parameters import coerce_parameters
 
-TARGETS = ("local", "kfp")
+TARGETS = tuple(RunTarget)
 WORKER_MODULE = "ai4mlops_lab.runs.worker"
 RUN_SPEC = "run.json"
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from .. import confined
 from ..errors import UserError
+from ..states import DeploymentTarget
 from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
 
-TARGETS = ("local", "kserve")
+TARGETS = tuple(DeploymentTarget)
 
 
 class Deployments:

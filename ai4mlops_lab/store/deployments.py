@@ -12,12 +12,13 @@ import re
 import sqlite3
 
 from ..errors import NotFoundError, UserError
+from ..states import DeploymentStatus, DeploymentTarget
 from . import times
 from .db import StoreFile, transaction
 from .errors import StoreValueError
 
-DEPLOYMENT_TARGETS = ("local", "kserve")
-DEPLOYMENT_STATUSES = ("starting", "running", "failed", "stopped")
+DEPLOYMENT_TARGETS = tuple(DeploymentTarget)
+DEPLOYMENT_STATUSES = tuple(DeploymentStatus)
 # A Kubernetes (DNS-1123 label) name, so the same name works for an InferenceService.
 NAME = re.compile(r"^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$")
 _UPDATABLE = ("status", "url", "port", "pid", "config", "error", "request_count", "error_count",

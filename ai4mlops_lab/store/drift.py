@@ -18,11 +18,11 @@ import json
 import sqlite3
 
 from ..errors import NotFoundError, UserError
+from ..states import ALERT_ACTIVE, AlertStatus
 from . import times
 from .db import StoreFile, transaction
 
-ALERT_STATUSES = ("open", "retraining", "resolved", "dismissed")
-ACTIVE = ("open", "retraining")
+ALERT_STATUSES = tuple(AlertStatus)
 _ALERT_UPDATABLE = ("status", "retrain_run_id", "retrain_parameters", "redeploy", "redeployed_at", "error")
 _MONITOR_UPDATABLE = ("cursor_event", "cursor_row", "rows_seen", "last_event", "watermark", "consecutive",
                       "undecodable", "undecodable_reason")
@@ -169,7 +169,7 @@ class DriftStore(StoreFile):
 
     def active_alert(self, deployment: str) -> dict | None:
         """The deployment's open or retraining alert, if any."""
-        return next((a for a in self.alerts(deployment) if a["status"] in ACTIVE), None)
+        return next((a for a in self.alerts(deployment) if a["status"] in ALERT_ACTIVE), None)
 
     def update_alert(self, alert_id: int, *, expect: tuple[str, ...] | None = None, **values) -> dict:
         """Set some of `status, retrain_run_id, retrain_parameters, redeploy, redeployed_at, error`; with

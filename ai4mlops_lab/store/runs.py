@@ -16,13 +16,12 @@ from uuid import uuid4
 from ..errors import NotFoundError
 from . import times
 from .db import StoreFile, snapshot, transaction
+from ..states import RUN_FINISHED, STEP_FINISHED, RunStatus, RunTarget, StepStatus
 from .errors import StoreValueError
 
-RUN_STATUSES = ("pending", "running", "succeeded", "failed", "cancelled", "interrupted")
-RUN_FINISHED = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
-STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "cached", "cancelled", "interrupted")
-STEP_FINISHED = frozenset(STEP_STATUSES) - {"pending", "running"}
-TARGETS = ("local", "kfp")
+RUN_STATUSES = tuple(RunStatus)
+STEP_STATUSES = tuple(StepStatus)
+TARGETS = tuple(RunTarget)
 
 _RUN_FROM = "FROM runs AS r JOIN experiments AS e ON e.id = r.experiment_id"
 _RUN_SELECT = f"SELECT r.*, e.name AS experiment {_RUN_FROM} "
