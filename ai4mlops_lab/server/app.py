@@ -14,7 +14,6 @@ from .. import NAME
 from .log_scrub import scrub_log
 from .routes import api_routes
 
-
 #: How often the background loop follows runs and deployments and checks new requests for drift.
 BACKGROUND_ROUND_MS = 2000
 

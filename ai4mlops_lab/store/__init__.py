@@ -1,7 +1,7 @@
 """The embedded store: one SQLite file holding experiments, runs, steps and their outputs."""
 
-from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreValueError, StoreVersionError
 from ..states import RUN_FINISHED, STEP_FINISHED
+from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreValueError, StoreVersionError
 from .runs import RUN_STATUSES, STEP_STATUSES, TARGETS, RunStore
 
 __all__ = [

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from uuid import uuid4
 
 from ..errors import NotFoundError
+from ..states import RUN_FINISHED, STEP_FINISHED, RunStatus, RunTarget, StepStatus
 from . import times
 from .db import StoreFile, snapshot, transaction
-from ..states import RUN_FINISHED, STEP_FINISHED, RunStatus, RunTarget, StepStatus
 from .errors import StoreValueError
 
 RUN_STATUSES = tuple(RunStatus)

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from ai4mlops_lab.errors import UserError
-from ai4mlops_lab.pipeline.runtime import _load
+from ai4mlops_lab.pipeline.runtime import load_artifact
 from ai4mlops_lab.runs import processes
 
 from .conftest import local_deployments
@@ -26,7 +26,7 @@ def model_artifact(run):
 
 def expected_outputs(artifact, rows):
     """What the trained model gives for `rows`, loaded from its artifact as the notebook left it."""
-    model = _load(SimpleNamespace(path=artifact["uri"], metadata=artifact["metadata"]))
+    model = load_artifact(SimpleNamespace(path=artifact["uri"], metadata=artifact["metadata"]))
     model.eval()
     with torch.no_grad():
         return model(torch.from_numpy(rows)).numpy()
