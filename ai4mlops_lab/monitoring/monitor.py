@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
+from ..records import AlertRecord
 from ..store.deployments import DeploymentStore
 from ..store.drift import DriftStore
 from ..store.events import EventStore
@@ -76,16 +77,16 @@ class DriftMonitor:
         """`GET .../drift`: the report of the windows checked so far (it checks none: see `catch_up`)."""
         return drift_report(self.checker, name, since, until, feature)
 
-    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[dict]:
+    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
         return self.retraining.alerts(deployment, status)
 
     # -- alerts -----------------------------------------------------------------------------
 
-    def retrain(self, alert_id: int, parameters: dict | None = None, redeploy: bool = True) -> dict:
+    def retrain(self, alert_id: int, parameters: dict | None = None, redeploy: bool = True) -> AlertRecord:
         """Retrain the alerting deployment's model; redeploy it when the run succeeds if `redeploy`."""
         return self.retraining.retrain(alert_id, parameters, redeploy)
 
-    def dismiss(self, alert_id: int) -> dict:
+    def dismiss(self, alert_id: int) -> AlertRecord:
         """Close an open alert without retraining."""
         return self.retraining.dismiss(alert_id)
 

@@ -4,6 +4,7 @@ through the deployments service when it succeeds, or dismiss the alert."""
 from __future__ import annotations
 
 from ..errors import NotFoundError, UserError
+from ..records import AlertRecord
 from ..states import RUN_ACTIVE, AlertStatus, RunStatus
 from ..store import times
 from ..store.deployments import DeploymentStore
@@ -19,10 +20,10 @@ class Retraining:
         self.store, self.records = store, records
         self.runs, self.deployments = runs, deployments
 
-    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[dict]:
+    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
         return self.store.alerts(deployment, status)
 
-    def retrain(self, alert_id: int, parameters: dict | None = None, redeploy: bool = True) -> dict:
+    def retrain(self, alert_id: int, parameters: dict | None = None, redeploy: bool = True) -> AlertRecord:
         """Start a new run of the notebook that trained the alerting deployment's model (its parameters,
         updated with `parameters`); when it succeeds the deployment is redeployed with it if `redeploy`."""
         if self.runs is None:
@@ -52,7 +53,7 @@ class Retraining:
         except UserError as err:
             self.store.update_alert(alert_id, error=f"automatic retraining did not start: {err.message}")
 
-    def dismiss(self, alert_id: int) -> dict:
+    def dismiss(self, alert_id: int) -> AlertRecord:
         """Close an open alert without retraining; the next alert needs a new streak of drifted windows."""
         alert = self.store.update_alert(alert_id, expect=(AlertStatus.OPEN,), status=AlertStatus.DISMISSED)
         self.store.reset_streak(alert["deployment"])

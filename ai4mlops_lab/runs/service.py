@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import confined
 from ..errors import NotFoundError, UserError
+from ..records import RunRecord
 from ..states import RUN_ACTIVE, RUN_FINISHED, RunStatus, RunTarget, StepStatus
 from ..store.runs import RunStore
 from . import processes
@@ -38,7 +39,7 @@ class RunService:
     # -- starting -----------------------------------------------------------------------
 
     def start(self, notebook: Path, *, target: str = RunTarget.LOCAL, parameters: dict | None = None,
-              experiment: str | None = None, kfp: dict | None = None) -> dict:
+              experiment: str | None = None, kfp: dict | None = None) -> RunRecord:
         """Compile `notebook`, record a run and start it; returns the run record at once.
 
         `kfp` ({host, namespace}, from the user's settings) overrides the server's KFP connection.
@@ -125,15 +126,15 @@ class RunService:
     def run_dir(self, run_id: str) -> Path:
         return confined.resolve(self.workspace / "runs", run_id)
 
-    def run(self, run_id: str) -> dict:
+    def run(self, run_id: str) -> RunRecord:
         """A run with its steps, outputs and artifacts, as the store has it (`refresh` brings it up to date)."""
         return self.store.run(run_id)
 
-    def runs(self, experiment: str | None = None) -> list[dict]:
+    def runs(self, experiment: str | None = None) -> list[RunRecord]:
         """The runs as the store has them, newest first."""
         return self.store.runs(experiment=experiment)
 
-    def rerun(self, run_id: str, parameters: dict | None = None) -> dict:
+    def rerun(self, run_id: str, parameters: dict | None = None) -> RunRecord:
         """Start a new run of the notebook of run `run_id`, on the same target and in the same experiment, with
         its parameter values updated by `parameters`; the new run's record."""
         run = self.store.run(run_id)
@@ -207,7 +208,7 @@ class RunService:
                 self.store.set_run_status(rid, RunStatus.FAILED, error=f"the run's worker exited unexpectedly (exit code {code}); "
                                                          f"see {self.run_dir(rid) / 'worker.log'}")
 
-    def cancel(self, run_id: str) -> dict:
+    def cancel(self, run_id: str) -> RunRecord:
         """Stop a run: its worker and every process it started (local), or terminate it (kfp)."""
         record = self.store.run(run_id)
         if record["status"] not in RUN_ACTIVE:

@@ -19,6 +19,7 @@ import urllib.request
 from typing import Callable
 
 from ..errors import NotFoundError, UserError
+from ..records import DeploymentView
 from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
@@ -128,12 +129,12 @@ class ClusterDeployments:
 
     # -- following ----------------------------------------------------------------------
 
-    def get(self, name: str) -> dict:
+    def get(self, name: str) -> DeploymentView:
         """A deployment as the store and the last refresh have it."""
         record = self.store.get(name)
         return self._stored(record) if record["target"] == DeploymentTarget.KSERVE else record
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[DeploymentView]:
         """Every kserve deployment as the store and the last refresh have it; a record the last refresh could not
         update says why in `refresh_error`."""
         return [self._stored(record) for record in self.store.list(target=DeploymentTarget.KSERVE)]

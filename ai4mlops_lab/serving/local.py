@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .. import confined
 from ..errors import NotFoundError, UserError
+from ..records import DeploymentView
 from ..runs import processes
 from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
@@ -150,14 +151,14 @@ class LocalDeployments:
 
     # -- following ----------------------------------------------------------------------
 
-    def get(self, name: str) -> dict:
+    def get(self, name: str) -> DeploymentView:
         """A deployment as the store has it (`refresh` brings it up to date); `ready` while it is running."""
         record = self.store.get(name)
         if record["target"] != DeploymentTarget.LOCAL:
             return record
         return self._view(record, record["status"] == DeploymentStatus.RUNNING)
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[DeploymentView]:
         return [self._view(record, record["status"] == DeploymentStatus.RUNNING)
                 for record in self.store.list(target=DeploymentTarget.LOCAL)]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import confined
 from ..errors import UserError
+from ..records import DeploymentView
 from ..states import DeploymentTarget
 from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
@@ -62,14 +63,14 @@ class Deployments:
         if self.cluster is not None:
             self.cluster.refresh()
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[DeploymentView]:
         """Every deployment as the store has it, newest first."""
         records = self.local.list()
         if self.cluster is not None:
             records += self.cluster.list()
         return sorted(records, key=lambda r: r["created_at"], reverse=True)
 
-    def get(self, name: str) -> dict:
+    def get(self, name: str) -> DeploymentView:
         """A deployment as the store has it."""
         return self._of(name).get(name)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from uuid import uuid4
 
 from ..errors import NotFoundError
+from ..records import RunRecord
 from ..states import RUN_FINISHED, STEP_FINISHED, RunStatus, RunTarget, StepStatus
 from . import times
 from .db import StoreFile, snapshot, transaction
@@ -200,7 +201,7 @@ class RunStore(StoreFile):
 
     # Reading runs
 
-    def run(self, run_id: str) -> dict:
+    def run(self, run_id: str) -> RunRecord:
         """One run with its steps and outputs; NotFoundError if there is none.
 
         The run's columns (see `runs()`) plus `steps` (`[{name, status, started_at,
@@ -237,7 +238,7 @@ class RunStore(StoreFile):
         run["artifacts"] = [{**dict(a), "metadata": json.loads(a["metadata"])} for a in artifacts]
         return run
 
-    def runs(self, experiment: str | None = None, limit: int = 200) -> list[dict]:
+    def runs(self, experiment: str | None = None, limit: int = 200) -> list[RunRecord]:
         """The newest `limit` runs, of one experiment or all, newest first.
 
         Each: `{id, experiment, notebook_path, notebook_hash, pipeline, pipeline_version,
