@@ -62,7 +62,7 @@ class Ai4MlopsApp(ExtensionApp):
         self.settings[f"{self.name}_app"] = self
         scrub_log(self.serverapp.log)
         self._run_service = self._deployments = self._event_store = self._event_writer = self._drift_monitor = None
-        self._background_jobs, self._background_busy = {}, {}
+        self._background_jobs, self._background_busy, self._background_errors = {}, {}, {}
         self._background_loop = PeriodicCallback(self._background_round, BACKGROUND_ROUND_MS)
         self._background_loop.start()
         if (self.workspace_path() / self.STORE_FILE).exists():
@@ -154,8 +154,16 @@ class Ai4MlopsApp(ExtensionApp):
                 self._background_busy[name] = asyncio.ensure_future(self._background_job(name, job))
 
     async def _background_job(self, name: str, job) -> None:
+        """Run one job of the background loop in a thread; a backend's error is logged once, not every round."""
+        from ..errors import UserError
+
         try:
             await asyncio.to_thread(job)
+            self._background_errors.pop(name, None)
+        except UserError as exc:  # e.g. KFP unreachable: the next round tries again
+            if self._background_errors.get(name) != exc.message:
+                self.log.warning("ai4mlops-lab: following %s: %s", name, exc.message)
+            self._background_errors[name] = exc.message
         except Exception:  # a bad round must not stop the loop; the next one tries again
             self.log.exception("ai4mlops-lab: the background round of %s failed", name)
         finally:

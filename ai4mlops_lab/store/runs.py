@@ -196,7 +196,7 @@ class RunStore(StoreFile):
             ).fetchall()
             gone = [row["id"] for row in rows if row["worker_pid"] is None or not is_alive(row["worker_pid"])]
             for run_id in gone:
-                _set_run_status(conn, run_id, "interrupted", now, reason, None, None)
+                _set_run_status(conn, run_id, RunStatus.INTERRUPTED, now, reason, None, None)
         return len(gone)
 
     # Reading runs
