@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from .workspace import refresh
+
 
 def add_commands(commands, parents: dict) -> None:
     deploy = commands.add_parser("deploy", parents=[parents["workspace"], parents["json"]],
@@ -47,6 +49,7 @@ def deploy_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
+    refresh(args.workspace.deployments.refresh, "deployments")
     records = args.workspace.deployments.list()
     if args.json:
         print(json.dumps(records, indent=2))

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from .workspace import refresh
+
 
 def add_commands(commands, parents: dict) -> None:
     run = commands.add_parser("run", parents=[parents["workspace"], parents["json"]],
@@ -74,6 +76,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def runs_command(args: argparse.Namespace) -> int:
     """List runs, newest first."""
+    refresh(args.workspace.run_service.refresh, "runs")
     runs = args.workspace.run_service.runs(experiment=args.experiment)
     if args.json:
         print(json.dumps(runs, indent=2))

@@ -57,3 +57,13 @@ def use_workspace(args) -> None:
     folder = find_workspace(args.workspace, create=getattr(args, "creates_workspace", False))
     print(f"workspace: {folder}", file=sys.stderr)
     args.workspace = Workspace.from_environment(folder, ingest_url=getattr(args, "ingest_url", None))
+
+
+def refresh(pull, what: str) -> None:
+    """Pull backend status into the store before a listing (no Jupyter server may be doing it); a backend that
+    cannot be reached is a warning, and the listing shows the status last seen."""
+    try:
+        pull()
+    except UserError as exc:
+        print(f"warning: {what} could not be refreshed: {exc.message} (showing the status last seen)",
+              file=sys.stderr)

@@ -58,13 +58,13 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
 
 
 def _read_artifact(picked: dict):
-    from ..pipeline.runtime import _load
+    from ..pipeline.runtime import load_artifact
 
     path = Path(picked["uri"])
     if not path.exists():
         raise NoReference(f"The reference dataset {picked['step']}/{picked['name']} is not on this machine "
                           f"({picked['uri']}).", "Pick a dataset of a local run.")
-    return _load(types.SimpleNamespace(path=str(path), metadata={"format": picked.get("format") or "pickle"}))
+    return load_artifact(types.SimpleNamespace(path=str(path), metadata={"format": picked.get("format") or "pickle"}))
 
 
 def _table(data):

@@ -218,6 +218,10 @@ def _load(artifact):
         return pickle.load(stream)
 
 
+#: `_load` for the other packages (generated steps import `_load`, which their names cannot clash with).
+load_artifact = _load
+
+
 def _log_metrics(artifact, values):
     """Log each metric and also write them to the artifact file (kfp.local caches need the file)."""
     import json

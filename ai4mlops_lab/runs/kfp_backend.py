@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import NotFoundError, UserError
+from ..states import RunStatus
 from .kfp_connection import KfpConnection
 from .kfp_errors import KfpRequestError, translate
 
@@ -27,17 +28,17 @@ log = logging.getLogger(__name__)
 
 # KFP RuntimeState -> our state. CANCELING is still running; PAUSED waits like PENDING.
 STATES = {
-    "RUNTIME_STATE_UNSPECIFIED": "pending",
-    "PENDING": "pending",
-    "PAUSED": "pending",
-    "RUNNING": "running",
-    "CANCELING": "running",
-    "SUCCEEDED": "succeeded",
-    "SKIPPED": "succeeded",
-    "FAILED": "failed",
-    "CANCELED": "cancelled",
+    "RUNTIME_STATE_UNSPECIFIED": RunStatus.PENDING,
+    "PENDING": RunStatus.PENDING,
+    "PAUSED": RunStatus.PENDING,
+    "RUNNING": RunStatus.RUNNING,
+    "CANCELING": RunStatus.RUNNING,
+    "SUCCEEDED": RunStatus.SUCCEEDED,
+    "SKIPPED": RunStatus.SUCCEEDED,
+    "FAILED": RunStatus.FAILED,
+    "CANCELED": RunStatus.CANCELLED,
 }
-FINAL = {"succeeded", "failed", "cancelled"}
+FINAL = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 # (connect, read) seconds for each request to the API server.
 DEFAULT_TIMEOUT = (5.0, 60.0)
@@ -45,7 +46,7 @@ DEFAULT_TIMEOUT = (5.0, 60.0)
 
 def map_state(kfp_state: str | None) -> str:
     """Our state for a KFP RuntimeState name (unknown or missing -> pending)."""
-    return STATES.get(str(kfp_state or "").upper(), "pending")
+    return STATES.get(str(kfp_state or "").upper(), RunStatus.PENDING)
 
 
 def version_name(pipeline_name: str, yaml_bytes: bytes, when: _dt.datetime | None = None) -> str:

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Protocol
 
+from ..states import StepStatus
 from . import thread_output
 
 
@@ -70,12 +71,12 @@ def install(reporter: StepReporter) -> Callable[[], None]:
                 with thread_output.redirect(_Tee(log, sys.__stdout__)):
                     outputs, task_status = original_execute(task_name, *args, **kwargs)
         except BaseException as exc:
-            reporter.step_finished(task_name, "failed", {}, f"{type(exc).__name__}: {exc}")
+            reporter.step_finished(task_name, StepStatus.FAILED, {}, f"{type(exc).__name__}: {exc}")
             raise
         if task_status == kfp_status.Status.SUCCESS:
-            reporter.step_finished(task_name, "succeeded" if executed.flag else "cached", outputs, None)
+            reporter.step_finished(task_name, StepStatus.SUCCEEDED if executed.flag else StepStatus.CACHED, outputs, None)
         else:
-            reporter.step_finished(task_name, "failed", {}, _tail(log_path) or "the step failed")
+            reporter.step_finished(task_name, StepStatus.FAILED, {}, _tail(log_path) or "the step failed")
         return outputs, task_status
 
     task_executor.execute_single_task = execute

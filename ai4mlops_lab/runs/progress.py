@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-DONE = ("succeeded", "cached", "skipped", "failed", "cancelled", "interrupted")
-FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+from ..states import RUN_FINISHED, STEP_FINISHED, StepStatus
+
+DONE = STEP_FINISHED
+FINAL = RUN_FINISHED
 
 
 def follow(service, run: dict, poll_seconds: float = 0.25) -> Iterator[dict]:
@@ -18,6 +20,7 @@ def follow(service, run: dict, poll_seconds: float = 0.25) -> Iterator[dict]:
         if run["status"] in FINAL:
             return
         time.sleep(poll_seconds)
+        service.refresh(run["id"])  # a KFP run's status comes from its server; a local run's worker writes it
         run = service.run(run["id"])
 
 
@@ -26,7 +29,7 @@ def progress_line(run: dict, width: int = 20) -> str:
     steps = run["steps"]
     done = sum(step["status"] in DONE for step in steps)
     filled = round(width * done / len(steps)) if steps else width
-    current = next((s for s in steps if s["status"] == "running"), None)
+    current = next((s for s in steps if s["status"] == StepStatus.RUNNING), None)
     where = f"{current['name']}: running" if current else run["status"]
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{len(steps)} steps  {where}"
 
@@ -36,7 +39,7 @@ def step_events(before: dict | None, after: dict) -> list[str]:
     old = {s["name"]: s["status"] for s in (before or {"steps": []})["steps"]}
     lines = []
     for step in after["steps"]:
-        if step["status"] != old.get(step["name"]) and step["status"] != "pending":
+        if step["status"] != old.get(step["name"]) and step["status"] != StepStatus.PENDING:
             took = f" ({step['duration']:.1f}s)" if step.get("duration") else ""
             lines.append(f"  {step['name']}: {step['status']}{took}")
     return lines

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from pathlib import Path
 
 from .. import confined
 from ..errors import NotFoundError, UserError
+from ..records import RunRecord
+from ..states import RUN_ACTIVE, RUN_FINISHED, RunStatus, RunTarget, StepStatus
 from ..store.runs import RunStore
 from . import processes
 from .parameters import coerce_parameters
 
-TARGETS = ("local", "kfp")
+TARGETS = tuple(RunTarget)
 WORKER_MODULE = "ai4mlops_lab.runs.worker"
 RUN_SPEC = "run.json"
 
@@ -30,11 +33,13 @@ class RunService:
         self.root = Path(root or Path.cwd()).resolve()
         self.kfp_connection = kfp_connection  # a callable returning a KfpConnection, for target 'kfp'
         self._workers: dict[str, object] = {}
+        self._backends: dict[tuple, object] = {}  # (host, namespace) -> its KfpBackend (one kfp.Client each)
+        self._backends_lock = threading.Lock()
 
     # -- starting -----------------------------------------------------------------------
 
-    def start(self, notebook: Path, *, target: str = "local", parameters: dict | None = None,
-              experiment: str | None = None, kfp: dict | None = None) -> dict:
+    def start(self, notebook: Path, *, target: str = RunTarget.LOCAL, parameters: dict | None = None,
+              experiment: str | None = None, kfp: dict | None = None) -> RunRecord:
         """Compile `notebook`, record a run and start it; returns the run record at once.
 
         `kfp` ({host, namespace}, from the user's settings) overrides the server's KFP connection.
@@ -46,7 +51,7 @@ class RunService:
             raise UserError(f"Unknown run target '{target}'.", f"Use one of: {', '.join(TARGETS)}.")
         staging = self.workspace / "runs" / f".staging-{uuid.uuid4().hex}"
         try:
-            result = compile_notebook(notebook, staging, target="local" if target == "local" else "cluster")
+            result = compile_notebook(notebook, staging, target="local" if target == RunTarget.LOCAL else "cluster")
             if not result["ok"]:
                 raise notebook_errors(result["diagnostics"])
             values = coerce_parameters(result["parameters"], parameters or {})
@@ -75,34 +80,41 @@ class RunService:
         }
         confined.write_file(run_dir, RUN_SPEC, data=json.dumps(spec, indent=2))
         try:
-            if target == "local":
+            if target == RunTarget.LOCAL:
                 self._start_local(record["id"], run_dir)
             else:
                 self._start_kfp(record, run_dir, spec)
         except BaseException as exc:
-            self.store.set_run_status(record["id"], "failed", error=str(getattr(exc, "message", exc)))
+            self.store.set_run_status(record["id"], RunStatus.FAILED, error=str(getattr(exc, "message", exc)))
             raise
         return self.store.run(record["id"])
 
     def _start_local(self, run_id: str, run_dir: Path) -> None:
         worker = processes.start_worker(WORKER_MODULE, run_dir, run_dir / "worker.log")
         self._workers[run_id] = worker
-        self.store.set_run_status(run_id, "pending", worker_pid=worker.pid)
+        self.store.set_run_status(run_id, RunStatus.PENDING, worker_pid=worker.pid)
 
     def _kfp_backend(self, spec: dict):
-        """The KFP backend for a run, connected as its spec says (settings) or as the server is."""
+        """The KFP backend for a run, connected as its spec says (settings) or as the server is: one per
+        connection, kept, so that its `kfp.Client` (and its health check) is made once."""
         from .kfp_backend import KfpBackend
 
         if self.kfp_connection is None:
             raise UserError("No Kubeflow Pipelines server is configured.",
                             "Set KF_PIPELINES_ENDPOINT or the 'KFP host' setting, or run with target 'local'.")
-        return KfpBackend(self.kfp_connection(**spec.get("kfp", {})))
+        connection = self.kfp_connection(**spec.get("kfp", {}))
+        key = (connection.host, connection.namespace)
+        with self._backends_lock:
+            backend = self._backends.get(key)
+            if backend is None or backend.connection != connection:  # new, or its settings changed
+                backend = self._backends[key] = KfpBackend(connection)
+            return backend
 
     def _start_kfp(self, record: dict, run_dir: Path, spec: dict) -> None:
         submitted = self._kfp_backend(spec).submit(
             run_dir / spec["pipeline_yaml"], pipeline_name=record["pipeline"], parameters=spec["parameters"],
             experiment=record["experiment"], run_name=f"{record['pipeline']} {record['id']}")
-        self.store.set_run_status(record["id"], "running", backend_run_id=submitted["run_id"])
+        self.store.set_run_status(record["id"], RunStatus.RUNNING, backend_run_id=submitted["run_id"])
 
     def _display_path(self, notebook: Path) -> str:
         """The notebook's path relative to the root (as JupyterLab names it), else absolute."""
@@ -114,14 +126,25 @@ class RunService:
     def run_dir(self, run_id: str) -> Path:
         return confined.resolve(self.workspace / "runs", run_id)
 
-    def run(self, run_id: str) -> dict:
-        """A run with its steps, outputs and artifacts (refreshed from its backend first)."""
-        self.refresh(run_id)
+    def run(self, run_id: str) -> RunRecord:
+        """A run with its steps, outputs and artifacts, as the store has it (`refresh` brings it up to date)."""
         return self.store.run(run_id)
 
-    def runs(self, experiment: str | None = None) -> list[dict]:
-        self.refresh()
+    def runs(self, experiment: str | None = None) -> list[RunRecord]:
+        """The runs as the store has them, newest first."""
         return self.store.runs(experiment=experiment)
+
+    def rerun(self, run_id: str, parameters: dict | None = None) -> RunRecord:
+        """Start a new run of the notebook of run `run_id`, on the same target and in the same experiment, with
+        its parameter values updated by `parameters`; the new run's record."""
+        run = self.store.run(run_id)
+        notebook = Path(run["notebook_path"])
+        notebook = notebook if notebook.is_absolute() else self.root / notebook
+        if not notebook.is_file():
+            raise UserError(f"The notebook {run['notebook_path']} of run {run_id} is gone.",
+                            "Restore it, or run the notebook that replaced it.")
+        values = {**run["parameters"], **(parameters or {})}
+        return self.start(notebook, target=run["target"], parameters=values, experiment=run["experiment"])
 
     def logs(self, run_id: str, step: str | None = None, tail: int | None = None) -> str:
         """A step's log, or the worker's log when no step is named."""
@@ -141,12 +164,20 @@ class RunService:
     # -- following and stopping ---------------------------------------------------------
 
     def refresh(self, run_id: str | None = None) -> None:
-        """Follow runs: notice dead local workers, and ask the KFP server about its active runs."""
+        """Pull the status of one (`run_id`) or every active run into the store: notice dead local workers,
+        ask the KFP server about its runs. Blocks on the KFP server: the Jupyter server calls it off its event
+        loop, in its background loop."""
         self._reap_workers(run_id)
-        active = [r for r in self.store.runs() if r["target"] == "kfp" and r["status"] in ("pending", "running")]
+        active = [r for r in self.store.runs() if r["target"] == RunTarget.KFP and r["status"] in RUN_ACTIVE]
+        failure = None
         for record in active:
             if run_id is None or record["id"] == run_id:
-                self._follow_kfp(self.store.run(record["id"]))
+                try:
+                    self._follow_kfp(self.store.run(record["id"]))
+                except UserError as exc:  # one unreachable or deleted run must not hold up the others
+                    failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def _spec(self, run_id: str) -> dict:
         return json.loads((self.run_dir(run_id) / RUN_SPEC).read_text())
@@ -159,9 +190,9 @@ class RunService:
         tasks = spec["steps"]
         state = self._kfp_backend(spec).status(record["backend_run_id"], step_names=list(tasks))
         for task in state["steps"]:
-            if task["name"] in tasks and task["state"] != "pending":
+            if task["name"] in tasks and task["state"] != StepStatus.PENDING:
                 self.store.set_step_status(record["id"], tasks[task["name"]], task["state"], error=task.get("error"))
-        if state["state"] in ("succeeded", "failed", "cancelled"):
+        if state["state"] in RUN_FINISHED:
             self.store.set_run_status(record["id"], state["state"], error=state.get("error"))
 
     def _reap_workers(self, run_id: str | None) -> None:
@@ -173,23 +204,23 @@ class RunService:
             if code is None:
                 continue
             del self._workers[rid]
-            if self.store.run(rid)["status"] in ("pending", "running"):
-                self.store.set_run_status(rid, "failed", error=f"the run's worker exited unexpectedly (exit code {code}); "
+            if self.store.run(rid)["status"] in RUN_ACTIVE:
+                self.store.set_run_status(rid, RunStatus.FAILED, error=f"the run's worker exited unexpectedly (exit code {code}); "
                                                          f"see {self.run_dir(rid) / 'worker.log'}")
 
-    def cancel(self, run_id: str) -> dict:
+    def cancel(self, run_id: str) -> RunRecord:
         """Stop a run: its worker and every process it started (local), or terminate it (kfp)."""
         record = self.store.run(run_id)
-        if record["status"] not in ("pending", "running"):
+        if record["status"] not in RUN_ACTIVE:
             raise UserError(f"Run {run_id} is already {record['status']}.", "Only pending or running runs can be cancelled.",
                             status=409, code="conflict")
-        self.store.set_run_status(run_id, "cancelled", error="cancelled by the user")
-        if record["target"] == "local" and record.get("worker_pid"):
+        self.store.set_run_status(run_id, RunStatus.CANCELLED, error="cancelled by the user")
+        if record["target"] == RunTarget.LOCAL and record.get("worker_pid"):
             processes.stop_group(record["worker_pid"])
             worker = self._workers.pop(run_id, None)
             if worker is not None:
                 worker.wait(timeout=5)
-        elif record["target"] == "kfp" and record.get("backend_run_id"):
+        elif record["target"] == RunTarget.KFP and record.get("backend_run_id"):
             self._kfp_backend(self._spec(run_id)).cancel(record["backend_run_id"])
         return self.store.run(run_id)
 

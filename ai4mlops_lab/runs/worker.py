@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..states import RunStatus, StepStatus
 from ..store.runs import RunStore
 from . import kfp_hooks, local_execution
 from .service import RUN_SPEC
@@ -27,7 +28,7 @@ class StoreReporter:
         return self.run_dir / "logs" / f"{self.steps.get(task, task)}.log"
 
     def step_started(self, task: str) -> None:
-        self.store.set_step_status(self.run_id, self.steps.get(task, task), "running", log_path=str(self.log_path(task)))
+        self.store.set_step_status(self.run_id, self.steps.get(task, task), StepStatus.RUNNING, log_path=str(self.log_path(task)))
 
     def step_finished(self, task: str, status: str, outputs: dict, error: str | None) -> None:
         step = self.steps.get(task, task)
@@ -35,7 +36,7 @@ class StoreReporter:
             parameters, metrics, artifacts = kfp_hooks.split_outputs(outputs)
             self.store.record_step_outputs(self.run_id, step, parameters=parameters, metrics=metrics, artifacts=artifacts)
         self.store.set_step_status(self.run_id, step, status, error=error)
-        if status == "failed" and self.failed is None:
+        if status == StepStatus.FAILED and self.failed is None:
             self.failed = (step, error or "")
 
 
@@ -44,7 +45,7 @@ def run(run_dir: Path) -> int:
     spec = json.loads((run_dir / RUN_SPEC).read_text())
     store = RunStore(spec["store"], check=False)
     run_id = spec["run_id"]
-    store.set_run_status(run_id, "running", worker_pid=os.getpid())
+    store.set_run_status(run_id, RunStatus.RUNNING, worker_pid=os.getpid())
     reporter = StoreReporter(store, run_id, run_dir, spec["steps"])
     try:
         with local_execution.local_tasks(run_dir / spec["pipeline_yaml"]):
@@ -63,9 +64,9 @@ def run(run_dir: Path) -> int:
     except BaseException as exc:  # the run's record must say why, whatever happened
         step, detail = reporter.failed or (None, f"{type(exc).__name__}: {exc}")
         message = f"step '{step}' failed" if step else "the run failed before its steps ran"
-        store.set_run_status(run_id, "failed", error=f"{message}: {detail.strip()[-2000:]}")
+        store.set_run_status(run_id, RunStatus.FAILED, error=f"{message}: {detail.strip()[-2000:]}")
         return 1
-    store.set_run_status(run_id, "succeeded")
+    store.set_run_status(run_id, RunStatus.SUCCEEDED)
     return 0
 
 

@@ -15,9 +15,8 @@ from ..workspace import Settings, Workspace
 from .log_scrub import scrub_log
 from .routes import api_routes
 
-
-#: How often the server checks deployments' new requests for drift.
-DRIFT_CHECK_MS = 2000
+#: How often the background loop follows runs and deployments and checks new requests for drift.
+BACKGROUND_ROUND_MS = 2000
 
 
 class Ai4MlopsApp(ExtensionApp):
@@ -50,7 +49,6 @@ class Ai4MlopsApp(ExtensionApp):
     )
     kube_namespace = Unicode("", config=True, help="Namespace of KServe deployments; empty: the kubeconfig's.")
 
-    _drift_busy = False
     _workspace = None
     _workspace_lock = threading.Lock()
 
@@ -72,8 +70,9 @@ class Ai4MlopsApp(ExtensionApp):
         """Expose this app to the handlers; mark runs whose worker died with the last server."""
         self.settings[f"{self.name}_app"] = self
         scrub_log(self.serverapp.log)
-        self._drift_loop = PeriodicCallback(self._check_drift, DRIFT_CHECK_MS)
-        self._drift_loop.start()
+        self._background_jobs, self._background_busy, self._background_errors = {}, {}, {}
+        self._background_loop = PeriodicCallback(self._background_round, BACKGROUND_ROUND_MS)
+        self._background_loop.start()
         if self.workspace.has_store():
             interrupted = self.workspace.run_service.mark_interrupted()
             if interrupted:
@@ -82,22 +81,42 @@ class Ai4MlopsApp(ExtensionApp):
             threading.Thread(target=self.workspace.deployments.local.reattach, name="ai4mlops-reattach",
                              daemon=True).start()
 
-    async def _check_drift(self):
-        """The background loop: check new requests of every deployment, follow retraining runs.
+    async def _background_round(self):
+        """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
+        (model servers, KServe) into the store, check deployments' pending windows for drift, follow retraining.
 
-        Skipped while nothing was ever deployed (no store) or while the previous round still runs."""
-        if self._drift_busy or not self.workspace.has_store():
+        Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
+        holds up neither the drift checks nor the event loop. Nothing happens while nothing was ever recorded
+        (no store)."""
+        if not self.workspace.has_store():
             return
-        self._drift_busy = True
+        if not self._background_jobs:
+            # the services are created once, off the loop (the drift monitor imports numpy)
+            await asyncio.to_thread(lambda: self._background_jobs.update(
+                runs=self.workspace.run_service.refresh, deployments=self.workspace.deployments.refresh,
+                drift=self.workspace.drift_monitor.tick))
+        for name, job in self._background_jobs.items():
+            if name not in self._background_busy:
+                self._background_busy[name] = asyncio.ensure_future(self._background_job(name, job))
+
+    async def _background_job(self, name: str, job) -> None:
+        """Run one job of the background loop in a thread; a backend's error is logged once, not every round."""
+        from ..errors import UserError
+
         try:
-            await asyncio.to_thread(lambda: self.workspace.drift_monitor.tick())  # created off the loop (imports numpy)
+            await asyncio.to_thread(job)
+            self._background_errors.pop(name, None)
+        except UserError as exc:  # e.g. KFP unreachable: the next round tries again
+            if self._background_errors.get(name) != exc.message:
+                self.log.warning("ai4mlops-lab: following %s: %s", name, exc.message)
+            self._background_errors[name] = exc.message
         except Exception:  # a bad round must not stop the loop; the next one tries again
-            self.log.exception("ai4mlops-lab: checking deployments for drift failed")
+            self.log.exception("ai4mlops-lab: the background round of %s failed", name)
         finally:
-            self._drift_busy = False
+            del self._background_busy[name]
 
     async def stop_extension(self):
-        self._drift_loop.stop()
+        self._background_loop.stop()
 
     def initialize_handlers(self):
         """Register every API route under the extension's URL prefix."""

@@ -8,6 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..errors import UserError
+from ..states import DeploymentTarget
 from .base import ApiHandler
 
 
@@ -34,7 +35,7 @@ class DeploymentsHandler(DeploymentsApiHandler):
         options = {k: body[k] for k in ("storage_uri", "namespace", "reference") if body.get(k)}
         record = await asyncio.to_thread(
             self.deployments.deploy, body["run_id"], model=body.get("model") or None,
-            name=body.get("name", "") if body.get("name", "") != "" else None, target=body.get("target") or "local", **options)
+            name=body.get("name", "") if body.get("name", "") != "" else None, target=body.get("target") or DeploymentTarget.LOCAL, **options)
         self.reply(record, status=201)
 
 

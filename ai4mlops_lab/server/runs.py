@@ -1,4 +1,5 @@
-"""Runs and experiments: start, list, inspect, logs, cancel. Cheap polling through ETags."""
+"""Runs and experiments: start, list, inspect, logs, cancel. Cheap polling through ETags; reads never wait on a
+backend (the background loop in `app.py` follows runs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..errors import UserError
+from ..states import RunTarget
 from .base import ApiHandler
 
 
@@ -19,8 +21,8 @@ class RunsApiHandler(ApiHandler):
         return self.extension.workspace.run_service
 
     def reply_if_changed(self, build):
-        """304 when the client's ETag matches the store's version; else `build()` with a new ETag."""
-        self.service.refresh()
+        """304 when the client's ETag matches the store's version; else `build()` with a new ETag. Reads the
+        store only: the server's background loop pulls the runs' status from their backends."""
         if not self.answered_not_modified(f'"{self.service.store.version()}"'):
             self.reply(build())
 
@@ -46,7 +48,7 @@ class RunsHandler(RunsApiHandler):
         run = await asyncio.to_thread(
             self.service.start,
             notebook,
-            target=body.get("target") or "local",
+            target=body.get("target") or RunTarget.LOCAL,
             parameters=parameters,
             experiment=body.get("experiment") or None,
             kfp=kfp,

@@ -2,20 +2,25 @@
 
 Records are in the deployment store with target `kserve`; their `config` holds `namespace`, `object` (the
 InferenceService as applied), `storage_uri`, `format`, `image` (None for built-in runtimes) and `metadata`
-(the artifact's). Nothing waits for Ready: `get` and `list` refresh a record from its InferenceService status.
+(the artifact's). Nothing waits for Ready: `refresh` updates the records from their InferenceServices' status
+(the Jupyter server calls it in its background loop); `get` and `list` read the store only.
 
 What `deploy`, `get`, `list`, `stop` and `restart` return: the store record plus `ready`, `endpoints`
 ({v1, v2, metadata, ready} URLs at the status URL, None while not running), `signature` (the model's, or None),
-`conditions` (the InferenceService's, [] when not asked) and `stats` (None: request statistics come from the
-monitoring ingest). The Kubernetes connection is resolved again for each call, so settings changes apply.
+`conditions` (the InferenceService's at the last refresh, [] before one) and `stats` (None: request statistics
+come from the monitoring ingest). The Kubernetes connection is resolved again for each call, so settings changes
+apply; one Kubernetes client is kept per connection.
 """
 
 from __future__ import annotations
 
+import threading
 import urllib.request
 from typing import Callable
 
 from ..errors import NotFoundError, UserError
+from ..records import DeploymentView
+from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
@@ -28,7 +33,7 @@ from .kube_connection import KubeConnection
 FORMATS = {"sklearn": "sklearn", "xgboost": "xgboost", "torch": "torch"}
 #: The setting that names the predictor image torch models need.
 IMAGE_SETTING = "predictorImage"
-STATES = {"pending": "starting", "ready": "running", "failed": "failed"}
+STATES = {"pending": DeploymentStatus.STARTING, "ready": DeploymentStatus.RUNNING, "failed": DeploymentStatus.FAILED}
 #: Error codes after which the other deployments of a list are not refreshed either (same cluster).
 CLUSTER_DOWN = ("kube_unreachable", "kube_settings", "kube_unauthorized", "kserve_missing")
 LABELS = {"app.kubernetes.io/managed-by": "ai4mlops-lab"}
@@ -50,10 +55,20 @@ class ClusterDeployments:
         self.store, self.runs = store, runs
         self.connection = connection
         self.logger_url, self.image, self.namespace = logger_url, image, namespace
+        self._backends: dict[KubeConnection, KserveBackend] = {}  # one Kubernetes client per connection
+        self._lock = threading.Lock()
+        # what the last refresh saw, by deployment name: its InferenceService's conditions, or why it failed
+        self._conditions: dict[str, list] = {}
+        self._refresh_errors: dict[str, str] = {}
 
     def _backend(self, namespace: str | None = None) -> KserveBackend:
-        """A backend on a freshly resolved connection (`namespace`, else the default one)."""
-        return KserveBackend(self.connection(namespace=namespace or self.namespace))
+        """The backend of the freshly resolved connection (`namespace`, else the default one), kept per
+        connection."""
+        connection = self.connection(namespace=namespace or self.namespace)
+        with self._lock:
+            if connection not in self._backends:
+                self._backends[connection] = KserveBackend(connection)
+            return self._backends[connection]
 
     # -- deploying ----------------------------------------------------------------------
 
@@ -83,7 +98,7 @@ class ClusterDeployments:
         backend.apply(obj)
         record = self.store.create(
             name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}", model_uri=artifact["uri"],
-            target="kserve", replace=True, config={"namespace": ns, "object": obj, "storage_uri": uri,
+            target=DeploymentTarget.KSERVE, replace=True, config={"namespace": ns, "object": obj, "storage_uri": uri,
                                                    "format": fmt, "image": image, "metadata": artifact["metadata"]})
         return self._view(record)
 
@@ -108,41 +123,53 @@ class ClusterDeployments:
             record = self.store.get(name)
         except NotFoundError:
             return
-        if record["status"] in ("starting", "running"):
+        if record["status"] in DEPLOYMENT_LIVE:
             raise UserError(f"A deployment called {name!r} is {record['status']}.",
                             "Choose another name, or stop it first.", status=409, code="conflict")
 
     # -- following ----------------------------------------------------------------------
 
-    def get(self, name: str) -> dict:
-        """A deployment with the state of its InferenceService (one status request unless stopped)."""
+    def get(self, name: str) -> DeploymentView:
+        """A deployment as the store and the last refresh have it."""
         record = self.store.get(name)
-        return self._current(record) if record["target"] == "kserve" else record
+        return self._stored(record) if record["target"] == DeploymentTarget.KSERVE else record
 
-    def list(self) -> list[dict]:
-        """Every kserve deployment, refreshed by one status request each; when the cluster cannot be reached
-        the others are not asked, and each record not refreshed says why in `refresh_error`."""
-        backend, down, views = None, None, []
-        for record in self.store.list(target="kserve"):
-            live = record["status"] != "stopped"
-            error = down if live else None
-            if live and error is None:
-                try:
-                    backend = backend or self._backend()
-                    views.append(self._refreshed(record, backend))
-                    continue
-                except UserError as exc:
-                    error = exc
-                    down = exc if exc.code in CLUSTER_DOWN else None
-            views.append({**self._view(record), **({"refresh_error": _text(error)} if error else {})})
-        return views
+    def list(self) -> list[DeploymentView]:
+        """Every kserve deployment as the store and the last refresh have it; a record the last refresh could not
+        update says why in `refresh_error`."""
+        return [self._stored(record) for record in self.store.list(target=DeploymentTarget.KSERVE)]
+
+    def _stored(self, record: dict) -> dict:
+        error = self._refresh_errors.get(record["name"])
+        return {**self._view(record, self._conditions.get(record["name"])),
+                **({"refresh_error": error} if error else {})}
+
+    def refresh(self) -> None:
+        """Update every live kserve deployment from its InferenceService (one status request each); when the
+        cluster cannot be reached the others are not asked, and each record not refreshed keeps why."""
+        backend, down = None, None
+        for record in self.store.list(target=DeploymentTarget.KSERVE):
+            name, error = record["name"], None
+            if record["status"] != DeploymentStatus.STOPPED:
+                error = down
+                if error is None:
+                    try:
+                        backend = backend or self._backend()
+                        self._refreshed(record, backend)
+                    except UserError as exc:
+                        error = exc
+                        down = exc if exc.code in CLUSTER_DOWN else None
+            if error is None:
+                self._refresh_errors.pop(name, None)
+            else:
+                self._refresh_errors[name] = _text(error)
 
     def logs(self, name: str, tail: int | None = None) -> str:
         """The InferenceService's conditions as text, and where the model server's own log is."""
         view = self._current(self._kserve(name))
         lines = [f"{c.get('lastTransitionTime', '')} {c.get('type')}={c.get('status')} {c.get('reason', '')}: "
                  f"{c.get('message', '')}".strip(" :") for c in view["conditions"]]
-        if view["status"] == "stopped":
+        if view["status"] == DeploymentStatus.STOPPED:
             lines.append(f"Deployment {name!r} is stopped: its InferenceService was deleted.")
         elif view["error"]:
             lines.append(view["error"])
@@ -153,7 +180,7 @@ class ClusterDeployments:
 
     def _current(self, record: dict) -> dict:
         """The view of a kserve record, refreshed unless it is stopped."""
-        return self._view(record) if record["status"] == "stopped" else self._refreshed(record, self._backend())
+        return self._view(record) if record["status"] == DeploymentStatus.STOPPED else self._refreshed(record, self._backend())
 
     def _refreshed(self, record: dict, backend: KserveBackend) -> dict:
         """The record updated (when it changed) from its InferenceService status."""
@@ -172,10 +199,11 @@ class ClusterDeployments:
         changed = {key: value for key, value in values.items() if record[key] != value}
         if changed:
             record = self.store.update(record["name"], **changed)
+        self._conditions[record["name"]] = info["conditions"]
         return self._view(record, info["conditions"])
 
     def _view(self, record: dict, conditions: list | None = None) -> dict:
-        running = record["status"] == "running" and bool(record["url"])
+        running = record["status"] == DeploymentStatus.RUNNING and bool(record["url"])
         return {
             **record,
             "ready": running,
@@ -188,7 +216,7 @@ class ClusterDeployments:
     def _kserve(self, name: str) -> dict:
         """The record of a kserve deployment (a 400 for another target)."""
         record = self.store.get(name)
-        if record["target"] != "kserve":
+        if record["target"] != DeploymentTarget.KSERVE:
             raise UserError(f"Deployment {name!r} is a {record['target']} deployment, not a KServe one.",
                             "Use the deployments of its own target.")
         return record
@@ -199,13 +227,13 @@ class ClusterDeployments:
         """Delete the InferenceService (already gone is fine); the deployment stays, `stopped`, and can restart."""
         record = self._kserve(name)
         self._backend().delete(name, record["config"]["namespace"], missing_ok=True)
-        return self._view(self.store.update(name, status="stopped", url=None, error=None))
+        return self._view(self.store.update(name, status=DeploymentStatus.STOPPED, url=None, error=None))
 
     def restart(self, name: str) -> dict:
         """Apply the recorded InferenceService again (recreating it after a stop); returns the `starting` record."""
         record = self._kserve(name)
         self._backend().apply(record["config"]["object"])
-        return self._view(self.store.update(name, status="starting", url=None, error=None))
+        return self._view(self.store.update(name, status=DeploymentStatus.STARTING, url=None, error=None))
 
     # -- predictions ----------------------------------------------------------------------
 
@@ -214,7 +242,7 @@ class ClusterDeployments:
         (`test`: marked as a test prediction)."""
         record = self._current(self._kserve(name))
         if not record["ready"]:
-            state = "running but has no URL yet" if record["status"] == "running" else record["status"]
+            state = "running but has no URL yet" if record["status"] == DeploymentStatus.RUNNING else record["status"]
             raise UserError(f"Deployment {name!r} is {state}.",
                             "Wait until it is running, or restart it.", status=409, code="conflict")
         ns = record["config"]["namespace"]

@@ -7,8 +7,9 @@ and the request log spool. Its record is in the store and keeps its port across 
 Every file operation goes through `confined` (nothing outside `WORKSPACE/deployments/`). Nothing here
 imports kserve.
 
-What `deploy`, `get`, `list`, `stop` and `restart` return: the store record (see `store/deployments.py`)
-plus `folder`, `ready` (the server answers its readiness check), `endpoints` ({v1, v2, metadata, ready}
+`get` and `list` read the store; `refresh` pulls the servers' live state into it. What `deploy`, `get`, `list`,
+`stop` and `restart` return: the store record (see `store/deployments.py`) plus `folder`, `ready` (the server
+answered its readiness check: at the last refresh for `get` and `list`), `endpoints` ({v1, v2, metadata, ready}
 URLs, None while not running), `signature` (the model's, or None), `stats` (the last `stats.json`, or
 None) and `log_tail` (the server log's last lines, only when failed).
 """
@@ -24,7 +25,9 @@ from pathlib import Path
 
 from .. import confined
 from ..errors import NotFoundError, UserError
+from ..records import DeploymentView
 from ..runs import processes
+from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
@@ -87,7 +90,7 @@ class LocalDeployments:
             confined.remove_tree(self.workspace / "deployments", name)
             confined.copy_tree(source, self.workspace / "deployments", name, "model")
             self.store.create(name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}",
-                              model_uri=artifact["uri"], target="local", config={"metadata": artifact["metadata"]},
+                              model_uri=artifact["uri"], target=DeploymentTarget.LOCAL, config={"metadata": artifact["metadata"]},
                               replace=True)
             return self._start(name, port)
 
@@ -95,10 +98,10 @@ class LocalDeployments:
         """The port of the stopped or failed deployment `name` replaces (None if there is none); a 409 if it
         is starting or running."""
         try:
-            record = self.get(name)
+            record = self._live(name)
         except NotFoundError:
             return None
-        if record["status"] in ("starting", "running"):
+        if record["status"] in DEPLOYMENT_LIVE:
             raise UserError(f"A deployment called {name!r} is {record['status']}.",
                             "Choose another name, or stop it first.", status=409, code="conflict")
         return record["port"]
@@ -109,7 +112,7 @@ class LocalDeployments:
         record = self.store.get(name)
         folder = self.folder(name)
         if port and not _port_free(port):
-            self.store.update(name, status="failed", pid=None, error=f"port {port} is in use by another process")
+            self.store.update(name, status=DeploymentStatus.FAILED, pid=None, error=f"port {port} is in use by another process")
             raise UserError(f"Port {port} of deployment {name!r} is in use by another process.",
                             f"Stop what listens on 127.0.0.1:{port} and restart the deployment, or remove it and "
                             "deploy again (on a new port).", status=409, code="port_in_use")
@@ -127,14 +130,14 @@ class LocalDeployments:
         self._servers[name] = server
         confined.write_file(folder, PID_FILE, data=json.dumps(
             {"pid": server.pid, "start_time": processes.start_time(server.pid)}))
-        self.store.update(name, status="starting", pid=server.pid, port=port, url=f"http://{HOST}:{port}",
+        self.store.update(name, status=DeploymentStatus.STARTING, pid=server.pid, port=port, url=f"http://{HOST}:{port}",
                           error=None)
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 return self._failed(name, f"the model server exited while starting (exit code {server.returncode})")
             if _ready(f"http://{HOST}:{port}", name):
-                self.store.update(name, status="running")
+                self.store.update(name, status=DeploymentStatus.RUNNING)
                 return self.get(name)
             time.sleep(0.2)
         processes.stop_group(server.pid)
@@ -142,32 +145,50 @@ class LocalDeployments:
 
     def _failed(self, name: str, reason: str) -> dict:
         tail = self.logs(name, tail=LOG_TAIL_LINES)
-        self.store.update(name, status="failed", pid=None, error=f"{reason}; log tail:\n{tail}")
+        self.store.update(name, status=DeploymentStatus.FAILED, pid=None, error=f"{reason}; log tail:\n{tail}")
         raise UserError(f"Deployment {name!r} failed: {reason}.", f"Its log ends with:\n{tail}", status=500,
                         code="deployment_failed")
 
     # -- following ----------------------------------------------------------------------
 
-    def get(self, name: str) -> dict:
-        """A deployment with its live state: a server process that is gone marks it failed, with its log tail."""
+    def get(self, name: str) -> DeploymentView:
+        """A deployment as the store has it (`refresh` brings it up to date); `ready` while it is running."""
         record = self.store.get(name)
-        if record["target"] != "local":
+        if record["target"] != DeploymentTarget.LOCAL:
             return record
+        return self._view(record, record["status"] == DeploymentStatus.RUNNING)
+
+    def list(self) -> list[DeploymentView]:
+        return [self._view(record, record["status"] == DeploymentStatus.RUNNING)
+                for record in self.store.list(target=DeploymentTarget.LOCAL)]
+
+    def refresh(self) -> None:
+        """Pull every local deployment's live state into the store (see `_live`)."""
+        for record in self.store.list(target=DeploymentTarget.LOCAL):
+            self._live(record["name"])
+
+    def _live(self, name: str) -> dict:
+        """A deployment with its live state: a server process that is gone marks it failed, with its log tail;
+        `ready` when the server answers its readiness check; request statistics copied from `stats.json`."""
+        record = self.store.get(name)
         ready = False
         # A deployment being started has no server pid yet: the deploy call alone decides its fate then.
-        if record["status"] == "running" or (record["status"] == "starting" and record["pid"]):
+        if record["status"] == DeploymentStatus.RUNNING or (record["status"] == DeploymentStatus.STARTING
+                                                           and record["pid"]):
             if self._alive(name, record["pid"]):
                 ready = _ready(record["url"], name)
             else:
                 server = self._servers.pop(name, None)
                 code = _exit_code(server) if server is not None else None
                 exit_code = f" (exit code {code})" if code is not None else ""
-                record = self.store.update(name, status="failed", pid=None, error=(
+                record = self.store.update(name, status=DeploymentStatus.FAILED, pid=None, error=(
                     f"the model server exited{exit_code}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}"))
+        stats = _read_json(self.folder(name) / "stats.json")
+        if stats and stats.get("requests", 0) != record["request_count"]:
+            latency = stats.get("latency_ms") or {}
+            record = self.store.update(name, request_count=stats["requests"], error_count=stats.get("errors", 0),
+                                       latency_p50_ms=latency.get("p50"), latency_p99_ms=latency.get("p99"))
         return self._view(record, ready)
-
-    def list(self) -> list[dict]:
-        return [self.get(record["name"]) for record in self.store.list(target="local")]
 
     def logs(self, name: str, tail: int | None = None) -> str:
         """The model server's log (its last `tail` lines)."""
@@ -196,7 +217,7 @@ class LocalDeployments:
 
     def _view(self, record: dict, ready: bool) -> dict:
         folder = self.folder(record["name"])
-        running = record["status"] == "running"
+        running = record["status"] == DeploymentStatus.RUNNING
         base, name = record["url"], record["name"]
         view = {
             **record,
@@ -206,13 +227,8 @@ class LocalDeployments:
             "signature": recorded_signature(record),
             "stats": _read_json(folder / "stats.json"),
         }
-        if record["status"] == "failed":
+        if record["status"] == DeploymentStatus.FAILED:
             view["log_tail"] = self.logs(name, tail=LOG_TAIL_LINES)
-        stats = view["stats"]
-        if stats and stats.get("requests", 0) != record["request_count"]:
-            latency = stats.get("latency_ms") or {}
-            self.store.update(name, request_count=stats["requests"], error_count=stats.get("errors", 0),
-                              latency_p50_ms=latency.get("p50"), latency_p99_ms=latency.get("p99"))
         return view
 
     # -- stopping and restarting ----------------------------------------------------------
@@ -223,7 +239,7 @@ class LocalDeployments:
         self.store.get(name)
         with self._lock(name):
             self._kill(name)
-            return self._view(self.store.update(name, status="stopped", pid=None), False)
+            return self._view(self.store.update(name, status=DeploymentStatus.STOPPED, pid=None), False)
 
     def restart(self, name: str) -> dict:
         """Stop the model server if it runs and start it again on the deployment's port."""
@@ -246,11 +262,11 @@ class LocalDeployments:
 
     def reattach(self) -> list[dict]:
         """On Jupyter server start: keep deployments whose server still runs and answers; restart the others."""
-        for record in self.store.list(target="local"):
-            if record["status"] not in ("starting", "running"):
+        for record in self.store.list(target=DeploymentTarget.LOCAL):
+            if record["status"] not in DEPLOYMENT_LIVE:
                 continue
             if self._alive(record["name"], record["pid"]) and _ready(record["url"], record["name"], wait_s=10):
-                self.store.update(record["name"], status="running")
+                self.store.update(record["name"], status=DeploymentStatus.RUNNING)
                 continue
             try:
                 self.restart(record["name"])
@@ -263,8 +279,8 @@ class LocalDeployments:
     def predict(self, name: str, payload: dict, *, test: bool = False) -> dict:
         """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to the deployment; its JSON answer (`test`: logged
         as a test prediction, which drift windows leave out)."""
-        record = self.get(name)
-        if record["status"] != "running":
+        record = self._live(name)
+        if record["status"] != DeploymentStatus.RUNNING:
             raise UserError(f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409,
                             code="conflict")
         return prediction.predict(record["endpoints"], payload, record["signature"], timeout=30, test=test,

@@ -12,7 +12,7 @@ import numpy
 from kserve import InferOutput, InferRequest, InferResponse, Model
 from kserve.errors import InvalidInput
 
-from ..pipeline.runtime import _load
+from ..pipeline.runtime import load_artifact
 from .signature import V2_TYPES, Signature, SignatureError
 
 
@@ -27,7 +27,7 @@ class Predictor(Model):
         self._torch = None
 
     def load(self) -> bool:
-        self.model = _load(SimpleNamespace(path=self.folder, metadata=self.metadata))
+        self.model = load_artifact(SimpleNamespace(path=self.folder, metadata=self.metadata))
         if self.metadata["model"]["framework"] == "torch":
             import torch
 

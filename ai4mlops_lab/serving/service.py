@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from .. import confined
 from ..errors import UserError
+from ..records import DeploymentView
+from ..states import DeploymentTarget
 from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
 
-TARGETS = ("local", "kserve")
+TARGETS = tuple(DeploymentTarget)
 
 
 class Deployments:
@@ -22,9 +24,9 @@ class Deployments:
         self.store = local.store
 
     def _backend(self, target: str):
-        if target == "local":
+        if target == DeploymentTarget.LOCAL:
             return self.local
-        if target == "kserve":
+        if target == DeploymentTarget.KSERVE:
             if self.cluster is None:
                 raise UserError("No Kubernetes cluster is configured for KServe deployments.",
                                 "Set KUBECONFIG (or run in a cluster), or deploy with target 'local'.")
@@ -34,7 +36,7 @@ class Deployments:
     def _of(self, name: str):
         return self._backend(self.store.get(name)["target"])
 
-    def deploy(self, run_id: str, *, model: str | None = None, name: str | None = None, target: str = "local",
+    def deploy(self, run_id: str, *, model: str | None = None, name: str | None = None, target: str = DeploymentTarget.LOCAL,
                reference: str | None = None, **cluster_options) -> dict:
         """Serve a run's Model artifact; local deployments are ready when this returns.
 
@@ -45,7 +47,7 @@ class Deployments:
             check_name(name)
         backend = self._backend(target)
         picked = reference_artifact(self.local.runs.run(run_id), reference) if reference else None
-        if target == "local":
+        if target == DeploymentTarget.LOCAL:
             record = backend.deploy(run_id, model=model, name=name)
         else:
             record = backend.deploy(run_id, model=model, name=name, **cluster_options)
@@ -54,13 +56,22 @@ class Deployments:
         self.store.update(record["name"], config={**record["config"], "reference": picked})
         return self.get(record["name"])
 
-    def list(self) -> list[dict]:
+    def refresh(self) -> None:
+        """Pull the live state of every deployment (local servers, KServe InferenceServices) into the store;
+        blocks on the cluster: the Jupyter server calls it off its event loop, in its background loop."""
+        self.local.refresh()
+        if self.cluster is not None:
+            self.cluster.refresh()
+
+    def list(self) -> list[DeploymentView]:
+        """Every deployment as the store has it, newest first."""
         records = self.local.list()
         if self.cluster is not None:
             records += self.cluster.list()
         return sorted(records, key=lambda r: r["created_at"], reverse=True)
 
-    def get(self, name: str) -> dict:
+    def get(self, name: str) -> DeploymentView:
+        """A deployment as the store has it."""
         return self._of(name).get(name)
 
     def stop(self, name: str) -> dict:

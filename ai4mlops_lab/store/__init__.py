@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file holding experiments, runs, steps and their outputs."""
 
+from ..states import RUN_FINISHED, STEP_FINISHED
 from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreValueError, StoreVersionError
-from .runs import RUN_FINISHED, RUN_STATUSES, STEP_FINISHED, STEP_STATUSES, TARGETS, RunStore
+from .runs import RUN_STATUSES, STEP_STATUSES, TARGETS, RunStore
 
 __all__ = [
     "RUN_FINISHED",

@@ -12,12 +12,14 @@ import re
 import sqlite3
 
 from ..errors import NotFoundError, UserError
+from ..records import DeploymentRecord
+from ..states import DeploymentStatus, DeploymentTarget
 from . import times
 from .db import StoreFile, transaction
 from .errors import StoreValueError
 
-DEPLOYMENT_TARGETS = ("local", "kserve")
-DEPLOYMENT_STATUSES = ("starting", "running", "failed", "stopped")
+DEPLOYMENT_TARGETS = tuple(DeploymentTarget)
+DEPLOYMENT_STATUSES = tuple(DeploymentStatus)
 # A Kubernetes (DNS-1123 label) name, so the same name works for an InferenceService.
 NAME = re.compile(r"^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$")
 _UPDATABLE = ("status", "url", "port", "pid", "config", "error", "request_count", "error_count",
@@ -51,7 +53,7 @@ class DeploymentStore(StoreFile):
                 (name, run_id, model_name, model_uri, target, json.dumps(config or {}), now, now))
         return self.get(name)
 
-    def update(self, name: str, **values) -> dict:
+    def update(self, name: str, **values) -> DeploymentRecord:
         """Set some of `status, url, port, pid, config, error, request_count, error_count, latency_p50_ms,
         latency_p99_ms` (None clears a value); returns the record."""
         unknown = set(values) - set(_UPDATABLE)
@@ -70,13 +72,13 @@ class DeploymentStore(StoreFile):
                 raise _no_deployment(name)
         return self.get(name)
 
-    def get(self, name: str) -> dict:
+    def get(self, name: str) -> DeploymentRecord:
         row = self._conn().execute("SELECT * FROM deployments WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise _no_deployment(name)
         return _record(row)
 
-    def list(self, target: str | None = None) -> list[dict]:
+    def list(self, target: str | None = None) -> list[DeploymentRecord]:
         """Every deployment (of one target, or all), newest first."""
         rows = self._conn().execute(
             "SELECT * FROM deployments WHERE :target IS NULL OR target = :target ORDER BY created_at DESC, name",

@@ -18,11 +18,12 @@ import json
 import sqlite3
 
 from ..errors import NotFoundError, UserError
+from ..records import AlertRecord
+from ..states import ALERT_ACTIVE, AlertStatus
 from . import times
 from .db import StoreFile, transaction
 
-ALERT_STATUSES = ("open", "retraining", "resolved", "dismissed")
-ACTIVE = ("open", "retraining")
+ALERT_STATUSES = tuple(AlertStatus)
 _ALERT_UPDATABLE = ("status", "retrain_run_id", "retrain_parameters", "redeploy", "redeployed_at", "error")
 _MONITOR_UPDATABLE = ("cursor_event", "cursor_row", "rows_seen", "last_event", "watermark", "consecutive",
                       "undecodable", "undecodable_reason")
@@ -152,13 +153,13 @@ class DriftStore(StoreFile):
 
     # -- alerts ------------------------------------------------------------------------------
 
-    def alert(self, alert_id: int) -> dict:
+    def alert(self, alert_id: int) -> AlertRecord:
         row = self._conn().execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"No alert {alert_id}.", "List the alerts to see their ids.")
         return _alert(row)
 
-    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[dict]:
+    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
         """Alerts (of one deployment, in one status, or all), newest first."""
         if status is not None and status not in ALERT_STATUSES:
             raise UserError(f"Unknown alert status {status!r}.", f"Use one of: {', '.join(ALERT_STATUSES)}.")
@@ -167,11 +168,11 @@ class DriftStore(StoreFile):
                ORDER BY id DESC""", {"d": deployment, "s": status}).fetchall()
         return [_alert(row) for row in rows]
 
-    def active_alert(self, deployment: str) -> dict | None:
+    def active_alert(self, deployment: str) -> AlertRecord | None:
         """The deployment's open or retraining alert, if any."""
-        return next((a for a in self.alerts(deployment) if a["status"] in ACTIVE), None)
+        return next((a for a in self.alerts(deployment) if a["status"] in ALERT_ACTIVE), None)
 
-    def update_alert(self, alert_id: int, *, expect: tuple[str, ...] | None = None, **values) -> dict:
+    def update_alert(self, alert_id: int, *, expect: tuple[str, ...] | None = None, **values) -> AlertRecord:
         """Set some of `status, retrain_run_id, retrain_parameters, redeploy, redeployed_at, error`; with
         `expect`, only while the alert's status is one of those (else a 409)."""
         unknown = set(values) - set(_ALERT_UPDATABLE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from ..monitoring.events import InferenceEvent
+from .event_records import InferenceEvent
 from .events import EventStore
 
 #: Errors that one event's values cause (rather than the store): its batch is then written event by event.

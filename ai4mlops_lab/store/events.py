@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
-from ..monitoring.events import TEST_SOURCE_SUFFIX, ConflictingEvent, InferenceEvent, UnknownDeployment
 from . import times
 from .db import StoreFile, transaction
-
+from .event_records import TEST_SOURCE_SUFFIX, ConflictingEvent, InferenceEvent, UnknownDeployment
 
 #: The columns read back for drift windows.
 _READ = "id, ce_id, event_time, event_ts, received_at, content_type, body"

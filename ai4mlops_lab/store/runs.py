@@ -14,15 +14,15 @@ from collections.abc import Callable, Iterable
 from uuid import uuid4
 
 from ..errors import NotFoundError
+from ..records import RunRecord
+from ..states import RUN_FINISHED, STEP_FINISHED, RunStatus, RunTarget, StepStatus
 from . import times
 from .db import StoreFile, snapshot, transaction
 from .errors import StoreValueError
 
-RUN_STATUSES = ("pending", "running", "succeeded", "failed", "cancelled", "interrupted")
-RUN_FINISHED = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
-STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "cached", "cancelled", "interrupted")
-STEP_FINISHED = frozenset(STEP_STATUSES) - {"pending", "running"}
-TARGETS = ("local", "kfp")
+RUN_STATUSES = tuple(RunStatus)
+STEP_STATUSES = tuple(StepStatus)
+TARGETS = tuple(RunTarget)
 
 _RUN_FROM = "FROM runs AS r JOIN experiments AS e ON e.id = r.experiment_id"
 _RUN_SELECT = f"SELECT r.*, e.name AS experiment {_RUN_FROM} "
@@ -196,12 +196,12 @@ class RunStore(StoreFile):
             ).fetchall()
             gone = [row["id"] for row in rows if row["worker_pid"] is None or not is_alive(row["worker_pid"])]
             for run_id in gone:
-                _set_run_status(conn, run_id, "interrupted", now, reason, None, None)
+                _set_run_status(conn, run_id, RunStatus.INTERRUPTED, now, reason, None, None)
         return len(gone)
 
     # Reading runs
 
-    def run(self, run_id: str) -> dict:
+    def run(self, run_id: str) -> RunRecord:
         """One run with its steps and outputs; NotFoundError if there is none.
 
         The run's columns (see `runs()`) plus `steps` (`[{name, status, started_at,
@@ -238,7 +238,7 @@ class RunStore(StoreFile):
         run["artifacts"] = [{**dict(a), "metadata": json.loads(a["metadata"])} for a in artifacts]
         return run
 
-    def runs(self, experiment: str | None = None, limit: int = 200) -> list[dict]:
+    def runs(self, experiment: str | None = None, limit: int = 200) -> list[RunRecord]:
         """The newest `limit` runs, of one experiment or all, newest first.
 
         Each: `{id, experiment, notebook_path, notebook_hash, pipeline, pipeline_version,

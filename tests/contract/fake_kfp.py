@@ -15,6 +15,7 @@ kept in `fake.faults` (and answered with 500), so a test can assert the fake tol
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import json
@@ -44,6 +45,9 @@ PARAMETER_TYPES = {
 }
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+#: The longest a held reply waits, so that a failing test never hangs.
+HOLD_LIMIT_S = 60.0
 
 
 class Refusal(Exception):
@@ -262,6 +266,8 @@ class FakeKfp:
         self.cookie: str | None = None
         self.refusal_status = 401  # what unauthenticated requests get: 401, 403 or a 302 to a login page
         self.stalls: dict[str, float] = {}  # operation id -> seconds to wait before answering
+        self.holds: dict[str, threading.Event] = {}  # operation id -> set when its held replies may go
+        self.held = threading.Event()  # set when a request is being held
         self.state = _State()
         self._next_script: list[dict] | None = None
         self._lock = threading.Lock()
@@ -320,6 +326,19 @@ class FakeKfp:
         """Wait `seconds` before answering `operation` (to exercise client timeouts)."""
         self.stalls[operation] = seconds
 
+    @contextlib.contextmanager
+    def hold(self, operation: str):
+        """Hold every reply to `operation` until the block ends (at most `HOLD_LIMIT_S`); yields an Event set
+        once a request is held."""
+        release = threading.Event()
+        self.held.clear()
+        self.holds[operation] = release
+        try:
+            yield self.held
+        finally:
+            del self.holds[operation]
+            release.set()
+
     def script_next_run(self, steps: list[dict]) -> None:
         """Script the next created run: each GET of it applies the next step (the last one sticks).
 
@@ -360,6 +379,10 @@ class FakeKfp:
             self._check_auth(headers)
             if record.operation in self.stalls:
                 time.sleep(self.stalls[record.operation])
+            release = self.holds.get(record.operation)
+            if release is not None:
+                self.held.set()
+                release.wait(timeout=HOLD_LIMIT_S)
             query = self.spec.check_query(op, parse_qs(url.query, keep_blank_values=True))
             record.query = query
             body = self._parse_body(op, headers, raw, record)

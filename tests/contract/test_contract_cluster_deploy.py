@@ -210,8 +210,10 @@ def test_contract_cluster_forbidden_and_unauthorized_are_user_errors(cluster, ku
     kube.forbidden = set()
     cluster.deploy(run_id)
     wrong = ClusterDeployments(*stores, connect(tmp_path, kube.url, token="wrong"), logger_url=INGEST)
+    wrong.refresh()
+    assert "credentials" in wrong.get("iris-model")["refresh_error"]
     with pytest.raises(UserError) as err:
-        wrong.get("iris-model")
+        wrong.logs("iris-model")  # asks the cluster now
     assert err.value.status == 401 and "credentials" in err.value.hint
 
 
@@ -220,16 +222,23 @@ def test_contract_cluster_forbidden_and_unauthorized_are_user_errors(cluster, ku
 # ---------------------------------------------------------------------------------------------
 
 
+def refreshed(cluster: ClusterDeployments, name: str) -> dict:
+    """A deployment after a refresh (reads alone never ask the cluster)."""
+    cluster.refresh()
+    return cluster.get(name)
+
+
 def test_contract_cluster_get_follows_the_status_to_running(cluster, kube, stores):
     cluster.deploy(make_run(stores[1], "iris", "sklearn"))
     kube.script_status(NS, "iris-model", [PENDING, READY])
-    starting = cluster.get("iris-model")
+    starting = refreshed(cluster, "iris-model")
     assert starting["status"] == "starting" and starting["endpoints"] is None
     assert [c["type"] for c in starting["conditions"]] == ["PredictorReady", "Ready"]
-    running = cluster.get("iris-model")
+    running = refreshed(cluster, "iris-model")
     assert running["status"] == "running" and running["ready"] is True and running["url"] == READY["url"]
     assert running["endpoints"]["v1"] == f"{READY['url']}/v1/models/iris-model:predict"
     assert running["endpoints"]["v2"] == f"{READY['url']}/v2/models/iris-model/infer"
+    assert cluster.get("iris-model")["conditions"] == running["conditions"]  # a read: the cluster is not asked
     assert stores[0].get("iris-model")["status"] == "running" and len(kube.calls("GET")) == 2
 
 
@@ -240,26 +249,26 @@ def test_contract_cluster_get_follows_the_status_to_running(cluster, kube, store
 def test_contract_cluster_failed_status_gives_reason_and_hint(cluster, kube, stores, status, reason, hint):
     cluster.deploy(make_run(stores[1], "iris", "sklearn"))
     kube.script_status(NS, "iris-model", [status])
-    failed = cluster.get("iris-model")
+    failed = refreshed(cluster, "iris-model")
     assert failed["status"] == "failed" and failed["endpoints"] is None
     assert reason in failed["error"] and hint in failed["error"]
     logs = cluster.logs("iris-model")
     assert reason in logs and f"kubectl logs -n {NS} -l serving.kserve.io/inferenceservice=iris-model" in logs
     assert cluster.logs("iris-model", tail=1).startswith("The model server's log is in the cluster")
     kube.script_status(NS, "iris-model", [READY])  # fixed in the cluster: it recovers
-    assert cluster.get("iris-model")["status"] == "running" and stores[0].get("iris-model")["error"] is None
+    assert refreshed(cluster, "iris-model")["status"] == "running" and stores[0].get("iris-model")["error"] is None
 
 
 def test_contract_cluster_stop_deletes_and_restart_recreates(cluster, kube, stores):
     cluster.deploy(make_run(stores[1], "iris", "sklearn"))
     kube.script_status(NS, "iris-model", [READY])
-    assert cluster.get("iris-model")["status"] == "running"
+    assert refreshed(cluster, "iris-model")["status"] == "running"
     stopped = cluster.stop("iris-model")
     assert stopped["status"] == "stopped" and stopped["url"] is None and kube.objects == {}
     [delete] = kube.calls("DELETE")
     assert delete["path"].endswith(f"/namespaces/{NS}/inferenceservices/iris-model")
     gets = len(kube.calls("GET"))
-    assert cluster.get("iris-model")["status"] == "stopped" and len(kube.calls("GET")) == gets  # not asked
+    assert refreshed(cluster, "iris-model")["status"] == "stopped" and len(kube.calls("GET")) == gets  # not asked
     assert cluster.stop("iris-model")["status"] == "stopped"  # already gone is fine
     assert "is stopped" in cluster.logs("iris-model")
     restarted = cluster.restart("iris-model")
@@ -271,7 +280,7 @@ def test_contract_cluster_stop_deletes_and_restart_recreates(cluster, kube, stor
 def test_contract_cluster_deleted_outside_is_failed_with_hint(cluster, kube, stores):
     cluster.deploy(make_run(stores[1], "iris", "sklearn"))
     kube.objects.clear()
-    gone = cluster.get("iris-model")
+    gone = refreshed(cluster, "iris-model")
     assert gone["status"] == "failed" and "does not exist" in gone["error"] and "redeploy" in gone["error"]
 
 
@@ -285,12 +294,14 @@ def test_contract_cluster_list_asks_once_per_live_deployment(cluster, kube, stor
     real_status = kserve_backend.KserveBackend.status
     monkeypatch.setattr(kserve_backend.KserveBackend, "status",
                         lambda self, name, ns=None: asked.append(name) or real_status(self, name, ns))
+    cluster.refresh()
     listed = {view["name"]: view["status"] for view in cluster.list()}
     assert listed == {"a-model": "stopped", "b-model": "starting", "c-model": "running"}
     assert sorted(asked) == ["b-model", "c-model"]
 
     asked.clear()
     down = ClusterDeployments(*stores, connect(tmp_path, f"http://127.0.0.1:{free_port()}"), logger_url=INGEST)
+    down.refresh()
     views = down.list()
     assert len(asked) == 1  # the cluster is unreachable: the other deployment is not asked
     errors = {v["name"]: v.get("refresh_error", "") for v in views}

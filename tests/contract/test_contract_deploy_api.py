@@ -1,6 +1,7 @@
 """Contract test of a KServe deployment through the REST API: the InferenceService the server applies
 to the strict fake Kubernetes API (official CRD schema), its logger, and its status."""
 
+import asyncio
 import json
 
 import pytest
@@ -20,8 +21,8 @@ class TestDeployApi:
         return {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
                 "Ai4MlopsApp": {"public_url": PUBLIC, "predictor_image": IMAGE}}
 
-    async def test_contract_deploy_to_kserve_through_the_rest_api(self, kube, jp_fetch, jp_root_dir, tmp_path,
-                                                                   monkeypatch):
+    async def test_contract_deploy_to_kserve_through_the_rest_api(self, kube, jp_fetch, jp_serverapp, jp_root_dir,
+                                                                   tmp_path, monkeypatch):
         kube.token = TOKEN
         monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", kube.url, TOKEN)))
         run_id = make_run(RunStore(jp_root_dir / ".ai4mlops" / STORE_FILE), "iris", "sklearn")
@@ -38,5 +39,7 @@ class TestDeployApi:
         assert applied["spec"]["predictor"]["model"]["modelFormat"]["name"] == "sklearn"
 
         kube.script_status(NS, "iris-rf", [READY])
+        # as the server's background loop does (a GET reads the store only)
+        await asyncio.to_thread(jp_serverapp.web_app.settings["ai4mlops_lab_app"].deployments().refresh)
         followed = json.loads((await jp_fetch("ai4mlops-lab", "api", "deployments", "iris-rf")).body)
         assert followed["status"] == "running" and followed["url"] == READY["url"]

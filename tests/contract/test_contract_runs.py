@@ -59,12 +59,16 @@ def test_contract_a_notebook_runs_on_kfp_with_the_users_parameters(fake, kfp_ser
     assert body["pipeline_version_reference"]["pipeline_version_id"]
     assert "pipeline_spec" not in body
 
-    kfp_service.run(run["id"])  # PENDING
+    assert kfp_service.run(run["id"])["status"] == "running"  # a read: KFP is not asked
+    kfp_service.refresh(run["id"])  # PENDING
+    kfp_service.refresh()
     running = kfp_service.run(run["id"])
     assert [(s["name"], s["status"]) for s in running["steps"]] == [("load_data", "running"), ("double_it", "pending")]
+    kfp_service.refresh(run["id"])
     done = kfp_service.run(run["id"])
     assert done["status"] == "succeeded"
     assert [s["status"] for s in done["steps"]] == ["succeeded", "succeeded"]
+    assert len(fake.find("HealthzService_GetHealthz")) == 1  # one kfp.Client for the submit and every refresh
 
 
 def test_contract_cancel_terminates_the_kfp_run(fake, kfp_service, tmp_path):
@@ -82,14 +86,16 @@ class TestRestApi:
         return {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
                 "Ai4MlopsApp": {"kfp_host": fake.url}}
 
-    async def test_contract_run_through_the_rest_api(self, fake, jp_fetch, jp_root_dir):
+    async def test_contract_run_through_the_rest_api(self, fake, jp_fetch, jp_serverapp, jp_root_dir):
         fake.script_next_run(progression(fake))
         write_notebook(jp_root_dir, "demo.ipynb", NOTEBOOK)
         response = await jp_fetch("ai4mlops-lab", "api", "runs", method="POST",
                                   body=json.dumps({"path": "demo.ipynb", "target": "kfp", "parameters": {"scale": 5}}))
         assert response.code == 202
         run = json.loads(response.body)
+        service = jp_serverapp.web_app.settings["ai4mlops_lab_app"].run_service()
         for _ in range(10):
+            await asyncio.to_thread(service.refresh, run["id"])  # as the server's background loop does
             run = json.loads((await jp_fetch("ai4mlops-lab", "api", "runs", run["id"])).body)
             if run["status"] == "succeeded":
                 break

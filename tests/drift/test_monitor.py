@@ -27,16 +27,25 @@ def setup(workspace):
     return DriftMonitor(workspace / STORE_FILE, workspace), events
 
 
+def checked(monitor: DriftMonitor) -> DriftMonitor:
+    """The monitor after checking every pending window (the report itself checks none)."""
+    monitor.catch_up()
+    return monitor
+
+
 def test_count_windows_split_batches_and_keep_the_rest_pending(setup):
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100})
     send(events, rows(330), batch=30)
-    report = monitor.report(NAME)
+    unchecked = monitor.report(NAME)  # a read: it checks nothing
+    assert unchecked["windows"] == [] and unchecked["pending"]["rows"] == 330
+    assert monitor.report(NAME)["windows"] == []
+    report = checked(monitor).report(NAME)
     assert [(w["start"], w["end"], w["n"]) for w in report["windows"]] == [(0, 100, 100), (100, 200, 100),
                                                                           (200, 300, 100)]
     assert report["pending"]["rows"] == 30
     send(events, rows(70, seed=2), batch=70, protocol="v2")  # completes the 4th window across two events
-    again = monitor.report(NAME)
+    again = checked(monitor).report(NAME)
     assert [w["start"] for w in again["windows"]] == [0, 100, 200, 300] and again["pending"]["rows"] == 0
     assert again["counts"]["requests"] == 12 and again["counts"]["windows"] == 4
 
@@ -45,10 +54,10 @@ def test_in_distribution_windows_pass_and_a_shift_raises_one_alert(setup):
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 200, "consecutive": 2})
     send(events, rows(600, seed=3))
-    calm = monitor.report(NAME)
+    calm = checked(monitor).report(NAME)
     assert [w["drift"] for w in calm["windows"]] == [False, False, False] and calm["alerts"] == []
     send(events, rows(800, shift=0.5, seed=4), protocol="v2")
-    report = monitor.report(NAME)
+    report = checked(monitor).report(NAME)
     assert [w["drift"] for w in report["windows"]] == [False] * 3 + [True] * 4
     [alert] = report["alerts"]
     assert alert["status"] == "open" and alert["window_ids"] == [w["id"] for w in report["windows"][3:]]
@@ -64,14 +73,14 @@ def test_feature_view_has_reference_and_current_histograms_on_the_same_bins(setu
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100})
     send(events, rows(100, shift=3.0))
-    view = monitor.report(NAME, feature="f0")
+    view = checked(monitor).report(NAME, feature="f0")
     feature = view["feature"]
     assert feature["current"]["edges"] == feature["reference"]["edges"] and len(feature["reference"]["counts"]) == 20
     current = feature["current"]
     assert sum(current["counts"]) + current["below"] + current["above"] == 100 and current["above"] > 30
     assert all(len(w["features"]) == 1 for w in view["windows"])
     with pytest.raises(UserError, match="no feature 'nope'"):
-        monitor.report(NAME, feature="nope")
+        checked(monitor).report(NAME, feature="nope")
 
 
 def test_two_monitors_on_one_store_check_each_window_once(setup, workspace):
@@ -81,7 +90,7 @@ def test_two_monitors_on_one_store_check_each_window_once(setup, workspace):
     send(events, rows(500))
     monitor.process(NAME)
     other.process(NAME)
-    starts = [w["start"] for w in monitor.report(NAME)["windows"]]
+    starts = [w["start"] for w in checked(monitor).report(NAME)["windows"]]
     assert starts == list(range(0, 500, 50))
 
 
@@ -93,7 +102,7 @@ def test_undecodable_requests_are_counted_with_the_reason(setup):
     events.add(InferenceEvent("bad-2", "request", NAME, "", "", "", "t", "", "application/json",
                               json.dumps({"instances": [[1.0, 2.0]]}).encode()))
     send(events, rows(50, seed=5))
-    report = monitor.report(NAME)
+    report = checked(monitor).report(NAME)
     assert len(report["windows"]) == 2 and report["counts"]["undecodable"] == 2
     assert report["counts"]["undecodable_reason"] == "2 features per row, the model takes 10"
 
@@ -104,10 +113,10 @@ def test_time_windows_per_hour_and_late_events_recheck_their_hour(setup):
     hour = (int(datetime.now(timezone.utc).timestamp()) // 3600 - 5) * 3600
     send(events, rows(60, seed=6), at=hour + 10)
     send(events, rows(40, shift=3.0, seed=7), at=hour + 3600 + 10)
-    first = monitor.report(NAME)["windows"]
+    first = checked(monitor).report(NAME)["windows"]
     assert [(w["start"], w["n"], w["drift"]) for w in first] == [(hour, 60, False), (hour + 3600, 40, True)]
     send(events, rows(25, seed=8), at=hour + 20)  # late: belongs to the first hour
-    windows = monitor.report(NAME)["windows"]
+    windows = checked(monitor).report(NAME)["windows"]
     assert sorted((w["start"], w["n"]) for w in windows) == [(hour, 85), (hour + 3600, 40)]
 
 
@@ -149,14 +158,14 @@ def test_dismissing_an_alert_needs_a_new_streak(setup):
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100, "consecutive": 2})
     send(events, rows(200, shift=1.0))
-    [alert] = monitor.report(NAME)["alerts"]
+    [alert] = checked(monitor).report(NAME)["alerts"]
     assert monitor.dismiss(alert["id"])["status"] == "dismissed"
     with pytest.raises(UserError, match="is dismissed"):
         monitor.dismiss(alert["id"])
     send(events, rows(100, shift=1.0, seed=9))
-    assert [a["status"] for a in monitor.report(NAME)["alerts"]] == ["dismissed"]
+    assert [a["status"] for a in checked(monitor).report(NAME)["alerts"]] == ["dismissed"]
     send(events, rows(100, shift=1.0, seed=10))
-    assert [a["status"] for a in monitor.report(NAME)["alerts"]] == ["open", "dismissed"]
+    assert [a["status"] for a in checked(monitor).report(NAME)["alerts"]] == ["open", "dismissed"]
 
 
 def test_image_inputs_are_flattened_and_tested_jointly_on_a_projection(workspace):
@@ -167,7 +176,7 @@ def test_image_inputs_are_flattened_and_tested_jointly_on_a_projection(workspace
     rng = np.random.default_rng(11)
     send(events, rng.normal(size=(100, 3, 10, 10)), name="leaves", protocol="v2")
     send(events, rng.normal(size=(100, 3, 10, 10)) + 0.5, name="leaves", protocol="v2")
-    report = monitor.report("leaves")
+    report = checked(monitor).report("leaves")
     assert [w["drift"] for w in report["windows"]] == [False, True]
     assert report["windows"][1]["multivariate"]["method"] == "mmd" and report["windows"][1]["features"] == []
     assert report["windows"][1]["settings"]["projection_dim"] == 32
@@ -179,14 +188,14 @@ def test_switching_window_kinds_windows_each_request_once(setup):
     monitor.set_policy(NAME, {"window_size": 100})
     hour = (int(datetime.now(timezone.utc).timestamp()) // 3600 - 3) * 3600
     send(events, rows(150), at=hour + 5)  # one count window, 50 rows waiting
-    assert monitor.report(NAME)["pending"]["rows"] == 50
+    assert checked(monitor).report(NAME)["pending"]["rows"] == 50
     monitor.set_policy(NAME, {"window": "time"})
     send(events, rows(30, seed=2), at=hour + 3600 + 5)
-    windows = monitor.report(NAME)["windows"]
+    windows = checked(monitor).report(NAME)["windows"]
     assert [(w["kind"], w["n"]) for w in windows] == [("count", 100), ("time", 50), ("time", 30)]
     send(events, rows(20, seed=3))  # now: in the open hour
     monitor.set_policy(NAME, {"window": "count", "window_size": 20})
-    windows = monitor.report(NAME)["windows"]
+    windows = checked(monitor).report(NAME)["windows"]
     assert [(w["kind"], w["n"]) for w in windows][-1] == ("count", 20) and len(windows) == 4
 
 
@@ -194,7 +203,7 @@ def test_forgetting_a_deployment_keeps_its_alerts_as_history(setup, workspace):
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100, "consecutive": 1})
     send(events, rows(100, shift=1.0))
-    [alert] = monitor.report(NAME)["alerts"]
+    [alert] = checked(monitor).report(NAME)["alerts"]
     monitor.store.forget(NAME)
     assert monitor.events.counts(NAME)["requests"] == 0 and monitor.store.windows(NAME) == []
     [kept] = monitor.alerts(NAME)
@@ -205,7 +214,7 @@ def test_an_alert_whose_retraining_run_is_still_being_started_is_left_alone(setu
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100, "consecutive": 1})
     send(events, rows(100, shift=1.0))
-    [alert] = monitor.report(NAME)["alerts"]
+    [alert] = checked(monitor).report(NAME)["alerts"]
     monitor.store.update_alert(alert["id"], status="retraining")  # as retrain() does before the run exists
     monitor.runs = monitor.deployments = object()  # following must not touch either
     monitor.follow_retraining()
@@ -213,7 +222,7 @@ def test_an_alert_whose_retraining_run_is_still_being_started_is_left_alone(setu
 
 
 def test_a_big_request_once_windowed_is_not_decoded_again_while_nothing_new_comes(setup, monkeypatch):
-    import ai4mlops_lab.monitoring.monitor as monitor_module
+    import ai4mlops_lab.monitoring.checker as monitor_module
 
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100})
@@ -233,7 +242,7 @@ def test_a_big_request_once_windowed_is_not_decoded_again_while_nothing_new_come
 
 def test_a_big_request_is_decoded_once_while_small_ones_trickle_in(setup, monkeypatch):
     """Issue 10, item 4: the event at the cursor is decoded once, not again at every check that has new rows."""
-    import ai4mlops_lab.monitoring.monitor as monitor_module
+    import ai4mlops_lab.monitoring.checker as monitor_module
 
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100})
@@ -258,8 +267,8 @@ def test_test_predictions_are_counted_but_never_windowed(setup, window):
     monitor, events = setup
     monitor.set_policy(NAME, {"window": window, "window_size": 100})
     send(events, rows(300, shift=3.0), batch=30, source="http://127.0.0.1:1/" + TEST_SOURCE_SUFFIX)
-    report = monitor.report(NAME)
+    report = checked(monitor).report(NAME)
     assert report["windows"] == [] and report["pending"]["rows"] == 0
     assert report["counts"]["requests"] == 10
     send(events, rows(100), batch=50)
-    assert [w["n"] for w in monitor.report(NAME)["windows"]] == ([100] if window == "count" else [])
+    assert [w["n"] for w in checked(monitor).report(NAME)["windows"]] == ([100] if window == "count" else [])

@@ -18,9 +18,11 @@ def service(tmp_path):
 
 
 def wait_for(service, run_id, statuses=FINAL, timeout=120):
-    """Poll the run until its status is one of `statuses` (bounded)."""
+    """Refresh and read the run, as the server's background loop and the UI do, until its status is one of
+    `statuses` (bounded)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        service.refresh(run_id)
         run = service.run(run_id)
         if run["status"] in statuses:
             return run

@@ -1,5 +1,6 @@
 """The drift REST routes, fed through POST /ingest as deployments feed them."""
 
+import asyncio
 import json
 import uuid
 
@@ -34,18 +35,25 @@ async def ingest(jp_fetch, workspace, data, batch=25):
                        body=json.dumps({"instances": data[start:start + batch].tolist()}))
 
 
+async def catch_up(jp_serverapp):
+    """Check the pending windows as the server's background loop does (GET .../drift checks none)."""
+    monitor = jp_serverapp.web_app.settings["ai4mlops_lab_app"].drift_monitor()
+    await asyncio.to_thread(monitor.catch_up)
+
+
 async def refused(jp_fetch, *path, method="GET", body=None, **kwargs):
     with pytest.raises(HTTPClientError) as caught:
         await api(jp_fetch, *path, method=method, body=body, **kwargs)
     return caught.value.code, json.loads(caught.value.response.body)
 
 
-async def test_ingested_requests_become_windows_and_a_drift_alert(jp_fetch, workspace):
+async def test_ingested_requests_become_windows_and_a_drift_alert(jp_fetch, jp_serverapp, workspace):
     policy = await api(jp_fetch, "deployments", NAME, "drift", "policy", method="PUT",
                        body={"window_size": 100, "consecutive": 2})
     assert policy["window_size"] == 100 and policy["method"] == "features"
     await ingest(jp_fetch, workspace, rows(200, seed=3))
     await ingest(jp_fetch, workspace, rows(250, shift=1.0, seed=4))
+    await catch_up(jp_serverapp)
     report = await api(jp_fetch, "deployments", NAME, "drift", params={"feature": "f1"})
     assert [w["drift"] for w in report["windows"]] == [False, False, True, True]
     assert report["pending"] == {"rows": 50} and report["counts"]["requests"] == 18
@@ -86,11 +94,12 @@ async def test_bad_input_gets_a_clear_error(jp_fetch, workspace):
     assert code == 400 and "loud" in body["detail"]
 
 
-async def test_retraining_a_deployment_without_its_run_says_so_and_keeps_the_alert_open(jp_fetch, workspace):
+async def test_retraining_a_deployment_without_its_run_says_so_and_keeps_the_alert_open(jp_fetch, jp_serverapp,
+                                                                                          workspace):
     await api(jp_fetch, "deployments", NAME, "drift", "policy", method="PUT",
               body={"window_size": 50, "consecutive": 1})
     await ingest(jp_fetch, workspace, rows(50, shift=2.0))
-    await api(jp_fetch, "deployments", NAME, "drift")
+    await catch_up(jp_serverapp)
     [alert] = (await api(jp_fetch, "alerts"))["alerts"]
     code, body = await refused(jp_fetch, "alerts", str(alert["id"]), "retrain", method="POST", body={})
     assert code == 400 and "no longer recorded" in body["detail"]

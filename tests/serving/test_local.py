@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from ai4mlops_lab.errors import UserError
-from ai4mlops_lab.pipeline.runtime import _load
+from ai4mlops_lab.pipeline.runtime import load_artifact
 from ai4mlops_lab.runs import processes
 
 from .conftest import local_deployments
@@ -26,7 +26,7 @@ def model_artifact(run):
 
 def expected_outputs(artifact, rows):
     """What the trained model gives for `rows`, loaded from its artifact as the notebook left it."""
-    model = _load(SimpleNamespace(path=artifact["uri"], metadata=artifact["metadata"]))
+    model = load_artifact(SimpleNamespace(path=artifact["uri"], metadata=artifact["metadata"]))
     model.eval()
     with torch.no_grad():
         return model(torch.from_numpy(rows)).numpy()
@@ -153,6 +153,8 @@ def test_killed_server_is_failed_with_its_log_tail_and_restarts_then_reattaches(
     deadline = time.monotonic() + 10
     while processes.is_alive(deployed["pid"]) and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert deployments.get("crashy")["status"] == "running"  # a read does not look: the refresh does
+    deployments.refresh()
     failed = deployments.get("crashy")
     assert failed["status"] == "failed" and failed["pid"] is None
     assert "the model server exited (exit code -9)" in failed["error"], failed["error"]
@@ -196,5 +198,6 @@ def test_a_deployment_being_started_is_not_judged_dead_before_it_has_a_server(tr
     """The UI polls while a deploy runs: a record with no server pid yet must stay `starting`."""
     deployments.store.create(name="not-yet", run_id=trained[1]["id"], model_name="train/model", model_uri="x",
                              target="local", config={"metadata": {}})
+    deployments.refresh()
     assert deployments.get("not-yet")["status"] == "starting"
     deployments.store.delete("not-yet")

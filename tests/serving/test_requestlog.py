@@ -131,6 +131,7 @@ def test_inferences_reach_the_sink_as_kserve_logger_cloudevents(trained, sink):
             wait_until(lambda: {f"down-{n}" for n in range(3)} <= back.ids(), timeout=30)
             stats = service.get("logged")["stats"]
             assert stats["resent"] >= 6 and stats["dropped"] == 0 and stats["requests"] == 10
+            service.refresh()  # copies the server's statistics into the store
             assert service.get("logged")["request_count"] == 10
         finally:
             back.close()

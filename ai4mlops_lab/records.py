@@ -1,0 +1,106 @@
+"""The records the services return (and the REST API sends as JSON), typed. Times are UTC ISO-8601 strings,
+durations seconds; statuses and targets are the values of the enums in `states.py`."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class StepRecord(TypedDict):
+    """A step of a run; `log_path`, `metrics` and `outputs` only in a single run's record."""
+
+    name: str
+    status: str  # StepStatus
+    started_at: str | None
+    finished_at: str | None
+    duration: float | None
+    error: str | None
+    log_path: NotRequired[str | None]
+    metrics: NotRequired[dict[str, float]]
+    outputs: NotRequired[dict[str, Any]]
+
+
+class ArtifactRecord(TypedDict):
+    step: str
+    name: str
+    uri: str
+    type: str | None
+    size: int | None
+    metadata: dict
+
+
+class RunRecord(TypedDict):
+    """A run as `RunStore.runs()` lists it; `RunStore.run()` adds `artifacts` and the steps' details, and leaves out
+    `step_counts`."""
+
+    id: str
+    experiment: str
+    notebook_path: str
+    notebook_hash: str
+    pipeline: str
+    pipeline_version: str | None
+    target: str  # RunTarget
+    parameters: dict[str, Any]
+    status: str  # RunStatus
+    error: str | None
+    worker_pid: int | None
+    backend_run_id: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    updated_at: str
+    duration: float | None
+    metrics: dict[str, float]
+    steps: list[StepRecord]
+    step_counts: NotRequired[dict[str, int]]
+    artifacts: NotRequired[list[ArtifactRecord]]
+
+
+class DeploymentRecord(TypedDict):
+    """A deployment as the store keeps it; the services' views add `ready`, `endpoints`, `signature`, `stats` and,
+    per target, `folder` and `log_tail` (local) or `conditions` and `refresh_error` (kserve)."""
+
+    name: str
+    run_id: str | None
+    model_name: str
+    model_uri: str
+    target: str  # DeploymentTarget
+    status: str  # DeploymentStatus
+    url: str | None
+    port: int | None
+    pid: int | None
+    config: dict[str, Any]
+    error: str | None
+    request_count: int
+    error_count: int
+    latency_p50_ms: float | None
+    latency_p99_ms: float | None
+    created_at: str
+    updated_at: str
+
+
+class DeploymentView(DeploymentRecord):
+    ready: bool
+    endpoints: dict[str, str] | None
+    signature: dict | None
+    stats: dict | None
+    folder: NotRequired[str]
+    log_tail: NotRequired[str]
+    conditions: NotRequired[list[dict]]
+    refresh_error: NotRequired[str]
+
+
+class AlertRecord(TypedDict):
+    id: int
+    deployment: str
+    status: str  # AlertStatus
+    message: str
+    window_ids: list[int]
+    evidence: dict[str, Any]
+    retrain_run_id: str | None
+    retrain_parameters: dict[str, Any] | None
+    redeploy: bool
+    redeployed_at: str | None
+    error: str | None
+    raised_at: str
+    updated_at: str

@@ -1,0 +1,61 @@
+"""Every status and target, defined once. `StrEnum` members are strings: they compare equal to the values
+stored in SQLite and sent as JSON, so records keep plain strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CACHED = "cached"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+class RunTarget(StrEnum):
+    LOCAL = "local"
+    KFP = "kfp"
+
+
+class DeploymentStatus(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class DeploymentTarget(StrEnum):
+    LOCAL = "local"
+    KSERVE = "kserve"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    RETRAINING = "retraining"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+#: Runs still going: a backend may still change them.
+RUN_ACTIVE = frozenset({RunStatus.PENDING, RunStatus.RUNNING})
+#: Runs that reached their end: they no longer change.
+RUN_FINISHED = frozenset(RunStatus) - RUN_ACTIVE
+STEP_FINISHED = frozenset(StepStatus) - {StepStatus.PENDING, StepStatus.RUNNING}
+#: Deployments whose server should be up.
+DEPLOYMENT_LIVE = frozenset({DeploymentStatus.STARTING, DeploymentStatus.RUNNING})
+#: Alerts not closed yet.
+ALERT_ACTIVE = (AlertStatus.OPEN, AlertStatus.RETRAINING)
