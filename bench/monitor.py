@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ai4mlops_lab.monitoring.events import InferenceEvent  # noqa: E402
+from ai4mlops_lab.store.event_records import InferenceEvent  # noqa: E402
 from ai4mlops_lab.monitoring.monitor import DriftMonitor  # noqa: E402
 from ai4mlops_lab.monitoring.replay import requests  # noqa: E402
 from ai4mlops_lab.store.deployments import DeploymentStore  # noqa: E402

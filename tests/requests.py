@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from ai4mlops_lab.monitoring.events import InferenceEvent
+from ai4mlops_lab.store.event_records import InferenceEvent
 from ai4mlops_lab.monitoring.replay import requests
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.workspace import STORE_FILE

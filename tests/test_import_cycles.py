@@ -13,14 +13,6 @@ import ai4mlops_lab
 PACKAGE = Path(ai4mlops_lab.__file__).parent
 ROOT = PACKAGE.name
 
-#: Edges that close cycles today (through monitoring/events.py, the inference event types that the store,
-#: the model servers' request log and the monitor share): removed by the monitor split. Without them there is
-#: no cycle; each one that no longer exists must be dropped from here.
-ALLOWED = {
-    ("store", "monitoring"),
-    ("serving", "monitoring"),
-}
-
 
 def part(module: str) -> str | None:
     """The part of ai4mlops_lab a module belongs to: its subpackage or top-level module (None if outside)."""
@@ -96,10 +88,7 @@ def test_the_graph_sees_lazy_and_relative_imports():
 
 def test_no_import_cycles_between_parts():
     edges = graph()
-    gone = {(a, b) for a, b in ALLOWED if b not in edges.get(a, ())}
-    assert not gone, f"these imports are gone: drop them from ALLOWED: {sorted(gone)}"
-    allowed = {a: targets - {b for x, b in ALLOWED if x == a} for a, targets in edges.items()}
-    assert cycles(allowed) == [], f"import cycles between parts of ai4mlops_lab: {cycles(allowed)}"
+    assert cycles(edges) == [], f"import cycles between parts of ai4mlops_lab: {cycles(edges)}"
 
 
 def test_the_cycle_check_finds_a_cycle():

@@ -14,7 +14,8 @@ from functools import cached_property
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
-from ..monitoring.events import BadEvent, parse_event
+from ..serving.cloudevents import parse_event
+from ..store.event_records import BadEvent
 from ..monitoring.ingest_token import is_ingest_token
 from .base import AUTH_RESOURCE, ApiHandler
 

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import confined
-from ..monitoring.events import TEST_SOURCE_SUFFIX
+from ..store.event_records import TEST_SOURCE_SUFFIX
 from .prediction import TEST_HEADER
 from .sinks import HttpSink
 

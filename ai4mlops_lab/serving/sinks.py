@@ -13,7 +13,8 @@ import threading
 import urllib.parse
 from pathlib import Path
 
-from ..monitoring.events import BadEvent, parse_event
+from ..store.event_records import BadEvent
+from .cloudevents import parse_event
 from ..store.errors import StoreError
 from ..store.events import EventStore
 

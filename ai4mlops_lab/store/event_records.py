@@ -1,5 +1,5 @@
 """The record of one logged inference event and the errors of storing one: kept by the event store, parsed from
-CloudEvents in `monitoring/events.py`."""
+CloudEvents by `serving/cloudevents.py`."""
 
 from __future__ import annotations
 

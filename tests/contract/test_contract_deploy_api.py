@@ -40,6 +40,6 @@ class TestDeployApi:
 
         kube.script_status(NS, "iris-rf", [READY])
         # as the server's background loop does (a GET reads the store only)
-        await asyncio.to_thread(jp_serverapp.web_app.settings["ai4mlops_lab_app"].deployments().refresh)
+        await asyncio.to_thread(jp_serverapp.web_app.settings["ai4mlops_lab_app"].workspace.deployments.refresh)
         followed = json.loads((await jp_fetch("ai4mlops-lab", "api", "deployments", "iris-rf")).body)
         assert followed["status"] == "running" and followed["url"] == READY["url"]

@@ -93,7 +93,7 @@ class TestRestApi:
                                   body=json.dumps({"path": "demo.ipynb", "target": "kfp", "parameters": {"scale": 5}}))
         assert response.code == 202
         run = json.loads(response.body)
-        service = jp_serverapp.web_app.settings["ai4mlops_lab_app"].run_service()
+        service = jp_serverapp.web_app.settings["ai4mlops_lab_app"].workspace.run_service
         for _ in range(10):
             await asyncio.to_thread(service.refresh, run["id"])  # as the server's background loop does
             run = json.loads((await jp_fetch("ai4mlops-lab", "api", "runs", run["id"])).body)

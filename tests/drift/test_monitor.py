@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ai4mlops_lab.errors import UserError
-from ai4mlops_lab.monitoring.events import TEST_SOURCE_SUFFIX, InferenceEvent
+from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX, InferenceEvent
 from ai4mlops_lab.monitoring.monitor import DriftMonitor
 from ai4mlops_lab.store.events import EventStore
 from ai4mlops_lab.workspace import STORE_FILE

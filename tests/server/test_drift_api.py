@@ -37,7 +37,7 @@ async def ingest(jp_fetch, workspace, data, batch=25):
 
 async def catch_up(jp_serverapp):
     """Check the pending windows as the server's background loop does (GET .../drift checks none)."""
-    monitor = jp_serverapp.web_app.settings["ai4mlops_lab_app"].drift_monitor()
+    monitor = jp_serverapp.web_app.settings["ai4mlops_lab_app"].workspace.drift_monitor
     await asyncio.to_thread(monitor.catch_up)
 
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ai4mlops_lab.monitoring.events import TEST_SOURCE_SUFFIX
+from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX
 from ai4mlops_lab.serving.requestlog import RequestLog
 
 from .conftest import local_deployments

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from ai4mlops_lab.monitoring.events import InferenceEvent
+from ai4mlops_lab.store.event_records import InferenceEvent
 from ai4mlops_lab.store.errors import StoreBusyError
 from ai4mlops_lab.store.event_writer import EventWriter
 from ai4mlops_lab.store.events import EventStore

@@ -8,16 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..store.event_records import (
-    TEST_SOURCE_SUFFIX,
-    BadEvent,
-    ConflictingEvent,
-    InferenceEvent,
-    UnknownDeployment,
-)
-
-__all__ = ["EVENT_KINDS", "MAX_BODY_BYTES", "TEST_SOURCE_SUFFIX", "BadEvent", "ConflictingEvent", "InferenceEvent",
-           "UnknownDeployment", "parse_event"]
+from ..store.event_records import BadEvent, InferenceEvent
 
 #: CloudEvent type -> which half of an inference it is.
 EVENT_KINDS = {
