@@ -1,4 +1,5 @@
-"""The jupyter-server extension: configuration traits and route registration."""
+"""The jupyter-server extension: configuration traits, the workspace built from them, the background loop
+and route registration."""
 
 from __future__ import annotations
 
