@@ -84,8 +84,9 @@ def open_append(base: str | Path, *parts: str):
     try:
         fd = os.open(folder / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
     except OSError as err:
-        raise UserError(f"Cannot write {folder / parts[-1]}: {err.strerror}.",
-                        "Remove the file (or link) there and try again.") from err
+        raise UserError(
+            f"Cannot write {folder / parts[-1]}: {err.strerror}.", "Remove the file (or link) there and try again."
+        ) from err
     return os.fdopen(fd, "ab")
 
 
@@ -110,6 +111,9 @@ def _file_name(base: str | Path, parts: tuple[str, ...]) -> str:
 
 
 def _outside(root: Path, path: str) -> UserError:
-    return UserError(f"The path {path!r} leads outside {root}.",
-                     "Use a plain name inside that folder (no '..', absolute paths or links that lead out).",
-                     status=403, code="forbidden")
+    return UserError(
+        f"The path {path!r} leads outside {root}.",
+        "Use a plain name inside that folder (no '..', absolute paths or links that lead out).",
+        status=403,
+        code="forbidden",
+    )

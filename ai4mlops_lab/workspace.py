@@ -55,13 +55,26 @@ class Workspace:
         self._lock = threading.RLock()  # services build others (the drift monitor needs runs and deployments)
 
     @classmethod
-    def from_environment(cls, folder: Path, *, ingest_url: str | None = None, root: Path | None = None,
-                         environ: Mapping[str, str] | None = None) -> Workspace:
+    def from_environment(
+        cls,
+        folder: Path,
+        *,
+        ingest_url: str | None = None,
+        root: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Workspace:
         """The CLI's workspace: settings from `$AI4MLOPS_*` (`ingest_url` given wins over the environment's)."""
         env = os.environ if environ is None else environ
-        return cls(folder, root=root, settings=Settings(
-            kube_namespace=env.get(KUBE_NAMESPACE_ENV, ""), predictor_image=env.get(PREDICTOR_IMAGE_ENV, ""),
-            public_url=env.get(PUBLIC_URL_ENV, ""), ingest_url=ingest_url or env.get(INGEST_URL_ENV, "")))
+        return cls(
+            folder,
+            root=root,
+            settings=Settings(
+                kube_namespace=env.get(KUBE_NAMESPACE_ENV, ""),
+                predictor_image=env.get(PREDICTOR_IMAGE_ENV, ""),
+                public_url=env.get(PUBLIC_URL_ENV, ""),
+                ingest_url=ingest_url or env.get(INGEST_URL_ENV, ""),
+            ),
+        )
 
     @property
     def store_path(self) -> Path:
@@ -85,8 +98,11 @@ class Workspace:
         if self.settings.ingest_url:
             from .monitoring.ingest_token import ingest_token
 
-            return {"url": self.settings.ingest_url, "auth": f"Bearer {ingest_token(self.folder)}",
-                    "namespace": "local"}
+            return {
+                "url": self.settings.ingest_url,
+                "auth": f"Bearer {ingest_token(self.folder)}",
+                "namespace": "local",
+            }
         return {"store": str(self.store_path), "namespace": "local"}
 
     def cluster_ingest_url(self) -> str | None:
@@ -111,10 +127,14 @@ class Workspace:
         from .store.runs import RunStore
 
         configured = self.settings.kfp_host
-        return RunService(self.folder, RunStore(self.store_path),
-                          kfp_connection=lambda host="", namespace="": KfpConnection.resolve(
-                              host=host or configured, namespace=namespace),
-                          root=self.root)
+        return RunService(
+            self.folder,
+            RunStore(self.store_path),
+            kfp_connection=lambda host="", namespace="": KfpConnection.resolve(
+                host=host or configured, namespace=namespace
+            ),
+            root=self.root,
+        )
 
     @property
     def deployments(self):
@@ -130,12 +150,17 @@ class Workspace:
         from .store.runs import RunStore
 
         store, configured = self.store_path, self.settings.kube_namespace
-        local = LocalDeployments(self.folder, DeploymentStore(store), RunStore(store, check=False),
-                                 request_log=self.request_log())
+        local = LocalDeployments(
+            self.folder, DeploymentStore(store), RunStore(store, check=False), request_log=self.request_log()
+        )
         cluster = ClusterDeployments(
-            DeploymentStore(store), RunStore(store, check=False),
+            DeploymentStore(store),
+            RunStore(store, check=False),
             lambda namespace="": KubeConnection.resolve(namespace=namespace or configured),
-            logger_url=self.cluster_ingest_url(), image=self.settings.predictor_image or None, namespace=configured)
+            logger_url=self.cluster_ingest_url(),
+            image=self.settings.predictor_image or None,
+            namespace=configured,
+        )
         return Deployments(local, cluster)
 
     @property

@@ -27,8 +27,10 @@ def ten_step_notebook() -> nbformat.NotebookNode:
     nb.cells.append(new_code_cell("n = 100\nscale = 0.5", metadata={"tags": ["pipeline-parameters"]}))
     nb.cells.append(new_code_cell("data0 = np.arange(n) * scale", metadata={"tags": ["step:step0"]}))
     for i in range(1, 10):
-        source = (f"data{i} = data{i - 1} + {i}\nstat{i} = float(data{i}.mean())\n"
-                  f"def fn{i}(v):\n    return v * scale + {i}\nnote{i} = json.dumps({{'i': {i}}})")
+        source = (
+            f"data{i} = data{i - 1} + {i}\nstat{i} = float(data{i}.mean())\n"
+            f"def fn{i}(v):\n    return v * scale + {i}\nnote{i} = json.dumps({{'i': {i}}})"
+        )
         tags = [f"step:step{i}", "limit:cpu:1"] + (["prev:step0"] if i % 3 == 0 else [])
         nb.cells.append(new_code_cell(source, metadata={"tags": tags}))
     nb.cells.append(new_code_cell("print(stat9)", metadata={"tags": ["pipeline-metrics"]}))
@@ -54,8 +56,10 @@ def main(repeat: int = 20) -> None:
         assert compile_notebook(path)["ok"]  # first call pays the kfp import
         analyze_ms = median_ms(lambda: analyze_notebook(nb, "bench"), repeat)
         compile_ms = median_ms(lambda: compile_notebook(path), repeat)
-        code = ("import sys; sys.path.insert(0, %r); from ai4mlops_lab.pipeline.compiler import compile_notebook;"
-                "assert compile_notebook(%r)['ok']") % (str(ROOT), str(path))
+        code = (
+            "import sys; sys.path.insert(0, %r); from ai4mlops_lab.pipeline.compiler import compile_notebook;"
+            "assert compile_notebook(%r)['ok']"
+        ) % (str(ROOT), str(path))
         cold = []
         for _ in range(3):
             start = time.perf_counter()
@@ -64,10 +68,14 @@ def main(repeat: int = 20) -> None:
         cold_s = statistics.median(cold)
     print(f"10-step notebook, median of {repeat} (warm, in process):")
     print(f"  analyze_notebook  {analyze_ms:8.2f} ms   (goal < 20 ms)")
-    print(f"  compile_notebook  {compile_ms:8.2f} ms   (goal < 50 ms; Kale warm {KALE_WARM[0]}-{KALE_WARM[1]} s: "
-          f"{KALE_WARM[0] * 1000 / compile_ms:.1f}x-{KALE_WARM[1] * 1000 / compile_ms:.0f}x faster)")
-    print(f"  cold CLI-like call {cold_s:7.2f} s    (median of 3; Kale CLI {KALE_CLI[0]}-{KALE_CLI[1]} s: "
-          f"{KALE_CLI[0] / cold_s:.1f}x-{KALE_CLI[1] / cold_s:.1f}x faster)")
+    print(
+        f"  compile_notebook  {compile_ms:8.2f} ms   (goal < 50 ms; Kale warm {KALE_WARM[0]}-{KALE_WARM[1]} s: "
+        f"{KALE_WARM[0] * 1000 / compile_ms:.1f}x-{KALE_WARM[1] * 1000 / compile_ms:.0f}x faster)"
+    )
+    print(
+        f"  cold CLI-like call {cold_s:7.2f} s    (median of 3; Kale CLI {KALE_CLI[0]}-{KALE_CLI[1]} s: "
+        f"{KALE_CLI[0] / cold_s:.1f}x-{KALE_CLI[1] / cold_s:.1f}x faster)"
+    )
 
 
 if __name__ == "__main__":

@@ -325,15 +325,13 @@ def main() -> None:
         )
 
     print("\nTime ratios, anchor / ours (same family, d, window; ours = the first 'ours' row):")
-    for (family, d, m) in sorted({(r.family, r.d, r.m) for r in rows}):
+    for family, d, m in sorted({(r.family, r.d, r.m) for r in rows}):
         group = [r for r in rows if (r.family, r.d, r.m) == (family, d, m)]
         ours = next((r for r in group if r.name.startswith("ours")), None)
         if ours is None:
             continue
         base = np.median(ours.ms)
-        ratios = ", ".join(
-            f"{r.name}: {np.median(r.ms) / base:.1f}x" for r in group if not r.name.startswith("ours")
-        )
+        ratios = ", ".join(f"{r.name}: {np.median(r.ms) / base:.1f}x" for r in group if not r.name.startswith("ours"))
         print(f"  {family} d={d} m={m} (ours {base:.2f} ms): {ratios or 'no anchor'}")
 
     worst = ks_pvalue_agreement(np.random.default_rng(args.seed + 1))

@@ -45,14 +45,27 @@ def start_server(root: Path) -> tuple[subprocess.Popen, int, str]:
     port, token = _free_port(), secrets.token_hex(16)
     log = open(root / "server.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
-         "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
-         "--ServerApp.jpserver_extensions={'ai4mlops_lab': True}",
-         "--ServerApp.log_level=WARN"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    health = urllib.request.Request(f"http://127.0.0.1:{port}/ai4mlops-lab/api/health",
-                                    headers={"Authorization": f"token {token}"})
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root}",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.open_browser=False",
+            "--ServerApp.allow_root=True",
+            "--ServerApp.jpserver_extensions={'ai4mlops_lab': True}",
+            "--ServerApp.log_level=WARN",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=root,
+    )
+    health = urllib.request.Request(
+        f"http://127.0.0.1:{port}/ai4mlops-lab/api/health", headers={"Authorization": f"token {token}"}
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + 60
     while True:
@@ -80,11 +93,13 @@ def events(token: str, deployment: str, distinct: int, seed: int) -> tuple[list[
 
 def _request(token: str, deployment: str, kind: str, ce_id: str, body: str) -> bytes:
     data = body.encode()
-    head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            f"Ce-Id: {ce_id}\r\nCe-Specversion: 1.0\r\nCe-Type: org.kubeflow.serving.inference.{kind}\r\n"
-            f"Ce-Source: http://127.0.0.1:8080/\r\nCe-Time: 2026-11-24T10:00:00.000000Z\r\n"
-            f"Ce-Inferenceservicename: {deployment}\r\nCe-Namespace: local\r\nCe-Component: predictor\r\n"
-            f"Ce-Endpoint: default\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n")
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Ce-Id: {ce_id}\r\nCe-Specversion: 1.0\r\nCe-Type: org.kubeflow.serving.inference.{kind}\r\n"
+        f"Ce-Source: http://127.0.0.1:8080/\r\nCe-Time: 2026-11-24T10:00:00.000000Z\r\n"
+        f"Ce-Inferenceservicename: {deployment}\r\nCe-Namespace: local\r\nCe-Component: predictor\r\n"
+        f"Ce-Endpoint: default\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
     return head.encode() + data
 
 
@@ -93,7 +108,7 @@ async def post_all(port: int, posts: list[bytes], concurrency: int) -> tuple[lis
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     barrier = asyncio.Barrier(concurrency)
-    bursts = [iter(posts[start:start + BURST]) for start in range(0, len(posts), BURST)]
+    bursts = [iter(posts[start : start + BURST]) for start in range(0, len(posts), BURST)]
 
     async def client():
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -127,10 +142,14 @@ def measure(port: int, token: str, store, deployment: str, distinct: int, concur
     counts = store.counts(deployment)
     stored = counts["requests"] + counts["responses"]
     assert statuses == {202: distinct, 200: sent - distinct} and stored == distinct, (
-        f"{deployment}: sent {sent} ({distinct} distinct), answers {statuses}, stored {stored}")
+        f"{deployment}: sent {sent} ({distinct} distinct), answers {statuses}, stored {stored}"
+    )
     latencies.sort()
-    return {"eps": sent / elapsed, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000}
+    return {
+        "eps": sent / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
 
 
 def main(distinct: int, repeat: int) -> None:
@@ -147,17 +166,22 @@ def main(distinct: int, repeat: int) -> None:
             asyncio.run(post_all(port, events(token, "warmup", 200, 0)[0], 8))  # the store opens on the first event
             store = EventStore(root / ".ai4mlops" / STORE_FILE, check=False)
             sent = distinct + int(distinct * DUPLICATES)
-            print(f"{sent} posts per case ({distinct} distinct events, {DUPLICATES:.0%} retries, shuffled, bursts of "
-                  f"{BURST}); median of {repeat}; cores: {len(os.sched_getaffinity(0))}; goal {GOAL} events/s")
+            print(
+                f"{sent} posts per case ({distinct} distinct events, {DUPLICATES:.0%} retries, shuffled, bursts of "
+                f"{BURST}); median of {repeat}; cores: {len(os.sched_getaffinity(0))}; goal {GOAL} events/s"
+            )
             print(f"{'concurrency':<12}{'events/s':>10}{'p50 ms':>8}{'p99 ms':>8}  runs (events/s)")
             for concurrency in CONCURRENCY:
-                runs = [measure(port, token, store, f"c{concurrency}-r{r}", distinct, concurrency, seed=r)
-                        for r in range(repeat)]
+                runs = [
+                    measure(port, token, store, f"c{concurrency}-r{r}", distinct, concurrency, seed=r)
+                    for r in range(repeat)
+                ]
                 eps = [run["eps"] for run in runs]
-                print(f"c={concurrency:<10}{statistics.median(eps):>10.0f}"
-                      f"{statistics.median(run['p50'] for run in runs):>8.2f}"
-                      f"{statistics.median(run['p99'] for run in runs):>8.2f}  "
-                      + " ".join(f"{e:.0f}" for e in eps))
+                print(
+                    f"c={concurrency:<10}{statistics.median(eps):>10.0f}"
+                    f"{statistics.median(run['p50'] for run in runs):>8.2f}"
+                    f"{statistics.median(run['p99'] for run in runs):>8.2f}  " + " ".join(f"{e:.0f}" for e in eps)
+                )
             print("every distinct event stored once; every retry answered 200")
         finally:
             server.terminate()

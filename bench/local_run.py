@@ -39,7 +39,9 @@ def kernel_seconds(notebook: Path) -> float:
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
+    )
     with client.setup_kernel():
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
@@ -91,14 +93,25 @@ def measure(name: str, notebook: Path, repeat: int) -> None:
         print(f"  {mode}: {steps} steps")
         print(f"    local run (start to end)         {wall:7.2f} s   = {wall / kernel:5.1f}x the kernel")
         print(f"      until the first step starts    {first:7.2f} s   (compile, worker start, kfp import)")
-        print(f"      sum of step durations          {step_sum:7.2f} s   (process start, imports, (un)marshalling, code)")
-        print(f"    overhead per step                {overhead:7.2f} s   (goal {GOAL_PER_STEP} s: "
-              f"{'met' if overhead <= GOAL_PER_STEP else f'{overhead / GOAL_PER_STEP:.1f}x over'})")
-        print("    slowest steps: " + ", ".join(
-            f"{s['name']} {s['duration']:.2f}s" for s in sorted(runs[0]["steps"], key=lambda s: -(s["duration"] or 0))[:3]))
+        print(
+            f"      sum of step durations          {step_sum:7.2f} s   (process start, imports, (un)marshalling, code)"
+        )
+        print(
+            f"    overhead per step                {overhead:7.2f} s   (goal {GOAL_PER_STEP} s: "
+            f"{'met' if overhead <= GOAL_PER_STEP else f'{overhead / GOAL_PER_STEP:.1f}x over'})"
+        )
+        print(
+            "    slowest steps: "
+            + ", ".join(
+                f"{s['name']} {s['duration']:.2f}s"
+                for s in sorted(runs[0]["steps"], key=lambda s: -(s["duration"] or 0))[:3]
+            )
+        )
         if steps == 4:
-            print(f"    vs Kale's 4-step toy under kfp.local ({KALE_TOY[0]:.0f}-{KALE_TOY[1]:.0f} s): "
-                  f"{KALE_TOY[0] / wall:.0f}-{KALE_TOY[1] / wall:.0f}x faster")
+            print(
+                f"    vs Kale's 4-step toy under kfp.local ({KALE_TOY[0]:.0f}-{KALE_TOY[1]:.0f} s): "
+                f"{KALE_TOY[0] / wall:.0f}-{KALE_TOY[1] / wall:.0f}x faster"
+            )
     os.environ.pop(ENV)
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ai4mlops_lab.store.event_records import InferenceEvent  # noqa: E402
 from ai4mlops_lab.monitoring.monitor import DriftMonitor  # noqa: E402
 from ai4mlops_lab.monitoring.replay import requests  # noqa: E402
 from ai4mlops_lab.store.deployments import DeploymentStore  # noqa: E402
+from ai4mlops_lab.store.event_records import InferenceEvent  # noqa: E402
 from ai4mlops_lab.store.events import EventStore  # noqa: E402
 from ai4mlops_lab.workspace import STORE_FILE  # noqa: E402
 
@@ -35,18 +35,48 @@ def workspace_with_events(events: int, batch: int, method: str) -> tuple[DriftMo
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
     np.save(folder / "reference.npy", rng.normal(size=(REFERENCE_ROWS, D)).astype(np.float32))
-    model = {"signature": {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, D],
-                                       "features": [f"f{i}" for i in range(D)]}], "outputs": []},
-             "reference": {"file": "reference.npy", "rows": REFERENCE_ROWS, "total_rows": REFERENCE_ROWS,
-                           "source": "bench"}}
+    model = {
+        "signature": {
+            "inputs": [
+                {"name": "input-0", "dtype": "float32", "shape": [-1, D], "features": [f"f{i}" for i in range(D)]}
+            ],
+            "outputs": [],
+        },
+        "reference": {"file": "reference.npy", "rows": REFERENCE_ROWS, "total_rows": REFERENCE_ROWS, "source": "bench"},
+    }
     store = workspace / STORE_FILE
-    DeploymentStore(store).create(name="bench", run_id=None, model_name="m/model", model_uri=str(folder),
-                                  target="local", config={"metadata": {"model": model}})
+    DeploymentStore(store).create(
+        name="bench",
+        run_id=None,
+        model_name="m/model",
+        model_uri=str(folder),
+        target="local",
+        config={"metadata": {"model": model}},
+    )
     log = EventStore(store)
-    bodies = requests(rng.normal(size=(events * batch, D)), batch, "v1" if batch == 1 else "v2",
-                      {"name": "input-0", "dtype": "float32"})
-    log.add_many([InferenceEvent(uuid.uuid4().hex, "request", "bench", "local", "predictor", "", "bench", "",
-                                 "application/json", json.dumps(body).encode()) for body in bodies])
+    bodies = requests(
+        rng.normal(size=(events * batch, D)),
+        batch,
+        "v1" if batch == 1 else "v2",
+        {"name": "input-0", "dtype": "float32"},
+    )
+    log.add_many(
+        [
+            InferenceEvent(
+                uuid.uuid4().hex,
+                "request",
+                "bench",
+                "local",
+                "predictor",
+                "",
+                "bench",
+                "",
+                "application/json",
+                json.dumps(body).encode(),
+            )
+            for body in bodies
+        ]
+    )
     monitor = DriftMonitor(store, workspace)
     monitor.set_policy("bench", {"window_size": 500, "method": method})
     return monitor, "bench"
@@ -54,8 +84,10 @@ def workspace_with_events(events: int, batch: int, method: str) -> tuple[DriftMo
 
 def main() -> None:
     events = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    print(f"{'requests':<22} {'method':<9} {'windows':>7} {'seconds':>8} {'events/s':>9} {'rows/s':>9} "
-          f"{'vs 2,000/s':>10} {'idle check':>11}")
+    print(
+        f"{'requests':<22} {'method':<9} {'windows':>7} {'seconds':>8} {'events/s':>9} {'rows/s':>9} "
+        f"{'vs 2,000/s':>10} {'idle check':>11}"
+    )
     for batch, method in ((1, "features"), (1, "both"), (25, "features")):
         n = events if batch == 1 else events // 5
         monitor, name = workspace_with_events(n, batch, method)
@@ -66,8 +98,10 @@ def main() -> None:
         monitor.process(name)
         idle = time.perf_counter() - started
         label = f"{n:,} x {batch} row{'s' if batch > 1 else ''}"
-        print(f"{label:<22} {method:<9} {len(added):>7} {took:>8.2f} {n / took:>9,.0f} {n * batch / took:>9,.0f} "
-              f"{n / took / INGEST_TARGET:>9.1f}x {idle * 1000:>9.2f} ms")
+        print(
+            f"{label:<22} {method:<9} {len(added):>7} {took:>8.2f} {n / took:>9,.0f} {n * batch / took:>9,.0f} "
+            f"{n / took / INGEST_TARGET:>9.1f}x {idle * 1000:>9.2f} ms"
+        )
 
 
 if __name__ == "__main__":

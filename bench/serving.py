@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BARE_SERVER = r'''
+BARE_SERVER = r"""
 import sys, uuid
 import kserve, numpy, torch
 from kserve import InferOutput, InferRequest, InferResponse
@@ -52,7 +52,7 @@ class Loopback(kserve.ModelServer):
 
 model = Bare("bare"); model.load()
 Loopback(http_port=int(sys.argv[2]), enable_grpc=False, enable_latency_logging=False).start([model])
-'''
+"""
 
 
 class NullSink(ThreadingHTTPServer):
@@ -106,8 +106,12 @@ def start_bare(artifact: dict, folder: Path) -> tuple[subprocess.Popen, str]:
     torch.jit.trace(model, example).save(str(folder / "model.ts"))
     port = _free_port()
     log = open(folder / "bare.log", "wb")
-    process = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(folder / "model.ts"), str(port)],
-                               stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    process = subprocess.Popen(
+        [sys.executable, "-c", BARE_SERVER, str(folder / "model.ts"), str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=folder,
+    )
     base = f"http://127.0.0.1:{port}"
     assert _ready(base, "bare", wait_s=120), (folder / "bare.log").read_text()[-2000:]
     return process, base
@@ -120,6 +124,7 @@ async def load(url: str, body: bytes, requests: int, concurrency: int) -> list[f
     latencies: list[float] = []
     remaining = iter(range(requests))
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
+
         async def worker():
             for _ in remaining:
                 start = time.perf_counter()
@@ -136,8 +141,11 @@ def measure(url: str, body: bytes, requests: int, concurrency: int) -> dict:
     start = time.perf_counter()
     latencies = sorted(asyncio.run(load(url, body, requests, concurrency)))
     elapsed = time.perf_counter() - start
-    return {"rps": requests / elapsed, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000}
+    return {
+        "rps": requests / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
 
 
 def main(requests: int = 2000) -> None:
@@ -152,28 +160,42 @@ def main(requests: int = 2000) -> None:
         artifact = next(a for a in run["artifacts"] if a["metadata"].get("model"))
         sink = NullSink()
         store = workspace / STORE_FILE
-        ours = LocalDeployments(workspace, DeploymentStore(store), RunStore(store, check=False),
-                                request_log={"url": f"http://127.0.0.1:{sink.server_address[1]}/ingest"})
+        ours = LocalDeployments(
+            workspace,
+            DeploymentStore(store),
+            RunStore(store, check=False),
+            request_log={"url": f"http://127.0.0.1:{sink.server_address[1]}/ingest"},
+        )
         deployed = ours.deploy(run["id"], name="bench")
         bare, bare_base = start_bare(artifact, root)
         try:
             row = artifact["metadata"]["model"]["example"][0]
-            bodies = {"v1": json.dumps({"instances": [row]}).encode(),
-                      "v2": json.dumps({"inputs": [{"name": "input-0", "shape": [1, len(row)], "datatype": "FP32",
-                                                    "data": row}]}).encode()}
-            urls = {("ours", "v1"): deployed["endpoints"]["v1"], ("ours", "v2"): deployed["endpoints"]["v2"],
-                    ("bare", "v1"): f"{bare_base}/v1/models/bare:predict",
-                    ("bare", "v2"): f"{bare_base}/v2/models/bare/infer"}
+            bodies = {
+                "v1": json.dumps({"instances": [row]}).encode(),
+                "v2": json.dumps(
+                    {"inputs": [{"name": "input-0", "shape": [1, len(row)], "datatype": "FP32", "data": row}]}
+                ).encode(),
+            }
+            urls = {
+                ("ours", "v1"): deployed["endpoints"]["v1"],
+                ("ours", "v2"): deployed["endpoints"]["v2"],
+                ("bare", "v1"): f"{bare_base}/v1/models/bare:predict",
+                ("bare", "v2"): f"{bare_base}/v2/models/bare/infer",
+            }
             print(f"{requests} requests per case, 1 row of {len(row)} features; cores: {len(os.sched_getaffinity(0))}")
-            print(f"{'case':<14}{'ours rps':>10}{'p50 ms':>8}{'p99 ms':>8}{'bare rps':>10}{'p50 ms':>8}"
-                  f"{'p99 ms':>8}{'rps ratio':>11}{'p50 ratio':>11}")
+            print(
+                f"{'case':<14}{'ours rps':>10}{'p50 ms':>8}{'p99 ms':>8}{'bare rps':>10}{'p50 ms':>8}"
+                f"{'p99 ms':>8}{'rps ratio':>11}{'p50 ratio':>11}"
+            )
             for protocol in ("v1", "v2"):
                 for concurrency in (1, 8):
                     a = measure(urls[("ours", protocol)], bodies[protocol], requests, concurrency)
                     b = measure(urls[("bare", protocol)], bodies[protocol], requests, concurrency)
-                    print(f"{protocol} c={concurrency:<10}{a['rps']:>10.0f}{a['p50']:>8.2f}{a['p99']:>8.2f}"
-                          f"{b['rps']:>10.0f}{b['p50']:>8.2f}{b['p99']:>8.2f}{a['rps'] / b['rps']:>11.2f}"
-                          f"{a['p50'] / b['p50']:>11.2f}")
+                    print(
+                        f"{protocol} c={concurrency:<10}{a['rps']:>10.0f}{a['p50']:>8.2f}{a['p99']:>8.2f}"
+                        f"{b['rps']:>10.0f}{b['p50']:>8.2f}{b['p99']:>8.2f}{a['rps'] / b['rps']:>11.2f}"
+                        f"{a['p50'] / b['p50']:>11.2f}"
+                    )
             print("request log:", ours.get("bench")["stats"])
         finally:
             ours.stop("bench")

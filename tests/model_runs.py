@@ -4,8 +4,10 @@ model server (e.g. names refused before anything happens)."""
 from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE
 
-SIGNATURE = {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, 4],
-                         "features": ["f0", "f1", "f2", "f3"]}], "outputs": []}
+SIGNATURE = {
+    "inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, 4], "features": ["f0", "f1", "f2", "f3"]}],
+    "outputs": [],
+}
 
 
 def model_run(workspace, model_folder) -> str:
@@ -13,11 +15,29 @@ def model_run(workspace, model_folder) -> str:
     model_folder.mkdir(parents=True, exist_ok=True)
     (model_folder / "model.pt").write_bytes(b"weights")
     runs = RunStore(workspace / STORE_FILE)
-    run_id = runs.create_run(experiment="demo", notebook_path="demo.ipynb", notebook_hash="0" * 64,
-                             pipeline="demo", target="local", parameters={}, steps=["train"])["id"]
-    runs.record_step_outputs(run_id, "train", parameters={}, metrics={}, artifacts=[
-        {"name": "model", "uri": str(model_folder), "type": "system.Model",
-         "metadata": {"model": {"framework": "torch", "file": "model.pt", "signature": SIGNATURE}}}])
+    run_id = runs.create_run(
+        experiment="demo",
+        notebook_path="demo.ipynb",
+        notebook_hash="0" * 64,
+        pipeline="demo",
+        target="local",
+        parameters={},
+        steps=["train"],
+    )["id"]
+    runs.record_step_outputs(
+        run_id,
+        "train",
+        parameters={},
+        metrics={},
+        artifacts=[
+            {
+                "name": "model",
+                "uri": str(model_folder),
+                "type": "system.Model",
+                "metadata": {"model": {"framework": "torch", "file": "model.pt", "signature": SIGNATURE}},
+            }
+        ],
+    )
     runs.set_step_status(run_id, "train", "succeeded")
     runs.set_run_status(run_id, "succeeded")
     return run_id
@@ -25,5 +45,7 @@ def model_run(workspace, model_folder) -> str:
 
 def tree(folder) -> dict:
     """Every path under `folder` with its size and modification time (folders: None): to compare before/after."""
-    return {str(p.relative_to(folder)): (None if p.is_dir() else (p.stat().st_size, p.stat().st_mtime_ns))
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (None if p.is_dir() else (p.stat().st_size, p.stat().st_mtime_ns))
+        for p in sorted(folder.rglob("*"))
+    }

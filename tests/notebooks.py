@@ -35,6 +35,7 @@ def write_notebook(folder: Path, name: str, cells) -> Path:
     nbformat.write(tagged_notebook(*cells), path)
     return path
 
+
 #: A step that raises: the run must fail naming it, and the next step is skipped.
 FAILING = (
     ("x = 1", ["step:ok"]),
@@ -57,8 +58,9 @@ PARALLEL = (
 )
 
 #: A step that prints the command line of the process that started it.
-PARENT = (("import os\nprint('parent:', open(f'/proc/{os.getppid()}/cmdline').read().replace(chr(0), ' '))",
-           ["step:who"]),)
+PARENT = (
+    ("import os\nprint('parent:', open(f'/proc/{os.getppid()}/cmdline').read().replace(chr(0), ' '))", ["step:who"]),
+)
 
 
 def dying(code: str):

@@ -2,13 +2,13 @@
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
-from ai4mlops_lab.store.event_records import InferenceEvent
 from ai4mlops_lab.monitoring.replay import requests
 from ai4mlops_lab.store.deployments import DeploymentStore
+from ai4mlops_lab.store.event_records import InferenceEvent
 from ai4mlops_lab.workspace import STORE_FILE
 
 D = 10
@@ -20,15 +20,31 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
     per row (named features f0.. along the first axis, as models are saved)."""
     folder = workspace / "deployments" / name / "model"
     folder.mkdir(parents=True)
-    model = {"signature": {"inputs": [{"name": "input-0", "dtype": "float32", "shape": [-1, *shape],
-                                       "features": [f"f{i}" for i in range(shape[0])]}], "outputs": []}}
+    model = {
+        "signature": {
+            "inputs": [
+                {
+                    "name": "input-0",
+                    "dtype": "float32",
+                    "shape": [-1, *shape],
+                    "features": [f"f{i}" for i in range(shape[0])],
+                }
+            ],
+            "outputs": [],
+        }
+    }
     if reference:
         sample = np.random.default_rng(seed).normal(size=(2000, *shape)).astype(np.float32)
         np.save(folder / "reference.npy", sample)
         model["reference"] = {"file": "reference.npy", "rows": 2000, "total_rows": 2000, "source": "test"}
     DeploymentStore(workspace / STORE_FILE).create(
-        name=name, run_id=None, model_name="train/model", model_uri=str(folder), target="local",
-        config={"metadata": {"model": model}})
+        name=name,
+        run_id=None,
+        model_name="train/model",
+        model_uri=str(folder),
+        target="local",
+        config={"metadata": {"model": model}},
+    )
 
 
 def stopped_deployment(store_path, name):
@@ -41,10 +57,22 @@ def stopped_deployment(store_path, name):
 
 def send(events, rows, batch=25, protocol="v1", name=NAME, at=None, source="test"):
     """Log `rows` as request events of `batch` rows each; `at` (epoch seconds) sets Ce-Time."""
-    stamp = "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat()
+    stamp = "" if at is None else datetime.fromtimestamp(at, UTC).isoformat()
     for body in requests(rows, batch, protocol):
-        events.add(InferenceEvent(uuid.uuid4().hex, "request", name, "local", "predictor", "", source, stamp,
-                                  "application/json", json.dumps(body).encode()))
+        events.add(
+            InferenceEvent(
+                uuid.uuid4().hex,
+                "request",
+                name,
+                "local",
+                "predictor",
+                "",
+                source,
+                stamp,
+                "application/json",
+                json.dumps(body).encode(),
+            )
+        )
 
 
 def rows(n, shift=0.0, seed=1):

@@ -20,14 +20,19 @@ def base(tmp_path):
     return tmp_path / "base"
 
 
-@pytest.mark.parametrize("parts", [("..",), ("../outside",), ("a", "../../outside"), ("/etc",),
-                                   ("link", "victim.txt"), ("a\0b",)])
+@pytest.mark.parametrize(
+    "parts", [("..",), ("../outside",), ("a", "../../outside"), ("/etc",), ("link", "victim.txt"), ("a\0b",)]
+)
 def test_paths_that_lead_out_are_refused_before_anything_is_touched(base, parts):
     base.mkdir()
     os.symlink(base.parent / "outside", base / "link")
-    for operation in (confined.resolve, confined.make_folder, confined.remove_tree,
-                      lambda *args: confined.copy_tree(base.parent / "outside", *args),
-                      lambda *args: confined.write_file(*args, data="x")):
+    for operation in (
+        confined.resolve,
+        confined.make_folder,
+        confined.remove_tree,
+        lambda *args: confined.copy_tree(base.parent / "outside", *args),
+        lambda *args: confined.write_file(*args, data="x"),
+    ):
         with pytest.raises(UserError) as refused:
             operation(base, *parts)
         assert refused.value.status == 403 and "outside" in refused.value.message
@@ -64,8 +69,13 @@ def test_copy_tree_and_make_folder_and_open_append_use_private_modes(base, tmp_p
     (source / "inner" / "w.bin").write_bytes(b"1")
     os.chmod(source / "inner" / "w.bin", 0o644)
     copied = confined.copy_tree(source, base, "deployments", "d", "model")
-    assert [mode(p) for p in (base, base / "deployments", copied, copied / "inner", copied / "inner" / "w.bin")] \
-        == [0o700, 0o700, 0o700, 0o700, 0o600]
+    assert [mode(p) for p in (base, base / "deployments", copied, copied / "inner", copied / "inner" / "w.bin")] == [
+        0o700,
+        0o700,
+        0o700,
+        0o700,
+        0o600,
+    ]
     with confined.open_append(base, "log.txt") as log:
         log.write(b"line\n")
     assert mode(base / "log.txt") == 0o600

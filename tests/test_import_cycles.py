@@ -38,14 +38,17 @@ def imported(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(base + ([node.module] if node.module else []))
             else:
                 base = node.module
             found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names
-                         if (PACKAGE.parent / f"{base}.{alias.name}".replace(".", "/")).exists()
-                         or (PACKAGE.parent / (f"{base}.{alias.name}".replace(".", "/") + ".py")).exists())
+            found.update(
+                f"{base}.{alias.name}"
+                for alias in node.names
+                if (PACKAGE.parent / f"{base}.{alias.name}".replace(".", "/")).exists()
+                or (PACKAGE.parent / (f"{base}.{alias.name}".replace(".", "/") + ".py")).exists()
+            )
     return found
 
 
@@ -67,7 +70,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
     def visit(node, path):
         if node in path:
-            found.append(path[path.index(node):] + [node])
+            found.append(path[path.index(node) :] + [node])
             return True
         if node in done:
             return False

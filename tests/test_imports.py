@@ -21,7 +21,7 @@ def imported(parts: tuple[str, ...], tree: ast.Module):
         if not isinstance(node, ast.ImportFrom):
             continue
         if node.level:
-            base = package[:len(package) - (node.level - 1)]
+            base = package[: len(package) - (node.level - 1)]
             target = (*base, *(node.module.split(".") if node.module else ()))
         elif node.module and node.module.split(".")[0] == PACKAGE.name:
             target = tuple(node.module.split(".")[1:])
@@ -41,14 +41,22 @@ def test_no_private_name_is_imported_across_subpackages():
         for target, names in imported(parts, tree):
             if subpackage(target) == subpackage(parts):
                 continue
-            crossing += [f"{'/'.join(parts)}.py: from {'.'.join(target)} import {name}" for name in names
-                         if name.startswith("_") and not name.startswith("__")]
+            crossing += [
+                f"{'/'.join(parts)}.py: from {'.'.join(target)} import {name}"
+                for name in names
+                if name.startswith("_") and not name.startswith("__")
+            ]
     assert crossing == [], "private names imported from another subpackage:\n" + "\n".join(crossing)
 
 
 def test_the_store_imports_nothing_of_monitoring():
-    found = [f"{'/'.join(parts)}.py imports {'.'.join(target)}" for parts, tree in modules() if parts[0] == "store"
-             for target, _ in imported(parts, tree) if subpackage(target) == "monitoring"]
+    found = [
+        f"{'/'.join(parts)}.py imports {'.'.join(target)}"
+        for parts, tree in modules()
+        if parts[0] == "store"
+        for target, _ in imported(parts, tree)
+        if subpackage(target) == "monitoring"
+    ]
     assert found == []
 
 
@@ -56,4 +64,6 @@ def test_the_rules_see_relative_imports():
     """The parser resolves `from ..x import _y` in a subpackage to the subpackage `x`."""
     tree = ast.parse("from ..pipeline.runtime import _load\nfrom .checker import _Rows\n")
     assert list(imported(("monitoring", "reference_data"), tree)) == [
-        (("pipeline", "runtime"), ["_load"]), (("monitoring", "checker"), ["_Rows"])]
+        (("pipeline", "runtime"), ["_load"]),
+        (("monitoring", "checker"), ["_Rows"]),
+    ]

@@ -22,10 +22,16 @@ def assert_built_once(workspace):
 class TestFromTraits:
     @pytest.fixture
     def jp_server_config(self):
-        return {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
-                "Ai4MlopsApp": {"workspace_dir": "ws", "kfp_host": "http://kfp.example:8888",
-                                "kube_namespace": "team-a", "predictor_image": "ghcr.io/x/predictor:1",
-                                "public_url": "https://jupyter.example.org/"}}
+        return {
+            "ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
+            "Ai4MlopsApp": {
+                "workspace_dir": "ws",
+                "kfp_host": "http://kfp.example:8888",
+                "kube_namespace": "team-a",
+                "predictor_image": "ghcr.io/x/predictor:1",
+                "public_url": "https://jupyter.example.org/",
+            },
+        }
 
     async def test_the_server_builds_one_workspace_from_its_traits(self, jp_serverapp, jp_root_dir):
         app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
@@ -34,7 +40,10 @@ class TestFromTraits:
         assert workspace.store_path == jp_root_dir / "ws" / STORE_FILE and workspace.root == jp_root_dir
         settings = workspace.settings
         assert (settings.kfp_host, settings.kube_namespace, settings.predictor_image) == (
-            "http://kfp.example:8888", "team-a", "ghcr.io/x/predictor:1")
+            "http://kfp.example:8888",
+            "team-a",
+            "ghcr.io/x/predictor:1",
+        )
         assert settings.ingest_url == f"{jp_serverapp.connection_url.rstrip('/')}/ai4mlops-lab/api/ingest"
         assert_built_once(workspace)
         local, cluster = workspace.deployments.local, workspace.deployments.cluster
@@ -45,11 +54,19 @@ class TestFromTraits:
 
 
 def test_the_cli_builds_it_from_flags_and_environment(tmp_path):
-    environ = {"AI4MLOPS_KUBE_NAMESPACE": "team-b", "AI4MLOPS_PREDICTOR_IMAGE": "img:2",
-               "AI4MLOPS_PUBLIC_URL": "https://lab.example/", "AI4MLOPS_INGEST_URL": "http://127.0.0.1:1/ingest"}
+    environ = {
+        "AI4MLOPS_KUBE_NAMESPACE": "team-b",
+        "AI4MLOPS_PREDICTOR_IMAGE": "img:2",
+        "AI4MLOPS_PUBLIC_URL": "https://lab.example/",
+        "AI4MLOPS_INGEST_URL": "http://127.0.0.1:1/ingest",
+    }
     workspace = Workspace.from_environment(tmp_path / ".ai4mlops", environ=environ)
-    assert workspace.settings == Settings(kube_namespace="team-b", predictor_image="img:2",
-                                          public_url="https://lab.example/", ingest_url="http://127.0.0.1:1/ingest")
+    assert workspace.settings == Settings(
+        kube_namespace="team-b",
+        predictor_image="img:2",
+        public_url="https://lab.example/",
+        ingest_url="http://127.0.0.1:1/ingest",
+    )
     flagged = Workspace.from_environment(tmp_path / ".ai4mlops", ingest_url="http://127.0.0.1:2/i", environ=environ)
     assert flagged.settings.ingest_url == "http://127.0.0.1:2/i"  # the flag wins
     assert flagged.request_log()["url"] == "http://127.0.0.1:2/i"

@@ -63,7 +63,9 @@ class _Located:
 def analyze_flow(structure: Structure) -> Flow:
     """Full static analysis of a split notebook; never raises for bad user code."""
     flow = Flow()
-    facts = {cell: _cell_facts(structure.sources[cell], cell, flow) for cell in [*structure.imports, *structure.functions]}
+    facts = {
+        cell: _cell_facts(structure.sources[cell], cell, flow) for cell in [*structure.imports, *structure.functions]
+    }
     modules = frozenset(e.name for f in facts.values() if f for e in f.events if e.binding and e.binding.import_stmt)
     for step in structure.steps:
         facts.update({cell: _cell_facts(structure.sources[cell], cell, flow, modules) for cell in step.cells})
@@ -77,8 +79,7 @@ def analyze_flow(structure: Structure) -> Flow:
     steps = [s.name for s in structure.steps]
     stars = sorted((cell, stmt) for cell, f in facts.items() if f is not None for _, stmt in f.star_imports)
     for step in structure.steps:
-        flow.steps[step.name] = _resolve_step(step.name, step.cells, facts, bindings, prelude, param_types, stars,
-                                              flow)
+        flow.steps[step.name] = _resolve_step(step.name, step.cells, facts, bindings, prelude, param_types, stars, flow)
     _metrics(structure, bindings, param_types, flow)
     _outputs(structure, facts, flow, param_types, steps)
     return flow
@@ -88,8 +89,14 @@ def _cell_facts(source: str, cell: int, flow: Flow, modules: frozenset[str] = fr
     stripped: StrippedCell = strip_magics(source)
     flow.code[cell] = stripped.code
     for line, text in stripped.magics:
-        flow.diagnostics.append(warning(cell, line, f"IPython syntax '{text}' is commented out in the pipeline step",
-                                        "use plain Python; `pip install` lines become step packages"))
+        flow.diagnostics.append(
+            warning(
+                cell,
+                line,
+                f"IPython syntax '{text}' is commented out in the pipeline step",
+                "use plain Python; `pip install` lines become step packages",
+            )
+        )
     try:
         facts = analyze_code(stripped.code, modules)
     except SyntaxError as exc:
@@ -100,11 +107,20 @@ def _cell_facts(source: str, cell: int, flow: Flow, modules: frozenset[str] = fr
         return None
     facts.pip = stripped.packages
     for line, stmt in facts.star_imports:
-        flow.diagnostics.append(warning(cell, line, f"star import '{stmt}' hides which names it defines",
-                                        "import the names you use explicitly"))
+        flow.diagnostics.append(
+            warning(
+                cell, line, f"star import '{stmt}' hides which names it defines", "import the names you use explicitly"
+            )
+        )
     for line, what in facts.dynamic:
-        flow.diagnostics.append(warning(cell, line, f"names created dynamically ({what}) are invisible to the analysis",
-                                        "assign variables explicitly so they can be passed between steps"))
+        flow.diagnostics.append(
+            warning(
+                cell,
+                line,
+                f"names created dynamically ({what}) are invisible to the analysis",
+                "assign variables explicitly so they can be passed between steps",
+            )
+        )
     return facts
 
 
@@ -123,11 +139,18 @@ class _Prelude:
             flow.prelude_pip += cell_facts.pip
             self.star += [stmt for _, stmt in cell_facts.star_imports]
             for event in cell_facts.events:
-                if event.kind == "read" and not (event.name in self.names or event.name in _KERNEL_NAMES
-                                                 or event.name in param_types):
+                if event.kind == "read" and not (
+                    event.name in self.names or event.name in _KERNEL_NAMES or event.name in param_types
+                ):
                     if not self.star:
-                        flow.diagnostics.append(error(cell, event.line, f"name '{event.name}' is not defined",
-                                                      "imports/functions cells may only use their own names and pipeline parameters"))
+                        flow.diagnostics.append(
+                            error(
+                                cell,
+                                event.line,
+                                f"name '{event.name}' is not defined",
+                                "imports/functions cells may only use their own names and pipeline parameters",
+                            )
+                        )
                 elif event.kind == "write":
                     self.names.add(event.name)
             self.function_deps.update(cell_facts.function_deps)
@@ -156,8 +179,16 @@ def _bindings(structure: Structure, facts: dict) -> dict[str, list[_Located]]:
     return result
 
 
-def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prelude: _Prelude,
-                  param_types: dict, stars: list[tuple[int, str]], flow: Flow) -> StepFlow:
+def _resolve_step(
+    name: str,
+    cells: list[int],
+    facts: dict,
+    bindings: dict,
+    prelude: _Prelude,
+    param_types: dict,
+    stars: list[tuple[int, str]],
+    flow: Flow,
+) -> StepFlow:
     """The step's inputs (from the closest step above that binds each name, or parameters) and its
     modules; `stars` are the notebook's star imports as (cell, statement) in notebook order."""
     result = StepFlow(name)
@@ -192,8 +223,14 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
             if event.kind == "del":
                 definite.discard(var)
                 if var in needs and var not in maybe:
-                    flow.diagnostics.append(warning(cell, event.line, f"'del {var}' only affects step '{name}'",
-                                                    f"'{var}' is received from upstream; other steps keep their copy"))
+                    flow.diagnostics.append(
+                        warning(
+                            cell,
+                            event.line,
+                            f"'del {var}' only affects step '{name}'",
+                            f"'{var}' is received from upstream; other steps keep their copy",
+                        )
+                    )
             elif event.kind == "mutate" or (event.kind == "write" and event.definite):
                 definite.add(var)
                 written.add(var)
@@ -209,9 +246,15 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
     for var, (cell, seq, line, optional) in sorted(needs.items(), key=lambda kv: kv[1][:2]):
         binder = _last_binder(bindings.get(var, ()), name, cell, seq)
         if binder is not None and binder.event.kind == "del":
-            flow.diagnostics.append(error(cell, line, f"'{var}' is deleted in step '{binder.step}' "
-                                          f"(cell {binder.cell + 1}, line {binder.event.line}) before it is read here",
-                                          "remove the del or re-create the variable"))
+            flow.diagnostics.append(
+                error(
+                    cell,
+                    line,
+                    f"'{var}' is deleted in step '{binder.step}' "
+                    f"(cell {binder.cell + 1}, line {binder.event.line}) before it is read here",
+                    "remove the del or re-create the variable",
+                )
+            )
         elif binder is not None and binder.event.binding and binder.event.binding.import_stmt:
             if binder.event.binding.import_stmt not in result.extra_imports:
                 result.extra_imports.append(binder.event.binding.import_stmt)
@@ -228,12 +271,19 @@ def _resolve_step(name: str, cells: list[int], facts: dict, bindings: dict, prel
             above = [stmt for c, stmt in stars if c < cell]
             others = [stmt for stmt in stars_above + above if stmt not in own]
             if own or others:
-                flow.diagnostics.append(warning(cell, line, f"'{var}' is assumed to come from a star import",
-                                                "import it explicitly"))
+                flow.diagnostics.append(
+                    warning(cell, line, f"'{var}' is assumed to come from a star import", "import it explicitly")
+                )
                 result.extra_imports += [s for s in others if s not in result.extra_imports]
             else:
-                flow.diagnostics.append(error(cell, line, f"name '{var}' is read but defined nowhere above",
-                                              "define it in this or an earlier step, or make it a pipeline parameter"))
+                flow.diagnostics.append(
+                    error(
+                        cell,
+                        line,
+                        f"name '{var}' is read but defined nowhere above",
+                        "define it in this or an earlier step, or make it a pipeline parameter",
+                    )
+                )
     return result
 
 
@@ -247,8 +297,6 @@ def _last_binder(located: list[_Located], step: str, cell: int, seq: int) -> _Lo
     return None
 
 
-
-
 def _metrics(structure: Structure, bindings: dict, param_types: dict, flow: Flow) -> None:
     """Each printed metric is logged by the last step that computes it; a pipeline parameter (as Kale
     does) by the last step that reads it, else by the first step, which then receives it."""
@@ -260,16 +308,23 @@ def _metrics(structure: Structure, bindings: dict, param_types: dict, flow: Flow
             if located:
                 producer = located[-1].step
             elif param_types.get(var) == "str":
-                flow.diagnostics.append(error(cell, line, f"metric '{var}' is a text parameter, not a number",
-                                              "print numbers (int, float or bool) in pipeline-metrics"))
+                flow.diagnostics.append(
+                    error(
+                        cell,
+                        line,
+                        f"metric '{var}' is a text parameter, not a number",
+                        "print numbers (int, float or bool) in pipeline-metrics",
+                    )
+                )
                 continue
             elif var in param_types and structure.steps:
                 readers = [s for s in flow.steps.values() if s.inputs.get(var) == ""]
                 producer = readers[-1].name if readers else structure.steps[0].name
                 flow.steps[producer].inputs.setdefault(var, "")
             else:
-                flow.diagnostics.append(error(cell, line, f"metric '{var}' is not computed by any step",
-                                              "assign it in a step above"))
+                flow.diagnostics.append(
+                    error(cell, line, f"metric '{var}' is not computed by any step", "assign it in a step above")
+                )
                 continue
             if var not in flow.steps[producer].metrics:
                 flow.steps[producer].metrics.append(var)
@@ -291,9 +346,15 @@ def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, o
                 if event.kind in ("write", "mutate", "del"):
                     bound.setdefault(event.name, []).append((cell, event))
         targets = passed.get(producer, set()) | {
-            var for var, events in bound.items() for _, e in events
-            if e.kind == "write" and e.binding and e.binding.kind == "Model" and not e.binding.scalar
-            and named_like_a_model(var)}
+            var
+            for var, events in bound.items()
+            for _, e in events
+            if e.kind == "write"
+            and e.binding
+            and e.binding.kind == "Model"
+            and not e.binding.scalar
+            and named_like_a_model(var)
+        }
         trailing = _trailing_name(flow.code.get(step.cells[-1], ""))
         if trailing in bound or trailing in flow.steps[producer].inputs:
             targets.add(trailing)
@@ -305,9 +366,14 @@ def _outputs(structure: Structure, facts: dict, flow: Flow, param_types: dict, o
             types[(producer, var)] = scalar
             last_cell, last = events[-1] if events else (None, None)
             if last is not None and last.binding and last.binding.unpicklable:
-                flow.diagnostics.append(error(last_cell, last.line, f"'{var}' holds {last.binding.unpicklable}, "
-                                              "which cannot be passed to another step",
-                                              "re-create it in the step that uses it, or pass plain data instead"))
+                flow.diagnostics.append(
+                    error(
+                        last_cell,
+                        last.line,
+                        f"'{var}' holds {last.binding.unpicklable}, which cannot be passed to another step",
+                        "re-create it in the step that uses it, or pass plain data instead",
+                    )
+                )
             kind = scalar or (binding.kind if binding else "Artifact")
             flow.steps[producer].outputs[var] = Output(var, kind, bool(binding and binding.callable))
 
@@ -338,4 +404,3 @@ def _scalar_type(incoming: str | None, events: list[Event]) -> tuple[str | None,
         elif binding.scalar != scalar:
             scalar = None
     return scalar, last
-

@@ -10,8 +10,21 @@ from dataclasses import dataclass, field
 _PYTHON_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 _MAGIC_LINE = re.compile(r"^\s*(%|!|[A-Za-z_][\w., ]*=\s*[%!])")
 _PIP = re.compile(r"^[%!]\s*(?:python3?\s+-m\s+)?pip3?\s+install\s+(.*)$")
-_PIP_OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-                           "--extra-index-url", "-f", "--find-links", "-t", "--target"}
+_PIP_OPTIONS_WITH_VALUE = {
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+}
 
 
 @dataclass

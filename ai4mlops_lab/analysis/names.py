@@ -6,21 +6,21 @@ import ast
 from dataclasses import dataclass, field
 
 # Methods that never change their receiver; any other method call on a name counts as a mutation.
-PURE_METHODS = frozenset("""
-    copy count index get keys values items startswith endswith format join split strip lower upper replace
-    mean sum std var min max median prod cumsum argmax argmin all any round abs head tail describe info
-    astype reshape flatten ravel transpose tolist item numpy detach clone cpu size dim numel shape dtype
-    predict predict_proba transform score to_numpy to_dict to_list isna isnull notna unique nunique
-    value_counts groupby agg apply_along_axis dot matmul sort_values sort_index query filter select
-    parameters named_parameters state_dict children modules
-""".split())
+PURE_METHODS = frozenset(
+    ["copy", "count", "index", "get", "keys", "values", "items", "startswith", "endswith", "format", "join", "split", "strip", "lower", "upper", "replace", "mean", "sum", "std", "var", "min", "max", "median", "prod", "cumsum", "argmax", "argmin", "all", "any", "round", "abs", "head", "tail", "describe", "info", "astype", "reshape", "flatten", "ravel", "transpose", "tolist", "item", "numpy", "detach", "clone", "cpu", "size", "dim", "numel", "shape", "dtype", "predict", "predict_proba", "transform", "score", "to_numpy", "to_dict", "to_list", "isna", "isnull", "notna", "unique", "nunique", "value_counts", "groupby", "agg", "apply_along_axis", "dot", "matmul", "sort_values", "sort_index", "query", "filter", "select", "parameters", "named_parameters", "state_dict", "children", "modules"]
+)
 _SCALARS = {int: "int", float: "float", str: "str", bool: "bool"}
 _SCALAR_CALLS = {"int": "int", "float": "float", "str": "str", "bool": "bool", "len": "int"}
 _DATA_ROOTS = {"np", "numpy", "pd", "pandas", "torch", "pa", "pyarrow"}
 _MODEL_NAME_PARTS = ("model", "net", "clf", "classifier", "regressor", "estimator")
 _UNPICKLABLE_CALLS = {
-    "open": "an open file", "Lock": "a lock", "RLock": "a lock", "Semaphore": "a semaphore",
-    "socket": "a socket", "connect": "a connection", "Popen": "a subprocess",
+    "open": "an open file",
+    "Lock": "a lock",
+    "RLock": "a lock",
+    "Semaphore": "a semaphore",
+    "socket": "a socket",
+    "connect": "a connection",
+    "Popen": "a subprocess",
 }
 
 
@@ -304,8 +304,16 @@ class _CellVisitor:
 
 
 # helpers --------------------------------------------------------------------------------------------
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
-           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
 
 
 def _own_nodes(node: ast.AST):
@@ -328,7 +336,9 @@ def _root_name(node: ast.expr) -> ast.Name | None:
 
 
 def _is_namespace_call(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "locals", "vars")
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "locals", "vars")
+    )
 
 
 def _is_module_expr(node: ast.expr, module_names: set[str]) -> bool:
@@ -345,7 +355,8 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     args = node.args
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     return [a.annotation for a in every if a is not None and a.annotation is not None] + (
-        [node.returns] if node.returns is not None else [])
+        [node.returns] if node.returns is not None else []
+    )
 
 
 def _free_variables(node: ast.AST) -> set[str]:

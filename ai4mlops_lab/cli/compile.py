@@ -10,8 +10,11 @@ import sys
 def add_commands(commands, parents: dict) -> None:
     compile_ = commands.add_parser("compile", help="compile a tagged notebook into a Kubeflow pipeline")
     compile_.add_argument("notebook", help="the .ipynb file")
-    compile_.add_argument("-o", "--output-dir", help="where to write the files: a folder below the current one "
-                          "(default: next to the notebook)")
+    compile_.add_argument(
+        "-o",
+        "--output-dir",
+        help="where to write the files: a folder below the current one (default: next to the notebook)",
+    )
     compile_.add_argument("--json", action="store_true", help="print the pipeline, steps and diagnostics as JSON")
     compile_.set_defaults(handler=compile_command)
 

@@ -9,19 +9,30 @@ from .workspace import refresh
 
 
 def add_commands(commands, parents: dict) -> None:
-    deploy = commands.add_parser("deploy", parents=[parents["workspace"], parents["json"]],
-                                 help="serve a run's model (a KServe model server on 127.0.0.1)")
+    deploy = commands.add_parser(
+        "deploy",
+        parents=[parents["workspace"], parents["json"]],
+        help="serve a run's model (a KServe model server on 127.0.0.1)",
+    )
     deploy.add_argument("run_id", help="a succeeded run that produced a model")
     deploy.add_argument("--model", help="the model artifact (name or step/name; default: the run's last)")
     deploy.add_argument("--name", help="the deployment's name (default: <pipeline>-<model>)")
-    deploy.add_argument("--target", choices=("local", "kserve"), default="local",
-                        help="local: a model server on this machine (default); kserve: an InferenceService")
-    deploy.add_argument("--ingest-url", help="log requests to this ingest endpoint (default: $AI4MLOPS_INGEST_URL, "
-                        "else straight into the workspace's store)")
+    deploy.add_argument(
+        "--target",
+        choices=("local", "kserve"),
+        default="local",
+        help="local: a model server on this machine (default); kserve: an InferenceService",
+    )
+    deploy.add_argument(
+        "--ingest-url",
+        help="log requests to this ingest endpoint (default: $AI4MLOPS_INGEST_URL, "
+        "else straight into the workspace's store)",
+    )
     deploy.set_defaults(handler=deploy_command)
 
-    deployments = commands.add_parser("deployments", parents=[parents["workspace"], parents["json"]],
-                                      help="list deployments")
+    deployments = commands.add_parser(
+        "deployments", parents=[parents["workspace"], parents["json"]], help="list deployments"
+    )
     deployments.set_defaults(handler=list_command)
 
     undeploy = commands.add_parser("undeploy", parents=[parents["workspace"]], help="stop a deployment and remove it")
@@ -32,8 +43,10 @@ def add_commands(commands, parents: dict) -> None:
 def describe(record: dict) -> str:
     """One line: name, status, target, model, run and where it answers."""
     where = (record.get("endpoints") or {}).get("v2") or record.get("url") or "-"
-    return (f"{record['name']}  {record['status']:<8} {record['target']:<6} {record['model_name']}  "
-            f"run {record['run_id']}  {where}")
+    return (
+        f"{record['name']}  {record['status']:<8} {record['target']:<6} {record['model_name']}  "
+        f"run {record['run_id']}  {where}"
+    )
 
 
 def deploy_command(args: argparse.Namespace) -> int:

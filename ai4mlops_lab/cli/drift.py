@@ -15,17 +15,26 @@ LOGGED_WAIT_S = 15.0
 def add_commands(commands, parents: dict) -> None:
     """Register `drift`, `alerts` and `retrain`."""
     workspace, as_json = parents["workspace"], parents["json"]
-    command = commands.add_parser("drift", parents=[workspace, as_json],
-                                  help="a deployment's drift verdict and per-feature results (exit 1: drift)")
+    command = commands.add_parser(
+        "drift",
+        parents=[workspace, as_json],
+        help="a deployment's drift verdict and per-feature results (exit 1: drift)",
+    )
     command.add_argument("name", help="the deployment's name")
     command.add_argument("--send", metavar="FILE", help="first replay the rows of a .npy or .csv file as requests")
     command.add_argument("--batch", type=int, default=25, help="rows per request with --send (default 25)")
     command.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="request protocol with --send")
-    command.add_argument("--check", action="store_true", help="test the latest rows now, without waiting for a "
-                         "full window")
+    command.add_argument(
+        "--check", action="store_true", help="test the latest rows now, without waiting for a full window"
+    )
     command.add_argument("--feature", help="only this feature's results (with --json: its distributions)")
-    command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                         help="change the policy, e.g. window_size=200, consecutive=3, auto_retrain=true")
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change the policy, e.g. window_size=200, consecutive=3, auto_retrain=true",
+    )
     command.set_defaults(handler=drift_command)
 
     listing = commands.add_parser("alerts", parents=[workspace, as_json], help="list drift alerts")
@@ -33,11 +42,17 @@ def add_commands(commands, parents: dict) -> None:
     listing.add_argument("--status", choices=("open", "retraining", "resolved", "dismissed"))
     listing.set_defaults(handler=alerts_command)
 
-    command = commands.add_parser("retrain", parents=[workspace],
-                                  help="retrain from a drift alert, then redeploy the new model")
+    command = commands.add_parser(
+        "retrain", parents=[workspace], help="retrain from a drift alert, then redeploy the new model"
+    )
     command.add_argument("alert_id", type=int, help="the alert's number")
-    command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                         help="change a pipeline parameter of the run being repeated (repeatable)")
+    command.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a pipeline parameter of the run being repeated (repeatable)",
+    )
     command.add_argument("--no-redeploy", action="store_true", help="only retrain; keep serving the old model")
     command.set_defaults(handler=retrain_command)
 
@@ -87,9 +102,11 @@ def _send(args: argparse.Namespace) -> None:
     rows, sent = replay(args.workspace.deployments, args.name, args.send, args.batch, args.protocol)
     print(f"Sent {rows} rows to {args.name} in {sent} {args.protocol.upper()} requests")
     if not wait_logged(events, args.name, before + sent, LOGGED_WAIT_S):
-        print(f"warning: not all requests were logged within {LOGGED_WAIT_S:g} s; the drift report may lag. "
-              "Deployments log to the Jupyter server's ingest endpoint, to --ingest-url, or (deployed by the CLI "
-              "with neither) straight into the workspace's store.")
+        print(
+            f"warning: not all requests were logged within {LOGGED_WAIT_S:g} s; the drift report may lag. "
+            "Deployments log to the Jupyter server's ingest endpoint, to --ingest-url, or (deployed by the CLI "
+            "with neither) straight into the workspace's store."
+        )
 
 
 def describe(report: dict, checked: dict | None = None) -> str:
@@ -113,16 +130,23 @@ def describe(report: dict, checked: dict | None = None) -> str:
         verdict = {True: "DRIFT", False: "no drift"}[window["drift"]] if window["status"] == "ok" else "not enough data"
         which = "check of the latest rows" if window["trigger"] == "check" else f"window #{window['id']}"
         p = "-" if window["p_value"] is None else f"{window['p_value']:.3g}"
-        lines += [f"{verdict} in the {which} ({window['n']} rows, last at {window['last_at']}), p = {p}", "",
-                  f"{'feature':<20} {'test':<5} {'statistic':>9} {'adj. p':>9} {'PSI':>7}  drift"]
+        lines += [
+            f"{verdict} in the {which} ({window['n']} rows, last at {window['last_at']}), p = {p}",
+            "",
+            f"{'feature':<20} {'test':<5} {'statistic':>9} {'adj. p':>9} {'PSI':>7}  drift",
+        ]
         for f in window["features"]:
-            lines.append(f"{f['name']:<20} {f['test']:<5} {number(f['statistic'], '9.3f')} "
-                         f"{number(f['adjusted_p_value'], '9.2g')} {number(f['effect_size'], '7.3f')}  "
-                         f"{'yes' if f['drift'] else ''}")
+            lines.append(
+                f"{f['name']:<20} {f['test']:<5} {number(f['statistic'], '9.3f')} "
+                f"{number(f['adjusted_p_value'], '9.2g')} {number(f['effect_size'], '7.3f')}  "
+                f"{'yes' if f['drift'] else ''}"
+            )
         if window.get("multivariate"):
             m = window["multivariate"]
-            lines.append(f"{'(all numeric) mmd':<26} {number(m['statistic'], '9.4f')} {number(m['p_value'], '9.2g')}"
-                         f"{'':>9}{'yes' if m['drift'] else ''}")
+            lines.append(
+                f"{'(all numeric) mmd':<26} {number(m['statistic'], '9.4f')} {number(m['p_value'], '9.2g')}"
+                f"{'':>9}{'yes' if m['drift'] else ''}"
+            )
     for alert in report["alerts"]:
         action = f"  -> ai4mlops retrain {alert['id']}" if alert["status"] == "open" else ""
         lines.append(f"alert #{alert['id']} {alert['status']}: {alert['message']}{action}")
@@ -142,8 +166,10 @@ def alerts_command(args: argparse.Namespace) -> int:
         print("No alerts.")
     for alert in found if not args.json else []:
         run = f"  retrain run {alert['retrain_run_id']}" if alert["retrain_run_id"] else ""
-        print(f"#{alert['id']}  {alert['status']:<10} {alert['deployment']}  {alert['raised_at']}  "
-              f"{alert['message']}{run}")
+        print(
+            f"#{alert['id']}  {alert['status']:<10} {alert['deployment']}  {alert['raised_at']}  "
+            f"{alert['message']}{run}"
+        )
     return 0
 
 
@@ -158,6 +184,9 @@ def retrain_command(args: argparse.Namespace) -> int:
     run = show_progress(monitor.runs, monitor.runs.run(alert["retrain_run_id"]))
     monitor.follow_retraining()
     alert = monitor.store.alert(alert["id"])
-    print(f"Alert #{alert['id']} is {alert['status']}" + (f": {alert['error']}" if alert["error"] else "") +
-          (f"; {alert['deployment']} now serves the model of run {run['id']}" if alert["redeployed_at"] else ""))
+    print(
+        f"Alert #{alert['id']} is {alert['status']}"
+        + (f": {alert['error']}" if alert["error"] else "")
+        + (f"; {alert['deployment']} now serves the model of run {run['id']}" if alert["redeployed_at"] else "")
+    )
     return 0 if alert["status"] == "resolved" else 1

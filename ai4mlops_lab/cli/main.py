@@ -25,8 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ai4mlops-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     workspace = argparse.ArgumentParser(add_help=False)
-    workspace.add_argument("--workspace", help="folder of the store, runs and deployments (default: "
-                           "$AI4MLOPS_WORKSPACE, else the nearest .ai4mlops/ here, above or just below)")
+    workspace.add_argument(
+        "--workspace",
+        help="folder of the store, runs and deployments (default: "
+        "$AI4MLOPS_WORKSPACE, else the nearest .ai4mlops/ here, above or just below)",
+    )
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON")
     for noun in NOUNS:
@@ -59,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         fd, log = tempfile.mkstemp(prefix="ai4mlops-error-", suffix=".log")
         with os.fdopen(fd, "w") as stream:
             traceback.print_exc(file=stream)
-        print(f"error: this is a bug in ai4mlops-lab ({type(exc).__name__}); the traceback is in {log}, "
-              "please report it with that file", file=sys.stderr)
+        print(
+            f"error: this is a bug in ai4mlops-lab ({type(exc).__name__}); the traceback is in {log}, "
+            "please report it with that file",
+            file=sys.stderr,
+        )
         return 3

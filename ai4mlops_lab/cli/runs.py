@@ -10,13 +10,21 @@ from .workspace import refresh
 
 
 def add_commands(commands, parents: dict) -> None:
-    run = commands.add_parser("run", parents=[parents["workspace"], parents["json"]],
-                              help="compile and run a notebook's pipeline, showing step progress")
+    run = commands.add_parser(
+        "run",
+        parents=[parents["workspace"], parents["json"]],
+        help="compile and run a notebook's pipeline, showing step progress",
+    )
     run.add_argument("notebook", help="the .ipynb file")
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                     help="a pipeline parameter value (repeatable)")
-    run.add_argument("--target", choices=("local", "kfp"), default="local",
-                     help="local: kfp.local on this machine (default); kfp: the Kubeflow Pipelines server")
+    run.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a pipeline parameter value (repeatable)"
+    )
+    run.add_argument(
+        "--target",
+        choices=("local", "kfp"),
+        default="local",
+        help="local: kfp.local on this machine (default); kfp: the Kubeflow Pipelines server",
+    )
     run.add_argument("--experiment", help="experiment name (default: the notebook's, else the pipeline name)")
     run.set_defaults(handler=run_command, creates_workspace=True)
 
@@ -54,14 +62,19 @@ def run_command(args: argparse.Namespace) -> int:
     from ..runs.progress import follow, summary
 
     service = args.workspace.run_service
-    run = service.start(Path(args.notebook).resolve(), target=args.target,
-                        parameters=parse_assignments(args.param), experiment=args.experiment)
+    run = service.start(
+        Path(args.notebook).resolve(),
+        target=args.target,
+        parameters=parse_assignments(args.param),
+        experiment=args.experiment,
+    )
     if args.json:
         *_, run = follow(service, run)
         print(json.dumps(run, indent=2))
     else:
-        print(f"Run {run['id']} of pipeline '{run['pipeline']}' started ({args.target}), "
-              f"experiment '{run['experiment']}'")
+        print(
+            f"Run {run['id']} of pipeline '{run['pipeline']}' started ({args.target}), experiment '{run['experiment']}'"
+        )
         run = show_progress(service, run)
         print(summary(run))
     if run["status"] == "succeeded":

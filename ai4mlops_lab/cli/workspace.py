@@ -20,8 +20,7 @@ ENVIRONMENT = "AI4MLOPS_WORKSPACE"
 HINT = f"Run it from the folder JupyterLab was started in, or pass --workspace (or set {ENVIRONMENT})."
 
 
-def find_workspace(given: str | None, *, create: bool, cwd: Path | None = None,
-                   environ: dict | None = None) -> Path:
+def find_workspace(given: str | None, *, create: bool, cwd: Path | None = None, environ: dict | None = None) -> Path:
     """The absolute workspace folder; a UserError when none exists and the command (`create` False) only reads."""
     cwd = Path(cwd or Path.cwd()).resolve()
     named = given or (os.environ if environ is None else environ).get(ENVIRONMENT)
@@ -37,8 +36,10 @@ def find_workspace(given: str | None, *, create: bool, cwd: Path | None = None,
     if len(below) == 1:
         return below[0]
     if len(below) > 1:
-        raise UserError(f"Found several workspaces below {cwd}: {', '.join(str(p) for p in below)}.",
-                        "Pass --workspace to choose one.")
+        raise UserError(
+            f"Found several workspaces below {cwd}: {', '.join(str(p) for p in below)}.",
+            "Pass --workspace to choose one.",
+        )
     if not create:
         raise UserError(f"No {FOLDER} workspace in {cwd}, a folder above it or one just below it.", HINT)
     return cwd / FOLDER
@@ -65,5 +66,4 @@ def refresh(pull, what: str) -> None:
     try:
         pull()
     except UserError as exc:
-        print(f"warning: {what} could not be refreshed: {exc.message} (showing the status last seen)",
-              file=sys.stderr)
+        print(f"warning: {what} could not be refreshed: {exc.message} (showing the status last seen)", file=sys.stderr)

@@ -68,8 +68,15 @@ class WindowChecker:
     """Checks deployments' logged requests for drift, window by window. `on_alert(alert_id, policy)` is called
     for each alert a check raises (e.g. to retrain automatically)."""
 
-    def __init__(self, store: DriftStore, events: EventStore, records: DeploymentStore, workspace: Path, *,
-                 on_alert: Callable[[int, Policy], None] | None = None):
+    def __init__(
+        self,
+        store: DriftStore,
+        events: EventStore,
+        records: DeploymentStore,
+        workspace: Path,
+        *,
+        on_alert: Callable[[int, Policy], None] | None = None,
+    ):
         self.store, self.events, self.records = store, events, records
         self.workspace = Path(workspace)
         self.on_alert = on_alert
@@ -84,8 +91,13 @@ class WindowChecker:
 
     def reference(self, record: dict, policy: Policy) -> Fitted:
         """The deployment's fitted reference (cached while its model, reference and test settings stay)."""
-        key = (record["model_uri"], json.dumps(record["config"].get("reference")), policy.method, policy.alpha,
-               policy.correction)
+        key = (
+            record["model_uri"],
+            json.dumps(record["config"].get("reference")),
+            policy.method,
+            policy.alpha,
+            policy.correction,
+        )
         fitted = self._fitted.get(record["name"])
         if fitted is not None and fitted.key == key:
             return fitted
@@ -94,11 +106,15 @@ class WindowChecker:
         method = policy.method
         if method != "features" and not profile.numeric_names:
             method = "features"  # MMD needs numeric features
-        detector = DriftDetector(profile, method=method, alpha=policy.alpha, correction=policy.correction,
-                                 projection_dim=PROJECTION_DIM if wide else None)
+        detector = DriftDetector(
+            profile,
+            method=method,
+            alpha=policy.alpha,
+            correction=policy.correction,
+            projection_dim=PROJECTION_DIM if wide else None,
+        )
         tensor = recorded_input(record)
-        fitted = Fitted(key, profile, profile.to_dict(), detector, source, tensor.get("name"),
-                         tensor.get("features"))
+        fitted = Fitted(key, profile, profile.to_dict(), detector, source, tensor.get("name"), tensor.get("features"))
         self._fitted[record["name"]] = fitted
         return fitted
 
@@ -117,8 +133,9 @@ class WindowChecker:
             monitor = self.monitor(name)
             before = Policy(**monitor["policy"])
             policy = before.updated(changes)
-            self.store.set_policy(name, policy.to_dict(), self._switch(monitor) if policy.window != before.window
-                                  else None)
+            self.store.set_policy(
+                name, policy.to_dict(), self._switch(monitor) if policy.window != before.window else None
+            )
         return policy.to_dict()
 
     def _switch(self, monitor: dict) -> dict:
@@ -127,8 +144,9 @@ class WindowChecker:
         windows take requests from id `cursor_event` on.)"""
         if Policy(**monitor["policy"]).window == "count":
             return {"watermark": None, "last_event": monitor["cursor_event"] - 1}
-        first = self.events.first_request_since(monitor["deployment"], monitor["watermark"] or 0.0,
-                                                monitor["cursor_event"])
+        first = self.events.first_request_since(
+            monitor["deployment"], monitor["watermark"] or 0.0, monitor["cursor_event"]
+        )
         return {"cursor_event": first if first is not None else monitor["last_event"] + 1, "cursor_row": 0}
 
     def reference_summary(self, name: str) -> dict:
@@ -162,24 +180,39 @@ class WindowChecker:
             fitted = self.reference(self.records.get(name), policy)
             if policy.window != "count":
                 since = monitor["watermark"] if monitor["watermark"] is not None else 0.0
-                return {"pending_rows": self.events.rows_between(name, since, math.inf, monitor["cursor_event"]),
-                        "pending_undecodable": 0}
+                return {
+                    "pending_rows": self.events.rows_between(name, since, math.inf, monitor["cursor_event"]),
+                    "pending_undecodable": 0,
+                }
             waiting = self._waiting.get(name)
             if waiting is not None and waiting[0] == self._count_state(monitor, policy, fitted):
                 return {key: waiting[1][key] for key in ("pending_rows", "pending_undecodable")}
-            events = self.events.events(name, "request", after=monitor["cursor_event"] - 1,
-                                        limit=max(5000, policy.window_size + 1000))
+            events = self.events.events(
+                name, "request", after=monitor["cursor_event"] - 1, limit=max(5000, policy.window_size + 1000)
+            )
             rows = self._decode(events, fitted, (monitor["cursor_event"], monitor["cursor_row"]), name)
             return {"pending_rows": len(rows.table), "pending_undecodable": len(rows.undecodable)}
 
     def _count_state(self, monitor: dict, policy: Policy, fitted: Fitted) -> tuple:
         """What a count-window answer depends on: the monitor's cursor, the policy, the reference, the newest
         request."""
-        return (monitor["cursor_event"], monitor["cursor_row"], monitor["rows_seen"], policy.window_size,
-                fitted.key, self.events.newest_request(monitor["deployment"]))
+        return (
+            monitor["cursor_event"],
+            monitor["cursor_row"],
+            monitor["rows_seen"],
+            policy.window_size,
+            fitted.key,
+            self.events.newest_request(monitor["deployment"]),
+        )
 
-    def _decode(self, events: list[dict], fitted: Fitted, skip: tuple[int, int] = (0, 0), name: str = "",
-                decoded: dict | None = None) -> _Rows:
+    def _decode(
+        self,
+        events: list[dict],
+        fitted: Fitted,
+        skip: tuple[int, int] = (0, 0),
+        name: str = "",
+        decoded: dict | None = None,
+    ) -> _Rows:
         """The rows of `events` (the first `skip[1]` rows of event `skip[0]` left out); `decoded` gets each
         event's rows by id.
 
@@ -190,8 +223,11 @@ class WindowChecker:
         tables, ids, positions, stamps, bad = [], [], [], [], []
         for event in events:
             try:
-                rows = self._cursor_event_rows(name, event, fitted) if name and event["id"] == skip[0] else \
-                    request_rows(event["body"], fitted.input_name, fitted.features)
+                rows = (
+                    self._cursor_event_rows(name, event, fitted)
+                    if name and event["id"] == skip[0]
+                    else request_rows(event["body"], fitted.input_name, fitted.features)
+                )
             except UndecodableRequest as err:
                 bad.append((event["id"], str(err)))
                 continue
@@ -227,20 +263,30 @@ class WindowChecker:
         else:
             self._cursor_rows.pop(name, None)
 
-    def _check_rows(self, fitted: Fitted, table: np.ndarray, stamps: np.ndarray, bounds: dict,
-                    trigger: str = "auto") -> dict:
+    def _check_rows(
+        self, fitted: Fitted, table: np.ndarray, stamps: np.ndarray, bounds: dict, trigger: str = "auto"
+    ) -> dict:
         """Test one window's rows; the window record to store."""
         numeric, categorical = fitted.profile.split(table)
         result = fitted.detector.detect_split(numeric, categorical, bounds)
         return {
-            "trigger": trigger, "kind": bounds["kind"], "start": bounds["start"], "end": bounds["end"],
+            "trigger": trigger,
+            "kind": bounds["kind"],
+            "start": bounds["start"],
+            "end": bounds["end"],
             "first_at": times.from_epoch(float(stamps.min())) if len(stamps) else None,
             "last_at": times.from_epoch(float(stamps.max())) if len(stamps) else None,
-            "n": result.n, "status": result.status, "drift": result.drift, "p_value": result.p_value,
+            "n": result.n,
+            "status": result.status,
+            "drift": result.drift,
+            "p_value": result.p_value,
             "result": result.to_dict(),
             # per-feature distributions say little about wide inputs such as images, and would bloat the history
-            "histograms": (window_histograms(fitted.profile, fitted.summary, numeric, categorical)
-                           if len(fitted.profile.feature_names) <= WIDE else {}),
+            "histograms": (
+                window_histograms(fitted.profile, fitted.summary, numeric, categorical)
+                if len(fitted.profile.feature_names) <= WIDE
+                else {}
+            ),
         }
 
     def _process_count(self, monitor: dict, policy: Policy, fitted: Fitted) -> dict:
@@ -270,11 +316,22 @@ class WindowChecker:
                 cursor = (events[-1]["id"] + 1, 0)
             self._keep_cursor_rows(name, cursor[0], fitted, decoded)
             seen = monitor["rows_seen"]
-            windows = [self._check_rows(fitted, rows.table[w.indices], rows.times[w.indices],
-                                        {"kind": "count", "start": seen + w.start, "end": seen + w.end}) for w in cut]
+            windows = [
+                self._check_rows(
+                    fitted,
+                    rows.table[w.indices],
+                    rows.times[w.indices],
+                    {"kind": "count", "start": seen + w.start, "end": seen + w.end},
+                )
+                for w in cut
+            ]
             passed = [reason for event_id, reason in rows.undecodable if event_id < cursor[0]]
-            changes = {"cursor_event": cursor[0], "cursor_row": cursor[1], "rows_seen": monitor["rows_seen"] + end,
-                       "last_event": max(monitor["last_event"], cursor[0] - 1)}
+            changes = {
+                "cursor_event": cursor[0],
+                "cursor_row": cursor[1],
+                "rows_seen": monitor["rows_seen"] + end,
+                "last_event": max(monitor["last_event"], cursor[0] - 1),
+            }
             if passed:
                 changes.update(undecodable=monitor["undecodable"] + len(passed), undecodable_reason=passed[-1])
             added += self._commit(monitor, policy, changes, windows)
@@ -289,28 +346,39 @@ class WindowChecker:
             watermark = min((math.floor(ts / width) * width for _, ts in new), default=closed_until)
         late = sorted({math.floor(ts / width) * width for _, ts in new if ts < watermark})
         floor = monitor["cursor_event"]
-        fresh = self._decode(self.events.requests_between(name, watermark, closed_until, floor)
-                             if closed_until > watermark else [], fitted)
+        fresh = self._decode(
+            self.events.requests_between(name, watermark, closed_until, floor) if closed_until > watermark else [],
+            fitted,
+        )
         undecodable = list(fresh.undecodable)
-        windows = [self._check_rows(fitted, fresh.table[w.indices], fresh.times[w.indices], w.bounds())
-                   for w in time_windows(fresh.times, width)]
+        windows = [
+            self._check_rows(fitted, fresh.table[w.indices], fresh.times[w.indices], w.bounds())
+            for w in time_windows(fresh.times, width)
+        ]
         streak_flags = [True] * len(windows)
         for start in late:  # an hour checked before got late requests: check it again, whole
             rows = self._decode(self.events.requests_between(name, start, start + width, floor), fitted)
             undecodable += rows.undecodable
-            windows.append(self._check_rows(fitted, rows.table, rows.times,
-                                            {"kind": "time", "start": start, "end": start + width}))
+            windows.append(
+                self._check_rows(fitted, rows.table, rows.times, {"kind": "time", "start": start, "end": start + width})
+            )
             streak_flags.append(False)
-        changes = {"watermark": max(watermark, closed_until),
-                   "last_event": max([monitor["last_event"], *(event_id for event_id, _ in new)])}
+        changes = {
+            "watermark": max(watermark, closed_until),
+            "last_event": max([monitor["last_event"], *(event_id for event_id, _ in new)]),
+        }
         if undecodable:
             changes.update(undecodable=monitor["undecodable"] + len(undecodable), undecodable_reason=undecodable[-1][1])
         added = self._commit(monitor, policy, changes, windows, streak_flags)
-        return {"added": added, "pending_rows": self.events.rows_between(name, changes["watermark"], math.inf, floor),
-                "pending_undecodable": 0}
+        return {
+            "added": added,
+            "pending_rows": self.events.rows_between(name, changes["watermark"], math.inf, floor),
+            "pending_undecodable": 0,
+        }
 
-    def _commit(self, monitor: dict, policy: Policy, changes: dict, windows: list[dict],
-                in_streak: list[bool] | None = None) -> list[int]:
+    def _commit(
+        self, monitor: dict, policy: Policy, changes: dict, windows: list[dict], in_streak: list[bool] | None = None
+    ) -> list[int]:
         """Store windows with the alert policy applied: `consecutive` drifted windows raise an alert, later
         drifted windows join the active one. `in_streak[i]` False leaves window i out (a re-checked hour)."""
         name = monitor["deployment"]
@@ -327,7 +395,7 @@ class WindowChecker:
             if active is not None or alert is not None:
                 attach[index] = active["id"] if active is not None else None
             else:
-                alert = _alert_for(streak[-policy.consecutive:], windows, self.store)
+                alert = _alert_for(streak[-policy.consecutive :], windows, self.store)
         changes["consecutive"] = consecutive
         ids = self.store.commit(monitor, changes, windows, alert, attach)
         if alert is not None and self.on_alert is not None:
@@ -350,7 +418,7 @@ class WindowChecker:
             fitted = self.reference(self.records.get(name), policy)
             if policy.window == "count":
                 rows = self._decode(self.events.latest_requests(name, policy.window_size), fitted)
-                table, stamps = rows.table[-policy.window_size:], rows.times[-policy.window_size:]
+                table, stamps = rows.table[-policy.window_size :], rows.times[-policy.window_size :]
                 end = self.monitor(name)["rows_seen"] + pending
                 bounds = {"kind": "count", "start": end - len(table), "end": end}
             else:
@@ -361,10 +429,13 @@ class WindowChecker:
                 table, stamps = rows.table, rows.times
                 bounds = {"kind": "time", "start": start, "end": start + width}
             if not len(table):
-                raise UserError(f"{name} has no decodable requests to check yet.",
-                                "Send it some prediction requests first.", status=409, code="no_requests")
+                raise UserError(
+                    f"{name} has no decodable requests to check yet.",
+                    "Send it some prediction requests first.",
+                    status=409,
+                    code="no_requests",
+                )
             return public_window(self.store.add_check(name, self._check_rows(fitted, table, stamps, bounds, "check")))
-
 
 
 def _alert_for(streak: list[tuple[str, int]], windows: list[dict], store: DriftStore) -> dict:
@@ -374,8 +445,10 @@ def _alert_for(streak: list[tuple[str, int]], windows: list[dict], store: DriftS
     for result in results:
         for f in result.get("features", []):
             if f["drift"]:
-                best = drifted.setdefault(f["name"], {"name": f["name"], "effect_size": f["effect_size"],
-                                                      "adjusted_p_value": f["adjusted_p_value"]})
+                best = drifted.setdefault(
+                    f["name"],
+                    {"name": f["name"], "effect_size": f["effect_size"], "adjusted_p_value": f["adjusted_p_value"]},
+                )
                 best["effect_size"] = max(best["effect_size"] or 0, f["effect_size"] or 0)
                 best["adjusted_p_value"] = min(best["adjusted_p_value"], f["adjusted_p_value"])
     features = sorted(drifted.values(), key=lambda f: -(f["effect_size"] or 0))[:10]

@@ -30,8 +30,9 @@ class DriftMonitor:
         self.workspace = Path(workspace)
         self.runs, self.deployments = runs, deployments
         self.retraining = Retraining(self.store, self.records, runs=runs, deployments=deployments)
-        self.checker = WindowChecker(self.store, self.events, self.records, self.workspace,
-                                     on_alert=self.retraining.retrain_automatically)
+        self.checker = WindowChecker(
+            self.store, self.events, self.records, self.workspace, on_alert=self.retraining.retrain_automatically
+        )
 
     # -- policy and reference ---------------------------------------------------------------
 
@@ -72,8 +73,7 @@ class DriftMonitor:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def report(self, name: str, since: str | None = None, until: str | None = None,
-               feature: str | None = None) -> dict:
+    def report(self, name: str, since: str | None = None, until: str | None = None, feature: str | None = None) -> dict:
         """`GET .../drift`: the report of the windows checked so far (it checks none: see `catch_up`)."""
         return drift_report(self.checker, name, since, until, feature)
 

@@ -55,8 +55,9 @@ def _v2_rows(inputs: list[dict], input_name: str | None) -> np.ndarray:
     data = tensor["data"]
     values = np.asarray(data, dtype=object if tensor.get("datatype") == "BYTES" else None)
     if values.size != math.prod(shape):
-        raise UndecodableRequest(f"tensor {tensor.get('name')!r} holds {values.size} values, its shape "
-                                 f"{shape} needs {math.prod(shape)}")
+        raise UndecodableRequest(
+            f"tensor {tensor.get('name')!r} holds {values.size} values, its shape {shape} needs {math.prod(shape)}"
+        )
     return _table(values.reshape(shape), shape[0])
 
 

@@ -72,7 +72,6 @@ class PolicyError(UserError):
         return {**super().to_json(), "field": self.field}
 
 
-
 def _check_choice(values: dict, field: str, choices: tuple) -> None:
     if values[field] not in choices:
         raise PolicyError(field, f"is {values[field]!r}", f"Use one of: {', '.join(choices)}.")

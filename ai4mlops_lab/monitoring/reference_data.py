@@ -34,14 +34,18 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
     else:
         saved = record["config"].get("metadata", {}).get("model", {}).get("reference")
         if not saved:
-            raise NoReference(f"The model of {record['name']} was saved without reference data.",
-                              "Tag its training step with reference:VARIABLE (the training features) and retrain, "
-                              "or redeploy choosing a reference dataset.")
+            raise NoReference(
+                f"The model of {record['name']} was saved without reference data.",
+                "Tag its training step with reference:VARIABLE (the training features) and retrain, "
+                "or redeploy choosing a reference dataset.",
+            )
         folder = model_folder if model_folder.is_dir() else Path(record["model_uri"])
         path = folder / saved["file"]
         if not path.is_file():
-            raise NoReference(f"The reference data of {record['name']} is not on this machine ({path}).",
-                              "Redeploy choosing a reference dataset that is.")
+            raise NoReference(
+                f"The reference data of {record['name']} is not on this machine ({path}).",
+                "Redeploy choosing a reference dataset that is.",
+            )
         data = np.load(path, allow_pickle=False)
         # KFP keeps metadata numbers as floats
         rows, total = int(saved["rows"]), int(saved["total_rows"])
@@ -53,8 +57,10 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
     try:
         return ReferenceProfile.from_array(table, feature_names=names), source
     except ValueError as err:
-        raise NoReference(f"The reference data of {record['name']} cannot be used: {err}.",
-                          "Redeploy choosing another reference dataset.") from None
+        raise NoReference(
+            f"The reference data of {record['name']} cannot be used: {err}.",
+            "Redeploy choosing another reference dataset.",
+        ) from None
 
 
 def _read_artifact(picked: dict):
@@ -62,8 +68,10 @@ def _read_artifact(picked: dict):
 
     path = Path(picked["uri"])
     if not path.exists():
-        raise NoReference(f"The reference dataset {picked['step']}/{picked['name']} is not on this machine "
-                          f"({picked['uri']}).", "Pick a dataset of a local run.")
+        raise NoReference(
+            f"The reference dataset {picked['step']}/{picked['name']} is not on this machine ({picked['uri']}).",
+            "Pick a dataset of a local run.",
+        )
     return load_artifact(types.SimpleNamespace(path=str(path), metadata={"format": picked.get("format") or "pickle"}))
 
 

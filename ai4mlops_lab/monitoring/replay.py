@@ -37,8 +37,10 @@ def load_rows(path: Path, features: list[str] | None = None) -> np.ndarray:
     try:
         return np.array(table, dtype=np.float64)
     except ValueError:
-        raise UserError(f"{path} has rows of different lengths or non-numeric values.",
-                        "Each row must hold the model's numeric features.") from None
+        raise UserError(
+            f"{path} has rows of different lengths or non-numeric values.",
+            "Each row must hold the model's numeric features.",
+        ) from None
 
 
 def requests(rows: np.ndarray, batch: int, protocol: str = "v1", tensor: dict | None = None) -> Iterator[dict]:
@@ -49,12 +51,20 @@ def requests(rows: np.ndarray, batch: int, protocol: str = "v1", tensor: dict | 
     tensor = tensor or {"name": "input-0", "dtype": "float32"}
     rows = rows.astype(tensor["dtype"])
     for start in range(0, len(rows), batch):
-        part = rows[start:start + batch]
+        part = rows[start : start + batch]
         if protocol == "v1":
             yield {"instances": part.tolist()}
         else:
-            yield {"inputs": [{"name": tensor["name"], "shape": list(part.shape), "datatype": V2_TYPES[tensor["dtype"]],
-                               "data": part.ravel().tolist()}]}
+            yield {
+                "inputs": [
+                    {
+                        "name": tensor["name"],
+                        "shape": list(part.shape),
+                        "datatype": V2_TYPES[tensor["dtype"]],
+                        "data": part.ravel().tolist(),
+                    }
+                ]
+            }
 
 
 def _is_number(text: str) -> bool:

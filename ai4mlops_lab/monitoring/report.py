@@ -15,35 +15,45 @@ if TYPE_CHECKING:
 SHOWN_WINDOWS = 500
 
 
-def drift_report(checker: WindowChecker, name: str, since: str | None = None, until: str | None = None,
-                 feature: str | None = None) -> dict:
+def drift_report(
+    checker: WindowChecker, name: str, since: str | None = None, until: str | None = None, feature: str | None = None
+) -> dict:
     """`GET .../drift`. A deployment without usable reference data reports why instead of windows."""
     record = checker.records.get(name)
     policy = checker.policy(name)
     try:
         progress = checker.pending(name)
         fitted = checker.reference(record, policy)
-        reference = {"available": True, "source": fitted.source, "n_rows": fitted.profile.n_rows,
-                     "features": [{"name": n, "kind": k} for n, k in zip(fitted.profile.feature_names,
-                                                                          fitted.profile.kinds)]}
+        reference = {
+            "available": True,
+            "source": fitted.source,
+            "n_rows": fitted.profile.n_rows,
+            "features": [{"name": n, "kind": k} for n, k in zip(fitted.profile.feature_names, fitted.profile.kinds)],
+        }
     except NoReference as err:
         progress, fitted = {"pending_rows": 0, "pending_undecodable": 0}, None
         reference = {"available": False, **err.to_json()}
     monitor = checker.monitor(name)
     stored = checker.store.windows(name, since, until, limit=SHOWN_WINDOWS)
     if feature is not None and fitted is not None and feature not in fitted.profile.feature_names:
-        raise UserError(f"{name} has no feature {feature!r}.",
-                        f"Its features: {', '.join(fitted.profile.feature_names[:20])}.", status=404,
-                        code="not_found")
+        raise UserError(
+            f"{name} has no feature {feature!r}.",
+            f"Its features: {', '.join(fitted.profile.feature_names[:20])}.",
+            status=404,
+            code="not_found",
+        )
     windows = [public_window(w, feature) for w in stored]
     return {
         "deployment": name,
         "policy": monitor["policy"],
         "reference": reference,
         "pending": {"rows": progress["pending_rows"]},
-        "counts": {**checker.events.counts(name), **checker.store.counts(name),
-                   "undecodable": monitor["undecodable"] + progress["pending_undecodable"],
-                   "undecodable_reason": monitor["undecodable_reason"]},
+        "counts": {
+            **checker.events.counts(name),
+            **checker.store.counts(name),
+            "undecodable": monitor["undecodable"] + progress["pending_undecodable"],
+            "undecodable_reason": monitor["undecodable_reason"],
+        },
         "windows": windows,
         "latest": windows[-1] if windows else None,
         "alerts": checker.store.alerts(name),
@@ -58,8 +68,24 @@ def public_window(window: dict, feature: str | None = None) -> dict:
     if feature is not None:
         features = [f for f in features if f["name"] == feature]
     return {
-        **{k: window[k] for k in ("id", "trigger", "kind", "start", "end", "first_at", "last_at", "checked_at",
-                                  "n", "status", "drift", "p_value", "alert_id")},
+        **{
+            k: window[k]
+            for k in (
+                "id",
+                "trigger",
+                "kind",
+                "start",
+                "end",
+                "first_at",
+                "last_at",
+                "checked_at",
+                "n",
+                "status",
+                "drift",
+                "p_value",
+                "alert_id",
+            )
+        },
         "score": result.get("score"),
         "features": features,
         "multivariate": result.get("multivariate"),
@@ -71,8 +97,10 @@ def feature_view(fitted: Fitted, feature: str, windows: list[dict]) -> dict:
     """One feature's reference distribution next to the newest window's."""
     summary = next(f for f in fitted.summary["features"] if f["name"] == feature)
     if summary["kind"] == "numeric":
-        reference = {"edges": summary.get("histogram", {}).get("edges", []),
-                     "counts": summary.get("histogram", {}).get("counts", [])}
+        reference = {
+            "edges": summary.get("histogram", {}).get("edges", []),
+            "counts": summary.get("histogram", {}).get("counts", []),
+        }
     else:
         reference = {"categories": summary["categories"], "other": summary["other"]}
     latest = next((w for w in reversed(windows) if feature in w["histograms"]), None)

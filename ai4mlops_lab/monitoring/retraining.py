@@ -30,19 +30,23 @@ class Retraining:
             raise UserError("Retraining needs the run service.", "Retrain from JupyterLab or the CLI.")
         if parameters is not None and not isinstance(parameters, dict):
             raise UserError("'parameters' must be an object of NAME: value.", 'Send e.g. {"epochs": 5}.')
-        alert = self.store.update_alert(alert_id, expect=(AlertStatus.OPEN,), status=AlertStatus.RETRAINING,
-                                        error=None, redeploy=bool(redeploy))
+        alert = self.store.update_alert(
+            alert_id, expect=(AlertStatus.OPEN,), status=AlertStatus.RETRAINING, error=None, redeploy=bool(redeploy)
+        )
         try:
             record = self.records.get(alert["deployment"])
             if not record["run_id"]:
-                raise UserError(f"The run that trained {record['name']} is no longer recorded.",
-                                "Run its notebook again and deploy the new model.")
+                raise UserError(
+                    f"The run that trained {record['name']} is no longer recorded.",
+                    "Run its notebook again and deploy the new model.",
+                )
             new = self.runs.rerun(record["run_id"], parameters)
         except UserError as err:
             self.store.update_alert(alert_id, status=AlertStatus.OPEN, error=err.message)
             raise
-        return self.store.update_alert(alert_id, status=AlertStatus.RETRAINING, retrain_run_id=new["id"],
-                                       retrain_parameters=new["parameters"])
+        return self.store.update_alert(
+            alert_id, status=AlertStatus.RETRAINING, retrain_run_id=new["id"], retrain_parameters=new["parameters"]
+        )
 
     def retrain_automatically(self, alert_id: int, policy: Policy) -> None:
         """Retrain from a new alert when its policy says so; a failure to start stays on the alert."""
@@ -67,21 +71,27 @@ class Retraining:
             try:
                 run = self.runs.run(alert["retrain_run_id"])
             except NotFoundError:
-                self.store.update_alert(alert["id"], status=AlertStatus.OPEN,
-                                        error=f"The retraining run {alert['retrain_run_id']} was deleted.")
+                self.store.update_alert(
+                    alert["id"],
+                    status=AlertStatus.OPEN,
+                    error=f"The retraining run {alert['retrain_run_id']} was deleted.",
+                )
                 continue
             if run["status"] in RUN_ACTIVE:
                 continue
             if run["status"] != RunStatus.SUCCEEDED:
-                self.store.update_alert(alert["id"], status=AlertStatus.OPEN,
-                                        error=f"The retraining run {run['id']} {run['status']}.")
+                self.store.update_alert(
+                    alert["id"], status=AlertStatus.OPEN, error=f"The retraining run {run['id']} {run['status']}."
+                )
                 continue
             try:
                 if alert["redeploy"]:
                     self.deployments.redeploy(alert["deployment"], run["id"])
-                self.store.update_alert(alert["id"], status=AlertStatus.RESOLVED,
-                                        redeployed_at=times.now() if alert["redeploy"] else None)
+                self.store.update_alert(
+                    alert["id"], status=AlertStatus.RESOLVED, redeployed_at=times.now() if alert["redeploy"] else None
+                )
                 self.store.reset_streak(alert["deployment"])
             except UserError as err:
-                self.store.update_alert(alert["id"], status=AlertStatus.OPEN,
-                                        error=f"Redeploying failed: {err.message}")
+                self.store.update_alert(
+                    alert["id"], status=AlertStatus.OPEN, error=f"Redeploying failed: {err.message}"
+                )

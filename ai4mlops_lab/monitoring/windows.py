@@ -10,7 +10,7 @@ as UTC) or ``numpy.datetime64``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class Window:
 def to_seconds(t) -> float:
     """Epoch seconds of a number, a ``datetime`` (naive = UTC) or a ``numpy.datetime64``."""
     if isinstance(t, datetime):
-        return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
+        return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
     if isinstance(t, np.datetime64):
         return float((t - np.datetime64(0, "s")) / np.timedelta64(1, "s"))
     return float(t)
@@ -64,6 +64,4 @@ def time_windows(timestamps, width: float = HOUR, origin: float = 0.0) -> list[W
     order = np.argsort(bucket, kind="stable")
     keys, first = np.unique(bucket[order], return_index=True)
     groups = np.split(order, first[1:])
-    return [
-        Window("time", origin + k * width, origin + (k + 1) * width, idx) for k, idx in zip(keys.tolist(), groups)
-    ]
+    return [Window("time", origin + k * width, origin + (k + 1) * width, idx) for k, idx in zip(keys.tolist(), groups)]

@@ -3,7 +3,7 @@
 from .diagnostics import Diagnostic
 from .reader import NotebookReadError, read_notebook
 from .settings import NotebookSettings, read_settings
-from .structure import Structure, StepCells, split_notebook
+from .structure import StepCells, Structure, split_notebook
 from .tags import StepSettings
 
 __all__ = [

@@ -27,8 +27,14 @@ def notebook_metadata(nb: Mapping) -> tuple[dict, list[Diagnostic]]:
     metadata = nb.get("metadata")
     if metadata is None or isinstance(metadata, Mapping):
         return dict(metadata or {}), []
-    return {}, [warning(None, None, f"notebook metadata is a {_json_type(metadata)}, not an object; ignored",
-                        "save the notebook again from JupyterLab")]
+    return {}, [
+        warning(
+            None,
+            None,
+            f"notebook metadata is a {_json_type(metadata)}, not an object; ignored",
+            "save the notebook again from JupyterLab",
+        )
+    ]
 
 
 def notebook_cells(nb: Mapping) -> tuple[list[Cell], list[Diagnostic]]:
@@ -37,8 +43,14 @@ def notebook_cells(nb: Mapping) -> tuple[list[Cell], list[Diagnostic]]:
     if raw is None:
         return [], []
     if not isinstance(raw, list):
-        return [], [warning(None, None, f"the notebook's 'cells' is a {_json_type(raw)}, not a list; no cell is read",
-                            "save the notebook again from JupyterLab")]
+        return [], [
+            warning(
+                None,
+                None,
+                f"the notebook's 'cells' is a {_json_type(raw)}, not a list; no cell is read",
+                "save the notebook again from JupyterLab",
+            )
+        ]
     cells, diags = [], []
     for index, cell in enumerate(raw):
         cell, problems = _cell(index, cell)
@@ -49,7 +61,9 @@ def notebook_cells(nb: Mapping) -> tuple[list[Cell], list[Diagnostic]]:
 
 def _cell(index: int, raw: object) -> tuple[Cell, list[Diagnostic]]:
     if not isinstance(raw, Mapping):
-        return Cell(index, "invalid", "", ()), [warning(index, None, f"cell is a {_json_type(raw)}, not an object; ignored")]
+        return Cell(index, "invalid", "", ()), [
+            warning(index, None, f"cell is a {_json_type(raw)}, not an object; ignored")
+        ]
     diags: list[Diagnostic] = []
     kind = raw.get("cell_type")
     if not isinstance(kind, str):
@@ -58,7 +72,9 @@ def _cell(index: int, raw: object) -> tuple[Cell, list[Diagnostic]]:
     source = _text(raw.get("source"), index, "source", diags)
     metadata = raw.get("metadata")
     if metadata is not None and not isinstance(metadata, Mapping):
-        diags.append(warning(index, None, f"cell metadata is a {_json_type(metadata)}, not an object; its tags are ignored"))
+        diags.append(
+            warning(index, None, f"cell metadata is a {_json_type(metadata)}, not an object; its tags are ignored")
+        )
         metadata = None
     tags = _tags((metadata or {}).get("tags"), index, diags)
     return Cell(index, kind, source, tags), diags
@@ -72,8 +88,14 @@ def _text(value: object, index: int, field: str, diags: list[Diagnostic]) -> str
         return value
     if isinstance(value, list) and all(isinstance(line, str) for line in value):
         return "".join(value)
-    diags.append(warning(index, None, f"cell {field} is a {_json_type(value)}, not text; read as empty",
-                         "a cell's source is a string or a list of lines"))
+    diags.append(
+        warning(
+            index,
+            None,
+            f"cell {field} is a {_json_type(value)}, not text; read as empty",
+            "a cell's source is a string or a list of lines",
+        )
+    )
     return ""
 
 
@@ -81,8 +103,14 @@ def _tags(value: object, index: int, diags: list[Diagnostic]) -> tuple[str, ...]
     if value is None:
         return ()
     if isinstance(value, str):
-        diags.append(warning(index, None, f"cell tags is the string {value!r}, not a list; read as one tag",
-                             'tags are a list: "tags": ["step:NAME"]'))
+        diags.append(
+            warning(
+                index,
+                None,
+                f"cell tags is the string {value!r}, not a list; read as one tag",
+                'tags are a list: "tags": ["step:NAME"]',
+            )
+        )
         return (value,) if value.strip() else ()
     if not isinstance(value, list):
         diags.append(warning(index, None, f"cell tags is a {_json_type(value)}, not a list; ignored"))

@@ -22,20 +22,35 @@ class CodeBudget:
     def admit(self, index: int, source: str) -> tuple[bool, list[Diagnostic]]:
         """Whether the cell is analysed, and the error that says why not (once for the notebook's total)."""
         if len(source) > MAX_CELL_CHARS:
-            return False, [error(index, None, f"the cell has {len(source):,} characters; cells of more than "
-                                 f"{MAX_CELL_CHARS:,} are not analysed",
-                                 "move data out of the code into a file the step reads")]
+            return False, [
+                error(
+                    index,
+                    None,
+                    f"the cell has {len(source):,} characters; cells of more than {MAX_CELL_CHARS:,} are not analysed",
+                    "move data out of the code into a file the step reads",
+                )
+            ]
         before, self.total = self.total, self.total + len(source)
         if self.total <= MAX_CODE_CHARS:
             return True, []
         if before > MAX_CODE_CHARS:
             return False, []
-        return False, [error(index, None, f"the notebook has more than {MAX_CODE_CHARS:,} characters of code; "
-                             "this cell and the ones after it are not analysed",
-                             "split the notebook or move data into files")]
+        return False, [
+            error(
+                index,
+                None,
+                f"the notebook has more than {MAX_CODE_CHARS:,} characters of code; "
+                "this cell and the ones after it are not analysed",
+                "split the notebook or move data into files",
+            )
+        ]
 
 
 def too_many_steps(index: int) -> Diagnostic:
     """The error for the first step past MAX_STEPS."""
-    return error(index, None, f"the notebook has more than {MAX_STEPS:,} steps; this cell and the ones after it "
-                 "are not analysed", "merge steps: one step can hold many cells")
+    return error(
+        index,
+        None,
+        f"the notebook has more than {MAX_STEPS:,} steps; this cell and the ones after it are not analysed",
+        "merge steps: one step can hold many cells",
+    )

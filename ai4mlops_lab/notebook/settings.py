@@ -11,8 +11,16 @@ DEFAULT_IMAGE = "python:3.11"
 DEFAULT_REFERENCE_ROWS = 5000
 # Kale keys with no meaning here: snapshots, Katib, cluster-side marshalling, UI state.
 _IGNORED_KALE_KEYS = (
-    "autosnapshot", "snapshot_volumes", "katib_run", "katib_metadata", "abs_working_dir",
-    "marshal_volume", "marshal_path", "kfp_host", "storage_class_name", "volume_access_mode",
+    "autosnapshot",
+    "snapshot_volumes",
+    "katib_run",
+    "katib_metadata",
+    "abs_working_dir",
+    "marshal_volume",
+    "marshal_path",
+    "kfp_host",
+    "storage_class_name",
+    "volume_access_mode",
 )
 
 
@@ -100,16 +108,25 @@ def _volumes(settings: NotebookSettings, volumes: list, source: str) -> list[Dia
                 mount["env"] = volume_env_var(mount["pvc"])
                 same = [v["pvc"] for v in settings.volumes if v.get("env") == mount["env"]]
                 if same:
-                    diags.append(error(None, None, f"{source}.volumes '{same[0]}' and '{mount['pvc']}' would both "
-                                       f"be exposed as {mount['env']}",
-                                       "rename one of the PVCs or expose only one of them as an environment variable"))
+                    diags.append(
+                        error(
+                            None,
+                            None,
+                            f"{source}.volumes '{same[0]}' and '{mount['pvc']}' would both "
+                            f"be exposed as {mount['env']}",
+                            "rename one of the PVCs or expose only one of them as an environment variable",
+                        )
+                    )
             settings.volumes.append(mount)
         else:
-            diags.append(warning(
-                None, None,
-                f"{source}.volumes entry '{volume.get('name', '?')}' (type {volume.get('type')}) is ignored",
-                "only existing PVCs ({name, mount_point, type: pvc}) are mounted",
-            ))
+            diags.append(
+                warning(
+                    None,
+                    None,
+                    f"{source}.volumes entry '{volume.get('name', '?')}' (type {volume.get('type')}) is ignored",
+                    "only existing PVCs ({name, mount_point, type: pvc}) are mounted",
+                )
+            )
     return diags
 
 

@@ -42,8 +42,12 @@ class Structure:
         self.steps.append(step)
 
 
-_GROUPS = {"imports": "imports", "functions": "functions",
-           "pipeline-parameters": "parameters", "pipeline-metrics": "metrics"}
+_GROUPS = {
+    "imports": "imports",
+    "functions": "functions",
+    "pipeline-parameters": "parameters",
+    "pipeline-metrics": "metrics",
+}
 
 
 def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Structure, list[Diagnostic]]:
@@ -57,8 +61,14 @@ def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Struc
         index, source = cell.index, cell.source
         if cell.kind != "code":
             if cell.tags:
-                diags.append(warning(index, None, f"tags on a {cell.kind} cell are ignored",
-                                     "only code cells take part in the pipeline"))
+                diags.append(
+                    warning(
+                        index,
+                        None,
+                        f"tags on a {cell.kind} cell are ignored",
+                        "only code cells take part in the pipeline",
+                    )
+                )
             continue
         parsed, cell_diags = parse_cell_tags(cell.tags, index)
         diags += cell_diags
@@ -72,8 +82,14 @@ def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Struc
             diags.append(too_many_steps(index))
             break
         if out.metrics and kind in ("step", "imports", "functions", "pipeline-parameters"):
-            diags.append(error(index, None, f"{kind} cell after the pipeline-metrics cell",
-                               "pipeline-metrics must be the last cells of the notebook"))
+            diags.append(
+                error(
+                    index,
+                    None,
+                    f"{kind} cell after the pipeline-metrics cell",
+                    "pipeline-metrics must be the last cells of the notebook",
+                )
+            )
             continue
         if kind == "step":
             last_step = _step_cell(out, parsed.step, last_step, index, diags)
@@ -87,8 +103,14 @@ def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Struc
         elif kind is not None:
             target = _GROUPS[kind]
             if kind == "pipeline-metrics" and last_step is None:
-                diags.append(error(index, None, "pipeline-metrics cell before any step",
-                                   "metrics are read from the steps above them"))
+                diags.append(
+                    error(
+                        index,
+                        None,
+                        "pipeline-metrics cell before any step",
+                        "metrics are read from the steps above them",
+                    )
+                )
         elif target is None:
             if source.strip():
                 ignored.append(index)
@@ -99,21 +121,34 @@ def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Struc
         else:
             getattr(out, target).append(index)
     if ignored:
-        diags.append(info(ignored[0], None, f"untagged cells {', '.join(str(i + 1) for i in ignored)} before the first tag are not part of the pipeline",
-                          "tag them (e.g. imports or step:NAME) to include them"))
+        diags.append(
+            info(
+                ignored[0],
+                None,
+                f"untagged cells {', '.join(str(i + 1) for i in ignored)} before the first tag are not part of the pipeline",
+                "tag them (e.g. imports or step:NAME) to include them",
+            )
+        )
     if not out.steps:
         diags.append(error(None, None, "the notebook has no steps", "tag a code cell with step:NAME"))
     _defaults(out, settings, diags)
     return out, diags
 
 
-def _step_cell(out: Structure, name: str, last: StepCells | None, index: int,
-               diags: list[Diagnostic]) -> StepCells | None:
+def _step_cell(
+    out: Structure, name: str, last: StepCells | None, index: int, diags: list[Diagnostic]
+) -> StepCells | None:
     """Resolve a step tag: new step, append to an existing one, or continue the previous one (empty name)."""
     if name == "":
         if last is None:
-            diags.append(error(index, None, "'step:' continues the previous step but there is none above",
-                               "name the step: step:NAME"))
+            diags.append(
+                error(
+                    index,
+                    None,
+                    "'step:' continues the previous step but there is none above",
+                    "name the step: step:NAME",
+                )
+            )
             return None
         step = last
     else:
@@ -132,11 +167,23 @@ def _prevs(out: Structure, step: StepCells, prevs: list[str], index: int) -> lis
         if prev == step.name:
             diags.append(error(index, None, f"step '{step.name}' cannot depend on itself (prev:{prev})"))
         elif prev not in defined:
-            diags.append(error(index, None, f"prev:{prev} refers to an unknown step",
-                               f"steps defined so far: {', '.join(defined) or 'none'}"))
+            diags.append(
+                error(
+                    index,
+                    None,
+                    f"prev:{prev} refers to an unknown step",
+                    f"steps defined so far: {', '.join(defined) or 'none'}",
+                )
+            )
         elif defined[prev] > defined[step.name]:
-            diags.append(error(index, None, f"prev:{prev} refers to a step defined below '{step.name}'",
-                               "prev: must name a step defined above"))
+            diags.append(
+                error(
+                    index,
+                    None,
+                    f"prev:{prev} refers to a step defined below '{step.name}'",
+                    "prev: must name a step defined above",
+                )
+            )
         elif prev not in step.prevs:
             step.prevs.append(prev)
     return diags

@@ -12,8 +12,19 @@ PREV_TAG = re.compile(r"^prev:([_a-z][_a-z0-9]*)$")
 KIND_TAGS = ("imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip")
 # Papermill's parameter cells, which Kale before 1.0 prepended to every step like `functions`.
 PAPERMILL_TAGS = ("parameters", "injected-parameters")
-SETTING_KEYS = ("image", "limit", "request", "annotation", "label", "secret", "cache", "retry", "timeout",
-                "reference", "report")
+SETTING_KEYS = (
+    "image",
+    "limit",
+    "request",
+    "annotation",
+    "label",
+    "secret",
+    "cache",
+    "retry",
+    "timeout",
+    "reference",
+    "report",
+)
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu", "amd.com/gpu")
 _CPU = re.compile(r"^([0-9]+(\.[0-9]+)?|[0-9]+m)$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(E|P|T|G|M|K|k|Ei|Pi|Ti|Gi|Mi|Ki)?$")
@@ -92,14 +103,26 @@ def parse_cell_tags(tags: tuple[str, ...] | list[str], cell: int) -> tuple[CellT
             kinds.append(tag)
         elif tag in PAPERMILL_TAGS:
             kinds.append("functions")
-            diags.append(info(cell, None, f"papermill's '{tag}' cell is prepended to every step, as Kale did",
-                              "tag it pipeline-parameters to make its values parameters of each run"))
+            diags.append(
+                info(
+                    cell,
+                    None,
+                    f"papermill's '{tag}' cell is prepended to every step, as Kale did",
+                    "tag it pipeline-parameters to make its values parameters of each run",
+                )
+            )
         elif head in SETTING_KEYS:
             result.settings.append(tag)
         elif head == "notebook":
-            diags.append(error(cell, None, f"tag '{tag}' is Kale's notebook composition (a cell standing for "
-                               "another notebook), which is not supported",
-                               "compile each notebook on its own, or copy its tagged cells into this notebook"))
+            diags.append(
+                error(
+                    cell,
+                    None,
+                    f"tag '{tag}' is Kale's notebook composition (a cell standing for "
+                    "another notebook), which is not supported",
+                    "compile each notebook on its own, or copy its tagged cells into this notebook",
+                )
+            )
         else:
             diags.append(warning(cell, None, f"unknown tag '{tag}' is ignored"))
     if len(kinds) > 1:
@@ -111,7 +134,9 @@ def parse_cell_tags(tags: tuple[str, ...] | list[str], cell: int) -> tuple[CellT
         if result.kind == "skip":  # Kale ignores them on a skipped cell
             diags.append(warning(cell, None, f"tags {what} are ignored on a skip cell"))
         else:
-            diags.append(error(cell, None, f"tags {what} only apply to a step cell", "add a step:NAME tag to this cell"))
+            diags.append(
+                error(cell, None, f"tags {what} only apply to a step cell", "add a step:NAME tag to this cell")
+            )
     return result, diags
 
 

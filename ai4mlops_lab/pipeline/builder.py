@@ -15,16 +15,45 @@ from .kfp_names import is_kfp_name, kfp_name, kfp_names, task_name
 from .model import SCALAR_TYPES, Edge, Pipeline, Step, StepInput, StepOutput
 
 # Module-level names of the generated file, and local names of each generated component.
-RESERVED_MODULE_NAMES = {"os", "NamedTuple", "compiler", "dsl", "kubernetes", "Input", "Output", "Artifact",
-                         "Dataset", "Model", "Metrics", "pipeline", "TARGET", "BASE_IMAGE", "PIPELINE_NAME",
-                         "KFP_PACKAGE", "_packages"}
-RESERVED_LOCAL_NAMES = {"_run", "_get", "_scalar", "_save", "_load", "_log_metrics", "_ns", "namedtuple",
-                        "_observe_models", "_save_model", "_seen", "_unwatch"}
+RESERVED_MODULE_NAMES = {
+    "os",
+    "NamedTuple",
+    "compiler",
+    "dsl",
+    "kubernetes",
+    "Input",
+    "Output",
+    "Artifact",
+    "Dataset",
+    "Model",
+    "Metrics",
+    "pipeline",
+    "TARGET",
+    "BASE_IMAGE",
+    "PIPELINE_NAME",
+    "KFP_PACKAGE",
+    "_packages",
+}
+RESERVED_LOCAL_NAMES = {
+    "_run",
+    "_get",
+    "_scalar",
+    "_save",
+    "_load",
+    "_log_metrics",
+    "_ns",
+    "namedtuple",
+    "_observe_models",
+    "_save_model",
+    "_seen",
+    "_unwatch",
+}
 _MARSHALLING_DISTRIBUTIONS = ("cloudpickle",)
 
 
-def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
-                   name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
+def build_pipeline(
+    structure: Structure, flow: Flow, settings: NotebookSettings, name_hint: str
+) -> tuple[Pipeline, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     pipeline = Pipeline(pipeline_name(settings.pipeline_name or name_hint), settings, list(flow.parameters))
     _check_parameters(flow, diags)
@@ -33,8 +62,14 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     order = [s.name for s in structure.steps]
     for cells in structure.steps:
         function = _function_name(cells.name, taken, tasks)
-        step = Step(cells.name, function, task_name(function), list(cells.cells),
-                    _step_code(structure, flow, cells.name), settings=cells.settings)
+        step = Step(
+            cells.name,
+            function,
+            task_name(function),
+            list(cells.cells),
+            _step_code(structure, flow, cells.name),
+            settings=cells.settings,
+        )
         pipeline.steps.append(step)
     if pipeline.name in {step.task for step in pipeline.steps}:
         # kfp.local takes a pipeline named like one of its tasks for that single component.
@@ -53,7 +88,8 @@ def build_pipeline(structure: Structure, flow: Flow, settings: NotebookSettings,
     data_modules: dict[str, set[str]] = {}  # the modules of each step and of all its producers
     for step in ordered:
         data_modules[step.name] = set(flow.steps[step.name].modules).union(
-            *(data_modules.get(source, ()) for source in {s for s in flow.steps[step.name].inputs.values() if s}))
+            *(data_modules.get(source, ()) for source in {s for s in flow.steps[step.name].inputs.values() if s})
+        )
     unknown: set[str] = set()
     for step in pipeline.steps:
         diags += _packages_of(step, flow, data_modules[step.name], unknown)
@@ -90,14 +126,29 @@ def _check_parameters(flow: Flow, diags: list[Diagnostic]) -> None:
         if param.name in seen:
             diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' is defined twice"))
         elif not is_kfp_name(param.name) or param.name in RESERVED_MODULE_NAMES:
-            diags.append(error(param.cell, param.line, f"pipeline parameter name '{param.name}' is not accepted by "
-                               "Kubeflow Pipelines" + (" here" if is_kfp_name(param.name) else ""),
-                               "start it with an ASCII letter and use only letters, digits and _"
-                               + (f"; {param.name!r} is a name of the generated pipeline module"
-                                  if param.name in RESERVED_MODULE_NAMES else "")))
+            diags.append(
+                error(
+                    param.cell,
+                    param.line,
+                    f"pipeline parameter name '{param.name}' is not accepted by "
+                    "Kubeflow Pipelines" + (" here" if is_kfp_name(param.name) else ""),
+                    "start it with an ASCII letter and use only letters, digits and _"
+                    + (
+                        f"; {param.name!r} is a name of the generated pipeline module"
+                        if param.name in RESERVED_MODULE_NAMES
+                        else ""
+                    ),
+                )
+            )
         elif isinstance(param.default, float) and not math.isfinite(param.default):
-            diags.append(error(param.cell, param.line, f"pipeline parameter '{param.name}' has the default "
-                               f"{param.default}, which a pipeline cannot carry", "use a finite number"))
+            diags.append(
+                error(
+                    param.cell,
+                    param.line,
+                    f"pipeline parameter '{param.name}' has the default {param.default}, which a pipeline cannot carry",
+                    "use a finite number",
+                )
+            )
         seen.add(param.name)
 
 
@@ -169,9 +220,14 @@ def _topological(pipeline: Pipeline, structure: Structure) -> tuple[list[Step], 
     if not stuck:
         return ordered, []
     cell = structure.step(stuck[0].name).cells[0]
-    return ordered + stuck, [error(
-        cell, None, f"steps {', '.join(s.name for s in stuck)} form a dependency cycle",
-        "a step appended later (same step:NAME) reads data of a step in between; split or reorder it")]
+    return ordered + stuck, [
+        error(
+            cell,
+            None,
+            f"steps {', '.join(s.name for s in stuck)} form a dependency cycle",
+            "a step appended later (same step:NAME) reads data of a step in between; split or reorder it",
+        )
+    ]
 
 
 def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[str]) -> list[Diagnostic]:
@@ -187,9 +243,15 @@ def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[s
         reqs += [p for p in map(packages.pinned, _MARSHALLING_DISTRIBUTIONS) if p and p not in reqs]
     reqs += [r for r in [*flow.prelude_pip, *analysed.pip] if r not in reqs]
     step.packages = reqs
-    return [warning(step.cells[0], None, f"module '{m}' of step '{step.name}' is not installed here, so it is not "
-                    "pinned or listed", "install it (or add `%pip install` in the step) so it can be pinned")
-            for m in unknown]
+    return [
+        warning(
+            step.cells[0],
+            None,
+            f"module '{m}' of step '{step.name}' is not installed here, so it is not pinned or listed",
+            "install it (or add `%pip install` in the step) so it can be pinned",
+        )
+        for m in unknown
+    ]
 
 
 def _gpu_requests(step: Step) -> list[Diagnostic]:
@@ -199,6 +261,12 @@ def _gpu_requests(step: Step) -> list[Diagnostic]:
         value = settings.requests.pop(resource)
         if resource not in settings.limits:
             settings.limits[resource] = value
-            diags.append(warning(step.cells[0], None, f"request:{resource}:{value} is applied as a limit",
-                                 "Kubernetes accelerators are set by limits only"))
+            diags.append(
+                warning(
+                    step.cells[0],
+                    None,
+                    f"request:{resource}:{value} is applied as a limit",
+                    "Kubernetes accelerators are set by limits only",
+                )
+            )
     return diags

@@ -15,8 +15,11 @@ _ACCELERATORS = ("nvidia.com/gpu", "amd.com/gpu")
 def _runtime_functions() -> dict[str, str]:
     """Source of each marshalling helper in runtime.py, to embed into component bodies."""
     source = Path(__file__).with_name("runtime.py").read_text()
-    return {node.name: ast.get_source_segment(source, node)
-            for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+    return {
+        node.name: ast.get_source_segment(source, node)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    }
 
 
 def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name: str) -> str:
@@ -104,16 +107,19 @@ def _component(step: Step, reference_rows: int) -> list[str]:
     if watch:
         lines.append("    _unwatch()")
     seen = "_seen" if watch else "{}"
-    lines += [f"    _save_model(_get(_ns, {o.name!r}), {o.key}, _ns, {seen}, {step.settings.reference!r}, {reference_rows})"
-              if o in models_out else f"    _save(_get(_ns, {o.name!r}), {o.key})" for o in artifacts_out]
+    lines += [
+        f"    _save_model(_get(_ns, {o.name!r}), {o.key}, _ns, {seen}, {step.settings.reference!r}, {reference_rows})"
+        if o in models_out
+        else f"    _save(_get(_ns, {o.name!r}), {o.key})"
+        for o in artifacts_out
+    ]
     if step.metrics:
         metrics = ", ".join(f"{m!r}: _get(_ns, {v!r})" for m, v in step.metrics)
         lines.append(f"    _log_metrics({step.metrics_key}, {{{metrics}}})")
     if scalars_out:
         keys = ", ".join(repr(o.key) for o in scalars_out)
         values = ", ".join(f"_scalar(_get(_ns, {o.name!r}), {o.type})" for o in scalars_out)
-        lines += ["    from collections import namedtuple", "",
-                  f'    return namedtuple("Outputs", [{keys}])({values})']
+        lines += ["    from collections import namedtuple", "", f'    return namedtuple("Outputs", [{keys}])({values})']
     return lines
 
 
@@ -139,8 +145,8 @@ def _pipeline_function(pipeline: Pipeline) -> list[str]:
     for step in (by_name[name] for name in pipeline.task_order):  # a task after those it uses
         task = tasks[step.name]
         args = ", ".join(
-            f"{i.arg}={tasks[i.source]}.outputs[{i.key!r}]" if i.source else f"{i.arg}={i.key}"
-            for i in step.inputs)
+            f"{i.arg}={tasks[i.source]}.outputs[{i.key!r}]" if i.source else f"{i.arg}={i.key}" for i in step.inputs
+        )
         lines.append(f"    {task} = {step.function}({args})")
         data_sources = {i.source for i in step.inputs if i.source}
         for upstream in step.after:
@@ -153,8 +159,12 @@ def _pipeline_function(pipeline: Pipeline) -> list[str]:
 def _settings(task: str, step: Step) -> list[str]:
     s = step.settings
     lines = []
-    setters = {("limit", "cpu"): "set_cpu_limit", ("limit", "memory"): "set_memory_limit",
-               ("request", "cpu"): "set_cpu_request", ("request", "memory"): "set_memory_request"}
+    setters = {
+        ("limit", "cpu"): "set_cpu_limit",
+        ("limit", "memory"): "set_memory_limit",
+        ("request", "cpu"): "set_cpu_request",
+        ("request", "memory"): "set_memory_request",
+    }
     for kind, values in (("limit", s.limits), ("request", s.requests)):
         for resource, value in values.items():
             if resource in _ACCELERATORS:
@@ -173,7 +183,9 @@ def _settings(task: str, step: Step) -> list[str]:
     for name, mapping in secrets.items():
         lines.append(f"    kubernetes.use_secret_as_env({task}, secret_name={name!r}, secret_key_to_env={mapping!r})")
     for volume in s.volumes:
-        lines.append(f"    kubernetes.mount_pvc({task}, pvc_name={volume['pvc']!r}, mount_path={volume['mount_path']!r})")
+        lines.append(
+            f"    kubernetes.mount_pvc({task}, pvc_name={volume['pvc']!r}, mount_path={volume['mount_path']!r})"
+        )
         if volume.get("env"):
             lines.append(f"    {task}.set_env_variable(name={volume['env']!r}, value={volume['mount_path']!r})")
     for key, value in s.labels.items():

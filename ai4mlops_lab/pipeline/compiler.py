@@ -46,9 +46,15 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
     path = Path(path)
     pipeline, diags = _build(read_notebook(path), path.stem)
     if pipeline.needs_kubernetes() and importlib.util.find_spec("kfp.kubernetes") is None:
-        diags.append(error(None, None, "this pipeline uses Kubernetes settings (secrets, volumes, labels, annotations "
-                           "or timeouts) but the kfp-kubernetes package is not installed",
-                           f"pip install kfp-kubernetes=={importlib.metadata.version('kfp')}"))
+        diags.append(
+            error(
+                None,
+                None,
+                "this pipeline uses Kubernetes settings (secrets, volumes, labels, annotations "
+                "or timeouts) but the kfp-kubernetes package is not installed",
+                f"pip install kfp-kubernetes=={importlib.metadata.version('kfp')}",
+            )
+        )
     if any(d.severity == "error" for d in diags):
         return _result(pipeline, diags, [])
     outdir = confined.make_folder(outdir if outdir is not None else path.parent)

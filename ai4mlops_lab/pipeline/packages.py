@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _NOT_DISTRIBUTIONS = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
 
@@ -14,7 +14,7 @@ def _distributions() -> dict[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
-@lru_cache(maxsize=None)
+@cache
 def pinned(distribution: str) -> str | None:
     """`dist==version` (local version labels such as `+cpu` dropped: indexes do not serve them)."""
     try:

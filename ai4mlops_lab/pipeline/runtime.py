@@ -142,16 +142,21 @@ def _save_model(value, artifact, namespace, seen, reference, max_rows):
         candidates = []
         for var, data in namespace.items():
             array, columns = (None, None) if var.startswith("_") else as_array(data)
-            if (array is not None and array.ndim == 2 and array.dtype.kind in "fiub"
-                    and (width is None or array.shape[1] == width)):
+            if (
+                array is not None
+                and array.ndim == 2
+                and array.dtype.kind in "fiub"
+                and (width is None or array.shape[1] == width)
+            ):
                 candidates.append((-array.shape[0], var, array, columns))
         if candidates:
             _, var, features, names = min(candidates, key=lambda c: c[:2])
             source = f"variable {var} (2-D numeric, the most rows)"
     info = {
         "framework": library,
-        "framework_version": importlib.metadata.version("torch" if torch else "scikit-learn" if library == "sklearn"
-                                                        else library),
+        "framework_version": importlib.metadata.version(
+            "torch" if torch else "scikit-learn" if library == "sklearn" else library
+        ),
         "file": file,
         "loader": "torch.load(weights_only=False)" if torch else "joblib.load",
         "signature": None,
@@ -170,8 +175,14 @@ def _save_model(value, artifact, namespace, seen, reference, max_rows):
             output = numpy.asarray(value.predict(example))
         names = names or [str(n) for n in getattr(value, "feature_names_in_", [])] or None
         info["signature"] = {
-            "inputs": [{"name": "input-0", "dtype": features.dtype.name, "shape": [-1, *features.shape[1:]],
-                        "features": names or [f"f{i}" for i in range(features.shape[1])]}],
+            "inputs": [
+                {
+                    "name": "input-0",
+                    "dtype": features.dtype.name,
+                    "shape": [-1, *features.shape[1:]],
+                    "features": names or [f"f{i}" for i in range(features.shape[1])],
+                }
+            ],
             "outputs": [{"name": "output-0", "dtype": output.dtype.name, "shape": [-1, *output.shape[1:]]}],
         }
         info["example"] = example.tolist()
@@ -182,16 +193,17 @@ def _save_model(value, artifact, namespace, seen, reference, max_rows):
             numpy.save(stream, rows, allow_pickle=False)
         info["reference"] = {"file": "reference.npy", "rows": len(rows), "total_rows": len(features), "source": source}
     else:
-        print("ai4mlops-lab: no features found for this model, so it has no signature or reference data; "
-              "name them with the step tag reference:VARIABLE")
+        print(
+            "ai4mlops-lab: no features found for this model, so it has no signature or reference data; "
+            "name them with the step tag reference:VARIABLE"
+        )
     artifact.metadata["model"] = info
 
 
 def _load(artifact):
     """Read a value written by _save, using the format recorded in the artifact metadata."""
-    import pickle
-
     import os
+    import pickle
 
     fmt, path = artifact.metadata.get("format", "pickle"), artifact.path
     if "model" in artifact.metadata:  # a model folder written by _save_model

@@ -39,16 +39,18 @@ class ForkServer:
         self._lock = threading.Lock()
 
     @classmethod
-    def start(cls, pipeline_yaml: Path) -> "ForkServer":
+    def start(cls, pipeline_yaml: Path) -> ForkServer:
         """Start the server; it imports in the background while the caller goes on."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(theirs.fileno()), str(pipeline_yaml)],
-                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
         return cls(process, ours)
 
-    def submit(self, source: str, args: list[str], env: dict[str, str], output_fd: int) -> "Submitted":
+    def submit(self, source: str, args: list[str], env: dict[str, str], output_fd: int) -> Submitted:
         """Start a task in a fresh child with stdout and stderr on `output_fd` (the caller then
         closes its copy and reads it to the end before `Submitted.wait`)."""
         mine, theirs = socket.socketpair()

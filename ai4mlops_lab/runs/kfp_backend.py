@@ -16,8 +16,8 @@ import logging
 import re
 import threading
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import NotFoundError, UserError
 from ..states import RunStatus
@@ -51,7 +51,7 @@ def map_state(kfp_state: str | None) -> str:
 
 def version_name(pipeline_name: str, yaml_bytes: bytes, when: _dt.datetime | None = None) -> str:
     """A unique pipeline version name: name, UTC time to the microsecond, short hash of the YAML."""
-    when = when or _dt.datetime.now(_dt.timezone.utc)
+    when = when or _dt.datetime.now(_dt.UTC)
     digest = hashlib.sha256(yaml_bytes).hexdigest()[:8]
     return f"{pipeline_name}-{when:%Y%m%d-%H%M%S-%f}-{digest}"
 
@@ -90,16 +90,29 @@ class KfpBackend:
         if not isinstance(parameters, dict):
             raise UserError("Run parameters must be a mapping of name to value.", "")
         namespace = self.connection.namespace or None
-        log.info("Submitting pipeline %r to KFP at %s (namespace %r, auth %s)", pipeline_name,
-                 self.connection.host, namespace or "", self.connection.auth)
+        log.info(
+            "Submitting pipeline %r to KFP at %s (namespace %r, auth %s)",
+            pipeline_name,
+            self.connection.host,
+            namespace or "",
+            self.connection.auth,
+        )
         client = self._get_client()
-        pipeline_id, version_id = self._call("upload the pipeline", self._upload, client, path,
-                                             pipeline_name, description, namespace)
-        experiment_obj = self._call(f"get or create experiment {experiment!r}", client.create_experiment,
-                                    name=experiment, namespace=namespace)
-        run = self._call(f"create run {run_name!r}", client.run_pipeline, experiment_id=experiment_obj.experiment_id,
-                         job_name=run_name, pipeline_id=pipeline_id, version_id=version_id,
-                         params=dict(parameters))
+        pipeline_id, version_id = self._call(
+            "upload the pipeline", self._upload, client, path, pipeline_name, description, namespace
+        )
+        experiment_obj = self._call(
+            f"get or create experiment {experiment!r}", client.create_experiment, name=experiment, namespace=namespace
+        )
+        run = self._call(
+            f"create run {run_name!r}",
+            client.run_pipeline,
+            experiment_id=experiment_obj.experiment_id,
+            job_name=run_name,
+            pipeline_id=pipeline_id,
+            version_id=version_id,
+            params=dict(parameters),
+        )
         log.info("KFP run %s started (pipeline %s, version %s)", run.run_id, pipeline_id, version_id)
         return {
             "run_id": run.run_id,
@@ -138,27 +151,32 @@ class KfpBackend:
         """(pipeline_id, version_id): a new pipeline, or a new version when the name exists."""
         pipeline_id = self._find_pipeline(client, pipeline_name, namespace)
         if pipeline_id is None:
-            pipeline = client.upload_pipeline(str(path), pipeline_name=pipeline_name,
-                                              description=description or None, namespace=namespace)
+            pipeline = client.upload_pipeline(
+                str(path), pipeline_name=pipeline_name, description=description or None, namespace=namespace
+            )
             versions = client.list_pipeline_versions(pipeline.pipeline_id, page_size=1, sort_by="created_at")
             if not versions.pipeline_versions:
-                raise KfpRequestError(f"The KFP server created pipeline {pipeline_name!r} without a version.",
-                                      "Check the pipeline in the KFP UI.")
+                raise KfpRequestError(
+                    f"The KFP server created pipeline {pipeline_name!r} without a version.",
+                    "Check the pipeline in the KFP UI.",
+                )
             return pipeline.pipeline_id, versions.pipeline_versions[0].pipeline_version_id
         name = version_name(pipeline_name, path.read_bytes())
-        version = client.upload_pipeline_version(str(path), pipeline_version_name=name, pipeline_id=pipeline_id,
-                                                 description=description or None)
+        version = client.upload_pipeline_version(
+            str(path), pipeline_version_name=name, pipeline_id=pipeline_id, description=description or None
+        )
         return pipeline_id, version.pipeline_version_id
 
     @staticmethod
     def _find_pipeline(client, name: str, namespace: str | None) -> str | None:
         predicate = {"operation": "EQUALS", "key": "display_name", "stringValue": name}
-        found = client.list_pipelines(filter=json.dumps({"predicates": [predicate]}), page_size=2,
-                                      namespace=namespace)
+        found = client.list_pipelines(filter=json.dumps({"predicates": [predicate]}), page_size=2, namespace=namespace)
         pipelines = found.pipelines or []
         if len(pipelines) > 1:
-            raise KfpRequestError(f"Several KFP pipelines are named {name!r}.",
-                                  "Rename the pipeline in the notebook settings, or delete the duplicates.")
+            raise KfpRequestError(
+                f"Several KFP pipelines are named {name!r}.",
+                "Rename the pipeline in the notebook settings, or delete the duplicates.",
+            )
         return pipelines[0].pipeline_id if pipelines else None
 
     def _call(self, doing: str, func, *args, **kwargs):
@@ -177,8 +195,9 @@ class KfpBackend:
     def _get_client(self):
         with self._lock:
             if self._client is None:
-                self._client = self._call(f"connect to {self.connection.host}", _new_client, self.connection,
-                                          self.timeout)
+                self._client = self._call(
+                    f"connect to {self.connection.host}", _new_client, self.connection, self.timeout
+                )
             return self._client
 
 
@@ -187,8 +206,13 @@ def _new_client(conn: KfpConnection, timeout: tuple[float, float]):
     client_class = _client_class()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="This client only works with", category=FutureWarning)
-        kwargs = {"host": conn.host, "existing_token": conn.token or None, "cookies": conn.cookies or None,
-                  "ssl_ca_cert": conn.ssl_ca_cert or None, "verify_ssl": conn.verify}
+        kwargs = {
+            "host": conn.host,
+            "existing_token": conn.token or None,
+            "cookies": conn.cookies or None,
+            "ssl_ca_cert": conn.ssl_ca_cert or None,
+            "verify_ssl": conn.verify,
+        }
         if conn.namespace:
             kwargs["namespace"] = conn.namespace
         client = client_class(_timeout=timeout, **kwargs)
@@ -210,8 +234,9 @@ def _client_class():
         def _load_config(self, *args, **kwargs):
             config = super()._load_config(*args, **kwargs)
             # One retry for connection failures; redirects (login pages) come back as errors.
-            config.retries = urllib3.util.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0,
-                                                raise_on_redirect=False)
+            config.retries = urllib3.util.Retry(
+                total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_redirect=False
+            )
             return config
 
         def get_kfp_healthz(self, sleep_duration: int = 5):
@@ -237,8 +262,13 @@ def _steps(details: list, step_names: Iterable[str] | None) -> list[dict]:
         by_name = {d.display_name: d for d in details if d.display_name}
         chosen = [by_name[n] for n in wanted if n in by_name]
     else:
-        chosen = [d for d in details if d.display_name and d.display_name != "root"
-                  and not (d.display_name.endswith("-driver") and d.display_name[:-7] in names)]
+        chosen = [
+            d
+            for d in details
+            if d.display_name
+            and d.display_name != "root"
+            and not (d.display_name.endswith("-driver") and d.display_name[:-7] in names)
+        ]
     return [
         {
             "name": d.display_name,

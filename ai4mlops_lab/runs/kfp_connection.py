@@ -7,9 +7,9 @@ from the notebook. Secrets (token, cookie) are kept out of `repr()` and `describ
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import UserError
 
@@ -56,7 +56,7 @@ class KfpConnection:
         ssl_ca_cert: str = "",
         verify: bool | None = None,
         service_account_token: str = SERVICE_ACCOUNT_TOKEN,
-    ) -> "KfpConnection":
+    ) -> KfpConnection:
         """Build settings from explicit values (JupyterLab settings) falling back to the environment.
 
         Token order: `KF_PIPELINES_TOKEN`, then the file `token_file` or `KF_PIPELINES_TOKEN_FILE`,
@@ -123,8 +123,10 @@ class KfpConnection:
         if self.auth == "token-file":
             return f"The token in {self.token_source} was refused ({ENV_TOKEN_FILE}): refresh that file."
         if self.auth == "service-account":
-            return ("The pod's service account token was refused: give the notebook's service account "
-                    "access to Kubeflow Pipelines (e.g. a PodDefault or RoleBinding).")
+            return (
+                "The pod's service account token was refused: give the notebook's service account "
+                "access to Kubeflow Pipelines (e.g. a PodDefault or RoleBinding)."
+            )
         if self.auth == "cookie":
             return f"The session cookie in {ENV_COOKIE} was refused: log in again and copy a fresh one."
         return f"No credentials were sent: set {ENV_TOKEN}, {ENV_TOKEN_FILE} or {ENV_COOKIE}."
@@ -139,8 +141,7 @@ def _find_token(env: Mapping[str, str], token_file: str, service_account_token: 
     if path:
         return "token-file", _read_token(path, f"{ENV_TOKEN_FILE} (or the token file setting)"), path
     if service_account_token and Path(service_account_token).is_file():
-        return "service-account", _read_token(service_account_token, "the service account token"), \
-            service_account_token
+        return "service-account", _read_token(service_account_token, "the service account token"), service_account_token
     return "none", "", ""
 
 

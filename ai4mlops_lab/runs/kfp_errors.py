@@ -61,7 +61,8 @@ def translate(exc: BaseException, conn: KfpConnection, doing: str) -> UserError 
             return _tls_error(conn, reason)
         # NewConnectionError subclasses ConnectTimeoutError: a refused connection is not a timeout.
         timed_out = isinstance(reason, (TimeoutError, urllib3.exceptions.TimeoutError)) and not isinstance(
-            reason, urllib3.exceptions.NewConnectionError)
+            reason, urllib3.exceptions.NewConnectionError
+        )
         kind = "timed out" if timed_out else "unreachable"
         return KfpUnreachableError(
             f"KFP host {kind}: {conn.host} ({type(reason).__name__}) while trying to {doing}.",
@@ -100,10 +101,17 @@ def _from_status(exc, conn: KfpConnection, doing: str) -> UserError:
             "Use a namespace (profile) you have access to, or ask its owner to add you as a contributor.",
         )
     if status == 404:
-        return NotFoundError(f"Not found on the KFP server while trying to {doing}{detail}",
-                             "It may have been deleted; check the KFP UI.")
+        return NotFoundError(
+            f"Not found on the KFP server while trying to {doing}{detail}",
+            "It may have been deleted; check the KFP UI.",
+        )
     if status >= 500:
-        return KfpRequestError(f"The KFP server failed ({status}) while trying to {doing}{detail}",
-                               "Retry later; if it persists, look at the ml-pipeline API server logs.", status=502)
-    return KfpRequestError(f"The KFP server refused to {doing} ({status}){detail}",
-                           "Check the pipeline, its parameter values and the names used.")
+        return KfpRequestError(
+            f"The KFP server failed ({status}) while trying to {doing}{detail}",
+            "Retry later; if it persists, look at the ml-pipeline API server logs.",
+            status=502,
+        )
+    return KfpRequestError(
+        f"The KFP server refused to {doing} ({status}){detail}",
+        "Check the pipeline, its parameter values and the names used.",
+    )

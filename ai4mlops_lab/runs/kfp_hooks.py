@@ -9,8 +9,9 @@ from __future__ import annotations
 import io
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from ..states import StepStatus
 from . import thread_output
@@ -74,7 +75,9 @@ def install(reporter: StepReporter) -> Callable[[], None]:
             reporter.step_finished(task_name, StepStatus.FAILED, {}, f"{type(exc).__name__}: {exc}")
             raise
         if task_status == kfp_status.Status.SUCCESS:
-            reporter.step_finished(task_name, StepStatus.SUCCEEDED if executed.flag else StepStatus.CACHED, outputs, None)
+            reporter.step_finished(
+                task_name, StepStatus.SUCCEEDED if executed.flag else StepStatus.CACHED, outputs, None
+            )
         else:
             reporter.step_finished(task_name, StepStatus.FAILED, {}, _tail(log_path) or "the step failed")
         return outputs, task_status
@@ -103,7 +106,10 @@ def split_outputs(outputs: dict) -> tuple[dict, dict, list[dict]]:
             metrics.update({k: float(v) for k, v in metadata.items() if isinstance(v, (int, float))})
             continue
         path = Path(uri)
-        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else (
-            path.stat().st_size if path.exists() else None)
+        size = (
+            sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+            if path.is_dir()
+            else (path.stat().st_size if path.exists() else None)
+        )
         artifacts.append({"name": name, "uri": uri, "type": kind, "size": size, "metadata": metadata})
     return parameters, metrics, artifacts

@@ -15,8 +15,8 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from . import forkserver, scheduler, thread_output
 
@@ -26,8 +26,9 @@ MODES = ("warm", "subprocess")
 #: kfp's command for a lightweight Python component (packages_to_install adds pip lines: not matched).
 _SCRIPT = re.compile(
     r'program_path=\$\(mktemp -d\)\s+printf "%s" "\$0" > "\$program_path/ephemeral_component\.py"\s+'
-    r'_KFP_RUNTIME=true (?P<python>\S+) -m kfp\.dsl\.executor_main\s+'
-    r'--component_module_path\s+"\$program_path/ephemeral_component\.py"\s+"\$@"')
+    r"_KFP_RUNTIME=true (?P<python>\S+) -m kfp\.dsl\.executor_main\s+"
+    r'--component_module_path\s+"\$program_path/ephemeral_component\.py"\s+"\$@"'
+)
 
 
 def mode() -> str:

@@ -28,8 +28,10 @@ def _coerce(name: str, kind: str, value):
         return str(value)
     except (TypeError, ValueError):
         expected = _KINDS.get(kind, kind)
-        raise UserError(f"Parameter '{name}' must be {expected}; got {value!r}.",
-                        f"Give '{name}' {expected}, like its default in the pipeline-parameters cell.") from None
+        raise UserError(
+            f"Parameter '{name}' must be {expected}; got {value!r}.",
+            f"Give '{name}' {expected}, like its default in the pipeline-parameters cell.",
+        ) from None
 
 
 def coerce_parameters(declared: list[dict], given: dict) -> dict:
@@ -38,8 +40,10 @@ def coerce_parameters(declared: list[dict], given: dict) -> dict:
     unknown = sorted(set(given) - set(known))
     if unknown:
         names = ", ".join(known) or "none"
-        raise UserError(f"Unknown pipeline parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
-                        f"The notebook's pipeline-parameters cell defines: {names}.")
+        raise UserError(
+            f"Unknown pipeline parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+            f"The notebook's pipeline-parameters cell defines: {names}.",
+        )
     return {name: _coerce(name, p["type"], given.get(name, p["default"])) for name, p in known.items()}
 
 

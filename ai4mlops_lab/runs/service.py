@@ -38,8 +38,15 @@ class RunService:
 
     # -- starting -----------------------------------------------------------------------
 
-    def start(self, notebook: Path, *, target: str = RunTarget.LOCAL, parameters: dict | None = None,
-              experiment: str | None = None, kfp: dict | None = None) -> RunRecord:
+    def start(
+        self,
+        notebook: Path,
+        *,
+        target: str = RunTarget.LOCAL,
+        parameters: dict | None = None,
+        experiment: str | None = None,
+        kfp: dict | None = None,
+    ) -> RunRecord:
         """Compile `notebook`, record a run and start it; returns the run record at once.
 
         `kfp` ({host, namespace}, from the user's settings) overrides the server's KFP connection.
@@ -100,8 +107,10 @@ class RunService:
         from .kfp_backend import KfpBackend
 
         if self.kfp_connection is None:
-            raise UserError("No Kubeflow Pipelines server is configured.",
-                            "Set KF_PIPELINES_ENDPOINT or the 'KFP host' setting, or run with target 'local'.")
+            raise UserError(
+                "No Kubeflow Pipelines server is configured.",
+                "Set KF_PIPELINES_ENDPOINT or the 'KFP host' setting, or run with target 'local'.",
+            )
         connection = self.kfp_connection(**spec.get("kfp", {}))
         key = (connection.host, connection.namespace)
         with self._backends_lock:
@@ -112,8 +121,12 @@ class RunService:
 
     def _start_kfp(self, record: dict, run_dir: Path, spec: dict) -> None:
         submitted = self._kfp_backend(spec).submit(
-            run_dir / spec["pipeline_yaml"], pipeline_name=record["pipeline"], parameters=spec["parameters"],
-            experiment=record["experiment"], run_name=f"{record['pipeline']} {record['id']}")
+            run_dir / spec["pipeline_yaml"],
+            pipeline_name=record["pipeline"],
+            parameters=spec["parameters"],
+            experiment=record["experiment"],
+            run_name=f"{record['pipeline']} {record['id']}",
+        )
         self.store.set_run_status(record["id"], RunStatus.RUNNING, backend_run_id=submitted["run_id"])
 
     def _display_path(self, notebook: Path) -> str:
@@ -141,8 +154,10 @@ class RunService:
         notebook = Path(run["notebook_path"])
         notebook = notebook if notebook.is_absolute() else self.root / notebook
         if not notebook.is_file():
-            raise UserError(f"The notebook {run['notebook_path']} of run {run_id} is gone.",
-                            "Restore it, or run the notebook that replaced it.")
+            raise UserError(
+                f"The notebook {run['notebook_path']} of run {run_id} is gone.",
+                "Restore it, or run the notebook that replaced it.",
+            )
         values = {**run["parameters"], **(parameters or {})}
         return self.start(notebook, target=run["target"], parameters=values, experiment=run["experiment"])
 
@@ -205,15 +220,23 @@ class RunService:
                 continue
             del self._workers[rid]
             if self.store.run(rid)["status"] in RUN_ACTIVE:
-                self.store.set_run_status(rid, RunStatus.FAILED, error=f"the run's worker exited unexpectedly (exit code {code}); "
-                                                         f"see {self.run_dir(rid) / 'worker.log'}")
+                self.store.set_run_status(
+                    rid,
+                    RunStatus.FAILED,
+                    error=f"the run's worker exited unexpectedly (exit code {code}); "
+                    f"see {self.run_dir(rid) / 'worker.log'}",
+                )
 
     def cancel(self, run_id: str) -> RunRecord:
         """Stop a run: its worker and every process it started (local), or terminate it (kfp)."""
         record = self.store.run(run_id)
         if record["status"] not in RUN_ACTIVE:
-            raise UserError(f"Run {run_id} is already {record['status']}.", "Only pending or running runs can be cancelled.",
-                            status=409, code="conflict")
+            raise UserError(
+                f"Run {run_id} is already {record['status']}.",
+                "Only pending or running runs can be cancelled.",
+                status=409,
+                code="conflict",
+            )
         self.store.set_run_status(run_id, RunStatus.CANCELLED, error="cancelled by the user")
         if record["target"] == RunTarget.LOCAL and record.get("worker_pid"):
             processes.stop_group(record["worker_pid"])
@@ -227,4 +250,5 @@ class RunService:
     def mark_interrupted(self) -> int:
         """On server start: runs whose worker is gone are marked interrupted, never left running."""
         return self.store.mark_interrupted(
-            processes.is_alive, "the run's worker process was gone when the Jupyter server started")
+            processes.is_alive, "the run's worker process was gone when the Jupyter server started"
+        )

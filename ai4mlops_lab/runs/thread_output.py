@@ -12,7 +12,8 @@ import contextlib
 import io
 import sys
 import threading
-from typing import Callable, ContextManager, Iterator, TextIO
+from collections.abc import Callable, Iterator
+from typing import ContextManager, TextIO
 
 
 class _Router(io.TextIOBase):

@@ -28,13 +28,17 @@ class StoreReporter:
         return self.run_dir / "logs" / f"{self.steps.get(task, task)}.log"
 
     def step_started(self, task: str) -> None:
-        self.store.set_step_status(self.run_id, self.steps.get(task, task), StepStatus.RUNNING, log_path=str(self.log_path(task)))
+        self.store.set_step_status(
+            self.run_id, self.steps.get(task, task), StepStatus.RUNNING, log_path=str(self.log_path(task))
+        )
 
     def step_finished(self, task: str, status: str, outputs: dict, error: str | None) -> None:
         step = self.steps.get(task, task)
         if outputs:
             parameters, metrics, artifacts = kfp_hooks.split_outputs(outputs)
-            self.store.record_step_outputs(self.run_id, step, parameters=parameters, metrics=metrics, artifacts=artifacts)
+            self.store.record_step_outputs(
+                self.run_id, step, parameters=parameters, metrics=metrics, artifacts=artifacts
+            )
         self.store.set_step_status(self.run_id, step, status, error=error)
         if status == StepStatus.FAILED and self.failed is None:
             self.failed = (step, error or "")

@@ -61,10 +61,17 @@ class Ai4MlopsApp(ExtensionApp):
             if self._workspace is None:
                 folder = Path(self.workspace_dir).expanduser()
                 root = Path(self.serverapp.root_dir)
-                self._workspace = Workspace(root / folder, root=root, settings=Settings(
-                    kfp_host=self.kfp_host, kube_namespace=self.kube_namespace,
-                    predictor_image=self.predictor_image, public_url=self.public_url,
-                    ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest"))
+                self._workspace = Workspace(
+                    root / folder,
+                    root=root,
+                    settings=Settings(
+                        kfp_host=self.kfp_host,
+                        kube_namespace=self.kube_namespace,
+                        predictor_image=self.predictor_image,
+                        public_url=self.public_url,
+                        ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest",
+                    ),
+                )
             return self._workspace
 
     def initialize_settings(self):
@@ -79,8 +86,9 @@ class Ai4MlopsApp(ExtensionApp):
             if interrupted:
                 self.log.warning("ai4mlops-lab: %d run(s) marked interrupted (their worker was gone)", interrupted)
             # Model servers may take a while to answer or restart: never hold up the server's start.
-            threading.Thread(target=self.workspace.deployments.local.reattach, name="ai4mlops-reattach",
-                             daemon=True).start()
+            threading.Thread(
+                target=self.workspace.deployments.local.reattach, name="ai4mlops-reattach", daemon=True
+            ).start()
 
     async def _background_round(self):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
@@ -93,9 +101,13 @@ class Ai4MlopsApp(ExtensionApp):
             return
         if not self._background_jobs:
             # the services are created once, off the loop (the drift monitor imports numpy)
-            await asyncio.to_thread(lambda: self._background_jobs.update(
-                runs=self.workspace.run_service.refresh, deployments=self.workspace.deployments.refresh,
-                drift=self.workspace.drift_monitor.tick))
+            await asyncio.to_thread(
+                lambda: self._background_jobs.update(
+                    runs=self.workspace.run_service.refresh,
+                    deployments=self.workspace.deployments.refresh,
+                    drift=self.workspace.drift_monitor.tick,
+                )
+            )
         for name, job in self._background_jobs.items():
             if name not in self._background_busy:
                 self._background_busy[name] = asyncio.ensure_future(self._background_job(name, job))

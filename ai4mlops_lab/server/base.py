@@ -32,8 +32,7 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
     def json_body(self) -> dict:
         """The request's JSON object body, or a 400 naming what is wrong."""
         try:
-            body = json.loads(self.request.body or b"{}", parse_constant=_refuse_non_finite,
-                              parse_float=_finite_float)
+            body = json.loads(self.request.body or b"{}", parse_constant=_refuse_non_finite, parse_float=_finite_float)
         except ValueError as exc:
             raise UserError(f"The request body is not valid JSON: {exc}", "Send a JSON object.") from None
         except RecursionError:
@@ -44,8 +43,9 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
 
     def user_path(self, relative, *, must_exist: bool = True):
         """A user's file named in a request, confined to the server root and outside the workspace."""
-        return confined_path(self.serverapp.root_dir, relative, must_exist=must_exist,
-                             workspace=self.extension.workspace.folder)
+        return confined_path(
+            self.serverapp.root_dir, relative, must_exist=must_exist, workspace=self.extension.workspace.folder
+        )
 
     def user_notebook(self, relative):
         """A user's notebook named in a request (`user_path`), refusing folders."""
@@ -89,13 +89,16 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
             }
         else:
             incident = getattr(self, "_incident", "")
-            status_code, body = 500, {
-                "error": "internal_error",
-                "detail": f"This is a bug in ai4mlops-lab: {type(exc).__name__ if exc else 'unexpected error'} "
-                          f"while answering {self.request.method} {self.request.path} (incident {incident}).",
-                "hint": f"The traceback is in the Jupyter server log (the terminal running jupyter), under "
-                        f"'ai4mlops-lab incident {incident}'; please report it with that log.",
-            }
+            status_code, body = (
+                500,
+                {
+                    "error": "internal_error",
+                    "detail": f"This is a bug in ai4mlops-lab: {type(exc).__name__ if exc else 'unexpected error'} "
+                    f"while answering {self.request.method} {self.request.path} (incident {incident}).",
+                    "hint": f"The traceback is in the Jupyter server log (the terminal running jupyter), under "
+                    f"'ai4mlops-lab incident {incident}'; please report it with that log.",
+                },
+            )
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
@@ -108,8 +111,13 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
             super().log_exception(typ, value, tb)
         else:
             self._incident = uuid.uuid4().hex[:8]
-            self.log.error("ai4mlops-lab incident %s: %s %s failed", self._incident, self.request.method,
-                           self.request.path, exc_info=(typ, value, tb))
+            self.log.error(
+                "ai4mlops-lab incident %s: %s %s failed",
+                self._incident,
+                self.request.method,
+                self.request.path,
+                exc_info=(typ, value, tb),
+            )
 
 
 def _refuse_non_finite(constant: str):

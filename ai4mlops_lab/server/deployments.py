@@ -34,8 +34,13 @@ class DeploymentsHandler(DeploymentsApiHandler):
             raise UserError("The request names no run.", 'Send {"run_id": "..."}: a succeeded run with a model.')
         options = {k: body[k] for k in ("storage_uri", "namespace", "reference") if body.get(k)}
         record = await asyncio.to_thread(
-            self.deployments.deploy, body["run_id"], model=body.get("model") or None,
-            name=body.get("name", "") if body.get("name", "") != "" else None, target=body.get("target") or DeploymentTarget.LOCAL, **options)
+            self.deployments.deploy,
+            body["run_id"],
+            model=body.get("model") or None,
+            name=body.get("name", "") if body.get("name", "") != "" else None,
+            target=body.get("target") or DeploymentTarget.LOCAL,
+            **options,
+        )
         self.reply(record, status=201)
 
 

@@ -38,8 +38,9 @@ class DriftHandler(DriftApiHandler):
     @authorized
     async def get(self, name: str):
         since, until = self.time_argument("from"), self.time_argument("to")
-        report = await asyncio.to_thread(self.monitor.report, name, since, until,
-                                         self.get_query_argument("feature", None))
+        report = await asyncio.to_thread(
+            self.monitor.report, name, since, until, self.get_query_argument("feature", None)
+        )
         self.reply_unless_unchanged(report)
 
 
@@ -73,8 +74,9 @@ class AlertsHandler(DriftApiHandler):
     @web.authenticated
     @authorized
     async def get(self):
-        alerts = await asyncio.to_thread(self.monitor.alerts, self.get_query_argument("deployment", None),
-                                         self.get_query_argument("status", None))
+        alerts = await asyncio.to_thread(
+            self.monitor.alerts, self.get_query_argument("deployment", None), self.get_query_argument("status", None)
+        )
         self.reply({"alerts": alerts})
 
 

@@ -14,9 +14,9 @@ from functools import cached_property
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
+from ..monitoring.ingest_token import is_ingest_token
 from ..serving.cloudevents import parse_event
 from ..store.event_records import BadEvent
-from ..monitoring.ingest_token import is_ingest_token
 from .base import AUTH_RESOURCE, ApiHandler
 
 
@@ -27,7 +27,7 @@ class IngestHandler(ApiHandler):
         """The `Authorization: Bearer` credential and the `?ingest_token=` argument, either may be missing (a
         proxy may add its own Authorization header to KServe's logger, which sends the token in the URL)."""
         header = self.request.headers.get("Authorization", "")
-        presented = [header[len("Bearer "):].strip()] if header.startswith("Bearer ") else []
+        presented = [header[len("Bearer ") :].strip()] if header.startswith("Bearer ") else []
         return presented + self.get_query_arguments("ingest_token")
 
     @cached_property

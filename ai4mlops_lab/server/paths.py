@@ -19,8 +19,9 @@ MAX_PATH_CHARS = 4096
 MAX_NAME_BYTES = 255
 
 
-def confined_path(root: str | Path, relative: str, *, must_exist: bool = True,
-                  workspace: str | Path | None = None) -> Path:
+def confined_path(
+    root: str | Path, relative: str, *, must_exist: bool = True, workspace: str | Path | None = None
+) -> Path:
     """The absolute path of `relative` (an API path, '/'-separated) inside `root`.
 
     Checks come before any file is touched: a 400 for a malformed path (empty, a NUL byte, longer than
@@ -34,14 +35,21 @@ def confined_path(root: str | Path, relative: str, *, must_exist: bool = True,
     base = Path(root).resolve()
     candidate = (base / relative.lstrip("/")).resolve()
     if candidate != base and base not in candidate.parents:
-        raise _forbidden(f"The path '{relative}' is outside the Jupyter server's root folder.",
-                         "Use a path relative to the folder JupyterLab was started in.")
+        raise _forbidden(
+            f"The path '{relative}' is outside the Jupyter server's root folder.",
+            "Use a path relative to the folder JupyterLab was started in.",
+        )
     if workspace is not None and _within(candidate, Path(workspace).resolve()):
-        raise _forbidden(f"The path '{relative}' is in ai4mlops-lab's workspace folder, which holds its store and "
-                         "runs, not notebooks.", "Name a notebook or folder outside the workspace.")
+        raise _forbidden(
+            f"The path '{relative}' is in ai4mlops-lab's workspace folder, which holds its store and "
+            "runs, not notebooks.",
+            "Name a notebook or folder outside the workspace.",
+        )
     if any(part.startswith(".") for part in candidate.relative_to(base).parts):
-        raise _forbidden(f"The path '{relative}' is a hidden file or folder (a name starting with '.').",
-                         "Name a visible notebook or folder.")
+        raise _forbidden(
+            f"The path '{relative}' is a hidden file or folder (a name starting with '.').",
+            "Name a visible notebook or folder.",
+        )
     if must_exist and not candidate.exists():
         raise NotFoundError(f"There is no file '{relative}'.", "Check the name, and save the notebook first.")
     return candidate
@@ -57,13 +65,19 @@ def _check_well_formed(relative: str) -> None:
     if "\0" in relative:
         raise UserError(f"The path '{shown}' contains a NUL byte.", "Send the path as the file browser shows it.")
     if len(relative) > MAX_PATH_CHARS:
-        raise UserError(f"The path '{shown}' has {len(relative)} characters, over the limit of {MAX_PATH_CHARS}.",
-                        "Use a shorter path.")
-    long_name = next((part for part in relative.split("/") if len(part.encode("utf-8", "surrogatepass"))
-                      > MAX_NAME_BYTES), None)
+        raise UserError(
+            f"The path '{shown}' has {len(relative)} characters, over the limit of {MAX_PATH_CHARS}.",
+            "Use a shorter path.",
+        )
+    long_name = next(
+        (part for part in relative.split("/") if len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES), None
+    )
     if long_name is not None:
-        raise UserError(f"The path '{shown}' has a name of {len(long_name.encode('utf-8', 'surrogatepass'))} "
-                        f"bytes, over the limit of {MAX_NAME_BYTES}.", "Use shorter file and folder names.")
+        raise UserError(
+            f"The path '{shown}' has a name of {len(long_name.encode('utf-8', 'surrogatepass'))} "
+            f"bytes, over the limit of {MAX_NAME_BYTES}.",
+            "Use shorter file and folder names.",
+        )
 
 
 def _within(path: Path, folder: Path) -> bool:

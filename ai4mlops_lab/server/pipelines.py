@@ -17,11 +17,15 @@ def _notebook_from_body(body: dict) -> tuple[dict, str]:
     """The notebook sent inline as `notebook` (v4 JSON), checked enough to analyse, and its `name`."""
     notebook, name = body["notebook"], body.get("name", "pipeline")
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise UserError("The notebook in the request is not a v4 notebook (no list of 'cells').",
-                        "Send the notebook's JSON content, as JupyterLab saves it.")
+        raise UserError(
+            "The notebook in the request is not a v4 notebook (no list of 'cells').",
+            "Send the notebook's JSON content, as JupyterLab saves it.",
+        )
     if not isinstance(name, str):
-        raise UserError(f"The field 'name' must be a string, got {type(name).__name__}.",
-                        'Send the notebook\'s file name, e.g. "name": "train.ipynb".')
+        raise UserError(
+            f"The field 'name' must be a string, got {type(name).__name__}.",
+            'Send the notebook\'s file name, e.g. "name": "train.ipynb".',
+        )
     return notebook, name
 
 
@@ -57,8 +61,10 @@ class CompileHandler(ApiHandler):
         path = self.user_notebook(body.get("path", ""))
         outdir = self.user_path(body["outdir"], must_exist=False) if body.get("outdir") else None
         if outdir is not None and any(p.exists() and not p.is_dir() for p in (outdir, *outdir.parents)):
-            raise UserError(f"The output folder '{body['outdir']}' is, or is inside, a file.",
-                            "Name a folder (created if missing), or leave 'outdir' out to write beside the notebook.")
+            raise UserError(
+                f"The output folder '{body['outdir']}' is, or is inside, a file.",
+                "Name a folder (created if missing), or leave 'outdir' out to write beside the notebook.",
+            )
         result = await asyncio.to_thread(compile_notebook, path, outdir)
         result["files"] = [api_path(root, f) for f in result["files"]]
         if result["ok"]:

@@ -44,7 +44,9 @@ class RunsHandler(RunsApiHandler):
             raise UserError("'parameters' must be an object of NAME: value.", 'Send e.g. {"epochs": 5}.')
         kfp = body.get("kfp") or {}
         if not isinstance(kfp, dict):
-            raise UserError("'kfp' must be an object {host, namespace}.", "Or leave it out to use the server's settings.")
+            raise UserError(
+                "'kfp' must be an object {host, namespace}.", "Or leave it out to use the server's settings."
+            )
         run = await asyncio.to_thread(
             self.service.start,
             notebook,

@@ -18,9 +18,11 @@ def model_artifact(run: dict, model: str | None) -> dict:
         models = [a for a in models if model in (a["name"], f"{a['step']}/{a['name']}")]
     if not models:
         what = f"no model artifact {model!r}" if model else "no model artifact"
-        raise NotFoundError(f"Run {run['id']} has {what}.",
-                            "Models are torch, sklearn or xgboost values that a step outputs under a model-like "
-                            "name (model, net, clf, ...); the run must have succeeded.")
+        raise NotFoundError(
+            f"Run {run['id']} has {what}.",
+            "Models are torch, sklearn or xgboost values that a step outputs under a model-like "
+            "name (model, net, clf, ...); the run must have succeeded.",
+        )
     return models[-1]
 
 
@@ -32,8 +34,12 @@ def reference_artifact(run: dict, reference: str) -> dict:
         names = ", ".join(f"{a['step']}/{a['name']}" for a in data) or "none"
         raise NotFoundError(f"Run {run['id']} has no data artifact {reference!r}.", f"Its data artifacts: {names}.")
     artifact = chosen[-1]
-    return {"step": artifact["step"], "name": artifact["name"], "uri": artifact["uri"],
-            "format": artifact["metadata"].get("format")}
+    return {
+        "step": artifact["step"],
+        "name": artifact["name"],
+        "uri": artifact["uri"],
+        "format": artifact["metadata"].get("format"),
+    }
 
 
 def deployment_name(text: str) -> str:
@@ -47,13 +53,17 @@ def check_name(name) -> str:
     """`name` if it is a valid deployment name (a DNS-1123 label of at most 45 characters, as KServe needs);
     else a UserError naming the field. Called before a deployment touches anything."""
     if not isinstance(name, str):
-        raise UserError(f"The deployment 'name' must be a string, not {type(name).__name__}.",
-                        'Send e.g. {"name": "iris-model"}, or leave it out for a generated one.')
+        raise UserError(
+            f"The deployment 'name' must be a string, not {type(name).__name__}.",
+            'Send e.g. {"name": "iris-model"}, or leave it out for a generated one.',
+        )
     if not NAME.match(name):
         shown = name if len(name) <= 60 else f"{name[:60]}... ({len(name)} characters)"
-        raise UserError(f"The deployment 'name' {shown!r} is invalid.",
-                        f"Use up to {MAX_NAME} lowercase letters, digits and dashes, starting with a letter and not "
-                        f"ending with a dash, e.g. {deployment_name(name)!r}.")
+        raise UserError(
+            f"The deployment 'name' {shown!r} is invalid.",
+            f"Use up to {MAX_NAME} lowercase letters, digits and dashes, starting with a letter and not "
+            f"ending with a dash, e.g. {deployment_name(name)!r}.",
+        )
     return name
 
 
@@ -63,7 +73,7 @@ def free_name(base: str, taken: Iterable[str]) -> str:
     name, number = base, 2
     while name in taken:
         suffix = f"-{number}"
-        name, number = base[:MAX_NAME - len(suffix)].rstrip("-") + suffix, number + 1
+        name, number = base[: MAX_NAME - len(suffix)].rstrip("-") + suffix, number + 1
     return name
 
 

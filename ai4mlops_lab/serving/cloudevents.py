@@ -23,20 +23,30 @@ def parse_event(headers: Mapping[str, str], body: bytes) -> InferenceEvent:
     get = {k.lower(): v for k, v in headers.items()}.get
     for header in ("Ce-Id", "Ce-Type", "Ce-Source", "Ce-Specversion", "Ce-Inferenceservicename"):
         if not (get(header.lower()) or "").strip():
-            raise BadEvent(f"missing {header}", f"The event has no {header} header.",
-                           "Post binary-mode CloudEvents as KServe's logger sends them.")
+            raise BadEvent(
+                f"missing {header}",
+                f"The event has no {header} header.",
+                "Post binary-mode CloudEvents as KServe's logger sends them.",
+            )
     if get("ce-specversion") != "1.0":
-        raise BadEvent("bad Ce-Specversion", f"Ce-Specversion is {get('ce-specversion')!r}, not '1.0'.",
-                       "Send CloudEvents 1.0.")
+        raise BadEvent(
+            "bad Ce-Specversion", f"Ce-Specversion is {get('ce-specversion')!r}, not '1.0'.", "Send CloudEvents 1.0."
+        )
     kind = EVENT_KINDS.get(get("ce-type"))
     if kind is None:
-        raise BadEvent("bad Ce-Type", f"Ce-Type {get('ce-type')!r} is not an inference request or response.",
-                       f"Use one of: {', '.join(EVENT_KINDS)}.")
+        raise BadEvent(
+            "bad Ce-Type",
+            f"Ce-Type {get('ce-type')!r} is not an inference request or response.",
+            f"Use one of: {', '.join(EVENT_KINDS)}.",
+        )
     if not body:
         raise BadEvent("empty body", "The event has no payload.", "Send the inference request or response as the body.")
     if len(body) > MAX_BODY_BYTES:
-        raise BadEvent("body too large", f"The payload has {len(body)} bytes, over the limit of {MAX_BODY_BYTES}.",
-                       "Log smaller batches.")
+        raise BadEvent(
+            "body too large",
+            f"The payload has {len(body)} bytes, over the limit of {MAX_BODY_BYTES}.",
+            "Log smaller batches.",
+        )
     return InferenceEvent(
         ce_id=get("ce-id").strip(),
         kind=kind,

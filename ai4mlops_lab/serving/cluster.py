@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import NotFoundError, UserError
 from ..records import DeploymentView
@@ -50,8 +50,16 @@ class ClusterDeployments:
     predictor image for torch models; `namespace` the default namespace (empty: the connection's).
     """
 
-    def __init__(self, store: DeploymentStore, runs: RunStore, connection: Callable[..., KubeConnection], *,
-                 logger_url: str | None, image: str | None = None, namespace: str = ""):
+    def __init__(
+        self,
+        store: DeploymentStore,
+        runs: RunStore,
+        connection: Callable[..., KubeConnection],
+        *,
+        logger_url: str | None,
+        image: str | None = None,
+        namespace: str = "",
+    ):
         self.store, self.runs = store, runs
         self.connection = connection
         self.logger_url, self.image, self.namespace = logger_url, image, namespace
@@ -72,8 +80,16 @@ class ClusterDeployments:
 
     # -- deploying ----------------------------------------------------------------------
 
-    def deploy(self, run_id: str, model: str | None = None, name: str | None = None, *,
-               storage_uri: str | None = None, namespace: str | None = None, resources: dict | None = None) -> dict:
+    def deploy(
+        self,
+        run_id: str,
+        model: str | None = None,
+        name: str | None = None,
+        *,
+        storage_uri: str | None = None,
+        namespace: str | None = None,
+        resources: dict | None = None,
+    ) -> dict:
         """Apply an InferenceService serving a Model artifact of a run; returns the `starting` record at once.
 
         `model`: the artifact's name or `step/name` (default: the last one); `storage_uri`: where the cluster reads
@@ -85,21 +101,42 @@ class ClusterDeployments:
         fmt = self._model_format(artifact, run_id)
         uri = cluster_storage_uri(storage_uri or artifact["uri"])
         if name is None:
-            name = free_name(deployment_name(f"{run['pipeline']}-{artifact['name']}"),
-                             (record["name"] for record in self.store.list()))
+            name = free_name(
+                deployment_name(f"{run['pipeline']}-{artifact['name']}"),
+                (record["name"] for record in self.store.list()),
+            )
         else:
             self._check_replaceable(name)
         backend = self._backend(namespace)
         ns = backend.connection.namespace
         image = self.image if fmt in CUSTOM_FORMATS else None
-        obj = build_inference_service(name, ns, model_format=fmt, storage_uri=uri, resources=resources,
-                                      logger_url=self.logger_url, image=image,
-                                      labels={**LABELS, RUN_LABEL: run_id})
+        obj = build_inference_service(
+            name,
+            ns,
+            model_format=fmt,
+            storage_uri=uri,
+            resources=resources,
+            logger_url=self.logger_url,
+            image=image,
+            labels={**LABELS, RUN_LABEL: run_id},
+        )
         backend.apply(obj)
         record = self.store.create(
-            name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}", model_uri=artifact["uri"],
-            target=DeploymentTarget.KSERVE, replace=True, config={"namespace": ns, "object": obj, "storage_uri": uri,
-                                                   "format": fmt, "image": image, "metadata": artifact["metadata"]})
+            name=name,
+            run_id=run_id,
+            model_name=f"{artifact['step']}/{artifact['name']}",
+            model_uri=artifact["uri"],
+            target=DeploymentTarget.KSERVE,
+            replace=True,
+            config={
+                "namespace": ns,
+                "object": obj,
+                "storage_uri": uri,
+                "format": fmt,
+                "image": image,
+                "metadata": artifact["metadata"],
+            },
+        )
         return self._view(record)
 
     def _model_format(self, artifact: dict, run_id: str) -> str:
@@ -107,13 +144,18 @@ class ClusterDeployments:
         framework = artifact["metadata"]["model"].get("framework")
         what = f"The model {artifact['name']!r} of run {run_id}"
         if framework not in FORMATS:
-            raise UserError(f"{what} is a {framework!r} model, which cannot be deployed to KServe.",
-                            f"Deploy {', '.join(FORMATS)} models.")
+            raise UserError(
+                f"{what} is a {framework!r} model, which cannot be deployed to KServe.",
+                f"Deploy {', '.join(FORMATS)} models.",
+            )
         if FORMATS[framework] in CUSTOM_FORMATS and not self.image:
-            raise UserError(f"{what} is a {framework} model: KServe serves it only with the ai4mlops-lab predictor "
-                            "image, and none is configured.",
-                            f"Set the {IMAGE_SETTING!r} setting to the predictor image in a registry the cluster can "
-                            "pull from, or deploy the model locally.", code="predictor_image_missing")
+            raise UserError(
+                f"{what} is a {framework} model: KServe serves it only with the ai4mlops-lab predictor "
+                "image, and none is configured.",
+                f"Set the {IMAGE_SETTING!r} setting to the predictor image in a registry the cluster can "
+                "pull from, or deploy the model locally.",
+                code="predictor_image_missing",
+            )
         return FORMATS[framework]
 
     def _check_replaceable(self, name: str) -> None:
@@ -124,8 +166,12 @@ class ClusterDeployments:
         except NotFoundError:
             return
         if record["status"] in DEPLOYMENT_LIVE:
-            raise UserError(f"A deployment called {name!r} is {record['status']}.",
-                            "Choose another name, or stop it first.", status=409, code="conflict")
+            raise UserError(
+                f"A deployment called {name!r} is {record['status']}.",
+                "Choose another name, or stop it first.",
+                status=409,
+                code="conflict",
+            )
 
     # -- following ----------------------------------------------------------------------
 
@@ -141,8 +187,10 @@ class ClusterDeployments:
 
     def _stored(self, record: dict) -> dict:
         error = self._refresh_errors.get(record["name"])
-        return {**self._view(record, self._conditions.get(record["name"])),
-                **({"refresh_error": error} if error else {})}
+        return {
+            **self._view(record, self._conditions.get(record["name"])),
+            **({"refresh_error": error} if error else {}),
+        }
 
     def refresh(self) -> None:
         """Update every live kserve deployment from its InferenceService (one status request each); when the
@@ -167,20 +215,29 @@ class ClusterDeployments:
     def logs(self, name: str, tail: int | None = None) -> str:
         """The InferenceService's conditions as text, and where the model server's own log is."""
         view = self._current(self._kserve(name))
-        lines = [f"{c.get('lastTransitionTime', '')} {c.get('type')}={c.get('status')} {c.get('reason', '')}: "
-                 f"{c.get('message', '')}".strip(" :") for c in view["conditions"]]
+        lines = [
+            f"{c.get('lastTransitionTime', '')} {c.get('type')}={c.get('status')} {c.get('reason', '')}: "
+            f"{c.get('message', '')}".strip(" :")
+            for c in view["conditions"]
+        ]
         if view["status"] == DeploymentStatus.STOPPED:
             lines.append(f"Deployment {name!r} is stopped: its InferenceService was deleted.")
         elif view["error"]:
             lines.append(view["error"])
         ns = view["config"]["namespace"]
-        lines.append(f"The model server's log is in the cluster: kubectl logs -n {ns} "
-                     f"-l serving.kserve.io/inferenceservice={name} -c {CONTAINER_NAME}")
+        lines.append(
+            f"The model server's log is in the cluster: kubectl logs -n {ns} "
+            f"-l serving.kserve.io/inferenceservice={name} -c {CONTAINER_NAME}"
+        )
         return "\n".join(lines[-tail:] if tail else lines)
 
     def _current(self, record: dict) -> dict:
         """The view of a kserve record, refreshed unless it is stopped."""
-        return self._view(record) if record["status"] == DeploymentStatus.STOPPED else self._refreshed(record, self._backend())
+        return (
+            self._view(record)
+            if record["status"] == DeploymentStatus.STOPPED
+            else self._refreshed(record, self._backend())
+        )
 
     def _refreshed(self, record: dict, backend: KserveBackend) -> dict:
         """The record updated (when it changed) from its InferenceService status."""
@@ -190,12 +247,19 @@ class ClusterDeployments:
         except NotFoundError as exc:
             if exc.code != MISSING:
                 raise
-            info = {"state": "failed", "url": "", "reason": "NotFound", "message": exc.message,
-                    "hint": "It was deleted outside ai4mlops-lab: restart or redeploy it.", "conditions": []}
+            info = {
+                "state": "failed",
+                "url": "",
+                "reason": "NotFound",
+                "message": exc.message,
+                "hint": "It was deleted outside ai4mlops-lab: restart or redeploy it.",
+                "conditions": [],
+            }
         values = {"status": STATES[info["state"]], "url": info["url"] or None, "error": None}
         if info["state"] == "failed":
-            values["error"] = f"{info['reason']}: {info['message']}".strip(": ") + \
-                (f"\n{info['hint']}" if info["hint"] else "")
+            values["error"] = f"{info['reason']}: {info['message']}".strip(": ") + (
+                f"\n{info['hint']}" if info["hint"] else ""
+            )
         changed = {key: value for key, value in values.items() if record[key] != value}
         if changed:
             record = self.store.update(record["name"], **changed)
@@ -217,8 +281,10 @@ class ClusterDeployments:
         """The record of a kserve deployment (a 400 for another target)."""
         record = self.store.get(name)
         if record["target"] != DeploymentTarget.KSERVE:
-            raise UserError(f"Deployment {name!r} is a {record['target']} deployment, not a KServe one.",
-                            "Use the deployments of its own target.")
+            raise UserError(
+                f"Deployment {name!r} is a {record['target']} deployment, not a KServe one.",
+                "Use the deployments of its own target.",
+            )
         return record
 
     # -- stopping and restarting ----------------------------------------------------------
@@ -243,14 +309,24 @@ class ClusterDeployments:
         record = self._current(self._kserve(name))
         if not record["ready"]:
             state = "running but has no URL yet" if record["status"] == DeploymentStatus.RUNNING else record["status"]
-            raise UserError(f"Deployment {name!r} is {state}.",
-                            "Wait until it is running, or restart it.", status=409, code="conflict")
+            raise UserError(
+                f"Deployment {name!r} is {state}.",
+                "Wait until it is running, or restart it.",
+                status=409,
+                code="conflict",
+            )
         ns = record["config"]["namespace"]
         return prediction.predict(
-            record["endpoints"], payload, record["signature"], timeout=PREDICT_TIMEOUT_S, opener=_OPENER, test=test,
+            record["endpoints"],
+            payload,
+            record["signature"],
+            timeout=PREDICT_TIMEOUT_S,
+            opener=_OPENER,
+            test=test,
             unreachable_hint=f"{record['url']} may be reachable only inside the cluster or through its ingress: run "
-                             f"JupyterLab in the cluster, or forward a port (`kubectl port-forward -n {ns} "
-                             f"svc/{name}-predictor 8080:80`).")
+            f"JupyterLab in the cluster, or forward a port (`kubectl port-forward -n {ns} "
+            f"svc/{name}-predictor 8080:80`).",
+        )
 
 
 def _text(error: UserError) -> str:

@@ -22,8 +22,19 @@ API_VERSION = "serving.kserve.io/v1beta1"
 KIND = "InferenceService"
 
 #: Model formats KServe's stock ClusterServingRuntimes serve from `spec.predictor.model`.
-BUILTIN_FORMATS = ("sklearn", "xgboost", "lightgbm", "onnx", "tensorflow", "pytorch", "triton",
-                   "pmml", "paddle", "huggingface", "mlflow")
+BUILTIN_FORMATS = (
+    "sklearn",
+    "xgboost",
+    "lightgbm",
+    "onnx",
+    "tensorflow",
+    "pytorch",
+    "triton",
+    "pmml",
+    "paddle",
+    "huggingface",
+    "mlflow",
+)
 #: Our model flavours that have no honest KServe runtime and need the predictor image.
 CUSTOM_FORMATS = ("torch", "custom")
 #: URI schemes KServe's storage initializer (or the PVC mount) can read from inside the cluster.
@@ -35,8 +46,10 @@ _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 #: `<name>-predictor` must itself be a 63-character DNS-1035 label (Service and Deployment names).
 MAX_NAME = 63 - len("-predictor")
-_QUANTITY = re.compile(r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
-                       r"([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$")
+_QUANTITY = re.compile(
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
+    r"([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
 _RESOURCE_NAME = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 ACCELERATORS = ("nvidia.com/gpu", "amd.com/gpu")
 
@@ -75,8 +88,10 @@ def cluster_storage_uri(uri: str) -> str:
     """
     uri = (uri or "").strip()
     if not uri:
-        raise InferenceServiceError("No storage URI was given for the model.",
-                                    "Give the run's model artifact URI (s3://, gs://, minio://, pvc://).")
+        raise InferenceServiceError(
+            "No storage URI was given for the model.",
+            "Give the run's model artifact URI (s3://, gs://, minio://, pvc://).",
+        )
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()
     if scheme == "minio":
@@ -105,25 +120,28 @@ def normalize_resources(resources: dict | None) -> dict:
     if not resources:
         return {}
     if not isinstance(resources, dict):
-        raise InferenceServiceError(f"Resources must be a mapping, not {type(resources).__name__}.",
-                                    'Use e.g. {"limits": {"cpu": "2", "memory": "4Gi"}}.')
+        raise InferenceServiceError(
+            f"Resources must be a mapping, not {type(resources).__name__}.",
+            'Use e.g. {"limits": {"cpu": "2", "memory": "4Gi"}}.',
+        )
     if set(resources) <= {"limits", "requests"}:
         nested = {k: dict(v or {}) for k, v in resources.items()}
     else:
-        nested = {"limits": dict(resources),
-                  "requests": {k: v for k, v in resources.items() if k not in ACCELERATORS}}
+        nested = {"limits": dict(resources), "requests": {k: v for k, v in resources.items() if k not in ACCELERATORS}}
     out = {}
     for kind, values in nested.items():
         checked = {}
         for key, value in values.items():
             if not isinstance(key, str) or not _RESOURCE_NAME.match(key):
-                raise InferenceServiceError(f"{key!r} is not a Kubernetes resource name.",
-                                            "Use cpu, memory, ephemeral-storage or e.g. nvidia.com/gpu.")
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)) \
-                    or not _QUANTITY.match(str(value)):
+                raise InferenceServiceError(
+                    f"{key!r} is not a Kubernetes resource name.",
+                    "Use cpu, memory, ephemeral-storage or e.g. nvidia.com/gpu.",
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)) or not _QUANTITY.match(str(value)):
                 raise InferenceServiceError(
                     f"{value!r} is not a valid quantity for {kind} {key!r}.",
-                    'Write quantities like "500m" or "2" (cpu), "4Gi" (memory), "1" (gpu).')
+                    'Write quantities like "500m" or "2" (cpu), "4Gi" (memory), "1" (gpu).',
+                )
             checked[key] = str(value)
         if checked:
             out[kind] = checked
@@ -153,43 +171,60 @@ def build_inference_service(
     """
     validate_name(name)
     if not isinstance(namespace, str) or not _DNS1123.match(namespace) or len(namespace) > 63:
-        raise InferenceServiceError(f"{namespace!r} is not a valid namespace name.",
-                                    "Use a DNS-1123 label such as 'default' or 'team-a'.")
+        raise InferenceServiceError(
+            f"{namespace!r} is not a valid namespace name.", "Use a DNS-1123 label such as 'default' or 'team-a'."
+        )
     fmt = (model_format or "").strip().lower()
     if fmt not in BUILTIN_FORMATS and fmt not in CUSTOM_FORMATS:
         raise InferenceServiceError(
             f"Unknown model format {model_format!r}.",
-            f"Use one of {', '.join(BUILTIN_FORMATS)}, or {' / '.join(CUSTOM_FORMATS)} with a predictor image.")
+            f"Use one of {', '.join(BUILTIN_FORMATS)}, or {' / '.join(CUSTOM_FORMATS)} with a predictor image.",
+        )
     if fmt in CUSTOM_FORMATS and not image:
         raise InferenceServiceError(
             f"A {fmt!r} model needs a predictor image: KServe has no built-in runtime that loads it.",
             "Set the predictor image (the ai4mlops-lab model server image) in the serving settings; "
-            "for KServe's own pytorch runtime, export a TorchServe model store and use format 'pytorch'.")
+            "for KServe's own pytorch runtime, export a TorchServe model store and use format 'pytorch'.",
+        )
     uri = cluster_storage_uri(storage_uri)
     res = normalize_resources(resources)
     for label, values in (("label", labels), ("annotation", annotations)):
         for key, value in (values or {}).items():
             if not isinstance(key, str) or not isinstance(value, str):
-                raise InferenceServiceError(f"The {label} {key!r}: {value!r} is not a string pair.",
-                                            f"Give {label}s as strings.")
+                raise InferenceServiceError(
+                    f"The {label} {key!r}: {value!r} is not a string pair.", f"Give {label}s as strings."
+                )
 
     k8s, ks = _sdk()
     requirements = k8s.V1ResourceRequirements(limits=res.get("limits"), requests=res.get("requests")) if res else None
     predictor = ks.V1beta1PredictorSpec(service_account_name=service_account_name or None)
     if image:
-        env = [k8s.V1EnvVar(name="STORAGE_URI", value=uri), k8s.V1EnvVar(name="MODEL_NAME", value=name),
-               k8s.V1EnvVar(name="MODEL_FORMAT", value=fmt), k8s.V1EnvVar(name="MODEL_DIR", value=MODEL_DIR)]
+        env = [
+            k8s.V1EnvVar(name="STORAGE_URI", value=uri),
+            k8s.V1EnvVar(name="MODEL_NAME", value=name),
+            k8s.V1EnvVar(name="MODEL_FORMAT", value=fmt),
+            k8s.V1EnvVar(name="MODEL_DIR", value=MODEL_DIR),
+        ]
         predictor.containers = [k8s.V1Container(name=CONTAINER_NAME, image=image, env=env, resources=requirements)]
     else:
         predictor.model = ks.V1beta1ModelSpec(
-            name=None, model_format=ks.V1beta1ModelFormat(name=fmt), storage_uri=uri,
-            runtime_version=runtime_version or None, resources=requirements)
+            name=None,
+            model_format=ks.V1beta1ModelFormat(name=fmt),
+            storage_uri=uri,
+            runtime_version=runtime_version or None,
+            resources=requirements,
+        )
     if logger_url is not None:
         predictor.logger = ks.V1beta1LoggerSpec(mode="all", url=_check_url(logger_url))
     isvc = ks.V1beta1InferenceService(
-        api_version=API_VERSION, kind=KIND,
-        metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=dict(labels) if labels else None,
-                                  annotations=dict(annotations) if annotations else None),
+        api_version=API_VERSION,
+        kind=KIND,
+        metadata=k8s.V1ObjectMeta(
+            name=name,
+            namespace=namespace,
+            labels=dict(labels) if labels else None,
+            annotations=dict(annotations) if annotations else None,
+        ),
         spec=ks.V1beta1InferenceServiceSpec(predictor=predictor),
     )
     return k8s.ApiClient().sanitize_for_serialization(isvc)
@@ -198,8 +233,10 @@ def build_inference_service(
 def _check_url(url: str) -> str:
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InferenceServiceError(f"The monitoring ingest URL {url!r} is not an http(s) URL.",
-                                    "Set the monitoring ingest URL, e.g. http://monitoring.kubeflow.svc:8080/ingest.")
+        raise InferenceServiceError(
+            f"The monitoring ingest URL {url!r} is not an http(s) URL.",
+            "Set the monitoring ingest URL, e.g. http://monitoring.kubeflow.svc:8080/ingest.",
+        )
     return url
 
 

@@ -12,7 +12,7 @@ import copy
 import json
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import NotFoundError, UserError
 from .kube_connection import KubeConnection
@@ -25,15 +25,37 @@ FIELD_MANAGER = "ai4mlops-lab"
 MISSING = "inference_service_not_found"  # the error code of a missing InferenceService
 
 #: Condition or failure reasons after which KServe will not become Ready without a change.
-TERMINAL_REASONS = frozenset({
-    "ModelLoadFailed", "RuntimeUnhealthy", "RuntimeDisabled", "NoSupportingRuntime",
-    "RuntimeNotRecognized", "InvalidPredictorSpec", "InvalidSpec", "BlockedByFailedLoad",
-    "RevisionFailed", "ContainerMissing", "ErrImagePull", "ImagePullBackOff", "InvalidImageName",
-    "CrashLoopBackOff", "CreateContainerConfigError", "ProgressDeadlineExceeded", "Failed",
-})
+TERMINAL_REASONS = frozenset(
+    {
+        "ModelLoadFailed",
+        "RuntimeUnhealthy",
+        "RuntimeDisabled",
+        "NoSupportingRuntime",
+        "RuntimeNotRecognized",
+        "InvalidPredictorSpec",
+        "InvalidSpec",
+        "BlockedByFailedLoad",
+        "RevisionFailed",
+        "ContainerMissing",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CrashLoopBackOff",
+        "CreateContainerConfigError",
+        "ProgressDeadlineExceeded",
+        "Failed",
+    }
+)
 _RBAC_VERBS = {"replace": "update", "discover": "get"}
-_IMAGE_PULL = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "Unable to fetch image",
-               "failed to resolve image", "pull access denied", "manifest unknown")
+_IMAGE_PULL = (
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "Unable to fetch image",
+    "failed to resolve image",
+    "pull access denied",
+    "manifest unknown",
+)
 
 
 class KserveError(UserError):
@@ -61,8 +83,9 @@ def summarize_status(obj: dict) -> dict:
     out = {"state": "pending", "url": url, "reason": "", "message": "", "hint": "", "conditions": conditions}
     generation = (obj.get("metadata") or {}).get("generation")
     observed = status.get("observedGeneration")
-    if generation is not None and (observed is None and not conditions or
-                                   observed is not None and observed < generation):
+    if generation is not None and (
+        observed is None and not conditions or observed is not None and observed < generation
+    ):
         out.update(reason="Reconciling", message="KServe has not processed the latest spec yet.")
         return out
     failure = _failure(status, conditions)
@@ -74,8 +97,11 @@ def summarize_status(obj: dict) -> dict:
     if ready and ready.get("status") == "True":
         out.update(state="ready", reason=ready.get("reason", ""), message=ready.get("message", ""))
         return out
-    waiting = ready if ready and ready.get("status") == "False" else \
-        next((c for c in conditions if c.get("status") == "False"), ready)
+    waiting = (
+        ready
+        if ready and ready.get("status") == "False"
+        else next((c for c in conditions if c.get("status") == "False"), ready)
+    )
     if waiting:
         out.update(reason=waiting.get("reason", ""), message=waiting.get("message", ""))
     return out
@@ -86,8 +112,11 @@ def _failure(status: dict, conditions: list[dict]) -> tuple[str, str] | None:
     model = status.get("modelStatus") or {}
     info = model.get("lastFailureInfo") or {}
     states = model.get("states") or {}
-    if model.get("transitionStatus") in ("BlockedByFailedLoad", "InvalidSpec") \
-            or states.get("activeModelState") == "FailedToLoad" or states.get("targetModelState") == "FailedToLoad":
+    if (
+        model.get("transitionStatus") in ("BlockedByFailedLoad", "InvalidSpec")
+        or states.get("activeModelState") == "FailedToLoad"
+        or states.get("targetModelState") == "FailedToLoad"
+    ):
         return info.get("reason") or model.get("transitionStatus") or "FailedToLoad", info.get("message", "")
     for cond in conditions:
         if cond.get("status") != "False":
@@ -101,25 +130,39 @@ def _failure(status: dict, conditions: list[dict]) -> tuple[str, str] | None:
 def _failure_hint(reason: str, message: str) -> str:
     text = f"{reason} {message}"
     if any(p in text for p in _IMAGE_PULL):
-        return ("The predictor image could not be pulled: check the image name and tag, and that the "
-                "namespace's service account has imagePullSecrets for its registry.")
+        return (
+            "The predictor image could not be pulled: check the image name and tag, and that the "
+            "namespace's service account has imagePullSecrets for its registry."
+        )
     if "storage-initializer" in text or "storage" in message.lower():
-        return ("The model could not be downloaded from storageUri: check the URI and that the predictor's "
-                "service account carries credentials for that storage (for MinIO, the S3 endpoint too).")
+        return (
+            "The model could not be downloaded from storageUri: check the URI and that the predictor's "
+            "service account carries credentials for that storage (for MinIO, the S3 endpoint too)."
+        )
     if reason in ("NoSupportingRuntime", "RuntimeNotRecognized", "RuntimeDisabled"):
-        return ("No enabled ServingRuntime serves this model format: check `kubectl get clusterservingruntimes` "
-                "or use a custom predictor image.")
+        return (
+            "No enabled ServingRuntime serves this model format: check `kubectl get clusterservingruntimes` "
+            "or use a custom predictor image."
+        )
     if reason in ("ModelLoadFailed", "FailedToLoad", "BlockedByFailedLoad", "CrashLoopBackOff"):
-        return ("The model server could not load the model: check that the model format and runtime version "
-                "match the artifact, and read the predictor pod's logs.")
+        return (
+            "The model server could not load the model: check that the model format and runtime version "
+            "match the artifact, and read the predictor pod's logs."
+        )
     return "Run `kubectl describe inferenceservice` and read the predictor pod's events and logs."
 
 
 class KserveBackend:
     """InferenceService lifecycle on one cluster: apply, status, wait_ready, delete."""
 
-    def __init__(self, connection: KubeConnection, *, timeout: tuple[float, float] = (5.0, 30.0),
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        connection: KubeConnection,
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.connection = connection
         self.timeout = timeout
         self._sleep = sleep
@@ -151,7 +194,9 @@ class KserveBackend:
                 f"Could not reach {host} to {verb} InferenceService {name!r}: {type(exc).__name__}.",
                 f"Check that the cluster of context {self.connection.context or self.connection.source!r} is "
                 "running and reachable (VPN, port-forward), e.g. with `kubectl cluster-info`.",
-                status=503, code="kube_unreachable") from exc
+                status=503,
+                code="kube_unreachable",
+            ) from exc
 
     def _api_error(self, exc, verb: str, name: str, namespace: str) -> UserError:
         body = _status_body(exc)
@@ -162,7 +207,9 @@ class KserveBackend:
                 f"The Kubernetes API server refused the credentials (401) to {what}.",
                 f"Refresh the credentials of {self.connection.context or self.connection.source} "
                 "(log in again or regenerate the kubeconfig); check with `kubectl auth whoami`.",
-                status=401, code="kube_unauthorized")
+                status=401,
+                code="kube_unauthorized",
+            )
         if exc.status == 403:
             return KserveError(
                 f"Forbidden to {what}: {detail}",
@@ -170,36 +217,54 @@ class KserveBackend:
                 f"get, list, watch, create, update, patch and delete on {RESOURCE} (check with "
                 f"`kubectl auth can-i {_RBAC_VERBS.get(verb, verb)} {RESOURCE} -n {namespace}`), or use a namespace "
                 "you own.",
-                status=403, code="kube_forbidden")
+                status=403,
+                code="kube_forbidden",
+            )
         if exc.status == 404:
             return self._not_found(body, what, name, namespace)
         if exc.status in (400, 422):
-            causes = "; ".join(f"{c.get('field', '')}: {c.get('message', '')}".strip(": ")
-                               for c in (body.get("details") or {}).get("causes") or [])
+            causes = "; ".join(
+                f"{c.get('field', '')}: {c.get('message', '')}".strip(": ")
+                for c in (body.get("details") or {}).get("causes") or []
+            )
             return KserveError(
                 f"The API server refused the InferenceService {name!r} as invalid: {causes or detail}",
                 "This is a bug in ai4mlops-lab's InferenceService or a KServe version mismatch: report "
-                "it with the message above.", status=422, code="invalid_inference_service")
+                "it with the message above.",
+                status=422,
+                code="invalid_inference_service",
+            )
         if exc.status == 409:
-            return KserveError(f"Conflict trying to {what}: {detail}",
-                               "Someone else changed it at the same time: try again.", status=409, code="conflict")
-        return KserveError(f"The Kubernetes API server failed to {what} ({exc.status}): {detail}",
-                           "Try again; if it persists, check the API server and KServe webhook health.",
-                           status=502, code="kube_error")
+            return KserveError(
+                f"Conflict trying to {what}: {detail}",
+                "Someone else changed it at the same time: try again.",
+                status=409,
+                code="conflict",
+            )
+        return KserveError(
+            f"The Kubernetes API server failed to {what} ({exc.status}): {detail}",
+            "Try again; if it persists, check the API server and KServe webhook health.",
+            status=502,
+            code="kube_error",
+        )
 
     def _not_found(self, body: dict, what: str, name: str, namespace: str) -> UserError:
         """A 404: the namespace, the KServe API group, or the object itself is missing."""
         details = body.get("details") or {}
         if details.get("kind") == "namespaces":
-            return NotFoundError(f"The namespace {namespace!r} does not exist (trying to {what}).",
-                                 "Create it or pick an existing namespace in the serving settings.")
+            return NotFoundError(
+                f"The namespace {namespace!r} does not exist (trying to {what}).",
+                "Create it or pick an existing namespace in the serving settings.",
+            )
         if details.get("kind") == PLURAL and details.get("name"):
-            return NotFoundError(f"InferenceService {name!r} does not exist in namespace {namespace!r}.",
-                                 "It may have been deleted; deploy the model again.", code=MISSING)
+            return NotFoundError(
+                f"InferenceService {name!r} does not exist in namespace {namespace!r}.",
+                "It may have been deleted; deploy the model again.",
+                code=MISSING,
+            )
         if not self.installed():
             return kserve_missing(self.connection.host)
-        return NotFoundError(f"Not found trying to {what}: {body.get('message', '')}",
-                             "Check the name and namespace.")
+        return NotFoundError(f"Not found trying to {what}: {body.get('message', '')}", "Check the name and namespace.")
 
     def installed(self) -> bool:
         """Whether the API server serves serving.kserve.io/v1beta1 inferenceservices (discovery)."""
@@ -235,12 +300,17 @@ class KserveBackend:
         for attempt in range(3):  # the object exists: replace it at its current resourceVersion
             current = self.get(name, namespace)
             if (current.get("metadata") or {}).get("deletionTimestamp"):
-                raise KserveError(f"InferenceService {name!r} in {namespace!r} is being deleted.",
-                                  "Wait until it is gone, then deploy again.", status=409, code="conflict")
+                raise KserveError(
+                    f"InferenceService {name!r} in {namespace!r} is being deleted.",
+                    "Wait until it is gone, then deploy again.",
+                    status=409,
+                    code="conflict",
+                )
             replacement = _for_replace(body, current)
             try:
                 return self.api().replace_namespaced_custom_object(
-                    *args, name, replacement, _request_timeout=self.timeout, **opts)
+                    *args, name, replacement, _request_timeout=self.timeout, **opts
+                )
             except ApiException as exc:
                 if exc.status != 409 or attempt == 2:
                     raise self._api_error(exc, "replace", name, namespace) from exc
@@ -255,8 +325,7 @@ class KserveBackend:
         """`summarize_status` of the current object."""
         return summarize_status(self.get(name, namespace))
 
-    def wait_ready(self, name: str, namespace: str | None = None, timeout: float = 600.0,
-                   poll: float = 5.0) -> dict:
+    def wait_ready(self, name: str, namespace: str | None = None, timeout: float = 600.0, poll: float = 5.0) -> dict:
         """Poll until Ready (returns the status) or failed / out of time (raises DeploymentFailed)."""
         ns = namespace or self.connection.namespace
         deadline = self._clock() + timeout
@@ -269,7 +338,9 @@ class KserveBackend:
             if info["state"] == "failed":
                 raise DeploymentFailed(
                     f"InferenceService {name!r} in {ns!r} failed: {info['reason']}: {info['message']}".rstrip(": "),
-                    info["hint"], info)
+                    info["hint"],
+                    info,
+                )
             left = deadline - self._clock()
             if left <= 0:
                 break
@@ -279,7 +350,10 @@ class KserveBackend:
             f"InferenceService {name!r} in {ns!r} was not Ready after {timeout:g}s{last}.",
             f"It may still be starting (image pulls, model download): follow it with "
             f"`kubectl get inferenceservice {name} -n {ns} -w`, or raise the timeout.",
-            info, status=504, code="kserve_timeout")
+            info,
+            status=504,
+            code="kserve_timeout",
+        )
 
     def delete(self, name: str, namespace: str | None = None, *, missing_ok: bool = True) -> bool:
         """Delete the InferenceService; False when it was already gone (with missing_ok)."""
@@ -300,7 +374,9 @@ def kserve_missing(host: str) -> KserveError:
         f"{GROUP}/{VERSION} has no {PLURAL}.",
         "Install KServe (its CRDs and controller) on the cluster, or switch to a kubeconfig context "
         "whose cluster has it (`kubectl get crd inferenceservices.serving.kserve.io`).",
-        status=404, code="kserve_missing")
+        status=404,
+        code="kserve_missing",
+    )
 
 
 def _for_replace(body: dict, current: dict) -> dict:

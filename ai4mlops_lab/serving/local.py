@@ -49,8 +49,15 @@ class LocalDeployments:
     `RequestLog` limits `queue_size`, `spool_bytes`, `timeout_s`, `retry_s`.
     """
 
-    def __init__(self, workspace: Path, store: DeploymentStore, runs: RunStore, *, request_log: dict | None = None,
-                 ready_timeout_s: float = 120.0):
+    def __init__(
+        self,
+        workspace: Path,
+        store: DeploymentStore,
+        runs: RunStore,
+        *,
+        request_log: dict | None = None,
+        ready_timeout_s: float = 120.0,
+    ):
         self.workspace = Path(workspace)
         self.store, self.runs = store, runs
         self.request_log = dict(request_log or {})
@@ -77,21 +84,30 @@ class LocalDeployments:
         run = self.runs.run(run_id)
         artifact = model_artifact(run, model)
         if name is None:
-            name = free_name(deployment_name(f"{run['pipeline']}-{artifact['name']}"),
-                             (record["name"] for record in self.store.list()))
+            name = free_name(
+                deployment_name(f"{run['pipeline']}-{artifact['name']}"),
+                (record["name"] for record in self.store.list()),
+            )
         source = Path(artifact["uri"])
         if not source.is_dir():
-            raise UserError(f"The model {artifact['name']!r} of run {run_id} is not a folder on this machine "
-                            f"({artifact['uri']}).", "Deploy models of local runs here; models of KFP runs "
-                            "deploy to KServe.")
+            raise UserError(
+                f"The model {artifact['name']!r} of run {run_id} is not a folder on this machine ({artifact['uri']}).",
+                "Deploy models of local runs here; models of KFP runs deploy to KServe.",
+            )
         with self._lock(name):
             port = self._check_replaceable(name)
             self._kill(name)  # a server left behind by a deployment wrongly judged gone
             confined.remove_tree(self.workspace / "deployments", name)
             confined.copy_tree(source, self.workspace / "deployments", name, "model")
-            self.store.create(name=name, run_id=run_id, model_name=f"{artifact['step']}/{artifact['name']}",
-                              model_uri=artifact["uri"], target=DeploymentTarget.LOCAL, config={"metadata": artifact["metadata"]},
-                              replace=True)
+            self.store.create(
+                name=name,
+                run_id=run_id,
+                model_name=f"{artifact['step']}/{artifact['name']}",
+                model_uri=artifact["uri"],
+                target=DeploymentTarget.LOCAL,
+                config={"metadata": artifact["metadata"]},
+                replace=True,
+            )
             return self._start(name, port)
 
     def _check_replaceable(self, name: str) -> int | None:
@@ -102,8 +118,12 @@ class LocalDeployments:
         except NotFoundError:
             return None
         if record["status"] in DEPLOYMENT_LIVE:
-            raise UserError(f"A deployment called {name!r} is {record['status']}.",
-                            "Choose another name, or stop it first.", status=409, code="conflict")
+            raise UserError(
+                f"A deployment called {name!r} is {record['status']}.",
+                "Choose another name, or stop it first.",
+                status=409,
+                code="conflict",
+            )
         return record["port"]
 
     def _start(self, name: str, port: int | None = None) -> dict:
@@ -112,26 +132,37 @@ class LocalDeployments:
         record = self.store.get(name)
         folder = self.folder(name)
         if port and not _port_free(port):
-            self.store.update(name, status=DeploymentStatus.FAILED, pid=None, error=f"port {port} is in use by another process")
-            raise UserError(f"Port {port} of deployment {name!r} is in use by another process.",
-                            f"Stop what listens on 127.0.0.1:{port} and restart the deployment, or remove it and "
-                            "deploy again (on a new port).", status=409, code="port_in_use")
+            self.store.update(
+                name, status=DeploymentStatus.FAILED, pid=None, error=f"port {port} is in use by another process"
+            )
+            raise UserError(
+                f"Port {port} of deployment {name!r} is in use by another process.",
+                f"Stop what listens on 127.0.0.1:{port} and restart the deployment, or remove it and "
+                "deploy again (on a new port).",
+                status=409,
+                code="port_in_use",
+            )
         port = port or _free_port()
         config = {
             "name": name,
             "port": port,
             "metadata": record["config"]["metadata"],
-            "request_log": {k: v for k, v in self.request_log.items()
-                            if k in ("url", "store", "namespace", *REQUEST_LOG_LIMITS) and v},
+            "request_log": {
+                k: v
+                for k, v in self.request_log.items()
+                if k in ("url", "store", "namespace", *REQUEST_LOG_LIMITS) and v
+            },
         }
         confined.write_file(folder, "deployment.json", data=json.dumps(config, indent=2))
         env = {AUTH_ENV: self.request_log["auth"]} if self.request_log.get("auth") else None
         server = processes.start_worker(SERVER_MODULE, folder, folder / "server.log", env=env)
         self._servers[name] = server
-        confined.write_file(folder, PID_FILE, data=json.dumps(
-            {"pid": server.pid, "start_time": processes.start_time(server.pid)}))
-        self.store.update(name, status=DeploymentStatus.STARTING, pid=server.pid, port=port, url=f"http://{HOST}:{port}",
-                          error=None)
+        confined.write_file(
+            folder, PID_FILE, data=json.dumps({"pid": server.pid, "start_time": processes.start_time(server.pid)})
+        )
+        self.store.update(
+            name, status=DeploymentStatus.STARTING, pid=server.pid, port=port, url=f"http://{HOST}:{port}", error=None
+        )
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             if server.poll() is not None:
@@ -146,8 +177,12 @@ class LocalDeployments:
     def _failed(self, name: str, reason: str) -> dict:
         tail = self.logs(name, tail=LOG_TAIL_LINES)
         self.store.update(name, status=DeploymentStatus.FAILED, pid=None, error=f"{reason}; log tail:\n{tail}")
-        raise UserError(f"Deployment {name!r} failed: {reason}.", f"Its log ends with:\n{tail}", status=500,
-                        code="deployment_failed")
+        raise UserError(
+            f"Deployment {name!r} failed: {reason}.",
+            f"Its log ends with:\n{tail}",
+            status=500,
+            code="deployment_failed",
+        )
 
     # -- following ----------------------------------------------------------------------
 
@@ -159,8 +194,10 @@ class LocalDeployments:
         return self._view(record, record["status"] == DeploymentStatus.RUNNING)
 
     def list(self) -> list[DeploymentView]:
-        return [self._view(record, record["status"] == DeploymentStatus.RUNNING)
-                for record in self.store.list(target=DeploymentTarget.LOCAL)]
+        return [
+            self._view(record, record["status"] == DeploymentStatus.RUNNING)
+            for record in self.store.list(target=DeploymentTarget.LOCAL)
+        ]
 
     def refresh(self) -> None:
         """Pull every local deployment's live state into the store (see `_live`)."""
@@ -173,21 +210,31 @@ class LocalDeployments:
         record = self.store.get(name)
         ready = False
         # A deployment being started has no server pid yet: the deploy call alone decides its fate then.
-        if record["status"] == DeploymentStatus.RUNNING or (record["status"] == DeploymentStatus.STARTING
-                                                           and record["pid"]):
+        if record["status"] == DeploymentStatus.RUNNING or (
+            record["status"] == DeploymentStatus.STARTING and record["pid"]
+        ):
             if self._alive(name, record["pid"]):
                 ready = _ready(record["url"], name)
             else:
                 server = self._servers.pop(name, None)
                 code = _exit_code(server) if server is not None else None
                 exit_code = f" (exit code {code})" if code is not None else ""
-                record = self.store.update(name, status=DeploymentStatus.FAILED, pid=None, error=(
-                    f"the model server exited{exit_code}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}"))
+                record = self.store.update(
+                    name,
+                    status=DeploymentStatus.FAILED,
+                    pid=None,
+                    error=(f"the model server exited{exit_code}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}"),
+                )
         stats = _read_json(self.folder(name) / "stats.json")
         if stats and stats.get("requests", 0) != record["request_count"]:
             latency = stats.get("latency_ms") or {}
-            record = self.store.update(name, request_count=stats["requests"], error_count=stats.get("errors", 0),
-                                       latency_p50_ms=latency.get("p50"), latency_p99_ms=latency.get("p99"))
+            record = self.store.update(
+                name,
+                request_count=stats["requests"],
+                error_count=stats.get("errors", 0),
+                latency_p50_ms=latency.get("p50"),
+                latency_p99_ms=latency.get("p99"),
+            )
         return self._view(record, ready)
 
     def logs(self, name: str, tail: int | None = None) -> str:
@@ -281,10 +328,17 @@ class LocalDeployments:
         as a test prediction, which drift windows leave out)."""
         record = self._live(name)
         if record["status"] != DeploymentStatus.RUNNING:
-            raise UserError(f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409,
-                            code="conflict")
-        return prediction.predict(record["endpoints"], payload, record["signature"], timeout=30, test=test,
-                                  unreachable_hint="Restart the deployment and read its log.")
+            raise UserError(
+                f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409, code="conflict"
+            )
+        return prediction.predict(
+            record["endpoints"],
+            payload,
+            record["signature"],
+            timeout=30,
+            test=test,
+            unreachable_hint="Restart the deployment and read its log.",
+        )
 
 
 def _exit_code(server) -> int | None:

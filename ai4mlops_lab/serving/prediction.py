@@ -25,11 +25,20 @@ def endpoints(base: str, name: str) -> dict:
     }
 
 
-def http(url: str, body: bytes | None = None, timeout: float = 2.0,
-         opener: urllib.request.OpenerDirector = DIRECT, headers: dict | None = None) -> tuple[int, bytes]:
+def http(
+    url: str,
+    body: bytes | None = None,
+    timeout: float = 2.0,
+    opener: urllib.request.OpenerDirector = DIRECT,
+    headers: dict | None = None,
+) -> tuple[int, bytes]:
     """GET (or POST a JSON `body`); the status and body, also of an error answer."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})},
-                                     method="POST" if body is not None else "GET")
+    request = urllib.request.Request(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method="POST" if body is not None else "GET",
+    )
     try:
         with opener.open(request, timeout=timeout) as answer:
             return answer.status, answer.read()
@@ -37,33 +46,58 @@ def http(url: str, body: bytes | None = None, timeout: float = 2.0,
         return err.code, err.read()
 
 
-def predict(urls: dict, payload: dict, signature: dict | None, *, timeout: float,
-            opener: urllib.request.OpenerDirector = DIRECT, unreachable_hint: str = "", test: bool = False) -> dict:
+def predict(
+    urls: dict,
+    payload: dict,
+    signature: dict | None,
+    *,
+    timeout: float,
+    opener: urllib.request.OpenerDirector = DIRECT,
+    unreachable_hint: str = "",
+    test: bool = False,
+) -> dict:
     """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer.
 
     A `test` request carries `TEST_HEADER`: a local model server logs it as a test prediction, which drift windows
     leave out.
     """
     if not isinstance(payload, dict) or not ({"instances", "inputs"} & set(payload)):
-        raise UserError('A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
-                        f"The model expects: {signature or 'any numeric rows'}.")
+        raise UserError(
+            'A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
+            f"The model expects: {signature or 'any numeric rows'}.",
+        )
     url = urls["v2" if "inputs" in payload else "v1"]
     try:
-        status, body = http(url, json.dumps(payload).encode(), timeout=timeout, opener=opener,
-                            headers={TEST_HEADER: "1"} if test else None)
+        status, body = http(
+            url,
+            json.dumps(payload).encode(),
+            timeout=timeout,
+            opener=opener,
+            headers={TEST_HEADER: "1"} if test else None,
+        )
     except OSError as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise UserError(f"Could not reach the model server at {url}: {reason}.", unreachable_hint,
-                        status=502, code="prediction_failed") from exc
+        raise UserError(
+            f"Could not reach the model server at {url}: {reason}.",
+            unreachable_hint,
+            status=502,
+            code="prediction_failed",
+        ) from exc
     try:
         answer = json.loads(body or b"{}")
     except ValueError:
         answer = {"error": body[:500].decode(errors="replace")}
     if status >= 400:
         detail = answer.get("error", answer) if isinstance(answer, dict) else answer
-        raise UserError(f"The model server answered {status}: {detail}",
-                        status=400 if status < 500 else 502, code="prediction_failed")
+        raise UserError(
+            f"The model server answered {status}: {detail}",
+            status=400 if status < 500 else 502,
+            code="prediction_failed",
+        )
     if not isinstance(answer, dict):
-        raise UserError(f"The model server answered with {type(answer).__name__} JSON instead of an object.",
-                        status=502, code="prediction_failed")
+        raise UserError(
+            f"The model server answered with {type(answer).__name__} JSON instead of an object.",
+            status=502,
+            code="prediction_failed",
+        )
     return answer

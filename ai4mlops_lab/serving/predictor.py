@@ -47,19 +47,24 @@ class Predictor(Model):
         if isinstance(payload, InferRequest):
             return self._predict_v2(payload)
         if not isinstance(payload, dict) or "instances" not in payload:
-            raise InvalidInput(f'a V1 request is {{"instances": [...]}}; expected instances: {self.signature.describe()}')
+            raise InvalidInput(
+                f'a V1 request is {{"instances": [...]}}; expected instances: {self.signature.describe()}'
+            )
         return {"predictions": self._run(self._checked(payload["instances"])).tolist()}
 
     def _predict_v2(self, request: InferRequest) -> InferResponse:
         if len(request.inputs) != 1:
-            raise InvalidInput(f"the model takes 1 input tensor, got {len(request.inputs)}; "
-                               f"expected {self.signature.describe()}")
+            raise InvalidInput(
+                f"the model takes 1 input tensor, got {len(request.inputs)}; expected {self.signature.describe()}"
+            )
         tensor = request.inputs[0]
         try:
             values = tensor.as_numpy()
         except Exception as err:  # kserve raises ValueError, TypeError or InvalidInput for bad data
-            raise InvalidInput(f"input {tensor.name!r} does not match its datatype {tensor.datatype} and shape "
-                               f"{tensor.shape} ({err}); expected {self.signature.describe()}") from None
+            raise InvalidInput(
+                f"input {tensor.name!r} does not match its datatype {tensor.datatype} and shape "
+                f"{tensor.shape} ({err}); expected {self.signature.describe()}"
+            ) from None
         checked = self._checked(values, tensor.datatype)
         try:
             self.signature.check_input_name(tensor.name)

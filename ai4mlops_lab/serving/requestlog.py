@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import confined
@@ -42,9 +42,21 @@ class RequestLog:
     The spool holds at most `spool_bytes`; a sink that failed is retried after `retry_s`.
     """
 
-    def __init__(self, folder: Path, *, name: str, source: str, sink=None, auth: str | None = None,
-                 namespace: str = "local", queue_size: int = 1000, spool_bytes: int = 16 << 20,
-                 timeout_s: float = 2.0, retry_s: float = 1.0, senders: int = 2):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        name: str,
+        source: str,
+        sink=None,
+        auth: str | None = None,
+        namespace: str = "local",
+        queue_size: int = 1000,
+        spool_bytes: int = 16 << 20,
+        timeout_s: float = 2.0,
+        retry_s: float = 1.0,
+        senders: int = 2,
+    ):
         self.folder, self.name, self.source = Path(folder), name, source
         if isinstance(sink, str):
             sink = HttpSink(sink, auth, timeout_s) if sink else None
@@ -59,8 +71,10 @@ class RequestLog:
         self._stop = threading.Event()
         self._stats_lock = threading.Lock()  # the stats file, and what it holds since when
         self._written: tuple[dict | None, float] = (None, 0.0)
-        self._threads = [threading.Thread(target=self._send_loop, name=f"request-log-{number}", daemon=True)
-                         for number in range(senders)]
+        self._threads = [
+            threading.Thread(target=self._send_loop, name=f"request-log-{number}", daemon=True)
+            for number in range(senders)
+        ]
 
     def start(self) -> None:
         for thread in self._threads:
@@ -73,8 +87,18 @@ class RequestLog:
 
     # -- called on the server's event loop: never waits on the sink --------------------------
 
-    def record(self, *, status: int, seconds: float, request_id: str | None, request: bytes, request_type: str,
-               response: bytes, response_type: str, test: bool = False) -> None:
+    def record(
+        self,
+        *,
+        status: int,
+        seconds: float,
+        request_id: str | None,
+        request: bytes,
+        request_type: str,
+        response: bytes,
+        response_type: str,
+        test: bool = False,
+    ) -> None:
         """Count one inference; a successful one is queued as a request and a response event (marked as a test
         prediction's when `test`, so drift monitoring leaves it out)."""
         self.counts["requests"] += 1
@@ -85,7 +109,10 @@ class RequestLog:
         if not self.sink:
             return
         event_id = request_id or str(uuid.uuid4())
-        for kind, body, content_type in ((REQUEST_TYPE, request, request_type), (RESPONSE_TYPE, response, response_type)):
+        for kind, body, content_type in (
+            (REQUEST_TYPE, request, request_type),
+            (RESPONSE_TYPE, response, response_type),
+        ):
             event = (self._headers(kind, event_id, content_type, test), body)
             try:
                 self._queue.put_nowait(event)
@@ -98,7 +125,7 @@ class RequestLog:
             "Ce-Type": kind,
             "Ce-Id": event_id,
             "Ce-Source": self.source + (TEST_SOURCE_SUFFIX if test else ""),
-            "Ce-Time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "Ce-Time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "Ce-Inferenceservicename": self.name,
             "Ce-Namespace": self.namespace,
             "Ce-Component": "predictor",
@@ -112,8 +139,10 @@ class RequestLog:
         `spooled` counts events that went to the spool, `resent` those sent from it, `in_spool` those in it now.
         """
         ordered = sorted(self._latencies)
-        latency = {q: round(ordered[min(len(ordered) - 1, int(len(ordered) * f))] * 1000, 3) if ordered else None
-                   for q, f in (("p50", 0.5), ("p99", 0.99))}
+        latency = {
+            q: round(ordered[min(len(ordered) - 1, int(len(ordered) * f))] * 1000, 3) if ordered else None
+            for q, f in (("p50", 0.5), ("p99", 0.99))
+        }
         return {**self.counts, "queued": self._queue.qsize(), "latency_ms": latency}
 
     # -- the sender threads ---------------------------------------------------------------
@@ -216,11 +245,15 @@ class RequestLogMiddleware:
         finally:
             request_headers = _headers(scope.get("headers", []))
             self.log.record(
-                status=answer["status"], seconds=time.perf_counter() - started,
+                status=answer["status"],
+                seconds=time.perf_counter() - started,
                 request_id=request_headers.get("x-request-id"),
-                request=b"".join(request), request_type=request_headers.get("content-type", ""),
-                response=b"".join(response), response_type=_headers(answer["headers"]).get("content-type", ""),
-                test=request_headers.get(TEST_HEADER.lower()) == "1")
+                request=b"".join(request),
+                request_type=request_headers.get("content-type", ""),
+                response=b"".join(response),
+                response_type=_headers(answer["headers"]).get("content-type", ""),
+                test=request_headers.get(TEST_HEADER.lower()) == "1",
+            )
 
 
 def _headers(pairs) -> dict[str, str]:

@@ -58,9 +58,11 @@ class LoopbackModelServer(kserve.ModelServer):
             message = str(error)
         name = self.predictor.name
         if self.predictor.signature.describe() not in message:
-            message += (f"; this server serves model {name!r} (POST /v1/models/{name}:predict with "
-                        f'{{"instances": [...]}} or /v2/models/{name}/infer with {{"inputs": [...]}}), '
-                        f"expected input: {self.predictor.signature.describe()}")
+            message += (
+                f"; this server serves model {name!r} (POST /v1/models/{name}:predict with "
+                f'{{"instances": [...]}} or /v2/models/{name}/infer with {{"inputs": [...]}}), '
+                f"expected input: {self.predictor.signature.describe()}"
+            )
         return JSONResponse({"error": message}, status_code=404 if isinstance(error, ModelNotFound) else 400)
 
 
@@ -68,16 +70,23 @@ def main(folder: Path) -> None:
     config = json.loads((folder / "deployment.json").read_text())
     name, port, settings = config["name"], config["port"], config.get("request_log") or {}
     sink = StoreSink(settings["store"]) if settings.get("store") else settings.get("url")
-    log = RequestLog(folder, name=name, source=f"http://{HOST}:{port}/", sink=sink,
-                     auth=os.environ.pop(AUTH_ENV, None), namespace=settings.get("namespace") or "local",
-                     **{key: settings[key] for key in REQUEST_LOG_LIMITS if key in settings})
+    log = RequestLog(
+        folder,
+        name=name,
+        source=f"http://{HOST}:{port}/",
+        sink=sink,
+        auth=os.environ.pop(AUTH_ENV, None),
+        namespace=settings.get("namespace") or "local",
+        **{key: settings[key] for key in REQUEST_LOG_LIMITS if key in settings},
+    )
     model_server.app.add_middleware(RequestLogMiddleware, log=log)
     predictor = Predictor(name, str(folder / "model"), config["metadata"])
     predictor.load()
     log.start()
     try:
-        LoopbackModelServer(predictor, http_port=port, enable_grpc=False, workers=1, grace_period=2,
-                            enable_latency_logging=False).start([predictor])
+        LoopbackModelServer(
+            predictor, http_port=port, enable_grpc=False, workers=1, grace_period=2, enable_latency_logging=False
+        ).start([predictor])
     finally:
         log.stop()
 

@@ -28,16 +28,26 @@ class Deployments:
             return self.local
         if target == DeploymentTarget.KSERVE:
             if self.cluster is None:
-                raise UserError("No Kubernetes cluster is configured for KServe deployments.",
-                                "Set KUBECONFIG (or run in a cluster), or deploy with target 'local'.")
+                raise UserError(
+                    "No Kubernetes cluster is configured for KServe deployments.",
+                    "Set KUBECONFIG (or run in a cluster), or deploy with target 'local'.",
+                )
             return self.cluster
         raise UserError(f"Unknown deployment target '{target}'.", f"Use one of: {', '.join(TARGETS)}.")
 
     def _of(self, name: str):
         return self._backend(self.store.get(name)["target"])
 
-    def deploy(self, run_id: str, *, model: str | None = None, name: str | None = None, target: str = DeploymentTarget.LOCAL,
-               reference: str | None = None, **cluster_options) -> dict:
+    def deploy(
+        self,
+        run_id: str,
+        *,
+        model: str | None = None,
+        name: str | None = None,
+        target: str = DeploymentTarget.LOCAL,
+        reference: str | None = None,
+        **cluster_options,
+    ) -> dict:
         """Serve a run's Model artifact; local deployments are ready when this returns.
 
         `reference` names a data artifact of the run as the drift reference, instead of the sample
@@ -93,8 +103,14 @@ class Deployments:
         picked = record["config"].get("reference")
         options = {k: record["config"][k] for k in ("namespace",) if record["config"].get(k)}
         self.stop(name)
-        return self.deploy(run_id, model=record["model_name"], name=name, target=record["target"],
-                           reference=f"{picked['step']}/{picked['name']}" if picked else None, **options)
+        return self.deploy(
+            run_id,
+            model=record["model_name"],
+            name=name,
+            target=record["target"],
+            reference=f"{picked['step']}/{picked['name']}" if picked else None,
+            **options,
+        )
 
     def remove(self, name: str) -> None:
         """Undeploy: stop the deployment, then forget it, its copy of the model and its drift history."""

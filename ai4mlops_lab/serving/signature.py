@@ -6,9 +6,18 @@ import numpy
 
 # numpy dtype name -> Open Inference Protocol (V2) datatype
 V2_TYPES = {
-    "bool": "BOOL", "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64",
-    "int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64",
-    "float16": "FP16", "float32": "FP32", "float64": "FP64",
+    "bool": "BOOL",
+    "uint8": "UINT8",
+    "uint16": "UINT16",
+    "uint32": "UINT32",
+    "uint64": "UINT64",
+    "int8": "INT8",
+    "int16": "INT16",
+    "int32": "INT32",
+    "int64": "INT64",
+    "float16": "FP16",
+    "float32": "FP32",
+    "float64": "FP64",
 }
 
 
@@ -21,8 +30,10 @@ class Signature:
 
     def __init__(self, spec: dict | None):
         if spec:  # KFP keeps metadata numbers as floats
-            spec = {which: [{**t, "shape": [int(n) for n in t["shape"]]} for t in spec[which]]
-                    for which in ("inputs", "outputs")}
+            spec = {
+                which: [{**t, "shape": [int(n) for n in t["shape"]]} for t in spec[which]]
+                for which in ("inputs", "outputs")
+            }
         self.spec = spec
         self.input = spec["inputs"][0] if spec else None
 
@@ -31,8 +42,11 @@ class Signature:
         if self.input is None:
             return "any numeric array (the model has no recorded signature)"
         features = self.input.get("features") or []
-        names = f", features {', '.join(features)}" if 0 < len(features) <= 12 else (
-            f", features {features[0]}..{features[-1]}" if features else "")
+        names = (
+            f", features {', '.join(features)}"
+            if 0 < len(features) <= 12
+            else (f", features {features[0]}..{features[-1]}" if features else "")
+        )
         dtype = self.input["dtype"]
         return f"{dtype} (V2 {V2_TYPES.get(dtype, dtype)}) of shape {self.input['shape']}{names}"
 
@@ -40,8 +54,10 @@ class Signature:
         """The V2 model metadata `inputs` or `outputs`: `[{name, datatype, shape}]`."""
         if not self.spec:
             return []
-        return [{"name": t["name"], "datatype": V2_TYPES.get(t["dtype"], t["dtype"].upper()), "shape": t["shape"]}
-                for t in self.spec[which]]
+        return [
+            {"name": t["name"], "datatype": V2_TYPES.get(t["dtype"], t["dtype"].upper()), "shape": t["shape"]}
+            for t in self.spec[which]
+        ]
 
     def array(self, data, datatype: str | None = None) -> numpy.ndarray:
         """`data` (nested lists or an array) as an array of the signature's dtype and shape.
@@ -56,8 +72,9 @@ class Signature:
         except (ValueError, TypeError) as err:
             raise SignatureError(f"input is not a rectangular array ({err}); expected {expected}") from None
         if values.dtype.kind not in "iuf" or (values.dtype.kind in "iu" and _holds_bool(data)):
-            held = {"U": "strings"}.get(values.dtype.kind, "booleans" if values.dtype.kind in "biu" else
-                                        values.dtype.name)
+            held = {"U": "strings"}.get(
+                values.dtype.kind, "booleans" if values.dtype.kind in "biu" else values.dtype.name
+            )
             raise SignatureError(f"input holds {held}, not numbers; expected {expected}")
         if self.input is None:
             return _finite(values, expected)
@@ -72,15 +89,17 @@ class Signature:
     def check_input_name(self, name: str) -> None:
         """A V2 request's input tensor must carry the signature's input name."""
         if self.input is not None and name != self.input["name"]:
-            raise SignatureError(f"input tensor {name!r} is not the model's; expected {self.input['name']!r}: "
-                                 f"{self.describe()}")
+            raise SignatureError(
+                f"input tensor {name!r} is not the model's; expected {self.input['name']!r}: {self.describe()}"
+            )
 
 
 def _finite(values: numpy.ndarray, expected: str) -> numpy.ndarray:
     """`values`, refused when a float holds NaN or an infinity (also a number beyond the dtype's range)."""
     if values.dtype.kind == "f" and not numpy.isfinite(values).all():
-        raise SignatureError(f"input holds NaN, infinity or a number beyond the range of {values.dtype.name}; "
-                             f"expected {expected}")
+        raise SignatureError(
+            f"input holds NaN, infinity or a number beyond the range of {values.dtype.name}; expected {expected}"
+        )
     return values
 
 

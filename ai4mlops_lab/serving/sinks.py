@@ -13,10 +13,10 @@ import threading
 import urllib.parse
 from pathlib import Path
 
-from ..store.event_records import BadEvent
-from .cloudevents import parse_event
 from ..store.errors import StoreError
+from ..store.event_records import BadEvent
 from ..store.events import EventStore
+from .cloudevents import parse_event
 
 
 class HttpSink:
@@ -51,8 +51,9 @@ class HttpSink:
             kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
             self._local.connection = kind(url.netloc, timeout=self.timeout_s)
         try:
-            self._local.connection.request("POST", (url.path or "/") + (f"?{url.query}" if url.query else ""),
-                                           body=body, headers=headers)
+            self._local.connection.request(
+                "POST", (url.path or "/") + (f"?{url.query}" if url.query else ""), body=body, headers=headers
+            )
             with self._local.connection.getresponse() as answer:
                 answer.read()
                 ok, keep = 200 <= answer.status < 300, not answer.will_close

@@ -22,35 +22,62 @@ DEPLOYMENT_TARGETS = tuple(DeploymentTarget)
 DEPLOYMENT_STATUSES = tuple(DeploymentStatus)
 # A Kubernetes (DNS-1123 label) name, so the same name works for an InferenceService.
 NAME = re.compile(r"^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$")
-_UPDATABLE = ("status", "url", "port", "pid", "config", "error", "request_count", "error_count",
-              "latency_p50_ms", "latency_p99_ms")
+_UPDATABLE = (
+    "status",
+    "url",
+    "port",
+    "pid",
+    "config",
+    "error",
+    "request_count",
+    "error_count",
+    "latency_p50_ms",
+    "latency_p99_ms",
+)
 
 
 class DeploymentStore(StoreFile):
     """The deployment records in the SQLite store at `path`, shared by threads and processes."""
 
-    def create(self, *, name: str, run_id: str | None, model_name: str, model_uri: str, target: str,
-               config: dict | None = None, replace: bool = False) -> dict:
+    def create(
+        self,
+        *,
+        name: str,
+        run_id: str | None,
+        model_name: str,
+        model_uri: str,
+        target: str,
+        config: dict | None = None,
+        replace: bool = False,
+    ) -> dict:
         """Record a new `starting` deployment; a name in use is a 409 UserError unless `replace`."""
         if not NAME.match(name or ""):
-            raise StoreValueError(f"Invalid deployment name {name!r}.", "Use up to 45 lowercase letters, digits "
-                                  "and dashes, starting with a letter and not ending with a dash.")
+            raise StoreValueError(
+                f"Invalid deployment name {name!r}.",
+                "Use up to 45 lowercase letters, digits and dashes, starting with a letter and not ending with a dash.",
+            )
         if target not in DEPLOYMENT_TARGETS:
-            raise StoreValueError(f"Unknown deployment target {target!r}; expected one of "
-                                  f"{', '.join(DEPLOYMENT_TARGETS)}.")
+            raise StoreValueError(
+                f"Unknown deployment target {target!r}; expected one of {', '.join(DEPLOYMENT_TARGETS)}."
+            )
         now = times.now()
         conn = self._conn()
         with transaction(conn):
             if conn.execute("SELECT 1 FROM deployments WHERE name = ?", (name,)).fetchone():
                 if not replace:
-                    raise UserError(f"A deployment called {name!r} already exists.",
-                                    "Choose another name, or stop and redeploy it.", status=409, code="conflict")
+                    raise UserError(
+                        f"A deployment called {name!r} already exists.",
+                        "Choose another name, or stop and redeploy it.",
+                        status=409,
+                        code="conflict",
+                    )
                 conn.execute("DELETE FROM deployments WHERE name = ?", (name,))
             conn.execute(
                 """INSERT INTO deployments (name, run_id, model_name, model_uri, target, status, config,
                                             created_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, 'starting', ?, ?, ?)""",
-                (name, run_id, model_name, model_uri, target, json.dumps(config or {}), now, now))
+                (name, run_id, model_name, model_uri, target, json.dumps(config or {}), now, now),
+            )
         return self.get(name)
 
     def update(self, name: str, **values) -> DeploymentRecord:
@@ -66,8 +93,10 @@ class DeploymentStore(StoreFile):
         assignments = ", ".join(f"{column} = :{column}" for column in values)
         conn = self._conn()
         with transaction(conn):
-            done = conn.execute(f"UPDATE deployments SET {assignments}, updated_at = :now WHERE name = :name",
-                                {**values, "now": times.now(), "name": name})
+            done = conn.execute(
+                f"UPDATE deployments SET {assignments}, updated_at = :now WHERE name = :name",
+                {**values, "now": times.now(), "name": name},
+            )
             if done.rowcount == 0:
                 raise _no_deployment(name)
         return self.get(name)
@@ -80,9 +109,14 @@ class DeploymentStore(StoreFile):
 
     def list(self, target: str | None = None) -> list[DeploymentRecord]:
         """Every deployment (of one target, or all), newest first."""
-        rows = self._conn().execute(
-            "SELECT * FROM deployments WHERE :target IS NULL OR target = :target ORDER BY created_at DESC, name",
-            {"target": target}).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM deployments WHERE :target IS NULL OR target = :target ORDER BY created_at DESC, name",
+                {"target": target},
+            )
+            .fetchall()
+        )
         return [_record(row) for row in rows]
 
     def delete(self, name: str) -> None:

@@ -25,8 +25,16 @@ from .db import StoreFile, transaction
 
 ALERT_STATUSES = tuple(AlertStatus)
 _ALERT_UPDATABLE = ("status", "retrain_run_id", "retrain_parameters", "redeploy", "redeployed_at", "error")
-_MONITOR_UPDATABLE = ("cursor_event", "cursor_row", "rows_seen", "last_event", "watermark", "consecutive",
-                      "undecodable", "undecodable_reason")
+_MONITOR_UPDATABLE = (
+    "cursor_event",
+    "cursor_row",
+    "rows_seen",
+    "last_event",
+    "watermark",
+    "consecutive",
+    "undecodable",
+    "undecodable_reason",
+)
 
 
 class MonitorMoved(Exception):
@@ -44,9 +52,11 @@ class DriftStore(StoreFile):
         row = conn.execute("SELECT * FROM drift_monitors WHERE deployment = ?", (deployment,)).fetchone()
         if row is None:
             with transaction(conn):
-                conn.execute("INSERT INTO drift_monitors (deployment, policy, updated_at) VALUES (?, ?, ?) "
-                             "ON CONFLICT (deployment) DO NOTHING", (deployment, json.dumps(default_policy),
-                                                                      times.now()))
+                conn.execute(
+                    "INSERT INTO drift_monitors (deployment, policy, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (deployment) DO NOTHING",
+                    (deployment, json.dumps(default_policy), times.now()),
+                )
             row = conn.execute("SELECT * FROM drift_monitors WHERE deployment = ?", (deployment,)).fetchone()
         return _monitor(row)
 
@@ -59,9 +69,11 @@ class DriftStore(StoreFile):
         assignments = "".join(f", {column} = :{column}" for column in position)
         conn = self._conn()
         with transaction(conn):
-            conn.execute(f"UPDATE drift_monitors SET policy = :policy, updated_at = :now{assignments} "
-                         "WHERE deployment = :deployment",
-                         {**position, "policy": json.dumps(policy), "now": times.now(), "deployment": deployment})
+            conn.execute(
+                f"UPDATE drift_monitors SET policy = :policy, updated_at = :now{assignments} "
+                "WHERE deployment = :deployment",
+                {**position, "policy": json.dumps(policy), "now": times.now(), "deployment": deployment},
+            )
 
     def reset_streak(self, deployment: str) -> None:
         """Forget the run of drifted windows (after an alert is dealt with)."""
@@ -71,8 +83,14 @@ class DriftStore(StoreFile):
 
     # -- windows -----------------------------------------------------------------------------
 
-    def commit(self, monitor: dict, changes: dict, windows: list[dict], alert: dict | None = None,
-               attach: dict[int, int | None] | None = None) -> list[int]:
+    def commit(
+        self,
+        monitor: dict,
+        changes: dict,
+        windows: list[dict],
+        alert: dict | None = None,
+        attach: dict[int, int | None] | None = None,
+    ) -> list[int]:
         """Store checked windows and move the monitor, all or nothing; returns the new window ids.
 
         `monitor` is the state the windows were computed from: if the stored one differs, nothing is written
@@ -82,11 +100,21 @@ class DriftStore(StoreFile):
         """
         conn = self._conn()
         with transaction(conn):
-            moved = conn.execute(
-                """UPDATE drift_monitors SET updated_at = ? WHERE deployment = ? AND cursor_event = ?
+            moved = (
+                conn.execute(
+                    """UPDATE drift_monitors SET updated_at = ? WHERE deployment = ? AND cursor_event = ?
                    AND cursor_row = ? AND last_event = ? AND consecutive = ?""",
-                (times.now(), monitor["deployment"], monitor["cursor_event"], monitor["cursor_row"],
-                 monitor["last_event"], monitor["consecutive"])).rowcount == 0
+                    (
+                        times.now(),
+                        monitor["deployment"],
+                        monitor["cursor_event"],
+                        monitor["cursor_row"],
+                        monitor["last_event"],
+                        monitor["consecutive"],
+                    ),
+                ).rowcount
+                == 0
+            )
             if moved:
                 raise MonitorMoved(monitor["deployment"])
             unknown = set(changes) - set(_MONITOR_UPDATABLE)
@@ -94,8 +122,10 @@ class DriftStore(StoreFile):
                 raise ValueError(f"cannot update {sorted(unknown)} of a monitor")
             if changes:
                 assignments = ", ".join(f"{column} = :{column}" for column in changes)
-                conn.execute(f"UPDATE drift_monitors SET {assignments} WHERE deployment = :deployment",
-                             {**changes, "deployment": monitor["deployment"]})
+                conn.execute(
+                    f"UPDATE drift_monitors SET {assignments} WHERE deployment = :deployment",
+                    {**changes, "deployment": monitor["deployment"]},
+                )
             ids = [self._insert_window(conn, monitor["deployment"], w) for w in windows]
             alert_id = None
             if alert is not None:
@@ -104,29 +134,55 @@ class DriftStore(StoreFile):
                 alert_id = conn.execute(
                     """INSERT INTO alerts (deployment, status, message, window_ids, evidence, raised_at, updated_at)
                        VALUES (?, 'open', ?, ?, ?, ?, ?)""",
-                    (monitor["deployment"], alert["message"], json.dumps(window_ids), json.dumps(alert["evidence"]),
-                     now, now)).lastrowid
-                conn.executemany("UPDATE drift_windows SET alert_id = ? WHERE id = ?",
-                                 [(alert_id, w) for w in window_ids])
+                    (
+                        monitor["deployment"],
+                        alert["message"],
+                        json.dumps(window_ids),
+                        json.dumps(alert["evidence"]),
+                        now,
+                        now,
+                    ),
+                ).lastrowid
+                conn.executemany(
+                    "UPDATE drift_windows SET alert_id = ? WHERE id = ?", [(alert_id, w) for w in window_ids]
+                )
             for index, target in (attach or {}).items():
                 target = alert_id if target is None else target
                 conn.execute("UPDATE drift_windows SET alert_id = ? WHERE id = ?", (target, ids[index]))
-                conn.execute("UPDATE alerts SET window_ids = json_insert(window_ids, '$[#]', ?), updated_at = ? "
-                             "WHERE id = ?", (ids[index], times.now(), target))
+                conn.execute(
+                    "UPDATE alerts SET window_ids = json_insert(window_ids, '$[#]', ?), updated_at = ? WHERE id = ?",
+                    (ids[index], times.now(), target),
+                )
         return ids
 
     @staticmethod
     def _insert_window(conn: sqlite3.Connection, deployment: str, w: dict) -> int:
-        values = (deployment, w["trigger"], w["kind"], w["start"], w["end"], w.get("first_at"), w.get("last_at"),
-                  w["n"], w["status"], int(w["drift"]), w["p_value"], json.dumps(w["result"]),
-                  json.dumps(w["histograms"]), times.now())
+        values = (
+            deployment,
+            w["trigger"],
+            w["kind"],
+            w["start"],
+            w["end"],
+            w.get("first_at"),
+            w.get("last_at"),
+            w["n"],
+            w["status"],
+            int(w["drift"]),
+            w["p_value"],
+            json.dumps(w["result"]),
+            json.dumps(w["histograms"]),
+            times.now(),
+        )
         if w["trigger"] == "auto" and w["kind"] == "time":  # a late event re-checks its hour: replace it
-            conn.execute("DELETE FROM drift_windows WHERE deployment = ? AND trigger = 'auto' AND kind = 'time' "
-                         "AND start = ?", (deployment, w["start"]))
+            conn.execute(
+                "DELETE FROM drift_windows WHERE deployment = ? AND trigger = 'auto' AND kind = 'time' AND start = ?",
+                (deployment, w["start"]),
+            )
         return conn.execute(
             """INSERT INTO drift_windows (deployment, trigger, kind, start, end, first_at, last_at, n, status, drift,
                    p_value, result, histograms, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            values).lastrowid
+            values,
+        ).lastrowid
 
     def add_check(self, deployment: str, window: dict) -> dict:
         """Store a window checked on request (it takes no part in the alert policy)."""
@@ -141,14 +197,25 @@ class DriftStore(StoreFile):
             raise NotFoundError(f"No drift window {window_id}.")
         return _window(row)
 
-    def windows(self, deployment: str, since: str | None = None, until: str | None = None, limit: int = 500,
-                trigger: str | None = None) -> list[dict]:
+    def windows(
+        self,
+        deployment: str,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 500,
+        trigger: str | None = None,
+    ) -> list[dict]:
         """The deployment's newest `limit` windows whose last request is in [since, until], oldest first."""
-        rows = self._conn().execute(
-            """SELECT * FROM drift_windows WHERE deployment = :d AND (:since IS NULL OR last_at >= :since)
+        rows = (
+            self._conn()
+            .execute(
+                """SELECT * FROM drift_windows WHERE deployment = :d AND (:since IS NULL OR last_at >= :since)
                    AND (:until IS NULL OR last_at <= :until) AND (:trigger IS NULL OR trigger = :trigger)
                ORDER BY id DESC LIMIT :limit""",
-            {"d": deployment, "since": since, "until": until, "trigger": trigger, "limit": limit}).fetchall()
+                {"d": deployment, "since": since, "until": until, "trigger": trigger, "limit": limit},
+            )
+            .fetchall()
+        )
         return [_window(row) for row in reversed(rows)]
 
     # -- alerts ------------------------------------------------------------------------------
@@ -163,9 +230,15 @@ class DriftStore(StoreFile):
         """Alerts (of one deployment, in one status, or all), newest first."""
         if status is not None and status not in ALERT_STATUSES:
             raise UserError(f"Unknown alert status {status!r}.", f"Use one of: {', '.join(ALERT_STATUSES)}.")
-        rows = self._conn().execute(
-            """SELECT * FROM alerts WHERE (:d IS NULL OR deployment = :d) AND (:s IS NULL OR status = :s)
-               ORDER BY id DESC""", {"d": deployment, "s": status}).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                """SELECT * FROM alerts WHERE (:d IS NULL OR deployment = :d) AND (:s IS NULL OR status = :s)
+               ORDER BY id DESC""",
+                {"d": deployment, "s": status},
+            )
+            .fetchall()
+        )
         return [_alert(row) for row in rows]
 
     def active_alert(self, deployment: str) -> AlertRecord | None:
@@ -185,16 +258,29 @@ class DriftStore(StoreFile):
         with transaction(conn):
             current = self.alert(alert_id)
             if expect is not None and current["status"] not in expect:
-                raise UserError(f"Alert {alert_id} is {current['status']}.", "Only an open alert can be retrained "
-                                "or dismissed.", status=409, code="conflict")
-            conn.execute(f"UPDATE alerts SET {assignments}, updated_at = :now WHERE id = :id",
-                         {**values, "now": times.now(), "id": alert_id})
+                raise UserError(
+                    f"Alert {alert_id} is {current['status']}.",
+                    "Only an open alert can be retrained or dismissed.",
+                    status=409,
+                    code="conflict",
+                )
+            conn.execute(
+                f"UPDATE alerts SET {assignments}, updated_at = :now WHERE id = :id",
+                {**values, "now": times.now(), "id": alert_id},
+            )
         return self.alert(alert_id)
 
     def counts(self, deployment: str) -> dict:
         """How many windows were checked and how many drifted."""
-        row = self._conn().execute("SELECT count(*) AS n, coalesce(sum(drift), 0) AS drifted FROM drift_windows "
-                                   "WHERE deployment = ? AND trigger = 'auto'", (deployment,)).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT count(*) AS n, coalesce(sum(drift), 0) AS drifted FROM drift_windows "
+                "WHERE deployment = ? AND trigger = 'auto'",
+                (deployment,),
+            )
+            .fetchone()
+        )
         return {"windows": row["n"], "drifted": row["drifted"]}
 
     def forget(self, deployment: str) -> None:
@@ -204,8 +290,11 @@ class DriftStore(StoreFile):
         with transaction(conn):
             for table in ("drift_monitors", "drift_windows", "inference_events"):
                 conn.execute(f"DELETE FROM {table} WHERE deployment = ?", (deployment,))
-            conn.execute("UPDATE alerts SET status = 'dismissed', error = 'The deployment was removed.', updated_at = ? "
-                         "WHERE deployment = ? AND status IN ('open', 'retraining')", (times.now(), deployment))
+            conn.execute(
+                "UPDATE alerts SET status = 'dismissed', error = 'The deployment was removed.', updated_at = ? "
+                "WHERE deployment = ? AND status IN ('open', 'retraining')",
+                (times.now(), deployment),
+            )
 
 
 def _monitor(row: sqlite3.Row) -> dict:

@@ -46,8 +46,11 @@ class UnknownDeployment(BadEvent):
     code = "unknown_deployment"
 
     def __init__(self, event: InferenceEvent):
-        super().__init__("unknown deployment", f"There is no deployment {event.deployment!r} (Ce-Inferenceservicename).",
-                         "Deploy it first; events of deployments that do not exist are not kept.")
+        super().__init__(
+            "unknown deployment",
+            f"There is no deployment {event.deployment!r} (Ce-Inferenceservicename).",
+            "Deploy it first; events of deployments that do not exist are not kept.",
+        )
 
 
 class ConflictingEvent(BadEvent):
@@ -57,5 +60,9 @@ class ConflictingEvent(BadEvent):
     code = "conflicting_event"
 
     def __init__(self, event: InferenceEvent):
-        super().__init__("conflicting Ce-Id", f"The {event.kind} event {event.ce_id!r} of {event.deployment!r} was "
-                         "stored before with a different body (Ce-Id).", "Give every inference its own Ce-Id.")
+        super().__init__(
+            "conflicting Ce-Id",
+            f"The {event.kind} event {event.ce_id!r} of {event.deployment!r} was "
+            "stored before with a different body (Ce-Id).",
+            "Give every inference its own Ce-Id.",
+        )

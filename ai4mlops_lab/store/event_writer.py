@@ -17,8 +17,15 @@ from .event_records import InferenceEvent
 from .events import EventStore
 
 #: Errors that one event's values cause (rather than the store): its batch is then written event by event.
-_EVENT_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
-                 ValueError, TypeError, OverflowError)
+_EVENT_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
 
 
 class EventWriter:

@@ -35,8 +35,10 @@ class EventStore(StoreFile):
         with transaction(conn):
             for event in events:
                 if event.deployment not in known:
-                    known[event.deployment] = conn.execute("SELECT 1 FROM deployments WHERE name = ?",
-                                                           (event.deployment,)).fetchone() is not None
+                    known[event.deployment] = (
+                        conn.execute("SELECT 1 FROM deployments WHERE name = ?", (event.deployment,)).fetchone()
+                        is not None
+                    )
                 if not known[event.deployment]:
                     outcomes.append(UnknownDeployment(event))
                 elif self._insert(conn, event, received_at):
@@ -47,20 +49,38 @@ class EventStore(StoreFile):
 
     @staticmethod
     def _insert(conn, event: InferenceEvent, received_at: str) -> bool:
-        return conn.execute(
-            """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
+        return (
+            conn.execute(
+                """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
                    source, event_time, event_ts, received_at, content_type, body)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (deployment, ce_id, kind) DO NOTHING""",
-            (event.ce_id, event.kind, event.deployment, event.namespace, event.component, event.endpoint,
-             event.source, event.time, times.epoch_seconds(event.time) or time.time(), received_at,
-             event.content_type, event.body),
-        ).rowcount == 1
+                (
+                    event.ce_id,
+                    event.kind,
+                    event.deployment,
+                    event.namespace,
+                    event.component,
+                    event.endpoint,
+                    event.source,
+                    event.time,
+                    times.epoch_seconds(event.time) or time.time(),
+                    received_at,
+                    event.content_type,
+                    event.body,
+                ),
+            ).rowcount
+            == 1
+        )
 
     @staticmethod
     def _stored_body(conn, event: InferenceEvent) -> bytes:
-        return bytes(conn.execute("SELECT body FROM inference_events WHERE deployment = ? AND ce_id = ? AND kind = ?",
-                                  (event.deployment, event.ce_id, event.kind)).fetchone()[0])
+        return bytes(
+            conn.execute(
+                "SELECT body FROM inference_events WHERE deployment = ? AND ce_id = ? AND kind = ?",
+                (event.deployment, event.ce_id, event.kind),
+            ).fetchone()[0]
+        )
 
     def reject(self, reason: str, deployment: str = "") -> None:
         """Count an event refused for `reason`, under the deployment it names ('' for none)."""
@@ -81,74 +101,113 @@ class EventStore(StoreFile):
             (deployment, deployment),
         ).fetchall()
         by_kind = {row["kind"]: row["n"] for row in rows}
-        refused = conn.execute("SELECT deployment, reason, sum(count) AS n FROM ingest_rejections "
-                               "WHERE ? IS NULL OR deployment IN (?, '') GROUP BY deployment, reason",
-                               (deployment, deployment)).fetchall()
+        refused = conn.execute(
+            "SELECT deployment, reason, sum(count) AS n FROM ingest_rejections "
+            "WHERE ? IS NULL OR deployment IN (?, '') GROUP BY deployment, reason",
+            (deployment, deployment),
+        ).fetchall()
         rejected, unattributed = {}, {}
         for row in refused:
             into = unattributed if row["deployment"] == "" and deployment is not None else rejected
             into[row["reason"]] = into.get(row["reason"], 0) + row["n"]
-        return {"requests": by_kind.get("request", 0), "responses": by_kind.get("response", 0), "rejected": rejected,
-                "unattributed": unattributed}
+        return {
+            "requests": by_kind.get("request", 0),
+            "responses": by_kind.get("response", 0),
+            "rejected": rejected,
+            "unattributed": unattributed,
+        }
 
     def events(self, deployment: str, kind: str = "request", after: int = 0, limit: int = 1000) -> list[dict]:
         """A deployment's events of one kind with ids above `after`, oldest first (for windows)."""
-        rows = self._conn().execute(
-            f"""SELECT {_READ} FROM inference_events
+        rows = (
+            self._conn()
+            .execute(
+                f"""SELECT {_READ} FROM inference_events
                WHERE deployment = ? AND kind = ? AND id > ? AND {_MONITORED} ORDER BY id LIMIT ?""",
-            (deployment, kind, after, limit),
-        ).fetchall()
+                (deployment, kind, after, limit),
+            )
+            .fetchall()
+        )
         return [dict(row) for row in rows]
 
     def requests_between(self, deployment: str, since_ts: float, until_ts: float, first_id: int = 0) -> list[dict]:
         """A deployment's request events from id `first_id` on with event times in [since_ts, until_ts), in
         time order."""
-        rows = self._conn().execute(
-            f"""SELECT {_READ} FROM inference_events
+        rows = (
+            self._conn()
+            .execute(
+                f"""SELECT {_READ} FROM inference_events
                WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ? AND id >= ?
                  AND {_MONITORED} ORDER BY event_ts, id""",
-            (deployment, since_ts, until_ts, first_id),
-        ).fetchall()
+                (deployment, since_ts, until_ts, first_id),
+            )
+            .fetchall()
+        )
         return [dict(row) for row in rows]
 
     def rows_between(self, deployment: str, since_ts: float, until_ts: float, first_id: int = 0) -> int:
         """How many rows the request events from id `first_id` on with event times in [since_ts, until_ts) hold
         (V1 `instances`,
         V2 first input's batch size), counted by SQLite without decoding them here."""
-        row = self._conn().execute(
-            f"""SELECT coalesce(sum(coalesce(json_array_length(CAST(body AS TEXT), '$.instances'),
+        row = (
+            self._conn()
+            .execute(
+                f"""SELECT coalesce(sum(coalesce(json_array_length(CAST(body AS TEXT), '$.instances'),
                                             json_extract(CAST(body AS TEXT), '$.inputs[0].shape[0]'), 0)), 0)
                FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ? AND event_ts < ?
                  AND id >= ? AND json_valid(CAST(body AS TEXT)) AND {_MONITORED}""",
-            (deployment, since_ts, until_ts, first_id),
-        ).fetchone()
+                (deployment, since_ts, until_ts, first_id),
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     def first_request_since(self, deployment: str, since_ts: float, first_id: int = 0) -> int | None:
         """The smallest id, from `first_id` on, of a deployment's request events with event times from
         `since_ts` on."""
-        row = self._conn().execute(
-            f"""SELECT min(id) FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ?
-               AND id >= ? AND {_MONITORED}""", (deployment, since_ts, first_id)).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                f"""SELECT min(id) FROM inference_events WHERE deployment = ? AND kind = 'request' AND event_ts >= ?
+               AND id >= ? AND {_MONITORED}""",
+                (deployment, since_ts, first_id),
+            )
+            .fetchone()
+        )
         return row[0]
 
     def newest_request(self, deployment: str) -> int:
         """The id of a deployment's newest request event (0 for none)."""
-        return self._conn().execute("SELECT coalesce(max(id), 0) FROM inference_events WHERE deployment = ? "
-                                    f"AND kind = 'request' AND {_MONITORED}", (deployment,)).fetchone()[0]
+        return (
+            self._conn()
+            .execute(
+                "SELECT coalesce(max(id), 0) FROM inference_events WHERE deployment = ? "
+                f"AND kind = 'request' AND {_MONITORED}",
+                (deployment,),
+            )
+            .fetchone()[0]
+        )
 
     def request_times(self, deployment: str, after: int = 0) -> list[tuple[int, float]]:
         """(id, event time) of a deployment's request events with ids above `after`."""
-        return [tuple(row) for row in self._conn().execute(
-            f"SELECT id, event_ts FROM inference_events WHERE deployment = ? AND kind = 'request' AND id > ? "
-            f"AND {_MONITORED}",
-            (deployment, after))]
+        return [
+            tuple(row)
+            for row in self._conn().execute(
+                f"SELECT id, event_ts FROM inference_events WHERE deployment = ? AND kind = 'request' AND id > ? "
+                f"AND {_MONITORED}",
+                (deployment, after),
+            )
+        ]
 
     def latest_requests(self, deployment: str, limit: int) -> list[dict]:
         """A deployment's newest `limit` request events, oldest first."""
-        rows = self._conn().execute(
-            f"""SELECT {_READ} FROM inference_events
+        rows = (
+            self._conn()
+            .execute(
+                f"""SELECT {_READ} FROM inference_events
                WHERE deployment = ? AND kind = 'request' AND {_MONITORED} ORDER BY id DESC LIMIT ?""",
-            (deployment, limit),
-        ).fetchall()
+                (deployment, limit),
+            )
+            .fetchall()
+        )
         return [dict(row) for row in reversed(rows)]

@@ -271,14 +271,16 @@ class RunStore(StoreFile):
         for step in steps:
             run = runs[step["run_id"]]
             run["step_counts"][step["status"]] = run["step_counts"].get(step["status"], 0) + 1
-            run["steps"].append({
-                "name": step["name"],
-                "status": step["status"],
-                "started_at": step["started_at"],
-                "finished_at": step["finished_at"],
-                "duration": times.seconds_between(step["started_at"], step["finished_at"]),
-                "error": step["error"],
-            })
+            run["steps"].append(
+                {
+                    "name": step["name"],
+                    "status": step["status"],
+                    "started_at": step["started_at"],
+                    "finished_at": step["finished_at"],
+                    "duration": times.seconds_between(step["started_at"], step["finished_at"]),
+                    "error": step["error"],
+                }
+            )
         return list(runs.values())
 
 

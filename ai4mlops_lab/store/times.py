@@ -5,12 +5,12 @@ They sort as text in time order, read well in JSON and parse with `datetime.from
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now() -> str:
     """The current UTC time, e.g. `2025-01-31T12:00:00.123Z`."""
-    return from_epoch(datetime.now(timezone.utc).timestamp())
+    return from_epoch(datetime.now(UTC).timestamp())
 
 
 def epoch_seconds(text: str | None) -> float | None:
@@ -19,12 +19,12 @@ def epoch_seconds(text: str | None) -> float | None:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def from_epoch(seconds: float) -> str:
     """The store's text form of epoch `seconds`."""
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def seconds_between(start: str | None, end: str | None) -> float | None:

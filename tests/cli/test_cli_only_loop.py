@@ -17,8 +17,9 @@ ENV = {k: v for k, v in os.environ.items() if k != "AI4MLOPS_INGEST_URL"} | {"PY
 
 
 def ai4mlops(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600, env=ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600, env=ENV
+    )
 
 
 def test_deploy_traffic_drift_alert_retrain_with_no_jupyter_server(tmp_path):
@@ -30,8 +31,19 @@ def test_deploy_traffic_drift_alert_retrain_with_no_jupyter_server(tmp_path):
     assert deployed.returncode == 0, deployed.stderr
     try:
         np.save(tmp_path / "drifted.npy", np.random.default_rng(0).normal(size=(100, 10)) + 3.0)
-        drifted = ai4mlops("drift", "loop", "--send", "drifted.npy", "--protocol", "v2", "--set", "window_size=50",
-                           "--set", "consecutive=2", cwd=tmp_path)
+        drifted = ai4mlops(
+            "drift",
+            "loop",
+            "--send",
+            "drifted.npy",
+            "--protocol",
+            "v2",
+            "--set",
+            "window_size=50",
+            "--set",
+            "consecutive=2",
+            cwd=tmp_path,
+        )
         assert drifted.returncode == 1, drifted.stdout + drifted.stderr  # the latest window drifted
         printed = drifted.stdout
         assert "Sent 100 rows to loop in 4 V2 requests" in printed and "warning" not in printed

@@ -10,8 +10,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "torch-train.ipynb"
 
 
 def ai4mlops(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_deploy_list_and_undeploy(tmp_path):

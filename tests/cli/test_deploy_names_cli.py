@@ -17,12 +17,17 @@ def test_a_refused_name_leaves_the_workspace_and_the_victim_untouched(tmp_path, 
     (victim / "precious.txt").write_text("keep me")
     before = tree(tmp_path)
 
-    done = subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", "deploy", run_id, f"--name={name}",
-                           "--workspace", str(workspace)], cwd=tmp_path / "project", capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", "deploy", run_id, f"--name={name}", "--workspace", str(workspace)],
+        cwd=tmp_path / "project",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     assert "error: The deployment 'name'" in done.stderr and "hint:" in done.stderr
     after = tree(tmp_path)
     sqlite_files = {path for path in {*before, *after} if ".sqlite-" in path}  # SQLite's own -wal/-shm
-    assert {k: v for k, v in after.items() if k not in sqlite_files} == \
-        {k: v for k, v in before.items() if k not in sqlite_files}
+    assert {k: v for k, v in after.items() if k not in sqlite_files} == {
+        k: v for k, v in before.items() if k not in sqlite_files
+    }

@@ -9,8 +9,14 @@ from ..notebooks import FAILING, TWO_STEPS, write_notebook
 
 
 def ai4mlops(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def test_run_shows_steps_and_metrics_then_runs_lists_it(tmp_path):

@@ -14,8 +14,9 @@ from ..model_runs import model_run
 
 
 def ai4mlops(*args, cwd, env=None):
-    return subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_from_the_repository_root_it_finds_the_servers_workspace_below(tmp_path):

@@ -59,8 +59,13 @@ def run_pipeline(result: dict, workdir: Path, timeout: int = 240) -> dict:
     out = workdir / "pipeline-values.pkl"
     module = next(f for f in result["files"] if f.endswith(".py"))
     ir = next(f for f in result["files"] if f.endswith(".yaml"))
-    proc = subprocess.run([sys.executable, "-c", _PIPELINE_SCRIPT, module, ir, str(workdir / "root"), str(out)],
-                          env=_env(workdir), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PIPELINE_SCRIPT, module, ir, str(workdir / "root"), str(out)],
+        env=_env(workdir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     with open(out, "rb") as stream:
         raw = pickle.load(stream)
@@ -79,12 +84,14 @@ def run_kernel(notebook: Path, names: list[str], workdir: Path, timeout: int = 2
 
     nb = nbformat.read(notebook, as_version=4)
     out = workdir / "kernel-values.pkl"
-    nb.cells.append(nbformat.v4.new_code_cell(
-        f"import cloudpickle as _cp\n"
-        f"with open({str(out)!r}, 'wb') as _f:\n"
-        f"    _cp.dump({{_k: globals()[_k] for _k in {names!r} if _k in globals()}}, _f)"))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            f"import cloudpickle as _cp\n"
+            f"with open({str(out)!r}, 'wb') as _f:\n"
+            f"    _cp.dump({{_k: globals()[_k] for _k in {names!r} if _k in globals()}}, _f)"
+        )
+    )
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
     client.execute(env=_env(workdir))
     with open(out, "rb") as stream:
         return pickle.load(stream)
@@ -114,8 +121,11 @@ def assert_same_values(pipeline_values: dict, kernel_values: dict, result: dict)
 
             assert value.shape == expected.shape and torch.allclose(value, expected, equal_nan=True), name
         elif isinstance(value, np.ndarray):
-            assert value.shape == expected.shape and (np.allclose(value, expected, equal_nan=True)
-                                                      if value.dtype.kind in "fc" else np.array_equal(value, expected)), name
+            assert value.shape == expected.shape and (
+                np.allclose(value, expected, equal_nan=True)
+                if value.dtype.kind in "fc"
+                else np.array_equal(value, expected)
+            ), name
         elif isinstance(value, float):
             assert value == pytest.approx(expected, nan_ok=True), (name, value, expected)
         else:

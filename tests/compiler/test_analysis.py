@@ -5,25 +5,33 @@ from tests.compiler.helpers import analyze, edges, find, messages, step
 
 
 def test_independent_steps_stay_independent_and_prev_is_kept():
-    result = analyze([
-        (["step:a"], "x = [1]"),
-        (["step:b"], "y = len(x)"),
-        (["step:c"], "z = sum(x)"),
-        (["step:d", "prev:b"], "w = z + 1"),
-    ])
-    assert edges(result) == {("a", "b", ("x",), "data"), ("a", "c", ("x",), "data"),
-                             ("b", "d", (), "prev"), ("c", "d", ("z",), "data")}
+    result = analyze(
+        [
+            (["step:a"], "x = [1]"),
+            (["step:b"], "y = len(x)"),
+            (["step:c"], "z = sum(x)"),
+            (["step:d", "prev:b"], "w = z + 1"),
+        ]
+    )
+    assert edges(result) == {
+        ("a", "b", ("x",), "data"),
+        ("a", "c", ("x",), "data"),
+        ("b", "d", (), "prev"),
+        ("c", "d", ("z",), "data"),
+    }
     assert step(result, "d")["after"] == ["b", "c"]
 
 
 def test_mutation_makes_the_mutating_step_the_source():
-    result = analyze([
-        (["step:a"], "items = []\nconf = {}\nobj = object()"),
-        (["step:b"], "items.append(1)"),
-        (["step:c"], "conf['k'] = 2"),
-        (["step:d"], "n = 0\nn += 1"),
-        (["step:e"], "print(items, conf, n)"),
-    ])
+    result = analyze(
+        [
+            (["step:a"], "items = []\nconf = {}\nobj = object()"),
+            (["step:b"], "items.append(1)"),
+            (["step:c"], "conf['k'] = 2"),
+            (["step:d"], "n = 0\nn += 1"),
+            (["step:e"], "print(items, conf, n)"),
+        ]
+    )
     assert {(e[0], e[2]) for e in edges(result) if e[1] == "e"} == {("b", ("items",)), ("c", ("conf",)), ("d", ("n",))}
     assert ("a", "b", ("items",), "data") in edges(result)
     outputs = {o["name"]: o["type"] for o in step(result, "d")["outputs"]}
@@ -31,18 +39,26 @@ def test_mutation_makes_the_mutating_step_the_source():
 
 
 def test_pure_methods_do_not_serialise_readers():
-    result = analyze([(["imports"], "import numpy as np"), (["step:a"], "x = np.ones(3)"),
-                      (["step:b"], "m = x.mean()"), (["step:c"], "s = x.sum()\nnp.save('f', x)")])
+    result = analyze(
+        [
+            (["imports"], "import numpy as np"),
+            (["step:a"], "x = np.ones(3)"),
+            (["step:b"], "m = x.mean()"),
+            (["step:c"], "s = x.sum()\nnp.save('f', x)"),
+        ]
+    )
     assert {e[:2] for e in edges(result)} == {("a", "b"), ("a", "c")}
 
 
 def test_function_free_variables_travel_with_the_defining_step():
-    result = analyze([
-        (["pipeline-parameters"], "scale = 2.0"),
-        (["step:a"], "offset = 1"),
-        (["step:b"], "def f(v):\n    return helper(v) * scale + offset\ndef helper(v):\n    return v"),
-        (["step:c"], "y = f(3)"),
-    ])
+    result = analyze(
+        [
+            (["pipeline-parameters"], "scale = 2.0"),
+            (["step:a"], "offset = 1"),
+            (["step:b"], "def f(v):\n    return helper(v) * scale + offset\ndef helper(v):\n    return v"),
+            (["step:c"], "y = f(3)"),
+        ]
+    )
     b = step(result, "b")
     assert {i["name"] for i in b["inputs"]} == {"offset", "scale"}
     assert ("b", "c", ("f",), "data") in edges(result)
@@ -50,13 +66,15 @@ def test_function_free_variables_travel_with_the_defining_step():
 
 
 def test_prelude_names_and_parameters_are_not_edges():
-    result = analyze([
-        (["imports"], "import math"),
-        (["functions"], "def area(r):\n    return math.pi * r * r * factor"),
-        (["pipeline-parameters"], "factor = 2"),
-        (["step:a"], "r = 3"),
-        (["step:b"], "print(area(r))"),
-    ])
+    result = analyze(
+        [
+            (["imports"], "import math"),
+            (["functions"], "def area(r):\n    return math.pi * r * r * factor"),
+            (["pipeline-parameters"], "factor = 2"),
+            (["step:a"], "r = 3"),
+            (["step:b"], "print(area(r))"),
+        ]
+    )
     assert edges(result) == {("a", "b", ("r",), "data")}
     assert step(result, "b")["parameters"] == ["factor"]
     assert step(result, "a")["outputs"] == [{"name": "r", "type": "int", "key": "r"}]
@@ -77,8 +95,12 @@ def test_star_import_warns_and_analysis_goes_on():
 
 
 def test_dynamic_names_warn():
-    result = analyze([(["imports"], "import sys"),
-                      (["step:a"], "exec('q = 1')\nglobals()['z'] = 2\nsetattr(sys, 'k', 1)\nvars().update(a=1)")])
+    result = analyze(
+        [
+            (["imports"], "import sys"),
+            (["step:a"], "exec('q = 1')\nglobals()['z'] = 2\nsetattr(sys, 'k', 1)\nvars().update(a=1)"),
+        ]
+    )
     assert len([m for m in messages(result, "warning") if "dynamically" in m]) == 4
 
 
@@ -105,8 +127,12 @@ def test_del_of_passed_and_deleted_then_read():
 
 
 def test_unpicklable_values_cannot_be_passed():
-    result = analyze([(["step:a"], "fh = open('f.txt')\ngen = (i for i in range(3))\nok = open('g').read()"),
-                      (["step:b"], "print(fh, gen, ok)")])
+    result = analyze(
+        [
+            (["step:a"], "fh = open('f.txt')\ngen = (i for i in range(3))\nok = open('g').read()"),
+            (["step:b"], "print(fh, gen, ok)"),
+        ]
+    )
     assert len([m for m in messages(result, "error") if "cannot be passed" in m]) == 2
     assert find(result, "error", "open file")["line"] == 1
 

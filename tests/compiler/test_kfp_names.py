@@ -36,25 +36,34 @@ def test_mapped_names_are_unique_and_leave_valid_names_alone():
 
 
 def test_python_names_kfp_refuses_are_passed_between_steps(tmp_path):
-    result = _compile(tmp_path, [
-        (["step:a"], "_scaler = 2\ndonnées = [1, 2]\n__x = 3\n_ = 5"),
-        (["step:b"], "y = _scaler * données[0] + __x + _"),
-    ])
+    result = _compile(
+        tmp_path,
+        [
+            (["step:a"], "_scaler = 2\ndonnées = [1, 2]\n__x = 3\n_ = 5"),
+            (["step:b"], "y = _scaler * données[0] + __x + _"),
+        ],
+    )
     assert result["ok"], result["diagnostics"]
     assert edges(result) == {("a", "b", ("_", "__x", "_scaler", "données"), "data")}
     spec = yaml.safe_load(Path(result["files"][1]).read_text())
-    names = [name for component in spec["components"].values()
-             for group in ("inputDefinitions", "outputDefinitions")
-             for kind in ("parameters", "artifacts") for name in component.get(group, {}).get(kind, {})]
+    names = [
+        name
+        for component in spec["components"].values()
+        for group in ("inputDefinitions", "outputDefinitions")
+        for kind in ("parameters", "artifacts")
+        for name in component.get(group, {}).get(kind, {})
+    ]
     assert len(names) == 8 and all(KFP_NAME.match(n) for n in names), names
 
 
 def test_underscore_as_a_throwaway_is_not_data():
-    result = analyze([
-        (["step:a"], "_ = print('a')\nx = [1, 2]"),
-        (["step:b"], "for _, v in enumerate(x):\n    print(v)\n_ = len(x)\ny = 1"),
-        (["step:c"], "z = y"),
-    ])
+    result = analyze(
+        [
+            (["step:a"], "_ = print('a')\nx = [1, 2]"),
+            (["step:b"], "for _, v in enumerate(x):\n    print(v)\n_ = len(x)\ny = 1"),
+            (["step:c"], "z = y"),
+        ]
+    )
     assert edges(result) == {("a", "b", ("x",), "data"), ("b", "c", ("y",), "data")}
     assert not step(result, "b")["outputs"][1:]  # only y
 
@@ -69,13 +78,16 @@ def test_step_names_make_distinct_valid_tasks(tmp_path, names):
     assert sorted(spec["root"]["dag"]["tasks"]) == sorted(tasks)
 
 
-@pytest.mark.parametrize("source, text", [
-    ("_lr = 0.1", "parameter name '_lr' is not accepted"),
-    ("taux_données = 1", "parameter name 'taux_données' is not accepted"),
-    ("kubernetes = 1", "parameter name 'kubernetes' is not accepted"),
-    ("lr = 1e999", "has the default inf"),
-    ("lr = -1e999", "has the default -inf"),
-])
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ("_lr = 0.1", "parameter name '_lr' is not accepted"),
+        ("taux_données = 1", "parameter name 'taux_données' is not accepted"),
+        ("kubernetes = 1", "parameter name 'kubernetes' is not accepted"),
+        ("lr = 1e999", "has the default inf"),
+        ("lr = -1e999", "has the default -inf"),
+    ],
+)
 def test_parameters_kfp_refuses_are_errors_naming_the_line(tmp_path, source, text):
     result = _compile(tmp_path, [(["pipeline-parameters"], f"ok = 1\n{source}"), (["step:a"], "x = ok")])
     diag = find(result, "error", text)

@@ -9,7 +9,8 @@ from tests.compiler.localrun import assert_same_values, run_kernel, run_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = [
-    ROOT / "tests/compiler/notebooks/dataflow.ipynb",  # numpy, parameters, metrics, function + free vars, prev:, branches
+    ROOT
+    / "tests/compiler/notebooks/dataflow.ipynb",  # numpy, parameters, metrics, function + free vars, prev:, branches
     ROOT / "tests/compiler/notebooks/kale_legacy.ipynb",  # Kale 0.x notebook, unmodified
     ROOT / "tests/compiler/notebooks/kale_defects.ipynb",  # _, _scaler, données passed; a parameter metric
     ROOT / "examples/torch-train.ipynb",  # the README demo: torch MLP training
@@ -22,7 +23,9 @@ def test_local_run_matches_kernel(notebook, tmp_path):
     assert result["ok"], result["diagnostics"]
     assert not [d for d in result["diagnostics"] if d["severity"] == "error"]
     pipeline_values = run_pipeline(result, tmp_path)
-    names = sorted({o["name"] for s in result["steps"] for o in s["outputs"]}
-                   | {m["variable"] for s in result["steps"] for m in s["metrics"]})
+    names = sorted(
+        {o["name"] for s in result["steps"] for o in s["outputs"]}
+        | {m["variable"] for s in result["steps"] for m in s["metrics"]}
+    )
     kernel_values = run_kernel(notebook, names, tmp_path)
     assert_same_values(pipeline_values, kernel_values, result)

@@ -11,16 +11,18 @@ from tests.compiler.notebooks.make_notebooks import notebook
 
 
 def test_steps_merge_untagged_continue_and_append():
-    result = analyze([
-        ([], "ignored = 1"),
-        (["step:a"], "x = 1"),
-        ([], "y = 2"),
-        (["skip"], "z = 3"),
-        ([], "w = 4"),
-        (["step:b"], "v = x"),
-        (["step:"], "u = v"),
-        (["step:a"], "t = 5"),
-    ])
+    result = analyze(
+        [
+            ([], "ignored = 1"),
+            (["step:a"], "x = 1"),
+            ([], "y = 2"),
+            (["skip"], "z = 3"),
+            ([], "w = 4"),
+            (["step:b"], "v = x"),
+            (["step:"], "u = v"),
+            (["step:a"], "t = 5"),
+        ]
+    )
     assert step(result, "a")["cells"] == [1, 2, 4, 7]
     assert step(result, "b")["cells"] == [5, 6]
     assert find(result, "info", "before the first tag")["cell"] == 0
@@ -34,21 +36,28 @@ def test_block_alias_and_step_name_rules():
     assert not result["ok"]
 
 
-@pytest.mark.parametrize("cells, text, cell", [
-    ([(["step:a", "prev:b"], "x = 1")], "unknown step", 0),
-    ([(["step:a"], "x = 1"), (["step:b", "prev:c"], "y = 1"), (["step:c"], "z = 1")], "unknown step", 1),
-    ([(["step:a", "prev:a"], "x = 1")], "itself", 0),
-    ([(["imports", "limit:cpu:1"], "import os"), (["step:a"], "x = 1")], "only apply to a step cell", 0),
-    ([(["step:a", "limit:disk:1"], "x = 1")], "invalid tag 'limit:disk:1'", 0),
-    ([(["step:a", "retry:x"], "x = 1")], "invalid tag 'retry:x'", 0),
-    ([(["step:a", "imports"], "x = 1")], "conflicting tags", 0),
-    ([(["step:"], "x = 1")], "previous step", 0),
-    ([(["pipeline-metrics"], "print(x)"), (["step:a"], "x = 1")], "before any step", 0),
-    ([(["step:a"], "x = 1"), (["pipeline-metrics"], "print(x)"), (["step:b"], "y = 1")], "after the pipeline-metrics", 2),
-    ([(["pipeline-parameters"], "a = 1 + 1"), (["step:a"], "x = a")], "only NAME = <literal>", 0),
-    ([(["step:a"], "x = 1"), (["pipeline-metrics"], "print(x + 1)")], "only print(<variable>)", 1),
-    ([(["imports"], "import os")], "no steps", None),
-])
+@pytest.mark.parametrize(
+    "cells, text, cell",
+    [
+        ([(["step:a", "prev:b"], "x = 1")], "unknown step", 0),
+        ([(["step:a"], "x = 1"), (["step:b", "prev:c"], "y = 1"), (["step:c"], "z = 1")], "unknown step", 1),
+        ([(["step:a", "prev:a"], "x = 1")], "itself", 0),
+        ([(["imports", "limit:cpu:1"], "import os"), (["step:a"], "x = 1")], "only apply to a step cell", 0),
+        ([(["step:a", "limit:disk:1"], "x = 1")], "invalid tag 'limit:disk:1'", 0),
+        ([(["step:a", "retry:x"], "x = 1")], "invalid tag 'retry:x'", 0),
+        ([(["step:a", "imports"], "x = 1")], "conflicting tags", 0),
+        ([(["step:"], "x = 1")], "previous step", 0),
+        ([(["pipeline-metrics"], "print(x)"), (["step:a"], "x = 1")], "before any step", 0),
+        (
+            [(["step:a"], "x = 1"), (["pipeline-metrics"], "print(x)"), (["step:b"], "y = 1")],
+            "after the pipeline-metrics",
+            2,
+        ),
+        ([(["pipeline-parameters"], "a = 1 + 1"), (["step:a"], "x = a")], "only NAME = <literal>", 0),
+        ([(["step:a"], "x = 1"), (["pipeline-metrics"], "print(x + 1)")], "only print(<variable>)", 1),
+        ([(["imports"], "import os")], "no steps", None),
+    ],
+)
 def test_bad_input_is_an_error_naming_the_cell(cells, text, cell):
     result = analyze(cells)
     assert find(result, "error", text)["cell"] == cell
@@ -66,9 +75,25 @@ def test_tags_on_markdown_and_unknown_tags_warn():
 
 def test_settings_tags_and_notebook_defaults():
     result = analyze(
-        [(["step:a", "image:repo/img:1.0", "limit:cpu:2", "limit:memory:4Gi", "request:cpu:500m",
-           "limit:nvidia.com/gpu:1", "annotation:team.io/owner:ml:ops", "label:tier:gold",
-           "secret:creds:token:API_TOKEN", "cache:disabled", "retry:3", "timeout:600"], "x = 1")],
+        [
+            (
+                [
+                    "step:a",
+                    "image:repo/img:1.0",
+                    "limit:cpu:2",
+                    "limit:memory:4Gi",
+                    "request:cpu:500m",
+                    "limit:nvidia.com/gpu:1",
+                    "annotation:team.io/owner:ml:ops",
+                    "label:tier:gold",
+                    "secret:creds:token:API_TOKEN",
+                    "cache:disabled",
+                    "retry:3",
+                    "timeout:600",
+                ],
+                "x = 1",
+            )
+        ],
         {"ai4mlops_lab": {"steps_defaults": ["label:env:dev", "limit:amd.com/gpu:2"], "enable_caching": True}},
     )
     settings = step(result, "a")["settings"]
@@ -82,12 +107,21 @@ def test_settings_tags_and_notebook_defaults():
 
 
 def test_legacy_kale_metadata_is_mapped_or_warned():
-    metadata = {"kubeflow_notebook": {
-        "docker_image": "img:1", "pipeline_name": "Old Kale", "experiment": {"id": "x", "name": "exp"},
-        "volumes": [{"name": "pvc1", "mount_point": "/data", "type": "pvc"},
-                    {"name": "snap", "mount_point": "/s", "type": "new_pvc"}],
-        "katib_run": True, "autosnapshot": False, "steps_defaults": ["retry:2"], "mystery": 1,
-    }}
+    metadata = {
+        "kubeflow_notebook": {
+            "docker_image": "img:1",
+            "pipeline_name": "Old Kale",
+            "experiment": {"id": "x", "name": "exp"},
+            "volumes": [
+                {"name": "pvc1", "mount_point": "/data", "type": "pvc"},
+                {"name": "snap", "mount_point": "/s", "type": "new_pvc"},
+            ],
+            "katib_run": True,
+            "autosnapshot": False,
+            "steps_defaults": ["retry:2"],
+            "mystery": 1,
+        }
+    }
     result = analyze([(["step:a"], "x = 1")], metadata)
     assert result["pipeline"] == "old-kale"
     assert result["settings"]["base_image"] == "img:1"

@@ -43,18 +43,30 @@ def test_prev_on_a_skip_cell_is_a_warning():
     assert result["ok"], result["diagnostics"]
 
 
-@pytest.mark.parametrize("cell, text", [
-    ({"cell_type": "code", "source": "x = 1", "metadata": {"tags": "step:a"}, "outputs": []}, "not a list; read as one tag"),
-    ({"cell_type": "code", "source": "x = 1", "metadata": ["step:a"], "outputs": []}, "cell metadata is a list"),
-    ({"cell_type": "code", "source": None, "metadata": {"tags": ["skip"]}, "outputs": []}, None),
-    ({"cell_type": "code", "source": ["x", 1], "metadata": {}, "outputs": []}, "cell source is a list"),
-    ({"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["skip", 3]}}, "tag 3 is not a string"),
-    ({"cell_type": 7, "source": "x = 1"}, "no cell_type"),
-    ("step:a", "cell is a string"),
-])
+@pytest.mark.parametrize(
+    "cell, text",
+    [
+        (
+            {"cell_type": "code", "source": "x = 1", "metadata": {"tags": "step:a"}, "outputs": []},
+            "not a list; read as one tag",
+        ),
+        ({"cell_type": "code", "source": "x = 1", "metadata": ["step:a"], "outputs": []}, "cell metadata is a list"),
+        ({"cell_type": "code", "source": None, "metadata": {"tags": ["skip"]}, "outputs": []}, None),
+        ({"cell_type": "code", "source": ["x", 1], "metadata": {}, "outputs": []}, "cell source is a list"),
+        ({"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["skip", 3]}}, "tag 3 is not a string"),
+        ({"cell_type": 7, "source": "x = 1"}, "no cell_type"),
+        ("step:a", "cell is a string"),
+    ],
+)
 def test_malformed_cells_are_warnings_naming_the_cell(cell, text):
-    result = analyze_notebook(_raw([cell, {"cell_type": "code", "source": ["z = 2\n", "w = z"],
-                                           "metadata": {"tags": ["step:b"]}, "outputs": []}]))
+    result = analyze_notebook(
+        _raw(
+            [
+                cell,
+                {"cell_type": "code", "source": ["z = 2\n", "w = z"], "metadata": {"tags": ["step:b"]}, "outputs": []},
+            ]
+        )
+    )
     if text:
         assert find(result, "warning", text)["cell"] == 0
     assert "b" in [s["name"] for s in result["steps"]]
@@ -65,12 +77,18 @@ def test_tags_given_as_a_string_still_name_the_step():
     assert [s["name"] for s in result["steps"]] == ["a"] and result["ok"]
 
 
-@pytest.mark.parametrize("nb", [
-    {"nbformat": 4, "metadata": [1, 2], "cells": [{"cell_type": "code", "source": "x = 1",
-                                                   "metadata": {"tags": ["step:a"]}}]},
-    {"nbformat": 4, "metadata": {}, "cells": {"0": "x"}},
-    {"nbformat": 4, "metadata": "text", "cells": None},
-])
+@pytest.mark.parametrize(
+    "nb",
+    [
+        {
+            "nbformat": 4,
+            "metadata": [1, 2],
+            "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["step:a"]}}],
+        },
+        {"nbformat": 4, "metadata": {}, "cells": {"0": "x"}},
+        {"nbformat": 4, "metadata": "text", "cells": None},
+    ],
+)
 def test_malformed_notebooks_are_diagnostics(nb):
     result = analyze_notebook(nb)
     assert result["diagnostics"]
@@ -78,10 +96,14 @@ def test_malformed_notebooks_are_diagnostics(nb):
 
 
 def test_every_source_shape_normalises_to_the_same_text():
-    cells, _ = notebook_cells(_raw([
-        {"cell_type": "code", "source": "a = 1\nb = 2"},
-        {"cell_type": "code", "source": ["a = 1\n", "b = 2"]},
-    ]))
+    cells, _ = notebook_cells(
+        _raw(
+            [
+                {"cell_type": "code", "source": "a = 1\nb = 2"},
+                {"cell_type": "code", "source": ["a = 1\n", "b = 2"]},
+            ]
+        )
+    )
     assert cells[0].source == cells[1].source == "a = 1\nb = 2"
 
 
@@ -92,6 +114,8 @@ def test_the_kale_style_corpus_notebook_compiles_with_its_edges_and_metrics(tmp_
     result = compile_notebook(path, tmp_path)
     assert result["ok"], result["diagnostics"]
     assert {(e["source"], e["target"], tuple(e["variables"])) for e in result["edges"]} == {
-        ("load_data", "scale", ("_scaler", "données")), ("scale", "_", ("total",))}
+        ("load_data", "scale", ("_scaler", "données")),
+        ("scale", "_", ("total",)),
+    }
     assert {m["name"] for s in result["steps"] for m in s["metrics"]} == {"total", "lr"}
     assert find(result, "warning", "ignored on a skip cell")["cell"] == 6

@@ -16,14 +16,31 @@ from ai4mlops_lab.pipeline.compiler import analyze_notebook, compile_notebook
 from tests.compiler.notebooks.make_notebooks import DATAFLOW, notebook
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_NOTEBOOK = notebook([
-    (["imports"], "import numpy as np"),
-    (["step:prep", "limit:cpu:2", "limit:memory:4Gi", "request:cpu:500m", "request:memory:1Gi", "retry:3",
-      "cache:disabled", "timeout:600", "secret:creds:token:API_TOKEN", "label:tier:gold",
-      "annotation:team.io/owner:ml", "image:python:3.12-slim"], "x = np.ones(3)"),
-    (["step:train", "limit:nvidia.com/gpu:2"], "y = x * 2"),
-    (["step:other", "limit:amd.com/gpu:1"], "z = 1"),
-], {"kubeflow_notebook": {"volumes": [{"name": "data", "mount_point": "/data", "type": "pvc"}]}})
+SETTINGS_NOTEBOOK = notebook(
+    [
+        (["imports"], "import numpy as np"),
+        (
+            [
+                "step:prep",
+                "limit:cpu:2",
+                "limit:memory:4Gi",
+                "request:cpu:500m",
+                "request:memory:1Gi",
+                "retry:3",
+                "cache:disabled",
+                "timeout:600",
+                "secret:creds:token:API_TOKEN",
+                "label:tier:gold",
+                "annotation:team.io/owner:ml",
+                "image:python:3.12-slim",
+            ],
+            "x = np.ones(3)",
+        ),
+        (["step:train", "limit:nvidia.com/gpu:2"], "y = x * 2"),
+        (["step:other", "limit:amd.com/gpu:1"], "z = 1"),
+    ],
+    {"kubeflow_notebook": {"volumes": [{"name": "data", "mount_point": "/data", "type": "pvc"}]}},
+)
 
 
 def _write(tmp_path: Path, nb, name: str = "nb.ipynb") -> Path:
@@ -99,8 +116,16 @@ def test_json_shape():
     assert result["pipeline"] == "data-flow"
     assert set(result) >= {"pipeline", "parameters", "steps", "edges", "diagnostics", "files", "ok"}
     assert result["parameters"][0] == {"name": "scale", "type": "float", "default": 2.5}
-    assert set(result["steps"][0]) >= {"name", "cells", "after", "inputs", "outputs", "parameters", "packages",
-                                       "settings"}
+    assert set(result["steps"][0]) >= {
+        "name",
+        "cells",
+        "after",
+        "inputs",
+        "outputs",
+        "parameters",
+        "packages",
+        "settings",
+    }
     assert set(result["edges"][0]) == {"source", "target", "variables", "kind"}
     assert set(result["diagnostics"][0]) == {"severity", "cell", "line", "message", "hint"}
     json.dumps(result)
@@ -108,10 +133,12 @@ def test_json_shape():
 
 
 def test_importing_the_compiler_does_not_import_kfp_or_torch():
-    code = ("import sys, ai4mlops_lab.notebook, ai4mlops_lab.analysis, ai4mlops_lab.pipeline.compiler;"
-            "from tests.compiler.notebooks.make_notebooks import DATAFLOW;"
-            "ai4mlops_lab.pipeline.compiler.analyze_notebook(DATAFLOW);"
-            "print(sorted(m for m in ('kfp', 'torch', 'kserve') if m in sys.modules))")
+    code = (
+        "import sys, ai4mlops_lab.notebook, ai4mlops_lab.analysis, ai4mlops_lab.pipeline.compiler;"
+        "from tests.compiler.notebooks.make_notebooks import DATAFLOW;"
+        "ai4mlops_lab.pipeline.compiler.analyze_notebook(DATAFLOW);"
+        "print(sorted(m for m in ('kfp', 'torch', 'kserve') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -29,11 +29,30 @@ import yaml
 
 GROUP, VERSION, PLURAL, KIND = "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService"
 FINALIZER = "inferenceservice.finalizers"
-REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-           409: "AlreadyExists", 415: "UnsupportedMediaType", 422: "Invalid", 500: "InternalError"}
+REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "AlreadyExists",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+    500: "InternalError",
+}
 QUERY = {  # query parameters the real endpoints accept, by method
-    "GET": {"pretty", "resourceVersion", "labelSelector", "fieldSelector", "limit", "continue", "watch",
-            "timeoutSeconds", "allowWatchBookmarks", "resourceVersionMatch"},
+    "GET": {
+        "pretty",
+        "resourceVersion",
+        "labelSelector",
+        "fieldSelector",
+        "limit",
+        "continue",
+        "watch",
+        "timeoutSeconds",
+        "allowWatchBookmarks",
+        "resourceVersionMatch",
+    },
     "POST": {"pretty", "dryRun", "fieldManager", "fieldValidation"},
     "PUT": {"pretty", "dryRun", "fieldManager", "fieldValidation"},
     "PATCH": {"pretty", "dryRun", "fieldManager", "fieldValidation", "force"},
@@ -46,26 +65,45 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 #: ObjectMeta as the API server checks it (the CRD only says `type: object`).
-OBJECT_META = {"type": "object", "properties": {
-    "name": {"type": "string"}, "generateName": {"type": "string"}, "namespace": {"type": "string"},
-    "labels": _STRING_MAP, "annotations": _STRING_MAP, "resourceVersion": {"type": "string"},
-    "uid": {"type": "string"}, "generation": {"type": "integer", "format": "int64"},
-    "creationTimestamp": {"type": "string", "format": "date-time"},
-    "deletionTimestamp": {"type": "string", "format": "date-time"},
-    "deletionGracePeriodSeconds": {"type": "integer", "format": "int64"},
-    "finalizers": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
-    "ownerReferences": {"type": "array", "items": {"type": "object", "required": ["apiVersion", "kind", "name", "uid"],
-                        "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
-                                       "name": {"type": "string"}, "uid": {"type": "string"},
-                                       "controller": {"type": "boolean"}, "blockOwnerDeletion": {"type": "boolean"}}}},
-    "managedFields": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-}}
+OBJECT_META = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "generateName": {"type": "string"},
+        "namespace": {"type": "string"},
+        "labels": _STRING_MAP,
+        "annotations": _STRING_MAP,
+        "resourceVersion": {"type": "string"},
+        "uid": {"type": "string"},
+        "generation": {"type": "integer", "format": "int64"},
+        "creationTimestamp": {"type": "string", "format": "date-time"},
+        "deletionTimestamp": {"type": "string", "format": "date-time"},
+        "deletionGracePeriodSeconds": {"type": "integer", "format": "int64"},
+        "finalizers": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
+        "ownerReferences": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["apiVersion", "kind", "name", "uid"],
+                "properties": {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "name": {"type": "string"},
+                    "uid": {"type": "string"},
+                    "controller": {"type": "boolean"},
+                    "blockOwnerDeletion": {"type": "boolean"},
+                },
+            },
+        },
+        "managedFields": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+    },
+}
 _TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
-_INT_RANGE = {"int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
+_INT_RANGE = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
 def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,8 +249,15 @@ class Refusal(Exception):
 
 
 def status_object(status: int, message: str, details: dict | None = None, reason: str = "") -> dict:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason or REASONS.get(status, "Unknown"), "code": status}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason or REASONS.get(status, "Unknown"),
+        "code": status,
+    }
     if details:
         body["details"] = details
     return body
@@ -251,8 +296,7 @@ class FakeKube:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self):
         self._thread.start()
@@ -283,8 +327,13 @@ class FakeKube:
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length) if length else b""
-        record = {"method": h.command, "path": parts.path, "query": query,
-                  "content_type": h.headers.get("Content-Type", ""), "body": None}
+        record = {
+            "method": h.command,
+            "path": parts.path,
+            "query": query,
+            "content_type": h.headers.get("Content-Type", ""),
+            "body": None,
+        }
         self.requests.append(record)
         try:
             self._authorize(h)
@@ -323,13 +372,29 @@ class FakeKube:
         if self.installed and method == "GET" and path == f"/apis/{GROUP}":
             return 200, self._group() | {"kind": "APIGroup", "apiVersion": "v1"}
         if self.installed and method == "GET" and path == f"/apis/{GROUP}/{VERSION}":
-            return 200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{GROUP}/{VERSION}",
-                         "resources": [{"name": PLURAL, "singularName": "inferenceservice", "namespaced": True,
-                                        "kind": KIND, "shortNames": ["isvc"], "categories": ["all"],
-                                        "verbs": ["delete", "deletecollection", "get", "list", "patch",
-                                                  "create", "update", "watch"]},
-                                       {"name": f"{PLURAL}/status", "singularName": "", "namespaced": True,
-                                        "kind": KIND, "verbs": ["get", "patch", "update"]}]}
+            return 200, {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": f"{GROUP}/{VERSION}",
+                "resources": [
+                    {
+                        "name": PLURAL,
+                        "singularName": "inferenceservice",
+                        "namespaced": True,
+                        "kind": KIND,
+                        "shortNames": ["isvc"],
+                        "categories": ["all"],
+                        "verbs": ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
+                    },
+                    {
+                        "name": f"{PLURAL}/status",
+                        "singularName": "",
+                        "namespaced": True,
+                        "kind": KIND,
+                        "verbs": ["get", "patch", "update"],
+                    },
+                ],
+            }
         m = re.match(rf"^/apis/{re.escape(GROUP)}/{VERSION}/namespaces/([^/]+)/{PLURAL}(?:/([^/]+))?$", path)
         if not m or not self.installed:
             raise Refusal(404, "the server could not find the requested resource")
@@ -339,22 +404,36 @@ class FakeKube:
             raise Refusal(400, f"unknown query parameters {sorted(unknown)}")
         if query.get("fieldValidation", "Strict") not in ("Ignore", "Warn", "Strict"):
             raise Refusal(400, f"invalid fieldValidation {query['fieldValidation']!r}")
-        verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "PATCH": "patch",
-                "DELETE": "delete"}.get(method)
+        verb = {
+            "GET": "get" if name else "list",
+            "POST": "create",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete",
+        }.get(method)
         if verb is None or (method == "POST" and name) or (method in ("PUT", "PATCH", "DELETE") and not name):
             raise Refusal(405, "the server does not allow this method on the requested resource")
         if (verb, namespace) in self.forbidden or ("*", namespace) in self.forbidden or ("*", "*") in self.forbidden:
             named = f' "{name}"' if name else ""
-            raise Refusal(403, f'{PLURAL}.{GROUP}{named} is forbidden: User "{self.user}" cannot {verb} resource '
-                               f'"{PLURAL}" in API group "{GROUP}" in the namespace "{namespace}"',
-                          {"name": name or "", "group": GROUP, "kind": PLURAL})
+            raise Refusal(
+                403,
+                f'{PLURAL}.{GROUP}{named} is forbidden: User "{self.user}" cannot {verb} resource '
+                f'"{PLURAL}" in API group "{GROUP}" in the namespace "{namespace}"',
+                {"name": name or "", "group": GROUP, "kind": PLURAL},
+            )
         if self.namespaces is not None and namespace not in self.namespaces:
             raise Refusal(404, f'namespaces "{namespace}" not found', {"name": namespace, "kind": "namespaces"})
         if method in ("POST", "PUT", "PATCH") and record["body"] is None:
             raise Refusal(400, "the body of the request was empty")
         dry = query.get("dryRun") == "All"
-        handler = {"list": self._list, "get": self._get, "create": self._create, "update": self._update,
-                   "patch": self._patch, "delete": self._delete}[verb]
+        handler = {
+            "list": self._list,
+            "get": self._get,
+            "create": self._create,
+            "update": self._update,
+            "patch": self._patch,
+            "delete": self._delete,
+        }[verb]
         return handler(namespace, name, record, dry)
 
     def _group(self) -> dict:
@@ -368,8 +447,12 @@ class FakeKube:
 
     def _list(self, namespace, name, record, dry):
         items = [copy.deepcopy(o) for (ns, _), o in sorted(self.objects.items()) if ns == namespace]
-        return 200, {"apiVersion": f"{GROUP}/{VERSION}", "kind": "InferenceServiceList",
-                     "metadata": {"resourceVersion": str(self._rv)}, "items": items}
+        return 200, {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "InferenceServiceList",
+            "metadata": {"resourceVersion": str(self._rv)},
+            "items": items,
+        }
 
     def _get(self, namespace, name, record, dry):
         obj = self.objects.get((namespace, name))
@@ -389,12 +472,19 @@ class FakeKube:
         meta = body["metadata"]
         name = meta.get("name") or (meta.get("generateName", "") + uuid.uuid4().hex[:5])
         if (namespace, name) in self.objects:
-            raise Refusal(409, f'{PLURAL}.{GROUP} "{name}" already exists',
-                          {"name": name, "group": GROUP, "kind": PLURAL})
+            raise Refusal(
+                409, f'{PLURAL}.{GROUP} "{name}" already exists', {"name": name, "group": GROUP, "kind": PLURAL}
+            )
         obj = copy.deepcopy(body)
         obj.pop("status", None)  # the status subresource is written only by the controller
-        obj["metadata"].update(name=name, namespace=namespace, uid=str(uuid.uuid4()), generation=1,
-                               creationTimestamp=now(), resourceVersion=self._next_rv())
+        obj["metadata"].update(
+            name=name,
+            namespace=namespace,
+            uid=str(uuid.uuid4()),
+            generation=1,
+            creationTimestamp=now(),
+            resourceVersion=self._next_rv(),
+        )
         obj["metadata"].setdefault("finalizers", [FINALIZER])  # what KServe's controller adds
         if not dry:
             self.objects[(namespace, name)] = obj
@@ -409,9 +499,12 @@ class FakeKube:
         self._check_object(body, namespace, name)
         rv = (body.get("metadata") or {}).get("resourceVersion")
         if not rv:
-            raise Refusal(422, f'{KIND}.{GROUP} "{name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: '
-                               "must be specified for an update",
-                          self._details(name, [("metadata.resourceVersion", "must be specified for an update")]))
+            raise Refusal(
+                422,
+                f'{KIND}.{GROUP} "{name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: '
+                "must be specified for an update",
+                self._details(name, [("metadata.resourceVersion", "must be specified for an update")]),
+            )
         return self._store(namespace, name, current, body, rv, dry)
 
     def _patch(self, namespace, name, record, dry):
@@ -426,9 +519,13 @@ class FakeKube:
 
     def _store(self, namespace, name, current, new, rv, dry):
         if rv != current["metadata"]["resourceVersion"]:
-            raise Refusal(409, f'Operation cannot be fulfilled on {PLURAL}.{GROUP} "{name}": the object has been '
-                               "modified; please apply your changes to the latest version and try again",
-                          {"name": name, "group": GROUP, "kind": PLURAL}, reason="Conflict")
+            raise Refusal(
+                409,
+                f'Operation cannot be fulfilled on {PLURAL}.{GROUP} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again",
+                {"name": name, "group": GROUP, "kind": PLURAL},
+                reason="Conflict",
+            )
         obj = copy.deepcopy(new)
         obj["status"] = copy.deepcopy(current.get("status"))  # writes to the main resource keep the status
         if obj["status"] is None:
@@ -449,16 +546,22 @@ class FakeKube:
         if not dry:  # the controller removes its finalizer at once, so the object goes
             del self.objects[(namespace, name)]
             self.scripts.pop((namespace, name), None)
-        return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                     "details": {"name": name, "group": GROUP, "kind": PLURAL, "uid": obj["metadata"]["uid"]}}
+        return 200, {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {"name": name, "group": GROUP, "kind": PLURAL, "uid": obj["metadata"]["uid"]},
+        }
 
     # -- checks ---------------------------------------------------------------------------------
 
     def _require_json(self, record, content_type):
         got = record["content_type"].split(";")[0].strip()
         if got != content_type:
-            raise Refusal(415, f"the body of the request was in an unknown format - accepted media types "
-                               f"include: {content_type}")
+            raise Refusal(
+                415, f"the body of the request was in an unknown format - accepted media types include: {content_type}"
+            )
 
     def _check_object(self, body, namespace, name) -> None:
         """Schema, ObjectMeta and KServe admission checks; 422 with the causes when invalid."""
@@ -481,20 +584,40 @@ class FakeKube:
             if isinstance(value, str) and (len(value) > 63 or not _LABEL_VALUE.match(value)):
                 errors.append((f"metadata.labels.{key}", f"Invalid value: {value!r}: a valid label value"))
         if errors:
-            raise Refusal(422, f'{KIND}.{GROUP} "{obj_name}" is invalid: ' + ", ".join(f"{f}: {m}" for f, m in errors),
-                          self._details(obj_name, errors))
+            raise Refusal(
+                422,
+                f'{KIND}.{GROUP} "{obj_name}" is invalid: ' + ", ".join(f"{f}: {m}" for f, m in errors),
+                self._details(obj_name, errors),
+            )
         self._admit(body, obj_name)
 
     def _admit(self, body, name) -> None:
         """KServe's validating webhook, the checks that matter here."""
         problems = []
         if name and (len(name) > 63 or not _DNS1035.match(name)):
-            problems.append(f"The InferenceService \"{name}\" is invalid: a DNS-1035 label must consist of lower "
-                            "case alphanumeric characters or '-', start with an alphabetic character, and end "
-                            "with an alphanumeric character")
-        predictor = ((body.get("spec") or {}).get("predictor") or {})
-        impls = [k for k in ("model", "sklearn", "xgboost", "lightgbm", "onnx", "tensorflow", "pytorch", "triton",
-                             "pmml", "paddle", "huggingface") if k in predictor]
+            problems.append(
+                f'The InferenceService "{name}" is invalid: a DNS-1035 label must consist of lower '
+                "case alphanumeric characters or '-', start with an alphabetic character, and end "
+                "with an alphanumeric character"
+            )
+        predictor = (body.get("spec") or {}).get("predictor") or {}
+        impls = [
+            k
+            for k in (
+                "model",
+                "sklearn",
+                "xgboost",
+                "lightgbm",
+                "onnx",
+                "tensorflow",
+                "pytorch",
+                "triton",
+                "pmml",
+                "paddle",
+                "huggingface",
+            )
+            if k in predictor
+        ]
         if predictor.get("containers"):
             impls.append("containers")
         if len(impls) != 1:
@@ -502,12 +625,20 @@ class FakeKube:
         if "model" in predictor and "modelFormat" not in predictor["model"]:
             problems.append("spec.predictor.model.modelFormat is required")
         if problems:
-            raise Refusal(422, 'admission webhook "inferenceservice.kserve-webhook-server.validator" denied the '
-                               "request: " + "; ".join(problems), self._details(name, []))
+            raise Refusal(
+                422,
+                'admission webhook "inferenceservice.kserve-webhook-server.validator" denied the '
+                "request: " + "; ".join(problems),
+                self._details(name, []),
+            )
 
     def _details(self, name, errors) -> dict:
-        return {"name": name, "group": GROUP, "kind": KIND,
-                "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in errors]}
+        return {
+            "name": name,
+            "group": GROUP,
+            "kind": KIND,
+            "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in errors],
+        }
 
     def _next_rv(self) -> str:
         self._rv += 1

@@ -34,14 +34,27 @@ import yaml
 GRPC = {302: 16, 400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 409: 6, 500: 13, 501: 12}
 
 # The proto enum numbers of v2beta1.Predicate.Operation (protojson accepts numbers; kfp sends them).
-PREDICATE_OPERATIONS = {0: "OPERATION_UNSPECIFIED", 1: "EQUALS", 2: "NOT_EQUALS", 3: "GREATER_THAN",
-                        5: "GREATER_THAN_EQUALS", 6: "LESS_THAN", 7: "LESS_THAN_EQUALS", 8: "IN",
-                        9: "IS_SUBSTRING"}
+PREDICATE_OPERATIONS = {
+    0: "OPERATION_UNSPECIFIED",
+    1: "EQUALS",
+    2: "NOT_EQUALS",
+    3: "GREATER_THAN",
+    5: "GREATER_THAN_EQUALS",
+    6: "LESS_THAN",
+    7: "LESS_THAN_EQUALS",
+    8: "IN",
+    9: "IS_SUBSTRING",
+}
 
 # KFP IR parameter types and the JSON values that fit them.
 PARAMETER_TYPES = {
-    "STRING": (str,), "NUMBER_INTEGER": (int,), "NUMBER_DOUBLE": (int, float),
-    "BOOLEAN": (bool,), "LIST": (list,), "STRUCT": (dict,), "TASK_FINAL_STATUS": (dict,),
+    "STRING": (str,),
+    "NUMBER_INTEGER": (int,),
+    "NUMBER_DOUBLE": (int, float),
+    "BOOLEAN": (bool,),
+    "LIST": (list,),
+    "STRUCT": (dict,),
+    "TASK_FINAL_STATUS": (dict,),
 }
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -61,7 +74,7 @@ class Refusal(Exception):
 
 def now() -> str:
     """RFC 3339 UTC timestamp, as the API server writes them."""
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,8 +99,14 @@ class Spec:
     def operation(self, method: str, path: str) -> tuple[dict, dict]:
         """The operation and path parameters for a request; Refusal 404/405 when there is none."""
         # Literal paths win over templates (".../pipelines/upload" is not ".../pipelines/{id}").
-        matches = sorted(((len(names), template, names, ops, m) for regex, template, names, ops in self.routes
-                          if (m := regex.match(path))), key=lambda item: item[0])
+        matches = sorted(
+            (
+                (len(names), template, names, ops, m)
+                for regex, template, names, ops in self.routes
+                if (m := regex.match(path))
+            ),
+            key=lambda item: item[0],
+        )
         if not matches:
             raise Refusal(404, f"no API operation at path {path}")
         for _, template, names, ops, match in matches:
@@ -276,7 +295,7 @@ class FakeKfp:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> "FakeKfp":
+    def start(self) -> FakeKfp:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -290,8 +309,9 @@ class FakeKfp:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-kfp", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-kfp", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -302,7 +322,7 @@ class FakeKfp:
             self._thread.join(timeout=5)
             self._server = None
 
-    def __enter__(self) -> "FakeKfp":
+    def __enter__(self) -> FakeKfp:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -460,8 +480,7 @@ class FakeKfp:
         if len(uploads) != 1:
             raise Refusal(400, "the upload needs exactly one 'uploadfile' file part")
         upload = uploads[0]
-        record.upload = {"filename": upload.filename, "content_type": upload.content_type,
-                         "size": len(upload.body)}
+        record.upload = {"filename": upload.filename, "content_type": upload.content_type, "size": len(upload.body)}
         spec = parse_ir(upload.body, "uploadfile")
         return {"spec": spec}
 
@@ -485,8 +504,12 @@ class FakeKfp:
         namespace = query.get("namespace", "")
         if any(p["name"] == name and p.get("namespace", "") == namespace for p in self.state.pipelines.values()):
             raise Refusal(409, f"a pipeline named {name!r} already exists")
-        pipeline = {"pipeline_id": str(uuid.uuid4()), "name": name, "display_name": query.get("display_name") or name,
-                    "created_at": now()}
+        pipeline = {
+            "pipeline_id": str(uuid.uuid4()),
+            "name": name,
+            "display_name": query.get("display_name") or name,
+            "created_at": now(),
+        }
         for key in ("description", "namespace"):
             if query.get(key):
                 pipeline[key] = query[key]
@@ -508,8 +531,14 @@ class FakeKfp:
     def _add_version(self, pipeline_id: str, name: str, query: dict, spec: dict) -> dict:
         if any(v["pipeline_id"] == pipeline_id and v["name"] == name for v in self.state.versions.values()):
             raise Refusal(409, f"pipeline version {name!r} already exists in pipeline {pipeline_id}")
-        version = {"pipeline_id": pipeline_id, "pipeline_version_id": str(uuid.uuid4()), "name": name,
-                   "display_name": query.get("display_name") or name, "created_at": now(), "pipeline_spec": spec}
+        version = {
+            "pipeline_id": pipeline_id,
+            "pipeline_version_id": str(uuid.uuid4()),
+            "name": name,
+            "display_name": query.get("display_name") or name,
+            "created_at": now(),
+            "pipeline_spec": spec,
+        }
         if query.get("description"):
             version["description"] = query["description"]
         self.state.versions[version["pipeline_version_id"]] = version
@@ -520,8 +549,7 @@ class FakeKfp:
         return copy.deepcopy(version)
 
     def _op_PipelineService_ListPipelines(self, query, **_):
-        items = [p for p in self.state.pipelines.values()
-                 if p.get("namespace", "") == query.get("namespace", "")]
+        items = [p for p in self.state.pipelines.values() if p.get("namespace", "") == query.get("namespace", "")]
         items = self._filtered(items, query)
         return 200, self._page(items, query, "pipelines")
 
@@ -534,8 +562,9 @@ class FakeKfp:
     def _op_PipelineService_ListPipelineVersions(self, path, query, **_):
         if path["pipeline_id"] not in self.state.pipelines:
             raise Refusal(404, f"pipeline {path['pipeline_id']} not found")
-        items = [self._public_version(v) for v in self.state.versions.values()
-                 if v["pipeline_id"] == path["pipeline_id"]]
+        items = [
+            self._public_version(v) for v in self.state.versions.values() if v["pipeline_id"] == path["pipeline_id"]
+        ]
         items = self._filtered(items, query)
         return 200, self._page(items, query, "pipeline_versions")
 
@@ -555,11 +584,16 @@ class FakeKfp:
         for key in ("experiment_id", "created_at", "storage_state", "last_run_created_at"):
             if key in body:
                 raise Refusal(400, f"experiment.{key} is an output field")
-        if any(e["display_name"] == name and e.get("namespace", "") == namespace
-               for e in self.state.experiments.values()):
+        if any(
+            e["display_name"] == name and e.get("namespace", "") == namespace for e in self.state.experiments.values()
+        ):
             raise Refusal(409, f"an experiment named {name!r} already exists")
-        experiment = {"experiment_id": str(uuid.uuid4()), "display_name": name, "created_at": now(),
-                      "storage_state": "AVAILABLE"}
+        experiment = {
+            "experiment_id": str(uuid.uuid4()),
+            "display_name": name,
+            "created_at": now(),
+            "storage_state": "AVAILABLE",
+        }
         for key in ("description", "namespace"):
             if body.get(key):
                 experiment[key] = body[key]
@@ -581,8 +615,17 @@ class FakeKfp:
     def _op_RunService_CreateRun(self, body, **_):
         if not body.get("display_name", "").strip():
             raise Refusal(400, "run.display_name is required")
-        for key in ("run_id", "created_at", "scheduled_at", "finished_at", "state", "error", "run_details",
-                    "state_history", "storage_state"):
+        for key in (
+            "run_id",
+            "created_at",
+            "scheduled_at",
+            "finished_at",
+            "state",
+            "error",
+            "run_details",
+            "state_history",
+            "storage_state",
+        ):
             if key in body:
                 raise Refusal(400, f"run.{key} is an output field")
         ref, inline = body.get("pipeline_version_reference"), body.get("pipeline_spec")
@@ -599,8 +642,10 @@ class FakeKfp:
                 if version is None or version["pipeline_id"] != ref["pipeline_id"]:
                     raise Refusal(404, f"pipeline version {version_id} not found in pipeline {ref['pipeline_id']}")
             else:
-                version = max((v for v in self.state.versions.values() if v["pipeline_id"] == ref["pipeline_id"]),
-                              key=lambda v: v["created_at"])
+                version = max(
+                    (v for v in self.state.versions.values() if v["pipeline_id"] == ref["pipeline_id"]),
+                    key=lambda v: v["created_at"],
+                )
             spec = version["pipeline_spec"]
         else:
             spec = parse_ir(yaml.safe_dump(inline).encode(), "run.pipeline_spec")
@@ -610,9 +655,17 @@ class FakeKfp:
         if experiment_id not in self.state.experiments:
             raise Refusal(404, f"experiment {experiment_id} not found")
         run = copy.deepcopy(body)
-        run.update({"run_id": str(uuid.uuid4()), "experiment_id": experiment_id, "storage_state": "AVAILABLE",
-                    "created_at": now(), "scheduled_at": now(), "state": "PENDING",
-                    "state_history": [{"update_time": now(), "state": "PENDING"}]})
+        run.update(
+            {
+                "run_id": str(uuid.uuid4()),
+                "experiment_id": experiment_id,
+                "storage_state": "AVAILABLE",
+                "created_at": now(),
+                "scheduled_at": now(),
+                "state": "PENDING",
+                "state_history": [{"update_time": now(), "state": "PENDING"}],
+            }
+        )
         self.state.runs[run["run_id"]] = run
         if self._next_script is not None:
             self.state.scripts[run["run_id"]] = self._next_script
@@ -623,8 +676,9 @@ class FakeKfp:
         declared = spec.get("root", {}).get("inputDefinitions", {}).get("parameters", {})
         for name, value in parameters.items():
             if name not in declared:
-                raise Refusal(400, f"runtime parameter {name!r} is not an input of the pipeline "
-                                   f"(inputs: {sorted(declared)})")
+                raise Refusal(
+                    400, f"runtime parameter {name!r} is not an input of the pipeline (inputs: {sorted(declared)})"
+                )
             kind = declared[name].get("parameterType", "STRING")
             fits = PARAMETER_TYPES.get(kind, (object,))
             if isinstance(value, bool) and kind != "BOOLEAN" or not isinstance(value, fits):
@@ -671,8 +725,11 @@ class FakeKfp:
         return 200, {}
 
     def _op_RunService_ListRuns(self, query, **_):
-        items = [copy.deepcopy(r) for r in self.state.runs.values()
-                 if not query.get("experiment_id") or r["experiment_id"] == query["experiment_id"]]
+        items = [
+            copy.deepcopy(r)
+            for r in self.state.runs.values()
+            if not query.get("experiment_id") or r["experiment_id"] == query["experiment_id"]
+        ]
         return 200, self._page(self._filtered(items, query), query, "runs")
 
     # -- list helpers -----------------------------------------------------------------------
@@ -715,7 +772,7 @@ class FakeKfp:
         if not token.isdigit():
             raise Refusal(400, f"invalid page_token {token!r}")
         start = int(token)
-        page = items[start:start + size]
+        page = items[start : start + size]
         answer = {"total_size": len(items)}
         if page:
             answer[key] = page

@@ -22,27 +22,60 @@ from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE
 
 from .test_contract_kserve import (
-    IMAGE, IMAGE_FAILED, INGEST, LOAD_FAILED, NO_SA, NS, PENDING, READY, TOKEN, write_kubeconfig)
+    IMAGE,
+    IMAGE_FAILED,
+    INGEST,
+    LOAD_FAILED,
+    NO_SA,
+    NS,
+    PENDING,
+    READY,
+    TOKEN,
+    write_kubeconfig,
+)
 
 MODEL_URI = "minio://mlpipeline/v2/artifacts/iris/run-1/train/model"
-SIGNATURE = {"inputs": [{"name": "input-0", "dtype": "float64", "shape": [-1, 4],
-                         "features": ["f0", "f1", "f2", "f3"]}],
-             "outputs": [{"name": "output-0", "dtype": "int64", "shape": [-1]}]}
+SIGNATURE = {
+    "inputs": [{"name": "input-0", "dtype": "float64", "shape": [-1, 4], "features": ["f0", "f1", "f2", "f3"]}],
+    "outputs": [{"name": "output-0", "dtype": "int64", "shape": [-1]}],
+}
 
 
 def model_metadata(framework):
-    return {"model": {"framework": framework, "framework_version": "1.0", "file": "model.joblib",
-                      "loader": "joblib.load", "signature": SIGNATURE, "example": [[5.1, 3.5, 1.4, 0.2]],
-                      "reference": None}}
+    return {
+        "model": {
+            "framework": framework,
+            "framework_version": "1.0",
+            "file": "model.joblib",
+            "loader": "joblib.load",
+            "signature": SIGNATURE,
+            "example": [[5.1, 3.5, 1.4, 0.2]],
+            "reference": None,
+        }
+    }
 
 
 def make_run(runs, pipeline, framework, uri=MODEL_URI):
     """A succeeded run whose step `train` output a Model artifact of `framework` at `uri`."""
-    run_id = runs.create_run(experiment=pipeline, notebook_path=f"{pipeline}.ipynb", notebook_hash="0" * 64,
-                             pipeline=pipeline, target="kfp", parameters={}, steps=["train"])["id"]
-    runs.record_step_outputs(run_id, "train", parameters={}, metrics={}, artifacts=[
-        {"name": "data", "uri": uri.rsplit("/", 1)[0] + "/data", "metadata": {"format": "npy"}},
-        {"name": "model", "uri": uri, "type": "system.Model", "metadata": model_metadata(framework)}])
+    run_id = runs.create_run(
+        experiment=pipeline,
+        notebook_path=f"{pipeline}.ipynb",
+        notebook_hash="0" * 64,
+        pipeline=pipeline,
+        target="kfp",
+        parameters={},
+        steps=["train"],
+    )["id"]
+    runs.record_step_outputs(
+        run_id,
+        "train",
+        parameters={},
+        metrics={},
+        artifacts=[
+            {"name": "data", "uri": uri.rsplit("/", 1)[0] + "/data", "metadata": {"format": "npy"}},
+            {"name": "model", "uri": uri, "type": "system.Model", "metadata": model_metadata(framework)},
+        ],
+    )
     runs.set_step_status(run_id, "train", "succeeded")
     runs.set_run_status(run_id, "succeeded")
     return run_id
@@ -51,8 +84,9 @@ def make_run(runs, pipeline, framework, uri=MODEL_URI):
 def connect(tmp_path, url, token=TOKEN):
     """What the server passes as `connection`: the kubeconfig settings, resolved on each call."""
     config = write_kubeconfig(tmp_path / f"kubeconfig-{token or 'none'}", url, token)
-    return functools.partial(KubeConnection.resolve, kubeconfig=str(config), env={}, home=str(tmp_path),
-                             service_account_dir=NO_SA)
+    return functools.partial(
+        KubeConnection.resolve, kubeconfig=str(config), env={}, home=str(tmp_path), service_account_dir=NO_SA
+    )
 
 
 @pytest.fixture
@@ -85,8 +119,13 @@ def model_server():
             elif "instances" in body:
                 self._answer(200, {"predictions": [1] * len(rows)})
             else:
-                self._answer(200, {"model_name": "iris-model", "outputs": [
-                    {"name": "output-0", "datatype": "INT64", "shape": [1], "data": [2]}]})
+                self._answer(
+                    200,
+                    {
+                        "model_name": "iris-model",
+                        "outputs": [{"name": "output-0", "datatype": "INT64", "shape": [1], "data": [2]}],
+                    },
+                )
 
         def _answer(self, status, payload):
             data = json.dumps(payload).encode()
@@ -120,13 +159,21 @@ def free_port():
 def test_contract_cluster_deploy_sklearn_applies_a_valid_builtin_inference_service(cluster, kube, stores):
     run_id = make_run(stores[1], "iris", "sklearn")
     record = cluster.deploy(run_id)
-    assert (record["name"], record["target"], record["status"], record["run_id"]) == \
-        ("iris-model", "kserve", "starting", run_id)
+    assert (record["name"], record["target"], record["status"], record["run_id"]) == (
+        "iris-model",
+        "kserve",
+        "starting",
+        run_id,
+    )
     assert record["model_name"] == "train/model" and record["model_uri"] == MODEL_URI
     assert record["ready"] is False and record["endpoints"] is None and record["signature"] == SIGNATURE
     s3 = "s3://mlpipeline/v2/artifacts/iris/run-1/train/model"
-    assert {k: record["config"][k] for k in ("namespace", "storage_uri", "format", "image")} == \
-        {"namespace": NS, "storage_uri": s3, "format": "sklearn", "image": None}
+    assert {k: record["config"][k] for k in ("namespace", "storage_uri", "format", "image")} == {
+        "namespace": NS,
+        "storage_uri": s3,
+        "format": "sklearn",
+        "image": None,
+    }
     [post] = kube.calls("POST")  # the fake answered 201: the object is valid against the CRD
     assert post["path"] == f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices"
     predictor = post["body"]["spec"]["predictor"]
@@ -140,8 +187,14 @@ def test_contract_cluster_deploy_sklearn_applies_a_valid_builtin_inference_servi
 
 def test_contract_cluster_deploy_torch_uses_the_predictor_image(cluster, kube, stores):
     run_id = make_run(stores[1], "digits", "torch")
-    record = cluster.deploy(run_id, "train/model", name="digits-net", storage_uri="pvc://models/digits/net",
-                            namespace="team-b", resources={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"})
+    record = cluster.deploy(
+        run_id,
+        "train/model",
+        name="digits-net",
+        storage_uri="pvc://models/digits/net",
+        namespace="team-b",
+        resources={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
+    )
     assert record["name"] == "digits-net" and record["config"]["namespace"] == "team-b"
     assert record["config"]["format"] == "torch" and record["config"]["image"] == IMAGE
     [post] = kube.calls("POST")
@@ -151,8 +204,10 @@ def test_contract_cluster_deploy_torch_uses_the_predictor_image(cluster, kube, s
     assert container["image"] == IMAGE and "model" not in predictor
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["STORAGE_URI"] == "pvc://models/digits/net" and env["MODEL_NAME"] == "digits-net"
-    assert container["resources"] == {"limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
-                                      "requests": {"cpu": "2", "memory": "4Gi"}}
+    assert container["resources"] == {
+        "limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
+        "requests": {"cpu": "2", "memory": "4Gi"},
+    }
     assert predictor["logger"] == {"mode": "all", "url": INGEST}
 
 
@@ -242,10 +297,13 @@ def test_contract_cluster_get_follows_the_status_to_running(cluster, kube, store
     assert stores[0].get("iris-model")["status"] == "running" and len(kube.calls("GET")) == 2
 
 
-@pytest.mark.parametrize("status, reason, hint", [
-    (LOAD_FAILED, "ModelLoadFailed", "could not load the model"),
-    (IMAGE_FAILED, "RevisionFailed", "image could not be pulled"),
-])
+@pytest.mark.parametrize(
+    "status, reason, hint",
+    [
+        (LOAD_FAILED, "ModelLoadFailed", "could not load the model"),
+        (IMAGE_FAILED, "RevisionFailed", "image could not be pulled"),
+    ],
+)
 def test_contract_cluster_failed_status_gives_reason_and_hint(cluster, kube, stores, status, reason, hint):
     cluster.deploy(make_run(stores[1], "iris", "sklearn"))
     kube.script_status(NS, "iris-model", [status])
@@ -292,8 +350,11 @@ def test_contract_cluster_list_asks_once_per_live_deployment(cluster, kube, stor
     cluster.stop("a-model")  # the oldest: listed last, after the refreshes fail below
     asked = []
     real_status = kserve_backend.KserveBackend.status
-    monkeypatch.setattr(kserve_backend.KserveBackend, "status",
-                        lambda self, name, ns=None: asked.append(name) or real_status(self, name, ns))
+    monkeypatch.setattr(
+        kserve_backend.KserveBackend,
+        "status",
+        lambda self, name, ns=None: asked.append(name) or real_status(self, name, ns),
+    )
     cluster.refresh()
     listed = {view["name"]: view["status"] for view in cluster.list()}
     assert listed == {"a-model": "stopped", "b-model": "starting", "c-model": "running"}
@@ -327,8 +388,10 @@ def test_contract_cluster_predict_through_the_status_url(cluster, kube, stores, 
     assert cluster.predict("iris-model", {"instances": [[5.1, 3.5, 1.4, 0.2]] * 2}) == {"predictions": [1, 1]}
     v2 = {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": [[5.1, 3.5, 1.4, 0.2]]}]}
     assert cluster.predict("iris-model", v2)["outputs"][0]["data"] == [2]
-    assert [path for path, _ in model_server.requests] == ["/v1/models/iris-model:predict",
-                                                           "/v2/models/iris-model/infer"]
+    assert [path for path, _ in model_server.requests] == [
+        "/v1/models/iris-model:predict",
+        "/v2/models/iris-model/infer",
+    ]
     with pytest.raises(UserError) as err:
         cluster.predict("iris-model", {"rows": []})
     assert "instances" in err.value.message and "input-0" in err.value.hint

@@ -18,17 +18,25 @@ PUBLIC = "https://jupyter.example.org/lab-base/"
 class TestDeployApi:
     @pytest.fixture
     def jp_server_config(self):
-        return {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
-                "Ai4MlopsApp": {"public_url": PUBLIC, "predictor_image": IMAGE}}
+        return {
+            "ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
+            "Ai4MlopsApp": {"public_url": PUBLIC, "predictor_image": IMAGE},
+        }
 
-    async def test_contract_deploy_to_kserve_through_the_rest_api(self, kube, jp_fetch, jp_serverapp, jp_root_dir,
-                                                                   tmp_path, monkeypatch):
+    async def test_contract_deploy_to_kserve_through_the_rest_api(
+        self, kube, jp_fetch, jp_serverapp, jp_root_dir, tmp_path, monkeypatch
+    ):
         kube.token = TOKEN
         monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", kube.url, TOKEN)))
         run_id = make_run(RunStore(jp_root_dir / ".ai4mlops" / STORE_FILE), "iris", "sklearn")
 
-        response = await jp_fetch("ai4mlops-lab", "api", "deployments", method="POST",
-                                  body=json.dumps({"run_id": run_id, "target": "kserve", "name": "iris-rf"}))
+        response = await jp_fetch(
+            "ai4mlops-lab",
+            "api",
+            "deployments",
+            method="POST",
+            body=json.dumps({"run_id": run_id, "target": "kserve", "name": "iris-rf"}),
+        )
         record = json.loads(response.body)
         assert response.code == 201 and record["status"] == "starting" and record["target"] == "kserve"
 

@@ -54,8 +54,13 @@ def backend_for(fake, **env) -> KfpBackend:
 
 
 def submit(backend, ir_yaml, **overrides):
-    args = dict(pipeline_name="tiny", parameters={"count": 3, "word": "hey", "scale": 0.5},
-                experiment="exp-a", run_name="run-1", description="from a notebook")
+    args = dict(
+        pipeline_name="tiny",
+        parameters={"count": 3, "word": "hey", "scale": 0.5},
+        experiment="exp-a",
+        run_name="run-1",
+        description="from a notebook",
+    )
     args.update(overrides)
     return backend.submit(ir_yaml, **args)
 
@@ -63,8 +68,9 @@ def submit(backend, ir_yaml, **overrides):
 def raw_request(fake, method, path, body=None, headers=None):
     """Send a raw request to the fake: (status, JSON answer)."""
     data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
-    request = urllib.request.Request(fake.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        fake.url + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as answer:
             return answer.status, json.loads(answer.read())
@@ -76,8 +82,12 @@ def multipart(parts: dict) -> tuple[bytes, str]:
     boundary = "----fakeboundary"
     chunks = []
     for name, (filename, content) in parts.items():
-        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                      f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+        chunks.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
@@ -89,21 +99,37 @@ def multipart(parts: dict) -> tuple[bytes, str]:
 
 def test_contract_fake_refuses_unknown_field_and_run_without_display_name(fake):
     spec = {"pipelineInfo": {"name": "x"}}
-    status, answer = raw_request(fake, "POST", "/apis/v2beta1/runs",
-                                 {"display_name": "r", "pipeline_spec": spec, "bogus_field": 1})
+    status, answer = raw_request(
+        fake, "POST", "/apis/v2beta1/runs", {"display_name": "r", "pipeline_spec": spec, "bogus_field": 1}
+    )
     assert status == 400 and "bogus_field" in answer["error_message"] and answer["code"] == 3
-    status, answer = raw_request(fake, "POST", "/apis/v2beta1/runs",
-                                 {"pipeline_version_reference": {"pipeline_id": "p"}})
+    status, answer = raw_request(
+        fake, "POST", "/apis/v2beta1/runs", {"pipeline_version_reference": {"pipeline_id": "p"}}
+    )
     assert status == 400 and "display_name" in answer["error_message"]
     status, answer = raw_request(fake, "POST", "/apis/v2beta1/runs", {"display_name": "r"})
     assert status == 400 and "pipeline_version_reference" in answer["error_message"]
-    status, answer = raw_request(fake, "POST", "/apis/v2beta1/runs",
-                                 {"display_name": "r", "runtime_config": {"parameters": {}, "extra": "x"},
-                                  "pipeline_version_reference": {"pipeline_id": "p"}})
+    status, answer = raw_request(
+        fake,
+        "POST",
+        "/apis/v2beta1/runs",
+        {
+            "display_name": "r",
+            "runtime_config": {"parameters": {}, "extra": "x"},
+            "pipeline_version_reference": {"pipeline_id": "p"},
+        },
+    )
     assert status == 400 and "extra" in answer["error_message"]
-    status, answer = raw_request(fake, "POST", "/apis/v2beta1/runs",
-                                 {"display_name": "r", "runtime_config": {"pipeline_root": 5},
-                                  "pipeline_version_reference": {"pipeline_id": "p"}})
+    status, answer = raw_request(
+        fake,
+        "POST",
+        "/apis/v2beta1/runs",
+        {
+            "display_name": "r",
+            "runtime_config": {"pipeline_root": 5},
+            "pipeline_version_reference": {"pipeline_id": "p"},
+        },
+    )
     assert status == 400 and "expected a string" in answer["error_message"]
     status, answer = raw_request(fake, "POST", "/apis/v2beta1/experiments", {"description": "no name"})
     assert status == 400 and "display_name" in answer["error_message"]
@@ -116,8 +142,12 @@ def test_contract_fake_checks_paths_methods_queries_and_uploads(fake, ir_yaml):
     assert raw_request(fake, "GET", "/apis/v2beta1/pipelines?page_size=ten")[0] == 400
     assert raw_request(fake, "GET", "/apis/v2beta1/pipelines?colour=blue")[0] == 400
     assert raw_request(fake, "DELETE", "/apis/v2beta1/pipelines/p1?cascade=maybe")[0] == 400
-    status, answer = raw_request(fake, "GET", "/apis/v2beta1/experiments?filter="
-                                 + urllib.request.quote(json.dumps({"predicates": [{"operation": "SOMETIMES"}]})))
+    status, answer = raw_request(
+        fake,
+        "GET",
+        "/apis/v2beta1/experiments?filter="
+        + urllib.request.quote(json.dumps({"predicates": [{"operation": "SOMETIMES"}]})),
+    )
     assert status == 400 and "SOMETIMES" in answer["error_message"]
     # uploads: a file part is required, and it must be a valid KFP IR
     body, ctype = multipart({"other": ("a.yaml", b"x: 1")})
@@ -129,8 +159,9 @@ def test_contract_fake_checks_paths_methods_queries_and_uploads(fake, ir_yaml):
     assert raw_request(fake, "POST", "/apis/v2beta1/pipelines/upload", body, {"Content-Type": ctype})[0] == 400
     status, answer = raw_request(fake, "POST", "/apis/v2beta1/pipelines/upload?name=a", body, {"Content-Type": ctype})
     assert status == 200 and answer["display_name"] == "a"
-    status, _ = raw_request(fake, "POST", "/apis/v2beta1/pipelines/upload_version?name=v2", body,
-                            {"Content-Type": ctype})
+    status, _ = raw_request(
+        fake, "POST", "/apis/v2beta1/pipelines/upload_version?name=v2", body, {"Content-Type": ctype}
+    )
     assert status == 400  # no pipelineid
     assert fake.faults == []
 
@@ -152,8 +183,10 @@ def test_contract_submit_uploads_pipeline_creates_experiment_and_run(fake, ir_ya
     assert create.body["display_name"] == "run-1"
     assert create.body["experiment_id"] == result["experiment_id"]
     assert create.body["runtime_config"]["parameters"] == {"count": 3, "word": "hey", "scale": 0.5}
-    assert create.body["pipeline_version_reference"] == {"pipeline_id": result["pipeline_id"],
-                                                         "pipeline_version_id": result["pipeline_version_id"]}
+    assert create.body["pipeline_version_reference"] == {
+        "pipeline_id": result["pipeline_id"],
+        "pipeline_version_id": result["pipeline_version_id"],
+    }
     assert "pipeline_spec" not in create.body
     (upload,) = fake.find("UploadPipeline")
     assert upload.query["name"] == "tiny" and upload.query["description"] == "from a notebook"
@@ -191,7 +224,7 @@ def test_contract_submit_same_name_uploads_new_version_not_new_pipeline(fake, ir
 def test_contract_version_names_are_unique():
     import datetime as dt
 
-    when = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
     name = version_name("tiny", b"a: 1", when)
     assert name.startswith("tiny-20260102-030405-678901-") and len(name.rsplit("-", 1)[1]) == 8
     assert version_name("tiny", b"a: 2", when) != name
@@ -224,16 +257,32 @@ def test_contract_submit_checks_its_inputs(fake, tmp_path, ir_yaml):
 
 def test_contract_status_follows_scripted_progression(fake, ir_yaml):
     task = fake.task
-    fake.script_next_run([
-        {"state": "PENDING"},
-        {"state": "RUNNING", "run_details": {"task_details": [
-            task("root", "RUNNING"), task("make-text", "RUNNING"), task("make-text-driver", "SUCCEEDED"),
-            task("measure", "PENDING", started=False)]}},
-        {"state": "FAILED", "error": {"code": 2, "message": "measure failed"},
-         "run_details": {"task_details": [
-             task("make-text", "SUCCEEDED", finished=True),
-             task("measure", "FAILED", finished=True, error="ZeroDivisionError: division by zero")]}},
-    ])
+    fake.script_next_run(
+        [
+            {"state": "PENDING"},
+            {
+                "state": "RUNNING",
+                "run_details": {
+                    "task_details": [
+                        task("root", "RUNNING"),
+                        task("make-text", "RUNNING"),
+                        task("make-text-driver", "SUCCEEDED"),
+                        task("measure", "PENDING", started=False),
+                    ]
+                },
+            },
+            {
+                "state": "FAILED",
+                "error": {"code": 2, "message": "measure failed"},
+                "run_details": {
+                    "task_details": [
+                        task("make-text", "SUCCEEDED", finished=True),
+                        task("measure", "FAILED", finished=True, error="ZeroDivisionError: division by zero"),
+                    ]
+                },
+            },
+        ]
+    )
     backend = backend_for(fake)
     run_id = submit(backend, ir_yaml)["run_id"]
 
@@ -247,7 +296,9 @@ def test_contract_status_follows_scripted_progression(fake, ir_yaml):
     assert third["state"] == "failed" and third["kfp_state"] == "FAILED" and third["error"] == "measure failed"
     assert third["finished_at"]
     assert [(s["name"], s["state"], s["error"]) for s in third["steps"]] == [
-        ("make-text", "succeeded", ""), ("measure", "failed", "ZeroDivisionError: division by zero")]
+        ("make-text", "succeeded", ""),
+        ("measure", "failed", "ZeroDivisionError: division by zero"),
+    ]
     assert all(s["finished_at"] for s in third["steps"])
     only = backend.status(run_id, step_names=["measure", "nope"])
     assert [s["name"] for s in only["steps"]] == ["measure"]
@@ -255,13 +306,23 @@ def test_contract_status_follows_scripted_progression(fake, ir_yaml):
 
 
 def test_contract_every_runtime_state_maps(fake, ir_yaml):
-    expected = {"RUNTIME_STATE_UNSPECIFIED": "pending", "PENDING": "pending", "PAUSED": "pending",
-                "RUNNING": "running", "CANCELING": "running", "SUCCEEDED": "succeeded", "SKIPPED": "succeeded",
-                "FAILED": "failed", "CANCELED": "cancelled"}
+    expected = {
+        "RUNTIME_STATE_UNSPECIFIED": "pending",
+        "PENDING": "pending",
+        "PAUSED": "pending",
+        "RUNNING": "running",
+        "CANCELING": "running",
+        "SUCCEEDED": "succeeded",
+        "SKIPPED": "succeeded",
+        "FAILED": "failed",
+        "CANCELED": "cancelled",
+    }
     spec_states = json.loads(SPEC.read_text())["definitions"]["v2beta1RuntimeState"]["enum"]
     assert sorted(spec_states) == sorted(expected)
-    fake.script_next_run([{"state": s, "run_details": {"task_details": [fake.task("make-text", s)]}}
-                          for s in spec_states] + [{"state": "SUCCEEDED"}])
+    fake.script_next_run(
+        [{"state": s, "run_details": {"task_details": [fake.task("make-text", s)]}} for s in spec_states]
+        + [{"state": "SUCCEEDED"}]
+    )
     backend = backend_for(fake)
     run_id = submit(backend, ir_yaml)["run_id"]
     for kfp_state in spec_states:
@@ -314,8 +375,15 @@ def test_contract_token_from_file_and_service_account(fake, ir_yaml, tmp_path):
     token_file.write_text(TOKEN + "\n")
     backend = backend_for(fake, KF_PIPELINES_TOKEN_FILE=str(token_file))
     assert backend.connection.describe() == {
-        "host": fake.url, "namespace": "", "auth": "token-file", "token_source": str(token_file), "cookie": False,
-        "ssl_ca_cert": "", "verify": True, "ui_host": ""}
+        "host": fake.url,
+        "namespace": "",
+        "auth": "token-file",
+        "token_source": str(token_file),
+        "cookie": False,
+        "ssl_ca_cert": "",
+        "verify": True,
+        "ui_host": "",
+    }
     submit(backend, ir_yaml)
     conn = KfpConnection.resolve(fake.url, env={}, service_account_token=str(token_file))
     assert conn.auth == "service-account" and conn.token == TOKEN
@@ -384,8 +452,9 @@ def test_contract_unreachable_host_is_quick_user_error(ir_yaml):
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    backend = KfpBackend(KfpConnection.resolve(f"http://127.0.0.1:{port}", env={}, service_account_token=NO_SA),
-                         timeout=(1.0, 2.0))
+    backend = KfpBackend(
+        KfpConnection.resolve(f"http://127.0.0.1:{port}", env={}, service_account_token=NO_SA), timeout=(1.0, 2.0)
+    )
     start = time.monotonic()
     with pytest.raises(KfpUnreachableError) as caught:
         submit(backend, ir_yaml)
@@ -402,9 +471,16 @@ def test_contract_connection_settings(tmp_path):
     with pytest.raises(KfpSettingsError) as caught:
         KfpConnection.resolve("http://h", env={"KF_PIPELINES_TOKEN_FILE": str(tmp_path / "none")})
     assert "none" in caught.value.message
-    conn = KfpConnection.resolve("", "team-a", env={"KF_PIPELINES_ENDPOINT": "https://kfp.example.com/pipeline/",
-                                                    "KF_PIPELINES_TOKEN": TOKEN, "KF_PIPELINES_COOKIE": COOKIE},
-                                 service_account_token=NO_SA)
+    conn = KfpConnection.resolve(
+        "",
+        "team-a",
+        env={
+            "KF_PIPELINES_ENDPOINT": "https://kfp.example.com/pipeline/",
+            "KF_PIPELINES_TOKEN": TOKEN,
+            "KF_PIPELINES_COOKIE": COOKIE,
+        },
+        service_account_token=NO_SA,
+    )
     assert conn.host == "https://kfp.example.com/pipeline" and conn.namespace == "team-a"
     assert TOKEN not in repr(conn) and "cookie-secret" not in repr(conn)
     assert TOKEN not in json.dumps(conn.describe()) and "cookie-secret" not in json.dumps(conn.describe())
@@ -415,8 +491,11 @@ def test_contract_connection_settings(tmp_path):
 def test_contract_tls_settings_reach_the_kfp_client(fake, tmp_path):
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
-    conn = KfpConnection.resolve(fake.url, env={"KF_PIPELINES_SSL_CA_CERT": str(ca), "KF_PIPELINES_VERIFY_SSL": "false"},
-                                 service_account_token=NO_SA)
+    conn = KfpConnection.resolve(
+        fake.url,
+        env={"KF_PIPELINES_SSL_CA_CERT": str(ca), "KF_PIPELINES_VERIFY_SSL": "false"},
+        service_account_token=NO_SA,
+    )
     assert conn.ssl_ca_cert == str(ca) and conn.verify is False
     config = KfpBackend(conn)._get_client()._existing_config
     assert config.ssl_ca_cert == str(ca) and config.verify_ssl is False

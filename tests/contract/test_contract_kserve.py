@@ -19,7 +19,13 @@ import yaml
 
 from ai4mlops_lab.errors import NotFoundError, UserError
 from ai4mlops_lab.serving.inference_service import (
-    MAX_NAME, build_inference_service, cluster_storage_uri, normalize_resources, service_name, validate_name)
+    MAX_NAME,
+    build_inference_service,
+    cluster_storage_uri,
+    normalize_resources,
+    service_name,
+    validate_name,
+)
 from ai4mlops_lab.serving.kserve_backend import DeploymentFailed, KserveBackend, KserveError, summarize_status
 from ai4mlops_lab.serving.kube_connection import KubeConnection, KubeSettingsError
 
@@ -68,8 +74,11 @@ def _strict(node):
             out[key] = [_strict(sub) for sub in value]
         else:
             out[key] = value
-    if node.get("type") == "object" and "additionalProperties" not in node \
-            and not node.get("x-kubernetes-preserve-unknown-fields"):
+    if (
+        node.get("type") == "object"
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
         out["additionalProperties"] = False
     return out
 
@@ -82,13 +91,21 @@ def assert_valid(obj, schema, strict_validator):
 
 def write_kubeconfig(path: Path, server: str, token: str = "", namespace: str = NS) -> Path:
     user = {"token": token} if token else {}
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-        "clusters": [{"name": "fake", "cluster": {"server": server}}],
-        "users": [{"name": "me", "user": user}],
-        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "me", "namespace": namespace}},
-                     {"name": "other", "context": {"cluster": "fake", "user": "me"}}],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "fake",
+                "clusters": [{"name": "fake", "cluster": {"server": server}}],
+                "users": [{"name": "me", "user": user}],
+                "contexts": [
+                    {"name": "fake", "context": {"cluster": "fake", "user": "me", "namespace": namespace}},
+                    {"name": "other", "context": {"cluster": "fake", "user": "me"}},
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -99,27 +116,51 @@ def backend_for(url: str, tmp_path: Path, token: str = "", **kw) -> KserveBacken
 
 
 def isvc(name="iris-rf", model_format="sklearn", **kw):
-    args = dict(storage_uri=ARTIFACT, resources={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
-                logger_url=INGEST)
+    args = dict(storage_uri=ARTIFACT, resources={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"}, logger_url=INGEST)
     args.update(kw)
     return build_inference_service(name, NS, model_format=model_format, **args)
 
 
-READY = {"url": "http://iris-rf.team-a.example.com", "address": {"url": "http://iris-rf-predictor.team-a.svc.cluster.local"},
-         "conditions": [{"type": "PredictorReady", "status": "True"}, {"type": "IngressReady", "status": "True"},
-                        {"type": "Ready", "status": "True", "lastTransitionTime": "2026-08-21T10:00:00Z"}]}
-PENDING = {"conditions": [{"type": "PredictorReady", "status": "Unknown", "reason": "RevisionMissing"},
-                          {"type": "Ready", "status": "False", "reason": "RevisionMissing",
-                           "message": "Configuration \"iris-rf-predictor\" is waiting for a Revision to become ready."}]}
-IMAGE_FAILED = {"conditions": [{"type": "PredictorReady", "status": "False", "reason": "RevisionFailed",
-                                "message": 'Revision "net-predictor-00001" failed with message: Unable to fetch image '
-                                           '"ghcr.io/ai4mlops/predictor:0.1.0": failed to resolve image to digest.'},
-                               {"type": "Ready", "status": "False", "reason": "RevisionFailed"}]}
-LOAD_FAILED = {"conditions": [{"type": "Ready", "status": "False", "reason": "PredictorNotReady"}],
-               "modelStatus": {"transitionStatus": "BlockedByFailedLoad",
-                               "states": {"activeModelState": "FailedToLoad", "targetModelState": "FailedToLoad"},
-                               "lastFailureInfo": {"reason": "ModelLoadFailed",
-                                                   "message": "unpickling error: invalid load key"}}}
+READY = {
+    "url": "http://iris-rf.team-a.example.com",
+    "address": {"url": "http://iris-rf-predictor.team-a.svc.cluster.local"},
+    "conditions": [
+        {"type": "PredictorReady", "status": "True"},
+        {"type": "IngressReady", "status": "True"},
+        {"type": "Ready", "status": "True", "lastTransitionTime": "2026-08-21T10:00:00Z"},
+    ],
+}
+PENDING = {
+    "conditions": [
+        {"type": "PredictorReady", "status": "Unknown", "reason": "RevisionMissing"},
+        {
+            "type": "Ready",
+            "status": "False",
+            "reason": "RevisionMissing",
+            "message": 'Configuration "iris-rf-predictor" is waiting for a Revision to become ready.',
+        },
+    ]
+}
+IMAGE_FAILED = {
+    "conditions": [
+        {
+            "type": "PredictorReady",
+            "status": "False",
+            "reason": "RevisionFailed",
+            "message": 'Revision "net-predictor-00001" failed with message: Unable to fetch image '
+            '"ghcr.io/ai4mlops/predictor:0.1.0": failed to resolve image to digest.',
+        },
+        {"type": "Ready", "status": "False", "reason": "RevisionFailed"},
+    ]
+}
+LOAD_FAILED = {
+    "conditions": [{"type": "Ready", "status": "False", "reason": "PredictorNotReady"}],
+    "modelStatus": {
+        "transitionStatus": "BlockedByFailedLoad",
+        "states": {"activeModelState": "FailedToLoad", "targetModelState": "FailedToLoad"},
+        "lastFailureInfo": {"reason": "ModelLoadFailed", "message": "unpickling error: invalid load key"},
+    },
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,36 +170,58 @@ LOAD_FAILED = {"conditions": [{"type": "Ready", "status": "False", "reason": "Pr
 
 @pytest.mark.parametrize("fmt", BUILTIN)
 def test_contract_kserve_builtin_formats_validate_against_crd(fmt, schema, strict_validator):
-    obj = isvc(model_format=fmt, runtime_version="1.5.0", labels={"ai4mlops.io/run": "run-1"},
-               annotations={"ai4mlops.io/source": "notebook.ipynb"}, service_account_name="kserve-s3")
+    obj = isvc(
+        model_format=fmt,
+        runtime_version="1.5.0",
+        labels={"ai4mlops.io/run": "run-1"},
+        annotations={"ai4mlops.io/source": "notebook.ipynb"},
+        service_account_name="kserve-s3",
+    )
     assert_valid(obj, schema, strict_validator)
     predictor = obj["spec"]["predictor"]
     assert predictor["model"]["modelFormat"] == {"name": fmt}
     assert predictor["model"]["storageUri"] == "s3://mlpipeline/v2/artifacts/iris/run-1/train/model"
     assert predictor["model"]["runtimeVersion"] == "1.5.0"
-    assert predictor["model"]["resources"] == {"limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
-                                               "requests": {"cpu": "2", "memory": "4Gi"}}
+    assert predictor["model"]["resources"] == {
+        "limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
+        "requests": {"cpu": "2", "memory": "4Gi"},
+    }
     assert predictor["logger"] == {"mode": "all", "url": INGEST}
     assert predictor["serviceAccountName"] == "kserve-s3"
     assert "containers" not in predictor
-    assert obj["metadata"] == {"name": "iris-rf", "namespace": NS, "labels": {"ai4mlops.io/run": "run-1"},
-                               "annotations": {"ai4mlops.io/source": "notebook.ipynb"}}
+    assert obj["metadata"] == {
+        "name": "iris-rf",
+        "namespace": NS,
+        "labels": {"ai4mlops.io/run": "run-1"},
+        "annotations": {"ai4mlops.io/source": "notebook.ipynb"},
+    }
 
 
 @pytest.mark.parametrize("fmt", ["torch", "custom", "sklearn"])
 def test_contract_kserve_custom_predictor_validates_against_crd(fmt, schema, strict_validator):
-    obj = isvc("net", fmt, image=IMAGE, storage_uri="gs://models/net",
-               resources={"limits": {"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": 1}, "requests": {"cpu": "500m"}})
+    obj = isvc(
+        "net",
+        fmt,
+        image=IMAGE,
+        storage_uri="gs://models/net",
+        resources={"limits": {"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": 1}, "requests": {"cpu": "500m"}},
+    )
     assert_valid(obj, schema, strict_validator)
     predictor = obj["spec"]["predictor"]
     assert "model" not in predictor
     [container] = predictor["containers"]
     assert container["name"] == "kserve-container" and container["image"] == IMAGE
     env = {e["name"]: e["value"] for e in container["env"]}
-    assert env == {"STORAGE_URI": "gs://models/net", "MODEL_NAME": "net", "MODEL_FORMAT": fmt,
-                   "MODEL_DIR": "/mnt/models"}
-    assert container["resources"] == {"limits": {"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": "1"},
-                                      "requests": {"cpu": "500m"}}
+    assert env == {
+        "STORAGE_URI": "gs://models/net",
+        "MODEL_NAME": "net",
+        "MODEL_FORMAT": fmt,
+        "MODEL_DIR": "/mnt/models",
+    }
+    assert container["resources"] == {
+        "limits": {"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": "1"},
+        "requests": {"cpu": "500m"},
+    }
     assert predictor["logger"] == {"mode": "all", "url": INGEST}
 
 
@@ -201,8 +264,10 @@ def test_contract_kserve_sdk_to_dict_is_refused_by_the_fake(kube):
 
     obj = isvc()
     sdk = V1beta1InferenceService(api_version=obj["apiVersion"], kind=obj["kind"], metadata=obj["metadata"])
-    body = {**sdk.to_dict(), "spec": {"predictor": {"model": {"model_format": {"name": "sklearn"},
-                                                              "storage_uri": "s3://a/b"}}}}
+    body = {
+        **sdk.to_dict(),
+        "spec": {"predictor": {"model": {"model_format": {"name": "sklearn"}, "storage_uri": "s3://a/b"}}},
+    }
     status, answer = post(kube, f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices", body)
     assert status == 422 and answer["kind"] == "Status" and answer["reason"] == "Invalid"
     fields = {c["field"] for c in answer["details"]["causes"]}
@@ -210,8 +275,9 @@ def test_contract_kserve_sdk_to_dict_is_refused_by_the_fake(kube):
 
 
 def post(kube, path, body, method="POST", content_type="application/json"):
-    req = urllib.request.Request(kube.url + path, data=json.dumps(body).encode(), method=method,
-                                 headers={"Content-Type": content_type})
+    req = urllib.request.Request(
+        kube.url + path, data=json.dumps(body).encode(), method=method, headers={"Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, json.loads(resp.read())
@@ -243,8 +309,10 @@ def test_contract_kserve_fake_refuses_invalid_requests(kube):
     no_rv = {**good}
     status, body = post(kube, path + "/iris-rf", no_rv, "PUT")
     assert status == 422 and "resourceVersion" in body["message"]
-    assert post(kube, path + "/missing", {**good, "metadata": {"name": "missing", "resourceVersion": "1"}},
-                "PUT")[0] == 404
+    assert (
+        post(kube, path + "/missing", {**good, "metadata": {"name": "missing", "resourceVersion": "1"}}, "PUT")[0]
+        == 404
+    )
     with pytest.raises(ValueError):
         kube.script_status(NS, "iris-rf", [{"conditions": [{"type": "Ready"}]}])  # status is required
 
@@ -290,7 +358,9 @@ def test_contract_kserve_storage_uris():
 
 def test_contract_kserve_resources():
     assert normalize_resources({"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"}) == {
-        "limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"}, "requests": {"cpu": "2", "memory": "4Gi"}}
+        "limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
+        "requests": {"cpu": "2", "memory": "4Gi"},
+    }
     assert normalize_resources({"requests": {"cpu": 0.5}}) == {"requests": {"cpu": "0.5"}}
     assert normalize_resources(None) == {}
     for bad in ({"cpu": "two"}, {"memory": "4 GB"}, {"limits": {"cpu": True}}, {"bad key!": "1"}, ["cpu"]):
@@ -375,18 +445,26 @@ def test_contract_kserve_status_to_ready_with_url(kube, tmp_path):
 
 
 def test_contract_kserve_address_url_when_no_url():
-    obj = {"metadata": {"generation": 1},
-           "status": {"observedGeneration": 1, "address": {"url": "http://x.ns.svc"},
-                      "conditions": [{"type": "Ready", "status": "True"}]}}
+    obj = {
+        "metadata": {"generation": 1},
+        "status": {
+            "observedGeneration": 1,
+            "address": {"url": "http://x.ns.svc"},
+            "conditions": [{"type": "Ready", "status": "True"}],
+        },
+    }
     assert summarize_status(obj)["url"] == "http://x.ns.svc" and summarize_status(obj)["state"] == "ready"
     stale = {"metadata": {"generation": 2}, "status": {**obj["status"]}}
     assert summarize_status(stale)["state"] == "pending"  # Ready belongs to the previous spec
 
 
-@pytest.mark.parametrize("status, reason, hint", [
-    (IMAGE_FAILED, "RevisionFailed", "image could not be pulled"),
-    (LOAD_FAILED, "ModelLoadFailed", "could not load the model"),
-])
+@pytest.mark.parametrize(
+    "status, reason, hint",
+    [
+        (IMAGE_FAILED, "RevisionFailed", "image could not be pulled"),
+        (LOAD_FAILED, "ModelLoadFailed", "could not load the model"),
+    ],
+)
 def test_contract_kserve_failed_status(kube, tmp_path, status, reason, hint):
     backend = backend_for(kube.url, tmp_path)
     backend.apply(isvc("net", "torch", image=IMAGE))
@@ -431,8 +509,10 @@ def test_contract_kserve_forbidden_names_rbac_and_namespace(kube, tmp_path):
         backend.apply(isvc())
     assert err.value.status == 403 and err.value.code == "kube_forbidden"
     assert f"namespace {NS!r}" in err.value.message and "cannot create" in err.value.message
-    assert "RBAC" in err.value.hint and f"kubectl auth can-i create inferenceservices.serving.kserve.io -n {NS}" \
-        in err.value.hint
+    assert (
+        "RBAC" in err.value.hint
+        and f"kubectl auth can-i create inferenceservices.serving.kserve.io -n {NS}" in err.value.hint
+    )
     kube.forbidden = {("update", NS)}  # may create but not update: a re-apply is refused on the PUT
     backend.apply(isvc())
     with pytest.raises(KserveError) as err:
@@ -499,7 +579,9 @@ def test_contract_kserve_no_kubeconfig_is_a_user_error(tmp_path):
         KubeConnection.resolve(env={}, home=str(tmp_path), service_account_dir=NO_SA)
     assert "No Kubernetes configuration" in err.value.message and "KUBECONFIG" in err.value.hint
     with pytest.raises(KubeSettingsError) as err:
-        KubeConnection.resolve(env={"KUBECONFIG": str(tmp_path / "nope")}, home=str(tmp_path), service_account_dir=NO_SA)
+        KubeConnection.resolve(
+            env={"KUBECONFIG": str(tmp_path / "nope")}, home=str(tmp_path), service_account_dir=NO_SA
+        )
     assert "KUBECONFIG" in err.value.message
     with pytest.raises(KubeSettingsError):
         KubeConnection.resolve(kubeconfig=str(tmp_path / "nope"), env={}, service_account_dir=NO_SA)
@@ -507,10 +589,15 @@ def test_contract_kserve_no_kubeconfig_is_a_user_error(tmp_path):
 
 def test_contract_kserve_kubeconfig_resolution(tmp_path):
     config = write_kubeconfig(tmp_path / "kc", "https://api.example:6443")
-    conn = KubeConnection.resolve(env={"KUBECONFIG": f"{tmp_path / 'missing'}:{config}"}, home=str(tmp_path),
-                                  service_account_dir=NO_SA)
-    assert (conn.source, conn.context, conn.namespace, conn.host) == ("kubeconfig", "fake", NS,
-                                                                      "https://api.example:6443")
+    conn = KubeConnection.resolve(
+        env={"KUBECONFIG": f"{tmp_path / 'missing'}:{config}"}, home=str(tmp_path), service_account_dir=NO_SA
+    )
+    assert (conn.source, conn.context, conn.namespace, conn.host) == (
+        "kubeconfig",
+        "fake",
+        NS,
+        "https://api.example:6443",
+    )
     other = KubeConnection.resolve(env={"KUBECONFIG": str(config)}, context="other", service_account_dir=NO_SA)
     assert other.namespace == "default"
     assert KubeConnection.resolve(kubeconfig=str(config), namespace="ml", env={}).namespace == "ml"
@@ -537,9 +624,11 @@ def test_contract_kserve_in_cluster_resolution(tmp_path):
 
 
 def test_contract_kserve_modules_import_neither_kserve_nor_kubernetes():
-    code = ("import sys; import ai4mlops_lab.serving.inference_service, ai4mlops_lab.serving.kserve_backend, "
-            "ai4mlops_lab.serving.kube_connection, ai4mlops_lab.serving.cluster; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kserve', 'kubernetes')))")
+    code = (
+        "import sys; import ai4mlops_lab.serving.inference_service, ai4mlops_lab.serving.kserve_backend, "
+        "ai4mlops_lab.serving.kube_connection, ai4mlops_lab.serving.cluster; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kserve', 'kubernetes')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -550,8 +639,14 @@ def test_contract_kserve_end_to_end(kube, tmp_path):
     backend = backend_for(kube.url, tmp_path)
     name = service_name("Iris RF")
     argv = list(sys.argv)
-    obj = build_inference_service(name, backend.connection.namespace, model_format="sklearn", storage_uri=ARTIFACT,
-                                  resources={"limits": {"cpu": "1", "memory": "2Gi"}}, logger_url=INGEST)
+    obj = build_inference_service(
+        name,
+        backend.connection.namespace,
+        model_format="sklearn",
+        storage_uri=ARTIFACT,
+        resources={"limits": {"cpu": "1", "memory": "2Gi"}},
+        logger_url=INGEST,
+    )
     assert sys.argv == argv
     backend.apply(obj)
     kube.script_status(NS, name, [PENDING, READY])

@@ -29,10 +29,25 @@ def progression(fake):
     task = fake.task
     return [
         {"state": "PENDING"},
-        {"state": "RUNNING", "run_details": {"task_details": [
-            task("root", "RUNNING"), task("load-data", "RUNNING"), task("double-it", "PENDING", started=False)]}},
-        {"state": "SUCCEEDED", "run_details": {"task_details": [
-            task("load-data", "SUCCEEDED", finished=True), task("double-it", "SUCCEEDED", finished=True)]}},
+        {
+            "state": "RUNNING",
+            "run_details": {
+                "task_details": [
+                    task("root", "RUNNING"),
+                    task("load-data", "RUNNING"),
+                    task("double-it", "PENDING", started=False),
+                ]
+            },
+        },
+        {
+            "state": "SUCCEEDED",
+            "run_details": {
+                "task_details": [
+                    task("load-data", "SUCCEEDED", finished=True),
+                    task("double-it", "SUCCEEDED", finished=True),
+                ]
+            },
+        },
     ]
 
 
@@ -41,8 +56,7 @@ def kfp_service(fake, tmp_path):
     workspace = tmp_path / ".ai4mlops"
 
     def connection(host="", namespace=""):
-        return KfpConnection.resolve(host=host or fake.url, namespace=namespace, env={},
-                                     service_account_token=NO_SA)
+        return KfpConnection.resolve(host=host or fake.url, namespace=namespace, env={}, service_account_token=NO_SA)
 
     return RunService(workspace, RunStore(workspace / STORE_FILE), kfp_connection=connection, root=tmp_path)
 
@@ -83,14 +97,18 @@ def test_contract_cancel_terminates_the_kfp_run(fake, kfp_service, tmp_path):
 class TestRestApi:
     @pytest.fixture
     def jp_server_config(self, fake):
-        return {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}},
-                "Ai4MlopsApp": {"kfp_host": fake.url}}
+        return {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}}, "Ai4MlopsApp": {"kfp_host": fake.url}}
 
     async def test_contract_run_through_the_rest_api(self, fake, jp_fetch, jp_serverapp, jp_root_dir):
         fake.script_next_run(progression(fake))
         write_notebook(jp_root_dir, "demo.ipynb", NOTEBOOK)
-        response = await jp_fetch("ai4mlops-lab", "api", "runs", method="POST",
-                                  body=json.dumps({"path": "demo.ipynb", "target": "kfp", "parameters": {"scale": 5}}))
+        response = await jp_fetch(
+            "ai4mlops-lab",
+            "api",
+            "runs",
+            method="POST",
+            body=json.dumps({"path": "demo.ipynb", "target": "kfp", "parameters": {"scale": 5}}),
+        )
         assert response.code == 202
         run = json.loads(response.body)
         service = jp_serverapp.web_app.settings["ai4mlops_lab_app"].workspace.run_service

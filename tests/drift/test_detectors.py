@@ -209,7 +209,9 @@ def test_median_bandwidth():
 
 
 def test_importing_the_detectors_does_not_import_torch():
-    code = "import sys, ai4mlops_lab.monitoring.detectors, ai4mlops_lab.monitoring.windows; print('torch' in sys.modules)"
+    code = (
+        "import sys, ai4mlops_lab.monitoring.detectors, ai4mlops_lab.monitoring.windows; print('torch' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

@@ -1,14 +1,14 @@
 """DriftMonitor on a real store: logged V1/V2 requests cut into windows, tested, stored, alerts raised."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from ai4mlops_lab.errors import UserError
-from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX, InferenceEvent
 from ai4mlops_lab.monitoring.monitor import DriftMonitor
+from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX, InferenceEvent
 from ai4mlops_lab.store.events import EventStore
 from ai4mlops_lab.workspace import STORE_FILE
 
@@ -41,8 +41,11 @@ def test_count_windows_split_batches_and_keep_the_rest_pending(setup):
     assert unchecked["windows"] == [] and unchecked["pending"]["rows"] == 330
     assert monitor.report(NAME)["windows"] == []
     report = checked(monitor).report(NAME)
-    assert [(w["start"], w["end"], w["n"]) for w in report["windows"]] == [(0, 100, 100), (100, 200, 100),
-                                                                          (200, 300, 100)]
+    assert [(w["start"], w["end"], w["n"]) for w in report["windows"]] == [
+        (0, 100, 100),
+        (100, 200, 100),
+        (200, 300, 100),
+    ]
     assert report["pending"]["rows"] == 30
     send(events, rows(70, seed=2), batch=70, protocol="v2")  # completes the 4th window across two events
     again = checked(monitor).report(NAME)
@@ -99,8 +102,20 @@ def test_undecodable_requests_are_counted_with_the_reason(setup):
     monitor.set_policy(NAME, {"window_size": 50})
     send(events, rows(50))
     events.add(InferenceEvent("bad-1", "request", NAME, "", "", "", "t", "", "application/json", b"not json"))
-    events.add(InferenceEvent("bad-2", "request", NAME, "", "", "", "t", "", "application/json",
-                              json.dumps({"instances": [[1.0, 2.0]]}).encode()))
+    events.add(
+        InferenceEvent(
+            "bad-2",
+            "request",
+            NAME,
+            "",
+            "",
+            "",
+            "t",
+            "",
+            "application/json",
+            json.dumps({"instances": [[1.0, 2.0]]}).encode(),
+        )
+    )
     send(events, rows(50, seed=5))
     report = checked(monitor).report(NAME)
     assert len(report["windows"]) == 2 and report["counts"]["undecodable"] == 2
@@ -110,7 +125,7 @@ def test_undecodable_requests_are_counted_with_the_reason(setup):
 def test_time_windows_per_hour_and_late_events_recheck_their_hour(setup):
     monitor, events = setup
     monitor.set_policy(NAME, {"window": "time", "window_seconds": 3600})
-    hour = (int(datetime.now(timezone.utc).timestamp()) // 3600 - 5) * 3600
+    hour = (int(datetime.now(UTC).timestamp()) // 3600 - 5) * 3600
     send(events, rows(60, seed=6), at=hour + 10)
     send(events, rows(40, shift=3.0, seed=7), at=hour + 3600 + 10)
     first = checked(monitor).report(NAME)["windows"]
@@ -138,9 +153,13 @@ def test_a_check_without_requests_says_to_send_some(setup):
 
 def test_policy_errors_name_the_field(setup):
     monitor, _ = setup
-    for changes, field in [({"window_size": 3}, "window_size"), ({"alpha": 2}, "alpha"),
-                           ({"method": "magic"}, "method"), ({"colour": 1}, "colour"),
-                           ({"auto_retrain": "yes"}, "auto_retrain")]:
+    for changes, field in [
+        ({"window_size": 3}, "window_size"),
+        ({"alpha": 2}, "alpha"),
+        ({"method": "magic"}, "method"),
+        ({"colour": 1}, "colour"),
+        ({"auto_retrain": "yes"}, "auto_retrain"),
+    ]:
         with pytest.raises(UserError) as caught:
             monitor.set_policy(NAME, changes)
         assert f"'{field}'" in caught.value.message and caught.value.status == 422
@@ -186,7 +205,7 @@ def test_image_inputs_are_flattened_and_tested_jointly_on_a_projection(workspace
 def test_switching_window_kinds_windows_each_request_once(setup):
     monitor, events = setup
     monitor.set_policy(NAME, {"window_size": 100})
-    hour = (int(datetime.now(timezone.utc).timestamp()) // 3600 - 3) * 3600
+    hour = (int(datetime.now(UTC).timestamp()) // 3600 - 3) * 3600
     send(events, rows(150), at=hour + 5)  # one count window, 50 rows waiting
     assert checked(monitor).report(NAME)["pending"]["rows"] == 50
     monitor.set_policy(NAME, {"window": "time"})
@@ -207,7 +226,9 @@ def test_forgetting_a_deployment_keeps_its_alerts_as_history(setup, workspace):
     monitor.store.forget(NAME)
     assert monitor.events.counts(NAME)["requests"] == 0 and monitor.store.windows(NAME) == []
     [kept] = monitor.alerts(NAME)
-    assert kept["id"] == alert["id"] and kept["status"] == "dismissed" and kept["error"] == "The deployment was removed."
+    assert (
+        kept["id"] == alert["id"] and kept["status"] == "dismissed" and kept["error"] == "The deployment was removed."
+    )
 
 
 def test_an_alert_whose_retraining_run_is_still_being_started_is_left_alone(setup):
@@ -249,8 +270,9 @@ def test_a_big_request_is_decoded_once_while_small_ones_trickle_in(setup, monkey
     send(events, rows(1050), batch=1050)
     decoded = []
     real = monitor_module.request_rows
-    monkeypatch.setattr(monitor_module, "request_rows", lambda body, *args: decoded.append(len(body)) or
-                        real(body, *args))
+    monkeypatch.setattr(
+        monitor_module, "request_rows", lambda body, *args: decoded.append(len(body)) or real(body, *args)
+    )
     assert len(monitor.process(NAME)["added"]) == 10
     for seed in range(4):  # 40 more rows, 10 at a time: still short of the next window
         send(events, rows(10, seed=seed + 2), batch=10)

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -28,8 +28,8 @@ def test_time_windows_group_unsorted_rows_into_aligned_buckets():
 
 
 def test_timestamps_as_datetimes():
-    t0 = datetime(2026, 1, 1, 10, 30, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, 10, 30, tzinfo=UTC)
     assert to_seconds(t0) == t0.timestamp() == to_seconds(t0.replace(tzinfo=None))
     assert to_seconds(np.datetime64("2026-01-01T10:30:00")) == t0.timestamp()
     (w,) = time_windows([t0, t0.replace(minute=59)])
-    assert w.start == datetime(2026, 1, 1, 10, tzinfo=timezone.utc).timestamp() and w.end - w.start == 3600
+    assert w.start == datetime(2026, 1, 1, 10, tzinfo=UTC).timestamp() and w.end - w.start == 3600

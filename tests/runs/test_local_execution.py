@@ -60,10 +60,14 @@ def test_subprocess_mode_is_plain_kfp_local(service, tmp_path, monkeypatch):
     assert step(run, "double")["metrics"] == {"total": 20.0}
 
 
-@pytest.mark.parametrize("code, says", [
-    ("import os\nos._exit(3)", ""),
-    ("import ctypes\nctypes.string_at(0)", "killed by SIGSEGV"),
-], ids=["os_exit", "segfault"])
+@pytest.mark.parametrize(
+    "code, says",
+    [
+        ("import os\nos._exit(3)", ""),
+        ("import ctypes\nctypes.string_at(0)", "killed by SIGSEGV"),
+    ],
+    ids=["os_exit", "segfault"],
+)
 def test_a_step_whose_process_dies_fails_the_run(service, tmp_path, code, says):
     run = wait_for(service, service.start(write_notebook(tmp_path, "crash.ipynb", dying(code)))["id"])
     assert run["status"] == "failed"
@@ -102,8 +106,10 @@ def _commands(result) -> list[list[str]]:
     from kfp.local.subprocess_task_handler import replace_python_executable
 
     ir = yaml.safe_load(Path(next(f for f in result["files"] if f.endswith(".yaml"))).read_text())
-    return [replace_python_executable(e["container"]["command"] + e["container"]["args"], sys.executable)
-            for e in ir["deploymentSpec"]["executors"].values()]
+    return [
+        replace_python_executable(e["container"]["command"] + e["container"]["args"], sys.executable)
+        for e in ir["deploymentSpec"]["executors"].values()
+    ]
 
 
 def test_only_kfp_lightweight_component_commands_are_recognised(tmp_path):

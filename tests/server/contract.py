@@ -71,7 +71,8 @@ def check_response(method: str, path: str, status: int, body: bytes) -> None:
     validator = jsonschema.Draft202012Validator({**document(), "$ref": ref})
     errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))
     assert not errors, f"{method} {path} {status} breaks the contract: " + "; ".join(
-        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:5])
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:5]
+    )
 
 
 def api_path(url_path: str) -> str | None:

@@ -34,16 +34,33 @@ class LiveServer:
             self.port = probe.getsockname()[1]
         config = self.root.parent / "jupyter-config"
         config.mkdir(exist_ok=True)
-        (config / "jupyter_server_config.json").write_text(json.dumps(
-            {"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}}}))
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(config / "runtime"),
-               "JUPYTER_DATA_DIR": str(config / "data"), "JUPYTER_PLATFORM_DIRS": "1"}
-        command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-                   "--ServerApp.port_retries=0", "--allow-root", f"--IdentityProvider.token={self.token}",
-                   f"--ServerApp.root_dir={self.root}", *options]
+        (config / "jupyter_server_config.json").write_text(
+            json.dumps({"ServerApp": {"jpserver_extensions": {"ai4mlops_lab": True}}})
+        )
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(config),
+            "JUPYTER_RUNTIME_DIR": str(config / "runtime"),
+            "JUPYTER_DATA_DIR": str(config / "data"),
+            "JUPYTER_PLATFORM_DIRS": "1",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--allow-root",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            *options,
+        ]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.root.parent)
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.root.parent
+            )
         self._wait_ready()
 
     @property
@@ -60,8 +77,9 @@ class LiveServer:
                 time.sleep(0.25)
         raise RuntimeError(f"the Jupyter server did not start; its log:\n{self.log()}")
 
-    def request(self, method: str, route: str, body: bytes | None = None, headers: dict | None = None,
-                auth: bool = True) -> tuple[int, dict]:
+    def request(
+        self, method: str, route: str, body: bytes | None = None, headers: dict | None = None, auth: bool = True
+    ) -> tuple[int, dict]:
         """One request to the API (with the Jupyter token when `auth`): status and JSON body."""
         headers = {"Content-Type": "application/json", **(headers or {})}
         if auth:

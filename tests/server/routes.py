@@ -22,14 +22,20 @@ def concrete(pattern: str) -> str:
 
 def every_route() -> list[tuple[str, str]]:
     """(HTTP method, URL path without base_url) for each method each handler implements."""
-    return [(method, concrete(pattern)) for pattern, handler in api_routes("/ai4mlops-lab/api")
-            for method in methods_of(handler)]
+    return [
+        (method, concrete(pattern))
+        for pattern, handler in api_routes("/ai4mlops-lab/api")
+        for method in methods_of(handler)
+    ]
 
 
 def methods_of(handler: type) -> list[str]:
     """The HTTP methods (upper case) that `handler` implements."""
-    return [method.upper() for method in METHODS
-            if getattr(handler, method, None) is not None and not _is_tornado_default(handler, method)]
+    return [
+        method.upper()
+        for method in METHODS
+        if getattr(handler, method, None) is not None and not _is_tornado_default(handler, method)
+    ]
 
 
 def _is_tornado_default(handler: type, method: str) -> bool:

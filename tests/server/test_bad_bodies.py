@@ -6,14 +6,17 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 
-@pytest.mark.parametrize(("route", "raw", "status", "named"), [
-    (("analyze",), "[" * 5000 + "]" * 5000, 400, "nested too deeply"),
-    (("deployments", "iris", "predict"), '{"instances": [[NaN, 1.0]]}', 400, "NaN"),
-    (("deployments", "iris", "predict"), '{"instances": [[1e309, 1.0]]}', 400, "1e309"),
-    (("deployments", "iris", "drift", "policy"), '{"alpha": Infinity}', 400, "Infinity"),
-    (("alerts", "99999999999999999999999", "dismiss"), "{}", 404, "99999999999999999999999"),
-    (("alerts", "99999999999999999999999", "retrain"), "{}", 404, "99999999999999999999999"),
-])
+@pytest.mark.parametrize(
+    ("route", "raw", "status", "named"),
+    [
+        (("analyze",), "[" * 5000 + "]" * 5000, 400, "nested too deeply"),
+        (("deployments", "iris", "predict"), '{"instances": [[NaN, 1.0]]}', 400, "NaN"),
+        (("deployments", "iris", "predict"), '{"instances": [[1e309, 1.0]]}', 400, "1e309"),
+        (("deployments", "iris", "drift", "policy"), '{"alpha": Infinity}', 400, "Infinity"),
+        (("alerts", "99999999999999999999999", "dismiss"), "{}", 404, "99999999999999999999999"),
+        (("alerts", "99999999999999999999999", "retrain"), "{}", 404, "99999999999999999999999"),
+    ],
+)
 async def test_bad_bodies_are_4xx_naming_the_problem(jp_fetch, route, raw, status, named):
     method = "PUT" if route[-1] == "policy" else "POST"
     with pytest.raises(HTTPClientError) as caught:

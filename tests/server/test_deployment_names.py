@@ -22,8 +22,9 @@ async def test_a_refused_name_leaves_the_victim_and_the_workspace_untouched(jp_f
     before = tree(victim)
 
     with pytest.raises(HTTPClientError) as refused:
-        await jp_fetch("ai4mlops-lab", "api", "deployments", method="POST",
-                       body=json.dumps({"run_id": run_id, "name": name}))
+        await jp_fetch(
+            "ai4mlops-lab", "api", "deployments", method="POST", body=json.dumps({"run_id": run_id, "name": name})
+        )
     body = json.loads(refused.value.response.body)
     assert refused.value.code == 400, body
     assert "'name'" in body["detail"] and body["hint"]

@@ -14,8 +14,14 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "torch-train.ipynb"
 
 
 async def api(jp_fetch, *parts, method="GET", body=None):
-    response = await jp_fetch("ai4mlops-lab", "api", *parts, method=method,
-                              body=json.dumps(body) if body is not None else None, request_timeout=180)
+    response = await jp_fetch(
+        "ai4mlops-lab",
+        "api",
+        *parts,
+        method=method,
+        body=json.dumps(body) if body is not None else None,
+        request_timeout=180,
+    )
     return json.loads(response.body)
 
 
@@ -39,11 +45,13 @@ async def trained_run(jp_fetch, jp_root_dir) -> dict:
 
 async def test_deploy_predict_and_log_requests(jp_fetch, jp_root_dir, jp_serverapp):
     run = await trained_run(jp_fetch, jp_root_dir)
-    code, body = await failure(jp_fetch, "deployments", method="POST",
-                               body={"run_id": run["id"], "name": "demo", "reference": "nope"})
+    code, body = await failure(
+        jp_fetch, "deployments", method="POST", body={"run_id": run["id"], "name": "demo", "reference": "nope"}
+    )
     assert code == 404 and "preprocess/x_train" in body["hint"]
-    deployment = await api(jp_fetch, "deployments", method="POST",
-                           body={"run_id": run["id"], "name": "demo", "reference": "x_train"})
+    deployment = await api(
+        jp_fetch, "deployments", method="POST", body={"run_id": run["id"], "name": "demo", "reference": "x_train"}
+    )
     try:
         assert deployment["status"] == "running" and deployment["url"].startswith("http://127.0.0.1:")
         assert deployment["config"]["reference"]["name"] == "x_train"
@@ -54,8 +62,9 @@ async def test_deploy_predict_and_log_requests(jp_fetch, jp_root_dir, jp_servera
         rows = [[0.1] * example["shape"][-1]] * 2
         answer = await api(jp_fetch, "deployments", "demo", "predict", method="POST", body={"instances": rows})
         assert len(answer["predictions"]) == 2
-        code, body = await failure(jp_fetch, "deployments", "demo", "predict", method="POST",
-                                   body={"instances": [[1.0, 2.0]]})
+        code, body = await failure(
+            jp_fetch, "deployments", "demo", "predict", method="POST", body={"instances": [[1.0, 2.0]]}
+        )
         assert code == 400 and "shape" in body["detail"] + body["hint"]
 
         app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))

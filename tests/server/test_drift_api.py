@@ -20,19 +20,32 @@ def workspace(jp_root_dir):
 
 
 async def api(jp_fetch, *path, method="GET", body=None, **kwargs):
-    response = await jp_fetch("ai4mlops-lab", "api", *path, method=method,
-                              body=None if body is None else json.dumps(body), **kwargs)
+    response = await jp_fetch(
+        "ai4mlops-lab", "api", *path, method=method, body=None if body is None else json.dumps(body), **kwargs
+    )
     return json.loads(response.body) if response.body else None
 
 
 async def ingest(jp_fetch, workspace, data, batch=25):
     token = ingest_token(workspace)
     for start in range(0, len(data), batch):
-        headers = {"Ce-Id": uuid.uuid4().hex, "Ce-Specversion": "1.0", "Ce-Source": "test",
-                   "Ce-Type": "org.kubeflow.serving.inference.request", "Ce-Inferenceservicename": NAME,
-                   "Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-        await jp_fetch("ai4mlops-lab", "api", "ingest", method="POST", headers=headers,
-                       body=json.dumps({"instances": data[start:start + batch].tolist()}))
+        headers = {
+            "Ce-Id": uuid.uuid4().hex,
+            "Ce-Specversion": "1.0",
+            "Ce-Source": "test",
+            "Ce-Type": "org.kubeflow.serving.inference.request",
+            "Ce-Inferenceservicename": NAME,
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+        }
+        await jp_fetch(
+            "ai4mlops-lab",
+            "api",
+            "ingest",
+            method="POST",
+            headers=headers,
+            body=json.dumps({"instances": data[start : start + batch].tolist()}),
+        )
 
 
 async def catch_up(jp_serverapp):
@@ -48,8 +61,9 @@ async def refused(jp_fetch, *path, method="GET", body=None, **kwargs):
 
 
 async def test_ingested_requests_become_windows_and_a_drift_alert(jp_fetch, jp_serverapp, workspace):
-    policy = await api(jp_fetch, "deployments", NAME, "drift", "policy", method="PUT",
-                       body={"window_size": 100, "consecutive": 2})
+    policy = await api(
+        jp_fetch, "deployments", NAME, "drift", "policy", method="PUT", body={"window_size": 100, "consecutive": 2}
+    )
     assert policy["window_size"] == 100 and policy["method"] == "features"
     await ingest(jp_fetch, workspace, rows(200, seed=3))
     await ingest(jp_fetch, workspace, rows(250, shift=1.0, seed=4))
@@ -67,8 +81,9 @@ async def test_ingested_requests_become_windows_and_a_drift_alert(jp_fetch, jp_s
 async def test_unchanged_drift_is_a_304(jp_fetch, workspace):
     first = await jp_fetch("ai4mlops-lab", "api", "deployments", NAME, "drift")
     with pytest.raises(HTTPClientError) as caught:
-        await jp_fetch("ai4mlops-lab", "api", "deployments", NAME, "drift",
-                       headers={"If-None-Match": first.headers["ETag"]})
+        await jp_fetch(
+            "ai4mlops-lab", "api", "deployments", NAME, "drift", headers={"If-None-Match": first.headers["ETag"]}
+        )
     assert caught.value.code == 304
 
 
@@ -94,10 +109,12 @@ async def test_bad_input_gets_a_clear_error(jp_fetch, workspace):
     assert code == 400 and "loud" in body["detail"]
 
 
-async def test_retraining_a_deployment_without_its_run_says_so_and_keeps_the_alert_open(jp_fetch, jp_serverapp,
-                                                                                          workspace):
-    await api(jp_fetch, "deployments", NAME, "drift", "policy", method="PUT",
-              body={"window_size": 50, "consecutive": 1})
+async def test_retraining_a_deployment_without_its_run_says_so_and_keeps_the_alert_open(
+    jp_fetch, jp_serverapp, workspace
+):
+    await api(
+        jp_fetch, "deployments", NAME, "drift", "policy", method="PUT", body={"window_size": 50, "consecutive": 1}
+    )
     await ingest(jp_fetch, workspace, rows(50, shift=2.0))
     await catch_up(jp_serverapp)
     [alert] = (await api(jp_fetch, "alerts"))["alerts"]

@@ -29,12 +29,15 @@ async def test_drifted_requests_raise_an_alert_and_retraining_redeploys(jp_fetch
     run = await trained_run(jp_fetch, jp_root_dir)
     deployment = await api(jp_fetch, "deployments", method="POST", body={"run_id": run["id"], "name": "loop"})
     try:
-        await api(jp_fetch, "deployments", "loop", "drift", "policy", method="PUT",
-                  body={"window_size": 50, "consecutive": 2})
+        await api(
+            jp_fetch, "deployments", "loop", "drift", "policy", method="PUT", body={"window_size": 50, "consecutive": 2}
+        )
         np.save(jp_root_dir / "shifted.npy", np.random.default_rng(0).normal(size=(100, 10)) + 3.0)
         workspace = str(jp_root_dir / ".ai4mlops")
-        code = await asyncio.to_thread(main, ["drift", "loop", "--workspace", workspace, "--send",
-                                              str(jp_root_dir / "shifted.npy"), "--protocol", "v2"])
+        code = await asyncio.to_thread(
+            main,
+            ["drift", "loop", "--workspace", workspace, "--send", str(jp_root_dir / "shifted.npy"), "--protocol", "v2"],
+        )
         printed = capsys.readouterr().out
         assert code == 1, printed  # the latest window drifted
         assert "Sent 100 rows to loop in 4 V2 requests" in printed and "DRIFT in the window" in printed
@@ -44,8 +47,9 @@ async def test_drifted_requests_raise_an_alert_and_retraining_redeploys(jp_fetch
         assert [w["drift"] for w in report["windows"]] == [True, True] and report["counts"]["requests"] == 4
         assert alert["status"] == "open" and alert["window_ids"] == [w["id"] for w in report["windows"]]
 
-        retraining = await api(jp_fetch, "alerts", str(alert["id"]), "retrain", method="POST",
-                               body={"parameters": {"epochs": 3}})
+        retraining = await api(
+            jp_fetch, "alerts", str(alert["id"]), "retrain", method="POST", body={"parameters": {"epochs": 3}}
+        )
         assert retraining["status"] == "retraining" and retraining["retrain_parameters"]["epochs"] == 3
         resolved = await poll(jp_fetch, "alerts", until=lambda a: a["alerts"][0]["status"] != "retraining")
         [done] = resolved["alerts"]
@@ -65,8 +69,9 @@ async def test_drifted_requests_raise_an_alert_and_retraining_redeploys(jp_fetch
             body = json.dumps({"instances": (np.full((25, 10), 3.0) + start / 100).tolist()}).encode()
             status, _ = await asyncio.to_thread(prediction.http, v1, body, 30.0)
             assert status == 200
-        automatic = await poll(jp_fetch, "alerts", until=lambda a: len(a["alerts"]) == 2 and a["alerts"][0][
-            "status"] == "resolved")
+        automatic = await poll(
+            jp_fetch, "alerts", until=lambda a: len(a["alerts"]) == 2 and a["alerts"][0]["status"] == "resolved"
+        )
         assert automatic["alerts"][0]["retrain_run_id"] not in (None, done["retrain_run_id"])
         assert (await api(jp_fetch, "deployments", "loop"))["run_id"] == automatic["alerts"][0]["retrain_run_id"]
     finally:

@@ -51,8 +51,9 @@ def session(server):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
 def test_route_answers_as_documented(server, session, operation, mode):
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(case=operation.as_strategy(generation_mode=mode), seeded=st.booleans())
     def answers_as_documented(case, seeded):
         case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}

@@ -81,12 +81,15 @@ async def test_no_or_wrong_token_is_refused(jp_fetch, token):
     assert code == 401
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"Ce-Id": ""}, "Ce-Id"),
-    ({"Ce-Type": "com.example.other"}, "Ce-Type"),
-    ({"Ce-Specversion": "0.3"}, "Ce-Specversion"),
-    ({"Ce-Inferenceservicename": ""}, "Ce-Inferenceservicename"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"Ce-Id": ""}, "Ce-Id"),
+        ({"Ce-Type": "com.example.other"}, "Ce-Type"),
+        ({"Ce-Specversion": "0.3"}, "Ce-Specversion"),
+        ({"Ce-Inferenceservicename": ""}, "Ce-Inferenceservicename"),
+    ],
+)
 async def test_malformed_events_are_400_naming_the_header_and_counted(jp_fetch, jp_serverapp, token, change, reason):
     code, body = await refused(jp_fetch, {**headers(**change), "Authorization": f"Bearer {token}"})
     assert code == 400 and body["error"] == "bad_event" and reason in body["detail"] and body["hint"]
@@ -107,8 +110,12 @@ async def test_concurrent_posts_with_retries_store_each_event_once(jp_fetch, jp_
     assert sorted((r["ce_id"], r["kind"]) for r in replies if r["stored"]) == sorted(events)
     assert sum(answer.code == 200 for answer in answers) == len(posts) - len(events)
     app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
-    assert app.workspace.event_store.counts("iris") == {"requests": 30, "responses": 30, "rejected": {},
-                                                    "unattributed": {}}
+    assert app.workspace.event_store.counts("iris") == {
+        "requests": 30,
+        "responses": 30,
+        "rejected": {},
+        "unattributed": {},
+    }
 
 
 async def test_a_deleted_or_replaced_ingest_token_is_refused_at_once(jp_fetch, jp_root_dir, token):
@@ -124,13 +131,15 @@ async def test_a_deleted_or_replaced_ingest_token_is_refused_at_once(jp_fetch, j
 
 async def test_a_valid_ingest_token_in_either_place_is_enough(jp_fetch, token):
     """A proxy may add its own Authorization header to the logger's requests, which carry the token in the URL."""
-    answer = await post(jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"},
-                        params={"ingest_token": token})
+    answer = await post(
+        jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"}, params={"ingest_token": token}
+    )
     assert answer.code == 202
     answer = await post(jp_fetch, {**headers(), "Authorization": f"Bearer {token}"}, params={"ingest_token": "stale"})
     assert answer.code == 202
-    code, _ = await refused(jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"},
-                            params={"ingest_token": "stale"})
+    code, _ = await refused(
+        jp_fetch, {**headers(), "Authorization": "Bearer added-by-a-proxy"}, params={"ingest_token": "stale"}
+    )
     assert code == 401
 
 

@@ -11,8 +11,14 @@ from .live import LiveServer
 
 
 def event(**extra) -> dict:
-    return {"Ce-Id": uuid.uuid4().hex, "Ce-Specversion": "1.0", "Ce-Source": "test", "Ce-Inferenceservicename": "nope",
-            "Ce-Type": "org.kubeflow.serving.inference.request", **extra}
+    return {
+        "Ce-Id": uuid.uuid4().hex,
+        "Ce-Specversion": "1.0",
+        "Ce-Source": "test",
+        "Ce-Inferenceservicename": "nope",
+        "Ce-Type": "org.kubeflow.serving.inference.request",
+        **extra,
+    }
 
 
 def test_tokens_are_scrubbed_from_every_log_line(tmp_path):
@@ -30,8 +36,10 @@ def test_tokens_are_scrubbed_from_every_log_line(tmp_path):
             ("GET", f"deployments?token={server.token}", {}),
             ("GET", "deployments", {"Authorization": f"Bearer {token}"}),
         ]
-        statuses = [server.request(method, route, body if method == "POST" else None, extra, auth=False)[0]
-                    for method, route, extra in requests]
+        statuses = [
+            server.request(method, route, body if method == "POST" else None, extra, auth=False)[0]
+            for method, route, extra in requests
+        ]
     finally:
         server.stop()
     log = server.log()
@@ -41,7 +49,11 @@ def test_tokens_are_scrubbed_from_every_log_line(tmp_path):
 
 
 def test_scrub_replaces_query_tokens_and_authorization_credentials():
-    line = ("401 POST /ai4mlops-lab/api/ingest?ingest_token=abc123&x=1 (127.0.0.1) "
-            "Authorization: Bearer s3cr3t-value; /lab?token=0123456789abcdef")
-    assert scrub(line) == ("401 POST /ai4mlops-lab/api/ingest?ingest_token=[secret]&x=1 (127.0.0.1) "
-                           "Authorization: Bearer [secret]; /lab?token=[secret]")
+    line = (
+        "401 POST /ai4mlops-lab/api/ingest?ingest_token=abc123&x=1 (127.0.0.1) "
+        "Authorization: Bearer s3cr3t-value; /lab?token=0123456789abcdef"
+    )
+    assert scrub(line) == (
+        "401 POST /ai4mlops-lab/api/ingest?ingest_token=[secret]&x=1 (127.0.0.1) "
+        "Authorization: Bearer [secret]; /lab?token=[secret]"
+    )

@@ -43,8 +43,9 @@ async def test_a_held_kfp_reply_blocks_no_request(fake, jp_fetch, jp_root_dir):
     fake.script_next_run([{"state": "RUNNING"}])
     write_notebook(jp_root_dir, "demo.ipynb", NOTEBOOK)
     with fake.hold("RunService_GetRun") as held:
-        response = await jp_fetch("ai4mlops-lab", "api", "runs", method="POST",
-                                  body=json.dumps({"path": "demo.ipynb", "target": "kfp"}))
+        response = await jp_fetch(
+            "ai4mlops-lab", "api", "runs", method="POST", body=json.dumps({"path": "demo.ipynb", "target": "kfp"})
+        )
         run = json.loads(response.body)
         # the background loop asks KFP about the run, off the event loop, and waits for the reply
         assert await asyncio.to_thread(held.wait, 30), "the background loop never asked KFP about the run"

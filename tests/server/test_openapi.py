@@ -20,19 +20,30 @@ def expanded(pattern: str) -> list[str]:
     """The document paths of a route pattern: each `(a|b)` group gives one path per word, any other group is a
     parameter (written `{}`)."""
     pieces = re.split(r"(\([^)]*\))", pattern)
-    choices = [[p] if not p.startswith("(") else p[1:-1].split("|") if re.fullmatch(r"\(\w+(\|\w+)+\)", p)
-               else ["{}"] for p in pieces]
+    choices = [
+        [p] if not p.startswith("(") else p[1:-1].split("|") if re.fullmatch(r"\(\w+(\|\w+)+\)", p) else ["{}"]
+        for p in pieces
+    ]
     return ["".join(c) for c in itertools.product(*choices)]
 
 
 def registered() -> set[tuple[str, str]]:
-    return {(method, path) for pattern, handler in api_routes("") if handler is not UnknownRouteHandler
-            for method in methods_of(handler) for path in expanded(pattern)}
+    return {
+        (method, path)
+        for pattern, handler in api_routes("")
+        if handler is not UnknownRouteHandler
+        for method in methods_of(handler)
+        for path in expanded(pattern)
+    }
 
 
 def documented() -> set[tuple[str, str]]:
-    return {(method.upper(), re.sub(r"\{[^}]+\}", "{}", path)) for path, item in document()["paths"].items()
-            for method in item if method in METHODS}
+    return {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, item in document()["paths"].items()
+        for method in item
+        if method in METHODS
+    }
 
 
 def test_the_document_is_valid_openapi_3_1():
@@ -74,8 +85,9 @@ async def test_conditional_gets_answer_304_as_documented(jp_fetch, jp_root_dir, 
     """(`jp_fetch` checks each reply against the document, the 304 included.)"""
     deploy_record(jp_root_dir / ".ai4mlops")
     first = await jp_fetch("ai4mlops-lab", "api", *route.split("/"))
-    again = await jp_fetch("ai4mlops-lab", "api", *route.split("/"), headers={"If-None-Match": first.headers["ETag"]},
-                           raise_error=False)
+    again = await jp_fetch(
+        "ai4mlops-lab", "api", *route.split("/"), headers={"If-None-Match": first.headers["ETag"]}, raise_error=False
+    )
     assert again.code == 304 and not again.body
 
 

@@ -117,11 +117,14 @@ async def test_an_output_folder_outside_the_root_is_refused(jp_fetch, jp_root_di
     assert not (jp_root_dir.parent / "outside").exists()
 
 
-@pytest.mark.parametrize(("path", "named"), [
-    ("demo\x00.ipynb", "NUL byte"),
-    ("a" * 300 + ".ipynb", "over the limit of 255"),
-    ("a/" * 2100 + "demo.ipynb", "over the limit of 4096"),
-])
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("demo\x00.ipynb", "NUL byte"),
+        ("a" * 300 + ".ipynb", "over the limit of 255"),
+        ("a/" * 2100 + "demo.ipynb", "over the limit of 4096"),
+    ],
+)
 @pytest.mark.parametrize("route", ["analyze", "compile", "runs"])
 async def test_malformed_paths_are_400_naming_the_problem(jp_fetch, route, path, named):
     code, body = await failure_of(jp_fetch, route, {"path": path})

@@ -12,8 +12,15 @@ FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
 
 async def api(jp_fetch, *parts, method="GET", body=None, headers=None, params=None):
-    response = await jp_fetch("ai4mlops-lab", "api", *parts, method=method, params=params,
-                              body=json.dumps(body) if body is not None else None, headers=headers)
+    response = await jp_fetch(
+        "ai4mlops-lab",
+        "api",
+        *parts,
+        method=method,
+        params=params,
+        body=json.dumps(body) if body is not None else None,
+        headers=headers,
+    )
     return response, (json.loads(response.body) if response.body else None)
 
 
@@ -34,9 +41,12 @@ async def wait(jp_fetch, run_id, timeout=120):
 
 async def test_start_follow_and_inspect_a_run(jp_fetch, jp_root_dir):
     write_notebook(jp_root_dir, "demo.ipynb", TWO_STEPS)
-    response, run = await api(jp_fetch, "runs", method="POST",
-                              body={"path": "demo.ipynb", "target": "local", "parameters": {"scale": 4},
-                                    "experiment": "api-test"})
+    response, run = await api(
+        jp_fetch,
+        "runs",
+        method="POST",
+        body={"path": "demo.ipynb", "target": "local", "parameters": {"scale": 4}, "experiment": "api-test"},
+    )
     assert response.code == 202 and run["status"] in ("pending", "running")
     done = await wait(jp_fetch, run["id"])
     assert done["status"] == "succeeded"

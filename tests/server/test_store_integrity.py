@@ -37,8 +37,14 @@ def server(tmp_path):
 
 
 def event_headers(token: str) -> dict:
-    return {"Ce-Id": uuid.uuid4().hex, "Ce-Specversion": "1.0", "Ce-Source": "test", "Ce-Inferenceservicename": NAME,
-            "Ce-Type": "org.kubeflow.serving.inference.request", "Authorization": f"Bearer {token}"}
+    return {
+        "Ce-Id": uuid.uuid4().hex,
+        "Ce-Specversion": "1.0",
+        "Ce-Source": "test",
+        "Ce-Inferenceservicename": NAME,
+        "Ce-Type": "org.kubeflow.serving.inference.request",
+        "Authorization": f"Bearer {token}",
+    }
 
 
 def ingest(server, token: str, n: int) -> None:
@@ -57,8 +63,13 @@ def test_acknowledged_events_survive_a_refused_store_read_another_process_and_ki
     status, reply = server.request("POST", "analyze", json.dumps({"path": f".ai4mlops/{STORE_FILE}"}).encode())
     assert status in (400, 403) and "workspace" in reply["detail"] and reply["hint"]
 
-    other = subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", "runs", "--workspace", str(workspace)],
-                           capture_output=True, text=True, timeout=120, env={**os.environ})
+    other = subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", "runs", "--workspace", str(workspace)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
     assert other.returncode == 0, other.stderr
     ingest(server, token, N)
     server.kill()
@@ -68,9 +79,17 @@ def test_acknowledged_events_survive_a_refused_store_read_another_process_and_ki
     assert stored == 2 * N
 
 
-@pytest.mark.parametrize("path", [f".ai4mlops/{STORE_FILE}", f".ai4mlops/{STORE_FILE}-wal", ".ai4mlops",
-                                  "./.ai4mlops/../.ai4mlops/ingest-token", ".ipynb_checkpoints/a.ipynb",
-                                  "link.ipynb"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f".ai4mlops/{STORE_FILE}",
+        f".ai4mlops/{STORE_FILE}-wal",
+        ".ai4mlops",
+        "./.ai4mlops/../.ai4mlops/ingest-token",
+        ".ipynb_checkpoints/a.ipynb",
+        "link.ipynb",
+    ],
+)
 def test_the_workspace_and_hidden_paths_are_refused_before_any_read(server, path):
     (server.root / "link.ipynb").symlink_to(server.root / ".ai4mlops" / STORE_FILE)
     for route in ("analyze", "compile", "runs"):

@@ -33,8 +33,9 @@ def trained(tmp_path_factory):
 
 
 def local_deployments(workspace, **kwargs):
-    return LocalDeployments(workspace, DeploymentStore(workspace / STORE_FILE),
-                            RunStore(workspace / STORE_FILE, check=False), **kwargs)
+    return LocalDeployments(
+        workspace, DeploymentStore(workspace / STORE_FILE), RunStore(workspace / STORE_FILE, check=False), **kwargs
+    )
 
 
 @pytest.fixture

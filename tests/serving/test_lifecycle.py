@@ -2,7 +2,6 @@
 on how the workspace is spelled, stop and restart that never leave a second server, and a port that stays."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -29,8 +28,11 @@ def model_servers(folder: Path) -> list[int]:
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if SERVER_MODULE.encode() in command and str(folder).encode() in command \
-                and processes.is_alive(int(entry.name)):
+        if (
+            SERVER_MODULE.encode() in command
+            and str(folder).encode() in command
+            and processes.is_alive(int(entry.name))
+        ):
             found.append(int(entry.name))
     return found
 
@@ -38,9 +40,11 @@ def model_servers(folder: Path) -> list[int]:
 def test_workspace_run_and_deployment_files_are_private(trained, served):
     """Item 7: folders 0700, files 0600, whoever wrote them (server, run worker, model server)."""
     workspace = trained[0]
-    loose = {str(path.relative_to(workspace)): oct(path.stat().st_mode & 0o777)
-             for path in [workspace, *workspace.rglob("*")] if not path.is_symlink()
-             and path.stat().st_mode & 0o777 != (0o700 if path.is_dir() else 0o600)}
+    loose = {
+        str(path.relative_to(workspace)): oct(path.stat().st_mode & 0o777)
+        for path in [workspace, *workspace.rglob("*")]
+        if not path.is_symlink() and path.stat().st_mode & 0o777 != (0o700 if path.is_dir() else 0o600)
+    }
     assert loose == {}
     assert (workspace / "runs" / trained[1]["id"] / "worker.log").is_file()
     assert (Path(served[1]["folder"]) / "server.log").is_file()
@@ -49,8 +53,13 @@ def test_workspace_run_and_deployment_files_are_private(trained, served):
 def test_a_relative_workspace_sees_a_healthy_deployment_as_running(trained, served):
     """Item 9: the liveness check does not depend on how --workspace is spelled."""
     workspace, name = trained[0], served[1]["name"]
-    listed = subprocess.run([sys.executable, "-m", "ai4mlops_lab.cli", "deployments", "--json", "--workspace",
-                             workspace.name], cwd=workspace.parent, capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "ai4mlops_lab.cli", "deployments", "--json", "--workspace", workspace.name],
+        cwd=workspace.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr
     [record] = [d for d in json.loads(listed.stdout) if d["name"] == name]
     assert record["status"] == "running" and record["pid"] == served[1]["pid"]

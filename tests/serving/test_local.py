@@ -78,14 +78,19 @@ def test_model_artifact_records_framework_signature_example_and_reference(traine
     assert artifact["type"] == "system.Model"
     assert info["framework"] == "torch" and info["framework_version"] == torch.__version__
     assert info["file"] == "model.pt" and info["loader"].startswith("torch.load")
-    assert info["signature"]["inputs"] == [{"name": "input-0", "dtype": "float32", "shape": [-1, 10],
-                                            "features": [f"f{i}" for i in range(10)]}]
+    assert info["signature"]["inputs"] == [
+        {"name": "input-0", "dtype": "float32", "shape": [-1, 10], "features": [f"f{i}" for i in range(10)]}
+    ]
     assert info["signature"]["outputs"] == [{"name": "output-0", "dtype": "float32", "shape": [-1, 2]}]
     assert np.array(info["example"]).shape == (5, 10)
     reference = np.load(os.path.join(artifact["uri"], "reference.npy"))
     assert reference.shape == (640, 10) and reference.dtype == np.float32  # x_train: 80% of 800 rows
-    assert info["reference"] == {"file": "reference.npy", "rows": 640, "total_rows": 640,
-                                 "source": "input the model was called with in the step"}
+    assert info["reference"] == {
+        "file": "reference.npy",
+        "rows": 640,
+        "total_rows": 640,
+        "source": "input the model was called with in the step",
+    }
     np.testing.assert_allclose(reference.mean(axis=0), 0, atol=1e-5)  # standardized training features
 
 
@@ -106,40 +111,72 @@ def test_deploy_and_predict_over_v1_and_v2_with_kserve_client(trained, served):
     np.testing.assert_allclose(v2.outputs[0].as_numpy(), expected, rtol=1e-6)
     assert v2.id  # a V2 request without an id still gets one back
 
-    status, answer = post(deployed["endpoints"]["v2"], json.dumps(
-        {"id": "req-7", "inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32",
-                                    "data": rows[0].tolist()}]}).encode())
+    status, answer = post(
+        deployed["endpoints"]["v2"],
+        json.dumps(
+            {
+                "id": "req-7",
+                "inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", "data": rows[0].tolist()}],
+            }
+        ).encode(),
+    )
     assert status == 200 and answer["id"] == "req-7"
     with urllib.request.urlopen(deployed["endpoints"]["metadata"], timeout=5) as reply:
         assert json.loads(reply.read())["inputs"] == [{"name": "input-0", "datatype": "FP32", "shape": [-1, 10]}]
     # The same rows in a batch of 2 and of 7: BLAS kernels differ in the last bits across batch sizes and CPUs.
-    np.testing.assert_allclose(deployments.predict(name, {"instances": rows[:2].tolist()})["predictions"],
-                               v1["predictions"][:2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        deployments.predict(name, {"instances": rows[:2].tolist()})["predictions"],
+        v1["predictions"][:2],
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
-@pytest.mark.parametrize("path, body, status, says", [
-    ("v1", b"{not json", 400, "Unrecognized request format"),
-    ("v2", b"{not json", 400, "JSON decode error"),
-    ("v1", b'{"instances": [[1, 2, 3]]}', 400, "input has shape [1, 3]"),
-    ("v1", b'{"instances": [["a", 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "not numbers"),
-    ("v2", b'{"inputs": [{"name": "x", "shape": [1, 10], "datatype": "FP64", "data": [0,0,0,0,0,0,0,0,0,0]}]}',
-     400, "datatype FP64 does not match"),
-    ("v2", b'{"inputs": [{"name": "x", "shape": [2, 10], "datatype": "FP32", "data": [0, 1]}]}', 400,
-     "cannot reshape"),
-    ("unknown", b'{"instances": [[0,0,0,0,0,0,0,0,0,0]]}', 404, "does not exist"),
-    # Issue 10, item 8: these were answered 200 (with null predictions for 1e308).
-    ("v1", b'{"instances": [[true, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "holds booleans"),
-    ("v1", b'{"instances": [[NaN, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "Unrecognized request format"),
-    ("v1", b'{"instances": [[1e300, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "NaN, infinity or a number beyond"),
-    ("v2", b'{"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", "data": [1e308,0,0,0,0,0,0,0,0,0]}]}',
-     400, "beyond the range of float32"),
-    ("v2", b'{"inputs": [{"name": "wrong", "shape": [1, 10], "datatype": "FP32", "data": [0,0,0,0,0,0,0,0,0,0]}]}',
-     400, "input tensor 'wrong' is not the model's; expected 'input-0'"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, says",
+    [
+        ("v1", b"{not json", 400, "Unrecognized request format"),
+        ("v2", b"{not json", 400, "JSON decode error"),
+        ("v1", b'{"instances": [[1, 2, 3]]}', 400, "input has shape [1, 3]"),
+        ("v1", b'{"instances": [["a", 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "not numbers"),
+        (
+            "v2",
+            b'{"inputs": [{"name": "x", "shape": [1, 10], "datatype": "FP64", "data": [0,0,0,0,0,0,0,0,0,0]}]}',
+            400,
+            "datatype FP64 does not match",
+        ),
+        (
+            "v2",
+            b'{"inputs": [{"name": "x", "shape": [2, 10], "datatype": "FP32", "data": [0, 1]}]}',
+            400,
+            "cannot reshape",
+        ),
+        ("unknown", b'{"instances": [[0,0,0,0,0,0,0,0,0,0]]}', 404, "does not exist"),
+        # Issue 10, item 8: these were answered 200 (with null predictions for 1e308).
+        ("v1", b'{"instances": [[true, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "holds booleans"),
+        ("v1", b'{"instances": [[NaN, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "Unrecognized request format"),
+        ("v1", b'{"instances": [[1e300, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "NaN, infinity or a number beyond"),
+        (
+            "v2",
+            b'{"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", "data": [1e308,0,0,0,0,0,0,0,0,0]}]}',
+            400,
+            "beyond the range of float32",
+        ),
+        (
+            "v2",
+            b'{"inputs": [{"name": "wrong", "shape": [1, 10], "datatype": "FP32", "data": [0,0,0,0,0,0,0,0,0,0]}]}',
+            400,
+            "input tensor 'wrong' is not the model's; expected 'input-0'",
+        ),
+    ],
+)
 def test_bad_requests_get_4xx_naming_the_signature_and_the_server_keeps_serving(served, path, body, status, says):
     deployed = served[1]
-    url = {"v1": deployed["endpoints"]["v1"], "v2": deployed["endpoints"]["v2"],
-           "unknown": deployed["url"] + "/v1/models/nope:predict"}[path]
+    url = {
+        "v1": deployed["endpoints"]["v1"],
+        "v2": deployed["endpoints"]["v2"],
+        "unknown": deployed["url"] + "/v1/models/nope:predict",
+    }[path]
     got, answer = post(url, body)
     assert got == status and says in answer["error"]
     assert "float32 (V2 FP32) of shape [-1, 10]" in answer["error"]
@@ -196,8 +233,14 @@ def test_unknown_model_and_name_conflicts_are_user_errors(trained, deployments):
 
 def test_a_deployment_being_started_is_not_judged_dead_before_it_has_a_server(trained, deployments):
     """The UI polls while a deploy runs: a record with no server pid yet must stay `starting`."""
-    deployments.store.create(name="not-yet", run_id=trained[1]["id"], model_name="train/model", model_uri="x",
-                             target="local", config={"metadata": {}})
+    deployments.store.create(
+        name="not-yet",
+        run_id=trained[1]["id"],
+        model_name="train/model",
+        model_uri="x",
+        target="local",
+        config={"metadata": {}},
+    )
     deployments.refresh()
     assert deployments.get("not-yet")["status"] == "starting"
     deployments.store.delete("not-yet")

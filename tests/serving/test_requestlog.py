@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX
 from ai4mlops_lab.serving.requestlog import RequestLog
+from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX
 
 from .conftest import local_deployments
 
@@ -67,13 +67,21 @@ def wait_until(check, timeout=30.0):
 
 def record(log, request_id):
     """One successful inference, as the middleware records it."""
-    log.record(status=200, seconds=0.001, request_id=request_id, request=b'{"instances": [[1]]}',
-               request_type="application/json", response=b'{"predictions": [[2]]}', response_type="application/json")
+    log.record(
+        status=200,
+        seconds=0.001,
+        request_id=request_id,
+        request=b'{"instances": [[1]]}',
+        request_type="application/json",
+        response=b'{"predictions": [[2]]}',
+        response_type="application/json",
+    )
 
 
 def predict(url, body, request_id, timeout=2.0):
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "X-Request-Id": request_id})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", "X-Request-Id": request_id}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as answer:
         return answer.read()
 
@@ -86,20 +94,25 @@ def sink():
 
 
 def test_inferences_reach_the_sink_as_kserve_logger_cloudevents(trained, sink):
-    service = local_deployments(trained[0], request_log={"url": sink.url, "auth": "Bearer s3cret",
-                                                         "namespace": "team-a", "retry_s": 0.5})
+    service = local_deployments(
+        trained[0], request_log={"url": sink.url, "auth": "Bearer s3cret", "namespace": "team-a", "retry_s": 0.5}
+    )
     deployed = service.deploy(trained[1]["id"], name="logged")
     try:
         sent = b'{"instances": [' + ROW.encode() + b"]}"
         reply = predict(deployed["endpoints"]["v1"], sent, "req-1")
-        v2_sent = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32",
-                                          "data": [0.5] * 10}]}).encode()
+        v2_sent = json.dumps(
+            {"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", "data": [0.5] * 10}]}
+        ).encode()
         v2_reply = predict(deployed["endpoints"]["v2"], v2_sent, "req-2")
         wait_until(lambda: len(sink.events) == 4)
         events = {(h["Ce-Id"], h["Ce-Type"].rsplit(".", 1)[1]): (h, body) for h, body in sink.events}
         assert {key: body for key, (_, body) in events.items()} == {
-            ("req-1", "request"): sent, ("req-1", "response"): reply,
-            ("req-2", "request"): v2_sent, ("req-2", "response"): v2_reply}
+            ("req-1", "request"): sent,
+            ("req-1", "response"): reply,
+            ("req-2", "request"): v2_sent,
+            ("req-2", "response"): v2_reply,
+        }
         for (_, kind), (headers, _) in events.items():
             assert headers["Ce-Specversion"] == "1.0"
             assert headers["Ce-Type"] == f"org.kubeflow.serving.inference.{kind}"
@@ -147,18 +160,31 @@ def test_test_predictions_are_logged_marked_as_tests(trained, sink):
         predict(deployed["endpoints"]["v1"], b'{"instances": [' + ROW.encode() + b"]}", "real-1")
         service.predict("tested", {"instances": [[0.5] * 10]}, test=True)
         wait_until(lambda: len(sink.events) == 4)
-        sources = {h["Ce-Type"].rsplit(".", 1)[1] + ("-test" if h["Ce-Id"] != "real-1" else ""): h["Ce-Source"]
-                   for h, _ in sink.events}
+        sources = {
+            h["Ce-Type"].rsplit(".", 1)[1] + ("-test" if h["Ce-Id"] != "real-1" else ""): h["Ce-Source"]
+            for h, _ in sink.events
+        }
         url = deployed["url"] + "/"
-        assert sources == {"request": url, "response": url, "request-test": url + TEST_SOURCE_SUFFIX,
-                           "response-test": url + TEST_SOURCE_SUFFIX}
+        assert sources == {
+            "request": url,
+            "response": url,
+            "request-test": url + TEST_SOURCE_SUFFIX,
+            "response-test": url + TEST_SOURCE_SUFFIX,
+        }
     finally:
         service.stop("tested")
 
 
 def test_a_full_spool_drops_events_and_counts_them(tmp_path):
-    log = RequestLog(tmp_path, name="m", source="http://127.0.0.1:1/", sink="http://127.0.0.1:1/ingest",
-                     queue_size=2, spool_bytes=3000, retry_s=60)
+    log = RequestLog(
+        tmp_path,
+        name="m",
+        source="http://127.0.0.1:1/",
+        sink="http://127.0.0.1:1/ingest",
+        queue_size=2,
+        spool_bytes=3000,
+        retry_s=60,
+    )
     log.start()
     try:
         for number in range(20):

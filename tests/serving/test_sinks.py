@@ -11,8 +11,14 @@ from .test_requestlog import record, wait_until
 
 
 def headers(ce_id, name="iris"):
-    return {"Ce-Specversion": "1.0", "Ce-Type": REQUEST_TYPE, "Ce-Id": ce_id, "Ce-Source": "http://127.0.0.1:1/",
-            "Ce-Inferenceservicename": name, "Content-Type": "application/json"}
+    return {
+        "Ce-Specversion": "1.0",
+        "Ce-Type": REQUEST_TYPE,
+        "Ce-Id": ce_id,
+        "Ce-Source": "http://127.0.0.1:1/",
+        "Ce-Inferenceservicename": name,
+        "Content-Type": "application/json",
+    }
 
 
 def test_events_are_stored_once_and_refusals_counted(tmp_path):

@@ -17,12 +17,21 @@ from .conftest import local_deployments
 pytest.importorskip("sklearn")
 
 NOTEBOOK = (
-    ("import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
-     "from sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler", ["imports"]),
-    ("rng = np.random.default_rng(0)\nfeatures = rng.normal(size=(300, 4))\n"
-     "labels = (features[:, 0] + features[:, 1] > 0).astype(int)", ["step:load"]),
-    ("model = make_pipeline(StandardScaler(), LogisticRegression()).fit(features, labels)\n"
-     "accuracy = float(model.score(features, labels))", ["step:train"]),
+    (
+        "import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler",
+        ["imports"],
+    ),
+    (
+        "rng = np.random.default_rng(0)\nfeatures = rng.normal(size=(300, 4))\n"
+        "labels = (features[:, 0] + features[:, 1] > 0).astype(int)",
+        ["step:load"],
+    ),
+    (
+        "model = make_pipeline(StandardScaler(), LogisticRegression()).fit(features, labels)\n"
+        "accuracy = float(model.score(features, labels))",
+        ["step:train"],
+    ),
     ("print(accuracy)", ["pipeline-metrics"]),
 )
 

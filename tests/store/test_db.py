@@ -130,10 +130,9 @@ def test_unopenable_path_is_a_store_error(tmp_path):
 
 def test_transaction_rolls_back_on_error_and_counts_changes(store_path):
     conn = db.connect(store_path)
-    with pytest.raises(RuntimeError):
-        with db.transaction(conn):
-            conn.execute("INSERT INTO experiments (name, created_at) VALUES ('x', 'now')")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), db.transaction(conn):
+        conn.execute("INSERT INTO experiments (name, created_at) VALUES ('x', 'now')")
+        raise RuntimeError
     assert conn.execute("SELECT count(*) FROM experiments").fetchone()[0] == 0
     assert db.changes(conn) == 0
     with db.transaction(conn):
@@ -176,7 +175,8 @@ def test_a_session_1_store_keeps_its_events_and_rejections_through_the_drift_mig
     assert pragma(conn, "user_version") == db.SCHEMA_VERSION
     assert conn.execute("SELECT event_ts FROM inference_events").fetchone()[0] == 1795514400.0
     assert [tuple(r) for r in conn.execute("SELECT deployment, reason, count FROM ingest_rejections")] == [
-        ("", "missing Ce-Id", 3)]
+        ("", "missing Ce-Id", 3)
+    ]
     conn.close()
 
 
@@ -192,7 +192,10 @@ def test_the_store_its_wal_and_shm_and_its_folder_are_private(tmp_path):
         conn.execute("UPDATE store_meta SET changes = changes WHERE id = 1")
     assert mode(path.parent) == 0o700
     assert {p.name: mode(p) for p in path.parent.iterdir()} == {
-        "store.db": 0o600, "store.db-wal": 0o600, "store.db-shm": 0o600}
+        "store.db": 0o600,
+        "store.db-wal": 0o600,
+        "store.db-shm": 0o600,
+    }
     conn.close()
 
 
@@ -205,8 +208,9 @@ def test_a_store_of_an_older_version_is_made_private(tmp_path):
     conn.close()
 
 
-def test_a_session_5_store_keeps_its_events_and_the_same_ce_id_may_then_come_from_two_deployments(tmp_path,
-                                                                                                 monkeypatch):
+def test_a_session_5_store_keeps_its_events_and_the_same_ce_id_may_then_come_from_two_deployments(
+    tmp_path, monkeypatch
+):
     path = tmp_path / "store.db"
     with monkeypatch.context() as old:  # a store before events were idempotent per deployment: 5 migrations
         old.setattr(db, "MIGRATIONS", db.MIGRATIONS[:5])
@@ -219,7 +223,8 @@ def test_a_session_5_store_keeps_its_events_and_the_same_ce_id_may_then_come_fro
     conn = db.connect(path)
     assert pragma(conn, "user_version") == db.SCHEMA_VERSION
     assert [tuple(r) for r in conn.execute("SELECT id, ce_id, deployment, body, event_ts FROM inference_events")] == [
-        (1, "e1", "m", b"{}", 1795514400.0)]
+        (1, "e1", "m", b"{}", 1795514400.0)
+    ]
     conn.execute("""INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
                     event_time, received_at, content_type, body) VALUES ('e1', 'request', 'n', '', '', '', 's', '',
                     'now', 'application/json', X'7B7D')""")

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from ai4mlops_lab.store.event_records import InferenceEvent
 from ai4mlops_lab.store.errors import StoreBusyError
+from ai4mlops_lab.store.event_records import InferenceEvent
 from ai4mlops_lab.store.event_writer import EventWriter
 from ai4mlops_lab.store.events import EventStore
 from ai4mlops_lab.workspace import STORE_FILE
@@ -15,9 +15,18 @@ from ..requests import stopped_deployment
 
 
 def event(ce_id, kind="request", body=b'{"instances": [[1.0, 2.0]]}'):
-    return InferenceEvent(ce_id=ce_id, kind=kind, deployment="iris", namespace="local", component="predictor",
-                          endpoint="default", source="http://127.0.0.1:8080/", time="2026-11-24T10:00:00Z",
-                          content_type="application/json", body=body)
+    return InferenceEvent(
+        ce_id=ce_id,
+        kind=kind,
+        deployment="iris",
+        namespace="local",
+        component="predictor",
+        endpoint="default",
+        source="http://127.0.0.1:8080/",
+        time="2026-11-24T10:00:00Z",
+        content_type="application/json",
+        body=body,
+    )
 
 
 class CountingStore(EventStore):
@@ -42,6 +51,7 @@ def store(tmp_path):
 
 def add_together(writer, events):
     """Add the events from concurrent tasks, as concurrent requests do; each one's result or error."""
+
     async def main():
         return await asyncio.gather(*(writer.add(e) for e in events), return_exceptions=True)
 
@@ -49,8 +59,9 @@ def add_together(writer, events):
 
 
 def test_concurrent_events_are_written_in_one_transaction_and_all_stored(store):
-    results = add_together(EventWriter(store), [event(f"id-{n}", kind) for n in range(20)
-                                                for kind in ("request", "response")])
+    results = add_together(
+        EventWriter(store), [event(f"id-{n}", kind) for n in range(20) for kind in ("request", "response")]
+    )
     assert results == [True] * 40 and store.batches == [40]
     assert store.counts() == {"requests": 20, "responses": 20, "rejected": {}, "unattributed": {}}
 

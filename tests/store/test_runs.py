@@ -150,7 +150,13 @@ def test_unknown_runs_steps_and_statuses(store, make_run):
 
 def test_step_outputs_are_replaced_when_recorded_again(store, make_run):
     run_id = make_run()["id"]
-    artifact = {"name": "model", "uri": "file:///m", "type": "system.Model", "size": 10, "metadata": {"framework": "sk"}}
+    artifact = {
+        "name": "model",
+        "uri": "file:///m",
+        "type": "system.Model",
+        "size": 10,
+        "metadata": {"framework": "sk"},
+    }
     store.record_step_outputs(
         run_id, "train", parameters={"rows": 5, "cols": ["a"]}, metrics={"acc": 0.5, "f1": 0.4}, artifacts=[artifact]
     )
@@ -252,7 +258,10 @@ def test_runs_newest_first_with_filter_limit_and_summary(store, make_run):
     listed = store.runs("b")[-1]
     assert listed["id"] == run_id
     assert [(s["name"], s["status"]) for s in listed["steps"]] == [
-        ("load", "succeeded"), ("train", "running"), ("evaluate", "pending")]
+        ("load", "succeeded"),
+        ("train", "running"),
+        ("evaluate", "pending"),
+    ]
     assert listed["metrics"] == {"acc": 0.8, "rows": 7}
     assert listed["step_counts"] == {"succeeded": 1, "running": 1, "pending": 1}
     assert listed["parameters"] == {"epochs": 3} and listed["duration"] is None

@@ -1,9 +1,9 @@
 """A separate process that writes to a store, for the crash and concurrency tests.
 
-    python writer.py loop PATH SEED         write runs until killed (prints "ready" first)
-    python writer.py kill-at PATH SQL N     one run's lifecycle, SIGKILLed just before the
-                                            N-th statement starting with SQL runs
-    python writer.py work PATH NAME GO      wait for file GO, then write a run of 10 steps
+python writer.py loop PATH SEED         write runs until killed (prints "ready" first)
+python writer.py kill-at PATH SQL N     one run's lifecycle, SIGKILLed just before the
+                                        N-th statement starting with SQL runs
+python writer.py work PATH NAME GO      wait for file GO, then write a run of 10 steps
 """
 
 import os
@@ -35,7 +35,12 @@ def outputs(store, run_id, step, version):
         parameters={"rows": version},
         metrics={"accuracy": version / 10, "loss": 1 - version / 10},
         artifacts=[
-            {"name": "model", "uri": f"file:///runs/{run_id}/{step}/model-{version}", "type": "system.Model", "size": 1},
+            {
+                "name": "model",
+                "uri": f"file:///runs/{run_id}/{step}/model-{version}",
+                "type": "system.Model",
+                "size": 1,
+            },
             {"name": "data", "uri": f"file:///runs/{run_id}/{step}/data-{version}", "metadata": {"v": version}},
         ],
     )
