@@ -95,7 +95,7 @@ def copy_tree(source: str | Path, base: str | Path, *parts: str) -> Path:
     target = resolve(base, *parts)
     make_folder(base, *parts[:-1])
     shutil.copytree(source, target, copy_function=shutil.copyfile)
-    for folder, folders, files in os.walk(target):
+    for folder, _folders, files in os.walk(target):
         os.chmod(folder, FOLDER_MODE)
         for name in files:
             os.chmod(os.path.join(folder, name), FILE_MODE)

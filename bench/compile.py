@@ -57,9 +57,9 @@ def main(repeat: int = 20) -> None:
         analyze_ms = median_ms(lambda: analyze_notebook(nb, "bench"), repeat)
         compile_ms = median_ms(lambda: compile_notebook(path), repeat)
         code = (
-            "import sys; sys.path.insert(0, %r); from ai4mlops_lab.pipeline.compiler import compile_notebook;"
-            "assert compile_notebook(%r)['ok']"
-        ) % (str(ROOT), str(path))
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); from ai4mlops_lab.pipeline.compiler import compile_notebook;"
+            f"assert compile_notebook({str(path)!r})['ok']"
+        )
         cold = []
         for _ in range(3):
             start = time.perf_counter()

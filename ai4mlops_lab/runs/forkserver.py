@@ -206,10 +206,8 @@ def _child(conn: socket.socket, output_fd: int) -> int:
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     return code
 
 

@@ -55,7 +55,7 @@ def translate(exc: BaseException, conn: KfpConnection, doing: str) -> UserError 
         return exc
     if isinstance(exc, kfp_server_api.ApiException):
         return _from_status(exc, conn, doing)
-    if isinstance(exc, urllib3.exceptions.HTTPError) or isinstance(exc, (ConnectionError, TimeoutError)):
+    if isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
         reason = getattr(exc, "reason", None) or exc
         if isinstance(reason, urllib3.exceptions.SSLError) or isinstance(exc, urllib3.exceptions.SSLError):
             return _tls_error(conn, reason)

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .. import confined
@@ -115,10 +115,8 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
 def _create_private(path: Path) -> None:
     """Create the store file 0600 if it is missing (an existing file is never opened here: closing any
     descriptor on it would drop this process's SQLite locks)."""
-    try:
+    with suppress(FileExistsError):
         os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, confined.FILE_MODE))
-    except FileExistsError:
-        pass
 
 
 def _make_private(path: Path) -> None:

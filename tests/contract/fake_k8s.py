@@ -141,14 +141,12 @@ def _check(value, schema: dict, path: str, errors: list) -> None:
         if not schema.get("nullable"):
             errors.append((path, "Invalid value: null: must not be null"))
         return
-    if schema.get("x-kubernetes-int-or-string"):
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            errors.append((path, f"Invalid value: {value!r}: must be an integer or a string"))
-            return
-    if "anyOf" in schema:
-        if not any(not validate(value, branch, path) for branch in schema["anyOf"]):
-            errors.append((path, f"Invalid value: {value!r}: matches none of the allowed schemas"))
-            return
+    if schema.get("x-kubernetes-int-or-string") and (isinstance(value, bool) or not isinstance(value, (int, str))):
+        errors.append((path, f"Invalid value: {value!r}: must be an integer or a string"))
+        return
+    if "anyOf" in schema and not any(not validate(value, branch, path) for branch in schema["anyOf"]):
+        errors.append((path, f"Invalid value: {value!r}: matches none of the allowed schemas"))
+        return
     kind = schema.get("type")
     if kind and not _type_ok(value, kind):
         errors.append((path, f"Invalid value: {type(value).__name__}: must be of type {kind}"))

@@ -109,7 +109,7 @@ class Spec:
         )
         if not matches:
             raise Refusal(404, f"no API operation at path {path}")
-        for _, template, names, ops, match in matches:
+        for _, _template, names, ops, match in matches:
             op = ops.get(method.lower())
             if op is not None:
                 return op, dict(zip(names, match.groups()))
