@@ -57,7 +57,8 @@ def main(repeat: int = 20) -> None:
         analyze_ms = median_ms(lambda: analyze_notebook(nb, "bench"), repeat)
         compile_ms = median_ms(lambda: compile_notebook(path), repeat)
         code = (
-            f"import sys; sys.path.insert(0, {str(ROOT)!r}); from ai4mlops_lab.pipeline.compiler import compile_notebook;"
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            "from ai4mlops_lab.pipeline.compiler import compile_notebook;"
             f"assert compile_notebook({str(path)!r})['ok']"
         )
         cold = []

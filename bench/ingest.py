@@ -43,26 +43,26 @@ def start_server(root: Path) -> tuple[subprocess.Popen, int, str]:
     from ai4mlops_lab.serving.local import _free_port
 
     port, token = _free_port(), secrets.token_hex(16)
-    log = open(root / "server.log", "wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--ServerApp.root_dir={root}",
-            f"--IdentityProvider.token={token}",
-            "--ServerApp.open_browser=False",
-            "--ServerApp.allow_root=True",
-            "--ServerApp.jpserver_extensions={'ai4mlops_lab': True}",
-            "--ServerApp.log_level=WARN",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=root,
-    )
+    with open(root / "server.log", "wb") as log:  # the server keeps its own copy of the file
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyter_server",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--ServerApp.root_dir={root}",
+                f"--IdentityProvider.token={token}",
+                "--ServerApp.open_browser=False",
+                "--ServerApp.allow_root=True",
+                "--ServerApp.jpserver_extensions={'ai4mlops_lab': True}",
+                "--ServerApp.log_level=WARN",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+        )
     health = urllib.request.Request(
         f"http://127.0.0.1:{port}/ai4mlops-lab/api/health", headers={"Authorization": f"token {token}"}
     )

@@ -105,13 +105,13 @@ def start_bare(artifact: dict, folder: Path) -> tuple[subprocess.Popen, str]:
     example = torch.from_numpy(numpy.array(artifact["metadata"]["model"]["example"], dtype=numpy.float32))
     torch.jit.trace(model, example).save(str(folder / "model.ts"))
     port = _free_port()
-    log = open(folder / "bare.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-c", BARE_SERVER, str(folder / "model.ts"), str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=folder,
-    )
+    with open(folder / "bare.log", "wb") as log:  # the server keeps its own copy of the file
+        process = subprocess.Popen(
+            [sys.executable, "-c", BARE_SERVER, str(folder / "model.ts"), str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+        )
     base = f"http://127.0.0.1:{port}"
     assert _ready(base, "bare", wait_s=120), (folder / "bare.log").read_text()[-2000:]
     return process, base

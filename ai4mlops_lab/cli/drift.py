@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
 from ..errors import UserError
@@ -79,10 +80,10 @@ def drift_command(args: argparse.Namespace) -> int:
         monitor.set_policy(args.name, _policy_changes(args.set))
     if args.send:
         _send(args)
-    try:  # no Jupyter server may be checking windows in the background: check those completed so far here
+    # no Jupyter server may be checking windows in the background: check those completed so far here; with no
+    # reference, the report says why
+    with contextlib.suppress(NoReference):
         monitor.process(args.name)
-    except NoReference:
-        pass  # the report says why
     checked = monitor.check(args.name) if args.check else None
     report = monitor.report(args.name, feature=args.feature)
     if args.json:

@@ -38,20 +38,20 @@ def show_progress(service, run: dict) -> dict:
     from ..runs.progress import follow, progress_line, step_events
 
     live = sys.stdout.isatty()
-    previous = None
+    previous = latest = run
     try:
-        for run in follow(service, run):
+        for latest in follow(service, run):
             if live:
-                print("\r" + progress_line(run), end="", flush=True)
+                print("\r" + progress_line(latest), end="", flush=True)
             else:
-                for line in step_events(previous, run):
+                for line in step_events(previous, latest):
                     print(line, flush=True)
-            previous = run
+            previous = latest
     except KeyboardInterrupt:
-        run = service.cancel(run["id"])
+        latest = service.cancel(run["id"])
     if live:
         print()
-    return run
+    return latest
 
 
 def run_command(args: argparse.Namespace) -> int:

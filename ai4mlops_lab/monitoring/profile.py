@@ -97,9 +97,9 @@ def _infer_kind(column: np.ndarray, max_categories: int) -> str:
         return CATEGORICAL
     values, _ = to_float(column)
     values = values[~np.isnan(values)]
-    if values.size and np.all(np.isfinite(values)) and np.all(values == np.round(values)):
-        if np.unique(values).size <= max_categories:
-            return CATEGORICAL
+    whole = values.size and np.all(np.isfinite(values)) and np.all(values == np.round(values))
+    if whole and np.unique(values).size <= max_categories:
+        return CATEGORICAL
     return NUMERIC
 
 

@@ -125,7 +125,8 @@ def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Struc
             info(
                 ignored[0],
                 None,
-                f"untagged cells {', '.join(str(i + 1) for i in ignored)} before the first tag are not part of the pipeline",
+                f"untagged cells {', '.join(str(i + 1) for i in ignored)} before the first tag "
+                "are not part of the pipeline",
                 "tag them (e.g. imports or step:NAME) to include them",
             )
         )

@@ -56,7 +56,8 @@ def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name
         "",
         "",
         'if __name__ == "__main__":',
-        f"    compiler.Compiler().compile(pipeline, os.path.join(os.path.dirname(os.path.abspath(__file__)), {yaml_name!r}))",
+        "    here = os.path.dirname(os.path.abspath(__file__))",
+        f"    compiler.Compiler().compile(pipeline, os.path.join(here, {yaml_name!r}))",
         "",
     ]
     return "\n".join(out)

@@ -170,11 +170,8 @@ def _serve(control: socket.socket) -> None:
                 pid, conn = children.pop(item)
                 os.close(item)
                 _, status = os.waitpid(pid, 0)
-                with conn:
-                    try:
-                        conn.sendall(b"%d\n" % os.waitstatus_to_exitcode(status))
-                    except OSError:
-                        pass  # the worker's thread is gone
+                with conn, contextlib.suppress(OSError):  # the worker's thread is gone
+                    conn.sendall(b"%d\n" % os.waitstatus_to_exitcode(status))
 
 
 def _child(conn: socket.socket, output_fd: int) -> int:
@@ -228,10 +225,9 @@ def main(argv: list[str]) -> None:
     except Exception:  # an unreadable IR only means nothing is pre-imported
         modules = []
     for name in [*EXECUTOR_MODULES, *modules]:
-        try:
+        # the task will fail (or not) on this import as it would in a subprocess
+        with contextlib.suppress(Exception):
             importlib.import_module(name)
-        except Exception:
-            pass  # the task will fail (or not) on this import as it would in a subprocess
     for stream in (sys.stdout, sys.stderr):  # children must not inherit buffered output
         stream.flush()
     _serve(control)

@@ -68,9 +68,11 @@ def install(reporter: StepReporter) -> Callable[[], None]:
         log_path = reporter.log_path(task_name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(log_path, "a", buffering=1, encoding="utf-8") as log:
-                with thread_output.redirect(_Tee(log, sys.__stdout__)):
-                    outputs, task_status = original_execute(task_name, *args, **kwargs)
+            with (
+                open(log_path, "a", buffering=1, encoding="utf-8") as log,
+                thread_output.redirect(_Tee(log, sys.__stdout__)),
+            ):
+                outputs, task_status = original_execute(task_name, *args, **kwargs)
         except BaseException as exc:
             reporter.step_finished(task_name, StepStatus.FAILED, {}, f"{type(exc).__name__}: {exc}")
             raise

@@ -13,7 +13,7 @@ import io
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import ContextManager, TextIO
+from typing import TextIO
 
 
 class _Router(io.TextIOBase):
@@ -55,7 +55,9 @@ def redirect(stream: TextIO) -> Iterator[None]:
         router.local.stream = previous
 
 
-def _shared(factory: Callable[[], ContextManager]) -> Callable[[], ContextManager]:
+def _shared(
+    factory: Callable[[], contextlib.AbstractContextManager],
+) -> Callable[[], contextlib.AbstractContextManager]:
     """A context manager entering `factory()` for the first thread in and leaving it with the last out."""
     lock = threading.Lock()
     state: dict = {"depth": 0, "context": None}

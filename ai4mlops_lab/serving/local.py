@@ -16,6 +16,7 @@ None) and `log_tail` (the server log's last lines, only when failed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -45,8 +46,9 @@ class LocalDeployments:
     """Deploy Model artifacts of runs as local model servers; follow, stop, restart and query them.
 
     `request_log` holds the request log settings: `url` (the sink, e.g. the ingest endpoint) and `auth`
-    (an Authorization header value), or `store` (the event store's path, written straight into), `namespace` (the CloudEvents' `Ce-Namespace`) and optionally the
-    `RequestLog` limits `queue_size`, `spool_bytes`, `timeout_s`, `retry_s`.
+    (an Authorization header value), or `store` (the event store's path, written straight into);
+    `namespace` (the CloudEvents' `Ce-Namespace`) and optionally the `RequestLog` limits `queue_size`,
+    `spool_bytes`, `timeout_s`, `retry_s`.
     """
 
     def __init__(
@@ -315,10 +317,8 @@ class LocalDeployments:
             if self._alive(record["name"], record["pid"]) and _ready(record["url"], record["name"], wait_s=10):
                 self.store.update(record["name"], status=DeploymentStatus.RUNNING)
                 continue
-            try:
+            with contextlib.suppress(UserError):  # recorded as failed, with its log tail
                 self.restart(record["name"])
-            except UserError:
-                pass  # recorded as failed, with its log tail
         return self.list()
 
     # -- predictions ----------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """An unexpected exception in a command is exit 3 and one line naming the log with its traceback."""
 
+from pathlib import Path
+
 import pytest
 
 from ai4mlops_lab.cli import main as cli
@@ -17,7 +19,7 @@ def test_a_bug_is_exit_3_with_one_line_naming_the_log(monkeypatch, capsys, tmp_p
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "bug" in err and "KeyError" in err
     log = err.split("traceback is in ")[1].split(",")[0]
-    assert "Traceback" in open(log).read() and "Traceback" not in err
+    assert "Traceback" in Path(log).read_text() and "Traceback" not in err
 
 
 def test_debug_mode_raises(monkeypatch):

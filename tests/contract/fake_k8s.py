@@ -339,7 +339,7 @@ class FakeKube:
                 try:
                     record["body"] = json.loads(raw)
                 except ValueError as exc:
-                    raise Refusal(400, f"the body of the request was in an unknown format: {exc}")
+                    raise Refusal(400, f"the body of the request was in an unknown format: {exc}") from exc
             with self._lock:
                 status, body = self._route(h.command, parts.path, query, record)
         except Refusal as exc:

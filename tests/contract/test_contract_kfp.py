@@ -441,7 +441,7 @@ def test_contract_slow_server_times_out_quickly(fake, ir_yaml):
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
-        host = "http://127.0.0.1:%d" % silent.getsockname()[1]
+        host = f"http://127.0.0.1:{silent.getsockname()[1]}"
         start = time.monotonic()
         with pytest.raises(KfpUnreachableError):
             KfpBackend(KfpConnection.resolve(host, env={}, service_account_token=NO_SA), timeout=(1.0, 0.5)).status("r")

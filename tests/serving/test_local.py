@@ -158,7 +158,8 @@ def test_deploy_and_predict_over_v1_and_v2_with_kserve_client(trained, served):
         ("v1", b'{"instances": [[1e300, 1, 2, 3, 4, 5, 6, 7, 8, 9]]}', 400, "NaN, infinity or a number beyond"),
         (
             "v2",
-            b'{"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", "data": [1e308,0,0,0,0,0,0,0,0,0]}]}',
+            b'{"inputs": [{"name": "input-0", "shape": [1, 10], "datatype": "FP32", '
+            b'"data": [1e308,0,0,0,0,0,0,0,0,0]}]}',
             400,
             "beyond the range of float32",
         ),

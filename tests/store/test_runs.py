@@ -41,7 +41,8 @@ def test_create_run_records_run_and_pending_steps(store, make_run):
 def test_create_run_is_all_or_nothing(store, store_path, make_run):
     conn = sqlite3.connect(store_path)
     conn.execute(
-        "CREATE TRIGGER refuse_boom BEFORE INSERT ON steps WHEN NEW.name = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON steps WHEN NEW.name = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'boom'); END"
     )
     conn.commit()
     conn.close()

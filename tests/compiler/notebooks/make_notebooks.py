@@ -36,7 +36,8 @@ DATAFLOW = notebook(
         (["step:branch_b"], "!echo branch-b\ncol_max = data.max(axis=0)"),
         (
             ["step:apply_fn", "prev:branch_b"],
-            "result = scaled(col_means)\nscore = float(result.sum())\nbias_used = use_bias\nhistory.append(str(len(result)))",
+            "result = scaled(col_means)\nscore = float(result.sum())\nbias_used = use_bias\n"
+            "history.append(str(len(result)))",
         ),
         (["skip"], 'print("not part of the pipeline")'),
         (
