@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from ..errors import NotFoundError, UserError
+from ..states import DEPLOYMENT_LIVE
 from ..store.deployments import NAME
 
 MAX_NAME = 45  # the store's (and so the InferenceService's) name limit
@@ -65,6 +66,17 @@ def check_name(name) -> str:
             f"ending with a dash, e.g. {deployment_name(name)!r}.",
         )
     return name
+
+
+def refuse_live(record: dict) -> None:
+    """A 409 when the deployment a new one would replace is starting or running."""
+    if record["status"] in DEPLOYMENT_LIVE:
+        raise UserError(
+            f"A deployment called {record['name']!r} is {record['status']}.",
+            "Choose another name, or stop it first.",
+            status=409,
+            code="conflict",
+        )
 
 
 def free_name(base: str, taken: Iterable[str]) -> str:

@@ -20,11 +20,11 @@ from collections.abc import Callable
 
 from ..errors import NotFoundError, UserError
 from ..records import DeploymentView
-from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
+from ..states import DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
-from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature
+from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature, refuse_live
 from .inference_service import CONTAINER_NAME, CUSTOM_FORMATS, build_inference_service, cluster_storage_uri
 from .kserve_backend import MISSING, KserveBackend
 from .kube_connection import KubeConnection
@@ -165,13 +165,7 @@ class ClusterDeployments:
             record = self.store.get(name)
         except NotFoundError:
             return
-        if record["status"] in DEPLOYMENT_LIVE:
-            raise UserError(
-                f"A deployment called {name!r} is {record['status']}.",
-                "Choose another name, or stop it first.",
-                status=409,
-                code="conflict",
-            )
+        refuse_live(record)
 
     # -- following ----------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
-from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature
+from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature, refuse_live
 
 SERVER_MODULE = "ai4mlops_lab.serving.server"
 AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"  # the request log's auth header value, for the server process
@@ -119,13 +119,7 @@ class LocalDeployments:
             record = self._live(name)
         except NotFoundError:
             return None
-        if record["status"] in DEPLOYMENT_LIVE:
-            raise UserError(
-                f"A deployment called {name!r} is {record['status']}.",
-                "Choose another name, or stop it first.",
-                status=409,
-                code="conflict",
-            )
+        refuse_live(record)
         return record["port"]
 
     def _start(self, name: str, port: int | None = None) -> dict:
