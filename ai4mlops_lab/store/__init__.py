@@ -1,4 +1,5 @@
-"""The embedded store: one SQLite file holding experiments, runs, steps and their outputs."""
+"""The embedded store: one SQLite file (`workspace.STORE_FILE`) holding experiments, runs, steps and their
+outputs, deployments, logged inference events, drift windows and alerts. Module map: README "Layout"."""
 
 from ..states import RUN_FINISHED, STEP_FINISHED
 from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreValueError, StoreVersionError
