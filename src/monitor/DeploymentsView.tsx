@@ -256,7 +256,9 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         </ul>
       )}
       <div className="a4m-Muted">
-        {trans.__('%1 requests, %2 errors', stats.requests ?? 0, stats.errors ?? 0)}
+        {trans._n('%1 request', '%1 requests', stats.requests ?? 0)}
+        {', '}
+        {trans._n('%1 error', '%1 errors', stats.errors ?? 0)}
         {model.rate(deployment.name) !== null && trans.__(' · %1 req/s', model.rate(deployment.name)!.toFixed(1))}
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>
