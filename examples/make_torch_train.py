@@ -1,5 +1,6 @@
 """Regenerate examples/torch-train.ipynb: `python examples/make_torch_train.py`."""
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -61,7 +62,18 @@ CELLS = [
 def main() -> None:
     nb = new_notebook(
         metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            # What JupyterLab writes when the python3 kernel (ipykernel) starts: a notebook saved without it
+            # opens with unsaved changes. The version is the Python this script runs with (the .venv's).
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+            "language_info": {
+                "name": "python",
+                "version": sys.version.split()[0],
+                "mimetype": "text/x-python",
+                "codemirror_mode": {"name": "ipython", "version": 3},
+                "pygments_lexer": "ipython3",
+                "nbconvert_exporter": "python",
+                "file_extension": ".py",
+            },
             "ai4mlops_lab": {"pipeline_name": "torch-train", "description": "Train and evaluate a small MLP"},
         }
     )

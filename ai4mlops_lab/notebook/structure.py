@@ -125,8 +125,7 @@ def split_notebook(cells: list[Cell], settings: NotebookSettings) -> tuple[Struc
             info(
                 ignored[0],
                 None,
-                f"untagged cells {', '.join(str(i + 1) for i in ignored)} before the first tag "
-                "are not part of the pipeline",
+                _untagged_before_first_tag([i + 1 for i in ignored]),
                 "tag them (e.g. imports or step:NAME) to include them",
             )
         )
@@ -210,3 +209,11 @@ def _defaults(out: Structure, settings: NotebookSettings, diags: list[Diagnostic
             if getattr(own, key) is not None:
                 setattr(merged, key, getattr(own, key))
         step.settings = merged
+
+
+def _untagged_before_first_tag(numbers: list[int]) -> str:
+    """'untagged cell 1 before the first tag is ...' / 'untagged cells 1, 2 and 4 before ... are ...'."""
+    if len(numbers) == 1:
+        return f"untagged cell {numbers[0]} before the first tag is not part of the pipeline"
+    listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return f"untagged cells {listed} before the first tag are not part of the pipeline"

@@ -29,8 +29,8 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         """The running `Ai4MlopsApp`."""
         return self.settings[f"{self.name}_app"]
 
-    def json_body(self) -> dict:
-        """The request's JSON object body, or a 400 naming what is wrong."""
+    def json_body(self, example: str = '{"path": "notebook.ipynb"}') -> dict:
+        """The request's JSON object body, or a 400 naming what is wrong (`example`: a body this route takes)."""
         try:
             body = json.loads(self.request.body or b"{}", parse_constant=_refuse_non_finite, parse_float=_finite_float)
         except ValueError as exc:
@@ -38,7 +38,7 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         except RecursionError:
             raise UserError("The request body is nested too deeply.", "Send a flatter JSON object.") from None
         if not isinstance(body, dict):
-            raise UserError("The request body must be a JSON object.", 'Send e.g. {"path": "notebook.ipynb"}.')
+            raise UserError("The request body must be a JSON object.", f"Send e.g. {example}.")
         return body
 
     def user_path(self, relative, *, must_exist: bool = True):

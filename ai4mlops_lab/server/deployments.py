@@ -66,6 +66,13 @@ class DeploymentActionHandler(DeploymentsApiHandler):
         self.reply(await asyncio.to_thread(getattr(self.deployments, action), name))
 
 
+# What a model server takes (a bare list of rows is not a request): the hint of a predict body that is not an object.
+PREDICT_EXAMPLE = (
+    'a V1 body {"instances": [[0.1, 0.2, ...], ...]} (one list per row) '
+    'or a V2 body {"inputs": [{"name": "input-0", "shape": [1, 2], "datatype": "FP32", "data": [0.1, 0.2]}]}'
+)
+
+
 class DeploymentPredictHandler(DeploymentsApiHandler):
     """The panel's test box: forward a V1 or V2 request to the deployment."""
 
@@ -73,7 +80,8 @@ class DeploymentPredictHandler(DeploymentsApiHandler):
     @authorized
     async def post(self, name: str):
         # The deployments view's test box: logged as a test prediction, never windowed for drift.
-        self.reply(await asyncio.to_thread(self.deployments.predict, name, self.json_body(), test=True))
+        body = self.json_body(PREDICT_EXAMPLE)
+        self.reply(await asyncio.to_thread(self.deployments.predict, name, body, test=True))
 
 
 class DeploymentLogsHandler(DeploymentsApiHandler):

@@ -4,7 +4,7 @@ import { act } from 'react';
 
 import type { ApiError, IDeployment } from '../api';
 import { DeploymentsModel } from '../deploy/model';
-import { DeploymentsView } from '../monitor/DeploymentsView';
+import { DeploymentsView, jsonErrorOffset, parseRequest } from '../monitor/DeploymentsView';
 import type { IRunsModel } from '../tokens';
 import { trans } from './drift-fixtures';
 
@@ -58,4 +58,46 @@ it('shows the error of a failed restart and lets the user try again', async () =
   expect(api.pollAPI).toHaveBeenCalledWith('deployments', '"1"'); // the model refreshed after the write
   act(() => root.unmount());
   model.dispose();
+});
+
+describe('the test box request (issue 13, item 12)', () => {
+  const withExample = {
+    ...failed,
+    config: { metadata: { model: { example: [[0.5, 1.5]] } } }
+  } as unknown as IDeployment;
+
+  it('answers a bare list with the V1/V2 bodies and this deployment’s example, not another route’s', () => {
+    expect(() => parseRequest('[[0.5, 1.5]]', withExample, trans)).toThrow(
+      /not a bare list: a V1 body \{"instances".*a V2 body \{"inputs".*\{"instances":\[\[0.5,1.5\]\]\}/
+    );
+    expect(() => parseRequest('[[0.5, 1.5]]', withExample, trans)).not.toThrow(/notebook/);
+  });
+
+  it('names where invalid JSON breaks, in plain words', () => {
+    const error = (() => {
+      try {
+        parseRequest('{"instances": [[1, 2]],\n "x": }', withExample, trans);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(error).toBe('The request is not valid JSON: line 2, column 7, at “}”.');
+    expect(error).not.toMatch(/SyntaxError|position/);
+    expect(() => parseRequest('{"instances": [[1,', withExample, trans)).toThrow(
+      'The request is not valid JSON: it ends too early (line 1, column 19).'
+    );
+    expect(() => parseRequest(' ', withExample, trans)).toThrow('The request is empty: write a JSON object.');
+  });
+
+  it('passes a V1 body through', () => {
+    expect(parseRequest('{"instances": [[1]]}', withExample, trans)).toEqual({ instances: [[1]] });
+  });
+});
+
+it('finds where JSON breaks', () => {
+  expect(jsonErrorOffset('{"a": 1,}')).toBe(8);
+  expect(jsonErrorOffset('[1, 2] x')).toBe(7);
+  expect(jsonErrorOffset('{"a": tru}')).toBe(9);
+  expect(jsonErrorOffset('{"a": "b\\q"}')).toBe(9);
+  expect(jsonErrorOffset('[1e5, -0.5, "\\u00e9", true, null, {}]')).toBe(-1);
 });

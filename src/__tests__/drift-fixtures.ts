@@ -102,5 +102,8 @@ export function deployment(name: string, created_at: string): IDeployment {
 
 /** A translation bundle that only fills in `%1`, `%2`… (JupyterLab's is an ES module jest does not load). */
 export const trans = {
-  __: (msgid: string, ...args: unknown[]) => msgid.replace(/%(\d+)/g, (_, i) => String(args[Number(i) - 1]))
+  __: (msgid: string, ...args: unknown[]) => msgid.replace(/%(\d+)/g, (_, i) => String(args[Number(i) - 1])),
+  // As JupyterLab's: n is %1, the other arguments %2 on.
+  _n: (singular: string, plural: string, n: number, ...args: unknown[]) =>
+    (n === 1 ? singular : plural).replace(/%(\d+)/g, (_, i) => String([n, ...args][Number(i) - 1]))
 } as unknown as TranslationBundle;

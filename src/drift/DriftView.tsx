@@ -41,7 +41,15 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
             <span className="a4m-Verdict" data-verdict={verdictOf(latest)}>
               {verdictLabel(verdictOf(latest), trans)}
             </span>{' '}
-            {trans.__('p = %1 · window #%2 of %3 rows', formatPValue(latest.p_value), latest.id, latest.n)}
+            {policy.window === 'count' && latest.n === policy.window_size
+              ? trans.__('p = %1 · window #%2', formatPValue(latest.p_value), latest.id)
+              : trans._n(
+                  'p = %2 · window #%3 of %1 row',
+                  'p = %2 · window #%3 of %1 rows',
+                  latest.n,
+                  formatPValue(latest.p_value),
+                  latest.id
+                )}
           </>
         ) : (
           trans.__('No window tested yet.')
@@ -49,16 +57,25 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
       </div>
       <div className="a4m-Muted">
         {policy.window === 'count'
-          ? trans.__('%1 of %2 rows in the open window', pending.rows, policy.window_size)
-          : trans.__('%1 rows in the open window of %2 s', pending.rows, policy.window_seconds)}
+          ? trans.__('Next window: %1 of %2 rows', pending.rows, policy.window_size)
+          : trans._n(
+              'Next window (every %2 s): %1 row so far',
+              'Next window (every %2 s): %1 rows so far',
+              pending.rows,
+              policy.window_seconds
+            )}
       </div>
       <div className="a4m-Muted" aria-label={trans.__('Request events')}>
-        {trans.__('%1 requests · %2 windows, %3 drifted', counts.requests, counts.windows, counts.drifted)}
+        {trans._n('%1 request', '%1 requests', counts.requests)}
+        {' · '}
+        {trans._n('%1 window', '%1 windows', counts.windows)}
+        {', '}
+        {trans.__('%1 drifted', counts.drifted)}
         {' · '}
         <span title={counts.undecodable_reason ?? undefined}>{trans.__('%1 undecodable', counts.undecodable)}</span>
         {' · '}
         <span title={rejected.map(([why, n]) => `${why}: ${n}`).join('\n') || undefined}>
-          {trans.__('%1 events rejected by ingest', rejectedTotal)}
+          {trans._n('%1 event rejected by ingest', '%1 events rejected by ingest', rejectedTotal)}
         </span>
         {unattributed > 0 && ` ${trans.__('(and %1 naming no deployment)', unattributed)}`}
       </div>
@@ -66,7 +83,9 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
         <div className="a4m-Muted">{trans.__('Last undecodable request: %1', counts.undecodable_reason)}</div>
       )}
       {reference.available ? (
-        <div className="a4m-Muted">{trans.__('Reference: %1 (%2 rows)', reference.source, reference.n_rows)}</div>
+        <div className="a4m-Muted">
+          {trans._n('Reference: %2 (%1 row)', 'Reference: %2 (%1 rows)', reference.n_rows, reference.source)}
+        </div>
       ) : (
         <p className="a4m-Message a4m-mod-error" role="alert">
           {reference.detail || reference.error} {reference.hint}

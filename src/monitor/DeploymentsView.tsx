@@ -17,17 +17,142 @@ export function exampleRequest(deployment: IDeployment): string {
   return JSON.stringify({ instances: [Array(width && width > 0 ? width : 1).fill(0)] });
 }
 
+/** Where JSON text first breaks: the offset a strict reader stops at (text.length when it ends too early). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) {
+      i++;
+    }
+  };
+  const literal = (word: string) => {
+    for (const char of word) {
+      if (text[i] !== char) {
+        fail();
+      }
+      i++;
+    }
+  };
+  const string = () => {
+    literal('"');
+    while (text[i] !== '"') {
+      if (i >= text.length || text.charCodeAt(i) < 0x20) {
+        fail();
+      }
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) {
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) {
+          fail();
+        }
+      }
+      i++;
+    }
+    i++;
+  };
+  const value = (): void => {
+    space();
+    const char = text[i];
+    if (char === '{' || char === '[') {
+      const close = char === '{' ? '}' : ']';
+      i++;
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (char === '{') {
+          space();
+          string();
+          space();
+          literal(':');
+        }
+        value();
+        space();
+        if (text[i] === ',') {
+          i++;
+        } else if (text[i] === close) {
+          i++;
+          return;
+        } else {
+          fail();
+        }
+      }
+    } else if (char === '"') {
+      string();
+    } else if (char === 't' || char === 'f' || char === 'n') {
+      literal(char === 't' ? 'true' : char === 'f' ? 'false' : 'null');
+    } else {
+      const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+      if (!number) {
+        fail();
+      }
+      i += number![0].length;
+    }
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) {
+      fail();
+    }
+  } catch (offset) {
+    return offset as number;
+  }
+  return -1;
+}
+
+/** A test-box request that cannot be sent, in plain words. */
+export class RequestProblem extends Error {}
+
+/** The test box's request, parsed; a plain error naming where JSON is broken, or what a model server takes. */
+export function parseRequest(text: string, deployment: IDeployment, trans: TranslationBundle): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    if (!text.trim()) {
+      throw new RequestProblem(trans.__('The request is empty: write a JSON object.'));
+    }
+    const offset = Math.max(0, jsonErrorOffset(text));
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    const near = text.slice(offset, offset + 12);
+    throw new RequestProblem(
+      near
+        ? trans.__('The request is not valid JSON: line %1, column %2, at “%3”.', line, column, near)
+        : trans.__('The request is not valid JSON: it ends too early (line %1, column %2).', line, column)
+    );
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RequestProblem(
+      trans.__(
+        'A model server takes a JSON object, not a bare %1: a V1 body {"instances": [row, …]} or a V2 body {"inputs": [{"name", "shape", "datatype", "data"}]}. For this deployment, e.g. %2',
+        Array.isArray(value) ? trans.__('list') : trans.__('value'),
+        exampleRequest(deployment)
+      )
+    );
+  }
+  return value;
+}
+
 function TestBox({ deployment, trans }: { deployment: IDeployment; trans: TranslationBundle }) {
   const [request, setRequest] = useState(() => exampleRequest(deployment));
   const [answer, setAnswer] = useState('');
   const [failed, setFailed] = useState(false);
   const send = async () => {
     try {
-      setAnswer(JSON.stringify(await predict(deployment.name, JSON.parse(request)), null, 1));
+      setAnswer(JSON.stringify(await predict(deployment.name, parseRequest(request, deployment, trans)), null, 1));
       setFailed(false);
     } catch (e) {
       setFailed(true);
-      setAnswer(errorMessage(e));
+      setAnswer(e instanceof RequestProblem ? e.message : errorMessage(e));
     }
   };
   return (
@@ -131,7 +256,9 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         </ul>
       )}
       <div className="a4m-Muted">
-        {trans.__('%1 requests, %2 errors', stats.requests ?? 0, stats.errors ?? 0)}
+        {trans._n('%1 request', '%1 requests', stats.requests ?? 0)}
+        {', '}
+        {trans._n('%1 error', '%1 errors', stats.errors ?? 0)}
         {model.rate(deployment.name) !== null && trans.__(' · %1 req/s', model.rate(deployment.name)!.toFixed(1))}
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>

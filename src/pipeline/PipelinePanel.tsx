@@ -53,7 +53,7 @@ function CompileSection({ state, services }: { state: IAnalysisState; services: 
       <button
         className="jp-mod-styled jp-mod-accept a4m-CompileButton"
         disabled={busy || blocked}
-        title={blocked ? trans.__('Fix the errors above first.') : ''}
+        title={busy ? trans.__('Compiling…') : blocked ? trans.__('Fix the errors above first.') : ''}
         onClick={() => void compile()}
       >
         {busy ? trans.__('Compiling…') : trans.__('Compile')}

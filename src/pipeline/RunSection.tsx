@@ -70,6 +70,14 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
   };
 
   const active = run !== null && isActive(run);
+  // Why Run is disabled, shown as its tooltip ('' while it is enabled).
+  const runBlocked = busy
+    ? trans.__('Starting the run…')
+    : !pipeline.ok
+      ? trans.__('Fix the errors above first.')
+      : active
+        ? trans.__('A run of this notebook is in progress: wait for it or cancel it.')
+        : '';
   return (
     <section className="a4m-Section" aria-label={trans.__('Run')}>
       <h3 className="a4m-Section-title">{trans.__('Run')}</h3>
@@ -112,8 +120,9 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
       ))}
       <div className="a4m-Buttons">
         <button
-          className="jp-mod-styled jp-mod-accept"
-          disabled={busy || !pipeline.ok || active}
+          className="jp-mod-styled jp-mod-accept a4m-RunButton"
+          disabled={!!runBlocked}
+          title={runBlocked}
           onClick={() => void submit()}
         >
           {busy ? trans.__('Starting…') : trans.__('Run')}

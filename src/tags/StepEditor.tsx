@@ -4,6 +4,9 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { CellKind, formatTags, ICellStep, parseTags, settingProblem, stepNameProblem } from './model';
 
+/** The step-name rule as an HTML `pattern` (marks the field :invalid, which disables a dialog's Apply). */
+const STEP_NAME_PATTERN = '[_a-z][_a-z0-9]*';
+
 export interface IStepEditorProps {
   tags: string[];
   /** Step names defined in cells above this one (candidates for prev:). */
@@ -27,8 +30,19 @@ export function kindLabels(trans: TranslationBundle): Record<CellKind, string> {
 export function StepEditor({ tags, stepsAbove, onChange, trans }: IStepEditorProps): JSX.Element {
   const step = parseTags(tags);
   const [draftSetting, setDraftSetting] = useState('');
+  // An invalid step name stays in the field (with its error) and is never written into the tag.
+  const [nameDraft, setNameDraft] = useState<string | null>(null);
   const update = (change: Partial<ICellStep>) => onChange(formatTags({ ...step, ...change }));
-  const nameProblem = stepNameProblem(step.name);
+  const shownName = nameDraft ?? step.name;
+  const nameProblem = stepNameProblem(shownName);
+  const editName = (name: string) => {
+    if (stepNameProblem(name)) {
+      setNameDraft(name);
+    } else {
+      setNameDraft(null);
+      update({ name });
+    }
+  };
   const draftProblem = draftSetting ? settingProblem(draftSetting) : '';
   const labels = kindLabels(trans);
 
@@ -57,17 +71,25 @@ export function StepEditor({ tags, stepsAbove, onChange, trans }: IStepEditorPro
               className="jp-mod-styled"
               aria-label={trans.__('Step name')}
               aria-invalid={!!nameProblem}
-              value={step.name}
+              aria-describedby={nameProblem ? 'a4m-step-name-error' : undefined}
+              value={shownName}
+              pattern={STEP_NAME_PATTERN}
               placeholder={trans.__('empty: continue the previous step')}
               list="a4m-step-names"
-              onChange={e => update({ name: e.target.value })}
+              onChange={e => editName(e.target.value)}
             />
             <datalist id="a4m-step-names">
               {stepsAbove.map(name => (
                 <option key={name} value={name} />
               ))}
             </datalist>
-            {nameProblem && <span className="a4m-FieldError">{nameProblem}</span>}
+            {nameProblem && (
+              <span className="a4m-FieldError" id="a4m-step-name-error" role="alert">
+                {nameDraft === null
+                  ? nameProblem
+                  : trans.__('%1 Not saved: the tag keeps %2.', nameProblem, `step:${step.name}`)}
+              </span>
+            )}
           </label>
           {stepsAbove.length > 0 && (
             <fieldset className="a4m-Field">

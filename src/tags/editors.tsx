@@ -40,6 +40,7 @@ export class StepInspectorTool extends NotebookTools.Tool {
     const index = panel.content.widgets.indexOf(cell);
     return (
       <StepEditor
+        key={cell.model.id}
         tags={cellTags(cell)}
         stepsAbove={stepsAbove(panel.content, index)}
         onChange={tags => setCellTags(cell, tags)}

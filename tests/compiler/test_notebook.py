@@ -25,8 +25,16 @@ def test_steps_merge_untagged_continue_and_append():
     )
     assert step(result, "a")["cells"] == [1, 2, 4, 7]
     assert step(result, "b")["cells"] == [5, 6]
-    assert find(result, "info", "before the first tag")["cell"] == 0
+    note = find(result, "info", "before the first tag")
+    assert note["cell"] == 0
+    assert note["message"] == "untagged cell 1 before the first tag is not part of the pipeline"
     assert result["ok"]
+
+
+def test_untagged_cells_before_the_first_tag_read_as_a_sentence():
+    result = analyze([([], "a = 1"), ([], "b = 2"), ([], "c = 3"), (["step:s"], "d = a")])
+    message = find(result, "info", "before the first tag")["message"]
+    assert message == "untagged cells 1, 2 and 3 before the first tag are not part of the pipeline"
 
 
 def test_block_alias_and_step_name_rules():
