@@ -390,6 +390,8 @@ export interface IFeatureDistribution {
 /** What `GET deployments/{name}/drift` answers. */
 export interface IDriftReport {
   deployment: string;
+  /** The model serving now, and since when: a redeploy (e.g. after retraining) starts its verdicts afresh. */
+  model: { run_id: string | null; since: string };
   policy: IDriftPolicy;
   reference:
     | { available: true; source: string; n_rows: number; features: { name: string; kind: 'numeric' | 'categorical' }[] }
@@ -410,7 +412,10 @@ export interface IDriftReport {
   };
   /** Oldest first. */
   windows: IDriftWindow[];
+  /** The newest window of the model serving now. */
   latest: IDriftWindow | null;
+  /** Until the model serving now has a window, the newest window of the model it replaced. */
+  previous: IDriftWindow | null;
   /** Newest first. */
   alerts: IDriftAlert[];
   feature: IFeatureDistribution | null;

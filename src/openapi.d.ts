@@ -756,6 +756,12 @@ export interface components {
         };
         DriftReport: {
             deployment: string;
+            /** @description The model serving now, and since when (a redeploy, e.g. after retraining, starts afresh). */
+            model: {
+                run_id: string | null;
+                /** Format: date-time */
+                since: string;
+            };
             policy: components["schemas"]["DriftPolicy"];
             reference: components["schemas"]["ReferenceAvailable"] | components["schemas"]["ReferenceMissing"];
             pending: {
@@ -777,7 +783,10 @@ export interface components {
             };
             /** @description Oldest first. */
             windows: components["schemas"]["DriftWindow"][];
+            /** @description The newest window of the model serving now. */
             latest: null | components["schemas"]["DriftWindow"];
+            /** @description Until the model serving now has a window, the newest window of the model it replaced. */
+            previous: null | components["schemas"]["DriftWindow"];
             /** @description Newest first. */
             alerts: components["schemas"]["DriftAlert"][];
             feature: null | components["schemas"]["FeatureDistribution"];
