@@ -16,6 +16,7 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\
 _LOCAL = re.compile(r"\d\d:\d\d:\d\d\.\d{3} - [A-Z]+ - ")
 _STREAM_INDENT = "    "
 _EXECUTOR = re.compile(r"\[KFP Executor [^\]]*\]: ")
+_SUCCEEDED = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} - INFO - Task .* finished with status SUCCESS$", re.M)
 _TRACEBACK = "Traceback (most recent call last):"
 _CHAINS = (
     "During handling of the above exception, another exception occurred:",
@@ -45,21 +46,14 @@ def readable(text: str) -> dict:
     """
     clean = strip_ansi(text)
     items = _classify(_step_lines(clean))
-    error = None
-    end = len(items)
-    while end and items[end - 1] == "":
-        end -= 1
-    if end and isinstance(items[end - 1], dict):
-        error, end = items[end - 1], end - 1
-        while end >= 4 and isinstance(items[end - 4], dict) and items[end - 3 : end] in _CHAIN_SEPARATORS:
-            end -= 4  # the exceptions this one was raised from or while handling
-    output = [line for item in items[:end] for line in ([item] if isinstance(item, str) else item["raw"])]
+    error, end = (None, len(items)) if _SUCCEEDED.search(clean) else _final_error(items)
+    output = [line for item in items[:end] for line in ([item] if isinstance(item, str) else item.pop("raw"))]
     while output and not output[0].strip():
         output.pop(0)
     while output and not output[-1].strip():
         output.pop()
     if error is not None:
-        error = {key: value for key, value in error.items() if key != "raw"}
+        del error["raw"]
     return {"output": "\n".join(output), "error": error, "text": clean}
 
 
@@ -97,6 +91,33 @@ def _step_lines(text: str) -> list[str]:
     return out
 
 
+def _final_error(items: list) -> tuple[dict | None, int]:
+    """The traceback that ends the step's output (with the rest of its message and without the exceptions it was
+    raised from or while handling), and where the output before it ends; (None, len(items)) when none ends it."""
+    end = len(items)
+    while end and items[end - 1] == "":
+        end -= 1
+    start = _message_start(items, end)
+    if not start or not isinstance(items[start - 1], dict):
+        return None, len(items)
+    error = items[start - 1]
+    error["message"] = "\n".join([error["message"], *items[start:end]]).strip()
+    end = start - 1
+    while end >= 4 and items[end - 3 : end] in _CHAIN_SEPARATORS:
+        cause = _message_start(items, end - 3)
+        if not cause or not isinstance(items[cause - 1], dict):
+            break
+        end = cause - 1
+    return error, end
+
+
+def _message_start(items: list, end: int) -> int:
+    """Where the lines before `end` that continue an exception's message start (non-blank lines after it)."""
+    while end and isinstance(items[end - 1], str) and items[end - 1]:
+        end -= 1
+    return end
+
+
 def _classify(lines: list[str]) -> list:
     """The user's lines (str) and tracebacks (dict, see `_traceback`), without the executor's log records."""
     items: list = []
@@ -118,7 +139,8 @@ def _classify(lines: list[str]) -> list:
 
 
 def _traceback(lines: list[str], start: int) -> tuple[dict, int]:
-    """The traceback whose frames start at `start` (after its heading), and the index after its exception."""
+    """The traceback whose frames start at `start` (after its heading), and the index after its exception's first
+    line (a message may go on: see `_final_error`)."""
     frames, users, i = 0, [], start
     while i < len(lines) and lines[i].startswith("  "):
         match = _FRAME.fullmatch(lines[i])
@@ -135,17 +157,14 @@ def _traceback(lines: list[str], start: int) -> tuple[dict, int]:
             if code and not set(code) <= set("^~ "):
                 users[-1]["code"] = code
         i += 1
-    exception = []
-    while i < len(lines) and lines[i].strip():
-        exception.append(lines[i])
-        i += 1
-    head = _EXCEPTION.fullmatch(exception[0]) if exception else None
-    kind, message = (head[1], head[2] or "") if head else ("Error", exception[0] if exception else "")
+    exception = lines[i] if i < len(lines) else ""
+    head = _EXCEPTION.fullmatch(exception)
+    kind, message = (head[1], head[2] or "") if head else ("Error", exception)
     user_frames = [frame for frame in users if frame is not None]
     return {
         "type": kind,
-        "message": "\n".join([message, *exception[1:]]).strip(),
+        "message": message,
         "frames": user_frames,
         "hidden_frames": frames - len(user_frames),
-        "raw": [_TRACEBACK, *lines[start:i]],
-    }, i
+        "raw": [_TRACEBACK, *lines[start : i + 1]],
+    }, i + 1
