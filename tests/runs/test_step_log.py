@@ -55,7 +55,8 @@ def test_a_chained_failure_keeps_a_handled_traceback_in_the_output(service, tmp_
     assert "no b" not in view["output"] and "KeyError: 'b'" not in view["output"]
     error = view["error"]
     assert (error["type"], error["message"]) == ("ValueError", "no b")
-    assert error["frames"] == [{"cell": 0, "line": 10, "code": "raise ValueError('no b') from missing", "function": None}]
+    [frame] = error["frames"]
+    assert frame == {"cell": 0, "line": 10, "code": "raise ValueError('no b') from missing", "function": None}
 
 
 def test_terminal_codes_and_carriage_returns_are_resolved():
