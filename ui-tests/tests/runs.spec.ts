@@ -55,6 +55,7 @@ test.describe('local runs', () => {
     const detail = monitor.locator('.a4m-RunDetail');
     await expect(detail.locator('tbody tr')).toHaveCount(4);
     await detail.locator('tbody tr', { hasText: 'train' }).click();
-    await expect(detail.locator('.a4m-Log')).toContainText('Executing task');
+    await detail.getByRole('button', { name: 'Show full log' }).click();
+    await expect(detail.locator('.a4m-StepLog-full')).toContainText('Executing task');
   });
 });
