@@ -30,16 +30,21 @@ export interface IDeployContext {
   trans: TranslationBundle;
 }
 
-/** Deploy with a progress notification until the deployment is ready (or says why not). */
+/**
+ * Deploy with a progress notification until the deployment is ready (or says why not); the reason the run
+ * was chosen, if any, in a notification of its own (a notification shows 140 characters at most).
+ */
 export async function deployWithProgress(
   options: DeployRequest,
   chosen: Pick<IChosenRun, 'label' | 'why'>,
   { deployments, trans }: IDeployContext
 ): Promise<IDeployment | null> {
-  const why = chosen.why ? ` ${chosen.why}` : '';
+  if (chosen.why) {
+    Notification.info(chosen.why, { autoClose: 30000 });
+  }
   return withProgress(deployments.deploy(options), {
-    pending: trans.__('Deploying the %1…', chosen.label) + why,
-    success: d => trans.__('%1 is %2, serving the %3.', d.name, d.status, chosen.label) + why,
+    pending: trans.__('Deploying the %1…', chosen.label),
+    success: d => trans.__('%1 is %2, serving the %3.', d.name, d.status, chosen.label),
     failure: reason => trans.__('Deploy failed: %1', reason)
   });
 }
