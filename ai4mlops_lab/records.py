@@ -88,6 +88,7 @@ class DeploymentView(DeploymentRecord):
     log_tail: NotRequired[str]
     conditions: NotRequired[list[dict]]
     refresh_error: NotRequired[str]
+    usage: NotRequired[dict | None]
 
 
 class AlertRecord(TypedDict):

@@ -161,7 +161,7 @@ class Workspace:
             image=self.settings.predictor_image or None,
             namespace=configured,
         )
-        return Deployments(local, cluster)
+        return Deployments(local, cluster, root=self.root)
 
     @property
     def drift_monitor(self):

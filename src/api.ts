@@ -242,6 +242,21 @@ export function fetchRun(id: string): Promise<IRun> {
   return requestAPI<IRun>(`runs/${id}`);
 }
 
+/** A notebook's succeeded runs ranked by its main metric, as the server decides (`GET runs/best`). */
+export interface IRankedRuns {
+  notebook_path: string;
+  /** The main metric; null when no run reports one. */
+  metric: { name: string; higher_is_better: boolean } | null;
+  best: string | null;
+  latest: string | null;
+  /** Best first. */
+  runs: IRun[];
+}
+
+export function fetchRankedRuns(path: string): Promise<IRankedRuns> {
+  return requestAPI<IRankedRuns>(`runs/best?path=${encodeURIComponent(path)}`);
+}
+
 export function cancelRun(id: string): Promise<IRun> {
   return requestAPI<IRun>(`runs/${id}/cancel`, { method: 'POST' });
 }
@@ -270,6 +285,22 @@ export function fetchStepLog(id: string, step: string, tail = 400): Promise<ISte
   return requestAPI<IStepLog>(`runs/${id}/steps/${encodeURIComponent(step)}/log?tail=${tail}`);
 }
 
+/** The run a deployment serves, as recorded when it was deployed. */
+export interface IRunChoice {
+  id: string;
+  created_at: string;
+  parameters: Record<string, unknown>;
+  metric: { name: string; value: number; higher_is_better: boolean } | null;
+}
+
+/** How to call a deployment with one protocol: its URL, an example body, a curl command, a Python program. */
+export interface ICallExample {
+  url: string;
+  body: string;
+  curl: string;
+  python: string;
+}
+
 /** A model deployment (a local model server or a KServe InferenceService). */
 export interface IDeployment {
   name: string;
@@ -283,8 +314,10 @@ export interface IDeployment {
   endpoints: Record<string, string> | null;
   signature: { inputs: { name: string; dtype: string; shape: number[]; features?: string[] }[] } | null;
   stats: { requests?: number; errors?: number; latency_ms?: { p50?: number | null; p99?: number | null } } | null;
-  config: { metadata?: { model?: { example?: unknown } } };
+  config: { metadata?: { model?: { example?: unknown } }; run?: IRunChoice };
   log_tail?: string;
+  /** How to call it; null while it serves nothing. */
+  usage?: { v1: ICallExample; v2: ICallExample } | null;
 }
 
 export function fetchDeployments(): Promise<{ deployments: IDeployment[] }> {

@@ -143,7 +143,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       {
         id: CommandIDs.deploy,
         label: trans.__('Deploy'),
-        caption: trans.__("Deploy the model of this notebook's latest successful run"),
+        caption: trans.__("Deploy the model of this notebook's best successful run (by its first metric)"),
         action: deployNotebook
       },
       {
@@ -161,7 +161,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         isEnabled: () => tracker.currentWidget !== null,
         execute: async () => {
           const panel = tracker.currentWidget;
-          if (panel && (await action(panel, { runs, deployments, target: deployTarget, trans }))) {
+          if (panel && (await action(panel, { deployments, target: deployTarget, trans }))) {
             shell.activateById(monitorPanel.id);
           }
         }

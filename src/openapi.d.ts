@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/best": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notebook's succeeded runs, best first by its main metric (the first metric of its pipeline-metrics cell that a run reports, else the first a run reports; lower is better for names holding loss, error, mse, mae or rmse, else higher). */
+        get: operations["rankRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}": {
         parameters: {
             query?: never;
@@ -616,6 +633,42 @@ export interface components {
             run_count: number;
             last_run_at: string | null;
         };
+        RankedRuns: {
+            notebook_path: string;
+            /** @description The main metric; null when no run reports a metric. */
+            metric: null | {
+                name: string;
+                higher_is_better: boolean;
+            };
+            /** @description The best run's id (null without succeeded runs). */
+            best: string | null;
+            /** @description The newest succeeded run's id. */
+            latest: string | null;
+            /** @description Best first; runs without the metric last, newest first. */
+            runs: components["schemas"]["RunSummary"][];
+        };
+        /** @description The run a deployment serves, as a person tells it apart, recorded when it was deployed. */
+        RunChoice: {
+            id: string;
+            created_at: string;
+            parameters: {
+                [key: string]: unknown;
+            };
+            metric: null | {
+                name: string;
+                value: number;
+                higher_is_better: boolean;
+            };
+        };
+        CallExample: {
+            url: string;
+            /** @description The JSON request body (the model's recorded example input). */
+            body: string;
+            /** @description A shell command that sends the request. */
+            curl: string;
+            /** @description A Python program (requests) that sends it and prints the answer. */
+            python: string;
+        };
         /** @enum {string} */
         DeploymentTarget: "local" | "kserve";
         Deployment: {
@@ -635,6 +688,7 @@ export interface components {
                         example?: unknown;
                     };
                 };
+                run?: components["schemas"]["RunChoice"];
             };
             error: string | null;
             request_count?: number;
@@ -667,6 +721,11 @@ export interface components {
             };
             /** @description A failed deployment's last log lines. */
             log_tail?: string;
+            /** @description How to call it (V1 and V2) with its recorded example input; null while it serves nothing. */
+            usage?: null | {
+                v1: components["schemas"]["CallExample"];
+                v2: components["schemas"]["CallExample"];
+            };
         };
         DriftPolicy: {
             /** @enum {string} */
@@ -1074,6 +1133,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    rankRuns: {
+        parameters: {
+            query: {
+                /** @description The notebook's path. */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranking. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedRuns"];
                 };
             };
             default: components["responses"]["Error"];

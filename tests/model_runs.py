@@ -10,31 +10,35 @@ SIGNATURE = {
 }
 
 
-def model_run(workspace, model_folder) -> str:
-    """The id of a succeeded run of pipeline `demo` whose step `train` output `model_folder` as its model."""
-    model_folder.mkdir(parents=True, exist_ok=True)
-    (model_folder / "model.pt").write_bytes(b"weights")
+def model_run(
+    workspace, model_folder, *, notebook_path="demo.ipynb", parameters=None, metrics=None, metadata=None
+) -> str:
+    """The id of a succeeded run of pipeline `demo` whose step `train` output `model_folder` as its model
+    (`metadata`: the model's, default a torch model with `SIGNATURE`; an existing folder is kept as it is)."""
+    if not model_folder.exists():
+        model_folder.mkdir(parents=True)
+        (model_folder / "model.pt").write_bytes(b"weights")
     runs = RunStore(workspace / STORE_FILE)
     run_id = runs.create_run(
         experiment="demo",
-        notebook_path="demo.ipynb",
+        notebook_path=notebook_path,
         notebook_hash="0" * 64,
         pipeline="demo",
         target="local",
-        parameters={},
+        parameters=parameters or {},
         steps=["train"],
     )["id"]
     runs.record_step_outputs(
         run_id,
         "train",
         parameters={},
-        metrics={},
+        metrics=metrics or {},
         artifacts=[
             {
                 "name": "model",
                 "uri": str(model_folder),
                 "type": "system.Model",
-                "metadata": {"model": {"framework": "torch", "file": "model.pt", "signature": SIGNATURE}},
+                "metadata": metadata or {"model": {"framework": "torch", "file": "model.pt", "signature": SIGNATURE}},
             }
         ],
     )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from datetime import datetime
+from pathlib import Path
 
+from ..errors import UserError
 from .workspace import refresh
 
 
@@ -12,9 +16,14 @@ def add_commands(commands, parents: dict) -> None:
     deploy = commands.add_parser(
         "deploy",
         parents=[parents["workspace"], parents["json"]],
-        help="serve a run's model (a KServe model server on 127.0.0.1)",
+        help="serve a run's model (a KServe model server on 127.0.0.1): a run's, or a notebook's best run's",
     )
-    deploy.add_argument("run_id", help="a succeeded run that produced a model")
+    deploy.add_argument(
+        "run",
+        metavar="RUN_ID|NOTEBOOK",
+        help="a succeeded run that produced a model, or a notebook (.ipynb): its best succeeded run by its main "
+        "metric (the first of its pipeline-metrics cell; lower is better for loss, error, mse, mae, rmse)",
+    )
     deploy.add_argument("--model", help="the model artifact (name or step/name; default: the run's last)")
     deploy.add_argument("--name", help="the deployment's name (default: <pipeline>-<model>)")
     deploy.add_argument(
@@ -49,9 +58,56 @@ def describe(record: dict) -> str:
     )
 
 
+def run_label(run: dict, metric: str | None, parameters: list[str]) -> str:
+    """A run as a person reads it: `run of 14:02, epochs=5, accuracy 0.93` (its local start time; the date
+    too when it is not today)."""
+    created = datetime.fromisoformat(run["created_at"]).astimezone()
+    when = created.strftime("%H:%M" if created.date() == datetime.now().date() else "%Y-%m-%d %H:%M")
+    parts = [f"run of {when}", *(f"{name}={run['parameters'][name]}" for name in parameters)]
+    value = run["metrics"].get(metric) if metric else None
+    if isinstance(value, (int, float)):
+        parts.append(f"{metric} {value:.4g}")
+    return ", ".join(parts)
+
+
+def varying_parameters(runs: list[dict]) -> list[str]:
+    """The parameters whose values differ among `runs` (all of them when there is one run)."""
+    names = list(dict.fromkeys(name for run in runs for name in run["parameters"]))
+    if len(runs) < 2:
+        return names
+    return [n for n in names if len({json.dumps(run["parameters"].get(n)) for run in runs}) > 1]
+
+
+def best_run(workspace, notebook: Path) -> tuple[str, str]:
+    """The id of the notebook's best succeeded run and a line saying which it is and why."""
+    ranking = workspace.run_service.ranked(notebook)
+    runs = ranking["runs"]
+    if not runs:
+        raise UserError(
+            f"The notebook {ranking['notebook_path']} has no succeeded run.",
+            f"Run it first: ai4mlops run {notebook.name}",
+        )
+    metric = (ranking["metric"] or {}).get("name")
+    shown = varying_parameters(runs)
+    best, latest = runs[0], next(r for r in runs if r["id"] == ranking["latest"])
+    line = f"Deploying the {run_label(best, metric, shown)} ({best['id']})"
+    if metric is None:
+        return best["id"], f"{line}: the latest run (no run reports a metric)"
+    direction = "highest" if ranking["metric"]["higher_is_better"] else "lowest"
+    line += f": the {direction} {metric} of {len(runs)} succeeded run{'s' if len(runs) > 1 else ''}"
+    if latest is not best:
+        line += f"; the latest, {run_label(latest, metric, shown)}, is worse"
+    return best["id"], line
+
+
 def deploy_command(args: argparse.Namespace) -> int:
-    """Deploy a run's model and wait until it serves (a KServe deployment: until the cluster took it)."""
-    record = args.workspace.deployments.deploy(args.run_id, model=args.model, name=args.name, target=args.target)
+    """Deploy a run's model (or a notebook's best run's) and wait until it serves (a KServe deployment: until
+    the cluster took it)."""
+    run_id = args.run
+    if run_id.endswith(".ipynb") or Path(run_id).is_file():
+        run_id, line = best_run(args.workspace, Path(run_id).resolve())
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    record = args.workspace.deployments.deploy(run_id, model=args.model, name=args.name, target=args.target)
     if args.json:
         print(json.dumps(record, indent=2))
         return 0
@@ -67,7 +123,7 @@ def list_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     elif not records:
-        print("No deployments yet: ai4mlops deploy RUN_ID deploys a run's model.")
+        print("No deployments yet: ai4mlops deploy NOTEBOOK deploys its best run's model.")
     for record in records if not args.json else []:
         print(describe(record))
     return 0

@@ -147,6 +147,12 @@ class RunService:
         """The runs as the store has them, newest first."""
         return self.store.runs(experiment=experiment)
 
+    def ranked(self, notebook: Path) -> dict:
+        """The notebook's succeeded runs, best first by its main metric (see `ranking.notebook_runs`)."""
+        from .ranking import notebook_runs
+
+        return notebook_runs(self.store.runs(), Path(notebook), self._display_path(notebook))
+
     def rerun(self, run_id: str, parameters: dict | None = None) -> RunRecord:
         """Start a new run of the notebook of run `run_id`, on the same target and in the same experiment, with
         its parameter values updated by `parameters`; the new run's record."""

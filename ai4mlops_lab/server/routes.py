@@ -26,7 +26,15 @@ from .health import HealthHandler
 from .ingest import IngestHandler
 from .openapi import OpenApiHandler
 from .pipelines import AnalyzeHandler, CompileHandler
-from .runs import ExperimentsHandler, RunCancelHandler, RunHandler, RunLogsHandler, RunsHandler, StepLogHandler
+from .runs import (
+    BestRunsHandler,
+    ExperimentsHandler,
+    RunCancelHandler,
+    RunHandler,
+    RunLogsHandler,
+    RunsHandler,
+    StepLogHandler,
+)
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -49,6 +57,7 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/analyze", AnalyzeHandler),
         (f"{prefix}/compile", CompileHandler),
         (f"{prefix}/runs", RunsHandler),
+        (f"{prefix}/runs/best", BestRunsHandler),
         (f"{prefix}/runs/([0-9a-z]+)", RunHandler),
         (f"{prefix}/runs/([0-9a-z]+)/logs", RunLogsHandler),
         (f"{prefix}/runs/([0-9a-z]+)/steps/([_a-z][_a-z0-9]*)/log", StepLogHandler),

@@ -65,6 +65,16 @@ class RunHandler(RunsApiHandler):
         self.reply_if_changed(lambda: self.service.run(run_id))
 
 
+class BestRunsHandler(RunsApiHandler):
+    """`GET runs/best?path=NOTEBOOK`: the notebook's succeeded runs, best first by its main metric."""
+
+    @web.authenticated
+    @authorized
+    async def get(self):
+        notebook = self.user_path(self.get_query_argument("path", ""), must_exist=False)
+        self.reply(await asyncio.to_thread(self.service.ranked, notebook))
+
+
 class RunLogsHandler(RunsApiHandler):
     @web.authenticated
     @authorized

@@ -5,23 +5,29 @@ The one place the REST handlers and the CLI go through for deployments.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .. import confined
 from ..errors import UserError
 from ..records import DeploymentView
 from ..states import DeploymentTarget
 from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
+from .usage import call_examples
 
 TARGETS = tuple(DeploymentTarget)
 
 
 class Deployments:
-    """Dispatches each call to the deployment's target; `cluster` is None when none is configured."""
+    """Dispatches each call to the deployment's target; `cluster` is None when none is configured. Notebooks'
+    paths are relative to `root` (default: the current folder). Each deployment comes with `usage`: how to
+    call it (see `usage.call_examples`)."""
 
-    def __init__(self, local: LocalDeployments, cluster=None):
+    def __init__(self, local: LocalDeployments, cluster=None, root: Path | None = None):
         self.local = local
         self.cluster = cluster
         self.store = local.store
+        self.root = Path(root or Path.cwd())
 
     def _backend(self, target: str):
         if target == DeploymentTarget.LOCAL:
@@ -51,19 +57,24 @@ class Deployments:
         """Serve a run's Model artifact; local deployments are ready when this returns.
 
         `reference` names a data artifact of the run as the drift reference, instead of the sample
-        saved with the model. The name is checked before anything else happens.
+        saved with the model. The name is checked before anything else happens. The deployment's
+        `config.run` records the run as a person tells it apart (`ranking.summary`).
         """
+        from ..runs.ranking import run_summary
+
         if name is not None:
             check_name(name)
         backend = self._backend(target)
-        picked = reference_artifact(self.local.runs.run(run_id), reference) if reference else None
+        run = self.local.runs.run(run_id)
+        picked = reference_artifact(run, reference) if reference else None
         if target == DeploymentTarget.LOCAL:
             record = backend.deploy(run_id, model=model, name=name)
         else:
             record = backend.deploy(run_id, model=model, name=name, **cluster_options)
-        if picked is None:
-            return record
-        self.store.update(record["name"], config={**record["config"], "reference": picked})
+        config = {**record["config"], "run": run_summary(run, self.root)}
+        if picked is not None:
+            config["reference"] = picked
+        self.store.update(record["name"], config=config)
         return self.get(record["name"])
 
     def refresh(self) -> None:
@@ -78,17 +89,17 @@ class Deployments:
         records = self.local.list()
         if self.cluster is not None:
             records += self.cluster.list()
-        return sorted(records, key=lambda r: r["created_at"], reverse=True)
+        return sorted((_with_usage(r) for r in records), key=lambda r: r["created_at"], reverse=True)
 
     def get(self, name: str) -> DeploymentView:
         """A deployment as the store has it."""
-        return self._of(name).get(name)
+        return _with_usage(self._of(name).get(name))
 
     def stop(self, name: str) -> dict:
-        return self._of(name).stop(name)
+        return _with_usage(self._of(name).stop(name))
 
     def restart(self, name: str) -> dict:
-        return self._of(name).restart(name)
+        return _with_usage(self._of(name).restart(name))
 
     def logs(self, name: str, tail: int | None = None) -> str:
         return self._of(name).logs(name, tail)
@@ -120,3 +131,7 @@ class Deployments:
         self.store.delete(name)
         DriftStore(self.store.path, check=False).forget(name)
         confined.remove_tree(self.local.workspace / "deployments", name)
+
+
+def _with_usage(view: dict) -> dict:
+    return {**view, "usage": call_examples(view)}

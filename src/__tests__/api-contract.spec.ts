@@ -15,6 +15,7 @@ import type {
   IExperiment,
   IHealth,
   IPipelineInfo,
+  IRankedRuns,
   IRun,
   IStepLog,
   retrainAlert,
@@ -51,9 +52,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Schemas['DriftWindow'], IDriftWindow>(v => v),
       assignable<Schemas['DriftAlert'], IDriftAlert>(v => v),
       assignable<Schemas['DriftReport'], IDriftReport>(v => v),
-      assignable<Schemas['StepLog'], IStepLog>(v => v)
+      assignable<Schemas['StepLog'], IStepLog>(v => v),
+      assignable<Reply<'rankRuns', 200>, IRankedRuns>(v => v)
     ];
-    expect(checks).toHaveLength(13);
+    expect(checks).toHaveLength(14);
   });
 
   it('sends only requests the server documents', () => {

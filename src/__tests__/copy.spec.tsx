@@ -10,6 +10,7 @@ import type { IRunsModel } from '../tokens';
 import { trans } from './drift-fixtures';
 
 jest.mock('@jupyterlab/apputils', () => ({ Clipboard: { copyToSystem: jest.fn() } }));
+jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./ui-components-mock'));
 jest.mock('../api', () => ({ ...jest.requireActual('../api'), pollAPI: jest.fn() }));
 const api = jest.requireMock('../api');
 

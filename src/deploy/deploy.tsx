@@ -1,13 +1,15 @@
-/** The notebook's Deploy action: one click serves the model of its latest successful run. */
+/** The notebook's Deploy action: one click serves the model of its best run by the notebook's main metric. */
 import React from 'react';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
-import { fetchRun, IDeployment, IRun } from '../api';
+import { fetchRankedRuns, fetchRun, IDeployment, IRankedRuns, IRun } from '../api';
+import { errorMessage } from '../errors';
 import { withProgress } from '../components/progress';
-import { DeployRequest, IDeploymentsModel, IRunsModel } from '../tokens';
+import { DeployRequest, IDeploymentsModel } from '../tokens';
+import { chooseRun, IChosenRun, labelRuns } from './runLabel';
 
 type Target = 'local' | 'kserve';
 
@@ -22,52 +24,70 @@ interface IDeployOptions {
 
 /** What the deploy actions work with. */
 export interface IDeployContext {
-  runs: IRunsModel;
   deployments: IDeploymentsModel;
   /** The default target (a setting). */
   target: Target;
   trans: TranslationBundle;
 }
 
-/** A notebook's succeeded runs, newest first. */
-export function succeededRuns(runs: IRunsModel, path: string): IRun[] {
-  return runs.runs.filter(run => run.notebook_path === path && run.status === 'succeeded');
-}
-
-/** Deploy with a progress notification until the deployment is ready (or says why not). */
+/**
+ * Deploy with a progress notification until the deployment is ready (or says why not); the reason the run
+ * was chosen, if any, in a notification of its own (a notification shows 140 characters at most).
+ */
 export async function deployWithProgress(
   options: DeployRequest,
+  chosen: Pick<IChosenRun, 'label' | 'why'>,
   { deployments, trans }: IDeployContext
 ): Promise<IDeployment | null> {
+  if (chosen.why) {
+    Notification.info(chosen.why, { autoClose: 30000 });
+  }
   return withProgress(deployments.deploy(options), {
-    pending: trans.__('Deploying the model of run %1…', options.run_id),
-    success: d => trans.__('Deployment %1 is %2 at %3', d.name, d.status, d.url ?? ''),
+    pending: trans.__('Deploying the %1…', chosen.label),
+    success: d => trans.__('%1 is %2, serving the %3.', d.name, d.status, chosen.label),
     failure: reason => trans.__('Deploy failed: %1', reason)
   });
 }
 
-/** One click: the latest successful run of this notebook, to the default target. */
-export async function deployNotebook(panel: NotebookPanel, context: IDeployContext): Promise<IDeployment | null> {
-  const { runs, target, trans } = context;
-  await runs.refresh();
-  const [run] = succeededRuns(runs, panel.context.path);
-  if (!run) {
+/** The notebook's succeeded runs ranked, or null (with a notification saying why) when there are none. */
+async function rankedRuns(panel: NotebookPanel, trans: TranslationBundle): Promise<IRankedRuns | null> {
+  let ranking: IRankedRuns;
+  try {
+    ranking = await fetchRankedRuns(panel.context.path);
+  } catch (error) {
+    Notification.error(trans.__('Could not read the runs of this notebook: %1', errorMessage(error)), {
+      autoClose: false
+    });
+    return null;
+  }
+  if (!ranking.runs.length) {
     Notification.warning(
       trans.__('This notebook has no successful run yet: run it from the Pipeline panel, then deploy.'),
       { autoClose: 8000 }
     );
     return null;
   }
-  return deployWithProgress({ run_id: run.id, target }, context);
+  return ranking;
+}
+
+/** One click: the best successful run of this notebook by its main metric, to the default target. */
+export async function deployNotebook(panel: NotebookPanel, context: IDeployContext): Promise<IDeployment | null> {
+  const ranking = await rankedRuns(panel, context.trans);
+  const chosen = ranking && chooseRun(ranking, context.trans);
+  if (!chosen) {
+    return null;
+  }
+  return deployWithProgress({ run_id: chosen.run.id, target: context.target }, chosen, context);
 }
 
 class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOptions> {
   constructor(
     private readonly candidates: IRun[],
+    private readonly labels: Map<string, string>,
     private readonly trans: TranslationBundle,
     private value: IDeployOptions
   ) {
-    // `candidates` carry their artifacts (run details), for the reference picker.
+    // `candidates` (best first) carry their artifacts (run details), for the reference picker.
     super();
     this.addClass('a4m-DeployDialog');
   }
@@ -92,9 +112,9 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
             value={this.value.run_id}
             onChange={e => set({ run_id: e.target.value })}
           >
-            {this.candidates.map(run => (
+            {this.candidates.map((run, index) => (
               <option key={run.id} value={run.id}>
-                {run.id} · {run.created_at} · {JSON.stringify(run.parameters)}
+                {index === 0 ? trans.__('%1 (best)', this.labels.get(run.id)) : this.labels.get(run.id)}
               </option>
             ))}
           </select>
@@ -158,16 +178,16 @@ class DeployOptions extends ReactWidget implements Dialog.IBodyWidget<IDeployOpt
 
 /** The options dialog: which run, which target, which name. */
 export async function deployWithOptions(panel: NotebookPanel, context: IDeployContext): Promise<IDeployment | null> {
-  const { runs, target, trans } = context;
-  await runs.refresh();
-  const succeeded = succeededRuns(runs, panel.context.path);
-  const candidates = await Promise.all(succeeded.slice(0, 20).map(run => fetchRun(run.id)));
-  if (!candidates.length) {
-    return deployNotebook(panel, context);
+  const { target, trans } = context;
+  const ranking = await rankedRuns(panel, trans);
+  if (!ranking) {
+    return null;
   }
+  const labels = labelRuns(ranking, trans);
+  const candidates = await Promise.all(ranking.runs.slice(0, 20).map(run => fetchRun(run.id)));
   const result = await showDialog({
     title: trans.__('Deploy a model'),
-    body: new DeployOptions(candidates, trans, {
+    body: new DeployOptions(candidates, labels, trans, {
       run_id: candidates[0].id,
       target,
       name: '',
@@ -188,6 +208,7 @@ export async function deployWithOptions(panel: NotebookPanel, context: IDeployCo
       storage_uri: storage_uri || undefined,
       reference: reference || undefined
     },
+    { label: labels.get(run_id) ?? run_id, why: '' },
     context
   );
 }

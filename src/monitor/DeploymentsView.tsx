@@ -1,9 +1,9 @@
 /** Deployments: status, endpoints (copyable), model and run, traffic, a test-predict box, stop/restart. */
 import React, { useState } from 'react';
-import { Clipboard } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDeployment, predict } from '../api';
+import { CallExamples, CopyButton, RunChoice, Signature } from '../deploy/usage';
 import { errorMessage } from '../errors';
 import { IDeploymentsModel, IRunsModel } from '../tokens';
 
@@ -224,33 +224,35 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         ) : (
           deployment.model_name
         )}{' '}
-        {trans.__('of run')}{' '}
-        {deployment.run_id ? (
-          <a
-            href="#"
-            className="a4m-RunLink"
-            onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}
-          >
-            {deployment.run_id}
-          </a>
-        ) : (
-          '–'
-        )}{' '}
         · {deployment.target}
       </div>
+      {deployment.config?.run ? (
+        <RunChoice choice={deployment.config.run} onSelect={() => runs.select(deployment.run_id)} trans={trans} />
+      ) : (
+        deployment.run_id && (
+          <div className="a4m-Muted">
+            {trans.__('of run')}{' '}
+            <a
+              href="#"
+              className="a4m-RunLink"
+              onClick={event => (event.preventDefault(), runs.select(deployment.run_id))}
+            >
+              {deployment.run_id}
+            </a>
+          </div>
+        )
+      )}
       {deployment.endpoints && (
         <ul className="a4m-Endpoints">
           {(['v1', 'v2'] as const).map(protocol => (
             <li key={protocol}>
               <code title={deployment.endpoints![protocol]}>{protocol.toUpperCase()}</code>{' '}
               <span className="a4m-Url">{deployment.endpoints![protocol]}</span>
-              <button
-                className="a4m-LinkButton"
-                aria-label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
-                onClick={() => Clipboard.copyToSystem(deployment.endpoints![protocol])}
-              >
-                ⧉
-              </button>
+              <CopyButton
+                text={deployment.endpoints![protocol]}
+                label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
+                trans={trans}
+              />
             </li>
           ))}
         </ul>
@@ -268,6 +270,8 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
           {failure}
         </pre>
       )}
+      <Signature deployment={deployment} trans={trans} />
+      <CallExamples deployment={deployment} trans={trans} />
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
       <div className="a4m-Buttons">
         {deployment.status === 'running' ? (
