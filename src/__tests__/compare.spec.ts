@@ -3,11 +3,13 @@ import { IRun } from '../api';
 import { chartTheme } from '../drift/charts';
 import {
   barFraction,
+  clockTime,
   compareChartSpec,
   comparisonRows,
   formatValue,
   keyParameters,
   numericParameters,
+  runLabel,
   runNumbers
 } from '../monitor/compare';
 import { bestValue, betterIsLower } from '../monitor/metrics';
@@ -63,6 +65,11 @@ describe('run names and values', () => {
     const other = { ...run('ddd444', '09:00', {}, {}), experiment: 'other' };
     const numbers = runNumbers([c, b, other, a]);
     expect([numbers.get(a.id), numbers.get(b.id), numbers.get(c.id), numbers.get(other.id)]).toEqual([1, 2, 3, 1]);
+  });
+
+  it('names a run with the time it started', () => {
+    expect(runLabel('run 1', a)).toBe(`run 1 · ${clockTime(a.created_at)}`);
+    expect(clockTime('2026-01-01T10:07:00Z')).toMatch(/^\d\d:07$/);
   });
 
   it('formats values briefly', () => {
@@ -123,8 +130,19 @@ describe('compare chart', () => {
     expect(spec.description).toContain('lower is better');
   });
 
+  it('takes the width it is given (the panel's), or its container's', () => {
+    const sized = compareChartSpec([a, b], { metric: 'loss', parameter: null, labels, theme: dark, trans, width: 180 });
+    expect((sized as any).width).toBe(180);
+  });
+
   it('draws a horizontal bar per run, named, when there is no parameter', () => {
-    const spec = compareChartSpec([a, b, c], { metric: 'accuracy', parameter: null, labels, theme: dark, trans }) as any;
+    const spec = compareChartSpec([a, b, c], {
+      metric: 'accuracy',
+      parameter: null,
+      labels,
+      theme: dark,
+      trans
+    }) as any;
     expect(spec.encoding.y).toMatchObject({ field: 'run', type: 'nominal' });
     expect(spec.encoding.x).toMatchObject({ field: 'value', title: 'accuracy' });
     // A run without a name in `labels` falls back to its id; none is drawn without the metric.

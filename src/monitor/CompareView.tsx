@@ -1,12 +1,20 @@
 /** The runs chosen to compare: a table of their metrics (bars, best marked) and parameters, and a chart. */
-import React, { useState } from 'react';
+import React, { RefObject, useEffect, useId, useRef, useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
 import { MimeView } from '../components/MimeView';
 import { documentTheme } from '../drift/charts';
-import { compareChartSpec, comparisonRows, formatValue, keyParameters, numericParameters } from './compare';
+import {
+  clockTime,
+  compareChartSpec,
+  comparisonRows,
+  formatValue,
+  keyParameters,
+  numericParameters,
+  runLabel
+} from './compare';
 import { betterIsLower } from './metrics';
 import { metricNames } from './table';
 
@@ -14,27 +22,54 @@ const VEGA_LITE = ['application/vnd.vegalite.v5+json', 'application/vnd.vegalite
 
 export interface ICompareViewProps {
   runs: IRun[];
-  /** Each run's name, e.g. "run 3 · 14:02". */
-  labels: Map<string, string>;
+  /** Each run's name, e.g. "run 3". */
+  names: Map<string, string>;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
 
-export function CompareView({ runs, labels, rendermime, trans }: ICompareViewProps): JSX.Element {
+/** Width the chart leaves to the Vega renderer's left padding and its actions menu at the right. */
+const CHART_INSET = 48;
+
+/** An element's width, kept up to date while it resizes (0 until measured; kept while hidden). */
+function useWidth<T extends HTMLElement>(): [RefObject<T>, number] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const node = ref.current;
+    if (!node || typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    const observer = new ResizeObserver(([entry]) => {
+      const measured = Math.round(entry.contentRect.width);
+      if (measured > 0) {
+        setWidth(measured);
+      }
+    });
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+export function CompareView({ runs, names, rendermime, trans }: ICompareViewProps): JSX.Element {
   const metrics = metricNames(runs);
   const parameters = keyParameters(runs);
   const numeric = numericParameters(runs);
   const [metricChoice, setMetric] = useState('');
+  const id = useId();
+  const [section, width] = useWidth<HTMLElement>();
   const [axisChoice, setAxis] = useState<string | null>(null);
   const metric = metrics.includes(metricChoice) ? metricChoice : (metrics[0] ?? '');
   // The x axis: the user's choice while it applies, else the first numeric parameter, else per run.
   const axis =
     axisChoice !== null && (axisChoice === '' || numeric.includes(axisChoice)) ? axisChoice : (numeric[0] ?? '');
   const rows = comparisonRows(runs, metrics, parameters);
-  const name = (run: IRun) => labels.get(run.id) ?? run.id;
+  const labels = new Map(runs.map(run => [run.id, runLabel(names.get(run.id) ?? run.id, run)]));
+  const label = (run: IRun) => labels.get(run.id)!;
 
   return (
-    <section className="a4m-Compare" aria-label={trans.__('Compare runs')}>
+    <section className="a4m-Compare" aria-label={trans.__('Compare runs')} ref={section}>
       <h4 className="a4m-Compare-title">{trans.__('Comparing %1 runs', runs.length)}</h4>
       <div className="a4m-Compare-scroll" tabIndex={0} aria-label={trans.__('Comparison table')}>
         <table className="a4m-CompareTable">
@@ -42,7 +77,11 @@ export function CompareView({ runs, labels, rendermime, trans }: ICompareViewPro
             <tr>
               <th scope="col">{trans.__('Run')}</th>
               {metrics.map(m => (
-                <th scope="col" key={m} title={betterIsLower(m) ? trans.__('lower is better') : trans.__('higher is better')}>
+                <th
+                  scope="col"
+                  key={m}
+                  title={betterIsLower(m) ? trans.__('lower is better') : trans.__('higher is better')}
+                >
                   {m} {betterIsLower(m) ? '↓' : '↑'}
                 </th>
               ))}
@@ -56,14 +95,24 @@ export function CompareView({ runs, labels, rendermime, trans }: ICompareViewPro
           <tbody>
             {rows.map(row => (
               <tr key={row.run.id}>
-                <th scope="row">{name(row.run)}</th>
+                <th scope="row" title={row.run.id}>
+                  {names.get(row.run.id) ?? row.run.id}
+                  <time className="a4m-Compare-time" dateTime={row.run.created_at}>
+                    {clockTime(row.run.created_at)}
+                  </time>
+                </th>
                 {metrics.map(m => {
                   const cell = row.metrics[m];
                   return (
                     <td key={m} className={cell.best ? 'a4m-Metric a4m-mod-best' : 'a4m-Metric'}>
                       <span className="a4m-Metric-value">
                         {formatValue(cell.value)}
-                        {cell.best && <span className="a4m-Best">{trans.__('best')}</span>}
+                        {cell.best && (
+                          <span className="a4m-Best" title={trans.__('best of the compared runs')}>
+                            <span aria-hidden="true">★</span>
+                            <span className="a4m-VisuallyHidden">{trans.__('best')}</span>
+                          </span>
+                        )}
                       </span>
                       <span className="a4m-Bar" aria-hidden="true">
                         <span style={{ width: `${Math.round(cell.fraction * 100)}%` }} />
@@ -81,30 +130,38 @@ export function CompareView({ runs, labels, rendermime, trans }: ICompareViewPro
           </tbody>
         </table>
       </div>
-      {metrics.length > 0 && (
+      {metrics.length > 0 && width > 0 && (
         <>
           <div className="a4m-Compare-controls">
-            <label>
-              <span>{trans.__('Plot')}</span>
-              <select className="jp-mod-styled" value={metric} onChange={e => setMetric(e.target.value)}>
-                {metrics.map(m => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              <span>{trans.__('against')}</span>
-              <select className="jp-mod-styled" value={axis} onChange={e => setAxis(e.target.value)}>
-                <option value="">{trans.__('each run')}</option>
-                {numeric.map(p => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <label htmlFor={`${id}-metric`}>{trans.__('Plot')}</label>
+            <select
+              id={`${id}-metric`}
+              aria-label={trans.__('Plot metric')}
+              className="jp-mod-styled"
+              value={metric}
+              onChange={e => setMetric(e.target.value)}
+            >
+              {metrics.map(m => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+            <label htmlFor={`${id}-axis`}>{trans.__('against')}</label>
+            <select
+              id={`${id}-axis`}
+              aria-label={trans.__('against parameter')}
+              className="jp-mod-styled"
+              value={axis}
+              onChange={e => setAxis(e.target.value)}
+            >
+              <option value="">{trans.__('each run')}</option>
+              {numeric.map(p => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
           </div>
           <MimeView
             rendermime={rendermime}
@@ -115,16 +172,17 @@ export function CompareView({ runs, labels, rendermime, trans }: ICompareViewPro
                 parameter: axis || null,
                 labels,
                 theme: documentTheme(),
-                trans
+                trans,
+                width: width - CHART_INSET
               }) as any
             }
             className="a4m-Chart a4m-CompareChart"
             label={trans.__(
               '%1 of %2',
               metric,
-              runs.map(run => `${name(run)}: ${formatValue(run.metrics?.[metric])}`).join(', ')
+              runs.map(run => `${label(run)}: ${formatValue(run.metrics?.[metric])}`).join(', ')
             )}
-            fallback={runs.map(run => `${name(run)}: ${formatValue(run.metrics?.[metric])}`).join('\n')}
+            fallback={runs.map(run => `${label(run)}: ${formatValue(run.metrics?.[metric])}`).join('\n')}
           />
         </>
       )}

@@ -6,7 +6,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun } from '../api';
 import { When } from '../drift/AlertsList';
 import { IRunsModel } from '../tokens';
-import { clockTime, formatValue, keyParameters, runNumbers } from './compare';
+import { formatValue, keyParameters, runLabel, runNumbers } from './compare';
 import { CompareView } from './CompareView';
 import { RunDetail } from './RunDetail';
 import { formatDuration, metricNames, runMetrics, SortKey, visibleRuns } from './table';
@@ -35,7 +35,7 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
   }
   const numbers = runNumbers(all);
   const names = new Map(all.map(run => [run.id, trans.__('run %1', numbers.get(run.id) ?? '?')]));
-  const labels = new Map(all.map(run => [run.id, `${names.get(run.id)} · ${clockTime(run.created_at)}`]));
+  const labels = new Map(all.map(run => [run.id, runLabel(names.get(run.id)!, run)]));
   const experiments = [...new Set(all.map(run => run.experiment))].sort();
   const shown = visibleRuns(all, { experiment, filter, sort, descending, labels });
   // The sorted-by metric leads the cards' values.
@@ -154,7 +154,7 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
       </ul>
       {shown.length === 0 && <p className="a4m-Panel-empty">{trans.__('No run matches the filter.')}</p>}
       {compared.length > 0 ? (
-        <CompareView runs={compared} labels={labels} rendermime={rendermime} trans={trans} />
+        <CompareView runs={compared} names={names} rendermime={rendermime} trans={trans} />
       ) : (
         <p className="a4m-Panel-empty">{trans.__('Tick runs to compare their metrics and parameters.')}</p>
       )}

@@ -30,6 +30,11 @@ export function clockTime(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
+/** A run's name with the time it started, e.g. "run 3 · 14:02". */
+export function runLabel(name: string, run: IRun): string {
+  return `${name} · ${clockTime(run.created_at)}`;
+}
+
 /** A metric or parameter value as short text: numbers to 4 significant digits. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'number') {
@@ -120,6 +125,8 @@ export interface ICompareChartOptions {
   labels: Map<string, string>;
   theme: IChartTheme;
   trans: TranslationBundle;
+  /** The chart's width in pixels, axes included (default: its container's width when drawn). */
+  width?: number;
 }
 
 /**
@@ -128,7 +135,7 @@ export interface ICompareChartOptions {
  * best run is drawn strongest, and the width follows the panel.
  */
 export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): Spec {
-  const { metric, parameter, labels, theme, trans } = options;
+  const { metric, parameter, labels, theme, trans, width = 'container' } = options;
   const shown = runs.filter(run => metric in runMetrics(run));
   const best = bestValue(
     metric,
@@ -152,7 +159,7 @@ export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): S
   const emphasis = { condition: { test: 'datum.best', value: 1 }, value: 0.55 };
   const common = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    width: 'container',
+    width,
     autosize: { type: 'fit', contains: 'padding' },
     config: theme.config,
     data: { values }

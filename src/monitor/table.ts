@@ -43,7 +43,14 @@ export function visibleRuns(
     if (!needle) {
       return true;
     }
-    const haystack = [options.labels?.get(run.id), run.id, run.status, run.pipeline, run.target, JSON.stringify(run.parameters)]
+    const haystack = [
+      options.labels?.get(run.id),
+      run.id,
+      run.status,
+      run.pipeline,
+      run.target,
+      JSON.stringify(run.parameters)
+    ]
       .join(' ')
       .toLowerCase();
     return haystack.includes(needle);

@@ -55,7 +55,8 @@ async function overflowing(root: Locator, panel: Locator): Promise<string[]> {
           const r = el.getBoundingClientRect();
           const scrolls = getComputedStyle(el).overflowX === 'auto';
           return (
-            r.width > 0 && (r.left < left - 1 || r.right > right + 1 || (!scrolls && el.scrollWidth > el.clientWidth + 1))
+            r.width > 0 &&
+            (r.left < left - 1 || r.right > right + 1 || (!scrolls && el.scrollWidth > el.clientWidth + 1))
           );
         })
         .map(el => `${el.tagName.toLowerCase()}.${el.className}`),
@@ -78,6 +79,16 @@ async function luminance(page: IJupyterLabPageFixture, element: Locator): Promis
     }
     return sum / (pixels.length / 4) / 255;
   }, png);
+}
+
+/** Drag the handle between the main area and the right sidebar `by` pixels to the left. */
+async function widenRightSidebar(page: IJupyterLabPageFixture, by: number): Promise<void> {
+  const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)').last();
+  const box = (await handle.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - by, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
 }
 
 test.describe('experiments view', () => {
@@ -137,6 +148,22 @@ test.describe('experiments view', () => {
     expect(size.width).toBeGreaterThan(150);
     expect(size.height).toBeGreaterThan(100);
     expect(await overflowing(list, monitor)).toEqual([]);
+
+    await page.screenshot({ path: 'screenshots/monitor-compare-light.png' });
+
+    // Widened, the runs list grows into columns and the filter keeps filling its share.
+    await widenRightSidebar(page, 300);
+    expect((await monitor.boundingBox())!.width).toBeGreaterThan(500);
+    expect(await overflowing(list, monitor)).toEqual([]);
+    expect((await filter.boundingBox())!.width).toBeGreaterThanOrEqual(150);
+    // Columns: the time beside the name, not below it.
+    const name = (await cards.first().locator('.a4m-RunCard-name').boundingBox())!;
+    const time = (await cards.first().locator('.a4m-RunCard-time').boundingBox())!;
+    expect(time.x).toBeGreaterThan(name.x + name.width);
+    // The chart follows the panel's width.
+    await expect.poll(async () => (await chart.boundingBox())!.width).toBeGreaterThan(size.width + 200);
+    await page.screenshot({ path: 'screenshots/monitor-runs-wide.png' });
+    await widenRightSidebar(page, -300);
 
     await page.theme.setDarkTheme();
     await expect(chart.locator('canvas, svg').first()).toBeVisible();
