@@ -130,7 +130,7 @@ describe('compare chart', () => {
     expect(spec.description).toContain('lower is better');
   });
 
-  it('takes the width it is given (the panel's), or its container's', () => {
+  it('takes the width it is given (the panel width)', () => {
     const sized = compareChartSpec([a, b], { metric: 'loss', parameter: null, labels, theme: dark, trans, width: 180 });
     expect((sized as any).width).toBe(180);
   });
