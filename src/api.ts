@@ -246,9 +246,28 @@ export function cancelRun(id: string): Promise<IRun> {
   return requestAPI<IRun>(`runs/${id}/cancel`, { method: 'POST' });
 }
 
-export async function fetchRunLog(id: string, step: string, tail = 400): Promise<string> {
-  const reply = await requestAPI<{ text: string }>(`runs/${id}/logs?step=${encodeURIComponent(step)}&tail=${tail}`);
-  return reply.text;
+/** A failed step's error, trimmed to the user's frames, each located in the notebook. */
+export interface IStepError {
+  type: string;
+  message: string;
+  /** Outermost first; `cell` is the notebook cell index (people see cell + 1), `line` is 1-based in the cell. */
+  frames: { cell: number; line: number; code: string | null; function: string | null }[];
+  /** Frames of Python's runpy, kfp and ai4mlops-lab left out. */
+  hidden_frames: number;
+}
+
+/** A step's log as people read it: the user's output, the step's error, and the whole log (`text`). */
+export interface IStepLog {
+  run_id: string;
+  step: string;
+  output: string;
+  error: IStepError | null;
+  text: string;
+}
+
+/** A step's readable log; `tail` keeps the last lines of its output and of its whole log. */
+export function fetchStepLog(id: string, step: string, tail = 400): Promise<IStepLog> {
+  return requestAPI<IStepLog>(`runs/${id}/steps/${encodeURIComponent(step)}/log?tail=${tail}`);
 }
 
 /** A model deployment (a local model server or a KServe InferenceService). */
@@ -390,6 +409,8 @@ export interface IFeatureDistribution {
 /** What `GET deployments/{name}/drift` answers. */
 export interface IDriftReport {
   deployment: string;
+  /** The model serving now, and since when: a redeploy (e.g. after retraining) starts its verdicts afresh. */
+  model: { run_id: string | null; since: string };
   policy: IDriftPolicy;
   reference:
     | { available: true; source: string; n_rows: number; features: { name: string; kind: 'numeric' | 'categorical' }[] }
@@ -410,7 +431,10 @@ export interface IDriftReport {
   };
   /** Oldest first. */
   windows: IDriftWindow[];
+  /** The newest window of the model serving now. */
   latest: IDriftWindow | null;
+  /** Until the model serving now has a window, the newest window of the model it replaced. */
+  previous: IDriftWindow | null;
   /** Newest first. */
   alerts: IDriftAlert[];
   feature: IFeatureDistribution | null;

@@ -108,7 +108,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settings: () => runSettings,
       rendermime,
       trans,
-      openFile: path => void app.commands.execute('docmanager:open', { path })
+      openFile: path => void app.commands.execute('docmanager:open', { path }),
+      themes
     });
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });

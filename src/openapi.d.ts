@@ -128,6 +128,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/steps/{step}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+                step: string;
+            };
+            cookie?: never;
+        };
+        /** A step's log as people read it - the user's output, its error trimmed to notebook cells, the full log. */
+        get: operations["getStepLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/cancel": {
         parameters: {
             query?: never;
@@ -559,6 +579,33 @@ export interface components {
                 [key: string]: number;
             };
         };
+        StepLog: {
+            run_id: string;
+            step: string;
+            /** @description What the user's code printed or warned */
+            output: string;
+            /** @description The step's failure, null when its log ends without one. */
+            error: null | components["schemas"]["StepError"];
+            /** @description The whole log */
+            text: string;
+        };
+        StepError: {
+            /** @description The exception's class, e.g. ZeroDivisionError. */
+            type: string;
+            message: string;
+            /** @description The user's frames, outermost first. */
+            frames: {
+                /** @description The notebook cell index, from 0 (people see cell + 1). */
+                cell: number;
+                /** @description The line within the cell. */
+                line: number;
+                code: string | null;
+                /** @description The function the line is in; null at the cell's top level. */
+                function: string | null;
+            }[];
+            /** @description Frames of Python's runpy, kfp and ai4mlops-lab left out. */
+            hidden_frames: number;
+        };
         /** @description A run in detail, with each step's metrics and outputs, and the run's artifacts. */
         Run: components["schemas"]["RunFields"] & {
             artifacts: components["schemas"]["Artifact"][];
@@ -756,6 +803,12 @@ export interface components {
         };
         DriftReport: {
             deployment: string;
+            /** @description The model serving now, and since when (a redeploy, e.g. after retraining, starts afresh). */
+            model: {
+                run_id: string | null;
+                /** Format: date-time */
+                since: string;
+            };
             policy: components["schemas"]["DriftPolicy"];
             reference: components["schemas"]["ReferenceAvailable"] | components["schemas"]["ReferenceMissing"];
             pending: {
@@ -777,7 +830,10 @@ export interface components {
             };
             /** @description Oldest first. */
             windows: components["schemas"]["DriftWindow"][];
+            /** @description The newest window of the model serving now. */
             latest: null | components["schemas"]["DriftWindow"];
+            /** @description Until the model serving now has a window, the newest window of the model it replaced. */
+            previous: null | components["schemas"]["DriftWindow"];
             /** @description Newest first. */
             alerts: components["schemas"]["DriftAlert"][];
             feature: null | components["schemas"]["FeatureDistribution"];
@@ -1077,6 +1133,33 @@ export interface operations {
                         step: string | null;
                         text: string;
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getStepLog: {
+        parameters: {
+            query?: {
+                /** @description The number of last lines to return. */
+                tail?: components["parameters"]["Tail"];
+            };
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The readable log; `tail` keeps the last lines of `output` and of `text`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepLog"];
                 };
             };
             default: components["responses"]["Error"];

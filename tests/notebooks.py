@@ -66,3 +66,30 @@ PARENT = (
 def dying(code: str):
     """A step that ends its own process with `code`, after a step that succeeds."""
     return (("x = 1", ["step:ok"]), (code, ["step:dies"]))
+
+
+#: A step that prints, warns, then fails inside a function of the `functions` cell (cell 2, line 3) that it calls
+#: from its own cell (cell 4, line 5); the step before it prints and ends on a quote.
+HELPER_FAILS = (
+    ("import math\nimport warnings", ["imports"]),
+    ("def ratio(v):\n    '''Divide by zero, on purpose.'''\n    return math.sqrt(v) / 0", ["functions"]),
+    ("x = 4\nprint('loaded', x)\nlabel = 'ok'", ["step:load"]),
+    ("print('training on', x)\n\nwarnings.warn('careful')\n# the next line fails\ny = ratio(x)", ["step:train"]),
+)
+
+#: A step that prints a traceback it handled, then fails with an exception raised from another.
+CHAINED_FAILURE = (
+    (
+        "import traceback\n"
+        "try:\n"
+        "    {}['a']\n"
+        "except KeyError:\n"
+        "    traceback.print_exc()\n"
+        "print('recovered')\n"
+        "try:\n"
+        "    {}['b']\n"
+        "except KeyError as missing:\n"
+        "    raise ValueError('no b') from missing",
+        ["step:chain"],
+    ),
+)

@@ -125,7 +125,14 @@ def describe(report: dict, checked: dict | None = None) -> str:
     ]
     if counts["undecodable"]:
         lines.append(f"{counts['undecodable']} requests could not be read ({counts['undecodable_reason']})")
-    if window is None:
+    if window is None and report["previous"]:
+        before = report["previous"]
+        lines.append(
+            f"The model was replaced at {report['model']['since']} (run {report['model']['run_id']}); no window of "
+            f"the new model checked yet. Before that: {'DRIFT' if before['drift'] else 'no drift'} in window "
+            f"#{before['id']}."
+        )
+    elif window is None:
         lines.append("No window checked yet: send requests (or use --check to test the rows so far).")
     else:
         verdict = {True: "DRIFT", False: "no drift"}[window["drift"]] if window["status"] == "ok" else "not enough data"

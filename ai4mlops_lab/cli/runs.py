@@ -1,4 +1,5 @@
-"""`ai4mlops run` (compile and run a notebook, following its steps) and `ai4mlops runs` (list them)."""
+"""`ai4mlops run` (compile and run a notebook, following its steps), `ai4mlops runs` (list them) and `ai4mlops logs`
+(a step's log, readable or in full)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def add_commands(commands, parents: dict) -> None:
     runs = commands.add_parser("runs", parents=[parents["workspace"], parents["json"]], help="list runs")
     runs.add_argument("--experiment", help="only this experiment's runs")
     runs.set_defaults(handler=runs_command)
+
+    logs = commands.add_parser(
+        "logs",
+        parents=[parents["workspace"], parents["json"]],
+        help="a step's log: its error located in the notebook, then its output",
+    )
+    logs.add_argument("run", help="the run id")
+    logs.add_argument("step", nargs="?", help="the step (default: the failed step, else the last)")
+    logs.add_argument("--full", action="store_true", help="the whole log, KFP's lines included")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines of output")
+    logs.set_defaults(handler=logs_command)
 
 
 def show_progress(service, run: dict) -> dict:
@@ -80,11 +92,49 @@ def run_command(args: argparse.Namespace) -> int:
     if run["status"] == "succeeded":
         return 0
     failed = next((s for s in run["steps"] if s["status"] == "failed"), None)
-    print(f"error: {run.get('error') or run['status']}", file=sys.stderr)
     if failed:
-        print(f"--- last lines of step '{failed['name']}' ---", file=sys.stderr)
-        print(service.logs(run["id"], failed["name"], tail=30), file=sys.stderr)
+        print_step_log(service.readable_log(run["id"], failed["name"]), run["id"], sys.stderr, tail=30)
+    else:
+        print(f"error: {run.get('error') or run['status']}", file=sys.stderr)
     return 1
+
+
+def print_step_log(view: dict, run_id: str, stream, tail: int | None = None) -> None:
+    """A step's readable log (`RunService.readable_log`): its error located in the notebook first, then the last
+    `tail` lines of its output, then how to see the rest."""
+    from ..runs.step_log import describe
+
+    step, error = view["step"], view["error"]
+    if error:
+        print(f"error: step '{step}' failed: {describe(error)}", file=stream)
+    output = view["output"].split("\n") if view["output"] else []
+    shown = output[-tail:] if tail else output
+    cut = f" (last {len(shown)} of {len(output)} lines)" if len(shown) < len(output) else ""
+    print(f"--- output of step '{step}'{cut} ---", file=stream)
+    print("\n".join(shown) if shown else "(no output)", file=stream)
+    hidden = f"{error['hidden_frames']} frames of Python, kfp and ai4mlops-lab code hidden; " if error else ""
+    print(f"--- {hidden}the full log: ai4mlops logs {run_id} {step} --full ---", file=stream)
+
+
+def logs_command(args: argparse.Namespace) -> int:
+    """Print a step's log: readable (error first, then output) or, with --full, the whole log."""
+    from ..errors import UserError
+
+    service = args.workspace.run_service
+    run = service.run(args.run)
+    if not run["steps"]:
+        raise UserError(f"Run {args.run} has no steps.", "Its pipeline failed before any step was recorded.")
+    failed = [s["name"] for s in run["steps"] if s["status"] == "failed"]
+    step = args.step or (failed or [run["steps"][-1]["name"]])[0]
+    view = service.readable_log(args.run, step)
+    if args.json:
+        print(json.dumps(view, indent=2))
+    elif args.full:
+        text = view["text"].split("\n")
+        print("\n".join(text[-args.tail :] if args.tail else text))
+    else:
+        print_step_log(view, args.run, sys.stdout, tail=args.tail)
+    return 0
 
 
 def runs_command(args: argparse.Namespace) -> int:

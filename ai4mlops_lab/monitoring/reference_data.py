@@ -49,7 +49,8 @@ def load_reference(record: dict, model_folder: Path) -> tuple[ReferenceProfile, 
         data = np.load(path, allow_pickle=False)
         # KFP keeps metadata numbers as floats
         rows, total = int(saved["rows"]), int(saved["total_rows"])
-        source = f"{rows} of {total} training rows saved with the model ({saved['source']})"
+        sampled = f", a sample of its {total} rows" if rows < total else ""
+        source = f"training inputs saved with the model ({saved['source']}){sampled}"
     table = _table(data)
     names = None if hasattr(table, "columns") else tensor.get("features")
     if names is not None and len(names) != table.shape[1]:

@@ -18,7 +18,9 @@ SHOWN_WINDOWS = 500
 def drift_report(
     checker: WindowChecker, name: str, since: str | None = None, until: str | None = None, feature: str | None = None
 ) -> dict:
-    """`GET .../drift`. A deployment without usable reference data reports why instead of windows."""
+    """`GET .../drift`. A deployment without usable reference data reports why instead of windows. `latest` is
+    the newest window of the model serving now (a redeploy starts afresh); until it has one, `previous` is the
+    newest window of the model it replaced."""
     record = checker.records.get(name)
     policy = checker.policy(name)
     try:
@@ -43,8 +45,10 @@ def drift_report(
             code="not_found",
         )
     windows = [public_window(w, feature) for w in stored]
+    current = [w for w in windows if w["last_at"] is not None and w["last_at"] >= record["created_at"]]
     return {
         "deployment": name,
+        "model": {"run_id": record["run_id"], "since": record["created_at"]},
         "policy": monitor["policy"],
         "reference": reference,
         "pending": {"rows": progress["pending_rows"]},
@@ -55,7 +59,8 @@ def drift_report(
             "undecodable_reason": monitor["undecodable_reason"],
         },
         "windows": windows,
-        "latest": windows[-1] if windows else None,
+        "latest": current[-1] if current else None,
+        "previous": windows[-1] if windows and not current else None,
         "alerts": checker.store.alerts(name),
         "feature": feature_view(fitted, feature, stored) if fitted is not None and feature else None,
     }

@@ -152,14 +152,15 @@ def _check_parameters(flow: Flow, diags: list[Diagnostic]) -> None:
         seen.add(param.name)
 
 
-def _step_code(structure: Structure, flow: Flow, name: str) -> str:
-    parts = [f"# --- imports (cell {c + 1})\n{flow.code.get(c, '')}" for c in structure.imports]
-    parts += [f"# --- functions (cell {c + 1})\n{flow.code.get(c, '')}" for c in structure.functions]
+def _step_code(structure: Structure, flow: Flow, name: str) -> list[tuple[str, str]]:
+    """The step's code, part by part, each labelled as people name it (`cell 4`: notebook cells counted from 1)."""
+    cells = [*structure.imports, *structure.functions]
+    parts = [(f"cell {c + 1}", flow.code.get(c, "")) for c in cells]
     extra = flow.steps[name].extra_imports
     if extra:
-        parts.append("# --- imports made by earlier steps\n" + "\n".join(extra))
-    parts += [f"# --- cell {c + 1}\n{flow.code.get(c, '')}" for c in structure.step(name).cells]
-    return "\n".join(part.rstrip() for part in parts) + "\n"
+        parts.append(("imports made by earlier steps", "\n".join(extra)))
+    parts += [(f"cell {c + 1}", flow.code.get(c, "")) for c in structure.step(name).cells]
+    return parts
 
 
 def _wire(step: Step, flow: Flow, pipeline: Pipeline, diags: list[Diagnostic]) -> None:

@@ -104,7 +104,9 @@ def _component(step: Step, reference_rows: int) -> list[str]:
     values = [f"{i.name!r}: {i.arg if i.type in SCALAR_TYPES else f'_load({i.arg})'}" for i in step.inputs]
     if watch:
         lines.append("    _seen, _unwatch = _observe_models()")
-    lines.append(f"    _ns = _run({step.name!r}, {{{', '.join(values)}}}, {_code_literal(step.code)})")
+    lines.append(f"    _ns = _run({{{', '.join(values)}}}, [")
+    lines += [f"        ({label!r}, {_code_literal(code)})," for label, code in step.code]
+    lines.append("    ])")
     if watch:
         lines.append("    _unwatch()")
     seen = "_seen" if watch else "{}"
@@ -129,10 +131,11 @@ def _input_annotation(kind: str) -> str:
 
 
 def _code_literal(code: str) -> str:
-    """The step code as a readable raw triple-quoted string when possible, else a plain literal."""
+    """A cell's code as a readable raw triple-quoted string when possible (its first line stays line 1, a newline
+    ends it), else a plain literal."""
     if "'''" in code or code.endswith("\\") or "\r" in code:
         return repr(code)
-    return "r'''\n" + code + "'''"
+    return "r'''" + code + "\n'''"
 
 
 def _pipeline_function(pipeline: Pipeline) -> list[str]:

@@ -33,7 +33,7 @@ class Step:
     function: str  # Python function name in the generated module
     task: str  # task name in the compiled IR
     cells: list[int]
-    code: str  # the Python executed by the step (prelude and step cells, magics commented out)
+    code: list[tuple[str, str]]  # the step's Python as (label, code): prelude and step cells, magics commented out
     after: list[str] = field(default_factory=list)
     inputs: list[StepInput] = field(default_factory=list)
     outputs: list[StepOutput] = field(default_factory=list)

@@ -2,11 +2,18 @@
 (lightweight components ship only their own function), so each one imports what it needs itself."""
 
 
-def _run(step, inputs, code):
-    """Execute the step's code in a fresh notebook-like namespace seeded with its inputs."""
+def _run(inputs, cells):
+    """Execute the step's cells, (label, code) in order, in a fresh notebook-like namespace seeded with its inputs.
+    Each runs as the file `<label>` (e.g. `<cell 4>`) with its source in linecache, so tracebacks and warnings
+    name the notebook cell, the line within it and its code."""
+    import linecache
+
     namespace = {"__name__": "__main__", "display": print}
     namespace.update(inputs)
-    exec(compile(code, f"<step {step}>", "exec", dont_inherit=True), namespace)
+    for label, code in cells:
+        filename = f"<{label}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        exec(compile(code, filename, "exec", dont_inherit=True), namespace)
     return namespace
 
 

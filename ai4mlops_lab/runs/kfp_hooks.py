@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..states import StepStatus
-from . import thread_output
+from . import step_log, thread_output
 
 
 class StepReporter(Protocol):
@@ -40,11 +40,14 @@ class _Tee(io.TextIOBase):
         return len(text)
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def _failure(path: Path, otherwise: str = "") -> str:
+    """Why the step whose log is at `path` failed: its error trimmed to the user's cells, else `otherwise`, else
+    the log's last lines."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = path.read_text(errors="replace")
     except OSError:
-        return ""
+        text = ""
+    return step_log.failure(text, otherwise)
 
 
 def install(reporter: StepReporter) -> Callable[[], None]:
@@ -74,14 +77,15 @@ def install(reporter: StepReporter) -> Callable[[], None]:
             ):
                 outputs, task_status = original_execute(task_name, *args, **kwargs)
         except BaseException as exc:
-            reporter.step_finished(task_name, StepStatus.FAILED, {}, f"{type(exc).__name__}: {exc}")
+            error = _failure(log_path, step_log.strip_ansi(f"{type(exc).__name__}: {exc}"))
+            reporter.step_finished(task_name, StepStatus.FAILED, {}, error)
             raise
         if task_status == kfp_status.Status.SUCCESS:
             reporter.step_finished(
                 task_name, StepStatus.SUCCEEDED if executed.flag else StepStatus.CACHED, outputs, None
             )
         else:
-            reporter.step_finished(task_name, StepStatus.FAILED, {}, _tail(log_path) or "the step failed")
+            reporter.step_finished(task_name, StepStatus.FAILED, {}, _failure(log_path) or "the step failed")
         return outputs, task_status
 
     task_executor.execute_single_task = execute

@@ -176,6 +176,17 @@ class RunService:
         text = path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-tail:]) if tail else text
 
+    def readable_log(self, run_id: str, step: str, tail: int | None = None) -> dict:
+        """A step's log as people read it: {run_id, step} and `step_log.readable`'s {output, error, text}; `tail`
+        keeps the last lines of its output and text."""
+        from .step_log import readable
+
+        view = {"run_id": run_id, "step": step, **readable(self.logs(run_id, step))}
+        if tail:
+            view["output"] = "\n".join(view["output"].split("\n")[-tail:])
+            view["text"] = "\n".join(view["text"].split("\n")[-tail:])
+        return view
+
     # -- following and stopping ---------------------------------------------------------
 
     def refresh(self, run_id: str | None = None) -> None:

@@ -26,7 +26,7 @@ from .health import HealthHandler
 from .ingest import IngestHandler
 from .openapi import OpenApiHandler
 from .pipelines import AnalyzeHandler, CompileHandler
-from .runs import ExperimentsHandler, RunCancelHandler, RunHandler, RunLogsHandler, RunsHandler
+from .runs import ExperimentsHandler, RunCancelHandler, RunHandler, RunLogsHandler, RunsHandler, StepLogHandler
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -51,6 +51,7 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/runs", RunsHandler),
         (f"{prefix}/runs/([0-9a-z]+)", RunHandler),
         (f"{prefix}/runs/([0-9a-z]+)/logs", RunLogsHandler),
+        (f"{prefix}/runs/([0-9a-z]+)/steps/([_a-z][_a-z0-9]*)/log", StepLogHandler),
         (f"{prefix}/runs/([0-9a-z]+)/cancel", RunCancelHandler),
         (f"{prefix}/experiments", ExperimentsHandler),
         (f"{prefix}/deployments", DeploymentsHandler),

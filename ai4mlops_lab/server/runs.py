@@ -77,6 +77,16 @@ class RunLogsHandler(RunsApiHandler):
         self.reply({"run_id": run_id, "step": step, "text": text})
 
 
+class StepLogHandler(RunsApiHandler):
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str, step: str):
+        tail = self.get_query_argument("tail", None)
+        if tail is not None and not tail.isdigit():
+            raise UserError("'tail' must be a number of lines.", "e.g. ?tail=200")
+        self.reply(self.service.readable_log(run_id, step, int(tail) if tail else None))
+
+
 class RunCancelHandler(RunsApiHandler):
     @web.authenticated
     @authorized

@@ -16,6 +16,7 @@ import type {
   IHealth,
   IPipelineInfo,
   IRun,
+  IStepLog,
   retrainAlert,
   startRun
 } from '../api';
@@ -49,9 +50,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Schemas['DriftPolicy'], IDriftPolicy>(v => v),
       assignable<Schemas['DriftWindow'], IDriftWindow>(v => v),
       assignable<Schemas['DriftAlert'], IDriftAlert>(v => v),
-      assignable<Schemas['DriftReport'], IDriftReport>(v => v)
+      assignable<Schemas['DriftReport'], IDriftReport>(v => v),
+      assignable<Schemas['StepLog'], IStepLog>(v => v)
     ];
-    expect(checks).toHaveLength(12);
+    expect(checks).toHaveLength(13);
   });
 
   it('sends only requests the server documents', () => {

@@ -1,6 +1,6 @@
 /** The DAG's Mermaid source. */
 import { IEdgeInfo, IStepInfo } from '../api';
-import { dagSource, nodeId } from '../pipeline/dag';
+import { dagSource, dagTheme, legendStates, nodeId, opaqueHex, STATE_LOOKS } from '../pipeline/dag';
 import { stepColour } from '../tags/model';
 
 function step(name: string): IStepInfo {
@@ -43,9 +43,40 @@ describe('dagSource', () => {
     expect(source).toContain(`style s_load fill:${stepColour('load')}`);
   });
 
-  it('marks run statuses on the nodes', () => {
-    const running = dagSource(steps, edges, { load: 'succeeded', train: 'failed' });
+  it('shows run states by badge and fill, not by the step colour', () => {
+    const running = dagSource(steps, edges, { load: 'succeeded', train: 'failed', end: 'pending' }, theme);
     expect(running).toContain('s_load["✓ load"]');
-    expect(running).toContain('stroke:#d32f2f');
+    expect(running).toContain(`style s_load fill:${STATE_LOOKS.succeeded.fill},`);
+    expect(running).toContain(`style s_train fill:${STATE_LOOKS.failed.fill},`);
+    expect(running).not.toContain(stepColour('load'));
+    // a step that has not run yet is outlined in the theme's colours, dashed
+    expect(running).toContain(
+      'style s_end fill:#1e1e1e,stroke:#989898,stroke-width:2px,color:#ffffff,stroke-dasharray'
+    );
+  });
+
+  it('draws edges in the theme line colour, so they show on a dark background', () => {
+    expect(dagSource(steps, edges, {}, theme)).toContain('linkStyle default stroke:#989898');
+  });
+
+  it('lists the states present, in the legend order', () => {
+    expect(legendStates({ a: 'failed', b: 'succeeded', c: 'succeeded' })).toEqual(['succeeded', 'failed']);
+    expect(legendStates({})).toEqual([]);
+  });
+});
+
+const theme = dagTheme(
+  name =>
+    ({
+      '--jp-layout-color1': 'rgb(30, 30, 30)',
+      '--jp-ui-font-color1': 'rgba(255, 255, 255, 1)',
+      '--jp-ui-font-color2': 'rgba(255, 255, 255, 0.54)'
+    })[name] ?? ''
+);
+
+describe('dagTheme', () => {
+  it('resolves translucent theme colours to opaque hex over the background', () => {
+    expect(theme).toEqual({ background: '#1e1e1e', line: '#989898', text: '#ffffff' });
+    expect(opaqueHex('#336699')).toBe('#336699');
   });
 });

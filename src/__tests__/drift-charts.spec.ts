@@ -1,6 +1,16 @@
 /** The drift charts' Vega-Lite specs: log-scale scores with alpha and alert markers, heat strip, distributions. */
 import { IFeatureDistribution } from '../api';
-import { chartTheme, distributionSpec, heatScore, heatSpec, P_FLOOR, scoreSpec, shares } from '../drift/charts';
+import {
+  chartTheme,
+  distributionSpec,
+  heatScore,
+  heatSpec,
+  P_FLOOR,
+  pValueDomain,
+  scoreSpec,
+  shares,
+  timeFormat
+} from '../drift/charts';
 import { driftWindow, featureTest, trans } from './drift-fixtures';
 
 type Layer = {
@@ -51,11 +61,13 @@ describe('score chart', () => {
   it('plots tested windows on a log scale over the time of their last request', () => {
     expect(spec.data.values.map(v => v.id)).toEqual([1, 3, 4]);
     const points = spec.layer[2];
-    expect(points.encoding.y.scale).toEqual({ type: 'log' });
+    // a decade of room below the smallest value (1e-16 after the floor): no marker sits on the axis
+    expect(points.encoding.y.scale).toEqual({ type: 'log', domain: [1e-17, 1], nice: false });
     expect(points.encoding.x).toMatchObject({ field: 'at', type: 'temporal' });
     expect(spec.data.values[0].at).toBe(windows[0].last_at);
-    // p = 0 is drawn at the floor, the tooltip keeps the real value
-    expect(spec.data.values[2]).toMatchObject({ p: P_FLOOR, p_value: 0 });
+    // p = 0 is drawn at the floor, the tooltip says it is below it
+    expect(spec.data.values[2]).toMatchObject({ p: P_FLOOR, p_value: '< 1e-16' });
+    expect(spec.data.values[1]).toMatchObject({ p: 0.001, p_value: '0.00100' });
   });
 
   it('draws a rule at alpha on the same log scale', () => {
@@ -86,6 +98,30 @@ describe('score chart', () => {
     const plain = scoreSpec(windows, 0.05, unthemed, trans) as { layer: Layer[] };
     expect(plain.layer[2].encoding.color.scale).toEqual({ domain: ['Drift', 'No drift'] });
     expect(plain.layer[0].layer![0].mark).toEqual({ type: 'rule', strokeDash: [4, 3] });
+  });
+});
+
+describe('score chart after a redeploy', () => {
+  const windows = [driftWindow(1, 1e-40), driftWindow(2, 0.3)];
+
+  it('marks where the new model began serving, only when windows of an earlier model are shown', () => {
+    const spec = scoreSpec(windows, 0.05, theme, trans, '2026-11-25T10:01:45.000Z') as { layer: Layer[] };
+    const rule = spec.layer[4];
+    expect(rule.data!.values).toEqual([{ since: '2026-11-25T10:01:45.000Z', label: 'new model' }]);
+    expect(rule.layer!.map(l => l.mark.type)).toEqual(['rule', 'text']);
+    const fresh = scoreSpec(windows, 0.05, theme, trans, '2026-11-25T09:00:00.000Z') as { layer: Layer[] };
+    expect(fresh.layer).toHaveLength(4);
+  });
+
+  it('labels the time axis as finely as the span needs', () => {
+    expect(timeFormat(['2026-11-25T10:01:30.000Z', '2026-11-25T10:02:30.000Z'])).toBe('%H:%M:%S');
+    expect(timeFormat(['2026-11-25T10:01:30.000Z', '2026-11-25T12:02:30.000Z'])).toBe('%H:%M');
+    expect(timeFormat(['2026-11-20T10:01:30.000Z', '2026-11-25T12:02:30.000Z'])).toBe('%b %d %H:%M');
+  });
+
+  it('keeps a decade of room below the smallest p-value, never under the floor', () => {
+    expect(pValueDomain([0.2, 0.04])).toEqual([0.001, 1]);
+    expect(pValueDomain([1e-300])).toEqual([1e-17, 1]);
   });
 });
 

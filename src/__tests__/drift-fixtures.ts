@@ -76,7 +76,9 @@ export function report(windows: IDriftWindow[], extra: Partial<IDriftReport> = {
       drifted: 1
     },
     windows,
+    model: { run_id: 'run1', since: '2025-01-01T00:00:00.000Z' },
     latest: windows[windows.length - 1] ?? null,
+    previous: null,
     alerts: [],
     feature: null,
     ...extra

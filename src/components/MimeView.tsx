@@ -37,8 +37,12 @@ export function MimeView(props: IMimeViewProps): JSX.Element {
     const next = renderer.node;
     next.classList.add('a4m-mod-rendering');
     node.appendChild(next);
-    void renderer.renderModel(new MimeModel({ data: { [mimeType]: data }, trusted: true })).then(() => {
+    // Vega's action menu would put controls inside an element that is one image to assistive technology.
+    const metadata = { [mimeType]: { embed_options: { actions: false } } };
+    void renderer.renderModel(new MimeModel({ data: { [mimeType]: data }, metadata, trusted: true })).then(() => {
       if (live) {
+        // The host is the image for assistive technology (role and label): what is drawn inside is decoration.
+        next.querySelectorAll('img:not([alt])').forEach(img => img.setAttribute('alt', ''));
         next.classList.remove('a4m-mod-rendering');
         node.replaceChildren(next);
       }

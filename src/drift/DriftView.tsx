@@ -3,11 +3,11 @@ import React, { useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IDriftReport } from '../api';
+import { IDriftReport, IDriftWindow } from '../api';
 import { MimeView } from '../components/MimeView';
 import { withProgress } from '../components/progress';
 import { IDriftModel, IRunsModel } from '../tokens';
-import { AlertsList } from './AlertsList';
+import { AlertsList, When } from './AlertsList';
 import { distributionSpec, documentTheme, heatSpec, IChartTheme, scoreSpec } from './charts';
 import { featureNames, formatPValue, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
@@ -25,6 +25,36 @@ function verdictLabel(verdict: Verdict, trans: TranslationBundle): string {
   return { drift: trans.__('Drift'), 'no-drift': trans.__('No drift'), insufficient: trans.__('Not enough data') }[
     verdict
   ];
+}
+
+/** The model was replaced (e.g. retrained) and has no window yet: the old verdict is history, said as such. */
+function ModelReplaced({
+  report,
+  previous,
+  trans
+}: {
+  report: IDriftReport;
+  previous: IDriftWindow;
+  trans: TranslationBundle;
+}) {
+  return (
+    <>
+      <span className="a4m-Verdict" data-verdict="insufficient">
+        {trans.__('New model')}
+      </span>{' '}
+      {trans.__('serving since')} <When iso={report.model.since} />
+      {'; '}
+      {trans.__('no window of it tested yet.')}
+      <div className="a4m-Muted">
+        {trans.__(
+          'The model it replaced: %1, p = %2 (window #%3).',
+          verdictLabel(verdictOf(previous), trans),
+          formatPValue(previous.p_value),
+          previous.id
+        )}
+      </div>
+    </>
+  );
 }
 
 /** The newest verdict, what waits for the next window, what arrived, and the reference. */
@@ -51,6 +81,8 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
                   latest.id
                 )}
           </>
+        ) : report.previous ? (
+          <ModelReplaced report={report} previous={report.previous} trans={trans} />
         ) : (
           trans.__('No window tested yet.')
         )}
@@ -112,7 +144,7 @@ function Charts({
   const features = featureNames(report);
   const distribution = model.distribution;
   const hasFeatureTests = tested.some(w => w.features.some(f => f.adjusted_p_value !== null));
-  const score = scoreSpec(report.windows, report.policy.alpha, theme, trans);
+  const score = scoreSpec(report.windows, report.policy.alpha, theme, trans, report.model.since);
   const heat = heatSpec(report.windows, features, theme, trans);
   const histogram = distribution && distributionSpec(distribution, theme, trans);
   return (

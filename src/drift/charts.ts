@@ -10,6 +10,8 @@ import { Distribution, IDriftWindow, IFeatureDistribution } from '../api';
 
 /** p-values below this are drawn at it (a log axis cannot show 0). */
 export const P_FLOOR = 1e-16;
+/** The p-value axis ends a decade below the floor. */
+const P_AXIS_MIN = 1e-17;
 
 /** Windows the heat strip shows (the newest). */
 export const HEAT_WINDOWS = 60;
@@ -112,12 +114,31 @@ function tested(windows: IDriftWindow[]): IDriftWindow[] {
   return windows.filter(w => w.status === 'ok' && w.p_value !== null && w.last_at);
 }
 
+/** The p-value axis: from a decade below the smallest value shown (so no marker sits on the edge) up to 1. */
+export function pValueDomain(ps: number[]): [number, number] {
+  const smallest = Math.min(...ps, 0.1);
+  return [Math.max(Number(`1e${Math.floor(Math.log10(smallest)) - 1}`), P_AXIS_MIN), 1];
+}
+
+/** A time axis format as fine as the span of `times` needs (seconds only over a few minutes). */
+export function timeFormat(times: string[]): string {
+  const epochs = times.map(t => Date.parse(t)).filter(Number.isFinite);
+  const span = epochs.length ? Math.max(...epochs) - Math.min(...epochs) : 0;
+  return span < 5 * 60_000 ? '%H:%M:%S' : span < 2 * 86_400_000 ? '%H:%M' : '%b %d %H:%M';
+}
+
 /**
  * The overall drift score over time: each window's p-value (log scale) at the time of its last
- * request, drifted windows coloured, a rule at alpha, and a marker on windows that raised or
- * continued an alert.
+ * request, drifted windows coloured, a rule at alpha, a marker on windows that raised or
+ * continued an alert, and a rule where a new model (e.g. a retrained one) began serving.
  */
-export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartTheme, trans: TranslationBundle): Spec {
+export function scoreSpec(
+  windows: IDriftWindow[],
+  alpha: number,
+  theme: IChartTheme,
+  trans: TranslationBundle,
+  modelSince?: string
+): Spec {
   const drift = trans.__('Drift');
   const noDrift = trans.__('No drift');
   const shown = tested(windows);
@@ -125,7 +146,7 @@ export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartT
     id: w.id,
     at: w.last_at,
     p: Math.max(w.p_value!, P_FLOOR),
-    p_value: w.p_value,
+    p_value: w.p_value! < P_FLOOR ? `< ${P_FLOOR}` : w.p_value!.toPrecision(3),
     n: w.n,
     rows: windowBounds(w),
     verdict: w.drift ? drift : noDrift,
@@ -136,15 +157,20 @@ export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartT
     field: 'at',
     type: 'temporal',
     title: trans.__('time'),
-    axis: { format: '%H:%M:%S', labelOverlap: true }
+    axis: { format: timeFormat(values.map(v => v.at!)), tickCount: 4, labelFlush: true, labelOverlap: true }
   };
-  const y = { field: 'p', type: 'quantitative', scale: { type: 'log' }, title };
+  const y = {
+    field: 'p',
+    type: 'quantitative',
+    scale: { type: 'log', domain: pValueDomain([...values.map(v => v.p), alpha]), nice: false },
+    title
+  };
   const tooltip = [
     { field: 'id', title: trans.__('window') },
     { field: 'at', type: 'temporal', title: trans.__('last request'), format: '%Y-%m-%d %H:%M:%S' },
     { field: 'rows', title: trans.__('bounds') },
     { field: 'n', title: trans.__('rows') },
-    { field: 'p_value', title: trans.__('p-value'), format: '.3g' },
+    { field: 'p_value', title: trans.__('p-value') },
     { field: 'verdict', title: trans.__('verdict') },
     { field: 'alert', title: trans.__('alert') }
   ];
@@ -200,6 +226,22 @@ export function scoreSpec(windows: IDriftWindow[], alpha: number, theme: IChartT
           color: theme.colors.alert
         }),
         encoding: { x, y, tooltip }
+      },
+      ...(modelSince && shown.length && modelSince > shown[0].last_at! ? [modelRule(modelSince, x, theme, trans)] : [])
+    ]
+  };
+}
+
+/** A dashed vertical rule, labelled, where the model serving now replaced the one before. */
+function modelRule(since: string, x: Spec, theme: IChartTheme, trans: TranslationBundle): Spec {
+  const encoding = { x: { ...x, field: 'since' } };
+  return {
+    data: { values: [{ since, label: trans.__('new model') }] },
+    layer: [
+      { mark: defined({ type: 'rule', strokeDash: [2, 2], color: theme.colors.text }), encoding },
+      {
+        mark: defined({ type: 'text', align: 'left', baseline: 'top', dx: 3, y: 2, color: theme.colors.text }),
+        encoding: { ...encoding, text: { field: 'label' } }
       }
     ]
   };

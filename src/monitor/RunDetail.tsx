@@ -2,7 +2,7 @@
 import React, { useEffect, useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { fetchRun, fetchRunLog, IArtifact, IRun } from '../api';
+import { fetchRun, fetchStepLog, IArtifact, IRun, IStepError, IStepLog } from '../api';
 import { errorMessage } from '../errors';
 import { isActive } from '../runs/model';
 import { IRunsModel } from '../tokens';
@@ -16,22 +16,84 @@ export interface IRunDetailProps {
   onClose: () => void;
 }
 
+/** Where a frame of a step's error is, as people count cells: "cell 4, line 2" (", in f" inside a function). */
+function frameWhere(frame: IStepError['frames'][number], trans: TranslationBundle): string {
+  return frame.function
+    ? trans.__('cell %1, line %2, in %3', frame.cell + 1, frame.line, frame.function)
+    : trans.__('cell %1, line %2', frame.cell + 1, frame.line);
+}
+
+function StepError({ error, trans }: { error: IStepError; trans: TranslationBundle }) {
+  return (
+    <div className="a4m-StepError" role="alert" aria-label={trans.__('Error')}>
+      <div className="a4m-StepError-message">
+        <strong>{error.type}</strong>
+        {error.message && `: ${error.message}`}
+      </div>
+      {error.frames.length > 0 && (
+        <ol className="a4m-StepError-frames" aria-label={trans.__('Where in the notebook')}>
+          {error.frames.map((frame, index) => (
+            <li key={index}>
+              <span className="a4m-StepError-where">{frameWhere(frame, trans)}</span>
+              {frame.code && <code>{frame.code}</code>}
+            </li>
+          ))}
+        </ol>
+      )}
+      {error.hidden_frames > 0 && (
+        <div className="a4m-Muted">
+          {trans._n(
+            '%1 frame of Python, kfp and ai4mlops-lab code hidden',
+            '%1 frames of Python, kfp and ai4mlops-lab code hidden',
+            error.hidden_frames
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A step's log: what the user's code printed, then its error located in the notebook; the whole log on demand. */
 function StepLog({ run, step, trans }: { run: IRun; step: string; trans: TranslationBundle }) {
-  const [text, setText] = useState('');
+  const [log, setLog] = useState<IStepLog | null>(null);
+  const [failure, setFailure] = useState('');
+  const [full, setFull] = useState(false);
   const status = run.steps.find(s => s.name === step)?.status;
   useEffect(() => {
     let live = true;
-    fetchRunLog(run.id, step)
-      .then(log => live && setText(log || trans.__('(no output)')))
-      .catch(e => live && setText(errorMessage(e)));
+    fetchStepLog(run.id, step)
+      .then(reply => {
+        if (live) {
+          setLog(reply);
+          setFailure('');
+        }
+      })
+      .catch(e => live && setFailure(errorMessage(e)));
     return () => {
       live = false;
     };
   }, [run.id, step, status]);
   return (
-    <pre className="a4m-Log" aria-label={trans.__('Log of step %1', step)}>
-      {text}
-    </pre>
+    <section className="a4m-StepLog" aria-label={trans.__('Log of step %1', step)}>
+      <h4 className="a4m-Section-title">{trans.__('Output of %1', step)}</h4>
+      {failure && <p className="a4m-Message a4m-mod-error">{failure}</p>}
+      {log && (
+        <>
+          <pre className="a4m-Log a4m-StepLog-output" aria-label={trans.__('Output of step %1', step)}>
+            {log.output || trans.__('(no output)')}
+          </pre>
+          {log.error && <StepError error={log.error} trans={trans} />}
+          <button className="jp-mod-styled a4m-StepLog-toggle" aria-expanded={full} onClick={() => setFull(!full)}>
+            {full ? trans.__('Hide full log') : trans.__('Show full log')}
+          </button>
+          {full && (
+            <pre className="a4m-Log a4m-StepLog-full" aria-label={trans.__('Full log of step %1', step)}>
+              {log.text}
+            </pre>
+          )}
+        </>
+      )}
+    </section>
   );
 }
 
@@ -94,7 +156,8 @@ export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.E
       <div className="a4m-Muted">
         {run.experiment} / {run.pipeline} · {run.target} · {run.notebook_path}
       </div>
-      {run.error && <p className="a4m-Message a4m-mod-error">{run.error}</p>}
+      {/* Its first line: the step log below locates the error in the notebook. */}
+      {run.error && <p className="a4m-Message a4m-mod-error">{run.error.split('\n')[0]}</p>}
       <table className="a4m-Table">
         <thead>
           <tr>

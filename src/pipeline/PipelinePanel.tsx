@@ -1,5 +1,6 @@
 /** The left sidebar panel: the current notebook's pipeline, live DAG, diagnostics and Compile. */
 import React, { useState } from 'react';
+import { IThemeManager } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
@@ -9,7 +10,9 @@ import { errorMessage } from '../errors';
 import { IRunsModel } from '../tokens';
 import { HealthCard } from '../components/HealthCard';
 import { MimeView } from '../components/MimeView';
-import { dagSource, StepStatus } from './dag';
+import { computedColour } from '../components/themeColours';
+import { dagSource, dagTheme, StepStatus } from './dag';
+import { DagLegend } from './DagLegend';
 import { DiagnosticList } from './DiagnosticList';
 import { IAnalysisState, PipelineAnalysis } from './analysis';
 import { IRunSettings, RunSection } from './RunSection';
@@ -23,6 +26,8 @@ interface IPanelServices {
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   openFile: (path: string) => void;
+  /** Redraws the DAG in the new theme's colours when the theme changes. */
+  themes: IThemeManager | null;
 }
 
 function CompileSection({ state, services }: { state: IAnalysisState; services: IPanelServices }) {
@@ -107,6 +112,7 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
   }
   const dataEdges = result.edges.filter(e => e.kind === 'data').length;
   const run = services.runs.latestFor(state.panel.context.path);
+  const statuses = runStatuses(run, result);
   return (
     <>
       <div className="a4m-PipelineName">
@@ -123,7 +129,7 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         <MimeView
           rendermime={rendermime}
           mimeTypes={['text/vnd.mermaid']}
-          data={dagSource(result.steps, result.edges, runStatuses(run, result))}
+          data={dagSource(result.steps, result.edges, statuses, dagTheme(computedColour))}
           className="a4m-Dag"
           fallback={result.steps.map(step => step.name).join(' → ')}
           label={trans.__(
@@ -134,6 +140,7 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
           )}
         />
       )}
+      <DagLegend statuses={statuses} trans={trans} />
       {result.parameters.length > 0 && (
         <section className="a4m-Section" aria-label={trans.__('Parameters')}>
           <h3 className="a4m-Section-title">{trans.__('Parameters')}</h3>
@@ -169,6 +176,7 @@ export class PipelinePanel extends ReactWidget {
     this.id = PIPELINE_PANEL_ID;
     this.addClass('a4m-Panel');
     this.title.caption = services.trans.__('Pipeline');
+    services.themes?.themeChanged.connect(() => this.update(), this);
   }
 
   render(): JSX.Element {

@@ -143,8 +143,13 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
       )}
       {run && (
         <div className="a4m-RunStatus" data-status={run.status} role="status">
-          {trans.__('Run %1: %2', run.id, run.status)}
-          {run.duration !== null && ` (${run.duration.toFixed(1)} s)`}
+          <span title={trans.__('Run %1', run.id)}>
+            {trans.__('Run of %1', new Date(run.created_at).toLocaleTimeString())}
+          </span>{' '}
+          <span className="a4m-Status" data-status={run.status}>
+            {run.status}
+          </span>
+          {run.duration !== null && ` ${trans.__('in %1 s', run.duration.toFixed(1))}`}
           {run.error && <div className="a4m-Message a4m-mod-error">{run.error}</div>}
         </div>
       )}

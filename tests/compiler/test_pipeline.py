@@ -163,7 +163,7 @@ def test_runtime_formats(tmp_path):
     frame = pd.DataFrame({"a": [1, 2]})
     loaded, meta = _roundtrip(tmp_path, frame)
     assert meta["format"] in ("parquet", "cloudpickle") and loaded.equals(frame)
-    namespace = runtime._run("s", {"k": 3}, "def f(x):\n    return x * k\n")
+    namespace = runtime._run({"k": 3}, [("cell 1", "def f(x):\n    return x * k\n")])
     loaded, meta = _roundtrip(tmp_path, namespace["f"])
     assert meta["format"] == "cloudpickle" and loaded(2) == 6
     assert runtime._scalar(3, float) == 3.0

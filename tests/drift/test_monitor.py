@@ -294,3 +294,31 @@ def test_test_predictions_are_counted_but_never_windowed(setup, window):
     assert report["counts"]["requests"] == 10
     send(events, rows(100), batch=50)
     assert [w["n"] for w in checked(monitor).report(NAME)["windows"]] == ([100] if window == "count" else [])
+
+
+def test_a_redeployed_model_starts_its_verdicts_afresh(setup, workspace):
+    """After a retrained model replaces the drifted one, the report's verdict is not the old model's."""
+    from ai4mlops_lab.store.deployments import DeploymentStore
+
+    monitor, events = setup
+    monitor.set_policy(NAME, {"window_size": 100})
+    send(events, rows(100, shift=3.0))
+    drifted = checked(monitor).report(NAME)["latest"]
+    assert drifted["drift"]
+    old = DeploymentStore(workspace / STORE_FILE).get(NAME)
+    DeploymentStore(workspace / STORE_FILE).create(
+        name=NAME,
+        run_id=None,
+        model_name=old["model_name"],
+        model_uri=old["model_uri"],
+        target="local",
+        config=old["config"],
+        replace=True,
+    )
+    replaced = checked(monitor).report(NAME)
+    assert replaced["latest"] is None and replaced["previous"]["id"] == drifted["id"]
+    assert replaced["model"]["since"] > drifted["last_at"]
+    assert [w["id"] for w in replaced["windows"]] == [drifted["id"]]  # the history stays
+    send(events, rows(100, seed=5))
+    fresh = checked(monitor).report(NAME)
+    assert fresh["latest"]["drift"] is False and fresh["previous"] is None

@@ -105,6 +105,9 @@ test.describe('data drift', () => {
     await expect(page.locator('#ai4mlops-lab-monitor .a4m-RunDetail')).toContainText(`Run ${runId}`);
     await expect(alert.locator('.a4m-Status')).toHaveText('resolved', { timeout: 200_000 });
     await expect(alert).toContainText('redeployed');
+    // The retrained model has no verdict yet: the old one is shown as history, not as the current state.
+    await expect(drift.locator('.a4m-Verdict')).toHaveText('New model');
+    await expect(drift.locator('.a4m-DriftSummary')).toContainText(/The model it replaced: Drift, p = /);
 
     await removeDeployment(page, card);
   });
