@@ -71,7 +71,7 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
   return (
     <section className="a4m-Compare" aria-label={trans.__('Compare runs')} ref={section}>
       <h4 className="a4m-Compare-title">{trans.__('Comparing %1 runs', runs.length)}</h4>
-      <div className="a4m-Compare-scroll" tabIndex={0} aria-label={trans.__('Comparison table')}>
+      <div className="a4m-Compare-scroll" role="region" tabIndex={0} aria-label={trans.__('Comparison table')}>
         <table className="a4m-CompareTable">
           <thead>
             <tr>

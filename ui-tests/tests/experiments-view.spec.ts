@@ -2,6 +2,7 @@
  * The monitor's runs list and run comparison at the default sidebar width (issue 13, items 3, 4 and
  * 8), and the property inspector's step fields fitting theirs.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
@@ -170,6 +171,11 @@ test.describe('experiments view', () => {
     await expect.poll(() => luminance(page, chart)).toBeLessThan(0.4);
     await compare.scrollIntoViewIfNeeded();
     await page.screenshot({ path: 'screenshots/monitor-compare-dark.png' });
+    const axe = await new AxeBuilder({ page })
+      .include('#ai4mlops-lab-monitor')
+      .withTags(['wcag2a', 'wcag2aa'])
+      .analyze();
+    expect(axe.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)).toEqual([]);
     await page.theme.setLightTheme();
   });
 
