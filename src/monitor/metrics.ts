@@ -1,17 +1,15 @@
 /** What a metric's name says about it (shared by every view that ranks runs by a metric). */
 
-/** Name parts of metrics where a smaller value is better (losses and errors). */
-const LOWER_IS_BETTER = new Set(['loss', 'error', 'err', 'mse', 'mae', 'rmse', 'mape', 'rmsle', 'perplexity']);
-
 /**
- * Whether a smaller value of the metric is better: names with a part like loss, error, mse, mae or
- * rmse (`val_loss`, `test-mse`, `logloss`, `error_rate`); any other metric is better higher.
+ * A metric whose name holds one of these is better when lower; any other is better when higher.
+ * The same rule as the server's ranking of runs (ai4mlops_lab/runs/ranking.py, LOWER_IS_BETTER).
  */
+const LOWER_IS_BETTER = ['loss', 'error', 'mse', 'mae', 'rmse'];
+
+/** Whether a smaller value of the metric is better (`val_loss`, `test-mse`, `error_rate`), not a larger one. */
 export function betterIsLower(name: string): boolean {
-  return name
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .some(part => LOWER_IS_BETTER.has(part) || part.endsWith('loss'));
+  const lower = name.toLowerCase();
+  return LOWER_IS_BETTER.some(word => lower.includes(word));
 }
 
 /** The best of some values of a metric (undefined when there are none). */
