@@ -1,6 +1,6 @@
 /** The runs table's filtering, sorting and compare chart. */
 import { IRun, IRunStep } from '../api';
-import { compareSpec, formatDuration, metricNames, visibleRuns } from '../monitor/table';
+import { formatDuration, metricNames, visibleRuns } from '../monitor/table';
 
 const step: IRunStep = {
   name: 's',
@@ -50,10 +50,14 @@ describe('runs table', () => {
     expect(sorted.map(r => r.id)).toEqual(['3', '1', '2']);
   });
 
-  it('lists metric names and charts only runs that logged the metric', () => {
+  it('matches runs by their names too', () => {
+    const labels = new Map([['1', 'run 1 · 14:02']]);
+    const base = { experiment: '', sort: 'created_at' as const, descending: true, labels };
+    expect(visibleRuns(runs, { ...base, filter: 'run 1' }).map(r => r.id)).toEqual(['1']);
+  });
+
+  it('lists metric names', () => {
     expect(metricNames(runs)).toEqual(['accuracy', 'loss']);
-    const spec = compareSpec(runs, 'loss') as { data: { values: { run: string }[] } };
-    expect(spec.data.values.map(v => v.run)).toEqual(['3']);
   });
 
   it('formats durations', () => {

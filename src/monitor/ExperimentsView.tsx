@@ -1,21 +1,24 @@
-/** Experiments and their runs: filter, sort, select to compare a metric, open a run. */
+/** Experiments and their runs: filter, sort, a card per run, select runs to compare, open a run. */
 import React, { useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
-import { MimeView } from '../components/MimeView';
+import { When } from '../drift/AlertsList';
 import { IRunsModel } from '../tokens';
+import { formatValue, keyParameters, runLabel, runNumbers } from './compare';
+import { CompareView } from './CompareView';
 import { RunDetail } from './RunDetail';
-import { compareSpec, formatDuration, metricNames, runMetrics, SortKey, visibleRuns } from './table';
-
-const VEGA_LITE = ['application/vnd.vegalite.v5+json', 'application/vnd.vegalite.v4+json'];
+import { formatDuration, metricNames, runMetrics, SortKey, visibleRuns } from './table';
 
 export interface IExperimentsViewProps {
   runs: IRunsModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
+
+/** Metrics and parameters a run card shows at most (one metric and two parameters in a narrow panel). */
+const CARD_VALUES = 3;
 
 export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewProps): JSX.Element {
   const [experiment, setExperiment] = useState('');
@@ -25,34 +28,34 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
   const [selected, setSelected] = useState<string[]>([]);
   const openRun = runs.selected;
   const setOpenRun = (id: string | null) => runs.select(id);
-  const [metric, setMetric] = useState('');
 
   const all = runs.runs;
   if (all.length === 0) {
     return <p className="a4m-Panel-empty">{trans.__('No runs yet. Run a notebook from the Pipeline panel.')}</p>;
   }
+  const numbers = runNumbers(all);
+  const names = new Map(all.map(run => [run.id, trans.__('run %1', numbers.get(run.id) ?? '?')]));
+  const labels = new Map(all.map(run => [run.id, runLabel(names.get(run.id)!, run)]));
   const experiments = [...new Set(all.map(run => run.experiment))].sort();
-  const shown = visibleRuns(all, { experiment, filter, sort, descending });
-  const metrics = metricNames(all);
-  const chosenMetric = metric || metrics[0] || '';
+  const shown = visibleRuns(all, { experiment, filter, sort, descending, labels });
+  // The sorted-by metric leads the cards' values.
+  const metrics = metricNames(shown).sort((a, b) => Number(`metric:${b}` === sort) - Number(`metric:${a}` === sort));
+  const parameters = keyParameters(shown).slice(0, CARD_VALUES);
   const compared = all.filter(run => selected.includes(run.id));
   const detail = all.find(run => run.id === openRun);
-
-  const header = (key: SortKey, label: string) => (
-    <th
-      aria-sort={sort === key ? (descending ? 'descending' : 'ascending') : 'none'}
-      onClick={() => (sort === key ? setDescending(!descending) : (setSort(key), setDescending(true)))}
-      className="a4m-Sortable"
-    >
-      {label}
-    </th>
-  );
+  const sortLabels: [SortKey, string][] = [
+    ['created_at', trans.__('Time')],
+    ['status', trans.__('Status')],
+    ['duration', trans.__('Duration')],
+    ...metrics.map((name): [SortKey, string] => [`metric:${name}`, name])
+  ];
+  const sortLabel = sortLabels.find(([key]) => key === sort)?.[1] ?? sort;
   const toggle = (run: IRun) =>
     setSelected(selected.includes(run.id) ? selected.filter(id => id !== run.id) : [...selected, run.id]);
 
   return (
     <div className="a4m-Experiments">
-      <div className="a4m-Toolbar">
+      <div className="a4m-RunsToolbar">
         <select
           className="jp-mod-styled"
           aria-label={trans.__('Experiment')}
@@ -67,84 +70,93 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
           ))}
         </select>
         <input
-          className="jp-mod-styled"
+          className="jp-mod-styled a4m-RunsFilter"
+          type="search"
           aria-label={trans.__('Filter runs')}
-          placeholder={trans.__('Filter: status, id, parameter…')}
+          placeholder={trans.__('Filter: name, status, parameter…')}
           value={filter}
           onChange={e => setFilter(e.target.value)}
         />
-      </div>
-      <table className="a4m-Table a4m-RunsTable">
-        <thead>
-          <tr>
-            <th aria-label={trans.__('Compare')} />
-            {header('created_at', trans.__('Run'))}
-            {header('status', trans.__('Status'))}
-            {header('duration', trans.__('Time'))}
-            {metrics.slice(0, 2).map(name => (
-              <React.Fragment key={name}>{header(`metric:${name}`, name)}</React.Fragment>
+        <div className="a4m-RunsSort">
+          <select
+            className="jp-mod-styled"
+            aria-label={trans.__('Sort runs by')}
+            value={sort}
+            onChange={e => setSort(e.target.value as SortKey)}
+          >
+            {sortLabels.map(([key, label]) => (
+              <option key={key} value={key}>
+                {trans.__('Sort: %1', label)}
+              </option>
             ))}
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map(run => (
-            <tr key={run.id} className={openRun === run.id ? 'a4m-mod-selected' : ''} data-run={run.id}>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={trans.__('Compare run %1', run.id)}
-                  checked={selected.includes(run.id)}
-                  onChange={() => toggle(run)}
-                />
-              </td>
-              <td>
-                <a
-                  href="#"
-                  title={JSON.stringify(run.parameters)}
-                  onClick={event => (event.preventDefault(), setOpenRun(run.id))}
-                >
-                  {run.id}
-                </a>
-              </td>
-              <td>
-                <span className="a4m-Status" data-status={run.status}>
-                  {run.status}
-                </span>
-              </td>
-              <td>{formatDuration(run.duration)}</td>
-              {metrics.slice(0, 2).map(name => (
-                <td key={name}>{runMetrics(run)[name]?.toPrecision(4) ?? '–'}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {compared.length > 0 && metrics.length > 0 && (
-        <section className="a4m-Section" aria-label={trans.__('Compare runs')}>
-          <div className="a4m-Toolbar">
-            <span>{trans.__('Compare %1 runs by', compared.length)}</span>
-            <select
-              className="jp-mod-styled"
-              aria-label={trans.__('Metric to compare')}
-              value={chosenMetric}
-              onChange={e => setMetric(e.target.value)}
+          </select>
+          <button
+            className="jp-mod-styled a4m-SortDirection"
+            aria-label={descending ? trans.__('Descending; sort ascending') : trans.__('Ascending; sort descending')}
+            title={descending ? trans.__('Descending; sort ascending') : trans.__('Ascending; sort descending')}
+            onClick={() => setDescending(!descending)}
+          >
+            {descending ? '↓' : '↑'}
+          </button>
+        </div>
+      </div>
+      <ul
+        className="a4m-RunList"
+        aria-label={
+          descending
+            ? trans.__('Runs, sorted by %1, descending', sortLabel)
+            : trans.__('Runs, sorted by %1, ascending', sortLabel)
+        }
+      >
+        {shown.map(run => (
+          <li
+            key={run.id}
+            className={openRun === run.id ? 'a4m-RunCard a4m-mod-selected' : 'a4m-RunCard'}
+            data-run={run.id}
+          >
+            <input
+              type="checkbox"
+              className="a4m-RunCard-check"
+              aria-label={trans.__('Compare %1', labels.get(run.id))}
+              checked={selected.includes(run.id)}
+              onChange={() => toggle(run)}
+            />
+            <button
+              className="a4m-RunCard-name"
+              title={trans.__('Open %1 (%2)', labels.get(run.id), run.id)}
+              onClick={() => setOpenRun(run.id)}
             >
-              {metrics.map(name => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
+              {names.get(run.id)}
+            </button>
+            <span className="a4m-RunCard-status a4m-Status" data-status={run.status}>
+              {run.status}
+            </span>
+            <span className="a4m-RunCard-time">
+              <When iso={run.created_at} />
+              {run.duration !== null && ` · ${formatDuration(run.duration)}`}
+            </span>
+            <dl className="a4m-RunCard-values">
+              {metrics.slice(0, CARD_VALUES).map((name, i) => (
+                <div key={name} className={i === 0 ? 'a4m-RunCard-metric' : 'a4m-RunCard-metric a4m-mod-wide'}>
+                  <dt>{name}</dt>
+                  <dd>{formatValue(runMetrics(run)[name])}</dd>
+                </div>
               ))}
-            </select>
-          </div>
-          <MimeView
-            rendermime={rendermime}
-            mimeTypes={VEGA_LITE}
-            data={compareSpec(compared, chosenMetric) as any}
-            className="a4m-Chart"
-            label={trans.__('%1 of runs %2', chosenMetric, compared.map(r => r.id).join(', '))}
-            fallback={compared.map(r => `${r.id}: ${runMetrics(r)[chosenMetric] ?? '–'}`).join('\n')}
-          />
-        </section>
+              {parameters.map((name, i) => (
+                <div key={name} className={i < 2 ? 'a4m-RunCard-parameter' : 'a4m-RunCard-parameter a4m-mod-wide'}>
+                  <dt>{name}</dt>
+                  <dd>{formatValue(run.parameters?.[name])}</dd>
+                </div>
+              ))}
+            </dl>
+          </li>
+        ))}
+      </ul>
+      {shown.length === 0 && <p className="a4m-Panel-empty">{trans.__('No run matches the filter.')}</p>}
+      {compared.length > 0 ? (
+        <CompareView runs={compared} names={names} rendermime={rendermime} trans={trans} />
+      ) : (
+        <p className="a4m-Panel-empty">{trans.__('Tick runs to compare their metrics and parameters.')}</p>
       )}
       {detail && <RunDetail run={detail} runs={runs} trans={trans} onClose={() => setOpenRun(null)} />}
     </div>

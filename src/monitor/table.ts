@@ -1,4 +1,4 @@
-/** Sorting, filtering and chart data for the runs table (pure functions, unit-tested). */
+/** Sorting and filtering of the runs list (pure functions, unit-tested). */
 import { IRun } from '../api';
 
 export type SortKey = 'created_at' | 'status' | 'duration' | 'pipeline' | `metric:${string}`;
@@ -26,7 +26,14 @@ function sortValue(run: IRun, key: SortKey): string | number {
 /** Runs matching the experiment and the text filter, sorted. */
 export function visibleRuns(
   runs: IRun[],
-  options: { experiment: string; filter: string; sort: SortKey; descending: boolean }
+  options: {
+    experiment: string;
+    filter: string;
+    sort: SortKey;
+    descending: boolean;
+    /** Runs' names (e.g. "run 3 · 14:02"), matched by the filter too. */
+    labels?: Map<string, string>;
+  }
 ): IRun[] {
   const needle = options.filter.trim().toLowerCase();
   const shown = runs.filter(run => {
@@ -36,7 +43,14 @@ export function visibleRuns(
     if (!needle) {
       return true;
     }
-    const haystack = [run.id, run.status, run.pipeline, run.target, JSON.stringify(run.parameters)]
+    const haystack = [
+      options.labels?.get(run.id),
+      run.id,
+      run.status,
+      run.pipeline,
+      run.target,
+      JSON.stringify(run.parameters)
+    ]
       .join(' ')
       .toLowerCase();
     return haystack.includes(needle);
@@ -47,32 +61,6 @@ export function visibleRuns(
     const y = sortValue(b, options.sort);
     return x < y ? -direction : x > y ? direction : 0;
   });
-}
-
-/** A Vega-Lite bar chart of one metric across runs. */
-export function compareSpec(runs: IRun[], metric: string): Record<string, unknown> {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: `${metric} by run`,
-    width: 'container',
-    height: 140,
-    autosize: { type: 'fit', contains: 'padding' },
-    data: {
-      values: runs
-        .filter(run => metric in runMetrics(run))
-        .map(run => ({ run: run.id, value: runMetrics(run)[metric], params: JSON.stringify(run.parameters) }))
-    },
-    mark: { type: 'bar', tooltip: true },
-    encoding: {
-      x: { field: 'run', type: 'nominal', title: 'run', sort: null },
-      y: { field: 'value', type: 'quantitative', title: metric },
-      tooltip: [
-        { field: 'run', title: 'run' },
-        { field: 'value', title: metric, format: '.4g' },
-        { field: 'params', title: 'parameters' }
-      ]
-    }
-  };
 }
 
 /** Seconds as a short human duration. */

@@ -49,9 +49,9 @@ test.describe('local runs', () => {
     // The monitor lists the run with its metric, and opens its detail with the steps' log.
     await page.sidebar.openTab('ai4mlops-lab-monitor');
     const monitor = page.locator('#ai4mlops-lab-monitor');
-    const row = monitor.locator('.a4m-RunsTable tbody tr').first();
+    const row = monitor.locator('.a4m-RunCard').first();
     await expect(row.locator('.a4m-Status')).toHaveText('succeeded');
-    await row.locator('a').click();
+    await row.locator('.a4m-RunCard-name').click();
     const detail = monitor.locator('.a4m-RunDetail');
     await expect(detail.locator('tbody tr')).toHaveCount(4);
     await detail.locator('tbody tr', { hasText: 'train' }).click();

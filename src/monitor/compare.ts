@@ -1,0 +1,213 @@
+/**
+ * Comparing runs side by side (pure functions, unit-tested): human run names, the comparison
+ * table's rows with bars scaled across the runs and the best value marked, and the Vega-Lite chart
+ * of a metric against a parameter (or per run), in the theme's colours.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IRun } from '../api';
+import { IChartTheme } from '../drift/charts';
+import { bestValue, betterIsLower } from './metrics';
+import { runMetrics } from './table';
+
+type Spec = Record<string, unknown>;
+
+/** Each run's number within its experiment, counting from its oldest run (1, 2, ...). */
+export function runNumbers(runs: IRun[]): Map<string, number> {
+  const numbers = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const oldestFirst = [...runs].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  for (const run of oldestFirst) {
+    const count = (counts.get(run.experiment) ?? 0) + 1;
+    counts.set(run.experiment, count);
+    numbers.set(run.id, count);
+  }
+  return numbers;
+}
+
+/** The hour and minute of a timestamp in the user's time zone, e.g. 14:02. */
+export function clockTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/** A run's name with the time it started, e.g. "run 3 · 14:02". */
+export function runLabel(name: string, run: IRun): string {
+  return `${name} · ${clockTime(run.created_at)}`;
+}
+
+/** A metric or parameter value as short text: numbers to 4 significant digits. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  }
+  if (value === undefined || value === null) {
+    return '–';
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function parameterNames(runs: IRun[]): string[] {
+  return [...new Set(runs.flatMap(run => Object.keys(run.parameters ?? {})))].sort();
+}
+
+function differs(runs: IRun[], name: string): boolean {
+  return new Set(runs.map(run => JSON.stringify(run.parameters?.[name] ?? null))).size > 1;
+}
+
+/** The parameters whose values differ between the runs (all of them when none differ), sorted. */
+export function keyParameters(runs: IRun[]): string[] {
+  const names = parameterNames(runs);
+  const differing = names.filter(name => differs(runs, name));
+  return differing.length > 0 ? differing : names;
+}
+
+/** Parameters every run set to a number, differing between them: what a metric can be plotted against. */
+export function numericParameters(runs: IRun[]): string[] {
+  return parameterNames(runs).filter(
+    name => runs.every(run => typeof run.parameters?.[name] === 'number') && differs(runs, name)
+  );
+}
+
+/** A bar's length from 0 to 1: the value's size against the largest size among the values. */
+export function barFraction(value: number, values: number[]): number {
+  const largest = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
+  return largest > 0 && Number.isFinite(value) ? Math.abs(value) / largest : 0;
+}
+
+/** One metric of one run in the comparison. */
+export interface IMetricCell {
+  value: number | null;
+  /** Bar length, 0 to 1, across the compared runs. */
+  fraction: number;
+  /** The best value among the compared runs (ties are all best). */
+  best: boolean;
+}
+
+/** One run in the comparison table. */
+export interface IComparisonRow {
+  run: IRun;
+  metrics: Record<string, IMetricCell>;
+  parameters: Record<string, string>;
+}
+
+/** The comparison table: a row per run, its metrics scaled across the runs, its parameters as text. */
+export function comparisonRows(runs: IRun[], metrics: string[], parameters: string[]): IComparisonRow[] {
+  const columns = Object.fromEntries(
+    metrics.map(name => {
+      const values = runs.map(run => runMetrics(run)[name]).filter((v): v is number => v !== undefined);
+      return [name, { values, best: bestValue(name, values) }];
+    })
+  );
+  return runs.map(run => ({
+    run,
+    metrics: Object.fromEntries(
+      metrics.map(name => {
+        const value = runMetrics(run)[name];
+        const { values, best } = columns[name];
+        return [
+          name,
+          value === undefined
+            ? { value: null, fraction: 0, best: false }
+            : { value, fraction: barFraction(value, values), best: value === best && runs.length > 1 }
+        ];
+      })
+    ),
+    parameters: Object.fromEntries(parameters.map(name => [name, formatValue(run.parameters?.[name])]))
+  }));
+}
+
+/** What the compare chart shows. */
+export interface ICompareChartOptions {
+  metric: string;
+  /** A numeric parameter on the x axis; null: one bar per run. */
+  parameter: string | null;
+  /** Each run's name, e.g. "run 3 · 14:02". */
+  labels: Map<string, string>;
+  theme: IChartTheme;
+  trans: TranslationBundle;
+  /** The chart's width in pixels, axes included (default: its container's width when drawn). */
+  width?: number;
+}
+
+/**
+ * A Vega-Lite chart of one metric of the runs: against a numeric parameter (a point per run), or
+ * one horizontal bar per run with the run's name beside it. Values are written on the chart, the
+ * best run is drawn strongest, and the width follows the panel.
+ */
+export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): Spec {
+  const { metric, parameter, labels, theme, trans, width = 'container' } = options;
+  const shown = runs.filter(run => metric in runMetrics(run));
+  const best = bestValue(
+    metric,
+    shown.map(run => runMetrics(run)[metric])
+  );
+  const values = shown.map(run => ({
+    run: labels.get(run.id) ?? run.id,
+    value: runMetrics(run)[metric],
+    x: parameter === null ? null : run.parameters?.[parameter],
+    best: runMetrics(run)[metric] === best && shown.length > 1,
+    parameters: Object.entries(run.parameters ?? {})
+      .map(([name, value]) => `${name}=${formatValue(value)}`)
+      .join(', ')
+  }));
+  const direction = betterIsLower(metric) ? trans.__('lower is better') : trans.__('higher is better');
+  const tooltip = [
+    { field: 'run', title: trans.__('run') },
+    { field: 'value', title: metric, format: '.4~g' },
+    { field: 'parameters', title: trans.__('parameters') }
+  ];
+  const emphasis = { condition: { test: 'datum.best', value: 1 }, value: 0.55 };
+  const common = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width,
+    autosize: { type: 'fit', contains: 'padding' },
+    config: theme.config,
+    data: { values }
+  };
+  const text = theme.colors.text ? { color: theme.colors.text } : {};
+  const mark = theme.colors.ok ? { color: theme.colors.ok } : {};
+  if (parameter !== null) {
+    const x = { field: 'x', type: 'quantitative', title: parameter, scale: { zero: false, padding: 18 } };
+    const y = { field: 'value', type: 'quantitative', title: metric, scale: { zero: false, padding: 18 } };
+    return {
+      ...common,
+      description: trans.__('%1 (%2) of %3 runs against parameter %4.', metric, direction, shown.length, parameter),
+      height: 170,
+      encoding: { x, y },
+      layer: [
+        {
+          mark: { type: 'point', filled: true, size: 70, ...mark },
+          encoding: { opacity: emphasis, tooltip }
+        },
+        {
+          mark: { type: 'text', dy: -10, fontSize: 11, ...text },
+          encoding: { text: { field: 'value', format: '.3~g' } }
+        }
+      ]
+    };
+  }
+  const largest = Math.max(0, ...values.map(v => v.value));
+  return {
+    ...common,
+    description: trans.__('%1 (%2) of %3 runs, one bar per run.', metric, direction, shown.length),
+    height: { step: 24 },
+    encoding: {
+      y: { field: 'run', type: 'nominal', sort: null, title: null, axis: { labelLimit: 110 } },
+      x: {
+        field: 'value',
+        type: 'quantitative',
+        title: metric,
+        // Room at the right of the longest bar for its value.
+        scale: largest > 0 ? { domainMax: largest * 1.3 } : {},
+        axis: { tickCount: 4 }
+      }
+    },
+    layer: [
+      { mark: { type: 'bar', ...mark }, encoding: { opacity: emphasis, tooltip } },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, ...text },
+        encoding: { text: { field: 'value', format: '.3~g' } }
+      }
+    ]
+  };
+}
