@@ -4,7 +4,7 @@
  */
 import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
-import { INotebookTools, INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTools, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
@@ -114,7 +114,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
     pipelinePanel.title.icon = pipelineIcon;
     shell.add(pipelinePanel, 'left', { rank: 600 });
 
-    const monitorPanel = new MonitorPanel({ runs, deployments, drift, rendermime, trans, themes });
+    /** Open a notebook and select one of its cells (0-based), scrolled into view. */
+    const showCell = async (path: string, index: number) => {
+      const panel = (await app.commands.execute('docmanager:open', { path })) as NotebookPanel;
+      await panel.context.ready;
+      await panel.revealed;
+      panel.content.activeCellIndex = index;
+      panel.content.mode = 'command';
+      await panel.content.scrollToItem(index, 'center');
+      shell.activateById(panel.id);
+    };
+    const monitorPanel = new MonitorPanel({
+      runs,
+      deployments,
+      drift,
+      rendermime,
+      trans,
+      themes,
+      showCell: (path, index) => void showCell(path, index)
+    });
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
     restorer?.add(pipelinePanel, pipelinePanel.id);

@@ -1,18 +1,16 @@
 /** Comparing runs: names, which way a metric is better, the table's bars and best values, the chart's spec. */
 import { IRun } from '../api';
-import { chartTheme } from '../drift/charts';
+import { chartTheme } from '../components/theme';
 import {
   barFraction,
-  clockTime,
   compareChartSpec,
   comparisonRows,
-  formatValue,
-  keyParameters,
   numericParameters,
   runLabel,
   runNumbers
 } from '../monitor/compare';
 import { bestValue, betterIsLower } from '../monitor/metrics';
+import { runTime } from '../runs/labels';
 import { trans } from './drift-fixtures';
 
 function run(id: string, created: string, parameters: Record<string, unknown>, metrics: Record<string, number>): IRun {
@@ -68,21 +66,10 @@ describe('run names and values', () => {
   });
 
   it('names a run with the time it started', () => {
-    expect(runLabel('run 1', a)).toBe(`run 1 · ${clockTime(a.created_at)}`);
-    expect(clockTime('2026-01-01T10:07:00Z')).toMatch(/^\d\d:07$/);
+    expect(runLabel('run 1', a)).toBe(`run 1 · ${runTime(a.created_at)}`);
   });
 
-  it('formats values briefly', () => {
-    expect(formatValue(0.123456)).toBe('0.1235');
-    expect(formatValue(8)).toBe('8');
-    expect(formatValue('adam')).toBe('adam');
-    expect(formatValue(undefined)).toBe('–');
-    expect(formatValue([1, 2])).toBe('[1,2]');
-  });
-
-  it('names the parameters that differ, and those a metric can be plotted against', () => {
-    expect(keyParameters([a, b])).toEqual(['epochs']);
-    expect(keyParameters([a])).toEqual(['epochs', 'lr']);
+  it('names the parameters a metric can be plotted against', () => {
     expect(numericParameters([a, b])).toEqual(['epochs']);
     expect(numericParameters([a, b, c])).toEqual([]);
   });

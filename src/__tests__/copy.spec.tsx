@@ -4,7 +4,7 @@ import { act } from 'react';
 
 import type { IDeployment } from '../api';
 import { DeploymentsModel } from '../deploy/model';
-import { When } from '../drift/AlertsList';
+import { When } from '../components/When';
 import { DeploymentsView } from '../monitor/DeploymentsView';
 import type { IRunsModel } from '../tokens';
 import { trans } from './drift-fixtures';

@@ -3,7 +3,7 @@ import React from 'react';
 import { act } from 'react';
 
 import type { IDeployment, IRankedRuns, IRun } from '../api';
-import { chooseRun, formatMetric, labelRuns, runLabel, runTime, varyingParameters } from '../deploy/runLabel';
+import { chooseRun, labelRuns, runLabel } from '../deploy/runLabel';
 import { CallExamples, CopyButton, Signature } from '../deploy/usage';
 import { trans } from './drift-fixtures';
 
@@ -31,22 +31,8 @@ function run(id: string, created_at: string, epochs: number, accuracy: number | 
 }
 
 describe('run labels', () => {
-  it('say the local time of a run of today, else its date too', () => {
-    expect(runTime(today(14, 2))).toBe('14:02');
-    const earlier = new Date(2024, 4, 3, 9, 5);
-    expect(runTime(earlier.toISOString())).toBe('2024-05-03 09:05');
-  });
-
-  it('round metrics to four significant digits', () => {
-    expect(formatMetric(0.93)).toBe('0.93');
-    expect(formatMetric(0.931249)).toBe('0.9312');
-    expect(formatMetric(1234.56)).toBe('1235');
-  });
-
-  it('name only the parameters that tell runs apart', () => {
+  it('name the time, the parameters asked for and the metric', () => {
     const runs = [run('a', today(14, 2), 5, 0.9), run('b', today(14, 5), 1, 0.6)];
-    expect(varyingParameters(runs)).toEqual(['epochs']);
-    expect(varyingParameters(runs.slice(0, 1))).toEqual(['epochs', 'lr']);
     expect(runLabel(runs[0], { name: 'accuracy', value: 0.93 }, ['epochs'], trans)).toBe(
       'run of 14:02, epochs=5, accuracy 0.93'
     );

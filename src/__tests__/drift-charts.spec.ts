@@ -1,7 +1,7 @@
 /** The drift charts' Vega-Lite specs: log-scale scores with alpha and alert markers, heat strip, distributions. */
 import { IFeatureDistribution } from '../api';
+import { chartTheme } from '../components/theme';
 import {
-  chartTheme,
   distributionSpec,
   heatScore,
   heatSpec,

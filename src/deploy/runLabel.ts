@@ -2,11 +2,11 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import type { IRankedRuns, IRun } from '../api';
+import { formatValue, IParameterised, runTime, varyingParameters } from '../runs/labels';
 
 /** What a label needs of a run: when it started and its parameters. */
-export interface ILabelledRun {
+export interface ILabelledRun extends IParameterised {
   created_at: string;
-  parameters: Record<string, unknown>;
 }
 
 /** A metric's value to label a run with. */
@@ -15,36 +15,10 @@ export interface IMetricValue {
   value: number;
 }
 
-const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** Local time "14:02" of a run started today, else "2024-05-03 14:02". */
-export function runTime(iso: string, now: Date = new Date()): string {
-  const at = new Date(iso);
-  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
-  return at.toDateString() === now.toDateString()
-    ? time
-    : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${time}`;
-}
-
-/** A metric value in four significant digits: 0.93, 0.9313, 1235. */
-export function formatMetric(value: number): string {
-  return String(Number(value.toPrecision(4)));
-}
-
 /** The run's value of `metric` (a finite number), else null. */
 export function metricOf(run: { metrics: Record<string, number | null> }, metric: string | null): IMetricValue | null {
   const value = metric === null ? null : run.metrics[metric];
   return typeof value === 'number' && Number.isFinite(value) ? { name: metric!, value } : null;
-}
-
-/** The parameters whose values differ among `runs`: what tells them apart (all of them for a single run). */
-export function varyingParameters(runs: ILabelledRun[]): string[] {
-  const names = [...new Set(runs.flatMap(run => Object.keys(run.parameters)))];
-  if (runs.length < 2) {
-    return names;
-  }
-  return names.filter(name => new Set(runs.map(run => JSON.stringify(run.parameters[name]))).size > 1);
 }
 
 /** "run of 14:02, epochs=5, accuracy 0.93": its time, the `parameters` named, the metric. */
@@ -57,8 +31,8 @@ export function runLabel(
 ): string {
   return [
     trans.__('run of %1', runTime(run.created_at, now)),
-    ...parameters.filter(name => name in run.parameters).map(name => `${name}=${shown(run.parameters[name])}`),
-    ...(metric ? [`${metric.name} ${formatMetric(metric.value)}`] : [])
+    ...parameters.filter(name => name in run.parameters).map(name => `${name}=${formatValue(run.parameters[name])}`),
+    ...(metric ? [`${metric.name} ${formatValue(metric.value)}`] : [])
   ].join(', ');
 }
 

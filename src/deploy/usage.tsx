@@ -5,7 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { checkIcon, copyIcon } from '@jupyterlab/ui-components';
 
 import { IDeployment, IRunChoice } from '../api';
-import { formatMetric, runTime } from './runLabel';
+import { formatValue, runTime } from '../runs/labels';
 
 /** How long a copy button says "Copied". */
 const COPIED_MS = 1500;
@@ -65,7 +65,7 @@ export function RunChoice({
       {choice.metric && (
         <span className="a4m-RunMetric">
           {' · '}
-          {choice.metric.name} {formatMetric(choice.metric.value)}
+          {choice.metric.name} {formatValue(choice.metric.value)}
         </span>
       )}
       {parameters.length > 0 && (

@@ -1,11 +1,11 @@
 /** A deployment's drift alerts: what drifted, when, what was done; retrain (with parameters) or dismiss. */
-import React, { useEffect, useState } from 'react';
-import { Time } from '@jupyterlab/coreutils';
+import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDriftAlert } from '../api';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { IProgressMessages, withProgress } from '../components/progress';
+import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
 
 export interface IAlertsListProps {
@@ -30,22 +30,6 @@ function statusLabel(status: IDriftAlert['status'], trans: TranslationBundle): s
     dismissed: trans.__('dismissed')
   }[status];
 }
-
-/** A relative time ("3 minutes ago") that advances while shown; the absolute time is its tooltip. */
-export function When({ iso }: { iso: string }) {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const timer = window.setInterval(() => tick(n => n + 1), WHEN_REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, []);
-  return (
-    <time dateTime={iso} title={Time.format(iso)}>
-      {Time.formatHuman(iso)}
-    </time>
-  );
-}
-
-const WHEN_REFRESH_MS = 10_000;
 
 function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
   const { texts, setTexts, edited } = useParameterTexts(runParameters);

@@ -6,9 +6,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IDriftReport, IDriftWindow } from '../api';
 import { MimeView } from '../components/MimeView';
 import { withProgress } from '../components/progress';
+import { documentTheme, IChartTheme } from '../components/theme';
+import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
-import { AlertsList, When } from './AlertsList';
-import { distributionSpec, documentTheme, heatSpec, IChartTheme, scoreSpec } from './charts';
+import { AlertsList } from './AlertsList';
+import { distributionSpec, heatSpec, scoreSpec } from './charts';
 import { featureNames, formatPValue, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
 

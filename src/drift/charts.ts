@@ -7,6 +7,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { Distribution, IDriftWindow, IFeatureDistribution } from '../api';
+import { defined, IChartTheme } from '../components/theme';
 
 /** p-values below this are drawn at it (a log axis cannot show 0). */
 export const P_FLOOR = 1e-16;
@@ -19,73 +20,6 @@ export const HEAT_WINDOWS = 60;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 type Spec = Record<string, unknown>;
-
-/** Colours and Vega-Lite `config` taken from the theme. */
-export interface IChartTheme {
-  config: Spec;
-  colors: {
-    drift?: string;
-    ok?: string;
-    threshold?: string;
-    alert?: string;
-    reference?: string;
-    current?: string;
-    text?: string;
-  };
-}
-
-/** Drop the entries the theme left unset, so Vega-Lite's defaults apply to them. */
-function defined<T extends Record<string, unknown>>(entries: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(entries).filter(([, value]) => value !== undefined && value !== '')
-  ) as Partial<T>;
-}
-
-/**
- * The chart theme from CSS variables.
- *
- * @param css reads a CSS custom property ('' when unset)
- */
-export function chartTheme(css: (name: string) => string): IChartTheme {
-  const v = (name: string) => css(name).trim() || undefined;
-  const font1 = v('--jp-ui-font-color1');
-  const font2 = v('--jp-ui-font-color2');
-  const border = v('--jp-border-color2');
-  const font = v('--jp-ui-font-family');
-  const axis = defined({
-    domainColor: border,
-    tickColor: border,
-    gridColor: border,
-    labelColor: font2,
-    titleColor: font1
-  });
-  const legend = defined({ labelColor: font2, titleColor: font1 });
-  return {
-    config: defined({
-      background: 'transparent',
-      font,
-      axis,
-      legend,
-      view: defined({ stroke: border }),
-      title: defined({ color: font1 })
-    }),
-    colors: defined({
-      drift: v('--jp-error-color1'),
-      ok: v('--jp-brand-color1'),
-      threshold: v('--jp-warn-color1'),
-      alert: v('--jp-error-color0'),
-      reference: v('--jp-brand-color1'),
-      current: v('--jp-warn-color1'),
-      text: font1
-    })
-  };
-}
-
-/** The chart theme of the page as it is now. */
-export function documentTheme(): IChartTheme {
-  const style = window.getComputedStyle(document.body);
-  return chartTheme(name => style.getPropertyValue(name));
-}
 
 /** A colour scale over known values, with the theme's colours when it sets them all. */
 function scale(domain: string[], range: (string | undefined)[]): Spec {

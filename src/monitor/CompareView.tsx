@@ -5,16 +5,9 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
 import { MimeView } from '../components/MimeView';
-import { documentTheme } from '../drift/charts';
-import {
-  clockTime,
-  compareChartSpec,
-  comparisonRows,
-  formatValue,
-  keyParameters,
-  numericParameters,
-  runLabel
-} from './compare';
+import { documentTheme } from '../components/theme';
+import { formatValue, runTime, varyingParameters } from '../runs/labels';
+import { compareChartSpec, comparisonRows, numericParameters, runLabel } from './compare';
 import { betterIsLower } from './metrics';
 import { metricNames } from './table';
 
@@ -54,7 +47,7 @@ function useWidth<T extends HTMLElement>(): [RefObject<T>, number] {
 
 export function CompareView({ runs, names, rendermime, trans }: ICompareViewProps): JSX.Element {
   const metrics = metricNames(runs);
-  const parameters = keyParameters(runs);
+  const parameters = varyingParameters(runs);
   const numeric = numericParameters(runs);
   const [metricChoice, setMetric] = useState('');
   const id = useId();
@@ -98,7 +91,7 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
                 <th scope="row" title={row.run.id}>
                   {names.get(row.run.id) ?? row.run.id}
                   <time className="a4m-Compare-time" dateTime={row.run.created_at}>
-                    {clockTime(row.run.created_at)}
+                    {runTime(row.run.created_at)}
                   </time>
                 </th>
                 {metrics.map(m => {

@@ -4,9 +4,10 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
-import { When } from '../drift/AlertsList';
+import { When } from '../components/When';
 import { IRunsModel } from '../tokens';
-import { formatValue, keyParameters, runLabel, runNumbers } from './compare';
+import { formatValue, varyingParameters } from '../runs/labels';
+import { runLabel, runNumbers } from './compare';
 import { CompareView } from './CompareView';
 import { RunDetail } from './RunDetail';
 import { formatDuration, metricNames, runMetrics, SortKey, visibleRuns } from './table';
@@ -15,12 +16,14 @@ export interface IExperimentsViewProps {
   runs: IRunsModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
+  /** Opens a notebook at a cell (0-based). */
+  showCell?: (path: string, cell: number) => void;
 }
 
 /** Metrics and parameters a run card shows at most (one metric and two parameters in a narrow panel). */
 const CARD_VALUES = 3;
 
-export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewProps): JSX.Element {
+export function ExperimentsView({ runs, rendermime, trans, showCell }: IExperimentsViewProps): JSX.Element {
   const [experiment, setExperiment] = useState('');
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<SortKey>('created_at');
@@ -40,7 +43,7 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
   const shown = visibleRuns(all, { experiment, filter, sort, descending, labels });
   // The sorted-by metric leads the cards' values.
   const metrics = metricNames(shown).sort((a, b) => Number(`metric:${b}` === sort) - Number(`metric:${a}` === sort));
-  const parameters = keyParameters(shown).slice(0, CARD_VALUES);
+  const parameters = varyingParameters(shown).slice(0, CARD_VALUES);
   const compared = all.filter(run => selected.includes(run.id));
   const detail = all.find(run => run.id === openRun);
   const sortLabels: [SortKey, string][] = [
@@ -158,7 +161,9 @@ export function ExperimentsView({ runs, rendermime, trans }: IExperimentsViewPro
       ) : (
         <p className="a4m-Panel-empty">{trans.__('Tick runs to compare their metrics and parameters.')}</p>
       )}
-      {detail && <RunDetail run={detail} runs={runs} trans={trans} onClose={() => setOpenRun(null)} />}
+      {detail && (
+        <RunDetail run={detail} runs={runs} trans={trans} onClose={() => setOpenRun(null)} showCell={showCell} />
+      )}
     </div>
   );
 }

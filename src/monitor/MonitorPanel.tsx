@@ -20,6 +20,8 @@ export interface IMonitorPanelOptions {
   drift: IDriftModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
+  /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
+  showCell: (path: string, cell: number) => void;
   /** Redraws the charts in the new theme's colours when the theme changes. */
   themes: IThemeManager | null;
 }
@@ -62,14 +64,14 @@ export class MonitorPanel extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { runs, deployments, drift, rendermime, trans } = this.options;
+    const { runs, deployments, drift, rendermime, trans, showCell } = this.options;
     return (
       <div className="a4m-Panel-body">
         <h2 className="a4m-Panel-heading">{trans.__('MLOps monitor')}</h2>
         <section className="a4m-Section" aria-label={trans.__('Experiments')}>
           <h3 className="a4m-Section-title">{trans.__('Experiments')}</h3>
           <UseSignal signal={runs.changed}>
-            {() => <ExperimentsView runs={runs} rendermime={rendermime} trans={trans} />}
+            {() => <ExperimentsView runs={runs} rendermime={rendermime} trans={trans} showCell={showCell} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>

@@ -4,6 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { fetchRun, fetchStepLog, IArtifact, IRun, IStepError, IStepLog } from '../api';
 import { errorMessage } from '../errors';
+import { runTime } from '../runs/labels';
 import { isActive } from '../runs/model';
 import { IRunsModel } from '../tokens';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
@@ -14,6 +15,8 @@ export interface IRunDetailProps {
   runs: IRunsModel;
   trans: TranslationBundle;
   onClose: () => void;
+  /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
+  showCell?: (path: string, cell: number) => void;
 }
 
 /** Where a frame of a step's error is, as people count cells: "cell 4, line 2" (", in f" inside a function). */
@@ -23,7 +26,15 @@ function frameWhere(frame: IStepError['frames'][number], trans: TranslationBundl
     : trans.__('cell %1, line %2', frame.cell + 1, frame.line);
 }
 
-function StepError({ error, trans }: { error: IStepError; trans: TranslationBundle }) {
+function StepError({
+  error,
+  trans,
+  onShowCell
+}: {
+  error: IStepError;
+  trans: TranslationBundle;
+  onShowCell?: (cell: number) => void;
+}) {
   return (
     <div className="a4m-StepError" role="alert" aria-label={trans.__('Error')}>
       <div className="a4m-StepError-message">
@@ -34,7 +45,17 @@ function StepError({ error, trans }: { error: IStepError; trans: TranslationBund
         <ol className="a4m-StepError-frames" aria-label={trans.__('Where in the notebook')}>
           {error.frames.map((frame, index) => (
             <li key={index}>
-              <span className="a4m-StepError-where">{frameWhere(frame, trans)}</span>
+              {onShowCell ? (
+                <button
+                  className="a4m-LinkButton a4m-StepError-where"
+                  title={trans.__('Show cell %1 in the notebook', frame.cell + 1)}
+                  onClick={() => onShowCell(frame.cell)}
+                >
+                  {frameWhere(frame, trans)}
+                </button>
+              ) : (
+                <span className="a4m-StepError-where">{frameWhere(frame, trans)}</span>
+              )}
               {frame.code && <code>{frame.code}</code>}
             </li>
           ))}
@@ -54,7 +75,17 @@ function StepError({ error, trans }: { error: IStepError; trans: TranslationBund
 }
 
 /** A step's log: what the user's code printed, then its error located in the notebook; the whole log on demand. */
-function StepLog({ run, step, trans }: { run: IRun; step: string; trans: TranslationBundle }) {
+function StepLog({
+  run,
+  step,
+  trans,
+  showCell
+}: {
+  run: IRun;
+  step: string;
+  trans: TranslationBundle;
+  showCell?: IRunDetailProps['showCell'];
+}) {
   const [log, setLog] = useState<IStepLog | null>(null);
   const [failure, setFailure] = useState('');
   const [full, setFull] = useState(false);
@@ -82,7 +113,13 @@ function StepLog({ run, step, trans }: { run: IRun; step: string; trans: Transla
           <pre className="a4m-Log a4m-StepLog-output" aria-label={trans.__('Output of step %1', step)}>
             {log.output || trans.__('(no output)')}
           </pre>
-          {log.error && <StepError error={log.error} trans={trans} />}
+          {log.error && (
+            <StepError
+              error={log.error}
+              trans={trans}
+              onShowCell={showCell && (cell => showCell(run.notebook_path, cell))}
+            />
+          )}
           <button className="jp-mod-styled a4m-StepLog-toggle" aria-expanded={full} onClick={() => setFull(!full)}>
             {full ? trans.__('Hide full log') : trans.__('Show full log')}
           </button>
@@ -140,21 +177,22 @@ function useArtifacts(run: IRun): IArtifact[] {
   return artifacts;
 }
 
-export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.Element {
+export function RunDetail({ run, runs, trans, onClose, showCell }: IRunDetailProps): JSX.Element {
   const [logStep, setLogStep] = useState<string | null>(run.steps.find(s => s.status === 'failed')?.name ?? null);
   const artifacts = useArtifacts(run);
   return (
     <div className="a4m-RunDetail" aria-label={trans.__('Run %1', run.id)}>
       <div className="a4m-RunDetail-header">
-        <strong>
-          {trans.__('Run %1', run.id)} · {run.status}
-        </strong>
+        <strong>{trans.__('Run of %1', runTime(run.created_at))}</strong>
+        <span className="a4m-Status" data-status={run.status}>
+          {run.status}
+        </span>
         <button className="a4m-LinkButton" aria-label={trans.__('Close run details')} onClick={onClose}>
           ×
         </button>
       </div>
       <div className="a4m-Muted">
-        {run.experiment} / {run.pipeline} · {run.target} · {run.notebook_path}
+        {run.experiment} / {run.pipeline} · {run.target} · {run.notebook_path} · {trans.__('id %1', run.id)}
       </div>
       {/* Its first line: the step log below locates the error in the notebook. */}
       {run.error && <p className="a4m-Message a4m-mod-error">{run.error.split('\n')[0]}</p>}
@@ -185,7 +223,7 @@ export function RunDetail({ run, runs, trans, onClose }: IRunDetailProps): JSX.E
           ))}
         </tbody>
       </table>
-      {logStep && <StepLog run={run} step={logStep} trans={trans} />}
+      {logStep && <StepLog run={run} step={logStep} trans={trans} showCell={showCell} />}
       {artifacts.length > 0 && (
         <section className="a4m-Section" aria-label={trans.__('Artifacts')}>
           <h4 className="a4m-Section-title">{trans.__('Artifacts')}</h4>

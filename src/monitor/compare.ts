@@ -6,7 +6,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
-import { IChartTheme } from '../drift/charts';
+import { IChartTheme } from '../components/theme';
+import { differs, formatValue, parameterNames, runTime } from '../runs/labels';
 import { bestValue, betterIsLower } from './metrics';
 import { runMetrics } from './table';
 
@@ -25,40 +26,9 @@ export function runNumbers(runs: IRun[]): Map<string, number> {
   return numbers;
 }
 
-/** The hour and minute of a timestamp in the user's time zone, e.g. 14:02. */
-export function clockTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
-}
-
 /** A run's name with the time it started, e.g. "run 3 · 14:02". */
 export function runLabel(name: string, run: IRun): string {
-  return `${name} · ${clockTime(run.created_at)}`;
-}
-
-/** A metric or parameter value as short text: numbers to 4 significant digits. */
-export function formatValue(value: unknown): string {
-  if (typeof value === 'number') {
-    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
-  }
-  if (value === undefined || value === null) {
-    return '–';
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function parameterNames(runs: IRun[]): string[] {
-  return [...new Set(runs.flatMap(run => Object.keys(run.parameters ?? {})))].sort();
-}
-
-function differs(runs: IRun[], name: string): boolean {
-  return new Set(runs.map(run => JSON.stringify(run.parameters?.[name] ?? null))).size > 1;
-}
-
-/** The parameters whose values differ between the runs (all of them when none differ), sorted. */
-export function keyParameters(runs: IRun[]): string[] {
-  const names = parameterNames(runs);
-  const differing = names.filter(name => differs(runs, name));
-  return differing.length > 0 ? differing : names;
+  return `${name} · ${runTime(run.created_at)}`;
 }
 
 /** Parameters every run set to a number, differing between them: what a metric can be plotted against. */

@@ -10,7 +10,7 @@ import { errorMessage } from '../errors';
 import { IRunsModel } from '../tokens';
 import { HealthCard } from '../components/HealthCard';
 import { MimeView } from '../components/MimeView';
-import { computedColour } from '../components/themeColours';
+import { computedColour } from '../components/theme';
 import { dagSource, dagTheme, StepStatus } from './dag';
 import { DagLegend } from './DagLegend';
 import { DiagnosticList } from './DiagnosticList';

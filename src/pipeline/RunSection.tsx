@@ -5,6 +5,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 
 import { IPipelineInfo, IRun } from '../api';
 import { errorMessage } from '../errors';
+import { runTime } from '../runs/labels';
 import { isActive } from '../runs/model';
 import { IRunsModel } from '../tokens';
 
@@ -143,9 +144,7 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
       )}
       {run && (
         <div className="a4m-RunStatus" data-status={run.status} role="status">
-          <span title={trans.__('Run %1', run.id)}>
-            {trans.__('Run of %1', new Date(run.created_at).toLocaleTimeString())}
-          </span>{' '}
+          <span title={trans.__('Run %1', run.id)}>{trans.__('Run of %1', runTime(run.created_at))}</span>{' '}
           <span className="a4m-Status" data-status={run.status}>
             {run.status}
           </span>

@@ -102,7 +102,7 @@ test.describe('data drift', () => {
     const runLink = alert.locator('.a4m-RunLink');
     const runId = (await runLink.textContent())!;
     await runLink.click();
-    await expect(page.locator('#ai4mlops-lab-monitor .a4m-RunDetail')).toContainText(`Run ${runId}`);
+    await expect(page.locator('#ai4mlops-lab-monitor .a4m-RunDetail')).toContainText(`id ${runId}`);
     await expect(alert.locator('.a4m-Status')).toHaveText('resolved', { timeout: 200_000 });
     await expect(alert).toContainText('redeployed');
     // The retrained model has no verdict yet: the old one is shown as history, not as the current state.

@@ -43,7 +43,7 @@ test.describe('step logs', () => {
 
     await page.sidebar.openTab('ai4mlops-lab-monitor');
     const monitor = page.locator('#ai4mlops-lab-monitor');
-    await monitor.locator('.a4m-RunsTable tbody tr').first().locator('a').click();
+    await monitor.locator('.a4m-RunCard').first().locator('.a4m-RunCard-name').click();
     const log = monitor.getByRole('region', { name: 'Log of step train' });
     const output = log.getByLabel('Output of step train');
     await expect(output).toHaveText('training on 4');
@@ -73,5 +73,12 @@ test.describe('step logs', () => {
     await expect(full).not.toContainText('\u001b[');
     await log.getByRole('button', { name: 'Hide full log' }).click();
     await expect(full).toHaveCount(0);
+
+    // A frame of the error opens its cell in the notebook.
+    await page.notebook.selectCells(0);
+    await frames.nth(1).getByRole('button', { name: 'cell 2, line 3, in ratio' }).click();
+    await expect
+      .poll(() => page.evaluate(() => (window.jupyterapp.shell.currentWidget as any).content.activeCellIndex))
+      .toBe(1);
   });
 });

@@ -1,0 +1,19 @@
+/** A time as people say it ("3 minutes ago"), kept current while it is shown. */
+import React, { useEffect, useState } from 'react';
+import { Time } from '@jupyterlab/coreutils';
+
+/** A relative time ("3 minutes ago") that advances while shown; the absolute time is its tooltip. */
+export function When({ iso }: { iso: string }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = window.setInterval(() => tick(n => n + 1), WHEN_REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, []);
+  return (
+    <time dateTime={iso} title={Time.format(iso)}>
+      {Time.formatHuman(iso)}
+    </time>
+  );
+}
+
+const WHEN_REFRESH_MS = 10_000;
