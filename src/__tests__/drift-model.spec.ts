@@ -3,7 +3,7 @@ import { Signal } from '@lumino/signaling';
 
 import { ApiError, IDeployment, IDriftReport, pollAPI, Polled } from '../api';
 import { typedParameters } from '../components/ParameterFields';
-import { defaultFeature, DriftModel, formatPValue, newestDeployment, verdictOf } from '../drift/model';
+import { defaultFeature, DriftModel, formatPValue, newestDeployment, pValueText, verdictOf } from '../drift/model';
 import { parseDraft, policyFieldOf } from '../drift/PolicyForm';
 import { deployment, driftWindow, featureTest, report } from './drift-fixtures';
 
@@ -176,6 +176,8 @@ describe('drift summaries', () => {
     expect(formatPValue(0.04567)).toBe('0.0457');
     expect(formatPValue(1.234e-12)).toBe('1.2e-12');
     expect(formatPValue(0)).toBe('< 1e-16');
+    expect(pValueText(0.04567)).toBe('p = 0.0457');
+    expect(pValueText(0)).toBe('p < 1e-16');
   });
 
   it('picks the most drifted feature first, else the first of the reference', () => {

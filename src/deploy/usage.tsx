@@ -116,7 +116,7 @@ function Snippet({ title, text, trans }: { title: string; text: string; trans: T
         <span>{title}</span>
         <CopyButton text={text} label={trans.__('Copy the %1 example', title)} trans={trans} />
       </div>
-      <pre className="a4m-Code" aria-label={trans.__('%1 example', title)}>
+      <pre className="a4m-Code" tabIndex={0} aria-label={trans.__('%1 example', title)}>
         {text}
       </pre>
     </div>

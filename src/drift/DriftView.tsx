@@ -11,7 +11,7 @@ import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
 import { AlertsList } from './AlertsList';
 import { distributionSpec, heatSpec, scoreSpec } from './charts';
-import { featureNames, formatPValue, Verdict, verdictOf } from './model';
+import { featureNames, pValueText, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
 
 const VEGA_LITE = ['application/vnd.vegalite.v5+json'];
@@ -49,9 +49,9 @@ function ModelReplaced({
       {trans.__('no window of it tested yet.')}
       <div className="a4m-Muted">
         {trans.__(
-          'The model it replaced: %1, p = %2 (window #%3).',
+          'The model it replaced: %1, %2 (window #%3).',
           verdictLabel(verdictOf(previous), trans),
-          formatPValue(previous.p_value),
+          pValueText(previous.p_value),
           previous.id
         )}
       </div>
@@ -74,12 +74,12 @@ function Summary({ report, trans }: { report: IDriftReport; trans: TranslationBu
               {verdictLabel(verdictOf(latest), trans)}
             </span>{' '}
             {policy.window === 'count' && latest.n === policy.window_size
-              ? trans.__('p = %1 · window #%2', formatPValue(latest.p_value), latest.id)
+              ? trans.__('%1 · window #%2', pValueText(latest.p_value), latest.id)
               : trans._n(
-                  'p = %2 · window #%3 of %1 row',
-                  'p = %2 · window #%3 of %1 rows',
+                  '%2 · window #%3 of %1 row',
+                  '%2 · window #%3 of %1 rows',
                   latest.n,
-                  formatPValue(latest.p_value),
+                  pValueText(latest.p_value),
                   latest.id
                 )}
           </>
@@ -158,7 +158,7 @@ function Charts({
           data={score as any}
           className="a4m-Chart a4m-DriftScore"
           label={score.description as string}
-          fallback={tested.map(w => `#${w.id} ${w.last_at}: p = ${formatPValue(w.p_value)}`).join('\n')}
+          fallback={tested.map(w => `#${w.id} ${w.last_at}: ${pValueText(w.p_value)}`).join('\n')}
         />
       ) : (
         <p className="a4m-Panel-empty">{trans.__('The chart appears once a window has been tested.')}</p>
@@ -219,13 +219,7 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
     await withProgress(model.check(name), {
       pending: trans.__('Testing the newest rows of %1…', name),
       success: w =>
-        trans.__(
-          'Window #%1: %2 (p = %3, %4 rows).',
-          w.id,
-          verdictLabel(verdictOf(w), trans),
-          formatPValue(w.p_value),
-          w.n
-        ),
+        trans.__('Window #%1: %2 (%3, %4 rows).', w.id, verdictLabel(verdictOf(w), trans), pValueText(w.p_value), w.n),
       failure: reason => trans.__('Drift check failed: %1', reason)
     });
     setChecking(false);

@@ -60,6 +60,12 @@ export function formatPValue(p: number | null): string {
   return p < 0.001 ? p.toExponential(1) : p.toPrecision(3);
 }
 
+/** "p = 0.0457", "p < 1e-16". */
+export function pValueText(p: number | null): string {
+  const value = formatPValue(p);
+  return value.startsWith('<') ? `p ${value}` : `p = ${value}`;
+}
+
 /** The feature to show first: the most drifted one of the newest window, else the reference's first. */
 export function defaultFeature(report: IDriftReport): string | null {
   const tested = [...(report.latest?.features ?? [])].filter(f => f.adjusted_p_value !== null);

@@ -168,7 +168,11 @@ function TestBox({ deployment, trans }: { deployment: IDeployment; trans: Transl
         {trans.__('Predict')}
       </button>
       {answer && (
-        <pre className={`a4m-Answer${failed ? ' a4m-mod-error' : ''}`} aria-label={trans.__('Prediction answer')}>
+        <pre
+          className={`a4m-Answer${failed ? ' a4m-mod-error' : ''}`}
+          tabIndex={0}
+          aria-label={trans.__('Prediction answer')}
+        >
           {answer}
         </pre>
       )}

@@ -110,7 +110,7 @@ function StepLog({
       {failure && <p className="a4m-Message a4m-mod-error">{failure}</p>}
       {log && (
         <>
-          <pre className="a4m-Log a4m-StepLog-output" aria-label={trans.__('Output of step %1', step)}>
+          <pre className="a4m-Log a4m-StepLog-output" tabIndex={0} aria-label={trans.__('Output of step %1', step)}>
             {log.output || trans.__('(no output)')}
           </pre>
           {log.error && (
@@ -124,7 +124,7 @@ function StepLog({
             {full ? trans.__('Hide full log') : trans.__('Show full log')}
           </button>
           {full && (
-            <pre className="a4m-Log a4m-StepLog-full" aria-label={trans.__('Full log of step %1', step)}>
+            <pre className="a4m-Log a4m-StepLog-full" tabIndex={0} aria-label={trans.__('Full log of step %1', step)}>
               {log.text}
             </pre>
           )}

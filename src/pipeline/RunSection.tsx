@@ -143,7 +143,7 @@ export function RunSection({ panel, pipeline, run, runs, settings, trans }: IRun
         </p>
       )}
       {run && (
-        <div className="a4m-RunStatus" data-status={run.status} role="status">
+        <div className="a4m-RunStatus" data-status={run.status} data-run={run.id} role="status">
           <span title={trans.__('Run %1', run.id)}>{trans.__('Run of %1', runTime(run.created_at))}</span>{' '}
           <span className="a4m-Status" data-status={run.status}>
             {run.status}

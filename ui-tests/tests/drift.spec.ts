@@ -1,19 +1,9 @@
 /** Drift monitoring from the monitor: policy, drifted requests, charts in both themes, alert, retrain. */
 import { expect, test } from '@jupyterlab/galata';
 
-import { deployFromToolbar, openExample, predictDirect, removeDeployment, trainExample } from './helpers';
+import { deployFromToolbar, openExample, predictDirect, removeDeployment, shiftedRows, trainExample } from './helpers';
 
 const CHART = 'svg, canvas';
-
-/** `count` rows of the example's 10 standardised features, shifted by +3 (the reference is ~N(0, 1)). */
-function shiftedRows(count: number): number[][] {
-  return Array.from({ length: count }, () =>
-    Array.from({ length: 10 }, () => {
-      const gaussian = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
-      return 3 + gaussian;
-    })
-  );
-}
 
 test.describe('data drift', () => {
   test.setTimeout(360_000);
@@ -107,7 +97,7 @@ test.describe('data drift', () => {
     await expect(alert).toContainText('redeployed');
     // The retrained model has no verdict yet: the old one is shown as history, not as the current state.
     await expect(drift.locator('.a4m-Verdict')).toHaveText('New model');
-    await expect(drift.locator('.a4m-DriftSummary')).toContainText(/The model it replaced: Drift, p = /);
+    await expect(drift.locator('.a4m-DriftSummary')).toContainText(/The model it replaced: Drift, p [=<] /);
 
     await removeDeployment(page, card);
   });

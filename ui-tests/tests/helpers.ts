@@ -19,8 +19,12 @@ export async function trainExample(page: IJupyterLabPageFixture, epochs = '5'): 
   await page.sidebar.openTab('ai4mlops-lab-pipeline');
   const panel = page.locator('#ai4mlops-lab-pipeline');
   await panel.getByLabel('Parameter epochs').fill(epochs);
+  const status = panel.locator('.a4m-RunStatus');
+  const before = (await status.count()) > 0 ? await status.getAttribute('data-run') : null;
   await panel.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(panel.locator('.a4m-RunStatus')).toHaveAttribute('data-status', 'succeeded', { timeout: 200_000 });
+  // The status shows the previous run until the new one is listed.
+  await expect(status).not.toHaveAttribute('data-run', before ?? '', { timeout: 30_000 });
+  await expect(status).toHaveAttribute('data-status', 'succeeded', { timeout: 200_000 });
 }
 
 /** Deploy with the notebook toolbar's one-click button; the deployment's card once it is running. */
@@ -51,4 +55,14 @@ export async function predictDirect(
   }, name);
   const response = await page.request.post(v1, { data: body });
   return { status: response.status(), text: await response.text() };
+}
+
+/** `count` rows of the example's 10 standardised features, shifted by +3 (the reference is ~N(0, 1)). */
+export function shiftedRows(count: number): number[][] {
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 10 }, () => {
+      const gaussian = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+      return 3 + gaussian;
+    })
+  );
 }
