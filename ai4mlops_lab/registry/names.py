@@ -23,7 +23,7 @@ def check_alias(alias: object, field: str = "alias") -> str:
     """`alias` if it is a valid alias name; else a FieldError."""
     alias = _checked(alias, field, "alias", "champion")
     if alias in RESERVED_ALIASES:
-        raise FieldError(field, f"The alias {alias!r} is reserved.", "Choose another alias, e.g. 'champion'.")
+        raise FieldError(field, f"The alias {alias!r} in {field!r} is reserved.", "Choose another, e.g. 'champion'.")
     return alias
 
 
