@@ -32,3 +32,18 @@ class NotFoundError(UserError):
 
     status = 404
     code = "not_found"
+
+
+class FieldError(UserError):
+    """A field of a request (a body key, a path part or a CLI argument) has a value that cannot be used; the error
+    body names it in `field`."""
+
+    status = 422
+    code = "invalid_value"
+
+    def __init__(self, field: str, message: str, hint: str = ""):
+        super().__init__(message, hint)
+        self.field = field
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "field": self.field}

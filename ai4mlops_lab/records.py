@@ -105,3 +105,70 @@ class AlertRecord(TypedDict):
     error: str | None
     raised_at: str
     updated_at: str
+
+
+class VersionStep(TypedDict):
+    """A step of the run that made a model version, as it was when the version was registered."""
+
+    name: str
+    status: str  # StepStatus
+    log_path: str | None
+
+
+class ReferenceSummary(TypedDict):
+    """The reference data saved with a model: where it came from, how many rows (of how many), its features."""
+
+    source: str | None
+    rows: int | None
+    total_rows: int | None
+    features: list[str]
+    uri: str | None
+
+
+class ModelVersionRecord(TypedDict):
+    """A version of a registered model: immutable once written, except `state`. `artifact` is the run's artifact
+    (`step/name`), `artifact_uri` where it lies (nothing is copied); the run's notebook, parameters, metrics and
+    steps are a snapshot taken at registration; `aliases` are those pointing at it now."""
+
+    model: str
+    version: int
+    state: str  # ModelVersionState
+    artifact_uri: str
+    artifact: str | None
+    framework: str | None
+    framework_version: str | None
+    signature: dict | None
+    run_id: str | None
+    notebook_path: str | None
+    notebook_hash: str | None
+    parameters: dict[str, Any]
+    metrics: dict[str, float | None]
+    steps: list[VersionStep]
+    reference: ReferenceSummary | None
+    author: str
+    created_at: str
+    aliases: list[str]
+
+
+class RegisteredModelRecord(TypedDict):
+    """A registered model: `aliases` maps each alias to its version; `latest_version` is the newest version."""
+
+    name: str
+    description: str
+    created_at: str
+    updated_at: str
+    version_count: int
+    aliases: dict[str, int]
+    latest_version: ModelVersionRecord | None
+
+
+class AliasMoveRecord(TypedDict):
+    """One move of an alias: set (`from_version` None), moved, or removed (`to_version` None)."""
+
+    model: str
+    alias: str
+    from_version: int | None
+    to_version: int | None
+    at: str
+    by: str
+    reason: str

@@ -43,6 +43,11 @@ class DeploymentTarget(StrEnum):
     KSERVE = "kserve"
 
 
+class ModelVersionState(StrEnum):
+    LIVE = "live"
+    ARCHIVED = "archived"
+
+
 class AlertStatus(StrEnum):
     OPEN = "open"
     RETRAINING = "retraining"

@@ -23,6 +23,14 @@ KUBE_NAMESPACE_ENV = "AI4MLOPS_KUBE_NAMESPACE"
 PREDICTOR_IMAGE_ENV = "AI4MLOPS_PREDICTOR_IMAGE"
 PUBLIC_URL_ENV = "AI4MLOPS_PUBLIC_URL"
 INGEST_URL_ENV = "AI4MLOPS_INGEST_URL"
+AUTO_REGISTER_ENV = "AI4MLOPS_AUTO_REGISTER"
+#: The values of a yes/no environment variable that mean yes.
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def env_flag(environ: Mapping[str, str], name: str) -> bool:
+    """Whether the environment variable `name` says yes (1, true, yes, on; any case)."""
+    return environ.get(name, "").strip().lower() in TRUE_WORDS
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,8 @@ class Settings:
     `kube_namespace`: of KServe deployments (empty: the kubeconfig's); `predictor_image`: for torch models on
     KServe; `public_url`: where a cluster reaches the Jupyter server's ingest endpoint (empty: KServe
     deployments are not monitored); `ingest_url`: where local model servers post their request events (empty:
-    they write them straight into the workspace's event store).
+    they write them straight into the workspace's event store); `auto_register`: register every model of each
+    succeeded run in the model registry (once each).
     """
 
     kfp_host: str = ""
@@ -41,6 +50,7 @@ class Settings:
     predictor_image: str = ""
     public_url: str = ""
     ingest_url: str = ""
+    auto_register: bool = False
 
 
 class Workspace:
@@ -73,6 +83,7 @@ class Workspace:
                 predictor_image=env.get(PREDICTOR_IMAGE_ENV, ""),
                 public_url=env.get(PUBLIC_URL_ENV, ""),
                 ingest_url=ingest_url or env.get(INGEST_URL_ENV, ""),
+                auto_register=env_flag(env, AUTO_REGISTER_ENV),
             ),
         )
 
@@ -162,6 +173,23 @@ class Workspace:
             namespace=configured,
         )
         return Deployments(local, cluster, root=self.root)
+
+    @property
+    def registry(self):
+        """The model registry (a `registry.RegistryBackend`): the embedded one, in the store."""
+        return self._once("registry", self._build_registry)
+
+    def _build_registry(self):
+        from .registry import EmbeddedRegistry
+        from .store.registry import RegistryStore
+        from .store.runs import RunStore
+
+        return EmbeddedRegistry(RegistryStore(self.store_path), RunStore(self.store_path, check=False))
+
+    def auto_register(self) -> list:
+        """Register the models of succeeded runs not registered yet when `settings.auto_register` is on (else
+        nothing); the new versions."""
+        return self.registry.auto_register() if self.settings.auto_register else []
 
     @property
     def drift_monitor(self):

@@ -500,3 +500,133 @@ export function retrainAlert(
 export function dismissAlert(id: number): Promise<IDriftAlert> {
   return requestAPI<IDriftAlert>(`alerts/${id}/dismiss`, { method: 'POST', body: {} });
 }
+
+/** The state of a model version: live, or archived (kept, never deleted). */
+export type ModelVersionState = 'live' | 'archived';
+
+/** The reference data saved with a registered model (for drift monitoring). */
+export interface IVersionReference {
+  source: string | null;
+  rows: number | null;
+  total_rows: number | null;
+  features: string[];
+  uri: string | null;
+}
+
+/** A version of a registered model: immutable except `state`; a snapshot of the run that made it. */
+export interface IModelVersion {
+  model: string;
+  version: number;
+  state: ModelVersionState;
+  /** Where the run's model artifact lies (nothing is copied). */
+  artifact_uri: string;
+  /** The run's artifact, `step/name`. */
+  artifact: string | null;
+  framework: string | null;
+  framework_version: string | null;
+  signature: Record<string, unknown> | null;
+  run_id: string | null;
+  notebook_path: string | null;
+  notebook_hash: string | null;
+  parameters: Record<string, unknown>;
+  metrics: Record<string, number | null>;
+  steps: { name: string; status: IRunStep['status']; log_path: string | null }[];
+  reference: IVersionReference | null;
+  /** Who registered it: the Jupyter user when known, else the OS user. */
+  author: string;
+  created_at: string;
+  /** The aliases pointing at it now. */
+  aliases: string[];
+}
+
+/** A registered model with its aliases (alias -> version) and latest version. */
+export interface IRegisteredModel {
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  version_count: number;
+  aliases: Record<string, number>;
+  latest_version: IModelVersion | null;
+}
+
+/** One move of an alias: set (`from_version` null), moved, or removed (`to_version` null). */
+export interface IAliasMove {
+  model: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  at: string;
+  by: string;
+  reason: string;
+}
+
+/** The path of a model, or of one of its versions (a number or an alias). */
+function modelPath(name: string, version?: number | string): string {
+  const model = `models/${encodeURIComponent(name)}`;
+  return version === undefined ? model : `${model}/versions/${encodeURIComponent(String(version))}`;
+}
+
+/** Every registered model (poll `models` with `pollAPI` to follow changes). */
+export function fetchModels(): Promise<{ models: IRegisteredModel[] }> {
+  return requestAPI('models');
+}
+
+/** Register a succeeded run's model as the next version of a model (default name: `<pipeline>-<artifact>`). */
+export function registerModel(options: {
+  run_id: string;
+  artifact?: string;
+  name?: string;
+  description?: string;
+  aliases?: string[];
+}): Promise<IModelVersion> {
+  return requestAPI<IModelVersion>('models', { method: 'POST', body: options });
+}
+
+export function fetchModel(name: string): Promise<IRegisteredModel> {
+  return requestAPI<IRegisteredModel>(modelPath(name));
+}
+
+/** A model's versions, newest first. */
+export function fetchModelVersions(name: string): Promise<{ model: string; versions: IModelVersion[] }> {
+  return requestAPI(`${modelPath(name)}/versions`);
+}
+
+/** A version by number or alias. */
+export function fetchModelVersion(name: string, version: number | string): Promise<IModelVersion> {
+  return requestAPI<IModelVersion>(modelPath(name, version));
+}
+
+/** Archive or restore a version. */
+export function setModelVersionState(
+  name: string,
+  version: number | string,
+  action: 'archive' | 'restore'
+): Promise<IModelVersion> {
+  return requestAPI<IModelVersion>(`${modelPath(name, version)}/${action}`, { method: 'POST', body: {} });
+}
+
+/** Point an alias at a version (a number or another alias); the move is recorded with `reason`. */
+export function setModelAlias(
+  name: string,
+  alias: string,
+  change: { version: number | string; reason?: string }
+): Promise<IModelVersion> {
+  return requestAPI<IModelVersion>(`${modelPath(name)}/aliases/${encodeURIComponent(alias)}`, {
+    method: 'PUT',
+    body: change
+  });
+}
+
+/** Remove an alias; the removal is recorded with `reason`. */
+export function removeModelAlias(name: string, alias: string, reason = ''): Promise<IAliasMove> {
+  const query = reason ? `?reason=${encodeURIComponent(reason)}` : '';
+  return requestAPI<IAliasMove>(`${modelPath(name)}/aliases/${encodeURIComponent(alias)}${query}`, {
+    method: 'DELETE'
+  });
+}
+
+/** Every move of a model's aliases, newest first. */
+export function fetchAliasHistory(name: string): Promise<{ model: string; moves: IAliasMove[] }> {
+  return requestAPI(`${modelPath(name)}/aliases/history`);
+}

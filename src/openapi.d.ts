@@ -464,6 +464,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every registered model by name, with its aliases and latest version; 304 while nothing changed. */
+        get: operations["listModels"];
+        put?: never;
+        /** Register a succeeded run's model as the next version of a model (created if new). Nothing is copied: the version records where the artifact lies. 404: no such run or model artifact (the reply names the run's artifacts); 409: the run has not succeeded, or this model already has this run's artifact; 422: a field. */
+        post: operations["registerModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        /** A registered model with its aliases and latest version; a 404 names the registered models. */
+        get: operations["getModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        /** Every version of a model, newest first. */
+        get: operations["listModelVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        /** A version of a model, by number or by an alias pointing at it. */
+        get: operations["getModelVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions/{version}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a version (kept, never deleted); a 409 names the aliases still pointing at it. */
+        post: operations["archiveModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make an archived version live again. */
+        post: operations["restoreModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description Lowercase letters, digits, '-' and '_', starting with a letter; not 'history'. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Point an alias at a live version (set or moved; the move is recorded with who and why). */
+        put: operations["setModelAlias"];
+        post?: never;
+        /** Remove an alias (recorded in the alias history). */
+        delete: operations["removeModelAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/aliases/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        /** Every set, move and removal of the model's aliases, newest first. */
+        get: operations["getAliasHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -912,8 +1079,92 @@ export interface components {
             kind: "request" | "response";
             stored: boolean;
         };
+        /** @enum {string} */
+        ModelVersionState: "live" | "archived";
+        RegisterModel: {
+            /** @description A succeeded run with a model. */
+            run_id: string;
+            /** @description The run's Model artifact, `name` or `step/name` (default: its last). */
+            artifact?: string;
+            /** @description The registered model (default: `<pipeline>-<artifact>`). */
+            name?: string;
+            /** @description The model's description (replaces the one it had). */
+            description?: string;
+            /** @description Aliases to point at the new version (e.g. champion). */
+            aliases?: string[];
+        };
+        /** @description A version of a registered model: immutable, except `state`. `artifact_uri` is where the run's artifact lies (nothing copied); the run's notebook, parameters, metrics and steps are as they were at registration. */
+        ModelVersion: {
+            model: string;
+            version: number;
+            state: components["schemas"]["ModelVersionState"];
+            artifact_uri: string;
+            /** @description The run's artifact, `step/name`. */
+            artifact: string | null;
+            /** @description torch, sklearn or xgboost. */
+            framework: string | null;
+            framework_version: string | null;
+            /** @description `{inputs, outputs}`: name, dtype, shape (and features). */
+            signature: Record<string, never> | null;
+            run_id: string | null;
+            notebook_path: string | null;
+            /** @description SHA-256 of the notebook file the run compiled. */
+            notebook_hash: string | null;
+            parameters: Record<string, never>;
+            metrics: components["schemas"]["Metrics"];
+            steps: {
+                name: string;
+                status: components["schemas"]["StepStatus"];
+                log_path: string | null;
+            }[];
+            reference: null | components["schemas"]["VersionReference"];
+            /** @description Who registered it: the Jupyter user when known, else the OS user. */
+            author: string;
+            created_at: string;
+            /** @description The aliases pointing at it now. */
+            aliases: string[];
+        };
+        /** @description The reference data saved with the model (for drift monitoring). */
+        VersionReference: {
+            source: string | null;
+            rows: number | null;
+            total_rows: number | null;
+            features: string[];
+            uri: string | null;
+        };
+        RegisteredModel: {
+            name: string;
+            description: string;
+            created_at: string;
+            updated_at: string;
+            version_count: number;
+            /** @description Each alias and the version it points at. */
+            aliases: {
+                [key: string]: number;
+            };
+            latest_version: null | components["schemas"]["ModelVersion"];
+        };
+        /** @description One move of an alias: set (`from_version` null), moved, or removed (`to_version` null). */
+        AliasMove: {
+            model: string;
+            alias: string;
+            from_version: number | null;
+            to_version: number | null;
+            at: string;
+            by: string;
+            reason: string;
+        };
     };
     responses: {
+        /** @description The version after the action. */
+        ModelVersion: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ModelVersion"];
+            };
+        };
         /** @description The deployment after the action. */
         Deployment: {
             headers: {
@@ -944,6 +1195,10 @@ export interface components {
         RunId: string;
         DeploymentName: string;
         AlertId: string;
+        /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+        ModelName: string;
+        /** @description A version number, or an alias standing for the version it points at. */
+        VersionRef: string;
         /** @description The number of last lines to return. */
         Tail: string;
         /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -1753,6 +2008,255 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the copy the client has; a 304 answers while it is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The registered models. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        models: components["schemas"]["RegisteredModel"][];
+                    };
+                };
+            };
+            304: components["responses"]["NotModified"];
+            default: components["responses"]["Error"];
+        };
+    };
+    registerModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterModel"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModel"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listModelVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        versions: components["schemas"]["ModelVersion"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    archiveModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ModelVersion"];
+            default: components["responses"]["Error"];
+        };
+    };
+    restoreModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ModelVersion"];
+            default: components["responses"]["Error"];
+        };
+    };
+    setModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description Lowercase letters, digits, '-' and '_', starting with a letter; not 'history'. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A version number, or another alias standing for the version it points at. */
+                    version: number | string;
+                    /** @description Why the alias moves (kept in the alias history). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["ModelVersion"];
+            default: components["responses"]["Error"];
+        };
+    };
+    removeModelAlias: {
+        parameters: {
+            query?: {
+                /** @description Why it is removed. */
+                reason?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description Lowercase letters, digits, '-' and '_', starting with a letter; not 'history'. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The move recorded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasMove"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAliasHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The moves. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        moves: components["schemas"]["AliasMove"][];
+                    };
                 };
             };
             default: components["responses"]["Error"];

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from .models import print_registered
 from .workspace import refresh
 
 
@@ -90,6 +91,7 @@ def run_command(args: argparse.Namespace) -> int:
         run = show_progress(service, run)
         print(summary(run))
     if run["status"] == "succeeded":
+        print_registered(args.workspace.auto_register(), sys.stderr if args.json else sys.stdout)
         return 0
     failed = next((s for s in run["steps"] if s["status"] == "failed"), None)
     if failed:

@@ -4,15 +4,16 @@ and route registration."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Unicode
+from traitlets import Bool, Unicode, default
 
 from .. import NAME
-from ..workspace import Settings, Workspace
+from ..workspace import AUTO_REGISTER_ENV, Settings, Workspace, env_flag
 from .log_scrub import scrub_log
 from .routes import api_routes
 
@@ -49,6 +50,15 @@ class Ai4MlopsApp(ExtensionApp):
         help="Container image of the ai4mlops-lab predictor, for torch models deployed to KServe.",
     )
     kube_namespace = Unicode("", config=True, help="Namespace of KServe deployments; empty: the kubeconfig's.")
+    auto_register = Bool(
+        config=True,
+        help=f"Register every model of each succeeded run in the model registry, once each (default: "
+        f"${AUTO_REGISTER_ENV} is 1, true, yes or on).",
+    )
+
+    @default("auto_register")
+    def _auto_register_default(self) -> bool:
+        return env_flag(os.environ, AUTO_REGISTER_ENV)
 
     _workspace = None
     _workspace_lock = threading.Lock()
@@ -70,6 +80,7 @@ class Ai4MlopsApp(ExtensionApp):
                         predictor_image=self.predictor_image,
                         public_url=self.public_url,
                         ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest",
+                        auto_register=self.auto_register,
                     ),
                 )
             return self._workspace
@@ -92,7 +103,8 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def _background_round(self):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
-        (model servers, KServe) into the store, check deployments' pending windows for drift, follow retraining.
+        (model servers, KServe) into the store, check deployments' pending windows for drift, follow retraining,
+        register the models of succeeded runs (when `auto_register` is on).
 
         Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
         holds up neither the drift checks nor the event loop. Nothing happens while nothing was ever recorded
@@ -106,6 +118,7 @@ class Ai4MlopsApp(ExtensionApp):
                     runs=self.workspace.run_service.refresh,
                     deployments=self.workspace.deployments.refresh,
                     drift=self.workspace.drift_monitor.tick,
+                    registry=self.workspace.auto_register,
                 )
             )
         for name, job in self._background_jobs.items():

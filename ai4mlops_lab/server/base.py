@@ -54,6 +54,15 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
             raise UserError(f"'{relative}' is a folder, not a notebook.", "Name a notebook (.ipynb) file.")
         return path
 
+    def acting_user(self) -> str | None:
+        """Who makes this request, when Jupyter knows (e.g. a JupyterHub user); None for the anonymous user of a
+        token-only server (whose name Jupyter makes up per request): the OS user running the server stands for it."""
+        user = self.current_user
+        username = getattr(user, "username", None)
+        if not username or str(getattr(user, "name", "")).startswith("Anonymous "):
+            return None
+        return username
+
     def reply(self, payload, status: int = 200):
         """Write a JSON response."""
         self.set_status(status)

@@ -24,6 +24,15 @@ from .drift import (
 )
 from .health import HealthHandler
 from .ingest import IngestHandler
+from .models import (
+    AliasHandler,
+    AliasHistoryHandler,
+    ModelHandler,
+    ModelsHandler,
+    VersionHandler,
+    VersionsHandler,
+    VersionStateHandler,
+)
 from .openapi import OpenApiHandler
 from .pipelines import AnalyzeHandler, CompileHandler
 from .runs import (
@@ -72,6 +81,13 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/reference", DriftReferenceHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/check", DriftCheckHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/policy", DriftPolicyHandler),
+        (f"{prefix}/models", ModelsHandler),
+        (f"{prefix}/models/([^/]+)", ModelHandler),
+        (f"{prefix}/models/([^/]+)/versions", VersionsHandler),
+        (f"{prefix}/models/([^/]+)/versions/([^/]+)", VersionHandler),
+        (f"{prefix}/models/([^/]+)/versions/([^/]+)/(archive|restore)", VersionStateHandler),
+        (f"{prefix}/models/([^/]+)/aliases/history", AliasHistoryHandler),
+        (f"{prefix}/models/([^/]+)/aliases/([^/]+)", AliasHandler),
         (f"{prefix}/alerts", AlertsHandler),
         (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
         (f"{prefix}/ingest", IngestHandler),

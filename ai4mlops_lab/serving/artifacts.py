@@ -19,8 +19,11 @@ def model_artifact(run: dict, model: str | None) -> dict:
         models = [a for a in models if model in (a["name"], f"{a['step']}/{a['name']}")]
     if not models:
         what = f"no model artifact {model!r}" if model else "no model artifact"
+        has = ", ".join(
+            f"{a['step']}/{a['name']}{' (a model)' if a['metadata'].get('model') else ''}" for a in run["artifacts"]
+        )
         raise NotFoundError(
-            f"Run {run['id']} has {what}.",
+            f"Run {run['id']} has {what}; its artifacts: {has or 'none'}.",
             "Models are torch, sklearn or xgboost values that a step outputs under a model-like "
             "name (model, net, clf, ...); the run must have succeeded.",
         )

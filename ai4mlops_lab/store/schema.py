@@ -244,4 +244,84 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inference_events_by_deployment ON inference_events (deployment, kind, id);
     CREATE INDEX inference_events_by_time ON inference_events (deployment, kind, event_ts);
     """,
+    # 7: the embedded model registry: registered models, their immutable versions (only `state` changes; nothing is
+    # ever deleted), aliases that point at a version, and every move of an alias (append-only).
+    """
+    CREATE TABLE registered_models (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE model_versions (
+        model_id INTEGER NOT NULL REFERENCES registered_models (id),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        state TEXT NOT NULL CHECK (state IN ('live', 'archived')),
+        artifact_uri TEXT NOT NULL CHECK (artifact_uri <> ''),
+        artifact_step TEXT,
+        artifact_name TEXT,
+        framework TEXT,
+        framework_version TEXT,
+        signature TEXT,
+        run_id TEXT,
+        notebook_path TEXT,
+        notebook_hash TEXT,
+        parameters TEXT NOT NULL,
+        metrics TEXT NOT NULL,
+        steps TEXT NOT NULL,
+        reference TEXT,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model_id, version)
+    );
+    CREATE INDEX model_versions_by_run ON model_versions (run_id, artifact_step, artifact_name);
+
+    CREATE TRIGGER model_versions_immutable BEFORE UPDATE ON model_versions
+    WHEN NEW.model_id IS NOT OLD.model_id OR NEW.version IS NOT OLD.version
+        OR NEW.artifact_uri IS NOT OLD.artifact_uri OR NEW.artifact_step IS NOT OLD.artifact_step
+        OR NEW.artifact_name IS NOT OLD.artifact_name OR NEW.framework IS NOT OLD.framework
+        OR NEW.framework_version IS NOT OLD.framework_version OR NEW.signature IS NOT OLD.signature
+        OR NEW.run_id IS NOT OLD.run_id OR NEW.notebook_path IS NOT OLD.notebook_path
+        OR NEW.notebook_hash IS NOT OLD.notebook_hash OR NEW.parameters IS NOT OLD.parameters
+        OR NEW.metrics IS NOT OLD.metrics OR NEW.steps IS NOT OLD.steps OR NEW.reference IS NOT OLD.reference
+        OR NEW.author IS NOT OLD.author OR NEW.created_at IS NOT OLD.created_at
+    BEGIN
+        SELECT RAISE(ABORT, 'a model version is immutable: only its state changes');
+    END;
+    CREATE TRIGGER model_versions_kept BEFORE DELETE ON model_versions
+    BEGIN
+        SELECT RAISE(ABORT, 'a model version is never deleted: archive it');
+    END;
+
+    CREATE TABLE model_aliases (
+        model_id INTEGER NOT NULL REFERENCES registered_models (id),
+        alias TEXT NOT NULL CHECK (alias <> ''),
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (model_id, alias),
+        FOREIGN KEY (model_id, version) REFERENCES model_versions (model_id, version)
+    );
+
+    CREATE TABLE model_alias_moves (
+        id INTEGER PRIMARY KEY,
+        model_id INTEGER NOT NULL REFERENCES registered_models (id),
+        alias TEXT NOT NULL,
+        from_version INTEGER,
+        to_version INTEGER,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX model_alias_moves_by_model ON model_alias_moves (model_id, id);
+    CREATE TRIGGER model_alias_moves_append_only BEFORE UPDATE ON model_alias_moves
+    BEGIN
+        SELECT RAISE(ABORT, 'the alias history is append-only');
+    END;
+    CREATE TRIGGER model_alias_moves_kept BEFORE DELETE ON model_alias_moves
+    BEGIN
+        SELECT RAISE(ABORT, 'the alias history is append-only');
+    END;
+    """,
 ]

@@ -6,6 +6,7 @@
  */
 import type {
   deployRun,
+  IAliasMove,
   IApiErrorBody,
   IDeployment,
   IDriftAlert,
@@ -14,11 +15,15 @@ import type {
   IDriftWindow,
   IExperiment,
   IHealth,
+  IModelVersion,
   IPipelineInfo,
   IRankedRuns,
+  IRegisteredModel,
   IRun,
   IStepLog,
+  registerModel,
   retrainAlert,
+  setModelAlias,
   startRun
 } from '../api';
 import type { components, operations } from '../openapi';
@@ -53,9 +58,15 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Schemas['DriftAlert'], IDriftAlert>(v => v),
       assignable<Schemas['DriftReport'], IDriftReport>(v => v),
       assignable<Schemas['StepLog'], IStepLog>(v => v),
-      assignable<Reply<'rankRuns', 200>, IRankedRuns>(v => v)
+      assignable<Reply<'rankRuns', 200>, IRankedRuns>(v => v),
+      assignable<Reply<'listModels', 200>['models'][number], IRegisteredModel>(v => v),
+      assignable<Schemas['RegisteredModel'], IRegisteredModel>(v => v),
+      assignable<Schemas['ModelVersion'], IModelVersion>(v => v),
+      assignable<Reply<'listModelVersions', 200>['versions'][number], IModelVersion>(v => v),
+      assignable<Reply<'removeModelAlias', 200>, IAliasMove>(v => v),
+      assignable<Reply<'getAliasHistory', 200>['moves'][number], IAliasMove>(v => v)
     ];
-    expect(checks).toHaveLength(14);
+    expect(checks).toHaveLength(20);
   });
 
   it('sends only requests the server documents', () => {
@@ -68,8 +79,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
         notebook: v.notebook as Record<string, never>,
         name: v.name
       })),
-      assignable<{ path: string }, RequestBody<'compileNotebook'>>(v => v)
+      assignable<{ path: string }, RequestBody<'compileNotebook'>>(v => v),
+      assignable<Parameters<typeof registerModel>[0], RequestBody<'registerModel'>>(v => v),
+      assignable<Parameters<typeof setModelAlias>[2], RequestBody<'setModelAlias'>>(v => v)
     ];
-    expect(checks).toHaveLength(6);
+    expect(checks).toHaveLength(8);
   });
 });

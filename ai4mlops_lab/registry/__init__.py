@@ -1,0 +1,8 @@
+"""The model registry: registered models, their immutable versions, aliases that move between versions (every move
+recorded), registration from a run's model. `backend.py` is the interface; `embedded.py` the implementation kept in
+the workspace's store; `names.py` the rules for names, aliases and version references."""
+
+from .backend import RegistryBackend
+from .embedded import EmbeddedRegistry
+
+__all__ = ["EmbeddedRegistry", "RegistryBackend"]
