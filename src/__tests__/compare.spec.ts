@@ -12,24 +12,10 @@ import {
 import { bestValue, betterIsLower } from '../monitor/metrics';
 import { runTime } from '../runs/labels';
 import { trans } from './drift-fixtures';
+import { runRecord } from './run-fixtures';
 
 function run(id: string, created: string, parameters: Record<string, unknown>, metrics: Record<string, number>): IRun {
-  return {
-    id,
-    experiment: 'exp',
-    notebook_path: 'a.ipynb',
-    pipeline: 'p',
-    target: 'local',
-    parameters,
-    status: 'succeeded',
-    created_at: `2026-01-01T${created}:00Z`,
-    started_at: null,
-    finished_at: null,
-    duration: 1,
-    error: null,
-    steps: [],
-    metrics
-  };
+  return runRecord(id, { parameters, metrics, created_at: `2026-01-01T${created}:00Z` });
 }
 
 const a = run('aaa111', '10:00', { epochs: 2, lr: 0.1 }, { accuracy: 0.75, loss: 0.5 });

@@ -8,22 +8,12 @@ import { When } from '../components/When';
 import { DeploymentsView } from '../monitor/DeploymentsView';
 import type { IRunsModel } from '../tokens';
 import { trans } from './drift-fixtures';
+import { mount } from './mount';
 
 jest.mock('@jupyterlab/apputils', () => ({ Clipboard: { copyToSystem: jest.fn() } }));
 jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./ui-components-mock'));
 jest.mock('../api', () => ({ ...jest.requireActual('../api'), pollAPI: jest.fn() }));
 const api = jest.requireMock('../api');
-
-const { createRoot } = jest.requireActual('react-dom/client');
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-
-function mount(element: JSX.Element): { host: HTMLElement; unmount: () => void } {
-  const host = document.createElement('div');
-  document.body.appendChild(host);
-  const root = createRoot(host);
-  act(() => root.render(element));
-  return { host, unmount: () => act(() => root.unmount()) };
-}
 
 it('says 1 request, 1 error and 2 requests, 0 errors', async () => {
   for (const [requests, errors, text] of [

@@ -6,13 +6,11 @@ import type { IDeployment, IRankedRuns, IRun } from '../api';
 import { chooseRun, labelRuns, runLabel } from '../deploy/runLabel';
 import { CallExamples, CopyButton, Signature } from '../deploy/usage';
 import { trans } from './drift-fixtures';
+import { mount } from './mount';
 
 jest.mock('@jupyterlab/apputils', () => ({ Clipboard: { copyToSystem: jest.fn() } }));
 jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./ui-components-mock'));
 const apputils = jest.requireMock('@jupyterlab/apputils');
-
-const { createRoot } = jest.requireActual('react-dom/client');
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
 /** An ISO time of today at hh:mm, local time. */
 function today(hours: number, minutes: number): string {
@@ -80,14 +78,6 @@ describe('the deployment card', () => {
       v2: { url: 'http://x/v2', body: '{}', curl: 'curl -sS -X POST http://x/v2', python: 'import requests # v2' }
     }
   } as unknown as IDeployment;
-
-  function mount(element: JSX.Element): { host: HTMLElement; unmount: () => void } {
-    const host = document.createElement('div');
-    document.body.appendChild(host);
-    const root = createRoot(host);
-    act(() => root.render(element));
-    return { host, unmount: () => act(() => root.unmount()) };
-  }
 
   it('shows the input signature', () => {
     const { host, unmount } = mount(<Signature deployment={deployment} trans={trans} />);

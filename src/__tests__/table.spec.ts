@@ -1,6 +1,7 @@
 /** The runs table's filtering, sorting and compare chart. */
 import { IRun, IRunStep } from '../api';
 import { formatDuration, metricNames, visibleRuns } from '../monitor/table';
+import { runRecord } from './run-fixtures';
 
 const step: IRunStep = {
   name: 's',
@@ -12,23 +13,7 @@ const step: IRunStep = {
 };
 
 function run(id: string, extra: Partial<IRun>, metrics: Record<string, number> = {}): IRun {
-  return {
-    id,
-    experiment: 'exp',
-    notebook_path: 'a.ipynb',
-    pipeline: 'p',
-    target: 'local',
-    parameters: {},
-    status: 'succeeded',
-    created_at: `2026-01-0${id}T00:00:00Z`,
-    started_at: null,
-    finished_at: null,
-    duration: 1,
-    error: null,
-    steps: [step],
-    metrics,
-    ...extra
-  };
+  return runRecord(id, { created_at: `2026-01-0${id}T00:00:00Z`, steps: [step], metrics, ...extra });
 }
 
 const runs = [

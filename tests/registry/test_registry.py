@@ -123,17 +123,22 @@ def test_archiving_keeps_the_version_and_refuses_one_an_alias_points_at(folder, 
     assert [v["version"] for v in registry.versions("iris")] == [2, 1]
 
 
-def test_a_run_that_did_not_succeed_is_refused_naming_its_state(folder, tmp_path, registry):
-    runs = RunStore(folder / STORE_FILE)
-    run_id = runs.create_run(
+def bare_run(runs: RunStore, step: str) -> str:
+    """A local run of one step `step`, recorded without running anything; its id."""
+    return runs.create_run(
         experiment="e",
         notebook_path="a.ipynb",
         notebook_hash="h",
         pipeline="p",
         target="local",
         parameters={},
-        steps=["train"],
+        steps=[step],
     )["id"]
+
+
+def test_a_run_that_did_not_succeed_is_refused_naming_its_state(folder, tmp_path, registry):
+    runs = RunStore(folder / STORE_FILE)
+    run_id = bare_run(runs, "train")
     runs.set_step_status(run_id, "train", "failed", error="boom")
     runs.set_run_status(run_id, "failed")
     with pytest.raises(UserError, match=rf"Run {run_id} is failed \(step 'train' failed\)") as refused:
@@ -144,15 +149,7 @@ def test_a_run_that_did_not_succeed_is_refused_naming_its_state(folder, tmp_path
 
 def test_a_run_without_a_model_is_refused_naming_what_it_has(folder, tmp_path, registry):
     runs = RunStore(folder / STORE_FILE)
-    run_id = runs.create_run(
-        experiment="e",
-        notebook_path="a.ipynb",
-        notebook_hash="h",
-        pipeline="p",
-        target="local",
-        parameters={},
-        steps=["prep"],
-    )["id"]
+    run_id = bare_run(runs, "prep")
     runs.record_step_outputs(
         run_id, "prep", parameters={}, metrics={}, artifacts=[{"name": "data", "uri": "/d", "metadata": {}}]
     )

@@ -2,35 +2,21 @@
  * The monitor's runs list and run comparison at the default sidebar width (issue 13, items 3, 4 and
  * 8), and the property inspector's step fields fitting theirs.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
+
+import { expectAccessible, openNotebook } from './helpers';
 
 const EXPERIMENT = 'compare-ui';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
-/** A small tagged notebook: parameters epochs and lr, one step, metrics accuracy and loss (no torch: fast). */
-function notebook(): string {
-  const cell = (id: string, tags: string[], source: string[]) => ({
-    id,
-    cell_type: 'code',
-    source,
-    metadata: { tags },
-    outputs: [],
-    execution_count: null
-  });
-  return JSON.stringify({
-    cells: [
-      cell('params', ['pipeline-parameters'], ['epochs = 3\n', 'lr = 0.1']),
-      cell('train', ['step:train'], ['loss = 1.0 / epochs\n', 'accuracy = 1 - loss / 2']),
-      cell('metrics', ['pipeline-metrics'], ['print(accuracy)\n', 'print(loss)'])
-    ],
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
+/** A tiny notebook: a parameter, a step, two metrics (accuracy higher, loss lower is better). */
+const CELLS: [string, string[]][] = [
+  ['epochs = 3\nlr = 0.1', ['pipeline-parameters']],
+  ['loss = 1.0 / epochs\naccuracy = 1 - loss / 2', ['step:train']],
+  ['print(accuracy)\nprint(loss)', ['pipeline-metrics']]
+];
 
 /** Start a run per value of epochs through the REST API (as the Pipeline panel's Run does). */
 async function startRuns(page: IJupyterLabPageFixture, path: string, epochs: number[]): Promise<void> {
@@ -96,7 +82,7 @@ test.describe('experiments view', () => {
   test.setTimeout(180_000);
 
   test('runs list and comparison fit the default sidebar, in light and dark', async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(notebook(), 'text', `${tmpPath}/tiny.ipynb`);
+    await openNotebook(page, `${tmpPath}/tiny.ipynb`, CELLS);
     await startRuns(page, `${tmpPath}/tiny.ipynb`, [2, 8]);
 
     await page.sidebar.openTab('ai4mlops-lab-monitor');
@@ -171,17 +157,12 @@ test.describe('experiments view', () => {
     await expect.poll(() => luminance(page, chart)).toBeLessThan(0.4);
     await compare.scrollIntoViewIfNeeded();
     await page.screenshot({ path: 'screenshots/monitor-compare-dark.png' });
-    const axe = await new AxeBuilder({ page })
-      .include('#ai4mlops-lab-monitor')
-      .withTags(['wcag2a', 'wcag2aa'])
-      .analyze();
-    expect(axe.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    await expectAccessible(page, '#ai4mlops-lab-monitor');
     await page.theme.setLightTheme();
   });
 
   test('the step fields fit the property inspector', async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(notebook(), 'text', `${tmpPath}/fields.ipynb`);
-    await page.filebrowser.open(`${tmpPath}/fields.ipynb`);
+    await openNotebook(page, `${tmpPath}/fields.ipynb`, CELLS);
     await page.notebook.selectCells(1);
     await page.sidebar.openTab('jp-property-inspector');
     const inspectorPanel = page.locator('#jp-property-inspector');

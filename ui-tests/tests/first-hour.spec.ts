@@ -2,7 +2,7 @@
  * stays out of the tag. */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { openExample } from './helpers';
+import { openExample, openNotebook } from './helpers';
 
 /** Whether the current notebook has unsaved changes, once its kernel has started and said what it is. */
 async function dirtyAfterKernelStart(page: IJupyterLabPageFixture): Promise<boolean> {
@@ -25,25 +25,7 @@ test.describe('first hour', () => {
   });
 
   test('disabled Run and Compile look disabled and say why', async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(
-      JSON.stringify({
-        cells: [
-          {
-            cell_type: 'code',
-            source: 'x = 1',
-            metadata: { tags: ['step:Bad Name'] },
-            outputs: [],
-            execution_count: null
-          }
-        ],
-        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
-        nbformat: 4,
-        nbformat_minor: 5
-      }),
-      'text',
-      `${tmpPath}/broken.ipynb`
-    );
-    await page.filebrowser.open(`${tmpPath}/broken.ipynb`);
+    await openNotebook(page, `${tmpPath}/broken.ipynb`, [['x = 1', ['step:Bad Name']]]);
     await page.sidebar.openTab('ai4mlops-lab-pipeline');
     const panel = page.locator('#ai4mlops-lab-pipeline');
     for (const name of ['Run', 'Compile']) {

@@ -4,6 +4,7 @@ import * as path from 'path';
 
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/torch-train.ipynb');
 
@@ -12,6 +13,30 @@ export async function openExample(page: IJupyterLabPageFixture, tmpPath: string,
   await page.contents.uploadContent(fs.readFileSync(EXAMPLE, 'utf-8'), 'text', `${tmpPath}/${name}`);
   await page.filebrowser.open(`${tmpPath}/${name}`);
   await page.waitForSelector('.jp-NotebookPanel .a4m-StepChip');
+}
+
+/** Write a notebook of code cells (`[source, tags]`) to `path` as Jupyter saves it (sources as lists of
+ * lines), and open it. */
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  path: string,
+  cells: [string, string[]][]
+): Promise<void> {
+  const notebook = {
+    cells: cells.map(([source, tags]) => ({
+      cell_type: 'code',
+      source: source.split(/(?<=\n)/),
+      metadata: tags.length ? { tags } : {},
+      outputs: [],
+      execution_count: null
+    })),
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', path);
+  await page.filebrowser.open(path);
+  await page.waitForSelector('.jp-NotebookPanel .jp-Cell');
 }
 
 /** Run the open notebook locally from the Pipeline panel and wait until the run succeeded. */
@@ -65,4 +90,16 @@ export function shiftedRows(count: number): number[][] {
       return 3 + gaussian;
     })
   );
+}
+
+/** axe-core's WCAG 2 A and AA rules on one of our panels: none may fail. */
+export async function expectAccessible(page: IJupyterLabPageFixture, selector: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).include(selector).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const found = results.violations.map(v => ({
+    rule: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => `${n.target.join(' ')}: ${n.failureSummary}`)
+  }));
+  expect(found, JSON.stringify(found, null, 2)).toEqual([]);
 }

@@ -1,6 +1,8 @@
 /** Tag three cells through the UI, watch the DAG appear, and compile. */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
+import { openNotebook } from './helpers';
+
 const NOTEBOOK = 'tagging.ipynb';
 
 const CELLS = ['import numpy as np', 'x = np.arange(10.0)', 'y = x * 2', 'z = x + 1'];
@@ -23,18 +25,11 @@ async function tagCell(page: IJupyterLabPageFixture, index: number, name: string
 
 test.describe('tagging and compiling', () => {
   test.beforeEach(async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(
-      JSON.stringify({
-        cells: CELLS.map(source => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null })),
-        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-        nbformat: 4,
-        nbformat_minor: 5
-      }),
-      'text',
-      `${tmpPath}/${NOTEBOOK}`
+    await openNotebook(
+      page,
+      `${tmpPath}/${NOTEBOOK}`,
+      CELLS.map(source => [source, []])
     );
-    await page.filebrowser.open(`${tmpPath}/${NOTEBOOK}`);
-    await page.waitForSelector('.jp-NotebookPanel .jp-Cell');
   });
 
   test('tags cells, shows markers and the live DAG, then compiles', async ({ page, tmpPath }) => {

@@ -2,6 +2,8 @@
  * log one click away. */
 import { expect, test } from '@jupyterlab/galata';
 
+import { openNotebook } from './helpers';
+
 /** The functions cell (cell 2) divides by zero at its line 3; the step cell (cell 3) prints, then calls it. */
 const CELLS: [string, string[]][] = [
   ['import math', ['imports']],
@@ -13,23 +15,7 @@ test.describe('step logs', () => {
   test.setTimeout(180_000);
 
   test("a failed step shows the user's output, then its error in the notebook's cells", async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(
-      JSON.stringify({
-        cells: CELLS.map(([source, tags]) => ({
-          cell_type: 'code',
-          source,
-          metadata: { tags },
-          outputs: [],
-          execution_count: null
-        })),
-        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
-        nbformat: 4,
-        nbformat_minor: 5
-      }),
-      'text',
-      `${tmpPath}/fails.ipynb`
-    );
-    await page.filebrowser.open(`${tmpPath}/fails.ipynb`);
+    await openNotebook(page, `${tmpPath}/fails.ipynb`, CELLS);
     await page.sidebar.openTab('ai4mlops-lab-pipeline');
     const panel = page.locator('#ai4mlops-lab-pipeline');
     await panel.getByRole('button', { name: 'Run', exact: true }).click();

@@ -1,23 +1,10 @@
 /** The loop's main views in both themes, as a new user sees them at 1440x900 with the sidebars at their default
  * width: axe-core finds no accessibility violation in our panels, and each view is saved as a screenshot (CI
  * artifacts under ui-tests/screenshots/; the README shows some of them). */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { deployFromToolbar, openExample, predictDirect, shiftedRows, trainExample } from './helpers';
-
-/** axe-core's WCAG 2 A and AA rules on one of our panels: none may fail. */
-async function expectAccessible(page: IJupyterLabPageFixture, selector: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).include(selector).withTags(['wcag2a', 'wcag2aa']).analyze();
-  const found = results.violations.map(v => ({
-    rule: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.slice(0, 3).map(n => `${n.target.join(' ')}: ${n.failureSummary}`)
-  }));
-  expect(found, JSON.stringify(found, null, 2)).toEqual([]);
-}
+import { deployFromToolbar, expectAccessible, openExample, predictDirect, shiftedRows, trainExample } from './helpers';
 
 /** The sidebar as the user sees it with `section` scrolled to its top. */
 async function sidebarShot(page: IJupyterLabPageFixture, sidebar: Locator, section: Locator, path: string) {
