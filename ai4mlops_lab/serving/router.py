@@ -17,8 +17,9 @@ Each forwarded inference carries the version label and role of the server it goe
 Every inference gets an `X-Request-Id` (the client's, or a new one, which becomes the events' `Ce-Id`); a
 shadow copy's is that id + `.shadow`, so its events pair with stable's and never collide with them.
 
-aiohttp both serves and forwards (one event loop, its compiled HTTP parser on both sides; kserve brings it):
-`bench/router.py` measures it against a direct model server.
+aiohttp's server takes the requests (its compiled HTTP parser; kserve brings it), `upstream.py` forwards them on
+kept-alive connections, on uvloop (kserve brings it with uvicorn[standard]): `bench/router.py` measures the router
+against a direct model server (the choices against aiohttp's client and asyncio's loop: bench/README.md).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import time
 import uuid
 from pathlib import Path
 
-import aiohttp
+import uvloop
 from aiohttp import web
 from multidict import CIMultiDict
 
@@ -45,8 +46,9 @@ from .local import HOST
 from .prediction import ENDPOINT_HEADER, VERSION_HEADER
 from .requestlog import INFER_PATH
 from .rollouts import CONFIG_FILE, POLL_S, STATS_FILE, checked_routes
+from .upstream import Upstream, UpstreamError
 
-#: Request headers that are not forwarded: hop-by-hop ones, those the client library sets, and ours.
+#: Request headers that are not forwarded: hop-by-hop ones, those `Upstream` sets, and ours.
 NOT_FORWARDED = frozenset(
     (
         "connection",
@@ -100,10 +102,9 @@ class Router:
         self.routes, self.generation = checked_routes(config["routes"]), config["generation"]
         self.config_error: dict | None = None
         self.random = random.Random(config.get("seed"))
-        self.timeout = aiohttp.ClientTimeout(total=config["timeout_s"])
         self.versions: dict[str, Counters] = {}
         self.shadow, self.shadow_dropped, self.retried = Counters(), 0, 0
-        self.session: aiohttp.ClientSession | None = None
+        self.upstreams: dict[str, Upstream] = {}  # URL -> its connections
         self.queue: asyncio.Queue | None = None
         self._stamp = _stamp(self.folder / CONFIG_FILE)
         self._written: tuple[dict | None, float] = (None, 0.0)
@@ -141,12 +142,11 @@ class Router:
     ) -> tuple | Exception:
         """`(status, headers, body)` of the upstream's answer, or the error that kept it from answering."""
         headers = {**headers, VERSION_HEADER: upstream["version"], ENDPOINT_HEADER: endpoint}
+        url = upstream["url"]
+        connections = self.upstreams.get(url) or self.upstreams.setdefault(url, Upstream(url, self.config["timeout_s"]))
         try:
-            async with self.session.request(
-                method, upstream["url"] + path, headers=headers, data=body or None, timeout=self.timeout
-            ) as answer:
-                return answer.status, answer.headers, await answer.read()
-        except (aiohttp.ClientError, TimeoutError) as error:
+            return await connections.request(method, path, headers, body)
+        except (OSError, EOFError, TimeoutError, UpstreamError) as error:
             return error
 
     def _mirror(self, candidate: dict, *request) -> None:
@@ -183,6 +183,9 @@ class Router:
             generation = config["generation"]
             self.routes, self.generation = checked_routes(config["routes"]), generation
             self.config_error = None
+            used = {self.routes["stable"]["url"], (self.routes["candidate"] or {}).get("url")}
+            for url in set(self.upstreams) - used:
+                self.upstreams.pop(url).close()
         except (OSError, ValueError, KeyError, TypeError, UserError) as error:
             self.config_error = {"generation": generation, "error": getattr(error, "message", None) or repr(error)}
 
@@ -216,11 +219,6 @@ class Router:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         self.queue = asyncio.Queue(self.config["shadow_queue"])
-        self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
-            auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
-        )
         runner = web.ServerRunner(
             web.Server(self.handle, request_factory=_request, access_log=None), handle_signals=False, shutdown_timeout=5
         )
@@ -236,7 +234,8 @@ class Router:
             await runner.cleanup()
             for task in tasks:
                 task.cancel()
-            await self.session.close()
+            for upstream in self.upstreams.values():
+                upstream.close()
             self._write_stats()
 
 
@@ -263,7 +262,7 @@ def _answer(answer: tuple | Exception, version: str) -> web.Response:
             headers={VERSION_HEADER: version},
         )
     status, upstream_headers, body = answer
-    headers = CIMultiDict((k, v) for k, v in upstream_headers.items() if k.lower() not in NOT_RETURNED)
+    headers = CIMultiDict((k, v) for k, v in upstream_headers if k.lower() not in NOT_RETURNED)
     headers[VERSION_HEADER] = version
     return web.Response(status=status, headers=headers, body=body)
 
@@ -279,7 +278,7 @@ def _stamp(path: Path) -> tuple | None:
 
 def main(folder: Path) -> None:
     config = json.loads((folder / CONFIG_FILE).read_text())
-    asyncio.run(Router(folder, config).serve())
+    uvloop.run(Router(folder, config).serve())
 
 
 if __name__ == "__main__":
