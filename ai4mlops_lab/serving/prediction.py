@@ -10,6 +10,10 @@ from ..errors import UserError
 
 #: The request header that marks a test prediction (the deployments view's test box, the predict routes).
 TEST_HEADER = "X-Ai4mlops-Test"
+#: Request headers a rollout's router adds: the version label of the model server it calls, and its role as
+#: KServe's logger names it in `Ce-Endpoint` (`default` for the stable version, `canary`, or `shadow`).
+VERSION_HEADER = "X-Ai4mlops-Version"
+ENDPOINT_HEADER = "X-Ai4mlops-Endpoint"
 
 #: An opener that ignores proxy settings (for servers on this machine).
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -17,13 +17,14 @@ import queue
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import confined
 from ..store.event_records import TEST_SOURCE_SUFFIX
-from .prediction import TEST_HEADER
+from .prediction import ENDPOINT_HEADER, TEST_HEADER, VERSION_HEADER
 from .sinks import HttpSink
 
 REQUEST_TYPE = "org.kubeflow.serving.inference.request"
@@ -32,6 +33,7 @@ INFER_PATH = re.compile(r"^/v1/models/[^/]+:predict$|^/v2/models/[^/]+(/versions
 STATS_FILE = "stats.json"
 SPOOL_FILE = "requestlog-spool.jsonl"
 STATS_EVERY_S = 0.5  # while events flow, stats.json is rewritten at most this often
+ENDPOINTS = ("default", "canary", "shadow")  # the Ce-Endpoint of a stable version's events, a canary's, a shadow's
 
 
 class RequestLog:
@@ -98,9 +100,12 @@ class RequestLog:
         response: bytes,
         response_type: str,
         test: bool = False,
+        version: str | None = None,
+        endpoint: str | None = None,
     ) -> None:
         """Count one inference; a successful one is queued as a request and a response event (marked as a test
-        prediction's when `test`, so drift monitoring leaves it out)."""
+        prediction's when `test`, so drift monitoring leaves it out). A rollout's router names the `version` that
+        answers and its `endpoint` (see `_headers`)."""
         self.counts["requests"] += 1
         self._latencies.append(seconds)
         if not 200 <= status < 300:
@@ -113,23 +118,37 @@ class RequestLog:
             (REQUEST_TYPE, request, request_type),
             (RESPONSE_TYPE, response, response_type),
         ):
-            event = (self._headers(kind, event_id, content_type, test), body)
+            event = (self._headers(kind, event_id, content_type, test, version, endpoint), body)
             try:
                 self._queue.put_nowait(event)
             except queue.Full:
                 self._spool([event])
 
-    def _headers(self, kind: str, event_id: str, content_type: str, test: bool = False) -> dict:
+    def _headers(
+        self,
+        kind: str,
+        event_id: str,
+        content_type: str,
+        test: bool = False,
+        version: str | None = None,
+        endpoint: str | None = None,
+    ) -> dict:
+        """An event's CloudEvent headers. A `version` is the last segment of `Ce-Source` (`.../versions/LABEL`),
+        the `endpoint` (`default`, `canary`, `shadow`) its `Ce-Endpoint`, as KServe's logger names a canary's; a
+        shadow's answers were never served, so they are marked like test predictions' (drift leaves them out)."""
+        source = self.source + (f"versions/{urllib.parse.quote(version[:64], safe='')}" if version else "")
+        if test or endpoint == "shadow":
+            source += TEST_SOURCE_SUFFIX
         return {
             "Ce-Specversion": "1.0",
             "Ce-Type": kind,
             "Ce-Id": event_id,
-            "Ce-Source": self.source + (TEST_SOURCE_SUFFIX if test else ""),
+            "Ce-Source": source,
             "Ce-Time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "Ce-Inferenceservicename": self.name,
             "Ce-Namespace": self.namespace,
             "Ce-Component": "predictor",
-            "Ce-Endpoint": "default",
+            "Ce-Endpoint": endpoint if endpoint in ENDPOINTS else "default",
             "Content-Type": content_type or "application/json",
         }
 
@@ -253,6 +272,8 @@ class RequestLogMiddleware:
                 response=b"".join(response),
                 response_type=_headers(answer["headers"]).get("content-type", ""),
                 test=request_headers.get(TEST_HEADER.lower()) == "1",
+                version=request_headers.get(VERSION_HEADER.lower()),
+                endpoint=request_headers.get(ENDPOINT_HEADER.lower()),
             )
 
 

@@ -18,11 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
     """`(workspace, run)`: the example notebook run locally to the end (fixed seed)."""
-    root = tmp_path_factory.mktemp("serving")
+    return train(tmp_path_factory.mktemp("serving"), epochs=20)
+
+
+def train(root: Path, epochs: int) -> tuple[Path, dict]:
+    """`(workspace, run)`: the example notebook run for `epochs` in a workspace under `root`."""
     shutil.copy(ROOT / "examples/torch-train.ipynb", root / "torch-train.ipynb")
     workspace = root / ".ai4mlops"
     service = RunService(workspace, RunStore(workspace / STORE_FILE), root=root)
-    run_id = service.start(root / "torch-train.ipynb", parameters={"epochs": 20})["id"]
+    run_id = service.start(root / "torch-train.ipynb", parameters={"epochs": epochs})["id"]
     deadline = time.monotonic() + 180
     while service.run(run_id)["status"] not in ("succeeded", "failed", "cancelled", "interrupted"):
         assert time.monotonic() < deadline, "the training run did not finish in 180 s"
