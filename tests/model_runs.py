@@ -44,12 +44,15 @@ def model_run(
     )
     runs.set_step_status(run_id, "train", "succeeded")
     runs.set_run_status(run_id, "succeeded")
+    runs.close()  # not left to the garbage collector, which would drop SQLite's -shm file at any later moment
     return run_id
 
 
 def tree(folder) -> dict:
-    """Every path under `folder` with its size and modification time (folders: None): to compare before/after."""
+    """Every path under `folder` with its size and modification time (folders: None): to compare before/after.
+    SQLite's own `-wal`/`-shm` files come and go with connections, so they are left out."""
     return {
         str(p.relative_to(folder)): (None if p.is_dir() else (p.stat().st_size, p.stat().st_mtime_ns))
         for p in sorted(folder.rglob("*"))
+        if ".sqlite-" not in p.name
     }
