@@ -23,11 +23,12 @@ const runs = [
 ];
 
 describe('runs table', () => {
-  it('filters by experiment and by text in parameters or status', () => {
+  it('filters by experiment and by text in parameters, status or notebook', () => {
     const base = { experiment: '', filter: '', sort: 'created_at' as const, descending: true };
     expect(visibleRuns(runs, { ...base, experiment: 'exp' }).map(r => r.id)).toEqual(['3', '1']);
     expect(visibleRuns(runs, { ...base, filter: 'failed' }).map(r => r.id)).toEqual(['2']);
     expect(visibleRuns(runs, { ...base, filter: '0.01' }).map(r => r.id)).toEqual(['3']);
+    expect(visibleRuns(runs, { ...base, filter: 'a.ipynb' }).map(r => r.id)).toEqual(['3', '2', '1']);
   });
 
   it('sorts by a metric, runs without it last when descending', () => {

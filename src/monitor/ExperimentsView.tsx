@@ -37,9 +37,14 @@ export function ExperimentsView({ runs, rendermime, trans, showCell }: IExperime
     return <p className="a4m-Panel-empty">{trans.__('No runs yet. Run a notebook from the Pipeline panel.')}</p>;
   }
   const numbers = runNumbers(all);
-  const names = new Map(all.map(run => [run.id, trans.__('run %1', numbers.get(run.id) ?? '?')]));
-  const labels = new Map(all.map(run => [run.id, runLabel(names.get(run.id)!, run)]));
   const experiments = [...new Set(all.map(run => run.experiment))].sort();
+  // Runs are numbered within their experiment: with several experiments listed, the name says which.
+  const name = (run: IRun) =>
+    experiments.length > 1 && experiment === ''
+      ? trans.__('%1 · run %2', run.experiment, numbers.get(run.id) ?? '?')
+      : trans.__('run %1', numbers.get(run.id) ?? '?');
+  const names = new Map(all.map(run => [run.id, name(run)]));
+  const labels = new Map(all.map(run => [run.id, runLabel(names.get(run.id)!, run)]));
   const shown = visibleRuns(all, { experiment, filter, sort, descending, labels });
   // The sorted-by metric leads the cards' values.
   const metrics = metricNames(shown).sort((a, b) => Number(`metric:${b}` === sort) - Number(`metric:${a}` === sort));
@@ -76,7 +81,7 @@ export function ExperimentsView({ runs, rendermime, trans, showCell }: IExperime
           className="jp-mod-styled a4m-RunsFilter"
           type="search"
           aria-label={trans.__('Filter runs')}
-          placeholder={trans.__('Filter: name, status, parameter…')}
+          placeholder={trans.__('Filter: name, notebook, status, parameter…')}
           value={filter}
           onChange={e => setFilter(e.target.value)}
         />

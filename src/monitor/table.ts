@@ -48,6 +48,7 @@ export function visibleRuns(
       run.id,
       run.status,
       run.pipeline,
+      run.notebook_path,
       run.target,
       JSON.stringify(run.parameters)
     ]
