@@ -108,7 +108,12 @@ def deploy_command(args: argparse.Namespace) -> int:
         run_id, line = best_run(args.workspace, Path(run_id).resolve())
         print(line, file=sys.stderr if args.json else sys.stdout)
     record = args.workspace.deployments.deploy(run_id, model=args.model, name=args.name, target=args.target)
-    if args.json:
+    return print_deployment(record, args.json)
+
+
+def print_deployment(record: dict, as_json: bool) -> int:
+    """A deployment just made: as JSON, or its status and where it answers."""
+    if as_json:
         print(json.dumps(record, indent=2))
         return 0
     print(f"Deployment '{record['name']}' is {record['status']}")

@@ -1,4 +1,5 @@
-"""`ai4mlops models`: the model registry: list, show, register a run's model, move aliases, archive and restore."""
+"""`ai4mlops models`: the model registry: list, show, register a run's model, move aliases, archive and restore,
+deploy a version."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import argparse
 import json
 import sys
 from datetime import datetime
+
+from ..registry.deploy import default_version, deploy_version
+from .deployments import print_deployment
 
 
 def add_commands(commands, parents: dict) -> None:
@@ -46,6 +50,20 @@ def add_commands(commands, parents: dict) -> None:
     history = actions.add_parser("history", parents=common, help="every move of a model's aliases")
     history.add_argument("name", help="the registered model")
     history.set_defaults(handler=history_command)
+
+    deploy = actions.add_parser(
+        "deploy", parents=common, help="serve a version (default: the champion alias, else the latest live version)"
+    )
+    deploy.add_argument("name", help="the registered model")
+    deploy.add_argument("version", nargs="?", metavar="VERSION|ALIAS", help="a version number, or an alias")
+    deploy.add_argument("--name", dest="deployment", help="the deployment's name (default: from the model's name)")
+    deploy.add_argument(
+        "--target",
+        choices=("local", "kserve"),
+        default="local",
+        help="local: a model server on this machine (default); kserve: an InferenceService",
+    )
+    deploy.set_defaults(handler=deploy_command)
 
     for action, help_text in (("archive", "archive a version (kept)"), ("restore", "make an archived version live")):
         state = actions.add_parser(action, parents=common, help=help_text)
@@ -224,3 +242,15 @@ def history_command(args: argparse.Namespace) -> int:
 def state_command(args: argparse.Namespace) -> int:
     version = getattr(args.workspace.registry, args.state_action)(args.name, args.version)
     return emit(args, version, f"{args.name} v{version['version']} is {version['state']}")
+
+
+def deploy_command(args: argparse.Namespace) -> int:
+    """Deploy a version (the one named, else the default, saying which) and wait until it serves."""
+    registry, version = args.workspace.registry, args.version
+    if version is None:
+        version, line = default_version(registry, args.name)
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    record = deploy_version(
+        registry, args.workspace.deployments, args.name, version, name=args.deployment, target=args.target
+    )
+    return print_deployment(record, args.json)

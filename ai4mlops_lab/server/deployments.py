@@ -12,6 +12,17 @@ from ..states import DeploymentTarget
 from .base import ApiHandler
 
 
+def deploy_options(body: dict) -> dict:
+    """The options of a deploy request's `body` that every deploy route takes: `name` (empty: generated), `target`
+    (default local), and `storage_uri`, `namespace`, `reference` when given."""
+    name = body.get("name", "")
+    return {
+        "name": name if name != "" else None,
+        "target": body.get("target") or DeploymentTarget.LOCAL,
+        **{k: body[k] for k in ("storage_uri", "namespace", "reference") if body.get(k)},
+    }
+
+
 class DeploymentsApiHandler(ApiHandler):
     @property
     def deployments(self):
@@ -32,14 +43,8 @@ class DeploymentsHandler(DeploymentsApiHandler):
         body = self.json_body()
         if not isinstance(body.get("run_id"), str) or not body["run_id"]:
             raise UserError("The request names no run.", 'Send {"run_id": "..."}: a succeeded run with a model.')
-        options = {k: body[k] for k in ("storage_uri", "namespace", "reference") if body.get(k)}
         record = await asyncio.to_thread(
-            self.deployments.deploy,
-            body["run_id"],
-            model=body.get("model") or None,
-            name=body.get("name", "") if body.get("name", "") != "" else None,
-            target=body.get("target") or DeploymentTarget.LOCAL,
-            **options,
+            self.deployments.deploy, body["run_id"], model=body.get("model") or None, **deploy_options(body)
         )
         self.reply(record, status=201)
 

@@ -8,9 +8,12 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..errors import FieldError
+from ..registry.deploy import deploy_version
 from .base import ApiHandler
+from .deployments import deploy_options
 
 REGISTER_EXAMPLE = '{"run_id": "...", "name": "iris-classifier", "aliases": ["champion"]}'
+DEPLOY_EXAMPLE = '{"name": "iris", "target": "local"}'
 ALIAS_EXAMPLE = '{"version": 3, "reason": "better accuracy"}'
 
 
@@ -90,6 +93,18 @@ class VersionStateHandler(RegistryApiHandler):
     @authorized
     async def post(self, name: str, version: str, action: str):
         await self.answer(getattr(self.registry, action), name, version)
+
+
+class VersionDeployHandler(RegistryApiHandler):
+    """`POST models/{name}/versions/{version}/deploy`: serve a version (by number or alias) as a deployment, with
+    the options of `POST deployments` (`name` default: the model's)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, version: str):
+        options = deploy_options(self.json_body(DEPLOY_EXAMPLE))
+        deployments = self.extension.workspace.deployments
+        await self.answer(deploy_version, self.registry, deployments, name, version, **options, status=201)
 
 
 class AliasHandler(RegistryApiHandler):
