@@ -1,5 +1,5 @@
-"""The model registry's REST routes on a real store and real run records (every reply checked against the OpenAPI
-document by the `jp_fetch` fixture)."""
+"""The model registry's REST routes on a real store and real run records, and a version of a really trained model
+deployed (every reply checked against the OpenAPI document by the `jp_fetch` fixture)."""
 
 import asyncio
 import json
@@ -8,6 +8,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from ..model_runs import model_run
+from .test_deployments_api import trained_run
 
 
 async def api(jp_fetch, *parts, method="GET", body=None, **params):
@@ -141,3 +142,41 @@ class TestAutoRegister:
         [model] = (await api(jp_fetch, "models"))["models"]
         versions = (await api(jp_fetch, "models", model["name"], "versions"))["versions"]
         assert sorted(v["run_id"] for v in versions) == sorted(runs) and model["version_count"] == 2
+
+
+async def test_a_version_deploys_by_number_and_by_alias(jp_fetch, jp_root_dir):
+    run = await trained_run(jp_fetch, jp_root_dir)
+    await api(jp_fetch, "models", method="POST", body={"run_id": run["id"], "name": "iris", "aliases": ["champion"]})
+    deployed = []
+    try:
+        by_number = await api(jp_fetch, "models", "iris", "versions", "1", "deploy", method="POST", body={})
+        deployed.append(by_number["name"])
+        assert (by_number["name"], by_number["status"], by_number["run_id"]) == ("iris", "running", run["id"])
+        assert by_number["config"]["version"] == {"model": "iris", "version": 1, "alias": None}
+        by_alias = await api(
+            jp_fetch, "models", "iris", "versions", "champion", "deploy", method="POST", body={"name": "iris-champ"}
+        )
+        deployed.append(by_alias["name"])
+        assert by_alias["name"] == "iris-champ" and by_alias["status"] == "running"
+        assert by_alias["config"]["version"] == {"model": "iris", "version": 1, "alias": "champion"}
+        code, body = await refused(jp_fetch, "models", "iris", "versions", "1", "deploy", method="POST", body={})
+        assert code == 409 and "iris" in body["detail"]  # its deployment is running
+    finally:
+        for name in deployed:
+            await api(jp_fetch, "deployments", name, method="DELETE")
+
+
+async def test_deploying_an_archived_or_unknown_version_is_refused(jp_fetch, runs):
+    for run_id in runs:
+        await api(jp_fetch, "models", method="POST", body={"run_id": run_id, "name": "iris"})
+    await api(jp_fetch, "models", "iris", "aliases", "champion", method="PUT", body={"version": 2})
+    await api(jp_fetch, "models", "iris", "versions", "1", "archive", method="POST", body={})
+    code, body = await refused(jp_fetch, "models", "iris", "versions", "1", "deploy", method="POST", body={})
+    assert code == 409 and "archived" in body["detail"] and "ai4mlops models restore iris 1" in body["hint"]
+    code, body = await refused(jp_fetch, "models", "iris", "versions", "prod", "deploy", method="POST", body={})
+    assert code == 404 and body["hint"] == "Its aliases: champion."
+    code, body = await refused(jp_fetch, "models", "iris", "versions", "9", "deploy", method="POST", body={})
+    assert code == 404 and body["hint"] == "Its versions are 1 to 2."
+    code, body = await refused(jp_fetch, "models", "iris", "versions", "2", "deploy", method="POST", body=[])
+    assert code == 400 and "JSON object" in body["detail"]
+    assert (await api(jp_fetch, "deployments"))["deployments"] == []
