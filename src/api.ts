@@ -293,6 +293,14 @@ export interface IRunChoice {
   metric: { name: string; value: number; higher_is_better: boolean } | null;
 }
 
+/** The registered model's version a deployment serves, when it was deployed as a version. */
+export interface IDeployedVersion {
+  model: string;
+  version: number;
+  /** The alias it was deployed by; null when by number. */
+  alias: string | null;
+}
+
 /** How to call a deployment with one protocol: its URL, an example body, a curl command, a Python program. */
 export interface ICallExample {
   url: string;
@@ -314,7 +322,7 @@ export interface IDeployment {
   endpoints: Record<string, string> | null;
   signature: { inputs: { name: string; dtype: string; shape: number[]; features?: string[] }[] } | null;
   stats: { requests?: number; errors?: number; latency_ms?: { p50?: number | null; p99?: number | null } } | null;
-  config: { metadata?: { model?: { example?: unknown } }; run?: IRunChoice };
+  config: { metadata?: { model?: { example?: unknown } }; run?: IRunChoice; version?: IDeployedVersion };
   log_tail?: string;
   /** How to call it; null while it serves nothing. */
   usage?: { v1: ICallExample; v2: ICallExample } | null;
@@ -604,6 +612,15 @@ export function setModelVersionState(
   action: 'archive' | 'restore'
 ): Promise<IModelVersion> {
   return requestAPI<IModelVersion>(`${modelPath(name, version)}/${action}`, { method: 'POST', body: {} });
+}
+
+/** Deploy a version (a number or an alias) of a model; the deployment records it in `config.version`. */
+export function deployModelVersion(
+  name: string,
+  version: number | string,
+  options: { name?: string; target?: 'local' | 'kserve'; storage_uri?: string; reference?: string } = {}
+): Promise<IDeployment> {
+  return requestAPI<IDeployment>(`${modelPath(name, version)}/deploy`, { method: 'POST', body: options });
 }
 
 /** Point an alias at a version (a number or another alias); the move is recorded with `reason`. */

@@ -588,6 +588,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models/{name}/versions/{version}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy a version (by number or alias): its run's model, as `POST deployments` does, the version recorded in the deployment's `config.version`; local deployments answer once the model server is ready. 404: no such model, version or alias (the reply names those that exist); 409: the version is archived, or a deployment of that name is running. */
+        post: operations["deployModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models/{name}/aliases/{alias}": {
         parameters: {
             query?: never;
@@ -856,6 +878,13 @@ export interface components {
                     };
                 };
                 run?: components["schemas"]["RunChoice"];
+                /** @description The registered model's version it serves, when deployed as a version. */
+                version?: {
+                    model: string;
+                    version: number;
+                    /** @description The alias it was deployed by; null when by number. */
+                    alias: string | null;
+                };
             };
             error: string | null;
             request_count?: number;
@@ -2176,6 +2205,46 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["ModelVersion"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deployModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or an alias standing for the version it points at. */
+                version: components["parameters"]["VersionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The deployment's name (default: from the model's name). */
+                    name?: string;
+                    target?: components["schemas"]["DeploymentTarget"];
+                    /** @description KServe only: where the cluster reads the model. */
+                    storage_uri?: string;
+                    /** @description KServe only. */
+                    namespace?: string;
+                    /** @description A data artifact of the run (`step/name`) as the drift reference. */
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The deployment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };

@@ -5,6 +5,7 @@
  * reads it as, or a request the UI sends is not one the server documents.
  */
 import type {
+  deployModelVersion,
   deployRun,
   IAliasMove,
   IApiErrorBody,
@@ -64,9 +65,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Schemas['ModelVersion'], IModelVersion>(v => v),
       assignable<Reply<'listModelVersions', 200>['versions'][number], IModelVersion>(v => v),
       assignable<Reply<'removeModelAlias', 200>, IAliasMove>(v => v),
-      assignable<Reply<'getAliasHistory', 200>['moves'][number], IAliasMove>(v => v)
+      assignable<Reply<'getAliasHistory', 200>['moves'][number], IAliasMove>(v => v),
+      assignable<Reply<'deployModelVersion', 201>, IDeployment>(v => v)
     ];
-    expect(checks).toHaveLength(20);
+    expect(checks).toHaveLength(21);
   });
 
   it('sends only requests the server documents', () => {
@@ -81,8 +83,9 @@ describe('api.ts agrees with the OpenAPI document', () => {
       })),
       assignable<{ path: string }, RequestBody<'compileNotebook'>>(v => v),
       assignable<Parameters<typeof registerModel>[0], RequestBody<'registerModel'>>(v => v),
-      assignable<Parameters<typeof setModelAlias>[2], RequestBody<'setModelAlias'>>(v => v)
+      assignable<Parameters<typeof setModelAlias>[2], RequestBody<'setModelAlias'>>(v => v),
+      assignable<NonNullable<Parameters<typeof deployModelVersion>[2]>, RequestBody<'deployModelVersion'>>(v => v)
     ];
-    expect(checks).toHaveLength(8);
+    expect(checks).toHaveLength(9);
   });
 });
