@@ -1,6 +1,7 @@
 """The model registry: registered models, their immutable versions, aliases that move between versions (every move
 recorded), registration from a run's model. `backend.py` is the interface; `embedded.py` the implementation kept in
-the workspace's store; `names.py` the rules for names, aliases and version references."""
+the workspace's store; `names.py` the rules for names, aliases and version references; `deploy.py` serves a version
+through the deployments service."""
 
 from .backend import RegistryBackend
 from .embedded import EmbeddedRegistry
