@@ -15,8 +15,8 @@ import pytest
 
 from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.runs import processes
-from ai4mlops_lab.serving.local import _free_port
 from ai4mlops_lab.serving.rollouts import LocalRouter, routes
+from ai4mlops_lab.serving.server_process import free_port as _free_port
 from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX
 
 from ..model_runs import model_run
