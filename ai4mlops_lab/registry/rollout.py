@@ -178,8 +178,45 @@ class RolloutService:
         return self._decide(name, "promoted", reason=reason, by=by or os_user(), automatic=False)
 
     def rollback(self, name: str, *, reason: str = "", by: str | None = None) -> dict:
-        """The candidate stops; the stable version keeps serving (recorded with the live evidence)."""
-        return self._decide(name, "rolled_back", reason=reason, by=by or os_user(), automatic=False)
+        """The candidate stops; the stable version keeps serving (recorded with the live evidence). With no rollout
+        running, the deployment's last promotion is undone: the version it replaced serves again as `champion`."""
+        by = by or os_user()
+        if not self.deployments.get(name)["config"].get("rollout"):
+            return self._undo_promotion(name, reason=reason, by=by)
+        return self._decide(name, "rolled_back", reason=reason, by=by, automatic=False)
+
+    def _undo_promotion(self, name: str, *, reason: str, by: str) -> dict:
+        served = self.deployments.get(name)["config"].get("version") or {}
+        promoted = next(
+            (d for d in self.store.decisions(served.get("model", "")) if d["deployment"] == name),
+            None,
+        )
+        if not promoted or promoted["action"] != "promoted" or promoted["candidate_version"] != served["version"]:
+            raise UserError(
+                f"Deployment {name!r} has no rollout running and no promotion to undo.",
+                "Start a canary or shadow of another version first.",
+                status=409,
+                code="conflict",
+            )
+        model, previous = served["model"], self.registry.version(served["model"], promoted["stable_version"])
+        self.deployments.start_rollout(
+            name, previous["run_id"], model=previous["artifact"], version=f"v{previous['version']}", mode="canary",
+            percent=100.0,
+        )  # fmt: skip
+        record = self.deployments.get(name)
+        gate_facts = {
+            "model": model,
+            "stable_version": served["version"],
+            "candidate_version": previous["version"],
+            "offline": gate.offline_check(self.policy(model), None, True, None, previous),
+            "alert_id": None,
+            "forced": True,
+        }
+        rollout = {**record["config"]["rollout"], "gate": gate_facts}
+        self.deployments.store.update(name, config={**record["config"], "rollout": rollout})
+        why = reason or f"rolled back the promotion of v{served['version']}"
+        outcome = self._decide(name, "promoted", reason=why, by=by, automatic=False, recorded_as="rolled_back")
+        return outcome
 
     def evaluate(self, name: str, *, by: str | None = None) -> dict:
         """Ask the gate now: pass promotes, fail rolls back (by `by`, default the gate), waiting does nothing.
@@ -209,7 +246,11 @@ class RolloutService:
 
     # -- inside ------------------------------------------------------------------------------
 
-    def _decide(self, name: str, action: str, *, reason: str, by: str, automatic: bool) -> dict:
+    def _decide(
+        self, name: str, action: str, *, reason: str, by: str, automatic: bool, recorded_as: str | None = None
+    ) -> dict:
+        """Promote or roll back the running candidate of `name` and record it (as `recorded_as`, default
+        `action`), with the live evidence."""
         state = self.state(name)
         if state["gate"] is None:
             raise UserError(
@@ -244,8 +285,21 @@ class RolloutService:
             self.deployments.rollback(name)
         if self.registry.model(model)["aliases"].get(CHALLENGER) == candidate["version"]:
             self.registry.remove_alias(model, CHALLENGER, reason=action.replace("_", " "), by=by)
+        if recorded_as == "rolled_back" and action == "promoted":  # an undone promotion: the promoted version is
+            facts = {  # the one rolled back, the version it replaced the one that serves again
+                **facts,
+                "stable": candidate,
+                "candidate": stable,
+                "live": {"stable": state["candidate"], "candidate": state["stable"]},
+            }
         decision = self._record(
-            action, facts, state["gate"]["checks"], state["policy"], by=by, reason=reason, automatic=automatic
+            recorded_as or action,
+            facts,
+            state["gate"]["checks"],
+            state["policy"],
+            by=by,
+            reason=reason,
+            automatic=automatic,
         )
         return {"decision": decision, "rollout": self.state(name)}
 

@@ -30,12 +30,13 @@ NAME = "rollout"
 class Client:
     """V1 inferences on one kept-alive connection: `(status, answering version, JSON answer)`."""
 
-    def __init__(self, port):
+    def __init__(self, port, model=NAME):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        self.model = model
 
     def predict(self, row, request_id=None):
         headers = {"Content-Type": "application/json", **({"X-Request-Id": request_id} if request_id else {})}
-        self.connection.request("POST", f"/v1/models/{NAME}:predict", json.dumps({"instances": [row]}), headers)
+        self.connection.request("POST", f"/v1/models/{self.model}:predict", json.dumps({"instances": [row]}), headers)
         answer = self.connection.getresponse()
         return answer.status, answer.getheader("X-Ai4mlops-Version"), json.loads(answer.read())
 
