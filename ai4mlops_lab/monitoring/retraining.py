@@ -1,5 +1,7 @@
-"""The alert workflow: retrain the alerting deployment's model through the run service, follow the run, redeploy
-through the deployments service when it succeeds, or dismiss the alert."""
+"""The alert workflow: retrain the alerting deployment's model through the run service, follow the run and, when it
+succeeds, hand the new model over, or dismiss the alert. A deployment serving a registered version gets the new
+model as the `challenger` version, through the promotion gate (a canary, or a refusal that reopens the alert with
+the gate's reason); a deployment of a bare run is redeployed with it."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from .policy import Policy
 
 
 class Retraining:
-    """Alerts of drift and what comes of them. `runs` (a RunService) and `deployments` (the Deployments service)
-    are needed to retrain and redeploy."""
+    """Alerts of drift and what comes of them. `runs` (a RunService), `deployments` (the Deployments service) and
+    `rollouts` (gives the `RolloutService`, built when first needed) are needed to retrain and hand over."""
 
-    def __init__(self, store: DriftStore, records: DeploymentStore, *, runs=None, deployments=None):
+    def __init__(self, store: DriftStore, records: DeploymentStore, *, runs=None, deployments=None, rollouts=None):
         self.store, self.records = store, records
-        self.runs, self.deployments = runs, deployments
+        self.runs, self.deployments, self.rollouts = runs, deployments, rollouts
 
     def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
         return self.store.alerts(deployment, status)
@@ -86,12 +88,19 @@ class Retraining:
                 continue
             try:
                 if alert["redeploy"]:
-                    self.deployments.redeploy(alert["deployment"], run["id"])
+                    self._hand_over(alert, run)
                 self.store.update_alert(
                     alert["id"], status=AlertStatus.RESOLVED, redeployed_at=times.now() if alert["redeploy"] else None
                 )
                 self.store.reset_streak(alert["deployment"])
             except UserError as err:
                 self.store.update_alert(
-                    alert["id"], status=AlertStatus.OPEN, error=f"Redeploying failed: {err.message}"
+                    alert["id"], status=AlertStatus.OPEN, error=f"The new model was not deployed: {err.message}"
                 )
+
+    def _hand_over(self, alert: AlertRecord, run: dict) -> None:
+        """Give the deployment the retraining run's model: through the gate when it serves a registered version."""
+        if self.rollouts is not None and self.records.get(alert["deployment"])["config"].get("version"):
+            self.rollouts().challenge(alert["deployment"], run["id"], alert_id=alert["id"])
+        else:
+            self.deployments.redeploy(alert["deployment"], run["id"])
