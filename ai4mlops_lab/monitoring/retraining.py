@@ -1,7 +1,7 @@
 """The alert workflow: retrain the alerting deployment's model through the run service, follow the run and, when it
-succeeds, hand the new model over, or dismiss the alert. A deployment serving a registered version gets the new
-model as the `challenger` version, through the promotion gate (a canary, or a refusal that reopens the alert with
-the gate's reason); a deployment of a bare run is redeployed with it."""
+succeeds, hand the new model to the promotion gate, or dismiss the alert. The gate registers it as the next version
+of the model the deployment serves (registering the served run's model first if it never was) and starts its
+canary as `challenger`; a model that is not better is refused and the alert reopens with the gate's reason."""
 
 from __future__ import annotations
 
@@ -99,8 +99,5 @@ class Retraining:
                 )
 
     def _hand_over(self, alert: AlertRecord, run: dict) -> None:
-        """Give the deployment the retraining run's model: through the gate when it serves a registered version."""
-        if self.rollouts is not None and self.records.get(alert["deployment"])["config"].get("version"):
-            self.rollouts().challenge(alert["deployment"], run["id"], alert_id=alert["id"])
-        else:
-            self.deployments.redeploy(alert["deployment"], run["id"])
+        """Give the retraining run's model to the gate."""
+        self.rollouts().challenge(alert["deployment"], run["id"], alert_id=alert["id"])

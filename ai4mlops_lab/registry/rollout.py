@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..runs.ranking import declared_metrics, run_summary
+from ..serving.artifacts import reference_artifact
 from ..states import ModelVersionState
 from ..store.gate import GateStore
 from . import gate
@@ -289,9 +290,11 @@ class RolloutService:
             run = self.deployments.local.runs.run(candidate["run_id"])
             config = self.deployments.get(name)["config"]
             served = {"model": model, "version": candidate["version"], "alias": CHAMPION}
-            self.deployments.store.update(
-                name, config={**config, "version": served, "run": run_summary(run, self.root)}
-            )
+            config = {**config, "version": served, "run": run_summary(run, self.root)}
+            if config.get("reference"):  # the same-named data artifact of the new run
+                picked = config["reference"]
+                config["reference"] = reference_artifact(run, f"{picked['step']}/{picked['name']}")
+            self.deployments.store.update(name, config=config)
             self.registry.set_alias(model, CHAMPION, candidate["version"], reason=reason or "promoted", by=by)
         else:
             self.deployments.rollback(name)
