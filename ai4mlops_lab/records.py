@@ -125,10 +125,19 @@ class ReferenceSummary(TypedDict):
     uri: str | None
 
 
+class RegistryIds(TypedDict):
+    """A version's ids in a Kubeflow Model Registry."""
+
+    registered_model_id: str
+    model_version_id: str
+    model_artifact_id: str | None
+
+
 class ModelVersionRecord(TypedDict):
     """A version of a registered model: immutable once written, except `state`. `artifact` is the run's artifact
     (`step/name`), `artifact_uri` where it lies (nothing is copied); the run's notebook, parameters, metrics and
-    steps are a snapshot taken at registration; `aliases` are those pointing at it now."""
+    steps are a snapshot taken at registration; `aliases` are those pointing at it now; `registry_ids` only when
+    the registry is a Kubeflow Model Registry."""
 
     model: str
     version: int
@@ -148,6 +157,7 @@ class ModelVersionRecord(TypedDict):
     author: str
     created_at: str
     aliases: list[str]
+    registry_ids: NotRequired[RegistryIds]
 
 
 class RegisteredModelRecord(TypedDict):

@@ -24,6 +24,7 @@ PREDICTOR_IMAGE_ENV = "AI4MLOPS_PREDICTOR_IMAGE"
 PUBLIC_URL_ENV = "AI4MLOPS_PUBLIC_URL"
 INGEST_URL_ENV = "AI4MLOPS_INGEST_URL"
 AUTO_REGISTER_ENV = "AI4MLOPS_AUTO_REGISTER"
+MODEL_REGISTRY_URL_ENV = "AI4MLOPS_MODEL_REGISTRY_URL"
 #: The values of a yes/no environment variable that mean yes.
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -42,7 +43,8 @@ class Settings:
     KServe; `public_url`: where a cluster reaches the Jupyter server's ingest endpoint (empty: KServe
     deployments are not monitored); `ingest_url`: where local model servers post their request events (empty:
     they write them straight into the workspace's event store); `auto_register`: register every model of each
-    succeeded run in the model registry (once each).
+    succeeded run in the model registry (once each); `model_registry_url`: a Kubeflow Model Registry's REST address
+    to keep the model registry in (empty: the embedded one, in the store).
     """
 
     kfp_host: str = ""
@@ -51,6 +53,7 @@ class Settings:
     public_url: str = ""
     ingest_url: str = ""
     auto_register: bool = False
+    model_registry_url: str = ""
 
 
 class Workspace:
@@ -84,6 +87,7 @@ class Workspace:
                 public_url=env.get(PUBLIC_URL_ENV, ""),
                 ingest_url=ingest_url or env.get(INGEST_URL_ENV, ""),
                 auto_register=env_flag(env, AUTO_REGISTER_ENV),
+                model_registry_url=env.get(MODEL_REGISTRY_URL_ENV, ""),
             ),
         )
 
@@ -176,15 +180,27 @@ class Workspace:
 
     @property
     def registry(self):
-        """The model registry (a `registry.RegistryBackend`): the embedded one, in the store."""
+        """The model registry (a `registry.RegistryBackend`): a Kubeflow Model Registry when
+        `settings.model_registry_url` is set (its token resolved for each request), else the embedded one, in the
+        store."""
         return self._once("registry", self._build_registry)
 
     def _build_registry(self):
-        from .registry import EmbeddedRegistry
-        from .store.registry import RegistryStore
         from .store.runs import RunStore
 
-        return EmbeddedRegistry(RegistryStore(self.store_path), RunStore(self.store_path, check=False))
+        runs = RunStore(self.store_path, check=False)
+        url = self.settings.model_registry_url
+        if url:
+            from .registry.kubeflow import KubeflowRegistry
+            from .registry.kubeflow_api import ModelRegistryApi, RegistryConnection
+            from .store.alias_moves import AliasMoveStore
+
+            api = ModelRegistryApi(lambda: RegistryConnection.resolve(url))
+            return KubeflowRegistry(api, runs, AliasMoveStore(self.store_path, check=False))
+        from .registry import EmbeddedRegistry
+        from .store.registry import RegistryStore
+
+        return EmbeddedRegistry(RegistryStore(self.store_path), runs)
 
     @property
     def rollouts(self):

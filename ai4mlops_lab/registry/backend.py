@@ -1,5 +1,5 @@
-"""The interface every registry backend offers: the embedded one (`embedded.py`, in the workspace's store) and, later,
-one over a Kubeflow Model Registry. The server's handlers and the CLI use only this."""
+"""The interface every registry backend offers: the embedded one (`embedded.py`, in the workspace's store) and the one
+over a Kubeflow Model Registry (`kubeflow.py`). The server's handlers and the CLI use only this."""
 
 from __future__ import annotations
 

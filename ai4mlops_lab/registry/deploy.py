@@ -1,6 +1,7 @@
 """Deploy a registered model's version (by number or alias) through the deployments service: the one place that
 turns a version into a deployment, for the REST handler and the CLI. The deployment records the version it serves
-in `config.version`."""
+in `config.version`, with its Kubeflow Model Registry ids when it has some; an InferenceService carries them as
+the labels Kubeflow's model registry controller reads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from .names import version_ref
 
 #: The alias a model is deployed by when no version is named.
 DEFAULT_ALIAS = "champion"
+#: The InferenceService labels naming a Kubeflow Model Registry's model and version.
+REGISTRY_LABELS = {
+    "registered_model_id": "modelregistry.kubeflow.org/registered-model-id",
+    "model_version_id": "modelregistry.kubeflow.org/model-version-id",
+}
 
 
 def deploy_version(
@@ -37,6 +43,9 @@ def deploy_version(
             status=409,
             code="conflict",
         )
+    ids = chosen.get("registry_ids")
+    if ids and target == DeploymentTarget.KSERVE:
+        cluster_options["labels"] = {label: ids[key] for key, label in REGISTRY_LABELS.items()}
     record = deployments.deploy(
         chosen["run_id"],
         model=chosen["artifact"],
@@ -46,6 +55,8 @@ def deploy_version(
         **cluster_options,
     )
     served = {"model": chosen["model"], "version": chosen["version"], "alias": ref if isinstance(ref, str) else None}
+    if ids:
+        served["registry_ids"] = ids
     deployments.store.update(record["name"], config={**record["config"], "version": served})
     return deployments.get(record["name"])
 

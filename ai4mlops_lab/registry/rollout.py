@@ -19,7 +19,7 @@ from ..states import ModelVersionState
 from ..store.gate import GateStore
 from . import gate
 from .backend import RegistryBackend
-from .embedded import os_user
+from .registration import os_user
 from .names import version_ref
 
 CHAMPION, CHALLENGER = "champion", "challenger"

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..bearer import SERVICE_ACCOUNT_TOKEN, find_token
 from ..errors import UserError
-
-SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 ENV_HOST = "KF_PIPELINES_ENDPOINT"
 ENV_UI_HOST = "KF_PIPELINES_UI_ENDPOINT"
@@ -75,7 +74,14 @@ class KfpConnection:
                 f"The KFP host {host!r} has no http:// or https:// scheme.",
                 f"Write the full URL in the settings or {ENV_HOST}, e.g. https://{host}.",
             )
-        auth, token, source = _find_token(env, token_file, service_account_token)
+        auth, token, source = find_token(
+            env,
+            ENV_TOKEN,
+            ENV_TOKEN_FILE,
+            token_file=token_file,
+            service_account_token=service_account_token,
+            error=KfpSettingsError,
+        )
         cookies = env.get(ENV_COOKIE, "").strip()
         if cookies and auth == "none":
             auth = "cookie"
@@ -130,29 +136,3 @@ class KfpConnection:
         if self.auth == "cookie":
             return f"The session cookie in {ENV_COOKIE} was refused: log in again and copy a fresh one."
         return f"No credentials were sent: set {ENV_TOKEN}, {ENV_TOKEN_FILE} or {ENV_COOKIE}."
-
-
-def _find_token(env: Mapping[str, str], token_file: str, service_account_token: str) -> tuple[str, str, str]:
-    """(auth method, token, source) from the environment, a token file or the service account."""
-    token = env.get(ENV_TOKEN, "").strip()
-    if token:
-        return "token-env", token, ENV_TOKEN
-    path = token_file or env.get(ENV_TOKEN_FILE, "")
-    if path:
-        return "token-file", _read_token(path, f"{ENV_TOKEN_FILE} (or the token file setting)"), path
-    if service_account_token and Path(service_account_token).is_file():
-        return "service-account", _read_token(service_account_token, "the service account token"), service_account_token
-    return "none", "", ""
-
-
-def _read_token(path: str, what: str) -> str:
-    try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise KfpSettingsError(
-            f"The token file {path!r} cannot be read ({exc.strerror or exc}).",
-            f"Check {what}: the file must exist and be readable.",
-        ) from None
-    if not token:
-        raise KfpSettingsError(f"The token file {path!r} is empty.", f"Check {what}.")
-    return token

@@ -13,7 +13,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Unicode, default
 
 from .. import NAME
-from ..workspace import AUTO_REGISTER_ENV, Settings, Workspace, env_flag
+from ..workspace import AUTO_REGISTER_ENV, MODEL_REGISTRY_URL_ENV, Settings, Workspace, env_flag
 from .log_scrub import scrub_log
 from .routes import api_routes
 
@@ -56,9 +56,20 @@ class Ai4MlopsApp(ExtensionApp):
         f"${AUTO_REGISTER_ENV} is 1, true, yes or on).",
     )
 
+    model_registry_url = Unicode(
+        config=True,
+        help=f"REST address of a Kubeflow Model Registry to keep registered models in (e.g. "
+        f"http://model-registry-service.kubeflow.svc.cluster.local:8080); empty: the embedded registry, in the "
+        f"workspace's store (default: ${MODEL_REGISTRY_URL_ENV}).",
+    )
+
     @default("auto_register")
     def _auto_register_default(self) -> bool:
         return env_flag(os.environ, AUTO_REGISTER_ENV)
+
+    @default("model_registry_url")
+    def _model_registry_url_default(self) -> str:
+        return os.environ.get(MODEL_REGISTRY_URL_ENV, "")
 
     _workspace = None
     _workspace_lock = threading.Lock()
@@ -81,6 +92,7 @@ class Ai4MlopsApp(ExtensionApp):
                         public_url=self.public_url,
                         ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest",
                         auto_register=self.auto_register,
+                        model_registry_url=self.model_registry_url,
                     ),
                 )
             return self._workspace

@@ -89,12 +89,14 @@ class ClusterDeployments:
         storage_uri: str | None = None,
         namespace: str | None = None,
         resources: dict | None = None,
+        labels: dict[str, str] | None = None,
     ) -> dict:
         """Apply an InferenceService serving a Model artifact of a run; returns the `starting` record at once.
 
         `model`: the artifact's name or `step/name` (default: the last one); `storage_uri`: where the cluster reads
-        the model (default: the artifact's URI, minio:// mapped to s3://); `resources`: limits and requests. A name
-        in use by a starting or running deployment is a 409; a stopped or failed one is replaced.
+        the model (default: the artifact's URI, minio:// mapped to s3://); `resources`: limits and requests;
+        `labels`: more labels of the InferenceService (ours win). A name in use by a starting or running deployment
+        is a 409; a stopped or failed one is replaced.
         """
         run = self.runs.run(run_id)
         artifact = model_artifact(run, model)
@@ -118,7 +120,7 @@ class ClusterDeployments:
             resources=resources,
             logger_url=self.logger_url,
             image=image,
-            labels={**LABELS, RUN_LABEL: run_id},
+            labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},
         )
         backend.apply(obj)
         record = self.store.create(

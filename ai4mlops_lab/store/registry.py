@@ -14,9 +14,10 @@ from collections.abc import Iterable
 
 from ..errors import NotFoundError, UserError
 from ..records import AliasMoveRecord, ModelVersionRecord, RegisteredModelRecord
-from ..states import ModelVersionState, RunStatus
+from ..states import ModelVersionState
 from . import times
 from .db import StoreFile, snapshot, transaction
+from .runs import succeeded_models
 
 #: The columns of a version that registration writes (besides model, number, state and time).
 VERSION_FIELDS = (
@@ -72,12 +73,8 @@ class RegistryStore(StoreFile):
             if earlier is not None:
                 if once:
                     return None
-                raise UserError(
-                    f"Model {model!r} already has {values['artifact_step']}/{values['artifact_name']} of run "
-                    f"{values['run_id']} as version {earlier}.",
-                    "Use that version, or register the run's model under another name.",
-                    status=409,
-                    code="conflict",
+                raise already_registered_error(
+                    model, f"{values['artifact_step']}/{values['artifact_name']}", values["run_id"], earlier
                 )
             conn.execute(
                 """INSERT INTO registered_models (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -106,12 +103,7 @@ class RegistryStore(StoreFile):
             model_id = _model_id(conn, model)
             row = _version_row(conn, model_id, model, version)
             if row["state"] != ModelVersionState.LIVE:
-                raise UserError(
-                    f"Version {version} of model {model!r} is archived; an alias points at live versions only.",
-                    f"Restore it first (ai4mlops models restore {model} {version}), or choose a live version.",
-                    status=409,
-                    code="conflict",
-                )
+                raise archived_alias_error(model, version)
             _move_alias(conn, model_id, alias, version, by, reason, times.now())
         return self.version(model, version)
 
@@ -135,14 +127,7 @@ class RegistryStore(StoreFile):
             if state == ModelVersionState.ARCHIVED:
                 aliases = _aliases_of(conn, model_id, version)
                 if aliases:
-                    several = len(aliases) > 1
-                    raise UserError(
-                        f"Alias{'es' if several else ''} {', '.join(aliases)} point{'' if several else 's'} at "
-                        f"version {version} of model {model!r}: it cannot be archived.",
-                        f"Move or remove {'those aliases' if several else 'that alias'} first, then archive it.",
-                        status=409,
-                        code="conflict",
-                    )
+                    raise aliased_archive_error(model, version, aliases)
             conn.execute(
                 "UPDATE model_versions SET state = ? WHERE model_id = ? AND version = ?", (state, model_id, version)
             )
@@ -200,26 +185,78 @@ class RegistryStore(StoreFile):
     def unregistered_models(self) -> list[tuple[str, str, str]]:
         """`(run_id, step, artifact)` of every Model artifact of a succeeded run that no version records yet, in the
         order the runs finished."""
-        rows = self._conn().execute(
-            """SELECT a.run_id, a.step, a.name FROM artifacts AS a JOIN runs AS r ON r.id = a.run_id
-               WHERE r.status = ? AND json_extract(a.metadata, '$.model') IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM model_versions AS v
-                                 WHERE v.run_id = a.run_id AND v.artifact_step = a.step AND v.artifact_name = a.name)
-               ORDER BY r.finished_at, r.rowid, a.step, a.name""",
-            (RunStatus.SUCCEEDED,),
+        return succeeded_models(
+            self._conn(),
+            """NOT EXISTS (SELECT 1 FROM model_versions AS v
+                           WHERE v.run_id = a.run_id AND v.artifact_step = a.step AND v.artifact_name = a.name)""",
         )
-        return [tuple(row) for row in rows.fetchall()]
+
+
+# -- the refusals, for every registry backend ---------------------------------------------------------------------
+
+
+def no_model_error(name: str, names: list[str]) -> NotFoundError:
+    """No model `name`; `names` are models that exist (the first 20 are named)."""
+    known = f"The registered models: {', '.join(names[:20])}{', ...' if len(names) > 20 else ''}." if names else ""
+    return NotFoundError(
+        f"No registered model {name!r}.",
+        known or "Nothing is registered yet: register a run's model (ai4mlops models register RUN_ID).",
+    )
+
+
+def no_version_error(model: str, number: int, last: int | None) -> NotFoundError:
+    """`model` has no version `number`; its newest is `last`."""
+    return NotFoundError(
+        f"Model {model!r} has no version {number}.",
+        f"Its versions are 1 to {last}." if last else "It has no versions yet.",
+    )
+
+
+def no_alias_error(model: str, alias: str, aliases: list[str]) -> NotFoundError:
+    """`model` has no alias `alias`; `aliases` are those it has."""
+    return NotFoundError(
+        f"Model {model!r} has no alias {alias!r}.",
+        f"Its aliases: {', '.join(aliases)}." if aliases else "It has no aliases yet; give a version number.",
+    )
+
+
+def archived_alias_error(model: str, version: int) -> UserError:
+    """An alias cannot point at an archived version."""
+    return UserError(
+        f"Version {version} of model {model!r} is archived; an alias points at live versions only.",
+        f"Restore it first (ai4mlops models restore {model} {version}), or choose a live version.",
+        status=409,
+        code="conflict",
+    )
+
+
+def aliased_archive_error(model: str, version: int, aliases: list[str]) -> UserError:
+    """A version that `aliases` point at cannot be archived."""
+    several = len(aliases) > 1
+    return UserError(
+        f"Alias{'es' if several else ''} {', '.join(aliases)} point{'' if several else 's'} at "
+        f"version {version} of model {model!r}: it cannot be archived.",
+        f"Move or remove {'those aliases' if several else 'that alias'} first, then archive it.",
+        status=409,
+        code="conflict",
+    )
+
+
+def already_registered_error(model: str, artifact: str, run_id: str, version: int) -> UserError:
+    """`model` already records the run's artifact `artifact` (`step/name`) as `version`."""
+    return UserError(
+        f"Model {model!r} already has {artifact} of run {run_id} as version {version}.",
+        "Use that version, or register the run's model under another name.",
+        status=409,
+        code="conflict",
+    )
 
 
 def _model_id(conn: sqlite3.Connection, name: str) -> int:
     row = conn.execute("SELECT id FROM registered_models WHERE name = ?", (name,)).fetchone()
     if row is None:
         names = [r[0] for r in conn.execute("SELECT name FROM registered_models ORDER BY name LIMIT 21")]
-        known = f"The registered models: {', '.join(names[:20])}{', ...' if len(names) > 20 else ''}." if names else ""
-        raise NotFoundError(
-            f"No registered model {name!r}.",
-            known or "Nothing is registered yet: register a run's model (ai4mlops models register RUN_ID).",
-        )
+        raise no_model_error(name, names)
     return row[0]
 
 
@@ -227,10 +264,7 @@ def _version_row(conn: sqlite3.Connection, model_id: int, model: str, number: in
     row = conn.execute(_VERSION_SELECT + "WHERE v.model_id = ? AND v.version = ?", (model_id, number)).fetchone()
     if row is None:
         last = conn.execute("SELECT max(version) FROM model_versions WHERE model_id = ?", (model_id,)).fetchone()[0]
-        raise NotFoundError(
-            f"Model {model!r} has no version {number}.",
-            f"Its versions are 1 to {last}." if last else "It has no versions yet.",
-        )
+        raise no_version_error(model, number, last)
     return row
 
 
@@ -244,11 +278,7 @@ def _alias_version(conn: sqlite3.Connection, model_id: int, model: str, alias: s
     version = _pointed(conn, model_id, alias)
     if version is None:
         rows = conn.execute("SELECT alias FROM model_aliases WHERE model_id = ? ORDER BY alias", (model_id,))
-        names = [name for (name,) in rows]
-        raise NotFoundError(
-            f"Model {model!r} has no alias {alias!r}.",
-            f"Its aliases: {', '.join(names)}." if names else "It has no aliases yet; give a version number.",
-        )
+        raise no_alias_error(model, alias, [name for (name,) in rows])
     return version
 
 

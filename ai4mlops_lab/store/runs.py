@@ -283,6 +283,22 @@ class RunStore(StoreFile):
             )
         return list(runs.values())
 
+    def succeeded_models(self) -> list[tuple[str, str, str]]:
+        """`(run_id, step, artifact)` of every Model artifact of a succeeded run, in the order the runs finished."""
+        return succeeded_models(self._conn())
+
+
+def succeeded_models(conn: sqlite3.Connection, also: str = "TRUE") -> list[tuple[str, str, str]]:
+    """`(run_id, step, artifact)` of every Model artifact of a succeeded run for which the SQL condition `also` on
+    `a` (the artifact) holds, in the order the runs finished."""
+    rows = conn.execute(
+        f"""SELECT a.run_id, a.step, a.name FROM artifacts AS a JOIN runs AS r ON r.id = a.run_id
+            WHERE r.status = ? AND json_extract(a.metadata, '$.model') IS NOT NULL AND ({also})
+            ORDER BY r.finished_at, r.rowid, a.step, a.name""",
+        (RunStatus.SUCCEEDED,),
+    )
+    return [tuple(row) for row in rows.fetchall()]
+
 
 def _experiment_id(conn: sqlite3.Connection, name: str, now: str) -> int:
     """The id of experiment `name`, inserted if new; call inside a transaction."""

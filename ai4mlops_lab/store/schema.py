@@ -359,4 +359,28 @@ MIGRATIONS: list[str] = [
         SELECT RAISE(ABORT, 'gate decisions are append-only');
     END;
     """,
+    # 9: the alias moves of models kept in a remote registry (a Kubeflow Model Registry, named by its URL), which has
+    # no aliases of its own: every set, move and removal, append-only.
+    """
+    CREATE TABLE registry_alias_moves (
+        id INTEGER PRIMARY KEY,
+        registry TEXT NOT NULL CHECK (registry <> ''),
+        model TEXT NOT NULL CHECK (model <> ''),
+        alias TEXT NOT NULL CHECK (alias <> ''),
+        from_version INTEGER,
+        to_version INTEGER,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX registry_alias_moves_by_model ON registry_alias_moves (registry, model, id);
+    CREATE TRIGGER registry_alias_moves_append_only BEFORE UPDATE ON registry_alias_moves
+    BEGIN
+        SELECT RAISE(ABORT, 'the alias history is append-only');
+    END;
+    CREATE TRIGGER registry_alias_moves_kept BEFORE DELETE ON registry_alias_moves
+    BEGIN
+        SELECT RAISE(ABORT, 'the alias history is append-only');
+    END;
+    """,
 ]

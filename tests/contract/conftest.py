@@ -1,4 +1,5 @@
-"""Fixtures of the contract tests: a strict fake KFP API server and a clean KFP environment."""
+"""Fixtures of the contract tests: strict fakes of the KFP API server, the Kubernetes API (KServe) and the Kubeflow
+Model Registry, and a clean KFP environment."""
 
 import os
 from pathlib import Path
@@ -7,10 +8,12 @@ import pytest
 
 from .fake_k8s import FakeKube
 from .fake_kfp import FakeKfp
+from .fake_model_registry import FakeModelRegistry
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 SPEC = SPECS / "kfp_api_v2beta1.swagger.json"
 CRD = SPECS / "serving.kserve.io_inferenceservices.yaml"
+MODEL_REGISTRY = SPECS / "model-registry_v1alpha3.openapi.yaml"
 #: A service-account token path that does not exist, so tests never pick up a real one.
 NO_SA = "/nonexistent/serviceaccount/token"
 
@@ -45,3 +48,15 @@ def kube():
     with FakeKube(CRD) as server:
         yield server
     assert server.faults == [], "the fake crashed"
+
+
+@pytest.fixture
+def model_registry():
+    """The fake Kubeflow Model Registry, paging at 2 items so that clients must follow `nextPageToken`."""
+    if not MODEL_REGISTRY.is_file():
+        pytest.skip(
+            f"Model Registry OpenAPI not found at {MODEL_REGISTRY} (shared/specs is only in the development workspace)"
+        )
+    with FakeModelRegistry(MODEL_REGISTRY, max_page_size=2) as server:
+        yield server
+    assert server.faults == [], "the fake saw invalid requests, made invalid responses or crashed"

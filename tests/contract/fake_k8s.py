@@ -124,7 +124,8 @@ def load_crd_schema(path: Path, version: str = VERSION) -> dict:
 
 
 def validate(value, schema: dict, path: str = "") -> list[tuple[str, str]]:
-    """(field path, message) for every violation of the structural schema; [] when valid."""
+    """(field path, message) for every violation of the structural schema (which may also say `oneOf`: exactly one
+    branch); [] when valid."""
     errors: list[tuple[str, str]] = []
     _check(value, schema, path, errors)
     return errors
@@ -146,6 +147,11 @@ def _check(value, schema: dict, path: str, errors: list) -> None:
         return
     if "anyOf" in schema and not any(not validate(value, branch, path) for branch in schema["anyOf"]):
         errors.append((path, f"Invalid value: {value!r}: matches none of the allowed schemas"))
+        return
+    if "oneOf" in schema:  # the value is exactly one branch (and nothing else is checked); none: the closest's errors
+        results = [validate(value, branch, path) for branch in schema["oneOf"]]
+        if results.count([]) != 1:
+            errors.extend(min(results, key=len) or [(path, "Invalid value: matches several of the allowed schemas")])
         return
     kind = schema.get("type")
     if kind and not _type_ok(value, kind):

@@ -82,38 +82,50 @@ def now() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+class Routes:
+    """The operations of a swagger or OpenAPI `paths` object, found by method and concrete path."""
+
+    def __init__(self, paths: dict):
+        self.table = []  # (regex, template, path parameter names, path item)
+        for template, item in paths.items():
+            names = re.findall(r"{([^}]+)}", template)
+            pattern = re.escape(template)
+            for name in names:
+                pattern = pattern.replace(re.escape("{" + name + "}"), "([^/:]+)")
+            self.table.append((re.compile("^" + pattern + "$"), template, names, item))
+
+    def operation(self, method: str, path: str) -> tuple[dict, dict, dict]:
+        """(operation, path parameters, path item) of a request; Refusal 404/405 when there is none."""
+        # Literal paths win over templates (".../pipelines/upload" is not ".../pipelines/{id}").
+        matches = sorted(
+            (
+                (len(names), template, names, item, m)
+                for regex, template, names, item in self.table
+                if (m := regex.match(path))
+            ),
+            key=lambda found: found[0],
+        )
+        if not matches:
+            raise Refusal(404, f"no API operation at path {path}")
+        for _, _template, names, item, match in matches:
+            op = item.get(method.lower())
+            if op is not None:
+                return op, dict(zip(names, match.groups())), item
+        raise Refusal(405, f"method {method} not allowed on {matches[0][1]}")
+
+
 class Spec:
     """The swagger document: operation lookup and strict validation of values against schemas."""
 
     def __init__(self, path: Path):
         self.doc = json.loads(Path(path).read_text(encoding="utf-8"))
         self.definitions = self.doc["definitions"]
-        self.routes = []  # (regex, template, {method: operation})
-        for template, ops in self.doc["paths"].items():
-            names = re.findall(r"{([^}]+)}", template)
-            pattern = re.escape(template)
-            for name in names:
-                pattern = pattern.replace(re.escape("{" + name + "}"), "([^/:]+)")
-            self.routes.append((re.compile("^" + pattern + "$"), template, names, ops))
+        self.routes = Routes(self.doc["paths"])
 
     def operation(self, method: str, path: str) -> tuple[dict, dict]:
         """The operation and path parameters for a request; Refusal 404/405 when there is none."""
-        # Literal paths win over templates (".../pipelines/upload" is not ".../pipelines/{id}").
-        matches = sorted(
-            (
-                (len(names), template, names, ops, m)
-                for regex, template, names, ops in self.routes
-                if (m := regex.match(path))
-            ),
-            key=lambda item: item[0],
-        )
-        if not matches:
-            raise Refusal(404, f"no API operation at path {path}")
-        for _, _template, names, ops, match in matches:
-            op = ops.get(method.lower())
-            if op is not None:
-                return op, dict(zip(names, match.groups()))
-        raise Refusal(405, f"method {method} not allowed on {matches[0][1]}")
+        op, params, _ = self.routes.operation(method, path)
+        return op, params
 
     def resolve(self, schema: dict) -> dict:
         while "$ref" in schema:

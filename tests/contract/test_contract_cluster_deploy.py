@@ -55,8 +55,9 @@ def model_metadata(framework):
     }
 
 
-def make_run(runs, pipeline, framework, uri=MODEL_URI):
-    """A succeeded run whose step `train` output a Model artifact of `framework` at `uri`."""
+def make_run(runs, pipeline, framework, uri=MODEL_URI, backend_run_id=None):
+    """A succeeded run whose step `train` output a Model artifact of `framework` at `uri` (`backend_run_id`: its
+    run on the KFP server)."""
     run_id = runs.create_run(
         experiment=pipeline,
         notebook_path=f"{pipeline}.ipynb",
@@ -77,7 +78,7 @@ def make_run(runs, pipeline, framework, uri=MODEL_URI):
         ],
     )
     runs.set_step_status(run_id, "train", "succeeded")
-    runs.set_run_status(run_id, "succeeded")
+    runs.set_run_status(run_id, "succeeded", backend_run_id=backend_run_id)
     return run_id
 
 
