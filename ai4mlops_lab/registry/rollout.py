@@ -19,8 +19,8 @@ from ..states import ModelVersionState
 from ..store.gate import GateStore
 from . import gate
 from .backend import RegistryBackend
-from .registration import os_user
 from .names import version_ref
+from .registration import os_user
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 GATE = "gate"  # who acts when the gate decides by itself

@@ -2,8 +2,12 @@
 
 Records are in the deployment store with target `kserve`; their `config` holds `namespace`, `object` (the
 InferenceService as applied), `storage_uri`, `format`, `image` (None for built-in runtimes) and `metadata`
-(the artifact's). Nothing waits for Ready: `refresh` updates the records from their InferenceServices' status
-(the Jupyter server calls it in its background loop); `get` and `list` read the store only.
+(the artifact's). During a rollout, `object` is the InferenceService with its canary and `rollout` describes it
+(see `start_rollout`); after a Serverless rollback, `pinned` until the restored predictor's revision is ready (see
+`kserve_rollout`). Rollouts are canaries only: KServe cannot mirror traffic, so shadows are refused with what to do
+instead (a canary, or a local deployment). Nothing waits for Ready: `refresh` updates the records from their
+InferenceServices' status (the Jupyter server calls it in its background loop); `get` and `list` read the store
+only.
 
 What `deploy`, `get`, `list`, `stop` and `restart` return: the store record plus `ready`, `endpoints`
 ({v1, v2, metadata, ready} URLs at the status URL, None while not running), `signature` (the model's, or None),
@@ -21,13 +25,17 @@ from collections.abc import Callable
 from ..errors import NotFoundError, UserError
 from ..records import DeploymentView
 from ..states import DeploymentStatus, DeploymentTarget
+from ..store import times
 from ..store.deployments import DeploymentStore
+from ..store.events import EventStore
 from ..store.runs import RunStore
-from . import prediction
+from . import kserve_rollout, prediction
 from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature, refuse_live
 from .inference_service import CONTAINER_NAME, CUSTOM_FORMATS, build_inference_service, cluster_storage_uri
-from .kserve_backend import MISSING, KserveBackend
+from .kserve_backend import MISSING, KserveBackend, summarize_status
 from .kube_connection import KubeConnection
+from .local_rollouts import stable_version
+from .rollouts import check_candidate
 
 #: Model frameworks (artifact metadata `model.framework`) and the KServe model format serving them.
 FORMATS = {"sklearn": "sklearn", "xgboost": "xgboost", "torch": "torch"}
@@ -68,6 +76,7 @@ class ClusterDeployments:
         # what the last refresh saw, by deployment name: its InferenceService's conditions, or why it failed
         self._conditions: dict[str, list] = {}
         self._refresh_errors: dict[str, str] = {}
+        self._reported: dict[str, dict] = {}  # the rollout facts of its status (`summarize_status`'s `rollout`)
 
     def _backend(self, namespace: str | None = None) -> KserveBackend:
         """The backend of the freshly resolved connection (`namespace`, else the default one), kept per
@@ -112,16 +121,7 @@ class ClusterDeployments:
         backend = self._backend(namespace)
         ns = backend.connection.namespace
         image = self.image if fmt in CUSTOM_FORMATS else None
-        obj = build_inference_service(
-            name,
-            ns,
-            model_format=fmt,
-            storage_uri=uri,
-            resources=resources,
-            logger_url=self.logger_url,
-            image=image,
-            labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},
-        )
+        obj = self._build(name, ns, fmt, uri, run_id, resources, labels)
         backend.apply(obj)
         record = self.store.create(
             name=name,
@@ -140,6 +140,21 @@ class ClusterDeployments:
             },
         )
         return self._view(record)
+
+    def _build(
+        self, name: str, ns: str, fmt: str, uri: str, run_id: str, resources: dict | None, labels: dict | None = None
+    ) -> dict:
+        """The InferenceService serving the model at `uri` (format `fmt`) of run `run_id`, with `labels` too."""
+        return build_inference_service(
+            name,
+            ns,
+            model_format=fmt,
+            storage_uri=uri,
+            resources=resources,
+            logger_url=self.logger_url,
+            image=self.image if fmt in CUSTOM_FORMATS else None,
+            labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},
+        )
 
     def _model_format(self, artifact: dict, run_id: str) -> str:
         """The KServe model format for the artifact's framework; torch needs the predictor image."""
@@ -250,6 +265,7 @@ class ClusterDeployments:
                 "message": exc.message,
                 "hint": "It was deleted outside ai4mlops-lab: restart or redeploy it.",
                 "conditions": [],
+                "rollout": {"mode": "", "predictor": {}, "canaries": []},
             }
         values = {"status": STATES[info["state"]], "url": info["url"] or None, "error": None}
         if info["state"] == "failed":
@@ -257,8 +273,11 @@ class ClusterDeployments:
                 f"\n{info['hint']}" if info["hint"] else ""
             )
         changed = {key: value for key, value in values.items() if record[key] != value}
+        if config.get("pinned") and _restored_revision_ready(info, config["pinned"]):
+            changed["config"] = self._unpin(record, backend)
         if changed:
             record = self.store.update(record["name"], **changed)
+        self._reported[record["name"]] = info["rollout"]
         self._conditions[record["name"]] = info["conditions"]
         return self._view(record, info["conditions"])
 
@@ -286,16 +305,187 @@ class ClusterDeployments:
     # -- stopping and restarting ----------------------------------------------------------
 
     def stop(self, name: str) -> dict:
-        """Delete the InferenceService (already gone is fine); the deployment stays, `stopped`, and can restart."""
+        """Delete the InferenceService (already gone is fine); the deployment stays, `stopped`, and can restart.
+        A rollout ends with it: a restart serves the stable version alone."""
         record = self._kserve(name)
         self._backend().delete(name, record["config"]["namespace"], missing_ok=True)
-        return self._view(self.store.update(name, status=DeploymentStatus.STOPPED, url=None, error=None))
+        config = record["config"]
+        values = {"status": DeploymentStatus.STOPPED, "url": None, "error": None}
+        if config.get("rollout") or config.get("pinned"):
+            stable = config["rollout"]["previous"] if config.get("rollout") else config["object"]
+            values["config"] = {**_without(config, "rollout", "pinned"), "object": kserve_rollout.unpinned(stable)}
+        return self._view(self.store.update(name, **values))
 
     def restart(self, name: str) -> dict:
         """Apply the recorded InferenceService again (recreating it after a stop); returns the `starting` record."""
         record = self._kserve(name)
         self._backend().apply(record["config"]["object"])
         return self._view(self.store.update(name, status=DeploymentStatus.STARTING, url=None, error=None))
+
+    # -- rollouts -------------------------------------------------------------------------
+
+    def start_rollout(
+        self, name: str, run_id: str, *, model: str | None, version: str, mode: str, percent: float
+    ) -> DeploymentView:
+        """Serve the Model artifact `model` of run `run_id` as the candidate of deployment `name`, labelled
+        `version` (e.g. `v3`), in `mode` `canary` with `percent` (a whole number) of the traffic, the way the
+        InferenceService's deployment mode supports (see `kserve_rollout`). `shadow` is refused: KServe cannot
+        mirror traffic.
+
+        The record's `config.rollout` is `{mode, percent, candidate: {version, run_id, model}, started_at,
+        previous, kserve}`: `previous` is the stable InferenceService (object) that a rollback restores, `kserve`
+        `{mechanism, canary, stable_source, storage_uri, format, image}` (the canary mechanism, its Standard-mode
+        name, how the stable pods' event sources begin, the candidate's model as served).
+        """
+        record = self._running(name)
+        if record["config"].get("rollout"):
+            raise UserError(
+                f"Deployment {name!r} has a rollout running already.",
+                "Promote its candidate or roll it back first.",
+                status=409,
+                code="conflict",
+            )
+        check_candidate(version, mode, percent)
+        if mode == "shadow":
+            raise UserError(*kserve_rollout.SHADOW_REFUSED, code="shadow_unsupported")
+        share = kserve_rollout.whole_percent(percent)
+        if version == stable_version(record):
+            raise UserError(
+                f"The candidate and the stable version are both {version!r}.",
+                "Label them differently: the rollout's numbers say which version answered.",
+            )
+        artifact = model_artifact(self.runs.run(run_id), model)
+        fmt = self._model_format(artifact, run_id)
+        uri = cluster_storage_uri(artifact["uri"])
+        config = record["config"]
+        ns, stable = config["namespace"], kserve_rollout.unpinned(config["object"])
+        backend = self._backend()
+        reported = summarize_status(backend.get(name, ns))["rollout"]
+        how = kserve_rollout.mechanism(reported["mode"], name)
+        label = kserve_rollout.canary_name(name, version) if how == kserve_rollout.STANDARD else None
+        candidate = self._build(name, ns, fmt, uri, run_id, _resources(stable))
+        obj = kserve_rollout.with_canary(stable, candidate, how, share, label)
+        backend.replace(obj)
+        rollout = {
+            "mode": mode,
+            "percent": float(share),
+            "candidate": {"version": version, "run_id": run_id, "model": f"{artifact['step']}/{artifact['name']}"},
+            "started_at": times.now(),
+            "previous": stable,
+            "kserve": {
+                "mechanism": how,
+                "canary": label,
+                "stable_source": kserve_rollout.stable_source(name, stable, how, reported),
+                "storage_uri": uri,
+                "format": fmt,
+                "image": self.image if fmt in CUSTOM_FORMATS else None,
+            },
+        }
+        config = {**_without(config, "pinned"), "object": obj, "rollout": rollout}
+        return self._stored(self.store.update(name, config=config))
+
+    def change(self, name: str, percent: float) -> DeploymentView:
+        """Give the running canary of `name` `percent` (a whole number) of the traffic."""
+        record, rollout = self._rollout(name)
+        check_candidate(rollout["candidate"]["version"], "canary", percent)
+        share = kserve_rollout.whole_percent(percent)
+        obj = kserve_rollout.with_share(record["config"]["object"], rollout["kserve"]["mechanism"], share)
+        self._backend().replace(obj)
+        config = {**record["config"], "object": obj, "rollout": {**rollout, "percent": float(share)}}
+        return self._stored(self.store.update(name, config=config))
+
+    def promote(self, name: str) -> DeploymentView:
+        """The candidate takes all the traffic and becomes the stable version: the deployment now serves its run's
+        model (its drift history starts again)."""
+        record, rollout = self._rollout(name)
+        config, kserve, chosen = record["config"], rollout["kserve"], rollout["candidate"]
+        obj = kserve_rollout.promoted(config["object"], kserve["mechanism"])
+        artifact = model_artifact(self.runs.run(chosen["run_id"]), chosen["model"])
+        self._backend().replace(obj)
+        served = {key: kserve[key] for key in ("storage_uri", "format", "image")}
+        config = {**_without(config, "rollout"), **served, "object": obj, "metadata": artifact["metadata"]}
+        self.store.replace_model(
+            name, run_id=chosen["run_id"], model_name=chosen["model"], model_uri=artifact["uri"], config=config
+        )
+        return self.get(name)
+
+    def rollback(self, name: str) -> DeploymentView:
+        """The candidate is removed and the stable version gets all the traffic again: its InferenceService is
+        restored (Serverless: pinned to its revision until the restored predictor's revision is ready, then exactly;
+        see `kserve_rollout`)."""
+        record, rollout = self._rollout(name)
+        config, how = record["config"], rollout["kserve"]["mechanism"]
+        backend = self._backend()
+        info = backend.status(name, config["namespace"]) if how == kserve_rollout.SERVERLESS else None
+        obj = kserve_rollout.rolled_back(rollout["previous"], how)
+        backend.replace(obj)
+        config = {**_without(config, "rollout"), "object": obj}
+        candidate_revision = (
+            info and info["reason"] != "Reconciling" and info["rollout"]["predictor"].get("latestCreatedRevision")
+        )
+        if candidate_revision:  # else the pin stays: it routes exactly as the unpinned object would
+            config["pinned"] = {"candidate_revision": candidate_revision}
+        return self._stored(self.store.update(name, config=config))
+
+    def rollout_live(self, name: str) -> dict:
+        """What each version answered since the rollout started (since the model was deployed, without one):
+        `{stable, candidate}`, each `{version, requests, errors, p50_ms, p99_ms, traffic_percent}`; `candidate`
+        None when no rollout runs.
+
+        `requests` counts the request events KServe's logger posted to the monitoring ingest, by role: `Ce-Endpoint`
+        `canary`, else whether `Ce-Source` (the pod's name) is one of the stable revision's or Deployment's pods;
+        None when the status never named the stable revision. `errors` and the latencies are None: the logger's
+        events carry neither status codes nor timings. `traffic_percent` is the split the last refresh read from the
+        InferenceService's status (None before one). Reads the store only.
+        """
+        record = self._kserve(name)
+        rollout = record["config"].get("rollout")
+        events = EventStore(self.store.path, check=False)
+        since = times.epoch_seconds(rollout["started_at"] if rollout else record["created_at"])
+        origins = events.request_origins(name, since)
+        stable = stable_version(record)
+        if not rollout:
+            return {"stable": _side(stable, sum(n for *_, n in origins), 100), "candidate": None}
+        kserve = rollout["kserve"]
+        counts = _by_role(origins, kserve["stable_source"])
+        reported = self._reported.get(name)
+        split = kserve_rollout.traffic_split(kserve, reported) if reported else None
+        return {
+            "stable": _side(stable, counts and counts["stable"], split and split["stable"]),
+            "candidate": _side(
+                rollout["candidate"]["version"], counts and counts["candidate"], split and split["candidate"]
+            ),
+        }
+
+    def _running(self, name: str) -> dict:
+        """The record of a running kserve deployment (a 409 for one that is not)."""
+        record = self._kserve(name)
+        if record["status"] != DeploymentStatus.RUNNING:
+            raise UserError(
+                f"Deployment {name!r} is {record['status']}.",
+                "Wait until it is running, or restart it.",
+                status=409,
+                code="conflict",
+            )
+        return record
+
+    def _rollout(self, name: str) -> tuple[dict, dict]:
+        record = self._kserve(name)
+        rollout = record["config"].get("rollout")
+        if not rollout:
+            raise UserError(
+                f"Deployment {name!r} has no rollout running.",
+                "Start a canary of another version first.",
+                status=409,
+                code="conflict",
+            )
+        return record, rollout
+
+    def _unpin(self, record: dict, backend: KserveBackend) -> dict:
+        """Apply the rolled-back InferenceService without its pin; the record's new config."""
+        obj = kserve_rollout.unpinned(record["config"]["object"])
+        backend.replace(obj)
+        return {**_without(record["config"], "pinned"), "object": obj}
 
     # -- predictions ----------------------------------------------------------------------
 
@@ -327,3 +517,51 @@ class ClusterDeployments:
 
 def _text(error: UserError) -> str:
     return f"{error.message} {error.hint}".strip()
+
+
+def _without(config: dict, *keys: str) -> dict:
+    return {key: value for key, value in config.items() if key not in keys}
+
+
+def _resources(obj: dict) -> dict | None:
+    """The predictor's resources in an InferenceService built by `build_inference_service`."""
+    predictor = obj["spec"]["predictor"]
+    holder = predictor.get("model") or (predictor.get("containers") or [{}])[0]
+    return holder.get("resources")
+
+
+def _restored_revision_ready(info: dict, pinned: dict) -> bool:
+    """Whether the revision of a rolled-back predictor is ready (the latest created one, not the candidate's)."""
+    predictor = info["rollout"]["predictor"]
+    created = predictor.get("latestCreatedRevision")
+    return (
+        info["reason"] != "Reconciling"
+        and bool(created)
+        and created == predictor.get("latestReadyRevision")
+        and created != pinned["candidate_revision"]
+    )
+
+
+def _by_role(origins: list[tuple[str, str, int]], stable_source: str | None) -> dict | None:
+    """Request counts `{stable, candidate}` of (Ce-Endpoint, Ce-Source, count) rows; None when a row cannot be
+    told apart (no stable source known)."""
+    counts = {"stable": 0, "candidate": 0}
+    for endpoint, source, n in origins:
+        if endpoint == "canary":
+            counts["candidate"] += n
+        elif stable_source is None:
+            return None
+        else:
+            counts["stable" if source.startswith(stable_source) else "candidate"] += n
+    return counts
+
+
+def _side(version: str, requests: int | None, traffic_percent: int | None) -> dict:
+    return {
+        "version": version,
+        "requests": requests,
+        "errors": None,
+        "p50_ms": None,
+        "p99_ms": None,
+        "traffic_percent": traffic_percent,
+    }

@@ -76,11 +76,18 @@ class DeploymentFailed(KserveError):
 
 
 def summarize_status(obj: dict) -> dict:
-    """`{state: pending|ready|failed, url, reason, message, hint, conditions}` of an InferenceService."""
+    """`{state: pending|ready|failed, url, reason, message, hint, conditions, rollout}` of an InferenceService;
+    `rollout` is what rollouts read: `{mode, predictor, canaries}` (the reported deployment mode, the predictor's
+    `status.components.predictor`, `status.canaryStatuses`)."""
     status = obj.get("status") or {}
     conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
     url = status.get("url") or (status.get("address") or {}).get("url") or ""
     out = {"state": "pending", "url": url, "reason": "", "message": "", "hint": "", "conditions": conditions}
+    out["rollout"] = {
+        "mode": status.get("deploymentMode") or "",
+        "predictor": (status.get("components") or {}).get("predictor") or {},
+        "canaries": status.get("canaryStatuses") or [],
+    }
     generation = (obj.get("metadata") or {}).get("generation")
     observed = status.get("observedGeneration")
     if generation is not None and (
@@ -297,7 +304,20 @@ class KserveBackend:
         except ApiException as exc:
             if exc.status != 409:
                 raise self._api_error(exc, "create", name, namespace) from exc
-        for attempt in range(3):  # the object exists: replace it at its current resourceVersion
+        return self.replace(body)
+
+    def replace(self, obj: dict) -> dict:
+        """Replace the existing InferenceService (same name) at its current resourceVersion, keeping the
+        server-owned metadata; a 404 when it does not exist (it is never created here)."""
+        body = copy.deepcopy(obj)
+        meta = body.setdefault("metadata", {})
+        name = meta.get("name", "")
+        namespace = meta.setdefault("namespace", self.connection.namespace)
+        args = (GROUP, VERSION, namespace, PLURAL)
+        opts = {"field_manager": FIELD_MANAGER, "field_validation": "Strict"}
+        from kubernetes.client.exceptions import ApiException
+
+        for attempt in range(3):  # retried when someone else changed it meanwhile
             current = self.get(name, namespace)
             if (current.get("metadata") or {}).get("deletionTimestamp"):
                 raise KserveError(

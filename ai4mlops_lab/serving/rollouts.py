@@ -47,22 +47,25 @@ def routes(
     stable = {"url": _url(stable_url, "stable"), "version": _label(stable_version, "stable")}
     if candidate_url is None:
         return {"stable": stable, "candidate": None}
-    if mode not in MODES:
-        raise UserError(f"Unknown rollout mode {mode!r}.", f"Use one of: {', '.join(MODES)}.")
-    if isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 <= percent <= 100:
-        raise UserError(f"The canary percentage {percent!r} is not a number from 0 to 100.", "Give e.g. 20.")
-    candidate = {
-        "url": _url(candidate_url, "candidate"),
-        "version": _label(candidate_version, "candidate"),
-        "mode": mode,
-        "percent": float(percent) if mode == "canary" else 100.0,
-    }
+    share = check_candidate(candidate_version, mode, percent)
+    candidate = {"url": _url(candidate_url, "candidate"), "version": candidate_version, "mode": mode, "percent": share}
     if candidate["version"] == stable["version"]:
         raise UserError(
             f"The candidate and the stable version are both {stable['version']!r}.",
             "Label them differently: every logged event says which version answered.",
         )
     return {"stable": stable, "candidate": candidate}
+
+
+def check_candidate(version: str | None, mode: str, percent: float) -> float:
+    """The candidate's share of inferences once its `version` label, `mode` and canary `percent` (0 to 100) are
+    checked (shared by both targets): `percent` for a canary, 100 for a shadow (it gets a copy of each)."""
+    if mode not in MODES:
+        raise UserError(f"Unknown rollout mode {mode!r}.", f"Use one of: {', '.join(MODES)}.")
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 <= percent <= 100:
+        raise UserError(f"The canary percentage {percent!r} is not a number from 0 to 100.", "Give e.g. 20.")
+    _label(version, "candidate")
+    return float(percent) if mode == "canary" else 100.0
 
 
 def checked_routes(given: dict) -> dict:

@@ -199,6 +199,18 @@ class EventStore(StoreFile):
             )
         ]
 
+    def request_origins(self, deployment: str, since_ts: float) -> list[tuple[str, str, int]]:
+        """(Ce-Endpoint, Ce-Source, count) of a deployment's request events with event times from `since_ts` on,
+        test predictions included."""
+        return [
+            tuple(row)
+            for row in self._conn().execute(
+                "SELECT endpoint, source, count(*) FROM inference_events WHERE deployment = ? AND kind = 'request' "
+                "AND event_ts >= ? GROUP BY endpoint, source ORDER BY endpoint, source",
+                (deployment, since_ts),
+            )
+        ]
+
     def latest_requests(self, deployment: str, limit: int) -> list[dict]:
         """A deployment's newest `limit` request events, oldest first."""
         rows = (

@@ -6,10 +6,12 @@ PUT, PATCH with merge-patch, DELETE) and the discovery documents (`/apis`, `/api
 openAPIV3Schema with structural-schema rules (unknown fields refused as under
 `fieldValidation=Strict` unless `x-kubernetes-preserve-unknown-fields`; types, required, enums,
 patterns, int-or-string, int32/int64 ranges, list-map key uniqueness), `metadata` against
-ObjectMeta, plus KServe's admission checks (DNS-1035 name, one predictor implementation).
+ObjectMeta, plus KServe's admission checks (DNS-1035 name, one predictor implementation; for
+`spec.canary`: named, unique, one implementation each, shares summing to at most 100).
 Refusals answer a `Status` object (422 invalid, 409 exists/conflict, 404 missing, 401/403).
 Objects keep resourceVersion, generation and a controller finalizer; `status` (a subresource)
-is ignored in writes and scripted by tests: each GET of an object advances its script.
+is ignored in writes and scripted by tests: each GET of an object advances its script, or
+`reconcile` plays KServe's controller once (revisions, canary traffic, rolled-out revisions).
 """
 
 from __future__ import annotations
@@ -275,6 +277,7 @@ class FakeKube:
         self.status_schema = self.schema["properties"]["status"]
         self.objects: dict[tuple[str, str], dict] = {}
         self.scripts: dict[tuple[str, str], list[dict]] = {}
+        self.revisions: dict[tuple[str, str], dict] = {}  # what `reconcile` keeps of each object's revisions
         self.requests: list[dict] = []
         self.faults: list[str] = []
         self.installed = True  # False: the serving.kserve.io group is not served (CRD missing)
@@ -320,6 +323,73 @@ class FakeKube:
             if errors:
                 raise ValueError(f"invalid scripted status: {errors}")
         self.scripts[(namespace, name)] = [copy.deepcopy(s) for s in statuses]
+
+    def reconcile(self, namespace: str, name: str, *, ready: bool = True, mode: str = "Serverless") -> dict:
+        """Play KServe's controller once on the object and set its status (validated against the CRD).
+
+        Serverless: a change of the predictor (but for `canaryTrafficPercent`) creates revision
+        `<name>-predictor-NNNNN`, ready when `ready`; traffic as KServe's ksvc reconciler sets it (with
+        `canaryTrafficPercent` and a rolled-out revision: that share to the latest ready revision, the rest to
+        the rolled-out one, tag `prev`; else all to the latest ready one), and the latest ready revision is
+        rolled out once it has all the traffic. Standard: each `spec.canary` entry is reported in
+        `canaryStatuses` (ready when `ready`)."""
+        with self._lock:
+            obj = self.objects[(namespace, name)]
+            spec = obj["spec"]
+            status = {
+                "observedGeneration": obj["metadata"]["generation"],
+                "deploymentMode": mode,
+                "url": f"http://{name}.{namespace}.example.com",
+                "conditions": [{"type": "PredictorReady", "status": "True"}, {"type": "Ready", "status": "True"}],
+            }
+            if mode == "Serverless":
+                status["components"] = {"predictor": self._revisions(namespace, name, spec["predictor"], ready)}
+            else:
+                status["canaryStatuses"] = [
+                    {"name": c["predictor"]["name"], "ready": ready, "trafficPercent": c["trafficPercent"]}
+                    for c in spec.get("canary") or []
+                ]
+            errors = validate(status, self.status_schema, "status")
+            if errors:
+                raise ValueError(f"invalid reconciled status: {errors}")
+            obj["status"] = status
+            return copy.deepcopy(status)
+
+    def _revisions(self, namespace: str, name: str, predictor: dict, ready: bool) -> dict:
+        sim = self.revisions.setdefault(
+            (namespace, name), {"created": [], "ready": [], "template": None, "rolled": "", "previous": ""}
+        )
+        template = {k: v for k, v in predictor.items() if k != "canaryTrafficPercent"}
+        if template != sim["template"]:
+            sim["template"] = copy.deepcopy(template)
+            sim["created"].append(f"{name}-predictor-{len(sim['created']) + 1:05d}")
+        if ready and sim["created"][-1] not in sim["ready"]:
+            sim["ready"].append(sim["created"][-1])
+        latest = sim["ready"][-1] if sim["ready"] else ""
+        percent = predictor.get("canaryTrafficPercent")
+        if percent is not None and sim["rolled"]:
+            traffic = [{"revisionName": latest, "latestRevision": True, "percent": percent}]
+            if percent < 100:
+                traffic.append(
+                    {"revisionName": sim["rolled"], "latestRevision": False, "percent": 100 - percent, "tag": "prev"}
+                )
+        else:
+            traffic = [{"revisionName": latest, "latestRevision": True, "percent": 100}] if latest else []
+        if (
+            latest
+            and latest != sim["rolled"]
+            and any(t["revisionName"] == latest and t["percent"] == 100 for t in traffic)
+        ):
+            sim["previous"], sim["rolled"] = sim["rolled"], latest
+        out = {"latestCreatedRevision": sim["created"][-1], "traffic": traffic}
+        for key, value in (
+            ("latestReadyRevision", latest),
+            ("latestRolledoutRevision", sim["rolled"]),
+            ("previousRolledoutRevision", sim["previous"]),
+        ):
+            if value:
+                out[key] = value
+        return out
 
     def calls(self, method: str | None = None) -> list[dict]:
         return [r for r in self.requests if method is None or r["method"] == method]
@@ -550,6 +620,7 @@ class FakeKube:
         if not dry:  # the controller removes its finalizer at once, so the object goes
             del self.objects[(namespace, name)]
             self.scripts.pop((namespace, name), None)
+            self.revisions.pop((namespace, name), None)
         return 200, {
             "kind": "Status",
             "apiVersion": "v1",
@@ -604,30 +675,19 @@ class FakeKube:
                 "case alphanumeric characters or '-', start with an alphabetic character, and end "
                 "with an alphanumeric character"
             )
-        predictor = (body.get("spec") or {}).get("predictor") or {}
-        impls = [
-            k
-            for k in (
-                "model",
-                "sklearn",
-                "xgboost",
-                "lightgbm",
-                "onnx",
-                "tensorflow",
-                "pytorch",
-                "triton",
-                "pmml",
-                "paddle",
-                "huggingface",
-            )
-            if k in predictor
-        ]
-        if predictor.get("containers"):
-            impls.append("containers")
-        if len(impls) != 1:
-            problems.append(f"exactly one predictor implementation is required, got {impls or 'none'}")
-        if "model" in predictor and "modelFormat" not in predictor["model"]:
-            problems.append("spec.predictor.model.modelFormat is required")
+        spec = body.get("spec") or {}
+        problems += _predictor_problems(spec.get("predictor") or {}, "spec.predictor")
+        canaries = spec.get("canary") or []
+        names = [(c.get("predictor") or {}).get("name") for c in canaries]
+        for i, canary in enumerate(canaries):
+            where = f"spec.canary[{i}].predictor"
+            if not names[i] or not _DNS1035.match(names[i]):
+                problems.append(f"{where}.name is required: a DNS-1035 label")
+            problems += _predictor_problems(canary.get("predictor") or {}, where)
+        if len(set(names)) != len(names):
+            problems.append("spec.canary names must be unique")
+        if sum(c.get("trafficPercent", 0) for c in canaries) > 100:
+            problems.append("the trafficPercent of spec.canary must sum to at most 100")
         if problems:
             raise Refusal(
                 422,
@@ -647,6 +707,34 @@ class FakeKube:
     def _next_rv(self) -> str:
         self._rv += 1
         return str(self._rv)
+
+
+def _predictor_problems(predictor: dict, where: str) -> list[str]:
+    impls = [
+        k
+        for k in (
+            "model",
+            "sklearn",
+            "xgboost",
+            "lightgbm",
+            "onnx",
+            "tensorflow",
+            "pytorch",
+            "triton",
+            "pmml",
+            "paddle",
+            "huggingface",
+        )
+        if k in predictor
+    ]
+    if predictor.get("containers"):
+        impls.append("containers")
+    problems = []
+    if len(impls) != 1:
+        problems.append(f"exactly one predictor implementation is required, got {impls or 'none'}")
+    if "model" in predictor and "modelFormat" not in predictor["model"]:
+        problems.append(f"{where}.model.modelFormat is required")
+    return problems
 
 
 def _merge_patch(target, patch):
