@@ -91,7 +91,7 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
           {alert.redeployed_at && (
             <>
               {' · '}
-              {trans.__('redeployed')} <When iso={alert.redeployed_at} />
+              {trans.__('sent to the promotion gate')} <When iso={alert.redeployed_at} />
             </>
           )}
         </div>
@@ -104,7 +104,7 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
             <ParameterFields texts={texts} onChange={setTexts} label={name => trans.__('Retrain parameter %1', name)} />
             <label className="a4m-Check">
               <input type="checkbox" checked={redeploy} onChange={e => setRedeploy(e.target.checked)} />
-              {trans.__('Redeploy when the run succeeds')}
+              {trans.__('Roll the new model out through the promotion gate')}
             </label>
           </details>
           <div className="a4m-Buttons">

@@ -86,7 +86,9 @@ test.describe('data drift', () => {
     );
     await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'true');
 
-    // Retrain: the alert follows the run, whose link opens it in the experiments view.
+    // Retrain for more epochs: the alert follows the run, whose link opens it in the experiments view.
+    await alert.locator('summary', { hasText: 'Retraining options' }).click();
+    await alert.getByLabel('Retrain parameter epochs').fill('8');
     await alert.getByRole('button', { name: 'Retrain' }).click();
     await expect(alert.locator('.a4m-Status')).toHaveText('retraining');
     const runLink = alert.locator('.a4m-RunLink');
@@ -94,10 +96,9 @@ test.describe('data drift', () => {
     await runLink.click();
     await expect(page.locator('#ai4mlops-lab-monitor .a4m-RunDetail')).toContainText(`id ${runId}`);
     await expect(alert.locator('.a4m-Status')).toHaveText('resolved', { timeout: 200_000 });
-    await expect(alert).toContainText('redeployed');
-    // The retrained model has no verdict yet: the old one is shown as history, not as the current state.
-    await expect(drift.locator('.a4m-Verdict')).toHaveText('New model');
-    await expect(drift.locator('.a4m-DriftSummary')).toContainText(/The model it replaced: Drift, p [=<] /);
+    // The better model went to the promotion gate as a canary: the old model serves (and is judged) until then.
+    await expect(alert).toContainText('sent to the promotion gate');
+    await expect(drift.locator('.a4m-Verdict')).toHaveText('Drift');
 
     await removeDeployment(page, card);
   });
