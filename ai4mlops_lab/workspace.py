@@ -211,7 +211,7 @@ class Workspace:
         from .registry.rollout import RolloutService
         from .store.gate import GateStore
 
-        return RolloutService(self.registry, self.deployments, GateStore(self.store_path), self.root)
+        return RolloutService(self.registry, self.deployments, GateStore(self.store_path))
 
     def auto_register(self) -> list:
         """Register the models of succeeded runs not registered yet when `settings.auto_register` is on (else

@@ -28,10 +28,12 @@ GATE = "gate"  # who acts when the gate decides by itself
 
 class RolloutService:
     """Rollouts of the deployments of `deployments` (a `serving.service.Deployments`) between versions of
-    `registry`, judged by the gate's policies and recorded in `store`. Notebook paths are relative to `root`."""
+    `registry`, judged by the gate's policies and recorded in `store`. Notebook paths are relative to the
+    deployments' root."""
 
-    def __init__(self, registry: RegistryBackend, deployments, store: GateStore, root: Path):
-        self.registry, self.deployments, self.store, self.root = registry, deployments, store, Path(root)
+    def __init__(self, registry: RegistryBackend, deployments, store: GateStore):
+        self.registry, self.deployments, self.store = registry, deployments, store
+        self.root = deployments.root
 
     # -- policy and decisions --------------------------------------------------------------
 

@@ -184,9 +184,15 @@ class LocalDeployments:
         ]
 
     def refresh(self) -> None:
-        """Pull every local deployment's live state into the store (see `_live`)."""
+        """Pull every local deployment's live state into the store (see `_live`); one whose servers are being
+        started, stopped or rerouted is left to the call doing it (a server stopped on purpose is not gone)."""
         for record in self.store.list(target=DeploymentTarget.LOCAL):
-            self._live(record["name"])
+            lock = self.lock(record["name"])
+            if lock.acquire(blocking=False):
+                try:
+                    self._live(record["name"])
+                finally:
+                    lock.release()
 
     def _live(self, name: str) -> dict:
         """A deployment with its live state: a server (or router) process that is gone marks it failed, with its

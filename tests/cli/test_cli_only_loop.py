@@ -59,29 +59,29 @@ def test_deploy_traffic_drift_alert_retrain_with_no_jupyter_server(tmp_path):
         new_run = retrained.stdout.split("retraining loop in run ")[1].split()[0]
         assert "Alert #1 is resolved" in retrained.stdout, retrained.stdout
         assert f"The model of run {new_run} went to the promotion gate:" in retrained.stdout
-        assert "loop: canary 20 % of train-model" in retrained.stdout and "Gate: waiting" in retrained.stdout
+        assert "loop: canary 20 % of torch-train-model" in retrained.stdout and "Gate: waiting" in retrained.stdout
 
         # The canary takes every request, the gate needs 20 of them; then it promotes the better model.
-        policy = ai4mlops("models", "policy", "train-model", "--set", "min_requests=20", cwd=tmp_path)
+        policy = ai4mlops("models", "policy", "torch-train-model", "--set", "min_requests=20", cwd=tmp_path)
         assert "min_requests    20" in policy.stdout, policy.stdout + policy.stderr
-        assert ai4mlops("models", "rollout", "train-model", "--percent", "100", cwd=tmp_path).returncode == 0
+        assert ai4mlops("models", "rollout", "torch-train-model", "--percent", "100", cwd=tmp_path).returncode == 0
         [record] = json.loads(ai4mlops("deployments", "--json", cwd=tmp_path).stdout)
         for row in np.random.default_rng(1).normal(size=(20, 10)):
             body = json.dumps({"instances": [row.tolist()]}).encode()
             assert prediction.http(record["endpoints"]["v1"], body, 30.0)[0] == 200
         time.sleep(0.7)  # the router writes its counts every 0.5 s
-        evaluated = ai4mlops("models", "evaluate", "train-model", cwd=tmp_path)
+        evaluated = ai4mlops("models", "evaluate", "torch-train-model", cwd=tmp_path)
         assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
         assert evaluated.stdout.startswith("promoted v2 (stable v1) by "), evaluated.stdout
 
         [record] = json.loads(ai4mlops("deployments", "--json", cwd=tmp_path).stdout)
         assert record["run_id"] == new_run != run_id and record["status"] == "running"
-        assert record["config"]["version"] == {"model": "train-model", "version": 2, "alias": "champion"}
+        assert record["config"]["version"] == {"model": "torch-train-model", "version": 2, "alias": "champion"}
         [alert] = json.loads(ai4mlops("alerts", "--json", cwd=tmp_path).stdout)
         assert alert["status"] == "resolved" and alert["retrain_run_id"] == new_run
         runs = {run["id"]: run for run in json.loads(ai4mlops("runs", "--json", cwd=tmp_path).stdout)}
         assert runs[new_run]["parameters"]["epochs"] == 8
-        decisions = json.loads(ai4mlops("models", "decisions", "train-model", "--json", cwd=tmp_path).stdout)
+        decisions = json.loads(ai4mlops("models", "decisions", "torch-train-model", "--json", cwd=tmp_path).stdout)
         assert [(d["action"], d["alert_id"]) for d in decisions] == [("promoted", 1), ("started", 1)]
     finally:
         removed = ai4mlops("undeploy", "loop", cwd=tmp_path)

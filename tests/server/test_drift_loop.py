@@ -63,18 +63,19 @@ async def test_drift_alert_retraining_and_the_gate_promoting_then_refusing(jp_fe
         # The better model (8 epochs against 5) is the challenger's canary; the gate promotes it once it has seen
         # the policy's requests, by itself (the background loop).
         rollout = await api(jp_fetch, "deployments", "loop", "rollout")
-        assert rollout["model"] == "train-model" and rollout["mode"] == "canary" and rollout["percent"] == 20
+        assert rollout["model"] == "torch-train-model" and rollout["mode"] == "canary" and rollout["percent"] == 20
         assert (rollout["stable"]["version"], rollout["candidate"]["version"]) == (1, 2)
         assert rollout["candidate"]["run_id"] == done["retrain_run_id"] and rollout["gate"]["verdict"] == "waiting"
-        await api(jp_fetch, "models", "train-model", "policy", method="PUT", body={"min_requests": 5})
+        await api(jp_fetch, "models", "torch-train-model", "policy", method="PUT", body={"min_requests": 5})
         await api(jp_fetch, "deployments", "loop", "rollout", method="PATCH", body={"percent": 100})
         v1 = (await api(jp_fetch, "deployments", "loop"))["endpoints"]["v1"]
         for row in np.random.default_rng(1).normal(size=(6, 10)):
-            status, _ = await asyncio.to_thread(prediction.http, v1, json.dumps({"instances": [row.tolist()]}), 30.0)
+            body = json.dumps({"instances": [row.tolist()]}).encode()
+            status, _ = await asyncio.to_thread(prediction.http, v1, body, 30.0)
             assert status == 200
         promoted = await poll(jp_fetch, "deployments", "loop", until=lambda d: d["run_id"] == done["retrain_run_id"])
-        assert promoted["config"]["version"] == {"model": "train-model", "version": 2, "alias": "champion"}
-        decisions = (await api(jp_fetch, "models", "train-model", "decisions"))["decisions"]
+        assert promoted["config"]["version"] == {"model": "torch-train-model", "version": 2, "alias": "champion"}
+        decisions = (await api(jp_fetch, "models", "torch-train-model", "decisions"))["decisions"]
         assert [(d["action"], d["by"], d["automatic"], d["alert_id"]) for d in decisions] == [
             ("promoted", "gate", True, alert["id"]),
             ("started", "gate", False, alert["id"]),
@@ -92,10 +93,10 @@ async def test_drift_alert_retraining_and_the_gate_promoting_then_refusing(jp_fe
             jp_fetch, "alerts", until=lambda a: len(a["alerts"]) == 2 and a["alerts"][0]["error"] is not None
         )
         reopened = automatic["alerts"][0]
-        assert reopened["status"] == "open" and "The gate refuses v3 of 'train-model'" in reopened["error"]
+        assert reopened["status"] == "open" and "The gate refuses v3 of 'torch-train-model'" in reopened["error"]
         assert reopened["retrain_run_id"] not in (None, done["retrain_run_id"])
         assert (await api(jp_fetch, "deployments", "loop"))["run_id"] == done["retrain_run_id"]
-        refused = (await api(jp_fetch, "models", "train-model", "decisions"))["decisions"][0]
+        refused = (await api(jp_fetch, "models", "torch-train-model", "decisions"))["decisions"][0]
         assert (refused["action"], refused["alert_id"], refused["candidate_version"]) == ("refused", reopened["id"], 3)
     finally:
         await api(jp_fetch, "deployments", "loop", method="DELETE")
