@@ -464,6 +464,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/deployments/{name}/rollout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        /** The deployment's stable version and its candidate (if a rollout runs), with live numbers per version and the promotion gate's evaluation of them (304 while unchanged). */
+        get: operations["getRollout"];
+        put?: never;
+        /** Start a canary (a share of the traffic) or a shadow (a copy of every request, answers logged, never returned) of another version of the model the deployment serves. The gate first compares the versions' offline metric: a candidate that is not better by the policy's minimum gain is refused (409 `gate_refused`, the decision recorded) unless `force` is set (recorded too). */
+        post: operations["startRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a running canary's share of the traffic. */
+        patch: operations["changeRollout"];
+        trace?: never;
+    };
+    "/deployments/{name}/rollout/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+                /** @description `promote`: the candidate takes all traffic and becomes `champion`; `rollback`: the candidate is stopped, the stable version keeps serving; `evaluate`: ask the gate now (pass promotes, fail rolls back, too few requests waits and records nothing). */
+                action: "promote" | "rollback" | "evaluate";
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["decideRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models": {
         parameters: {
             query?: never;
@@ -645,6 +686,47 @@ export interface paths {
         };
         /** Every set, move and removal of the model's aliases, newest first. */
         get: operations["getAliasHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        /** The model's promotion gate policy (defaults until one is set). */
+        get: operations["getGatePolicy"];
+        /** Change some settings of the gate policy (the rest stay); 422 `bad_policy` names the setting at fault. */
+        put: operations["updateGatePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        /** Every decision of the gate and every manual promotion or rollback of the model, newest first. */
+        get: operations["getGateDecisions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1172,6 +1254,125 @@ export interface components {
                 [key: string]: number;
             };
             latest_version: null | components["schemas"]["ModelVersion"];
+        };
+        StartRollout: {
+            /** @description The candidate, a version number or an alias (e.g. challenger) of the model the deployment serves. */
+            version: number | string;
+            /**
+             * @description Default: canary.
+             * @enum {string}
+             */
+            mode?: "canary" | "shadow";
+            /** @description A canary's share (default: the policy's). */
+            percent?: number;
+            /** @description Start even when the gate refuses the candidate offline (recorded). */
+            force?: boolean;
+            reason?: string;
+        };
+        /** @description One version behind the deployment and what it served since the rollout started. */
+        RolloutSide: {
+            /** @description Null when the deployment serves an unregistered run. */
+            version: number | null;
+            run_id: string | null;
+            metric: null | {
+                name: string;
+                value: number | null;
+            };
+            /** @description Inferences it answered (a shadow: copies it got). */
+            requests: number;
+            errors: number;
+            error_rate: number | null;
+            p50_ms: number | null;
+            p99_ms: number | null;
+        };
+        Rollout: {
+            deployment: string;
+            /** @description The registered model it serves (null for an unregistered run). */
+            model: string | null;
+            target: components["schemas"]["DeploymentTarget"];
+            stable: components["schemas"]["RolloutSide"];
+            candidate: null | components["schemas"]["RolloutSide"];
+            /** @enum {string|null} */
+            mode: "canary" | "shadow" | null;
+            percent: number | null;
+            started_at: string | null;
+            gate: null | components["schemas"]["GateEvaluation"];
+            policy: null | components["schemas"]["GatePolicy"];
+        };
+        GatePolicy: {
+            /** @description The offline metric compared (null: the runs' main metric). */
+            metric: string | null;
+            /**
+             * @description Which way is better (null: from the metric's name; loss, error, mse... are lower).
+             * @enum {string|null}
+             */
+            direction: "higher" | "lower" | null;
+            /** @description By how much the candidate must beat the stable version. */
+            min_gain: number;
+            /** @description The candidate's live failures / requests. */
+            max_error_rate: number;
+            /** @description Candidate p99 / stable p99 at most. */
+            max_p99_ratio: number;
+            /** @description Requests the candidate must see before a verdict. */
+            min_requests: number;
+            /** @description A canary's default share. */
+            canary_percent: number;
+            /** @description Evaluate running rollouts in the background and promote or roll back by the verdict. */
+            auto: boolean;
+        };
+        /** @description Any settings of `GatePolicy`; the others stay. */
+        GatePolicyChange: {
+            metric?: string | null;
+            /** @enum {string|null} */
+            direction?: "higher" | "lower" | null;
+            min_gain?: number;
+            max_error_rate?: number;
+            max_p99_ratio?: number;
+            min_requests?: number;
+            canary_percent?: number;
+            auto?: boolean;
+        };
+        GateCheck: {
+            /** @enum {string} */
+            name: "offline_metric" | "requests" | "error_rate" | "p99_latency";
+            /** @description Null: not decided yet (too few requests) or not measured. */
+            passed: boolean | null;
+            candidate: number | null;
+            stable: number | null;
+            threshold: number | null;
+            /** @description The check in words, e.g. accuracy 0.91 vs 0.87: +0.04 >= +0.01. */
+            detail: string;
+        };
+        GateEvaluation: {
+            /** @enum {string} */
+            verdict: "pass" | "fail" | "waiting";
+            checks: components["schemas"]["GateCheck"][];
+            summary: string;
+        };
+        /** @description A promotion, rollback, refusal or start, with the evidence it was taken on. */
+        GateDecision: {
+            id: number;
+            model: string;
+            deployment: string | null;
+            /** @enum {string} */
+            action: "started" | "refused" | "promoted" | "rolled_back";
+            candidate_version: number;
+            stable_version: number | null;
+            /** @description `gate`, or the user who acted. */
+            by: string;
+            automatic: boolean;
+            reason: string;
+            evidence: {
+                checks: components["schemas"]["GateCheck"][];
+                policy: components["schemas"]["GatePolicy"];
+                stable?: null | components["schemas"]["RolloutSide"];
+                candidate?: null | components["schemas"]["RolloutSide"];
+            };
+            /** @description The candidate's run. */
+            run_id: string | null;
+            /** @description The drift alert whose retraining made the candidate. */
+            alert_id: number | null;
+            at: string;
         };
         /** @description One move of an alias: set (`from_version` null), moved, or removed (`to_version` null). */
         AliasMove: {
@@ -2042,6 +2243,125 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getRollout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the copy the client has; a 304 answers while it is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rollout. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            default: components["responses"]["Error"];
+        };
+    };
+    startRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRollout"];
+            };
+        };
+        responses: {
+            /** @description The rollout, once the candidate's model server is ready. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    changeRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    percent: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The rollout. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    decideRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+                /** @description `promote`: the candidate takes all traffic and becomes `champion`; `rollback`: the candidate is stopped, the stable version keeps serving; `evaluate`: ask the gate now (pass promotes, fail rolls back, too few requests waits and records nothing). */
+                action: "promote" | "rollback" | "evaluate";
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Why (kept with the decision). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The decision (null when `evaluate` waits for more requests) and the rollout after it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decision: null | components["schemas"]["GateDecision"];
+                        rollout: components["schemas"]["Rollout"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     listModels: {
         parameters: {
             query?: never;
@@ -2325,6 +2645,85 @@ export interface operations {
                     "application/json": {
                         model: string;
                         moves: components["schemas"]["AliasMove"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getGatePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatePolicy"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateGatePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GatePolicyChange"];
+            };
+        };
+        responses: {
+            /** @description The whole policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatePolicy"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getGateDecisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
+                name: components["parameters"]["ModelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decisions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        decisions: components["schemas"]["GateDecision"][];
                     };
                 };
             };
