@@ -186,6 +186,17 @@ class Workspace:
 
         return EmbeddedRegistry(RegistryStore(self.store_path), RunStore(self.store_path, check=False))
 
+    @property
+    def rollouts(self):
+        """Rollouts of registered versions through the promotion gate (`registry.rollout.RolloutService`)."""
+        return self._once("rollouts", self._build_rollouts)
+
+    def _build_rollouts(self):
+        from .registry.rollout import RolloutService
+        from .store.gate import GateStore
+
+        return RolloutService(self.registry, self.deployments, GateStore(self.store_path), self.root)
+
     def auto_register(self) -> list:
         """Register the models of succeeded runs not registered yet when `settings.auto_register` is on (else
         nothing); the new versions."""

@@ -40,7 +40,7 @@ PATH = "/ai4mlops-lab/api/ingest"
 
 def start_server(root: Path) -> tuple[subprocess.Popen, int, str]:
     """`jupyter server` with the extension on a free loopback port; (process, port, Jupyter token) once up."""
-    from ai4mlops_lab.serving.local import _free_port
+    from ai4mlops_lab.serving.server_process import free_port as _free_port
 
     port, token = _free_port(), secrets.token_hex(16)
     with open(root / "server.log", "wb") as log:  # the server keeps its own copy of the file

@@ -22,8 +22,9 @@ CASES = (("canary 0%", "canary", 0), ("canary 20%", "canary", 20), ("shadow", "s
 
 
 def main(requests: int = 2000) -> None:
-    from ai4mlops_lab.serving.local import LocalDeployments, _free_port
+    from ai4mlops_lab.serving.local import LocalDeployments
     from ai4mlops_lab.serving.rollouts import LocalRouter, routes
+    from ai4mlops_lab.serving.server_process import free_port as _free_port
     from ai4mlops_lab.store.deployments import DeploymentStore
     from ai4mlops_lab.store.runs import RunStore
     from ai4mlops_lab.workspace import STORE_FILE

@@ -99,7 +99,8 @@ def start_bare(artifact: dict, folder: Path) -> tuple[subprocess.Popen, str]:
     import torch
 
     from ai4mlops_lab.pipeline.runtime import _load
-    from ai4mlops_lab.serving.local import _free_port, _ready
+    from ai4mlops_lab.serving.server_process import free_port as _free_port
+    from ai4mlops_lab.serving.server_process import ready as _ready
 
     model = _load(SimpleNamespace(path=artifact["uri"], metadata=artifact["metadata"])).eval()
     example = torch.from_numpy(numpy.array(artifact["metadata"]["model"]["example"], dtype=numpy.float32))

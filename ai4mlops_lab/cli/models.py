@@ -1,5 +1,5 @@
 """`ai4mlops models`: the model registry: list, show, register a run's model, move aliases, archive and restore,
-deploy a version."""
+deploy a version (its rollouts: `rollouts.py`)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,10 @@ def add_commands(commands, parents: dict) -> None:
         state.add_argument("name", help="the registered model")
         state.add_argument("version", metavar="VERSION|ALIAS")
         state.set_defaults(handler=state_command, state_action=action)
+
+    from . import rollouts
+
+    rollouts.add_commands(actions, common)
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

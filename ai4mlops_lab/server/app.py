@@ -104,7 +104,7 @@ class Ai4MlopsApp(ExtensionApp):
     async def _background_round(self):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
         (model servers, KServe) into the store, check deployments' pending windows for drift, follow retraining,
-        register the models of succeeded runs (when `auto_register` is on).
+        register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts.
 
         Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
         holds up neither the drift checks nor the event loop. Nothing happens while nothing was ever recorded
@@ -119,6 +119,7 @@ class Ai4MlopsApp(ExtensionApp):
                     deployments=self.workspace.deployments.refresh,
                     drift=self.workspace.drift_monitor.tick,
                     registry=self.workspace.auto_register,
+                    rollouts=self.workspace.rollouts.evaluate_all,
                 )
             )
         for name, job in self._background_jobs.items():

@@ -36,6 +36,7 @@ from .models import (
 )
 from .openapi import OpenApiHandler
 from .pipelines import AnalyzeHandler, CompileHandler
+from .rollouts import GateDecisionsHandler, GatePolicyHandler, RolloutDecisionHandler, RolloutHandler
 from .runs import (
     BestRunsHandler,
     ExperimentsHandler,
@@ -82,12 +83,16 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/reference", DriftReferenceHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/check", DriftCheckHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/policy", DriftPolicyHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/rollout", RolloutHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/rollout/(promote|rollback|evaluate)", RolloutDecisionHandler),
         (f"{prefix}/models", ModelsHandler),
         (f"{prefix}/models/([^/]+)", ModelHandler),
         (f"{prefix}/models/([^/]+)/versions", VersionsHandler),
         (f"{prefix}/models/([^/]+)/versions/([^/]+)", VersionHandler),
         (f"{prefix}/models/([^/]+)/versions/([^/]+)/(archive|restore)", VersionStateHandler),
         (f"{prefix}/models/([^/]+)/versions/([^/]+)/deploy", VersionDeployHandler),
+        (f"{prefix}/models/([^/]+)/policy", GatePolicyHandler),
+        (f"{prefix}/models/([^/]+)/decisions", GateDecisionsHandler),
         (f"{prefix}/models/([^/]+)/aliases/history", AliasHistoryHandler),
         (f"{prefix}/models/([^/]+)/aliases/([^/]+)", AliasHandler),
         (f"{prefix}/alerts", AlertsHandler),

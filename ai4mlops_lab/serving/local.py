@@ -17,29 +17,22 @@ None) and `log_tail` (the server log's last lines, only when failed).
 from __future__ import annotations
 
 import contextlib
-import json
-import socket
-import subprocess
 import threading
-import time
 from pathlib import Path
 
 from .. import confined
 from ..errors import NotFoundError, UserError
 from ..records import DeploymentView
-from ..runs import processes
 from ..states import DEPLOYMENT_LIVE, DeploymentStatus, DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.runs import RunStore
 from . import prediction
 from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature, refuse_live
+from .rollouts import LocalRouter
+from .server_process import HOST, ServerProcess, free_port, port_free, ready
 
-SERVER_MODULE = "ai4mlops_lab.serving.server"
-AUTH_ENV = "AI4MLOPS_LAB_REQUEST_LOG_AUTH"  # the request log's auth header value, for the server process
-HOST = "127.0.0.1"
-REQUEST_LOG_LIMITS = ("queue_size", "spool_bytes", "timeout_s", "retry_s")  # optional RequestLog settings
 LOG_TAIL_LINES = 30
-PID_FILE = "server.pid"
+SERVERS_FOLDER = "servers"  # the model servers behind a rollout's router, one folder per version
 
 
 class LocalDeployments:
@@ -49,6 +42,10 @@ class LocalDeployments:
     (an Authorization header value), or `store` (the event store's path, written straight into);
     `namespace` (the CloudEvents' `Ce-Namespace`) and optionally the `RequestLog` limits `queue_size`,
     `spool_bytes`, `timeout_s`, `retry_s`.
+
+    A deployment that had a rollout (`local_rollouts.py`) is *routed*: a router listens on its port and its model
+    servers run from `servers/<version>/` (its record's `config.servers` says which); stopping it ends the
+    rollout, and it restarts as one model server on its port again.
     """
 
     def __init__(
@@ -64,14 +61,30 @@ class LocalDeployments:
         self.store, self.runs = store, runs
         self.request_log = dict(request_log or {})
         self.ready_timeout_s = ready_timeout_s
-        self._servers: dict[str, object] = {}  # name -> Popen, to reap our children
-        self._locks: dict[str, threading.Lock] = {}  # name -> held while its server is (re)started or stopped
+        self._processes: dict[Path, ServerProcess] = {}  # folder -> its server, to reap the children we start
+        self._routers: dict[str, LocalRouter] = {}  # name -> its router, likewise
+        self._locks: dict[str, threading.Lock] = {}  # name -> held while its servers are (re)started or stopped
 
     def folder(self, name: str) -> Path:
         return confined.resolve(self.workspace / "deployments", name)
 
-    def _lock(self, name: str) -> threading.Lock:
+    def lock(self, name: str) -> threading.Lock:
+        """Held while the deployment's servers are (re)started, stopped or rerouted."""
         return self._locks.setdefault(name, threading.Lock())
+
+    def server(self, name: str, slot: str | None = None) -> ServerProcess:
+        """The model server of deployment `name` that runs from its folder, or from `servers/<slot>/` in it."""
+        folder = self.folder(name) if slot is None else confined.resolve(self.folder(name), SERVERS_FOLDER, slot)
+        return self._processes.setdefault(folder, ServerProcess(folder, name))
+
+    def router(self, name: str) -> LocalRouter:
+        """The router of deployment `name` (running only while it is routed)."""
+        return self._routers.setdefault(name, LocalRouter(self.folder(name)))
+
+    def stable_server(self, record: dict) -> ServerProcess:
+        """The server that answers for the deployment's stable version."""
+        servers = record["config"].get("servers")
+        return self.server(record["name"], servers["stable"]["slot"] if servers else None)
 
     # -- deploying ----------------------------------------------------------------------
 
@@ -90,15 +103,10 @@ class LocalDeployments:
                 deployment_name(f"{run['pipeline']}-{artifact['name']}"),
                 (record["name"] for record in self.store.list()),
             )
-        source = Path(artifact["uri"])
-        if not source.is_dir():
-            raise UserError(
-                f"The model {artifact['name']!r} of run {run_id} is not a folder on this machine ({artifact['uri']}).",
-                "Deploy models of local runs here; models of KFP runs deploy to KServe.",
-            )
-        with self._lock(name):
+        source = local_model_folder(artifact, run_id)
+        with self.lock(name):
             port = self._check_replaceable(name)
-            self._kill(name)  # a server left behind by a deployment wrongly judged gone
+            self._kill(name)  # servers left behind by a deployment wrongly judged gone
             confined.remove_tree(self.workspace / "deployments", name)
             confined.copy_tree(source, self.workspace / "deployments", name, "model")
             self.store.create(
@@ -110,7 +118,7 @@ class LocalDeployments:
                 config={"metadata": artifact["metadata"]},
                 replace=True,
             )
-            return self._start(name, port)
+            return self.start_server(name, port)
 
     def _check_replaceable(self, name: str) -> int | None:
         """The port of the stopped or failed deployment `name` replaces (None if there is none); a 409 if it
@@ -122,12 +130,11 @@ class LocalDeployments:
         refuse_live(record)
         return record["port"]
 
-    def _start(self, name: str, port: int | None = None) -> dict:
+    def start_server(self, name: str, port: int | None = None) -> dict:
         """Start the model server of a recorded deployment on `port` (default: a free one) and wait until it is
         ready. A `port` that another process holds is a 409: the deployment's URL never changes silently."""
         record = self.store.get(name)
-        folder = self.folder(name)
-        if port and not _port_free(port):
+        if port and not port_free(port):
             self.store.update(
                 name, status=DeploymentStatus.FAILED, pid=None, error=f"port {port} is in use by another process"
             )
@@ -138,37 +145,18 @@ class LocalDeployments:
                 status=409,
                 code="port_in_use",
             )
-        port = port or _free_port()
-        config = {
-            "name": name,
-            "port": port,
-            "metadata": record["config"]["metadata"],
-            "request_log": {
-                k: v
-                for k, v in self.request_log.items()
-                if k in ("url", "store", "namespace", *REQUEST_LOG_LIMITS) and v
-            },
-        }
-        confined.write_file(folder, "deployment.json", data=json.dumps(config, indent=2))
-        env = {AUTH_ENV: self.request_log["auth"]} if self.request_log.get("auth") else None
-        server = processes.start_worker(SERVER_MODULE, folder, folder / "server.log", env=env)
-        self._servers[name] = server
-        confined.write_file(
-            folder, PID_FILE, data=json.dumps({"pid": server.pid, "start_time": processes.start_time(server.pid)})
-        )
+        port = port or free_port()
+        server = self.server(name)
+        server.start(port, record["config"]["metadata"], self.request_log)
+        url = f"http://{HOST}:{port}"
         self.store.update(
-            name, status=DeploymentStatus.STARTING, pid=server.pid, port=port, url=f"http://{HOST}:{port}", error=None
+            name, status=DeploymentStatus.STARTING, pid=server.process.pid, port=port, url=url, error=None
         )
-        deadline = time.monotonic() + self.ready_timeout_s
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                return self._failed(name, f"the model server exited while starting (exit code {server.returncode})")
-            if _ready(f"http://{HOST}:{port}", name):
-                self.store.update(name, status=DeploymentStatus.RUNNING)
-                return self.get(name)
-            time.sleep(0.2)
-        processes.stop_group(server.pid)
-        return self._failed(name, f"the model server was not ready after {self.ready_timeout_s:g} s")
+        problem = server.wait_ready(url, self.ready_timeout_s)
+        if problem:
+            return self._failed(name, problem)
+        self.store.update(name, status=DeploymentStatus.RUNNING)
+        return self.get(name)
 
     def _failed(self, name: str, reason: str) -> dict:
         tail = self.logs(name, tail=LOG_TAIL_LINES)
@@ -201,27 +189,25 @@ class LocalDeployments:
             self._live(record["name"])
 
     def _live(self, name: str) -> dict:
-        """A deployment with its live state: a server process that is gone marks it failed, with its log tail;
-        `ready` when the server answers its readiness check; request statistics copied from `stats.json`."""
+        """A deployment with its live state: a server (or router) process that is gone marks it failed, with its
+        log tail; `ready` when it answers its readiness check; request statistics copied from `stats.json`."""
         record = self.store.get(name)
-        ready = False
+        ready_now = False
         # A deployment being started has no server pid yet: the deploy call alone decides its fate then.
         if record["status"] == DeploymentStatus.RUNNING or (
             record["status"] == DeploymentStatus.STARTING and record["pid"]
         ):
-            if self._alive(name, record["pid"]):
-                ready = _ready(record["url"], name)
+            gone = self._gone(record)
+            if gone is None:
+                ready_now = ready(record["url"], name)
             else:
-                server = self._servers.pop(name, None)
-                code = _exit_code(server) if server is not None else None
-                exit_code = f" (exit code {code})" if code is not None else ""
                 record = self.store.update(
                     name,
                     status=DeploymentStatus.FAILED,
                     pid=None,
-                    error=(f"the model server exited{exit_code}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}"),
+                    error=f"{gone}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}",
                 )
-        stats = _read_json(self.folder(name) / "stats.json")
+        stats = self.stable_server(record).stats()
         if stats and stats.get("requests", 0) != record["request_count"]:
             latency = stats.get("latency_ms") or {}
             record = self.store.update(
@@ -231,44 +217,35 @@ class LocalDeployments:
                 latency_p50_ms=latency.get("p50"),
                 latency_p99_ms=latency.get("p99"),
             )
-        return self._view(record, ready)
+        return self._view(record, ready_now)
+
+    def _gone(self, record: dict) -> str | None:
+        """Why the running deployment's processes are not all there (None while they are)."""
+        if record["config"].get("servers"):
+            if self.router(record["name"]).pid() is None:
+                return "its router exited"
+            return None if self.stable_server(record).pid() is not None else "the stable version's model server exited"
+        server = self.server(record["name"])
+        if server.pid() == record["pid"] and record["pid"] is not None:
+            return None
+        code = server.exit_code()
+        server.process = None
+        return f"the model server exited{f' (exit code {code})' if code is not None else ''}"
 
     def logs(self, name: str, tail: int | None = None) -> str:
-        """The model server's log (its last `tail` lines)."""
-        self.store.get(name)
-        path = self.folder(name) / "server.log"
-        if not path.exists():
-            return ""
-        text = path.read_text(errors="replace").replace("\0", "")
-        return "\n".join(text.splitlines()[-tail:]) if tail else text
+        """The log of the model server answering for the stable version (its last `tail` lines)."""
+        return self.stable_server(self.store.get(name)).log(tail)
 
-    def _alive(self, name: str, pid: int | None) -> bool:
-        """Whether `pid` is this deployment's model server (not a process that reused the number)."""
-        return pid is not None and self._server_pid(name) == pid
-
-    def _server_pid(self, name: str) -> int | None:
-        """The pid of the deployment's model server while it runs: the one in its pid file, if the process
-        with that pid started when the file says (else the number was reused)."""
-        server = self._servers.get(name)
-        if server is not None:
-            server.poll()  # reaps our child that exited
-        recorded = _read_json(self.folder(name) / PID_FILE) or {}
-        pid = recorded.get("pid")
-        if not processes.is_alive(pid) or processes.start_time(pid) != recorded.get("start_time"):
-            return None
-        return pid
-
-    def _view(self, record: dict, ready: bool) -> dict:
-        folder = self.folder(record["name"])
+    def _view(self, record: dict, ready_now: bool) -> dict:
         running = record["status"] == DeploymentStatus.RUNNING
         base, name = record["url"], record["name"]
         view = {
             **record,
-            "folder": str(folder),
-            "ready": ready,
+            "folder": str(self.folder(name)),
+            "ready": ready_now,
             "endpoints": prediction.endpoints(base, name) if running and base else None,
             "signature": recorded_signature(record),
-            "stats": _read_json(folder / "stats.json"),
+            "stats": self.stable_server(record).stats(),
         }
         if record["status"] == DeploymentStatus.FAILED:
             view["log_tail"] = self.logs(name, tail=LOG_TAIL_LINES)
@@ -277,38 +254,42 @@ class LocalDeployments:
     # -- stopping and restarting ----------------------------------------------------------
 
     def stop(self, name: str) -> dict:
-        """Stop the model server (its process group: SIGTERM, then SIGKILL); the deployment stays, `stopped`,
-        and can restart."""
+        """Stop the model server (its process group: SIGTERM, then SIGKILL) and, if routed, its router and the
+        servers behind it (a rollout ends: its candidate is dropped); the deployment stays, `stopped`, and can
+        restart."""
         self.store.get(name)
-        with self._lock(name):
+        with self.lock(name):
             self._kill(name)
             return self._view(self.store.update(name, status=DeploymentStatus.STOPPED, pid=None), False)
 
     def restart(self, name: str) -> dict:
-        """Stop the model server if it runs and start it again on the deployment's port."""
+        """Stop the deployment's servers if they run and start its model server again on the deployment's port."""
         port = self.store.get(name)["port"]
-        with self._lock(name):
+        with self.lock(name):
             self._kill(name)
-            return self._start(name, port)
+            return self.start_server(name, port)
 
     def _kill(self, name: str) -> None:
-        """Stop the deployment's server (as its pid file names it, whatever the record says) and our child
-        process, if any, then reap the child: only a process that was signalled or has exited is waited on."""
-        pid = self._server_pid(name)
-        if pid:
-            processes.stop_group(pid)
-        server = self._servers.pop(name, None)
-        if server is not None:
-            if server.poll() is None:
-                processes.stop_group(server.pid)
-            server.wait()
+        """Stop every process of the deployment: its router, the servers behind it, its own server (as their pid
+        files name them, whatever the record says); a routed deployment becomes a plain one again."""
+        self.router(name).stop()
+        servers = self.folder(name) / SERVERS_FOLDER
+        for slot in sorted(p.name for p in servers.iterdir()) if servers.is_dir() else ():
+            self.server(name, slot).stop()
+        confined.remove_tree(self.folder(name), SERVERS_FOLDER)
+        self.server(name).stop()
+        with contextlib.suppress(NotFoundError):
+            config = self.store.get(name)["config"]
+            if "servers" in config or "rollout" in config:
+                plain = {k: v for k, v in config.items() if k not in ("servers", "rollout")}
+                self.store.update(name, config=plain)
 
     def reattach(self) -> list[dict]:
-        """On Jupyter server start: keep deployments whose server still runs and answers; restart the others."""
+        """On Jupyter server start: keep deployments whose servers still run and answer; restart the others."""
         for record in self.store.list(target=DeploymentTarget.LOCAL):
             if record["status"] not in DEPLOYMENT_LIVE:
                 continue
-            if self._alive(record["name"], record["pid"]) and _ready(record["url"], record["name"], wait_s=10):
+            if self._gone(record) is None and ready(record["url"], record["name"], wait_s=10):
                 self.store.update(record["name"], status=DeploymentStatus.RUNNING)
                 continue
             with contextlib.suppress(UserError):  # recorded as failed, with its log tail
@@ -335,48 +316,12 @@ class LocalDeployments:
         )
 
 
-def _exit_code(server) -> int | None:
-    """The exit code of our server process that is gone (a killed multi-threaded process is a zombie before
-    it can be reaped, so wait a little)."""
-    try:
-        return server.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        return None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _port_free(port: int) -> bool:
-    """Whether the model server could listen on `port` (it sets SO_REUSEADDR, as uvicorn does)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def _ready(base: str | None, name: str, wait_s: float = 0.0) -> bool:
-    """Whether the server at `base` serves model `name` and says it is ready (retrying for `wait_s`)."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            if base and prediction.http(f"{base}/v2/models/{name}/ready", timeout=1.0)[0] == 200:
-                return True
-        except OSError:
-            pass
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.2)
-
-
-def _read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+def local_model_folder(artifact: dict, run_id: str) -> Path:
+    """The folder of a run's Model artifact on this machine; a UserError for a model elsewhere (a KFP run's)."""
+    source = Path(artifact["uri"])
+    if not source.is_dir():
+        raise UserError(
+            f"The model {artifact['name']!r} of run {run_id} is not a folder on this machine ({artifact['uri']}).",
+            "Deploy models of local runs here; models of KFP runs deploy to KServe.",
+        )
+    return source

@@ -42,10 +42,10 @@ from multidict import CIMultiDict
 from .. import confined
 from ..errors import UserError
 from .cloudevents import MAX_BODY_BYTES
-from .local import HOST
 from .prediction import ENDPOINT_HEADER, VERSION_HEADER
 from .requestlog import INFER_PATH
 from .rollouts import CONFIG_FILE, POLL_S, STATS_FILE, checked_routes
+from .server_process import HOST
 from .upstream import Upstream, UpstreamError
 
 #: Request headers that are not forwarded: hop-by-hop ones, those `Upstream` sets, and ours.
@@ -181,7 +181,10 @@ class Router:
         try:
             config = json.loads((self.folder / CONFIG_FILE).read_text())
             generation = config["generation"]
-            self.routes, self.generation = checked_routes(config["routes"]), generation
+            routes = checked_routes(config["routes"])
+            if _versions(routes) != _versions(self.routes):  # a new rollout period: its counts start at zero
+                self.versions, self.shadow, self.shadow_dropped, self.retried = {}, Counters(), 0, 0
+            self.routes, self.generation = routes, generation
             self.config_error = None
             used = {self.routes["stable"]["url"], (self.routes["candidate"] or {}).get("url")}
             for url in set(self.upstreams) - used:
@@ -190,6 +193,8 @@ class Router:
             self.config_error = {"generation": generation, "error": getattr(error, "message", None) or repr(error)}
 
     def stats(self) -> dict:
+        """The counters count since the versions or the candidate's mode last changed (a changed share keeps
+        them)."""
         return {
             "pid": os.getpid(),
             "generation": self.generation,
@@ -265,6 +270,12 @@ def _answer(answer: tuple | Exception, version: str) -> web.Response:
     headers = CIMultiDict((k, v) for k, v in upstream_headers if k.lower() not in NOT_RETURNED)
     headers[VERSION_HEADER] = version
     return web.Response(status=status, headers=headers, body=body)
+
+
+def _versions(routes: dict) -> tuple:
+    """Who answers in which role: the versions, and the candidate's mode (not its share)."""
+    candidate = routes["candidate"] or {}
+    return routes["stable"]["version"], candidate.get("version"), candidate.get("mode")
 
 
 def _stamp(path: Path) -> tuple | None:

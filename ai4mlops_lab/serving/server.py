@@ -1,9 +1,9 @@
 """The model-server process of a local deployment: `python -m ai4mlops_lab.serving.server FOLDER`.
 
-Serves the model in `FOLDER/model` with kserve's ModelServer on 127.0.0.1 only (V1 and V2 REST, no gRPC),
-with request logging. `FOLDER/deployment.json` says the name, port, model metadata and request log settings
-(an ingest `url`, or the `store` to write events into); the ingest endpoint's auth header value comes in the
-environment (`AUTH_ENV`), never in a file.
+Serves the model in `FOLDER/model` (or in the folder `model_dir` names) with kserve's ModelServer on 127.0.0.1
+only (V1 and V2 REST, no gRPC), with request logging. `FOLDER/deployment.json` says the name, port, model
+metadata and request log settings (an ingest `url`, or the `store` to write events into); the ingest endpoint's
+auth header value comes in the environment (`AUTH_ENV`), never in a file.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from fastapi.responses import JSONResponse
 from kserve import model_server
 from kserve.errors import InvalidInput, ModelNotFound
 
-from .local import AUTH_ENV, HOST, REQUEST_LOG_LIMITS
 from .predictor import Predictor
 from .requestlog import RequestLog, RequestLogMiddleware
+from .server_process import AUTH_ENV, HOST, REQUEST_LOG_LIMITS
 from .sinks import StoreSink
 
 
@@ -80,7 +80,7 @@ def main(folder: Path) -> None:
         **{key: settings[key] for key in REQUEST_LOG_LIMITS if key in settings},
     )
     model_server.app.add_middleware(RequestLogMiddleware, log=log)
-    predictor = Predictor(name, str(folder / "model"), config["metadata"])
+    predictor = Predictor(name, config.get("model_dir") or str(folder / "model"), config["metadata"])
     predictor.load()
     log.start()
     try:

@@ -13,6 +13,7 @@ from ..records import DeploymentView
 from ..states import DeploymentTarget
 from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
+from .local_rollouts import LocalRollouts
 from .usage import call_examples
 
 TARGETS = tuple(DeploymentTarget)
@@ -25,6 +26,7 @@ class Deployments:
 
     def __init__(self, local: LocalDeployments, cluster=None, root: Path | None = None):
         self.local = local
+        self.local_rollouts = LocalRollouts(local)
         self.cluster = cluster
         self.store = local.store
         self.root = Path(root or Path.cwd())
@@ -122,6 +124,31 @@ class Deployments:
             reference=f"{picked['step']}/{picked['name']}" if picked else None,
             **options,
         )
+
+    # -- rollouts (registry/rollout.py decides; these move the traffic) -------------------------
+
+    def _rollouts(self, name: str):
+        """The rollouts of the deployment's target: `LocalRollouts`, or the KServe deployments."""
+        target = self.store.get(name)["target"]
+        return self.local_rollouts if target == DeploymentTarget.LOCAL else self._backend(target)
+
+    def start_rollout(self, name: str, run_id: str, *, model: str | None, version: str, mode: str, percent: float):
+        """Serve run `run_id`'s model as the candidate `version` of deployment `name` (canary or shadow)."""
+        options = {"model": model, "version": version, "mode": mode, "percent": percent}
+        return _with_usage(self._rollouts(name).start_rollout(name, run_id, **options))
+
+    def change_rollout(self, name: str, percent: float) -> dict:
+        return _with_usage(self._rollouts(name).change(name, percent))
+
+    def promote(self, name: str) -> dict:
+        return _with_usage(self._rollouts(name).promote(name))
+
+    def rollback(self, name: str) -> dict:
+        return _with_usage(self._rollouts(name).rollback(name))
+
+    def rollout_live(self, name: str) -> dict:
+        """`{stable, candidate}`: what each version answered since the rollout started."""
+        return self._rollouts(name).rollout_live(name)
 
     def remove(self, name: str) -> None:
         """Undeploy: stop the deployment, then forget it, its copy of the model and its drift history."""

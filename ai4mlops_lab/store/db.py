@@ -129,9 +129,12 @@ def _make_private(path: Path) -> None:
 def _verify(conn: sqlite3.Connection, path: Path, *, check: bool) -> None:
     """Refuse a file that is not an ai4mlops-lab store, is damaged, or is too new; only reads."""
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        fresh = version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        # one statement, so one snapshot: another process may be creating the store meanwhile
+        version, application_id, objects = conn.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), (SELECT application_id FROM pragma_application_id),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+        fresh = version == 0 and objects == 0
         problems = [row[0] for row in conn.execute("PRAGMA quick_check")] if check else ["ok"]
     except sqlite3.DatabaseError as err:
         if (err.sqlite_errorcode & 0xFF) in _ACCESS_ERRORS:

@@ -101,6 +101,23 @@ class DeploymentStore(StoreFile):
                 raise _no_deployment(name)
         return self.get(name)
 
+    def replace_model(
+        self, name: str, *, run_id: str, model_name: str, model_uri: str, config: dict
+    ) -> DeploymentRecord:
+        """The deployment now serves another run's model (a promoted candidate): it is recorded as serving it since
+        now (`created_at`, where the drift report starts the model's history), with `config`."""
+        conn = self._conn()
+        now = times.now()
+        with transaction(conn):
+            done = conn.execute(
+                """UPDATE deployments SET run_id = ?, model_name = ?, model_uri = ?, config = ?, created_at = ?,
+                                          updated_at = ? WHERE name = ?""",
+                (run_id, model_name, model_uri, json.dumps(config), now, now, name),
+            )
+            if done.rowcount == 0:
+                raise _no_deployment(name)
+        return self.get(name)
+
     def get(self, name: str) -> DeploymentRecord:
         row = self._conn().execute("SELECT * FROM deployments WHERE name = ?", (name,)).fetchone()
         if row is None:

@@ -324,4 +324,39 @@ MIGRATIONS: list[str] = [
         SELECT RAISE(ABORT, 'the alias history is append-only');
     END;
     """,
+    # 8: the promotion gate: a policy per registered model (by name, whichever registry holds it) and every
+    # decision about a candidate version (started, refused, promoted, rolled back), append-only, with its evidence.
+    """
+    CREATE TABLE gate_policies (
+        model TEXT PRIMARY KEY CHECK (model <> ''),
+        policy TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    );
+
+    CREATE TABLE gate_decisions (
+        id INTEGER PRIMARY KEY,
+        model TEXT NOT NULL CHECK (model <> ''),
+        deployment TEXT,
+        action TEXT NOT NULL CHECK (action IN ('started', 'refused', 'promoted', 'rolled_back')),
+        candidate_version INTEGER NOT NULL,
+        stable_version INTEGER,
+        by TEXT NOT NULL,
+        automatic INTEGER NOT NULL CHECK (automatic IN (0, 1)),
+        reason TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        run_id TEXT,
+        alert_id INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX gate_decisions_by_model ON gate_decisions (model, id);
+    CREATE TRIGGER gate_decisions_append_only BEFORE UPDATE ON gate_decisions
+    BEGIN
+        SELECT RAISE(ABORT, 'gate decisions are append-only');
+    END;
+    CREATE TRIGGER gate_decisions_kept BEFORE DELETE ON gate_decisions
+    BEGIN
+        SELECT RAISE(ABORT, 'gate decisions are append-only');
+    END;
+    """,
 ]

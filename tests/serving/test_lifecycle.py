@@ -12,7 +12,7 @@ import pytest
 
 from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.runs import processes
-from ai4mlops_lab.serving.local import SERVER_MODULE
+from ai4mlops_lab.serving.server_process import SERVER_MODULE
 from ai4mlops_lab.serving.service import Deployments
 
 from .conftest import local_deployments

@@ -15,8 +15,8 @@ import pytest
 
 from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.runs import processes
-from ai4mlops_lab.serving.local import _free_port
 from ai4mlops_lab.serving.rollouts import LocalRouter, routes
+from ai4mlops_lab.serving.server_process import free_port as _free_port
 from ai4mlops_lab.store.event_records import TEST_SOURCE_SUFFIX
 
 from ..model_runs import model_run
@@ -30,12 +30,13 @@ NAME = "rollout"
 class Client:
     """V1 inferences on one kept-alive connection: `(status, answering version, JSON answer)`."""
 
-    def __init__(self, port):
+    def __init__(self, port, model=NAME):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        self.model = model
 
     def predict(self, row, request_id=None):
         headers = {"Content-Type": "application/json", **({"X-Request-Id": request_id} if request_id else {})}
-        self.connection.request("POST", f"/v1/models/{NAME}:predict", json.dumps({"instances": [row]}), headers)
+        self.connection.request("POST", f"/v1/models/{self.model}:predict", json.dumps({"instances": [row]}), headers)
         answer = self.connection.getresponse()
         return answer.status, answer.getheader("X-Ai4mlops-Version"), json.loads(answer.read())
 
