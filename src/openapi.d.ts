@@ -485,20 +485,57 @@ export interface paths {
         patch: operations["changeRollout"];
         trace?: never;
     };
-    "/deployments/{name}/rollout/{action}": {
+    "/deployments/{name}/rollout/promote": {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 name: components["parameters"]["DeploymentName"];
-                /** @description `promote`: the candidate takes all traffic and becomes `champion`; `rollback`: the candidate is stopped, the stable version keeps serving; `evaluate`: ask the gate now (pass promotes, fail rolls back, too few requests waits and records nothing). */
-                action: "promote" | "rollback" | "evaluate";
             };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        post: operations["decideRollout"];
+        /** The candidate takes all traffic and becomes `champion` (recorded, with the live evidence). */
+        post: operations["promoteRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{name}/rollout/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The candidate is stopped; the stable version keeps serving (recorded, with the live evidence). */
+        post: operations["rollbackRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{name}/rollout/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the gate now: pass promotes, fail rolls back, too few requests waits (decision null, nothing recorded). */
+        post: operations["evaluateRollout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2327,14 +2364,78 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    decideRollout: {
+    promoteRollout: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 name: components["parameters"]["DeploymentName"];
-                /** @description `promote`: the candidate takes all traffic and becomes `champion`; `rollback`: the candidate is stopped, the stable version keeps serving; `evaluate`: ask the gate now (pass promotes, fail rolls back, too few requests waits and records nothing). */
-                action: "promote" | "rollback" | "evaluate";
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Why (kept with the decision). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The decision (null when `evaluate` waits for more requests) and the rollout after it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decision: null | components["schemas"]["GateDecision"];
+                        rollout: components["schemas"]["Rollout"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    rollbackRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Why (kept with the decision). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The decision (null when `evaluate` waits for more requests) and the rollout after it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decision: null | components["schemas"]["GateDecision"];
+                        rollout: components["schemas"]["Rollout"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    evaluateRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
             };
             cookie?: never;
         };

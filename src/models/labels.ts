@@ -133,13 +133,13 @@ export function checkLabel(name: IGateCheck['name'], trans: TranslationBundle): 
   }[name];
 }
 
-/** How a check's value reads: rates as percentages, latencies in ms (its threshold is a ratio), else a number. */
+/** How a check's value reads: rates as percentages, latencies in ms (their threshold is a ratio, "2×"), else a number. */
 function checkValue(name: IGateCheck['name'], value: number | null, threshold = false): string {
   if (name === 'error_rate') {
     return formatRate(value);
   }
-  if (name === 'p99_latency' && !threshold) {
-    return formatMs(value);
+  if (name === 'p99_latency') {
+    return threshold ? (value === null ? '–' : `${formatValue(value)}×`) : formatMs(value);
   }
   return formatValue(value);
 }
