@@ -124,6 +124,8 @@ export interface IModelsModel extends IPolledModel {
   /** Why the rollout could not be read ('' when it could). */
   readonly rolloutError: string;
   readonly policy: IGatePolicy | null;
+  /** The main metric of the notebook the newest version came from (its first declared metric), if known. */
+  readonly notebookMetric: string | null;
   /** The selected model's decisions, newest first. */
   readonly decisions: IGateDecision[];
   /** The versions (of any model) registered from a run. */

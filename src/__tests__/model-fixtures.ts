@@ -146,6 +146,7 @@ export function fakeModels(fields: Partial<IModelsModel> = {}): IModelsModel {
     rollout: rollout(1, 2),
     rolloutError: '',
     policy,
+    notebookMetric: null,
     decisions: [],
     error: '',
     isPolling: false,

@@ -45,6 +45,7 @@ describe('versions and models', () => {
     const versions = [modelVersion(1), modelVersion(2, { metrics: { f1: 0.7, accuracy: 0.9 } })];
     expect(mainMetric(versions, { ...policy, metric: 'loss' }, rollout(1, 2))).toBe('loss');
     expect(mainMetric(versions, policy, rollout(1, 2))).toBe('accuracy');
+    expect(mainMetric(versions, policy, null, 'accuracy')).toBe('accuracy');
     expect(mainMetric(versions, policy, null)).toBe('f1');
     expect(mainMetric([modelVersion(1, { metrics: { x: null } })], null, null)).toBeNull();
   });
@@ -126,16 +127,16 @@ describe('the gate', () => {
   it('reads each check: its state as a mark, the values in their units, the detail', () => {
     const rows = checkRows(checks, trans);
     expect(rows.map(r => [r.label, r.state, r.mark, r.stateLabel])).toEqual([
-      ['Offline metric', 'passed', '✓', 'passed'],
+      ['Metric', 'passed', '✓', 'passed'],
       ['Requests', 'waiting', '…', 'waiting'],
-      ['Error rate', 'failed', '✗', 'failed'],
-      ['p99 latency', 'waiting', '…', 'waiting']
+      ['Errors', 'failed', '✗', 'failed'],
+      ['p99 ms', 'waiting', '…', 'waiting']
     ]);
     expect(rows.map(r => [r.candidate, r.stable, r.threshold])).toEqual([
       ['0.93', '0.87', '0'],
       ['40', '–', '100'],
       ['5 %', '0 %', '1 %'],
-      ['12.5 ms', '10 ms', '2×']
+      ['12.5', '10', '2×']
     ]);
     expect(rows[1].detail).toBe('40 of 100 requests seen');
   });

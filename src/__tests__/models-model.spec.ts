@@ -11,6 +11,7 @@ jest.mock('../api', () => ({
   fetchModelVersions: jest.fn(),
   fetchGatePolicy: jest.fn(),
   fetchGateDecisions: jest.fn(),
+  fetchRankedRuns: jest.fn(),
   startRollout: jest.fn(),
   deployModelVersion: jest.fn()
 }));
@@ -54,17 +55,20 @@ describe('ModelsModel', () => {
     }));
     api.fetchGatePolicy.mockReset().mockResolvedValue(policy);
     api.fetchGateDecisions.mockReset().mockResolvedValue({ model: 'iris', decisions: [] });
+    api.fetchRankedRuns.mockReset().mockResolvedValue({ metric: { name: 'accuracy', higher_is_better: true } });
     source = new FakeDeployments();
     model = new ModelsModel(source);
   });
   afterEach(() => model.dispose());
 
-  it('shows the first model with its versions, policy and decisions', async () => {
+  it("shows the first model with its versions, policy, decisions and its notebook's main metric", async () => {
     serve({ models: { changed: true, etag: '"m1"', data: models } });
     await model.refresh();
     expect(model.selected).toBe('iris');
     expect(model.versions.map(v => v.version)).toEqual([2, 1]);
     expect(model.policy).toEqual(policy);
+    expect(api.fetchRankedRuns).toHaveBeenCalledWith('train.ipynb');
+    expect(model.notebookMetric).toBe('accuracy');
     expect(model.deployment).toBeNull();
     expect(model.rollout).toBeNull();
   });

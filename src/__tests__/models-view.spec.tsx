@@ -150,6 +150,8 @@ describe('RolloutPanel', () => {
     expect(heads).toEqual(['Stable v1', 'Candidate v2']);
     expect(byLabel<HTMLInputElement>(host, 'Share of the traffic for the canary, in percent').value).toBe('20');
     expect(host.querySelector('.a4m-Gate-verdict .a4m-Status')?.textContent).toBe('fail');
+    const checkHeads = Array.from(host.querySelectorAll('.a4m-GateChecks thead th')).map(th => th.textContent);
+    expect(checkHeads).toEqual(['Check', 'v2 (candidate)', 'v1 (stable)', 'Limit']);
     const states = Array.from(host.querySelectorAll('.a4m-GateCheck')).map(c => [
       c.getAttribute('data-check'),
       c.querySelector('.a4m-GateCheck-mark')?.textContent,
@@ -266,13 +268,13 @@ describe('GatePolicyForm', () => {
       .mockResolvedValueOnce(policy);
     const element = (p = policy) => <GatePolicyForm model="iris" policy={p} models={models} trans={trans} />;
     const { host, rerender, unmount } = mount(element({ ...policy, metric: 'f1' }));
-    const rate = byLabel<HTMLInputElement>(host, 'Highest error rate (0–1)');
+    const rate = byLabel<HTMLInputElement>(host, 'Max. error rate');
     act(() => type(rate, '5'));
     act(() => type(byLabel<HTMLInputElement>(host, 'Metric compared offline'), ''));
     // A poll brings the policy again, changed elsewhere: the draft stays.
     rerender(element({ ...policy, metric: 'f1', max_error_rate: 0.02, min_requests: 50 }));
     expect(rate.value).toBe('5');
-    expect(byLabel<HTMLInputElement>(host, 'Requests before a verdict').value).toBe('50');
+    expect(byLabel<HTMLInputElement>(host, 'Min. requests').value).toBe('50');
     await act(async () => button(host, 'Save').click());
     expect(models.updatePolicy).toHaveBeenCalledWith('iris', { max_error_rate: 5, metric: null });
     expect(rate.getAttribute('aria-invalid')).toBe('true');

@@ -21,14 +21,13 @@ function Decision({ decision, trans }: { decision: IGateDecision; trans: Transla
           {action}
         </span>
         <strong>{versions}</strong>
-        <span className="a4m-Muted a4m-Decision-time">
-          <When iso={decision.at} />
-        </span>
       </div>
-      <div className="a4m-Muted">
+      <div className="a4m-Muted a4m-Decision-who">
         {decision.by === 'gate' ? trans.__('by the gate') : trans.__('by %1', decision.by)}
         {decision.automatic && ` · ${trans.__('automatic')}`}
         {decision.deployment && ` · ${decision.deployment}`}
+        {' · '}
+        <When iso={decision.at} />
       </div>
       {decision.reason && <div className="a4m-Decision-reason">{decision.reason}</div>}
       {decision.evidence.checks.length > 0 && (
@@ -36,6 +35,8 @@ function Decision({ decision, trans }: { decision: IGateDecision; trans: Transla
           <summary>{trans.__('Evidence: %1 checks', decision.evidence.checks.length)}</summary>
           <GateChecks
             checks={decision.evidence.checks}
+            candidate={decision.candidate_version}
+            stable={decision.stable_version}
             label={trans.__('Checks of decision %1', decision.id)}
             trans={trans}
           />

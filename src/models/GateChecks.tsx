@@ -3,7 +3,7 @@ import React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IGateCheck, IGateEvaluation } from '../api';
-import { checkRows, verdictLabel } from './labels';
+import { checkRows, verdictLabel, versionName } from './labels';
 
 /** "pass", "fail" or "waiting", outlined in the verdict's colour. */
 export function VerdictPill({
@@ -20,13 +20,22 @@ export function VerdictPill({
   );
 }
 
-/** A row per check: its name and state, the candidate's, the stable version's and the threshold's values, then the check in words. */
+/**
+ * A row per check: its name and state, the candidate's, the stable version's and the threshold's values, then
+ * the check in words. The value columns are headed by the versions' names ("v2", "v1"), short enough for the
+ * sidebar; which is the candidate is said to assistive technology and in the tooltip.
+ */
 export function GateChecks({
   checks,
+  candidate,
+  stable,
   label,
   trans
 }: {
   checks: IGateCheck[];
+  /** The candidate's and the stable version's numbers. */
+  candidate: number | null;
+  stable: number | null;
   /** What the table is, for assistive technology. */
   label: string;
   trans: TranslationBundle;
@@ -39,9 +48,17 @@ export function GateChecks({
       <thead>
         <tr>
           <th scope="col">{trans.__('Check')}</th>
-          <th scope="col">{trans.__('Candidate')}</th>
-          <th scope="col">{trans.__('Stable')}</th>
-          <th scope="col">{trans.__('Threshold')}</th>
+          <th scope="col" title={trans.__('The candidate, %1', versionName(candidate))}>
+            {versionName(candidate)}
+            <span className="a4m-VisuallyHidden"> {trans.__('(candidate)')}</span>
+          </th>
+          <th scope="col" title={trans.__('The stable version, %1', versionName(stable))}>
+            {versionName(stable)}
+            <span className="a4m-VisuallyHidden"> {trans.__('(stable)')}</span>
+          </th>
+          <th scope="col" title={trans.__('Threshold: what the check needs')}>
+            {trans.__('Limit')}
+          </th>
         </tr>
       </thead>
       {checkRows(checks, trans).map(row => (

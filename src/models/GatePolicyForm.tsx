@@ -47,8 +47,8 @@ export function GatePolicyForm({ model, policy, models, trans }: IGatePolicyForm
   });
   const { draft, edit, describe, fieldError } = state;
   const text = (field: 'metric' | 'direction') => (draft[field] as string | undefined) ?? policy[field] ?? '';
-  const numberInput = (field: NumberField, label: string, step: string) => (
-    <label className="a4m-Field a4m-mod-inline">
+  const numberInput = (field: NumberField, label: string, step: string, title: string) => (
+    <label className="a4m-Field a4m-mod-inline" title={title}>
       <span>{label}</span>
       <input
         className="jp-mod-styled"
@@ -64,16 +64,24 @@ export function GatePolicyForm({ model, policy, models, trans }: IGatePolicyForm
   );
   return (
     <form
-      className="a4m-PolicyForm"
+      className="a4m-PolicyForm a4m-GatePolicy"
       aria-label={trans.__('Gate policy of %1', model)}
       onSubmit={e => (e.preventDefault(), void state.submit())}
     >
-      <label className="a4m-Field a4m-mod-inline">
+      <p className="a4m-Muted a4m-PolicyForm-intro">
+        {trans.__(
+          "A candidate passes when its metric beats the stable version's by the min. gain and, once it has answered the min. requests, its error rate and p99 latency stay within their max."
+        )}
+      </p>
+      <label
+        className="a4m-Field a4m-mod-inline"
+        title={trans.__('The metric compared offline (empty: the main metric)')}
+      >
         <span>{trans.__('Metric')}</span>
         <input
           className="jp-mod-styled"
           aria-label={trans.__('Metric compared offline')}
-          placeholder={trans.__('the main metric')}
+          placeholder={trans.__('main metric')}
           {...describe('metric')}
           value={text('metric')}
           onChange={e => edit({ metric: e.target.value })}
@@ -95,11 +103,31 @@ export function GatePolicyForm({ model, policy, models, trans }: IGatePolicyForm
         </select>
         {fieldError('direction')}
       </label>
-      {numberInput('min_gain', trans.__('Minimum gain over stable'), 'any')}
-      {numberInput('max_error_rate', trans.__('Highest error rate (0–1)'), 'any')}
-      {numberInput('max_p99_ratio', trans.__('Highest p99 ratio to stable'), 'any')}
-      {numberInput('min_requests', trans.__('Requests before a verdict'), '1')}
-      {numberInput('canary_percent', trans.__('Canary traffic (%)'), 'any')}
+      {numberInput(
+        'min_gain',
+        trans.__('Min. gain'),
+        'any',
+        trans.__("By how much the candidate's metric must beat the stable version's")
+      )}
+      {numberInput(
+        'max_error_rate',
+        trans.__('Max. error rate'),
+        'any',
+        trans.__("The candidate's failed requests per request, at most (0 to 1)")
+      )}
+      {numberInput(
+        'max_p99_ratio',
+        trans.__('Max. p99 ratio'),
+        'any',
+        trans.__("The candidate's p99 latency over the stable version's, at most")
+      )}
+      {numberInput(
+        'min_requests',
+        trans.__('Min. requests'),
+        '1',
+        trans.__('Requests the candidate must answer before the gate decides')
+      )}
+      {numberInput('canary_percent', trans.__('Canary %'), 'any', trans.__("A canary's default share of the traffic"))}
       <label className="a4m-Check">
         <input
           type="checkbox"

@@ -80,7 +80,7 @@ function ModelDetail({ models, runs, rendermime, trans, showCell }: IModelsViewP
   const [ticked, setTicked] = useState<number[]>([]);
   const name = models.selected!;
   const versions = models.versions;
-  const metric = mainMetric(versions, models.policy, models.rollout);
+  const metric = mainMetric(versions, models.policy, models.rollout, models.notebookMetric);
   const parameters = varyingParameters(versions).slice(0, CARD_PARAMETERS);
   const numbers = runNumbers(runs.runs);
   const runName = (id: string) =>

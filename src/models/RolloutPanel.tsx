@@ -452,7 +452,13 @@ export function RolloutPanel({ models, versions, policy, trans }: IRolloutPanelP
                     {trans.__('Gate')} <VerdictPill verdict={rollout.gate.verdict} trans={trans} />{' '}
                     <span className="a4m-Muted">{rollout.gate.summary}</span>
                   </div>
-                  <GateChecks checks={rollout.gate.checks} label={trans.__('Gate checks')} trans={trans} />
+                  <GateChecks
+                    checks={rollout.gate.checks}
+                    candidate={candidate.version}
+                    stable={rollout.stable.version}
+                    label={trans.__('Gate checks')}
+                    trans={trans}
+                  />
                 </div>
               )}
               <Decide key={`${name}-${candidate.version}`} models={models} rollout={rollout} trans={trans} />

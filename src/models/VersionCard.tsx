@@ -229,10 +229,10 @@ export function VersionCard(props: IVersionCardProps): JSX.Element {
               title={trans.__('Open the notebook %1', notebook)}
               onClick={event => (event.preventDefault(), openNotebook(notebook))}
             >
-              {notebook}
+              {notebook.split('/').pop()}
             </a>
           ) : (
-            notebook
+            <span title={notebook}>{notebook.split('/').pop()}</span>
           ))}
         {' · '}
         <When iso={version.created_at} />

@@ -35,18 +35,19 @@ export function sortedModels(models: IRegisteredModel[]): IRegisteredModel[] {
 }
 
 /**
- * The metric a model's versions are judged by: the gate policy's, else the one the rollout compares,
- * else the first metric of the newest version that reports any (as the server picks a main metric).
+ * The metric a model's versions are judged by: the gate policy's, else the one the rollout compares, else
+ * the notebook's main metric (`notebook`), else the first metric of the newest version that reports any.
  */
 export function mainMetric(
   versions: IModelVersion[],
   policy: IGatePolicy | null,
-  rollout: IRollout | null
+  rollout: IRollout | null,
+  notebook: string | null = null
 ): string | null {
   if (policy?.metric) {
     return policy.metric;
   }
-  const compared = rollout?.stable.metric?.name ?? rollout?.candidate?.metric?.name;
+  const compared = rollout?.stable.metric?.name ?? rollout?.candidate?.metric?.name ?? notebook;
   if (compared) {
     return compared;
   }
@@ -126,20 +127,23 @@ export interface ICheckRow {
 /** What a check is called. */
 export function checkLabel(name: IGateCheck['name'], trans: TranslationBundle): string {
   return {
-    offline_metric: trans.__('Offline metric'),
+    offline_metric: trans.__('Metric'),
     requests: trans.__('Requests'),
-    error_rate: trans.__('Error rate'),
-    p99_latency: trans.__('p99 latency')
+    error_rate: trans.__('Errors'),
+    p99_latency: trans.__('p99 ms')
   }[name];
 }
 
-/** How a check's value reads: rates as percentages, latencies in ms (their threshold is a ratio, "2×"), else a number. */
+/**
+ * How a check's value reads, short enough for the sidebar: rates as percentages, latencies as ms (the unit is in
+ * the check's name; their threshold is a ratio, "2×"), else a number.
+ */
 function checkValue(name: IGateCheck['name'], value: number | null, threshold = false): string {
   if (name === 'error_rate') {
     return formatRate(value);
   }
-  if (name === 'p99_latency') {
-    return threshold ? (value === null ? '–' : `${formatValue(value)}×`) : formatMs(value);
+  if (name === 'p99_latency' && threshold && value !== null) {
+    return `${formatValue(value)}×`;
   }
   return formatValue(value);
 }

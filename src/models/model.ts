@@ -13,6 +13,7 @@ import {
   fetchGateDecisions,
   fetchGatePolicy,
   fetchModelVersions,
+  fetchRankedRuns,
   IDeployment,
   IGateDecision,
   IGatePolicy,
@@ -105,6 +106,10 @@ export class ModelsModel extends PolledModel implements IModelsModel {
 
   get decisions(): IGateDecision[] {
     return this._decisions;
+  }
+
+  get notebookMetric(): string | null {
+    return this._notebookMetric;
   }
 
   get error(): string {
@@ -254,17 +259,20 @@ export class ModelsModel extends PolledModel implements IModelsModel {
     }
   }
 
-  /** The selected model's versions, policy and decisions. */
+  /** The selected model's versions, policy and decisions, and its notebook's main metric. */
   private async _fetchDetails(name: string): Promise<void> {
     const [versions, policy, decisions] = await Promise.all([
       fetchModelVersions(name),
       fetchGatePolicy(name).catch(() => null),
       fetchGateDecisions(name).catch(() => ({ decisions: [] as IGateDecision[] }))
     ]);
+    const notebook = versions.versions[0]?.notebook_path;
+    const ranking = notebook ? await fetchRankedRuns(notebook).catch(() => null) : null;
     if (name !== this._selected) {
       return; // the user picked another model meanwhile
     }
     this._detailsOf = name;
+    this._notebookMetric = ranking?.metric?.name ?? null;
     this._versions = versions.versions;
     this._policy = policy;
     this._decisions = decisions.decisions;
@@ -291,6 +299,7 @@ export class ModelsModel extends PolledModel implements IModelsModel {
   /** Drop what belongs to the previously selected model. */
   private _forgetModel(): void {
     this._detailsOf = null;
+    this._notebookMetric = null;
     this._versions = [];
     this._policy = null;
     this._decisions = [];
@@ -320,6 +329,7 @@ export class ModelsModel extends PolledModel implements IModelsModel {
   private _versions: IModelVersion[] = [];
   private _policy: IGatePolicy | null = null;
   private _decisions: IGateDecision[] = [];
+  private _notebookMetric: string | null = null;
   /** The deployment the user picked (null: the newest serving the model). */
   private _chosenDeployment: string | null = null;
   private _deployment: string | null = null;
