@@ -289,6 +289,22 @@ describe('GatePolicyForm', () => {
     expect(rate.value).toBe('0.02');
     unmount();
   });
+
+  it('keeps an edit made while a save is in flight', async () => {
+    let finish: (value: typeof policy) => void = () => undefined;
+    const pending = new Promise<typeof policy>(resolve => (finish = resolve));
+    const models = fakeModels({ updatePolicy: jest.fn(() => pending) });
+    const { host, unmount } = mount(<GatePolicyForm model="iris" policy={policy} models={models} trans={trans} />);
+    act(() => type(byLabel<HTMLInputElement>(host, 'Min. gain'), '1'));
+    await act(async () => button(host, 'Save').click());
+    expect(button(host, 'Save').disabled).toBe(true); // saving
+    act(() => type(byLabel<HTMLInputElement>(host, 'Max. error rate'), '0.5'));
+    await act(async () => finish(policy));
+    expect(byLabel<HTMLInputElement>(host, 'Max. error rate').value).toBe('0.5');
+    expect(byLabel<HTMLInputElement>(host, 'Min. gain').value).toBe('0'); // saved: the policy shows
+    expect(button(host, 'Save').disabled).toBe(false);
+    unmount();
+  });
 });
 
 describe('DecisionsList', () => {

@@ -63,7 +63,7 @@ export function usePolicyDraft({ numberFields, fields, id, save, notANumber }: I
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const edit = (change: Draft) => {
-    setDraft({ ...draft, ...change });
+    setDraft(current => ({ ...current, ...change }));
     setErrors({});
   };
   const submit = async () => {
@@ -73,9 +73,11 @@ export function usePolicyDraft({ numberFields, fields, id, save, notANumber }: I
       return;
     }
     setBusy(true);
+    const submitted = draft;
     try {
       await save(change);
-      setDraft({});
+      // Saved: what was sent leaves the draft; an edit made while saving stays.
+      setDraft(current => Object.fromEntries(Object.entries(current).filter(([k, v]) => submitted[k] !== v)));
       setErrors({});
     } catch (e) {
       const shown = typeof fields === 'function' ? fields(draft) : fields;
