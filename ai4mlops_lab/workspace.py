@@ -210,7 +210,13 @@ class Workspace:
     def _build_drift_monitor(self):
         from .monitoring.monitor import DriftMonitor
 
-        return DriftMonitor(self.store_path, self.folder, runs=self.run_service, deployments=self.deployments)
+        return DriftMonitor(
+            self.store_path,
+            self.folder,
+            runs=self.run_service,
+            deployments=self.deployments,
+            rollouts=lambda: self.rollouts,
+        )
 
     @property
     def event_store(self):

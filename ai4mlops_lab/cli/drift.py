@@ -54,7 +54,7 @@ def add_commands(commands, parents: dict) -> None:
         metavar="NAME=VALUE",
         help="change a pipeline parameter of the run being repeated (repeatable)",
     )
-    command.add_argument("--no-redeploy", action="store_true", help="only retrain; keep serving the old model")
+    command.add_argument("--no-redeploy", action="store_true", help="only retrain; do not hand the model to the gate")
     command.set_defaults(handler=retrain_command)
 
 
@@ -182,7 +182,8 @@ def alerts_command(args: argparse.Namespace) -> int:
 
 
 def retrain_command(args: argparse.Namespace) -> int:
-    """Retrain from an alert, follow the run, then redeploy (unless --no-redeploy); non-zero on failure."""
+    """Retrain from an alert, follow the run, then hand its model to the promotion gate (unless --no-redeploy);
+    non-zero on failure or a refusal."""
     from ..runs.parameters import parse_assignments
     from .runs import show_progress
 
@@ -192,9 +193,10 @@ def retrain_command(args: argparse.Namespace) -> int:
     run = show_progress(monitor.runs, monitor.runs.run(alert["retrain_run_id"]))
     monitor.follow_retraining()
     alert = monitor.store.alert(alert["id"])
-    print(
-        f"Alert #{alert['id']} is {alert['status']}"
-        + (f": {alert['error']}" if alert["error"] else "")
-        + (f"; {alert['deployment']} now serves the model of run {run['id']}" if alert["redeployed_at"] else "")
-    )
+    print(f"Alert #{alert['id']} is {alert['status']}" + (f": {alert['error']}" if alert["error"] else ""))
+    if alert["redeployed_at"]:
+        from .rollouts import rollout_text
+
+        print(f"The model of run {run['id']} went to the promotion gate:")
+        print(rollout_text(args.workspace.rollouts.state(alert["deployment"])))
     return 0 if alert["status"] == "resolved" else 1

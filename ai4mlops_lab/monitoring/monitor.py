@@ -22,14 +22,14 @@ class DriftMonitor:
     """Checks deployments' logged requests for drift. `runs` (a RunService) and `deployments` (the
     Deployments service) are needed to retrain and redeploy from alerts."""
 
-    def __init__(self, store_path: Path, workspace: Path, *, runs=None, deployments=None):
+    def __init__(self, store_path: Path, workspace: Path, *, runs=None, deployments=None, rollouts=None):
         # the run store of the same file runs the integrity check when it opens it; no need to repeat it
         self.store = DriftStore(store_path, check=False)
         self.events = EventStore(store_path, check=False)
         self.records = DeploymentStore(store_path, check=False)
         self.workspace = Path(workspace)
         self.runs, self.deployments = runs, deployments
-        self.retraining = Retraining(self.store, self.records, runs=runs, deployments=deployments)
+        self.retraining = Retraining(self.store, self.records, runs=runs, deployments=deployments, rollouts=rollouts)
         self.checker = WindowChecker(
             self.store, self.events, self.records, self.workspace, on_alert=self.retraining.retrain_automatically
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from ..errors import UserError
+from ..errors import FieldError
 
 WINDOW_KINDS = ("count", "time")
 METHODS = ("features", "mmd", "both")
@@ -58,18 +58,13 @@ class Policy:
         return Policy(**{**values, "alpha": float(alpha)})
 
 
-class PolicyError(UserError):
+class PolicyError(FieldError):
     """A bad policy setting; the error body names it in `field` (forms show the error there)."""
 
-    status = 422
     code = "bad_policy"
 
     def __init__(self, field: str, problem: str, hint: str):
-        super().__init__(f"The drift policy's '{field}' {problem}.", hint)
-        self.field = field
-
-    def to_json(self) -> dict:
-        return {**super().to_json(), "field": self.field}
+        super().__init__(field, f"The drift policy's '{field}' {problem}.", hint)
 
 
 def _check_choice(values: dict, field: str, choices: tuple) -> None:

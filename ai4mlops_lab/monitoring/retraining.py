@@ -1,5 +1,7 @@
-"""The alert workflow: retrain the alerting deployment's model through the run service, follow the run, redeploy
-through the deployments service when it succeeds, or dismiss the alert."""
+"""The alert workflow: retrain the alerting deployment's model through the run service, follow the run and, when it
+succeeds, hand the new model to the promotion gate, or dismiss the alert. The gate registers it as the next version
+of the model the deployment serves (registering the served run's model first if it never was) and starts its
+canary as `challenger`; a model that is not better is refused and the alert reopens with the gate's reason."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from .policy import Policy
 
 
 class Retraining:
-    """Alerts of drift and what comes of them. `runs` (a RunService) and `deployments` (the Deployments service)
-    are needed to retrain and redeploy."""
+    """Alerts of drift and what comes of them. `runs` (a RunService), `deployments` (the Deployments service) and
+    `rollouts` (gives the `RolloutService`, built when first needed) are needed to retrain and hand over."""
 
-    def __init__(self, store: DriftStore, records: DeploymentStore, *, runs=None, deployments=None):
+    def __init__(self, store: DriftStore, records: DeploymentStore, *, runs=None, deployments=None, rollouts=None):
         self.store, self.records = store, records
-        self.runs, self.deployments = runs, deployments
+        self.runs, self.deployments, self.rollouts = runs, deployments, rollouts
 
     def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
         return self.store.alerts(deployment, status)
@@ -86,12 +88,16 @@ class Retraining:
                 continue
             try:
                 if alert["redeploy"]:
-                    self.deployments.redeploy(alert["deployment"], run["id"])
+                    self._hand_over(alert, run)
                 self.store.update_alert(
                     alert["id"], status=AlertStatus.RESOLVED, redeployed_at=times.now() if alert["redeploy"] else None
                 )
                 self.store.reset_streak(alert["deployment"])
             except UserError as err:
                 self.store.update_alert(
-                    alert["id"], status=AlertStatus.OPEN, error=f"Redeploying failed: {err.message}"
+                    alert["id"], status=AlertStatus.OPEN, error=f"The new model was not deployed: {err.message}"
                 )
+
+    def _hand_over(self, alert: AlertRecord, run: dict) -> None:
+        """Give the retraining run's model to the gate."""
+        self.rollouts().challenge(alert["deployment"], run["id"], alert_id=alert["id"])

@@ -14,6 +14,13 @@ import math
 from ..errors import FieldError
 from ..runs.ranking import higher_is_better, main_metric
 
+
+class GatePolicyError(FieldError):
+    """A bad setting of a gate policy, named in `field`."""
+
+    code = "bad_policy"
+
+
 DEFAULT_POLICY = {
     "metric": None,
     "direction": None,
@@ -38,20 +45,24 @@ _BOUNDS = {
 def changed_policy(policy: dict, change: dict) -> dict:
     """`policy` with the settings of `change`, each checked; a FieldError (422) names the first one at fault."""
     if not isinstance(change, dict):
-        raise FieldError("policy", "The policy change is not a JSON object.", 'Send e.g. {"min_gain": 0.01}.')
+        raise GatePolicyError("policy", "The policy change is not a JSON object.", 'Send e.g. {"min_gain": 0.01}.')
     new = dict(policy)
     for key, value in change.items():
         if key not in DEFAULT_POLICY:
-            raise FieldError(key, f"The gate has no setting {key!r}.", f"Use some of: {', '.join(DEFAULT_POLICY)}.")
+            raise GatePolicyError(
+                key, f"The gate has no setting {key!r}.", f"Use some of: {', '.join(DEFAULT_POLICY)}."
+            )
         if key == "metric":
             if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise FieldError(key, "The metric must name a metric the runs report.", 'Give e.g. "accuracy".')
+                raise GatePolicyError(key, "The metric must name a metric the runs report.", 'Give e.g. "accuracy".')
         elif key == "direction":
             if value is not None and value not in DIRECTIONS:
-                raise FieldError(key, f"The direction {value!r} is not 'higher' or 'lower'.", "Or null: from the name.")
+                raise GatePolicyError(
+                    key, f"The direction {value!r} is not 'higher' or 'lower'.", "Or null: from the name."
+                )
         elif key == "auto":
             if not isinstance(value, bool):
-                raise FieldError(key, "'auto' must be true or false.", "")
+                raise GatePolicyError(key, "'auto' must be true or false.", "")
         else:
             value = _number(key, value)
         new[key] = value
@@ -62,11 +73,11 @@ def _number(key: str, value: object) -> float | int:
     low, high, low_allowed = _BOUNDS[key]
     whole = key == "min_requests"
     if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not math.isfinite(value):
-        raise FieldError(key, f"{key} must be {'a whole number' if whole else 'a number'} (got {value!r}).", "")
+        raise GatePolicyError(key, f"{key} must be {'a whole number' if whole else 'a number'} (got {value!r}).", "")
     if value < low or value > high or (value == low and not low_allowed):
         bound = f"more than {low:g}" if not low_allowed else f"at least {low:g}"
         upper = f" and at most {high:g}" if high != math.inf else ""
-        raise FieldError(key, f"{key} must be {bound}{upper} (got {value!r}).", "")
+        raise GatePolicyError(key, f"{key} must be {bound}{upper} (got {value!r}).", "")
     return value
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..runs.ranking import declared_metrics, run_summary
+from ..serving.artifacts import reference_artifact
 from ..states import ModelVersionState
 from ..store.gate import GateStore
 from . import gate
@@ -168,6 +169,18 @@ class RolloutService:
         self._record("started", facts, [offline], policy, by=by, reason=(reason or started) + forced)
         return self.state(name)
 
+    def challenge(self, name: str, run_id: str, *, alert_id: int | None = None) -> dict:
+        """Register the model of run `run_id` (e.g. a retraining run) as the next version of the model deployment
+        `name` serves (unless it is one already) and start its canary through the gate, as `challenger` (a refusal
+        is a 409, recorded)."""
+        record = self.deployments.get(name)
+        model = self._served(record, GATE)[0]
+        known = [v for v in self.registry.versions_of_run(run_id) if v["model"] == model]
+        version = known[0] if known else self.registry.register(run_id, record["model_name"], name=model, by=GATE)
+        return self.start(
+            name, version["version"], by=GATE, alert_id=alert_id, reason=f"retrained for alert {alert_id}"
+        )
+
     def change(self, name: str, percent: float) -> dict:
         """Give the running canary of `name` another share of the traffic."""
         self.deployments.change_rollout(name, percent)
@@ -277,9 +290,11 @@ class RolloutService:
             run = self.deployments.local.runs.run(candidate["run_id"])
             config = self.deployments.get(name)["config"]
             served = {"model": model, "version": candidate["version"], "alias": CHAMPION}
-            self.deployments.store.update(
-                name, config={**config, "version": served, "run": run_summary(run, self.root)}
-            )
+            config = {**config, "version": served, "run": run_summary(run, self.root)}
+            if config.get("reference"):  # the same-named data artifact of the new run
+                picked = config["reference"]
+                config["reference"] = reference_artifact(run, f"{picked['step']}/{picked['name']}")
+            self.deployments.store.update(name, config=config)
             self.registry.set_alias(model, CHAMPION, candidate["version"], reason=reason or "promoted", by=by)
         else:
             self.deployments.rollback(name)

@@ -109,22 +109,6 @@ class Deployments:
     def predict(self, name: str, payload: dict, *, test: bool = False) -> dict:
         return self._of(name).predict(name, payload, test=test)
 
-    def redeploy(self, name: str, run_id: str) -> dict:
-        """Serve the same-named model of another run (e.g. a retraining run) under the deployment's name,
-        on the same target, with the same reference choice; its drift history goes on."""
-        record = self.store.get(name)
-        picked = record["config"].get("reference")
-        options = {k: record["config"][k] for k in ("namespace",) if record["config"].get(k)}
-        self.stop(name)
-        return self.deploy(
-            run_id,
-            model=record["model_name"],
-            name=name,
-            target=record["target"],
-            reference=f"{picked['step']}/{picked['name']}" if picked else None,
-            **options,
-        )
-
     # -- rollouts (registry/rollout.py decides; these move the traffic) -------------------------
 
     def _rollouts(self, name: str):

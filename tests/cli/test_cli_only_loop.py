@@ -1,15 +1,19 @@
 """The closed loop with the CLI alone, no Jupyter server anywhere: train, deploy, replay drifted rows, an alert,
-retraining from it and the redeploy of the new model. The model server, deployed with no ingest URL, writes its
-request events straight into the workspace's store, and `ai4mlops drift` checks the windows itself."""
+retraining from it, the new model's canary through the promotion gate and its promotion. The model server,
+deployed with no ingest URL, writes its request events straight into the workspace's store, and `ai4mlops drift`
+checks the windows itself."""
 
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+
+from ai4mlops_lab.serving import prediction
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "torch-train.ipynb"
 #: No ingest endpoint from the machine: the model server must log into the store.
@@ -50,17 +54,35 @@ def test_deploy_traffic_drift_alert_retrain_with_no_jupyter_server(tmp_path):
         assert "2 windows checked, 2 drifted" in printed and "DRIFT in the window" in printed
         assert "alert #1 open: Drift in 2 consecutive windows (" in printed and "-> ai4mlops retrain 1" in printed
 
-        retrained = ai4mlops("retrain", "1", "--param", "epochs=3", cwd=tmp_path)
+        retrained = ai4mlops("retrain", "1", "--param", "epochs=8", cwd=tmp_path)
         assert retrained.returncode == 0, retrained.stdout + retrained.stderr
         new_run = retrained.stdout.split("retraining loop in run ")[1].split()[0]
-        assert f"Alert #1 is resolved; loop now serves the model of run {new_run}" in retrained.stdout
+        assert "Alert #1 is resolved" in retrained.stdout, retrained.stdout
+        assert f"The model of run {new_run} went to the promotion gate:" in retrained.stdout
+        assert "loop: canary 20 % of train-model" in retrained.stdout and "Gate: waiting" in retrained.stdout
+
+        # The canary takes every request, the gate needs 20 of them; then it promotes the better model.
+        policy = ai4mlops("models", "policy", "train-model", "--set", "min_requests=20", cwd=tmp_path)
+        assert "min_requests    20" in policy.stdout, policy.stdout + policy.stderr
+        assert ai4mlops("models", "rollout", "train-model", "--percent", "100", cwd=tmp_path).returncode == 0
+        [record] = json.loads(ai4mlops("deployments", "--json", cwd=tmp_path).stdout)
+        for row in np.random.default_rng(1).normal(size=(20, 10)):
+            body = json.dumps({"instances": [row.tolist()]}).encode()
+            assert prediction.http(record["endpoints"]["v1"], body, 30.0)[0] == 200
+        time.sleep(0.7)  # the router writes its counts every 0.5 s
+        evaluated = ai4mlops("models", "evaluate", "train-model", cwd=tmp_path)
+        assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+        assert evaluated.stdout.startswith("promoted v2 (stable v1) by "), evaluated.stdout
 
         [record] = json.loads(ai4mlops("deployments", "--json", cwd=tmp_path).stdout)
         assert record["run_id"] == new_run != run_id and record["status"] == "running"
+        assert record["config"]["version"] == {"model": "train-model", "version": 2, "alias": "champion"}
         [alert] = json.loads(ai4mlops("alerts", "--json", cwd=tmp_path).stdout)
         assert alert["status"] == "resolved" and alert["retrain_run_id"] == new_run
         runs = {run["id"]: run for run in json.loads(ai4mlops("runs", "--json", cwd=tmp_path).stdout)}
-        assert runs[new_run]["parameters"]["epochs"] == 3
+        assert runs[new_run]["parameters"]["epochs"] == 8
+        decisions = json.loads(ai4mlops("models", "decisions", "train-model", "--json", cwd=tmp_path).stdout)
+        assert [(d["action"], d["alert_id"]) for d in decisions] == [("promoted", 1), ("started", 1)]
     finally:
         removed = ai4mlops("undeploy", "loop", cwd=tmp_path)
     assert removed.returncode == 0, removed.stderr

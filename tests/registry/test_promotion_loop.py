@@ -101,5 +101,18 @@ def test_worse_refused_better_canaried_promoted_then_rolled_back(workspace):
         actions = [d["action"] for d in rollouts.decisions("iris")]
         assert actions == ["rolled_back", "promoted", "started", "refused"]
         assert v1["version"] == 1 and json.dumps(rollouts.decisions("iris"))  # every decision is plain JSON
+
+        # Retraining hands its model to the gate (a run registered already keeps its version), refused: worse.
+        with pytest.raises(UserError, match="refuses v2") as refused:
+            rollouts.challenge("iris", runs[1]["id"], alert_id=7)
+        assert refused.value.code == "gate_refused"
+        latest = rollouts.decisions("iris")[0]
+        assert (latest["action"], latest["by"], latest["alert_id"], latest["candidate_version"]) == (
+            "refused",
+            "gate",
+            7,
+            2,
+        )
+        assert deployments.get("iris")["run_id"] == runs[8]["id"], "the champion keeps serving"
     finally:
         deployments.stop("iris")

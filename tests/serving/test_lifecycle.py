@@ -13,7 +13,6 @@ import pytest
 from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.runs import processes
 from ai4mlops_lab.serving.server_process import SERVER_MODULE
-from ai4mlops_lab.serving.service import Deployments
 
 from .conftest import local_deployments
 
@@ -101,13 +100,13 @@ def test_stop_from_another_process_finds_the_server_by_its_pid_file(trained, dep
 
 
 def test_a_deployment_keeps_its_port_across_restart_and_redeploys(trained, deployments):
-    """Item 12: restart, redeploy under the same name and a retraining's redeploy serve on the same port."""
+    """Item 12: restart and a redeploy under the same name serve on the same port (a rollout keeps it too:
+    test_local_rollouts)."""
     run_id = trained[1]["id"]
     port = deployments.deploy(run_id, name="steady")["port"]
     assert deployments.restart("steady")["port"] == port
     deployments.stop("steady")
-    assert deployments.deploy(run_id, name="steady")["port"] == port
-    redeployed = Deployments(deployments).redeploy("steady", run_id)
+    redeployed = deployments.deploy(run_id, name="steady")
     assert redeployed["port"] == port and redeployed["url"] == f"http://127.0.0.1:{port}"
     deployments.stop("steady")
 
