@@ -13,6 +13,8 @@ export interface IApiErrorBody {
   error: string;
   detail: string;
   hint: string;
+  /** A 422 names the setting at fault. */
+  field?: string;
 }
 
 /** A failed API call, carrying the server's explanation and what to do about it. */
@@ -45,7 +47,8 @@ async function errorBody(response: Response): Promise<IApiErrorBody> {
   try {
     const parsed = JSON.parse(text);
     if (parsed && typeof parsed.detail === 'string') {
-      return { error: parsed.error ?? 'error', detail: parsed.detail, hint: parsed.hint ?? '' };
+      const body = { error: parsed.error ?? 'error', detail: parsed.detail, hint: parsed.hint ?? '' };
+      return typeof parsed.field === 'string' ? { ...body, field: parsed.field } : body;
     }
   } catch {
     // not JSON: fall through to a generic body
@@ -646,4 +649,147 @@ export function removeModelAlias(name: string, alias: string, reason = ''): Prom
 /** Every move of a model's aliases, newest first. */
 export function fetchAliasHistory(name: string): Promise<{ model: string; moves: IAliasMove[] }> {
   return requestAPI(`${modelPath(name)}/aliases/history`);
+}
+
+/** The promotion gate's settings for a model: what a candidate must show before it replaces the stable version. */
+export interface IGatePolicy {
+  /** The offline metric compared (null: the runs' main metric). */
+  metric: string | null;
+  /** Which way is better (null: from the metric's name). */
+  direction: 'higher' | 'lower' | null;
+  /** By how much the candidate must beat the stable version. */
+  min_gain: number;
+  /** The candidate's live failures / requests, at most. */
+  max_error_rate: number;
+  /** Candidate p99 / stable p99, at most. */
+  max_p99_ratio: number;
+  /** Requests the candidate must see before a verdict. */
+  min_requests: number;
+  /** A canary's default share of the traffic, in percent. */
+  canary_percent: number;
+  /** Evaluate running rollouts in the background and promote or roll back by the verdict. */
+  auto: boolean;
+}
+
+/** One check of the gate: passed (true), failed (false) or not decided yet (null). */
+export interface IGateCheck {
+  name: 'offline_metric' | 'requests' | 'error_rate' | 'p99_latency';
+  passed: boolean | null;
+  candidate: number | null;
+  stable: number | null;
+  threshold: number | null;
+  /** The check in words, e.g. "accuracy 0.91 vs 0.87: +0.04 >= +0.01". */
+  detail: string;
+}
+
+/** The gate's evaluation of a running rollout. */
+export interface IGateEvaluation {
+  verdict: 'pass' | 'fail' | 'waiting';
+  checks: IGateCheck[];
+  summary: string;
+}
+
+/** One version behind a deployment and what it served since the rollout started. */
+export interface IRolloutSide {
+  /** Null when the deployment serves an unregistered run. */
+  version: number | null;
+  run_id: string | null;
+  metric: { name: string; value: number | null } | null;
+  /** Inferences it answered (a shadow: copies it got). */
+  requests: number;
+  errors: number;
+  error_rate: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
+/** A deployment's stable version and its candidate (while a canary or shadow runs), judged by the gate. */
+export interface IRollout {
+  deployment: string;
+  /** The registered model it serves (null for an unregistered run). */
+  model: string | null;
+  target: 'local' | 'kserve';
+  stable: IRolloutSide;
+  candidate: IRolloutSide | null;
+  mode: 'canary' | 'shadow' | null;
+  /** A canary's share of the traffic, in percent. */
+  percent: number | null;
+  started_at: string | null;
+  gate: IGateEvaluation | null;
+  policy: IGatePolicy | null;
+}
+
+/** A promotion, rollback, refusal or start, with the evidence it was taken on. */
+export interface IGateDecision {
+  id: number;
+  model: string;
+  deployment: string | null;
+  action: 'started' | 'refused' | 'promoted' | 'rolled_back';
+  candidate_version: number;
+  stable_version: number | null;
+  /** `gate`, or the user who acted. */
+  by: string;
+  automatic: boolean;
+  reason: string;
+  evidence: {
+    checks: IGateCheck[];
+    policy: IGatePolicy;
+    stable?: IRolloutSide | null;
+    candidate?: IRolloutSide | null;
+  };
+  /** The candidate's run. */
+  run_id: string | null;
+  /** The drift alert whose retraining made the candidate. */
+  alert_id: number | null;
+  at: string;
+}
+
+/** What starting a rollout needs: the candidate (a number or an alias) and how it takes traffic. */
+export interface IStartRollout {
+  version: number | string;
+  /** Default: canary. */
+  mode?: 'canary' | 'shadow';
+  /** A canary's share (default: the policy's `canary_percent`). */
+  percent?: number;
+  /** Start even when the gate refuses the candidate offline (the refusal is recorded). */
+  force?: boolean;
+  reason?: string;
+}
+
+/** The route of a deployment's rollout (poll it with `pollAPI`: it answers 304 while unchanged). */
+export function rolloutEndpoint(deployment: string): string {
+  return `deployments/${encodeURIComponent(deployment)}/rollout`;
+}
+
+/** Start a canary or a shadow of another version; a 409 `gate_refused` says why the gate refused it. */
+export function startRollout(deployment: string, request: IStartRollout): Promise<IRollout> {
+  return requestAPI<IRollout>(rolloutEndpoint(deployment), { method: 'POST', body: request });
+}
+
+/** Change a running canary's share of the traffic. */
+export function changeRollout(deployment: string, change: { percent: number }): Promise<IRollout> {
+  return requestAPI<IRollout>(rolloutEndpoint(deployment), { method: 'PATCH', body: change });
+}
+
+/** Promote the candidate, roll it back, or ask the gate now (`decision` is null while it waits for requests). */
+export function decideRollout(
+  deployment: string,
+  action: 'promote' | 'rollback' | 'evaluate',
+  options: { reason?: string } = {}
+): Promise<{ decision: IGateDecision | null; rollout: IRollout }> {
+  return requestAPI(`${rolloutEndpoint(deployment)}/${action}`, { method: 'POST', body: options });
+}
+
+export function fetchGatePolicy(name: string): Promise<IGatePolicy> {
+  return requestAPI<IGatePolicy>(`${modelPath(name)}/policy`);
+}
+
+/** Change some settings of a model's gate policy; answers the whole policy (422 `bad_policy` names the field). */
+export function updateGatePolicy(name: string, change: Partial<IGatePolicy>): Promise<IGatePolicy> {
+  return requestAPI<IGatePolicy>(`${modelPath(name)}/policy`, { method: 'PUT', body: change });
+}
+
+/** Every decision of the gate and every manual promotion or rollback of a model, newest first. */
+export function fetchGateDecisions(name: string): Promise<{ model: string; decisions: IGateDecision[] }> {
+  return requestAPI(`${modelPath(name)}/decisions`);
 }

@@ -1,5 +1,5 @@
 /**
- * The ai4mlops-lab JupyterLab plugins: the runs, deployments and drift models (tokens other
+ * The ai4mlops-lab JupyterLab plugins: the runs, deployments, drift and registry models (tokens other
  * extensions can require), and the pipeline and monitoring sidebars, cell tagging and commands.
  */
 import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -21,9 +21,10 @@ import { RunsModel } from './runs/model';
 import { deployNotebook, deployWithOptions } from './deploy/deploy';
 import { DeploymentsModel } from './deploy/model';
 import { DriftModel } from './drift/model';
+import { ModelsModel } from './models/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
-import { IDeploymentsModel, IDriftModel, IRunsModel } from './tokens';
+import { IDeploymentsModel, IDriftModel, IModelsModel, IRunsModel } from './tokens';
 
 export * from './tokens';
 
@@ -76,11 +77,28 @@ const driftPlugin: JupyterFrontEndPlugin<IDriftModel> = {
   activate: (_: JupyterFrontEnd, deployments: IDeploymentsModel, runs: IRunsModel) => new DriftModel(deployments, runs)
 };
 
+const modelsPlugin: JupyterFrontEndPlugin<IModelsModel> = {
+  id: 'ai4mlops-lab:models',
+  description: 'The registered models, their rollouts and promotion gate, polled while the MLOps monitor shows.',
+  autoStart: true,
+  requires: [IDeploymentsModel],
+  provides: IModelsModel,
+  activate: (_: JupyterFrontEnd, deployments: IDeploymentsModel) => new ModelsModel(deployments)
+};
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
   autoStart: true,
-  requires: [ILabShell, INotebookTracker, IRenderMimeRegistry, IRunsModel, IDeploymentsModel, IDriftModel],
+  requires: [
+    ILabShell,
+    INotebookTracker,
+    IRenderMimeRegistry,
+    IRunsModel,
+    IDeploymentsModel,
+    IDriftModel,
+    IModelsModel
+  ],
   optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
@@ -90,6 +108,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     runs: IRunsModel,
     deployments: IDeploymentsModel,
     drift: IDriftModel,
+    models: IModelsModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
@@ -128,6 +147,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       runs,
       deployments,
       drift,
+      models,
       rendermime,
       trans,
       themes,
@@ -224,4 +244,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [runsPlugin, deploymentsPlugin, driftPlugin, plugin];
+export default [runsPlugin, deploymentsPlugin, driftPlugin, modelsPlugin, plugin];

@@ -1,6 +1,6 @@
 /**
  * The models of ai4mlops-lab, provided by its plugins for other extensions to use: the runs, the
- * deployments and the drift report the server knows, kept fresh by polling. Writes go through
+ * deployments, the drift report and the model registry the server knows, kept fresh by polling. Writes go through
  * their methods, which refresh the model at once.
  */
 import { Token } from '@lumino/coreutils';
@@ -8,6 +8,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
 import {
+  deployModelVersion,
   deployRun,
   IDeployment,
   IDriftAlert,
@@ -15,7 +16,14 @@ import {
   IDriftReport,
   IDriftWindow,
   IFeatureDistribution,
+  IGateDecision,
+  IGatePolicy,
+  IModelVersion,
+  IRegisteredModel,
+  IRollout,
   IRun,
+  IStartRollout,
+  registerModel,
   startRun
 } from './api';
 
@@ -24,6 +32,12 @@ export type RunRequest = Parameters<typeof startRun>[0];
 
 /** What deploying a run's model needs. */
 export type DeployRequest = Parameters<typeof deployRun>[0];
+
+/** What registering a run's model needs. */
+export type RegisterRequest = Parameters<typeof registerModel>[0];
+
+/** The options of deploying a model version. */
+export type VersionDeployOptions = NonNullable<Parameters<typeof deployModelVersion>[2]>;
 
 /** A model polled from the server. */
 export interface IPolledModel extends IDisposable {
@@ -87,6 +101,49 @@ export interface IDriftModel extends IPolledModel {
   dismiss(alert: number): Promise<IDriftAlert>;
 }
 
+/**
+ * The model registry as the monitor shows it: every registered model, and of the selected one its
+ * versions, gate policy and decisions, and the rollout of the deployment serving it; polled while the
+ * monitor shows.
+ */
+export interface IModelsModel extends IPolledModel {
+  /** Emitted when anything it holds, or the selection, changes. */
+  readonly changed: ISignal<IModelsModel, void>;
+  readonly models: IRegisteredModel[];
+  /** The model whose versions are shown (the first one until the user picks another). */
+  readonly selected: string | null;
+  select(name: string): void;
+  /** The selected model's versions, newest first. */
+  readonly versions: IModelVersion[];
+  /** The deployments serving a version of the selected model, newest first (the first one's rollout is shown). */
+  readonly deployments: IDeployment[];
+  /** The deployment whose rollout is shown. */
+  readonly deployment: string | null;
+  selectDeployment(name: string): void;
+  readonly rollout: IRollout | null;
+  /** Why the rollout could not be read ('' when it could). */
+  readonly rolloutError: string;
+  readonly policy: IGatePolicy | null;
+  /** The main metric of the notebook the newest version came from (its first declared metric), if known. */
+  readonly notebookMetric: string | null;
+  /** The selected model's decisions, newest first. */
+  readonly decisions: IGateDecision[];
+  /** The versions (of any model) registered from a run. */
+  versionsOfRun(runId: string): Promise<IModelVersion[]>;
+  register(request: RegisterRequest): Promise<IModelVersion>;
+  deploy(model: string, version: number, options?: VersionDeployOptions): Promise<IDeployment>;
+  setAlias(model: string, alias: string, version: number, reason: string): Promise<IModelVersion>;
+  setState(model: string, version: number, action: 'archive' | 'restore'): Promise<IModelVersion>;
+  startRollout(deployment: string, request: IStartRollout): Promise<IRollout>;
+  changePercent(deployment: string, percent: number): Promise<IRollout>;
+  decide(
+    deployment: string,
+    action: 'promote' | 'rollback' | 'evaluate',
+    reason?: string
+  ): Promise<{ decision: IGateDecision | null; rollout: IRollout }>;
+  updatePolicy(model: string, change: Partial<IGatePolicy>): Promise<IGatePolicy>;
+}
+
 export const IRunsModel = new Token<IRunsModel>(
   'ai4mlops-lab:IRunsModel',
   'The runs of notebook pipelines the ai4mlops-lab server knows, kept fresh.'
@@ -100,4 +157,9 @@ export const IDeploymentsModel = new Token<IDeploymentsModel>(
 export const IDriftModel = new Token<IDriftModel>(
   'ai4mlops-lab:IDriftModel',
   'The drift report of the deployment the ai4mlops-lab monitor watches, kept fresh while it shows.'
+);
+
+export const IModelsModel = new Token<IModelsModel>(
+  'ai4mlops-lab:IModelsModel',
+  'The registered models, their versions, rollouts and promotion gate, as the ai4mlops-lab monitor shows them.'
 );

@@ -199,20 +199,9 @@ class LocalDeployments:
         log tail; `ready` when it answers its readiness check; request statistics copied from `stats.json`."""
         record = self.store.get(name)
         ready_now = False
-        # A deployment being started has no server pid yet: the deploy call alone decides its fate then.
-        if record["status"] == DeploymentStatus.RUNNING or (
-            record["status"] == DeploymentStatus.STARTING and record["pid"]
-        ):
-            gone = self._gone(record)
-            if gone is None:
-                ready_now = ready(record["url"], name)
-            else:
-                record = self.store.update(
-                    name,
-                    status=DeploymentStatus.FAILED,
-                    pid=None,
-                    error=f"{gone}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}",
-                )
+        if _watched(record):
+            record = self._fail_if_gone(name)
+            ready_now = _watched(record) and ready(record["url"], name)
         stats = self.stable_server(record).stats()
         if stats and stats.get("requests", 0) != record["request_count"]:
             latency = stats.get("latency_ms") or {}
@@ -224,6 +213,27 @@ class LocalDeployments:
                 latency_p99_ms=latency.get("p99"),
             )
         return self._view(record, ready_now)
+
+    def _fail_if_gone(self, name: str) -> dict:
+        """Mark the deployment failed if its processes are gone, judged again under its lock: while a start, stop
+        or reroute (e.g. a rollout handing the port to a router) holds it, processes come and go and that call
+        decides."""
+        lock = self.lock(name)
+        if not lock.acquire(blocking=False):
+            return self.store.get(name)
+        try:
+            record = self.store.get(name)
+            gone = self._gone(record) if _watched(record) else None
+            if gone is None:
+                return record
+            return self.store.update(
+                name,
+                status=DeploymentStatus.FAILED,
+                pid=None,
+                error=f"{gone}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}",
+            )
+        finally:
+            lock.release()
 
     def _gone(self, record: dict) -> str | None:
         """Why the running deployment's processes are not all there (None while they are)."""
@@ -331,3 +341,11 @@ def local_model_folder(artifact: dict, run_id: str) -> Path:
             "Deploy models of local runs here; models of KFP runs deploy to KServe.",
         )
     return source
+
+
+def _watched(record: dict) -> bool:
+    """Whether the deployment's processes should be there: it runs, or it starts and has a server (a deployment
+    being started has no server pid yet: the deploy call alone decides its fate then)."""
+    return record["status"] == DeploymentStatus.RUNNING or (
+        record["status"] == DeploymentStatus.STARTING and bool(record["pid"])
+    )

@@ -5,6 +5,8 @@
  * reads it as, or a request the UI sends is not one the server documents.
  */
 import type {
+  changeRollout,
+  decideRollout,
   deployModelVersion,
   deployRun,
   IAliasMove,
@@ -15,12 +17,19 @@ import type {
   IDriftReport,
   IDriftWindow,
   IExperiment,
+  IGateCheck,
+  IGateDecision,
+  IGateEvaluation,
+  IGatePolicy,
   IHealth,
   IModelVersion,
   IPipelineInfo,
   IRankedRuns,
   IRegisteredModel,
+  IRollout,
+  IRolloutSide,
   IRun,
+  IStartRollout,
   IStepLog,
   registerModel,
   retrainAlert,
@@ -66,9 +75,24 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'listModelVersions', 200>['versions'][number], IModelVersion>(v => v),
       assignable<Reply<'removeModelAlias', 200>, IAliasMove>(v => v),
       assignable<Reply<'getAliasHistory', 200>['moves'][number], IAliasMove>(v => v),
-      assignable<Reply<'deployModelVersion', 201>, IDeployment>(v => v)
+      assignable<Reply<'deployModelVersion', 201>, IDeployment>(v => v),
+      assignable<Schemas['RolloutSide'], IRolloutSide>(v => v),
+      assignable<Schemas['Rollout'], IRollout>(v => v),
+      assignable<Reply<'getRollout', 200>, IRollout>(v => v),
+      assignable<Reply<'startRollout', 201>, IRollout>(v => v),
+      assignable<Reply<'changeRollout', 200>, IRollout>(v => v),
+      assignable<Schemas['GatePolicy'], IGatePolicy>(v => v),
+      assignable<Schemas['GateCheck'], IGateCheck>(v => v),
+      assignable<Schemas['GateEvaluation'], IGateEvaluation>(v => v),
+      assignable<Schemas['GateDecision'], IGateDecision>(v => v),
+      assignable<Reply<'getGatePolicy', 200>, IGatePolicy>(v => v),
+      assignable<Reply<'updateGatePolicy', 200>, IGatePolicy>(v => v),
+      assignable<Reply<'getGateDecisions', 200>['decisions'][number], IGateDecision>(v => v),
+      assignable<Reply<'promoteRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v),
+      assignable<Reply<'rollbackRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v),
+      assignable<Reply<'evaluateRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v)
     ];
-    expect(checks).toHaveLength(21);
+    expect(checks).toHaveLength(36);
   });
 
   it('sends only requests the server documents', () => {
@@ -84,8 +108,13 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<{ path: string }, RequestBody<'compileNotebook'>>(v => v),
       assignable<Parameters<typeof registerModel>[0], RequestBody<'registerModel'>>(v => v),
       assignable<Parameters<typeof setModelAlias>[2], RequestBody<'setModelAlias'>>(v => v),
-      assignable<NonNullable<Parameters<typeof deployModelVersion>[2]>, RequestBody<'deployModelVersion'>>(v => v)
+      assignable<NonNullable<Parameters<typeof deployModelVersion>[2]>, RequestBody<'deployModelVersion'>>(v => v),
+      assignable<IStartRollout, RequestBody<'startRollout'>>(v => v),
+      assignable<Parameters<typeof changeRollout>[1], RequestBody<'changeRollout'>>(v => v),
+      assignable<NonNullable<Parameters<typeof decideRollout>[2]>, RequestBody<'promoteRollout'>>(v => v),
+      assignable<NonNullable<Parameters<typeof decideRollout>[2]>, RequestBody<'rollbackRollout'>>(v => v),
+      assignable<Partial<IGatePolicy>, RequestBody<'updateGatePolicy'>>(v => v)
     ];
-    expect(checks).toHaveLength(9);
+    expect(checks).toHaveLength(14);
   });
 });

@@ -71,7 +71,7 @@ describe('comparison table', () => {
 
   it('has a row per run with each metric scaled, the best marked, and the parameters', () => {
     const rows = comparisonRows([a, b, c], ['accuracy', 'loss'], ['epochs']);
-    expect(rows.map(row => row.run.id)).toEqual([a.id, b.id, c.id]);
+    expect(rows.map(row => row.item.id)).toEqual([a.id, b.id, c.id]);
     expect(rows[1].metrics.accuracy).toEqual({ value: 0.9375, fraction: 1, best: true });
     expect(rows[0].metrics.accuracy).toEqual({ value: 0.75, fraction: 0.8, best: false });
     expect(rows[1].metrics.loss).toEqual({ value: 0.125, fraction: 0.25, best: true });

@@ -4,7 +4,8 @@ import { Signal } from '@lumino/signaling';
 import { ApiError, IDeployment, IDriftReport, pollAPI, Polled } from '../api';
 import { typedParameters } from '../components/ParameterFields';
 import { defaultFeature, DriftModel, formatPValue, newestDeployment, pValueText, verdictOf } from '../drift/model';
-import { parseDraft, policyFieldOf } from '../drift/PolicyForm';
+import { parseDraft, policyFieldOf } from '../components/PolicyDraft';
+import { NUMBER_FIELDS } from '../drift/PolicyForm';
 import { deployment, driftWindow, featureTest, report } from './drift-fixtures';
 
 jest.mock('../api', () => ({
@@ -195,11 +196,13 @@ describe('drift summaries', () => {
 
 describe('policy form', () => {
   it('parses numbers and reports the fields that are not', () => {
-    expect(parseDraft({ window_size: '50', consecutive: '2', auto_retrain: true, method: 'mmd' })).toEqual({
+    expect(
+      parseDraft({ window_size: '50', consecutive: '2', auto_retrain: true, method: 'mmd' }, NUMBER_FIELDS)
+    ).toEqual({
       change: { window_size: 50, consecutive: 2, auto_retrain: true, method: 'mmd' },
       invalid: []
     });
-    expect(parseDraft({ window_size: '', alpha: 'x' }).invalid).toEqual(['window_size', 'alpha']);
+    expect(parseDraft({ window_size: '', alpha: 'x' }, NUMBER_FIELDS).invalid).toEqual(['window_size', 'alpha']);
   });
 
   it("finds the field a 422 names, preferring the server's field", () => {

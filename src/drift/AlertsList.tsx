@@ -96,7 +96,11 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
           )}
         </div>
       )}
-      {alert.error && <pre className="a4m-Answer a4m-mod-error">{alert.error}</pre>}
+      {alert.error && (
+        <pre className="a4m-Answer a4m-mod-error" tabIndex={0} aria-label={trans.__('Error of alert %1', alert.id)}>
+          {alert.error}
+        </pre>
+      )}
       {alert.status === 'open' && (
         <>
           <details className="a4m-RetrainOptions">

@@ -1,47 +1,15 @@
 /** The deployment's drift policy: window, consecutive windows, method, alpha, automatic retraining. */
-import React, { useState } from 'react';
+import React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, IDriftPolicy } from '../api';
-import { errorMessage } from '../errors';
+import { IDriftPolicy } from '../api';
+import { Draft, PolicyDraftFooter, usePolicyDraft } from '../components/PolicyDraft';
 import { IDriftModel } from '../tokens';
 
 type NumberField = 'window_size' | 'window_seconds' | 'consecutive' | 'alpha';
-type Draft = Partial<Record<NumberField, string>> & Partial<Pick<IDriftPolicy, 'window' | 'method' | 'auto_retrain'>>;
 
-const NUMBER_FIELDS: NumberField[] = ['window_size', 'window_seconds', 'consecutive', 'alpha'];
-
-/** The policy field a rejected change names (the server's `field`, else the first field its detail mentions). */
-export function policyFieldOf(error: ApiError, fields: string[]): string | null {
-  const named = (error.body as { field?: unknown }).field;
-  if (typeof named === 'string' && fields.includes(named)) {
-    return named;
-  }
-  // Longest first: `window_size` before `window`.
-  const candidates = [...fields].sort((a, b) => b.length - a.length);
-  return candidates.find(field => new RegExp(`\\b${field}\\b`).test(error.body.detail)) ?? null;
-}
-
-/**
- * The change a draft asks for: numbers parsed, or the fields that are not numbers.
- */
-export function parseDraft(draft: Draft): { change: Partial<IDriftPolicy>; invalid: NumberField[] } {
-  const change: Partial<IDriftPolicy> = {};
-  const invalid: NumberField[] = [];
-  for (const [key, value] of Object.entries(draft) as [keyof Draft, string | boolean][]) {
-    if ((NUMBER_FIELDS as string[]).includes(key)) {
-      const number = Number(value);
-      if (String(value).trim() === '' || !Number.isFinite(number)) {
-        invalid.push(key as NumberField);
-      } else {
-        (change as Record<string, unknown>)[key] = number;
-      }
-    } else {
-      (change as Record<string, unknown>)[key] = value;
-    }
-  }
-  return { change, invalid };
-}
+/** The settings typed as numbers. */
+export const NUMBER_FIELDS: NumberField[] = ['window_size', 'window_seconds', 'consecutive', 'alpha'];
 
 export interface IPolicyFormProps {
   deployment: string;
@@ -53,48 +21,18 @@ export interface IPolicyFormProps {
 
 /** Edits stay a draft (never overwritten by polling) until saved; errors show at their field. */
 export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProps): JSX.Element {
-  const [draft, setDraft] = useState<Draft>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const windowKind = draft.window ?? policy.window;
-  const sizeField: NumberField = windowKind === 'count' ? 'window_size' : 'window_seconds';
-  /** The fields on the form: an error about any other shows under the form. */
-  const shown = ['window', sizeField, 'consecutive', 'alpha', 'method', 'auto_retrain'];
-  const edit = (change: Draft) => {
-    setDraft({ ...draft, ...change });
-    setErrors({});
-  };
-
-  const save = async () => {
-    const { change, invalid } = parseDraft(draft);
-    if (invalid.length) {
-      setErrors(Object.fromEntries(invalid.map(field => [field, trans.__('Enter a number.')])));
-      return;
-    }
-    setBusy(true);
-    try {
-      await model.updatePolicy(deployment, change);
-      setDraft({});
-      setErrors({});
-    } catch (e) {
-      const field = e instanceof ApiError ? policyFieldOf(e, shown) : null;
-      setErrors({ [field ?? 'form']: errorMessage(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const errorId = (field: string) => `a4m-policy-${field}-error`;
-  const describe = (field: string) => ({
-    'aria-invalid': field in errors,
-    'aria-describedby': field in errors ? errorId(field) : undefined
+  const windowOf = (draft: Draft) => (draft.window as IDriftPolicy['window'] | undefined) ?? policy.window;
+  const sizeFieldOf = (draft: Draft): NumberField => (windowOf(draft) === 'count' ? 'window_size' : 'window_seconds');
+  const state = usePolicyDraft({
+    numberFields: NUMBER_FIELDS,
+    fields: draft => ['window', sizeFieldOf(draft), 'consecutive', 'alpha', 'method', 'auto_retrain'],
+    id: 'a4m-policy',
+    save: change => model.updatePolicy(deployment, change),
+    notANumber: trans.__('Enter a number.')
   });
-  const fieldError = (field: string) =>
-    errors[field] && (
-      <span className="a4m-FieldError" id={errorId(field)} role="alert">
-        {errors[field]}
-      </span>
-    );
+  const { draft, edit, describe, fieldError } = state;
+  const windowKind = windowOf(draft);
+  const sizeField = sizeFieldOf(draft);
   const numberInput = (field: NumberField, label: string, step: string) => (
     <label className="a4m-Field a4m-mod-inline">
       <span>{label}</span>
@@ -104,7 +42,7 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
         step={step}
         aria-label={label}
         {...describe(field)}
-        value={draft[field] ?? String(policy[field])}
+        value={(draft[field] as string | undefined) ?? String(policy[field])}
         onChange={e => edit({ [field]: e.target.value })}
       />
       {fieldError(field)}
@@ -115,7 +53,7 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
     <form
       className="a4m-PolicyForm"
       aria-label={trans.__('Drift policy of %1', deployment)}
-      onSubmit={e => (e.preventDefault(), void save())}
+      onSubmit={e => (e.preventDefault(), void state.submit())}
     >
       <label className="a4m-Field a4m-mod-inline">
         <span>{trans.__('Window')}</span>
@@ -142,7 +80,7 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
           className="jp-mod-styled"
           aria-label={trans.__('Drift test method')}
           {...describe('method')}
-          value={draft.method ?? policy.method}
+          value={(draft.method as IDriftPolicy['method'] | undefined) ?? policy.method}
           onChange={e => edit({ method: e.target.value as IDriftPolicy['method'] })}
         >
           <option value="features">{trans.__('per feature (KS, chi-squared)')}</option>
@@ -155,30 +93,13 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
         <input
           type="checkbox"
           {...describe('auto_retrain')}
-          checked={draft.auto_retrain ?? policy.auto_retrain}
+          checked={(draft.auto_retrain as boolean | undefined) ?? policy.auto_retrain}
           onChange={e => edit({ auto_retrain: e.target.checked })}
         />
         {trans.__('Retrain automatically on an alert')}
       </label>
       {fieldError('auto_retrain')}
-      {errors.form && (
-        <p className="a4m-Message a4m-mod-error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="a4m-Buttons">
-        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy || !Object.keys(draft).length}>
-          {trans.__('Save')}
-        </button>
-        <button
-          type="button"
-          className="jp-mod-styled"
-          disabled={busy || !Object.keys(draft).length}
-          onClick={() => (setDraft({}), setErrors({}))}
-        >
-          {trans.__('Discard')}
-        </button>
-      </div>
+      <PolicyDraftFooter state={state} trans={trans} />
     </form>
   );
 }

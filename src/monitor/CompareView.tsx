@@ -1,22 +1,24 @@
-/** The runs chosen to compare: a table of their metrics (bars, best marked) and parameters, and a chart. */
+/** The runs (or model versions) chosen to compare: a table of their metrics (bars, best marked) and parameters, and a chart. */
 import React, { RefObject, useEffect, useId, useRef, useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IRun } from '../api';
 import { MimeView } from '../components/MimeView';
 import { documentTheme } from '../components/theme';
 import { formatValue, runTime, varyingParameters } from '../runs/labels';
-import { compareChartSpec, comparisonRows, numericParameters, runLabel } from './compare';
+import { compareChartSpec, ComparedKind, comparisonRows, IComparable, numericParameters, runLabel } from './compare';
 import { betterIsLower } from './metrics';
 import { metricNames } from './table';
 
 const VEGA_LITE = ['application/vnd.vegalite.v5+json', 'application/vnd.vegalite.v4+json'];
 
 export interface ICompareViewProps {
-  runs: IRun[];
-  /** Each run's name, e.g. "run 3". */
+  /** The runs, or the versions, to compare. */
+  items: IComparable[];
+  /** Each one's name by id, e.g. "run 3". */
   names: Map<string, string>;
+  /** What is compared (default: runs). */
+  kind?: ComparedKind;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
@@ -45,7 +47,26 @@ function useWidth<T extends HTMLElement>(): [RefObject<T>, number] {
   return [ref, width];
 }
 
-export function CompareView({ runs, names, rendermime, trans }: ICompareViewProps): JSX.Element {
+/** The words the view uses for what it compares. */
+function words(kind: ComparedKind, trans: TranslationBundle, count: number) {
+  return kind === 'run'
+    ? {
+        region: trans.__('Compare runs'),
+        title: trans.__('Comparing %1 runs', count),
+        column: trans.__('Run'),
+        best: trans.__('best of the compared runs'),
+        each: trans.__('each run')
+      }
+    : {
+        region: trans.__('Compare versions'),
+        title: trans.__('Comparing %1 versions', count),
+        column: trans.__('Version'),
+        best: trans.__('best of the compared versions'),
+        each: trans.__('each version')
+      };
+}
+
+export function CompareView({ items: runs, names, kind = 'run', rendermime, trans }: ICompareViewProps): JSX.Element {
   const metrics = metricNames(runs);
   const parameters = varyingParameters(runs);
   const numeric = numericParameters(runs);
@@ -59,16 +80,17 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
     axisChoice !== null && (axisChoice === '' || numeric.includes(axisChoice)) ? axisChoice : (numeric[0] ?? '');
   const rows = comparisonRows(runs, metrics, parameters);
   const labels = new Map(runs.map(run => [run.id, runLabel(names.get(run.id) ?? run.id, run)]));
-  const label = (run: IRun) => labels.get(run.id)!;
+  const label = (run: IComparable) => labels.get(run.id)!;
+  const text = words(kind, trans, runs.length);
 
   return (
-    <section className="a4m-Compare" aria-label={trans.__('Compare runs')} ref={section}>
-      <h4 className="a4m-Compare-title">{trans.__('Comparing %1 runs', runs.length)}</h4>
+    <section className="a4m-Compare" aria-label={text.region} ref={section}>
+      <h4 className="a4m-Compare-title">{text.title}</h4>
       <div className="a4m-Compare-scroll" role="region" tabIndex={0} aria-label={trans.__('Comparison table')}>
         <table className="a4m-CompareTable">
           <thead>
             <tr>
-              <th scope="col">{trans.__('Run')}</th>
+              <th scope="col">{text.column}</th>
               {metrics.map(m => (
                 <th
                   scope="col"
@@ -87,11 +109,11 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
           </thead>
           <tbody>
             {rows.map(row => (
-              <tr key={row.run.id}>
-                <th scope="row" title={row.run.id}>
-                  {names.get(row.run.id) ?? row.run.id}
-                  <time className="a4m-Compare-time" dateTime={row.run.created_at}>
-                    {runTime(row.run.created_at)}
+              <tr key={row.item.id}>
+                <th scope="row" title={row.item.id}>
+                  {names.get(row.item.id) ?? row.item.id}
+                  <time className="a4m-Compare-time" dateTime={row.item.created_at}>
+                    {runTime(row.item.created_at)}
                   </time>
                 </th>
                 {metrics.map(m => {
@@ -101,7 +123,7 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
                       <span className="a4m-Metric-value">
                         {formatValue(cell.value)}
                         {cell.best && (
-                          <span className="a4m-Best" title={trans.__('best of the compared runs')}>
+                          <span className="a4m-Best" title={text.best}>
                             <span aria-hidden="true">★</span>
                             <span className="a4m-VisuallyHidden">{trans.__('best')}</span>
                           </span>
@@ -148,7 +170,7 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
               value={axis}
               onChange={e => setAxis(e.target.value)}
             >
-              <option value="">{trans.__('each run')}</option>
+              <option value="">{text.each}</option>
               {numeric.map(p => (
                 <option key={p} value={p}>
                   {p}
@@ -166,7 +188,8 @@ export function CompareView({ runs, names, rendermime, trans }: ICompareViewProp
                 labels,
                 theme: documentTheme(),
                 trans,
-                width: width - CHART_INSET
+                width: width - CHART_INSET,
+                kind
               }) as any
             }
             className="a4m-Chart a4m-CompareChart"

@@ -268,9 +268,18 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
         {model.rate(deployment.name) !== null && trans.__(' · %1 req/s', model.rate(deployment.name)!.toFixed(1))}
         {typeof stats.latency_ms?.p50 === 'number' && trans.__(' · p50 %1 ms', stats.latency_ms.p50.toFixed(1))}
       </div>
-      {deployment.error && <pre className="a4m-Answer a4m-mod-error">{deployment.error}</pre>}
+      {/* A long error (a log tail) scrolls: it takes the focus, so a keyboard can scroll it. */}
+      {deployment.error && (
+        <pre
+          className="a4m-Answer a4m-mod-error"
+          tabIndex={0}
+          aria-label={trans.__('Error of deployment %1', deployment.name)}
+        >
+          {deployment.error}
+        </pre>
+      )}
       {failure && (
-        <pre className="a4m-Answer a4m-mod-error" role="alert">
+        <pre className="a4m-Answer a4m-mod-error" role="alert" tabIndex={0}>
           {failure}
         </pre>
       )}

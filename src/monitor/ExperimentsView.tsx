@@ -5,7 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
 import { When } from '../components/When';
-import { IRunsModel } from '../tokens';
+import { IModelsModel, IRunsModel } from '../tokens';
 import { formatValue, varyingParameters } from '../runs/labels';
 import { runLabel, runNumbers } from './compare';
 import { CompareView } from './CompareView';
@@ -18,12 +18,14 @@ export interface IExperimentsViewProps {
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based). */
   showCell?: (path: string, cell: number) => void;
+  /** The model registry, to register a run's model in. */
+  models?: IModelsModel;
 }
 
 /** Metrics and parameters a run card shows at most (one metric and two parameters in a narrow panel). */
 const CARD_VALUES = 3;
 
-export function ExperimentsView({ runs, rendermime, trans, showCell }: IExperimentsViewProps): JSX.Element {
+export function ExperimentsView({ runs, rendermime, trans, showCell, models }: IExperimentsViewProps): JSX.Element {
   const [experiment, setExperiment] = useState('');
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<SortKey>('created_at');
@@ -162,12 +164,19 @@ export function ExperimentsView({ runs, rendermime, trans, showCell }: IExperime
       </ul>
       {shown.length === 0 && <p className="a4m-Panel-empty">{trans.__('No run matches the filter.')}</p>}
       {compared.length > 0 ? (
-        <CompareView runs={compared} names={names} rendermime={rendermime} trans={trans} />
+        <CompareView items={compared} names={names} rendermime={rendermime} trans={trans} />
       ) : (
         <p className="a4m-Panel-empty">{trans.__('Tick runs to compare their metrics and parameters.')}</p>
       )}
       {detail && (
-        <RunDetail run={detail} runs={runs} trans={trans} onClose={() => setOpenRun(null)} showCell={showCell} />
+        <RunDetail
+          run={detail}
+          runs={runs}
+          trans={trans}
+          onClose={() => setOpenRun(null)}
+          showCell={showCell}
+          models={models}
+        />
       )}
     </div>
   );

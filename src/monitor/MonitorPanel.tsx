@@ -1,4 +1,4 @@
-/** The monitoring sidebar: experiments and runs, deployments, data drift. */
+/** The monitoring sidebar: experiments and runs, registered models and their rollouts, deployments, data drift. */
 import React from 'react';
 import { IThemeManager } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -7,7 +7,8 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 
 import { DriftView } from '../drift/DriftView';
-import { IDeploymentsModel, IDriftModel, IRunsModel } from '../tokens';
+import { ModelsView } from '../models/ModelsView';
+import { IDeploymentsModel, IDriftModel, IModelsModel, IRunsModel } from '../tokens';
 import { DeploymentsView } from './DeploymentsView';
 import { ExperimentsView } from './ExperimentsView';
 
@@ -18,6 +19,8 @@ export interface IMonitorPanelOptions {
   deployments: IDeploymentsModel;
   /** Polled while the panel shows. */
   drift: IDriftModel;
+  /** Polled while the panel shows. */
+  models: IModelsModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
@@ -36,42 +39,60 @@ export class MonitorPanel extends ReactWidget {
   }
 
   dispose(): void {
-    this.options.drift.stopPolling();
+    this._poll(false);
     super.dispose();
   }
 
-  /** The drift report is polled only while the panel can be seen. */
+  /** The drift report and the registry are polled only while the panel can be seen. */
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.isVisible) {
-      this.options.drift.startPolling();
+      this._poll(true);
     }
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this.options.drift.startPolling();
+    this._poll(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this.options.drift.stopPolling();
+    this._poll(false);
   }
 
   protected onBeforeDetach(msg: Message): void {
-    this.options.drift.stopPolling();
+    this._poll(false);
     super.onBeforeDetach(msg);
   }
 
+  private _poll(on: boolean): void {
+    for (const model of [this.options.drift, this.options.models]) {
+      if (on) {
+        model.startPolling();
+      } else {
+        model.stopPolling();
+      }
+    }
+  }
+
   render(): JSX.Element {
-    const { runs, deployments, drift, rendermime, trans, showCell } = this.options;
+    const { runs, deployments, drift, models, rendermime, trans, showCell } = this.options;
     return (
       <div className="a4m-Panel-body">
         <h2 className="a4m-Panel-heading">{trans.__('MLOps monitor')}</h2>
         <section className="a4m-Section" aria-label={trans.__('Experiments')}>
           <h3 className="a4m-Section-title">{trans.__('Experiments')}</h3>
           <UseSignal signal={runs.changed}>
-            {() => <ExperimentsView runs={runs} rendermime={rendermime} trans={trans} showCell={showCell} />}
+            {() => (
+              <ExperimentsView runs={runs} rendermime={rendermime} trans={trans} showCell={showCell} models={models} />
+            )}
+          </UseSignal>
+        </section>
+        <section className="a4m-Section" aria-label={trans.__('Models')}>
+          <h3 className="a4m-Section-title">{trans.__('Models')}</h3>
+          <UseSignal signal={models.changed}>
+            {() => <ModelsView models={models} runs={runs} rendermime={rendermime} trans={trans} showCell={showCell} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>

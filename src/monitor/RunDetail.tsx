@@ -6,7 +6,8 @@ import { fetchRun, fetchStepLog, IArtifact, IRun, IStepError, IStepLog } from '.
 import { errorMessage } from '../errors';
 import { runTime } from '../runs/labels';
 import { isActive } from '../runs/model';
-import { IRunsModel } from '../tokens';
+import { RegisterModel } from '../models/RegisterModel';
+import { IModelsModel, IRunsModel } from '../tokens';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { formatDuration } from './table';
 
@@ -17,6 +18,8 @@ export interface IRunDetailProps {
   onClose: () => void;
   /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
   showCell?: (path: string, cell: number) => void;
+  /** The model registry, to register the run's model in. */
+  models?: IModelsModel;
 }
 
 /** Where a frame of a step's error is, as people count cells: "cell 4, line 2" (", in f" inside a function). */
@@ -177,7 +180,7 @@ function useArtifacts(run: IRun): IArtifact[] {
   return artifacts;
 }
 
-export function RunDetail({ run, runs, trans, onClose, showCell }: IRunDetailProps): JSX.Element {
+export function RunDetail({ run, runs, trans, onClose, showCell, models }: IRunDetailProps): JSX.Element {
   const [logStep, setLogStep] = useState<string | null>(run.steps.find(s => s.status === 'failed')?.name ?? null);
   const artifacts = useArtifacts(run);
   return (
@@ -237,6 +240,7 @@ export function RunDetail({ run, runs, trans, onClose, showCell }: IRunDetailPro
           </ul>
         </section>
       )}
+      {models && <RegisterModel run={run} artifacts={artifacts} models={models} trans={trans} />}
       {!isActive(run) && Object.keys(run.parameters).length > 0 && <Rerun run={run} runs={runs} trans={trans} />}
     </div>
   );

@@ -1,17 +1,27 @@
 /**
- * Comparing runs side by side (pure functions, unit-tested): human run names, the comparison
- * table's rows with bars scaled across the runs and the best value marked, and the Vega-Lite chart
- * of a metric against a parameter (or per run), in the theme's colours.
+ * Comparing runs, or versions of a registered model, side by side (pure functions, unit-tested): human
+ * run names, the comparison table's rows with bars scaled across them and the best value marked, and the
+ * Vega-Lite chart of a metric against a parameter (or one bar each), in the theme's colours.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from '../api';
 import { IChartTheme } from '../components/theme';
-import { differs, formatValue, parameterNames, runTime } from '../runs/labels';
+import { differs, formatValue, IParameterised, parameterNames, runTime } from '../runs/labels';
 import { bestValue, betterIsLower } from './metrics';
 import { runMetrics } from './table';
 
 type Spec = Record<string, unknown>;
+
+/** What comparing needs of a run or a model version: an id, when it was made, its parameters and metrics. */
+export interface IComparable extends IParameterised {
+  id: string;
+  created_at: string;
+  metrics: Record<string, number | null>;
+}
+
+/** What is compared: runs, or versions of a registered model (the words the table and the chart use). */
+export type ComparedKind = 'run' | 'version';
 
 /** Each run's number within its experiment, counting from its oldest run (1, 2, ...). */
 export function runNumbers(runs: IRun[]): Map<string, number> {
@@ -26,13 +36,13 @@ export function runNumbers(runs: IRun[]): Map<string, number> {
   return numbers;
 }
 
-/** A run's name with the time it started, e.g. "run 3 · 14:02". */
-export function runLabel(name: string, run: IRun): string {
+/** A run's (or version's) name with the time it was made, e.g. "run 3 · 14:02". */
+export function runLabel(name: string, run: { created_at: string }): string {
   return `${name} · ${runTime(run.created_at)}`;
 }
 
 /** Parameters every run set to a number, differing between them: what a metric can be plotted against. */
-export function numericParameters(runs: IRun[]): string[] {
+export function numericParameters(runs: IParameterised[]): string[] {
   return parameterNames(runs).filter(
     name => runs.every(run => typeof run.parameters?.[name] === 'number') && differs(runs, name)
   );
@@ -53,15 +63,19 @@ export interface IMetricCell {
   best: boolean;
 }
 
-/** One run in the comparison table. */
-export interface IComparisonRow {
-  run: IRun;
+/** One run (or version) in the comparison table. */
+export interface IComparisonRow<T extends IComparable = IComparable> {
+  item: T;
   metrics: Record<string, IMetricCell>;
   parameters: Record<string, string>;
 }
 
 /** The comparison table: a row per run, its metrics scaled across the runs, its parameters as text. */
-export function comparisonRows(runs: IRun[], metrics: string[], parameters: string[]): IComparisonRow[] {
+export function comparisonRows<T extends IComparable>(
+  runs: T[],
+  metrics: string[],
+  parameters: string[]
+): IComparisonRow<T>[] {
   const columns = Object.fromEntries(
     metrics.map(name => {
       const values = runs.map(run => runMetrics(run)[name]).filter((v): v is number => v !== undefined);
@@ -69,7 +83,7 @@ export function comparisonRows(runs: IRun[], metrics: string[], parameters: stri
     })
   );
   return runs.map(run => ({
-    run,
+    item: run,
     metrics: Object.fromEntries(
       metrics.map(name => {
         const value = runMetrics(run)[name];
@@ -97,15 +111,17 @@ export interface ICompareChartOptions {
   trans: TranslationBundle;
   /** The chart's width in pixels, axes included (default: its container's width when drawn). */
   width?: number;
+  /** What the chart compares (default: runs). */
+  kind?: ComparedKind;
 }
 
 /**
- * A Vega-Lite chart of one metric of the runs: against a numeric parameter (a point per run), or
- * one horizontal bar per run with the run's name beside it. Values are written on the chart, the
- * best run is drawn strongest, and the width follows the panel.
+ * A Vega-Lite chart of one metric of the runs (or versions): against a numeric parameter (a point
+ * each), or one horizontal bar each with its name beside it. Values are written on the chart, the
+ * best is drawn strongest, and the width follows the panel.
  */
-export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): Spec {
-  const { metric, parameter, labels, theme, trans, width = 'container' } = options;
+export function compareChartSpec(runs: IComparable[], options: ICompareChartOptions): Spec {
+  const { metric, parameter, labels, theme, trans, width = 'container', kind = 'run' } = options;
   const shown = runs.filter(run => metric in runMetrics(run));
   const best = bestValue(
     metric,
@@ -122,7 +138,7 @@ export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): S
   }));
   const direction = betterIsLower(metric) ? trans.__('lower is better') : trans.__('higher is better');
   const tooltip = [
-    { field: 'run', title: trans.__('run') },
+    { field: 'run', title: kind === 'run' ? trans.__('run') : trans.__('version') },
     { field: 'value', title: metric, format: '.4~g' },
     { field: 'parameters', title: trans.__('parameters') }
   ];
@@ -141,7 +157,10 @@ export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): S
     const y = { field: 'value', type: 'quantitative', title: metric, scale: { zero: false, padding: 18 } };
     return {
       ...common,
-      description: trans.__('%1 (%2) of %3 runs against parameter %4.', metric, direction, shown.length, parameter),
+      description:
+        kind === 'run'
+          ? trans.__('%1 (%2) of %3 runs against parameter %4.', metric, direction, shown.length, parameter)
+          : trans.__('%1 (%2) of %3 versions against parameter %4.', metric, direction, shown.length, parameter),
       height: 170,
       encoding: { x, y },
       layer: [
@@ -159,7 +178,10 @@ export function compareChartSpec(runs: IRun[], options: ICompareChartOptions): S
   const largest = Math.max(0, ...values.map(v => v.value));
   return {
     ...common,
-    description: trans.__('%1 (%2) of %3 runs, one bar per run.', metric, direction, shown.length),
+    description:
+      kind === 'run'
+        ? trans.__('%1 (%2) of %3 runs, one bar per run.', metric, direction, shown.length)
+        : trans.__('%1 (%2) of %3 versions, one bar per version.', metric, direction, shown.length),
     height: { step: 24 },
     encoding: {
       y: { field: 'run', type: 'nominal', sort: null, title: null, axis: { labelLimit: 110 } },

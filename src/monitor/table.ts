@@ -3,15 +3,15 @@ import { IRun } from '../api';
 
 export type SortKey = 'created_at' | 'status' | 'duration' | 'pipeline' | `metric:${string}`;
 
-/** Every numeric metric of a run. */
-export function runMetrics(run: IRun): Record<string, number> {
+/** Every numeric metric of a run (or of a model version: anything with metrics). */
+export function runMetrics(run: { metrics?: Record<string, number | null> }): Record<string, number> {
   return Object.fromEntries(
     Object.entries(run.metrics ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number')
   );
 }
 
-/** Names of the metrics any of the runs logged, sorted. */
-export function metricNames(runs: IRun[]): string[] {
+/** Names of the metrics any of the runs (or versions) logged, sorted. */
+export function metricNames(runs: { metrics?: Record<string, number | null> }[]): string[] {
   return [...new Set(runs.flatMap(run => Object.keys(runMetrics(run))))].sort();
 }
 

@@ -245,3 +245,18 @@ def test_a_deployment_being_started_is_not_judged_dead_before_it_has_a_server(tr
     deployments.refresh()
     assert deployments.get("not-yet")["status"] == "starting"
     deployments.store.delete("not-yet")
+
+
+def test_a_server_gone_while_its_deployment_is_rerouted_is_not_judged_failed(trained, deployments):
+    """A rollout hands the port from the first server to a router under the deployment's lock: the background
+    refresh leaves the deployment to that call, and judges it again once the lock is free."""
+    deployed = deployments.deploy(trained[1]["id"], name="rerouted")
+    os.kill(deployed["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while processes.is_alive(deployed["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with deployments.lock("rerouted"):
+        deployments.refresh()
+        assert deployments.get("rerouted")["status"] == "running"
+    deployments.refresh()
+    assert deployments.get("rerouted")["status"] == "failed"
