@@ -10,8 +10,6 @@ with its evidence (both versions' metrics and live numbers, the checks, the poli
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..errors import UserError
 from ..runs.ranking import declared_metrics, run_summary
 from ..serving.artifacts import reference_artifact

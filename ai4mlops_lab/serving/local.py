@@ -124,7 +124,7 @@ class LocalDeployments:
         """The port of the stopped or failed deployment `name` replaces (None if there is none); a 409 if it
         is starting or running."""
         try:
-            record = self._live(name)
+            record = self._live(name, held=True)
         except NotFoundError:
             return None
         refuse_live(record)
@@ -184,23 +184,17 @@ class LocalDeployments:
         ]
 
     def refresh(self) -> None:
-        """Pull every local deployment's live state into the store (see `_live`); one whose servers are being
-        started, stopped or rerouted is left to the call doing it (a server stopped on purpose is not gone)."""
+        """Pull every local deployment's live state into the store (see `_live`)."""
         for record in self.store.list(target=DeploymentTarget.LOCAL):
-            lock = self.lock(record["name"])
-            if lock.acquire(blocking=False):
-                try:
-                    self._live(record["name"])
-                finally:
-                    lock.release()
+            self._live(record["name"])
 
-    def _live(self, name: str) -> dict:
+    def _live(self, name: str, *, held: bool = False) -> dict:
         """A deployment with its live state: a server (or router) process that is gone marks it failed, with its
         log tail; `ready` when it answers its readiness check; request statistics copied from `stats.json`."""
         record = self.store.get(name)
         ready_now = False
         if _watched(record):
-            record = self._fail_if_gone(name)
+            record = self._fail_if_gone(name, held=held)
             ready_now = _watched(record) and ready(record["url"], name)
         stats = self.stable_server(record).stats()
         if stats and stats.get("requests", 0) != record["request_count"]:
@@ -214,26 +208,32 @@ class LocalDeployments:
             )
         return self._view(record, ready_now)
 
-    def _fail_if_gone(self, name: str) -> dict:
-        """Mark the deployment failed if its processes are gone, judged again under its lock: while a start, stop
-        or reroute (e.g. a rollout handing the port to a router) holds it, processes come and go and that call
-        decides."""
+    def _fail_if_gone(self, name: str, *, held: bool = False) -> dict:
+        """Mark the deployment failed if its processes are gone, judged again under its lock (`held`: the caller
+        holds it): while a start, stop or reroute (e.g. a rollout handing the port to a router) holds it,
+        processes come and go and that call decides."""
         lock = self.lock(name)
+        if held:
+            return self._judged(name)
         if not lock.acquire(blocking=False):
             return self.store.get(name)
         try:
-            record = self.store.get(name)
-            gone = self._gone(record) if _watched(record) else None
-            if gone is None:
-                return record
-            return self.store.update(
-                name,
-                status=DeploymentStatus.FAILED,
-                pid=None,
-                error=f"{gone}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}",
-            )
+            return self._judged(name)
         finally:
             lock.release()
+
+    def _judged(self, name: str) -> dict:
+        """The deployment, marked failed if its processes are gone."""
+        record = self.store.get(name)
+        gone = self._gone(record) if _watched(record) else None
+        if gone is None:
+            return record
+        return self.store.update(
+            name,
+            status=DeploymentStatus.FAILED,
+            pid=None,
+            error=f"{gone}; log tail:\n{self.logs(name, tail=LOG_TAIL_LINES)}",
+        )
 
     def _gone(self, record: dict) -> str | None:
         """Why the running deployment's processes are not all there (None while they are)."""
