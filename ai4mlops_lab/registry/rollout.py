@@ -334,8 +334,12 @@ class RolloutService:
         return version["model"], version
 
     def _evaluate(self, policy: dict, rollout: dict, live: dict) -> dict:
+        """The gate's verdict on the live numbers; the offline check counts too unless the rollout was forced past
+        it (it is still shown)."""
         offline = rollout["gate"]["offline"]
-        return gate.verdict([offline, *gate.live_checks(policy, live["stable"], live["candidate"])])
+        checks = gate.live_checks(policy, live["stable"], live["candidate"])
+        judged = gate.verdict(checks if rollout["gate"]["forced"] else [offline, *checks])
+        return {**judged, "checks": [offline, *checks]}
 
     def _declared(self, version: dict) -> list[str]:
         path = version.get("notebook_path")
