@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..errors import UserError
 from ..runs.ranking import declared_metrics, run_summary
 from ..serving.artifacts import reference_artifact
+from ..serving.rollouts import running_rollout
 from ..states import ModelVersionState
 from ..store.gate import GateStore
 from . import gate
@@ -235,10 +236,7 @@ class RolloutService:
         """Ask the gate now: pass promotes, fail rolls back (by `by`, default the gate), waiting does nothing.
         `{decision, rollout}` (decision None while waiting)."""
         state = self.state(name)
-        if state["gate"] is None:
-            raise UserError(
-                f"Deployment {name!r} has no rollout running.", "Start a canary or shadow first.", status=409
-            )
+        running_rollout(self.deployments.get(name))
         outcome = state["gate"]["verdict"]
         if outcome == "waiting":
             return {"decision": None, "rollout": state}
@@ -265,14 +263,8 @@ class RolloutService:
         """Promote or roll back the running candidate of `name` and record it (as `recorded_as`, default
         `action`), with the live evidence."""
         state = self.state(name)
-        if state["gate"] is None:
-            raise UserError(
-                f"Deployment {name!r} has no rollout running.",
-                "Start a canary or shadow of another version first.",
-                status=409,
-                code="conflict",
-            )
         record = self.deployments.get(name)
+        running_rollout(record)
         rollout = record["config"]["rollout"]["gate"]
         model = rollout["model"]
         stable = self.registry.version(model, rollout["stable_version"])

@@ -35,7 +35,7 @@ from .inference_service import CONTAINER_NAME, CUSTOM_FORMATS, build_inference_s
 from .kserve_backend import MISSING, KserveBackend, summarize_status
 from .kube_connection import KubeConnection
 from .local_rollouts import stable_version
-from .rollouts import check_candidate
+from .rollouts import check_candidate, refuse_not_running, refuse_second_rollout, running_rollout
 
 #: Model frameworks (artifact metadata `model.framework`) and the KServe model format serving them.
 FORMATS = {"sklearn": "sklearn", "xgboost": "xgboost", "torch": "torch"}
@@ -338,13 +338,7 @@ class ClusterDeployments:
         name, how the stable pods' event sources begin, the candidate's model as served).
         """
         record = self._running(name)
-        if record["config"].get("rollout"):
-            raise UserError(
-                f"Deployment {name!r} has a rollout running already.",
-                "Promote its candidate or roll it back first.",
-                status=409,
-                code="conflict",
-            )
+        refuse_second_rollout(record)
         check_candidate(version, mode, percent)
         if mode == "shadow":
             raise UserError(*kserve_rollout.SHADOW_REFUSED, code="shadow_unsupported")
@@ -460,26 +454,12 @@ class ClusterDeployments:
     def _running(self, name: str) -> dict:
         """The record of a running kserve deployment (a 409 for one that is not)."""
         record = self._kserve(name)
-        if record["status"] != DeploymentStatus.RUNNING:
-            raise UserError(
-                f"Deployment {name!r} is {record['status']}.",
-                "Wait until it is running, or restart it.",
-                status=409,
-                code="conflict",
-            )
+        refuse_not_running(record, "Wait until it is running, or restart it.")
         return record
 
     def _rollout(self, name: str) -> tuple[dict, dict]:
         record = self._kserve(name)
-        rollout = record["config"].get("rollout")
-        if not rollout:
-            raise UserError(
-                f"Deployment {name!r} has no rollout running.",
-                "Start a canary of another version first.",
-                status=409,
-                code="conflict",
-            )
-        return record, rollout
+        return record, running_rollout(record)
 
     def _unpin(self, record: dict, backend: KserveBackend) -> dict:
         """Apply the rolled-back InferenceService without its pin; the record's new config."""

@@ -16,11 +16,10 @@ from __future__ import annotations
 from .. import confined
 from ..errors import UserError
 from ..records import DeploymentView
-from ..states import DeploymentStatus
 from ..store import times
 from .artifacts import model_artifact
 from .local import SERVERS_FOLDER, LocalDeployments, local_model_folder
-from .rollouts import routes
+from .rollouts import refuse_not_running, refuse_second_rollout, routes, running_rollout
 from .server_process import HOST, ServerProcess, free_port
 
 
@@ -37,13 +36,7 @@ class LocalRollouts:
         """Serve the Model artifact `model` of run `run_id` as the candidate of deployment `name`, labelled
         `version` (e.g. `v3`), in `mode` `canary` (`percent` of the inferences) or `shadow` (a copy of each)."""
         record = self._running(name)
-        if record["config"].get("rollout"):
-            raise UserError(
-                f"Deployment {name!r} has a rollout running already.",
-                "Promote its candidate or roll it back first.",
-                status=409,
-                code="conflict",
-            )
+        refuse_second_rollout(record)
         stable_label = stable_version(record)
         routes(f"http://{HOST}:1", stable_label, candidate_url=f"http://{HOST}:1", candidate_version=version,
                mode=mode, percent=percent)  # fmt: skip
@@ -189,23 +182,12 @@ class LocalRollouts:
 
     def _running(self, name: str) -> dict:
         record = self.deployments.get(name)
-        if record["status"] != DeploymentStatus.RUNNING:
-            raise UserError(
-                f"Deployment {name!r} is {record['status']}.", "Restart it first.", status=409, code="conflict"
-            )
+        refuse_not_running(record)
         return record
 
     def _rollout(self, name: str) -> tuple[dict, dict]:
         record = self._running(name)
-        rollout = record["config"].get("rollout")
-        if not rollout:
-            raise UserError(
-                f"Deployment {name!r} has no rollout running.",
-                "Start a canary or a shadow of another version first.",
-                status=409,
-                code="conflict",
-            )
-        return record, rollout
+        return record, running_rollout(record)
 
     @staticmethod
     def _routes(servers: dict, rollout: dict, percent: float) -> dict:

@@ -18,6 +18,7 @@ from pathlib import Path
 from .. import confined
 from ..errors import UserError
 from ..runs import processes
+from ..states import DeploymentStatus
 
 ROUTER_MODULE = "ai4mlops_lab.serving.router"
 CONFIG_FILE = "router.json"
@@ -55,6 +56,36 @@ def routes(
             "Label them differently: every logged event says which version answered.",
         )
     return {"stable": stable, "candidate": candidate}
+
+
+def refuse_not_running(record: dict, hint: str = "Restart it first.") -> None:
+    """A 409 when the deployment a rollout would change is not running."""
+    if record["status"] != DeploymentStatus.RUNNING:
+        raise UserError(f"Deployment {record['name']!r} is {record['status']}.", hint, status=409, code="conflict")
+
+
+def refuse_second_rollout(record: dict) -> None:
+    """A 409 when the deployment has a rollout running already."""
+    if record["config"].get("rollout"):
+        raise UserError(
+            f"Deployment {record['name']!r} has a rollout running already.",
+            "Promote its candidate or roll it back first.",
+            status=409,
+            code="conflict",
+        )
+
+
+def running_rollout(record: dict) -> dict:
+    """The deployment's running rollout (`config.rollout`); a 409 when it has none."""
+    rollout = record["config"].get("rollout")
+    if not rollout:
+        raise UserError(
+            f"Deployment {record['name']!r} has no rollout running.",
+            "Start a canary or a shadow of another version first.",
+            status=409,
+            code="conflict",
+        )
+    return rollout
 
 
 def check_candidate(version: str | None, mode: str, percent: float) -> float:
