@@ -94,6 +94,7 @@ class DeploymentView(DeploymentRecord):
 class AlertRecord(TypedDict):
     id: int
     deployment: str
+    kind: str  # data_drift, performance or concept_drift
     status: str  # AlertStatus
     message: str
     window_ids: list[int]

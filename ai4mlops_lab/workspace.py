@@ -211,7 +211,9 @@ class Workspace:
         from .registry.rollout import RolloutService
         from .store.gate import GateStore
 
-        return RolloutService(self.registry, self.deployments, GateStore(self.store_path))
+        return RolloutService(
+            self.registry, self.deployments, GateStore(self.store_path), outcomes=lambda: self.outcome_monitor
+        )
 
     def auto_register(self) -> list:
         """Register the models of succeeded runs not registered yet when `settings.auto_register` is on (else
@@ -233,6 +235,16 @@ class Workspace:
             deployments=self.deployments,
             rollouts=lambda: self.rollouts,
         )
+
+    @property
+    def outcome_monitor(self):
+        """Outcome monitoring: labels, performance, concept drift (alerts retrain like drift alerts)."""
+        return self._once("outcome_monitor", self._build_outcome_monitor)
+
+    def _build_outcome_monitor(self):
+        from .monitoring.outcomes import OutcomeMonitor
+
+        return OutcomeMonitor(self.store_path, on_alert=self.drift_monitor.retraining.retrain_automatically)
 
     @property
     def event_store(self):

@@ -15,9 +15,10 @@ D = 10
 NAME = "iris-model"
 
 
-def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
+def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,), outputs=None, run_id=None):
     """A deployment record whose model folder holds a reference sample of standard-normal inputs of `shape`
-    per row (named features f0.. along the first axis, as models are saved)."""
+    per row (named features f0.. along the first axis, as models are saved); `outputs` values per row (a
+    classifier's classes) makes its signature record an output tensor."""
     folder = workspace / "deployments" / name / "model"
     folder.mkdir(parents=True)
     model = {
@@ -30,7 +31,7 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
                     "features": [f"f{i}" for i in range(shape[0])],
                 }
             ],
-            "outputs": [],
+            "outputs": [{"name": "output-0", "dtype": "float32", "shape": [-1, outputs]}] if outputs else [],
         }
     }
     if reference:
@@ -39,7 +40,7 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,)):
         model["reference"] = {"file": "reference.npy", "rows": 2000, "total_rows": 2000, "source": "test"}
     DeploymentStore(workspace / STORE_FILE).create(
         name=name,
-        run_id=None,
+        run_id=run_id,
         model_name="train/model",
         model_uri=str(folder),
         target="local",

@@ -58,7 +58,7 @@ def add_commands(commands, parents: dict) -> None:
     command.set_defaults(handler=retrain_command)
 
 
-def _policy_changes(assignments: list[str]) -> dict:
+def policy_changes(assignments: list[str]) -> dict:
     changes = {}
     for text in assignments:
         key, sep, value = text.partition("=")
@@ -77,7 +77,7 @@ def drift_command(args: argparse.Namespace) -> int:
 
     monitor = args.workspace.drift_monitor
     if args.set:
-        monitor.set_policy(args.name, _policy_changes(args.set))
+        monitor.set_policy(args.name, policy_changes(args.set))
     if args.send:
         _send(args)
     # no Jupyter server may be checking windows in the background: check those completed so far here; with no
@@ -175,7 +175,7 @@ def alerts_command(args: argparse.Namespace) -> int:
     for alert in found if not args.json else []:
         run = f"  retrain run {alert['retrain_run_id']}" if alert["retrain_run_id"] else ""
         print(
-            f"#{alert['id']}  {alert['status']:<10} {alert['deployment']}  {alert['raised_at']}  "
+            f"#{alert['id']}  {alert['status']:<10} {alert['kind']:<13} {alert['deployment']}  {alert['raised_at']}  "
             f"{alert['message']}{run}"
         )
     return 0

@@ -19,7 +19,6 @@ import numpy as np
 
 from ..errors import UserError
 from ..serving.artifacts import recorded_input
-from ..states import AlertStatus
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.drift import DriftStore, MonitorMoved
@@ -399,7 +398,7 @@ class WindowChecker:
         changes["consecutive"] = consecutive
         ids = self.store.commit(monitor, changes, windows, alert, attach)
         if alert is not None and self.on_alert is not None:
-            self.on_alert(self.store.alerts(name, AlertStatus.OPEN)[0]["id"], policy)
+            self.on_alert(self.store.active_alert(name)["id"], policy)
         return ids
 
     def _streak(self, name: str, consecutive: int) -> list[tuple[str, int]]:

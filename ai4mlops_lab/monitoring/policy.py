@@ -38,23 +38,17 @@ class Policy:
 
     def updated(self, changes: dict) -> Policy:
         """This policy with `changes` applied; a UserError (422) names the first bad field."""
-        known = {f.name: f.type for f in fields(self)}
-        unknown = set(changes) - set(known)
-        if unknown:
-            raise PolicyError(sorted(unknown)[0], "is not a policy setting", f"Settings: {', '.join(known)}.")
-        values = {**asdict(self), **changes}
-        _check_choice(values, "window", WINDOW_KINDS)
-        _check_choice(values, "method", METHODS)
-        _check_choice(values, "correction", CORRECTIONS)
-        _check_int(values, "window_size", 10, 1_000_000)
-        _check_int(values, "window_seconds", 60, 30 * 86400)
-        _check_int(values, "consecutive", 1, 100)
+        values = check_known(self, changes)
+        check_choice(values, "window", WINDOW_KINDS)
+        check_choice(values, "method", METHODS)
+        check_choice(values, "correction", CORRECTIONS)
+        check_int(values, "window_size", 10, 1_000_000)
+        check_int(values, "window_seconds", 60, 30 * 86400)
+        check_int(values, "consecutive", 1, 100)
         alpha = values["alpha"]
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
             raise PolicyError("alpha", f"is {alpha!r}", "Use a significance level between 0 and 0.5, e.g. 0.05.")
-        for flag in ("auto_retrain", "redeploy"):
-            if not isinstance(values[flag], bool):
-                raise PolicyError(flag, f"is {values[flag]!r}", "Use true or false.")
+        check_flags(values, ("auto_retrain", "redeploy"))
         return Policy(**{**values, "alpha": float(alpha)})
 
 
@@ -62,17 +56,34 @@ class PolicyError(FieldError):
     """A bad policy setting; the error body names it in `field` (forms show the error there)."""
 
     code = "bad_policy"
+    #: The policy's name in messages.
+    policy = "drift policy"
 
     def __init__(self, field: str, problem: str, hint: str):
-        super().__init__(field, f"The drift policy's '{field}' {problem}.", hint)
+        super().__init__(field, f"The {self.policy}'s '{field}' {problem}.", hint)
 
 
-def _check_choice(values: dict, field: str, choices: tuple) -> None:
+def check_choice(values: dict, field: str, choices: tuple, error: type[PolicyError] = PolicyError) -> None:
     if values[field] not in choices:
-        raise PolicyError(field, f"is {values[field]!r}", f"Use one of: {', '.join(choices)}.")
+        raise error(field, f"is {values[field]!r}", f"Use one of: {', '.join(choices)}.")
 
 
-def _check_int(values: dict, field: str, low: int, high: int) -> None:
+def check_int(values: dict, field: str, low: int, high: int, error: type[PolicyError] = PolicyError) -> None:
     value = values[field]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise PolicyError(field, f"is {value!r}", f"Use a whole number from {low} to {high}.")
+        raise error(field, f"is {value!r}", f"Use a whole number from {low} to {high}.")
+
+
+def check_flags(values: dict, flags: tuple, error: type[PolicyError] = PolicyError) -> None:
+    for flag in flags:
+        if not isinstance(values[flag], bool):
+            raise error(flag, f"is {values[flag]!r}", "Use true or false.")
+
+
+def check_known(policy, changes: dict, error: type[PolicyError] = PolicyError) -> dict:
+    """`policy`'s settings (a dataclass) with `changes` applied, unchecked; an error names an unknown setting."""
+    known = [f.name for f in fields(policy)]
+    unknown = set(changes) - set(known)
+    if unknown:
+        raise error(sorted(unknown)[0], "is not a policy setting", f"Settings: {', '.join(known)}.")
+    return {**asdict(policy), **changes}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
+from ..store.drift import DATA_DRIFT
 from .reference_data import NoReference
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def drift_report(
         "windows": windows,
         "latest": current[-1] if current else None,
         "previous": windows[-1] if windows and not current else None,
-        "alerts": checker.store.alerts(name),
+        "alerts": checker.store.alerts(name, kinds=DATA_DRIFT),
         "feature": feature_view(fitted, feature, stored) if fitted is not None and feature else None,
     }
 

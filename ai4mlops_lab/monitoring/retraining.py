@@ -11,6 +11,7 @@ from ..states import RUN_ACTIVE, AlertStatus, RunStatus
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.drift import DriftStore
+from .outcome_policy import OutcomePolicy
 from .policy import Policy
 
 
@@ -50,7 +51,7 @@ class Retraining:
             alert_id, status=AlertStatus.RETRAINING, retrain_run_id=new["id"], retrain_parameters=new["parameters"]
         )
 
-    def retrain_automatically(self, alert_id: int, policy: Policy) -> None:
+    def retrain_automatically(self, alert_id: int, policy: Policy | OutcomePolicy) -> None:
         """Retrain from a new alert when its policy says so; a failure to start stays on the alert."""
         if not policy.auto_retrain or self.runs is None:
             return
@@ -60,10 +61,15 @@ class Retraining:
             self.store.update_alert(alert_id, error=f"automatic retraining did not start: {err.message}")
 
     def dismiss(self, alert_id: int) -> AlertRecord:
-        """Close an open alert without retraining; the next alert needs a new streak of drifted windows."""
+        """Close an open alert without retraining; the next alert needs a new streak of drifted windows (data
+        drift), or a later window past its alert level or a new detection (outcomes)."""
         alert = self.store.update_alert(alert_id, expect=(AlertStatus.OPEN,), status=AlertStatus.DISMISSED)
-        self.store.reset_streak(alert["deployment"])
+        self._reset(alert)
         return alert
+
+    def _reset(self, alert: AlertRecord) -> None:
+        if alert["kind"] == "data_drift":
+            self.store.reset_streak(alert["deployment"])
 
     def follow(self) -> None:
         """Resolve alerts whose retraining run finished: redeploy on success, reopen with the reason otherwise."""
@@ -92,7 +98,7 @@ class Retraining:
                 self.store.update_alert(
                     alert["id"], status=AlertStatus.RESOLVED, redeployed_at=times.now() if alert["redeploy"] else None
                 )
-                self.store.reset_streak(alert["deployment"])
+                self._reset(alert)
             except UserError as err:
                 self.store.update_alert(
                     alert["id"], status=AlertStatus.OPEN, error=f"The new model was not deployed: {err.message}"

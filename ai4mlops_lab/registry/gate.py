@@ -3,8 +3,10 @@
 Offline, before any traffic: the candidate's metric (the policy's, else the versions' main metric) must beat the
 stable version's by `min_gain` in the metric's direction. Live, over a canary or shadow: once the candidate has
 seen `min_requests`, its error rate must stay under `max_error_rate` and its p99 latency under `max_p99_ratio`
-times the stable version's. Each check says what it compared in words; the verdict is `fail` if any check failed,
-`waiting` while one is undecided, else `pass`. Nothing here touches a server or the store.
+times the stable version's; with `min_labels`, once both have that many labelled predictions, its realized metric
+may be worse than the stable version's by `max_metric_drop` at most. Each check says what it compared in words;
+the verdict is `fail` if any check failed, `waiting` while one is undecided, else `pass`. Nothing here touches a
+server or the store.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ DEFAULT_POLICY = {
     "max_p99_ratio": 2.0,
     "min_requests": 100,
     "canary_percent": 20.0,
+    "min_labels": 0,
+    "max_metric_drop": 0.0,
     "auto": True,
 }
 DIRECTIONS = ("higher", "lower")
@@ -39,6 +43,8 @@ _BOUNDS = {
     "max_p99_ratio": (0.0, math.inf, False),
     "min_requests": (1, 10_000_000, True),
     "canary_percent": (0.0, 100.0, True),
+    "min_labels": (0, 10_000_000, True),
+    "max_metric_drop": (0.0, math.inf, True),
 }
 
 
@@ -71,7 +77,7 @@ def changed_policy(policy: dict, change: dict) -> dict:
 
 def _number(key: str, value: object) -> float | int:
     low, high, low_allowed = _BOUNDS[key]
-    whole = key == "min_requests"
+    whole = key in ("min_requests", "min_labels")
     if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not math.isfinite(value):
         raise GatePolicyError(key, f"{key} must be {'a whole number' if whole else 'a number'} (got {value!r}).", "")
     if value < low or value > high or (value == low and not low_allowed):
@@ -135,6 +141,27 @@ def live_checks(policy: dict, stable: dict, candidate: dict) -> list[dict]:
         detail = f"p99 {new:.1f} ms vs {old:.1f} ms: {new / old:.2f}x, {'within' if passed else 'over'} {ratio:g}x"
         checks.append(_check("p99_latency", passed, new, old, ratio, detail))
     return checks
+
+
+def performance_check(policy: dict, live: dict) -> dict | None:
+    """Whether the candidate's realized performance on labelled live predictions (`{metric, higher, stable:
+    {labelled, value}, candidate: {...}}` since the rollout started) is no worse than the stable version's by more
+    than `max_metric_drop`. None when the policy asks for no labels (`min_labels` 0)."""
+    needed = policy["min_labels"]
+    if not needed:
+        return None
+    metric, drop = live["metric"], policy["max_metric_drop"]
+    new, old = live["candidate"], live["stable"]
+    if min(new["labelled"], old["labelled"]) < needed or new["value"] is None or old["value"] is None:
+        detail = f"waiting for labels: {new['labelled']} (candidate) and {old['labelled']} (stable) of {needed}"
+        return _check("live_performance", None, new["value"], old["value"], drop, detail)
+    loss = (old["value"] - new["value"]) if live["higher"] else (new["value"] - old["value"])
+    passed = loss <= drop
+    detail = (
+        f"live {metric} {_fmt(new['value'])} vs {_fmt(old['value'])} on {new['labelled']} and {old['labelled']} "
+        f"labels: {'within' if passed else 'worse than'} the allowed drop of {drop:g}"
+    )
+    return _check("live_performance", passed, new["value"], old["value"], drop, detail)
 
 
 def verdict(checks: list[dict]) -> dict:

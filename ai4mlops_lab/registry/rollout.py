@@ -15,6 +15,7 @@ from ..runs.ranking import declared_metrics, run_summary
 from ..serving.artifacts import reference_artifact
 from ..serving.rollouts import running_rollout
 from ..states import ModelVersionState
+from ..store import times
 from ..store.gate import GateStore
 from . import gate
 from .backend import RegistryBackend
@@ -30,8 +31,10 @@ class RolloutService:
     `registry`, judged by the gate's policies and recorded in `store`. Notebook paths are relative to the
     deployments' root."""
 
-    def __init__(self, registry: RegistryBackend, deployments, store: GateStore):
+    def __init__(self, registry: RegistryBackend, deployments, store: GateStore, outcomes=None):
+        """`outcomes` gives the `OutcomeMonitor` (the live performance on labels), built when first needed."""
         self.registry, self.deployments, self.store = registry, deployments, store
+        self.outcomes = outcomes
         self.root = deployments.root
 
     # -- policy and decisions --------------------------------------------------------------
@@ -76,7 +79,7 @@ class RolloutService:
         stable = self.registry.version(model, served["version"])
         candidate = self.registry.version(model, rollout["gate"]["candidate_version"]) if rollout else None
         metric, higher = gate.metric_of(policy, stable, candidate or stable, self._declared(candidate or stable))
-        evaluation = self._evaluate(policy, rollout, live) if rollout else None
+        evaluation = self._evaluate(name, policy, rollout, live) if rollout else None
         return {
             "deployment": name,
             "model": model,
@@ -325,11 +328,14 @@ class RolloutService:
         self.deployments.store.update(record["name"], config=config)
         return version["model"], version
 
-    def _evaluate(self, policy: dict, rollout: dict, live: dict) -> dict:
-        """The gate's verdict on the live numbers; the offline check counts too unless the rollout was forced past
-        it (it is still shown)."""
+    def _evaluate(self, name: str, policy: dict, rollout: dict, live: dict) -> dict:
+        """The gate's verdict on the live numbers (and labels, when the policy asks for them); the offline check
+        counts too unless the rollout was forced past it (it is still shown)."""
         offline = rollout["gate"]["offline"]
         checks = gate.live_checks(policy, live["stable"], live["candidate"])
+        if policy["min_labels"] and self.outcomes is not None:
+            since = times.epoch_seconds(rollout["started_at"]) or 0.0
+            checks.append(gate.performance_check(policy, self.outcomes().rollout_performance(name, since)))
         judged = gate.verdict(checks if rollout["gate"]["forced"] else [offline, *checks])
         return {**judged, "checks": [offline, *checks]}
 

@@ -115,7 +115,8 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def _background_round(self):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
-        (model servers, KServe) into the store, check deployments' pending windows for drift, follow retraining,
+        (model servers, KServe) into the store, check deployments' pending windows for drift, read predictions and
+        labels into performance windows, follow retraining,
         register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts.
 
         Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
@@ -130,6 +131,7 @@ class Ai4MlopsApp(ExtensionApp):
                     runs=self.workspace.run_service.refresh,
                     deployments=self.workspace.deployments.refresh,
                     drift=self.workspace.drift_monitor.tick,
+                    outcomes=self.workspace.outcome_monitor.process_all,
                     registry=self.workspace.auto_register,
                     rollouts=self.workspace.rollouts.evaluate_all,
                 )

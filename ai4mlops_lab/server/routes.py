@@ -35,6 +35,7 @@ from .models import (
     VersionStateHandler,
 )
 from .openapi import OpenApiHandler
+from .outcomes import LabelsHandler, PerformanceCheckHandler, PerformanceHandler, PerformancePolicyHandler
 from .pipelines import AnalyzeHandler, CompileHandler
 from .rollouts import GateDecisionsHandler, GatePolicyHandler, RolloutDecisionHandler, RolloutHandler
 from .runs import (
@@ -83,6 +84,10 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/reference", DriftReferenceHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/check", DriftCheckHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/policy", DriftPolicyHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/labels", LabelsHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/performance", PerformanceHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/performance/check", PerformanceCheckHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/performance/policy", PerformancePolicyHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/rollout", RolloutHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/rollout/(promote|rollback|evaluate)", RolloutDecisionHandler),
         (f"{prefix}/models", ModelsHandler),

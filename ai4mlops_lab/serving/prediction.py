@@ -14,6 +14,8 @@ TEST_HEADER = "X-Ai4mlops-Test"
 #: KServe's logger names it in `Ce-Endpoint` (`default` for the stable version, `canary`, or `shadow`).
 VERSION_HEADER = "X-Ai4mlops-Version"
 ENDPOINT_HEADER = "X-Ai4mlops-Endpoint"
+#: What the router appends to a request id for the copy a shadow gets (its events' `Ce-Id`).
+SHADOW_SUFFIX = ".shadow"
 
 #: An opener that ignores proxy settings (for servers on this machine).
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))

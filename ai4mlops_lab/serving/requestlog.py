@@ -245,6 +245,9 @@ class RequestLogMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST" or not INFER_PATH.match(scope["path"]):
             return await self.app(scope, receive, send)
         started, request, response, answer = time.perf_counter(), [], [], {"status": 500, "headers": []}
+        request_headers = _headers(scope.get("headers", []))
+        # the events' Ce-Id, also in the answer, so that a client can send the prediction's label by it
+        request_id = request_headers.get("x-request-id") or uuid.uuid4().hex
 
         async def receive_logged():
             message = await receive()
@@ -254,7 +257,11 @@ class RequestLogMiddleware:
 
         async def send_logged(message):
             if message["type"] == "http.response.start":
-                answer.update(status=message["status"], headers=message.get("headers", []))
+                headers = list(message.get("headers", []))
+                if "x-request-id" not in _headers(headers):
+                    headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+                answer.update(status=message["status"], headers=headers)
             elif message["type"] == "http.response.body":
                 response.append(message.get("body", b""))
             await send(message)
@@ -262,11 +269,10 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive_logged, send_logged)
         finally:
-            request_headers = _headers(scope.get("headers", []))
             self.log.record(
                 status=answer["status"],
                 seconds=time.perf_counter() - started,
-                request_id=request_headers.get("x-request-id"),
+                request_id=request_id,
                 request=b"".join(request),
                 request_type=request_headers.get("content-type", ""),
                 response=b"".join(response),

@@ -42,7 +42,7 @@ from multidict import CIMultiDict
 from .. import confined
 from ..errors import UserError
 from .cloudevents import MAX_BODY_BYTES
-from .prediction import ENDPOINT_HEADER, VERSION_HEADER
+from .prediction import ENDPOINT_HEADER, SHADOW_SUFFIX, VERSION_HEADER
 from .requestlog import INFER_PATH
 from .rollouts import CONFIG_FILE, POLL_S, STATS_FILE, checked_routes
 from .server_process import HOST
@@ -69,7 +69,6 @@ NOT_FORWARDED = frozenset(
 )
 #: Answer headers that are not passed back (the router's server sets its own).
 NOT_RETURNED = frozenset(("connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"))
-SHADOW_SUFFIX = ".shadow"
 STATS_EVERY_S = 0.5
 
 

@@ -135,11 +135,13 @@ class Deployments:
         return self._rollouts(name).rollout_live(name)
 
     def remove(self, name: str) -> None:
-        """Undeploy: stop the deployment, then forget it, its copy of the model and its drift history."""
+        """Undeploy: stop the deployment, then forget it, its copy of the model, its drift and outcome history."""
         from ..store.drift import DriftStore
+        from ..store.outcomes import OutcomeStore
 
         self.stop(name)
         self.store.delete(name)
+        OutcomeStore(self.store.path, check=False).forget(name)
         DriftStore(self.store.path, check=False).forget(name)
         confined.remove_tree(self.local.workspace / "deployments", name)
 

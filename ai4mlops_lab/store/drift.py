@@ -24,6 +24,9 @@ from . import times
 from .db import StoreFile, transaction
 
 ALERT_STATUSES = tuple(AlertStatus)
+#: The kinds of alert: raised by drifted request windows, and by outcomes (see `store/outcomes.py`).
+DATA_DRIFT = ("data_drift",)
+OUTCOME_ALERTS = ("performance", "concept_drift")
 _ALERT_UPDATABLE = ("status", "retrain_run_id", "retrain_parameters", "redeploy", "redeployed_at", "error")
 _MONITOR_UPDATABLE = (
     "cursor_event",
@@ -226,8 +229,10 @@ class DriftStore(StoreFile):
             raise NotFoundError(f"No alert {alert_id}.", "List the alerts to see their ids.")
         return _alert(row)
 
-    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
-        """Alerts (of one deployment, in one status, or all), newest first."""
+    def alerts(
+        self, deployment: str | None = None, status: str | None = None, kinds: tuple[str, ...] | None = None
+    ) -> list[AlertRecord]:
+        """Alerts (of one deployment, in one status, of some kinds, or all), newest first."""
         if status is not None and status not in ALERT_STATUSES:
             raise UserError(f"Unknown alert status {status!r}.", f"Use one of: {', '.join(ALERT_STATUSES)}.")
         rows = (
@@ -239,11 +244,11 @@ class DriftStore(StoreFile):
             )
             .fetchall()
         )
-        return [_alert(row) for row in rows]
+        return [_alert(row) for row in rows if kinds is None or row["kind"] in kinds]
 
     def active_alert(self, deployment: str) -> AlertRecord | None:
-        """The deployment's open or retraining alert, if any."""
-        return next((a for a in self.alerts(deployment) if a["status"] in ALERT_ACTIVE), None)
+        """The deployment's open or retraining data-drift alert, if any."""
+        return next((a for a in self.alerts(deployment, kinds=DATA_DRIFT) if a["status"] in ALERT_ACTIVE), None)
 
     def update_alert(self, alert_id: int, *, expect: tuple[str, ...] | None = None, **values) -> AlertRecord:
         """Set some of `status, retrain_run_id, retrain_parameters, redeploy, redeployed_at, error`; with

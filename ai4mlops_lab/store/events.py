@@ -223,3 +223,21 @@ class EventStore(StoreFile):
             .fetchall()
         )
         return [dict(row) for row in reversed(rows)]
+
+    def exchanges(self, deployment: str, after: int = 0, limit: int = 1000) -> list[dict]:
+        """A deployment's answered requests: response events with ids above `after` (a shadow's included, test
+        predictions' left out), oldest first, each `{id, ce_id, endpoint, source, event_ts, request, response}`
+        (`request` None while its request event is not in)."""
+        rows = (
+            self._conn()
+            .execute(
+                f"""SELECT r.id, r.ce_id, r.endpoint, r.source, r.event_ts, q.body AS request, r.body AS response
+                FROM inference_events r LEFT JOIN inference_events q
+                  ON q.deployment = r.deployment AND q.ce_id = r.ce_id AND q.kind = 'request'
+                WHERE r.deployment = ? AND r.kind = 'response' AND r.id > ?
+                  AND (r.endpoint = 'shadow' OR r.{_MONITORED}) ORDER BY r.id LIMIT ?""",
+                (deployment, after, limit),
+            )
+            .fetchall()
+        )
+        return [dict(row) for row in rows]

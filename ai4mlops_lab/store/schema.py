@@ -383,4 +383,90 @@ MIGRATIONS: list[str] = [
         SELECT RAISE(ABORT, 'the alias history is append-only');
     END;
     """,
+    # 10: outcomes: predictions read from logged responses (one per row, keyed by the id the client can label it
+    # by), ground-truth labels (kept when their prediction is not in yet), their joins in the order they happened
+    # (the stream concept-drift detectors read), each deployment's outcome monitor and its windows of predictions;
+    # alerts get a kind.
+    """
+    ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'data_drift'
+        CHECK (kind IN ('data_drift', 'performance', 'concept_drift'));
+
+    CREATE TABLE predictions (
+        id INTEGER PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        key TEXT NOT NULL CHECK (key <> ''),
+        endpoint TEXT NOT NULL,
+        version TEXT,
+        event_id INTEGER NOT NULL,
+        row INTEGER NOT NULL,
+        predicted_at REAL NOT NULL,
+        value REAL NOT NULL,
+        scores TEXT,
+        UNIQUE (deployment, key, endpoint)
+    );
+    CREATE INDEX predictions_by_deployment ON predictions (deployment, endpoint, id);
+
+    CREATE TABLE labels (
+        deployment TEXT NOT NULL,
+        key TEXT NOT NULL CHECK (key <> ''),
+        label REAL NOT NULL,
+        received_at REAL NOT NULL,
+        PRIMARY KEY (deployment, key)
+    );
+
+    CREATE TABLE outcomes (
+        id INTEGER PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        prediction_id INTEGER NOT NULL UNIQUE,
+        label REAL NOT NULL,
+        joined_at REAL NOT NULL
+    );
+    CREATE INDEX outcomes_by_deployment ON outcomes (deployment, id);
+
+    CREATE TABLE outcome_monitors (
+        deployment TEXT PRIMARY KEY CHECK (deployment <> ''),
+        policy TEXT NOT NULL,
+        response_cursor INTEGER NOT NULL DEFAULT 0,
+        outcome_cursor INTEGER NOT NULL DEFAULT 0,
+        detector TEXT,
+        estimator TEXT,
+        reference_outputs TEXT,
+        undecodable INTEGER NOT NULL DEFAULT 0,
+        undecodable_reason TEXT,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        refused_labels INTEGER NOT NULL DEFAULT 0,
+        refused_reason TEXT,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE outcome_windows (
+        deployment TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        first_prediction INTEGER NOT NULL,
+        last_prediction INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        start_ts REAL NOT NULL,
+        end_ts REAL NOT NULL,
+        estimated TEXT,
+        outputs TEXT,
+        labelled INTEGER NOT NULL DEFAULT 0,
+        realized TEXT,
+        alert_id INTEGER,
+        PRIMARY KEY (deployment, idx)
+    );
+
+    CREATE TABLE concept_detections (
+        id INTEGER PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        method TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('warning', 'drift')),
+        outcome_id INTEGER NOT NULL,
+        predicted_at REAL NOT NULL,
+        error_rate_before REAL,
+        error_rate_after REAL,
+        alert_id INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX concept_detections_by_deployment ON concept_detections (deployment, id);
+    """,
 ]

@@ -64,11 +64,14 @@ def test_worse_refused_better_canaried_promoted_then_rolled_back(workspace):
 
         artifact = next(a for a in runs[8]["artifacts"] if a["name"] == "model")
         rows = np.load(os.path.join(artifact["uri"], "reference.npy")).tolist()
-        client, answered = Client(deployed["port"], model="iris"), {"v1": 0, "v3": 0}
+        client, answered, labels = Client(deployed["port"], model="iris"), {"v1": 0, "v3": 0}, []
         for i in range(2000):
-            status, version, body = client.predict(rows[i % len(rows)])
+            status, version, body = client.predict(rows[i % len(rows)], request_id=f"q{i}")
             assert status == 200, body
             answered[version] += 1
+            # ground truth that says the stable version is always right and the candidate always wrong
+            predicted = int(np.argmax(body["predictions"][0]))
+            labels.append({"id": f"q{i}", "label": predicted if version == "v1" else 1 - predicted})
         client.close()
         assert 0.17 <= answered["v3"] / 2000 <= 0.23, answered  # 20 % +- 3 %
         time.sleep(0.7)  # the router writes its counts every 0.5 s
@@ -81,6 +84,15 @@ def test_worse_refused_better_canaried_promoted_then_rolled_back(workspace):
             "error_rate",
             "p99_latency",
         ]
+
+        # Asked to judge labelled predictions too, the gate sees the candidate is worse on them.
+        workspace.outcome_monitor.add_labels("iris", json.dumps({"labels": labels}).encode(), "application/json")
+        rollouts.set_policy("iris", {"min_labels": 100})
+        judged = rollouts.state("iris")["gate"]
+        assert judged["verdict"] == "fail", judged
+        (live,) = [c for c in judged["checks"] if c["name"] == "live_performance"]
+        assert (live["candidate"], live["stable"]) == (0.0, 1.0) and "worse than the allowed drop" in live["detail"]
+        rollouts.set_policy("iris", {"min_labels": 0})
 
         outcome = rollouts.promote("iris", reason="better accuracy on the canary")
         assert outcome["decision"]["action"] == "promoted" and outcome["decision"]["candidate_version"] == 3
