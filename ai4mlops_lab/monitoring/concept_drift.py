@@ -158,24 +158,25 @@ class ADWIN(Detector):
     """Adaptive windowing (Bifet and Gavaldà 2007): a window of recent values is cut wherever its older and newer
     parts (each of `min_window` values or more) differ in mean by more than the variance-based bound at
     confidence `delta`; the older part is dropped. A cut where errors rose is a drift; one where they fell only
-    adapts the window. Every cut point is tested exactly (not through buckets); the window keeps at most
-    `max_window` values."""
+    adapts the window. Every cut point is tested exactly (not through buckets), every `clock` values; the window
+    keeps at most `max_window` values."""
 
     method = "adwin"
 
     @staticmethod
     def defaults() -> dict:
-        return {"delta": 0.002, "min_window": 5, "min_instances": 10, "max_window": 5000}
+        return {"delta": 0.002, "min_window": 5, "min_instances": 10, "max_window": 5000, "clock": 4}
 
     def fresh(self) -> dict:
-        return {"window": []}
+        return {"window": [], "n": 0}
 
     def update_many(self, values) -> list[tuple[int, str]]:
         window = np.asarray(self.stats["window"], dtype=float)
         found = []
         for index, value in enumerate(np.asarray(values, dtype=float)):
             window = np.append(window[-self.settings["max_window"] + 1 :], value)
-            if len(window) < self.settings["min_instances"]:
+            self.stats["n"] += 1
+            if len(window) < self.settings["min_instances"] or self.stats["n"] % self.settings["clock"]:
                 continue
             rose = False
             while (cut := self._cut(window)) is not None:
@@ -241,6 +242,8 @@ def make_detector(method: str, settings: dict | None = None, *, scaled: bool = F
     """A fresh detector; `scaled` for values in a model's units (absolute errors of a regressor)."""
     if method not in _CLASSES:
         raise ValueError(f"unknown concept-drift detector {method!r}; use one of {', '.join(METHODS)}")
+    if scaled and method in BINARY_METHODS:
+        raise ValueError(f"{method} reads 0/1 errors; a scaled detector is one of adwin, page_hinkley")
     detector = _CLASSES[method](settings)
     return Scaled(detector) if scaled else detector
 
@@ -251,4 +254,3 @@ def detector_from_state(state: dict) -> Detector | Scaled:
     if "scale" in state:
         return Scaled(inner, state["scale"], list(state["warmup"]))
     return inner
-

@@ -287,7 +287,10 @@ class OutcomeMonitor:
             self.store.feed_detector(monitor, {"outcome_cursor": cursor}, [])
             return 0, 0
         stored = monitor["detector"]
-        detector = detector_from_state(stored["state"]) if stored else make_detector(method, scaled=task == "regression")
+        if stored:
+            detector = detector_from_state(stored["state"])
+        else:
+            detector = make_detector(method, scaled=task == "regression")
         errs = errors(task, served)
         found = detector.update_many(errs)
         earlier = errors(task, self.store.outcomes_before(monitor["deployment"], new[0]["outcome_id"], RATE_SPAN))
