@@ -20,6 +20,7 @@ import numpy as np
 #: Detectors that read a stream of 0/1 errors (classifiers only).
 BINARY_METHODS = ("ddm", "eddm")
 METHODS = BINARY_METHODS + ("adwin", "page_hinkley")
+TITLES = {"ddm": "DDM", "eddm": "EDDM", "adwin": "ADWIN", "page_hinkley": "Page-Hinkley"}
 #: A scaled detector learns the errors' scale from this many first values.
 SCALE_SPAN = 30
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..serving.artifacts import recorded_signature
+from ..states import ALERT_ACTIVE
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.drift import OUTCOME_ALERTS, DriftStore, MonitorMoved
@@ -27,7 +28,7 @@ from ..store.events import EventStore
 from ..store.outcomes import OutcomeStore
 from ..store.runs import RunStore
 from .cbpe import CBPE
-from .concept_drift import detector_from_state, make_detector
+from .concept_drift import TITLES, detector_from_state, make_detector
 from .labels import npy_labels, parse_labels
 from .outcome_policy import OutcomePolicy
 from .outcome_windows import alert_level, crossed, errors, output_drift, output_summary, realized
@@ -361,6 +362,7 @@ class OutcomeMonitor:
         windows = self.store.windows(name, limit)
         latest = next((w for w in reversed(windows) if self._value(w, metric, policy)[0] is not None), None)
         value, source = self._value(latest, metric, policy) if latest else (None, "")
+        alerts = self.alerts.alerts(name, kinds=OUTCOME_ALERTS)
         return {
             "deployment": name,
             "policy": policy.to_dict(),
@@ -369,7 +371,7 @@ class OutcomeMonitor:
             "higher_is_better": HIGHER_IS_BETTER[metric],
             "baseline": baseline,
             "alert_level": level,
-            "status": "unknown" if value is None else ("degraded" if crossed(metric, value, level) else "ok"),
+            "status": _status(metric, value, level, alerts),
             "latest": {"window": latest["idx"], "value": value, "source": source} if latest else None,
             "coverage": self.store.coverage(name),
             "open_window": self._open_window(name, windows, policy.window_size),
@@ -381,7 +383,7 @@ class OutcomeMonitor:
             "refused_labels": {"count": monitor["refused_labels"], "last_reason": monitor["refused_reason"]},
             "windows": [_public_window(w) for w in windows],
             "detections": [_public_detection(d) for d in self.store.detections(name)],
-            "alerts": self.alerts.alerts(name, kinds=OUTCOME_ALERTS),
+            "alerts": alerts,
         }
 
     def rollout_performance(self, name: str, since_ts: float) -> dict:
@@ -461,7 +463,7 @@ def _concept_alert(method: str, task: str, detection: dict) -> dict:
     change = f" ({before:.3g} before, {after:.3g} after)" if before is not None and after is not None else ""
     return {
         "kind": "concept_drift",
-        "message": f"Concept drift: {method.upper()} found the {what} changed at the prediction of "
+        "message": f"Concept drift: {TITLES[method]} found the {what} rose at the prediction of "
         f"{times.from_epoch(detection['predicted_at'])}{change}.",
         "evidence": {**detection, "predicted_at": times.from_epoch(detection["predicted_at"])},
     }
@@ -507,3 +509,11 @@ def _class_indexes(outcomes: list[dict]) -> np.ndarray:
     """The labels of a classifier's outcomes as class indexes (labels with fractions stay floats: refused)."""
     labels = np.array([o["label"] for o in outcomes])
     return labels.astype(int) if np.all(labels == np.round(labels)) else labels
+
+
+def _status(metric: str, value: float | None, level: float | None, alerts: list[dict]) -> str:
+    """`degraded` while the latest value is past the alert level or an outcome alert is still active (an older
+    window's drop, a concept drift), `unknown` before any value, else `ok`."""
+    if crossed(metric, value, level) or any(a["status"] in ALERT_ACTIVE for a in alerts):
+        return "degraded"
+    return "unknown" if value is None else "ok"

@@ -151,9 +151,10 @@ def test_performance_is_estimated_before_labels_and_a_confidence_drop_alerts(mon
     assert alert["evidence"]["source"] == "estimated" and alert["evidence"]["window"] == 3
 
 
-def test_concept_drift_is_detected_once_and_the_detector_survives_a_restart(store_path, events):
+@pytest.mark.parametrize(("detector", "title"), [("ddm", "DDM"), ("auto", "ADWIN")])
+def test_concept_drift_is_detected_once_and_the_detector_survives_a_restart(store_path, events, detector, title):
     first = OutcomeMonitor(store_path)
-    first.set_policy(NAME, {"window_size": 500, "estimate": False, "detector": "ddm"})
+    first.set_policy(NAME, {"window_size": 500, "estimate": False, "detector": detector})
     logits, predicted = answers(2000, seed=9)
     truth = np.concatenate([labels_for(predicted[:1000], 0.9, seed=9), labels_for(predicted[1000:], 0.5, seed=10)])
     log_predictions(events, NAME, logits)
@@ -167,7 +168,8 @@ def test_concept_drift_is_detected_once_and_the_detector_survives_a_restart(stor
     drifts = [d for d in report["detections"] if d["kind"] == "drift"]
     assert drifts and drifts[0]["error_rate_after"] > drifts[0]["error_rate_before"]
     concept = [a for a in report["alerts"] if a["kind"] == "concept_drift"]
-    assert len(concept) == 1 and "DDM" in concept[0]["message"]
+    assert len(concept) == 1 and f"Concept drift: {title} found the error rate rose" in concept[0]["message"]
+    assert report["status"] == "degraded"  # the latest window has no alert level to cross; the alert is open
 
 
 def test_output_drift_compares_each_window_with_the_first(monitor, events):
