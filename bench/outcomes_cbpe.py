@@ -24,19 +24,8 @@ import time
 import warnings
 from pathlib import Path
 
+import cpu_threads  # noqa: F401  (pins thread pools before numpy loads)
 
-def _threads_from_argv() -> str:
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if arg.startswith("--threads="):
-            return arg.split("=", 1)[1]
-    return "1"
-
-
-# Thread pools are sized when numpy loads, so this precedes its import.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()
 os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"  # NannyML posts usage events otherwise
 
 import numpy as np  # noqa: E402

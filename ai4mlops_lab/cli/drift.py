@@ -29,13 +29,7 @@ def add_commands(commands, parents: dict) -> None:
         "--check", action="store_true", help="test the latest rows now, without waiting for a full window"
     )
     command.add_argument("--feature", help="only this feature's results (with --json: its distributions)")
-    command.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change the policy, e.g. window_size=200, consecutive=3, auto_retrain=true",
-    )
+    add_set_option(command, "window_size=200, consecutive=3, auto_retrain=true")
     command.set_defaults(handler=drift_command)
 
     listing = commands.add_parser("alerts", parents=[workspace, as_json], help="list drift alerts")
@@ -69,6 +63,13 @@ def policy_changes(assignments: list[str]) -> dict:
         except ValueError:
             changes[key] = value
     return changes
+
+
+def add_set_option(command: argparse.ArgumentParser, examples: str) -> None:
+    """`--set KEY=VALUE` (repeatable): policy changes, read by `policy_changes`."""
+    command.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help=f"change the policy, e.g. {examples}"
+    )
 
 
 def drift_command(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from ..errors import FieldError
-from .drift import number, policy_changes
+from .drift import add_set_option, number, policy_changes
 
 
 def add_commands(commands, parents: dict) -> None:
@@ -27,13 +27,7 @@ def add_commands(commands, parents: dict) -> None:
         help="a deployment's realized and estimated performance (exit 1: an open performance alert)",
     )
     command.add_argument("name", help="the deployment's name")
-    command.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change the policy, e.g. window_size=200, threshold=0.8, detector=adwin, id_source=field",
-    )
+    add_set_option(command, "window_size=200, threshold=0.8, detector=adwin, id_source=field")
     command.set_defaults(handler=performance_command)
 
 

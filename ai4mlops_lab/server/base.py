@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
 
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
@@ -127,6 +129,20 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
                 self.request.path,
                 exc_info=(typ, value, tb),
             )
+
+
+class PolicyHandler(ApiHandler):
+    """`GET`/`PUT deployments/{name}/.../policy` of a monitor (the subclass's `monitor`: `policy`, `set_policy`)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply((await asyncio.to_thread(self.monitor.policy, name)).to_dict())
+
+    @web.authenticated
+    @authorized
+    async def put(self, name: str):
+        self.reply(await asyncio.to_thread(self.monitor.set_policy, name, self.json_body()))
 
 
 def _refuse_non_finite(constant: str):

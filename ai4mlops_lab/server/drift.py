@@ -9,7 +9,7 @@ from tornado import web
 
 from ..errors import NotFoundError, UserError
 from ..store import times
-from .base import ApiHandler
+from .base import ApiHandler, PolicyHandler
 
 #: The largest id SQLite stores (a signed 64-bit integer).
 MAX_ALERT_ID = 2**63 - 1
@@ -58,16 +58,8 @@ class DriftCheckHandler(DriftApiHandler):
         self.reply(await asyncio.to_thread(self.monitor.check, name))
 
 
-class DriftPolicyHandler(DriftApiHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, name: str):
-        self.reply((await asyncio.to_thread(self.monitor.policy, name)).to_dict())
-
-    @web.authenticated
-    @authorized
-    async def put(self, name: str):
-        self.reply(await asyncio.to_thread(self.monitor.set_policy, name, self.json_body()))
+class DriftPolicyHandler(DriftApiHandler, PolicyHandler):
+    """`GET`/`PUT` the policy."""
 
 
 class AlertsHandler(DriftApiHandler):

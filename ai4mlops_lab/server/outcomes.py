@@ -7,7 +7,7 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from .base import ApiHandler
+from .base import ApiHandler, PolicyHandler
 
 
 class OutcomesApiHandler(ApiHandler):
@@ -45,13 +45,5 @@ class PerformanceCheckHandler(OutcomesApiHandler):
         self.reply(await asyncio.to_thread(self.monitor.report, name))
 
 
-class PerformancePolicyHandler(OutcomesApiHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, name: str):
-        self.reply((await asyncio.to_thread(self.monitor.policy, name)).to_dict())
-
-    @web.authenticated
-    @authorized
-    async def put(self, name: str):
-        self.reply(await asyncio.to_thread(self.monitor.set_policy, name, self.json_body()))
+class PerformancePolicyHandler(OutcomesApiHandler, PolicyHandler):
+    """`GET`/`PUT` the policy."""
