@@ -6,7 +6,14 @@ import { IGatePolicy } from '../api';
 import { PolicyDraftFooter, usePolicyDraft } from '../components/PolicyDraft';
 import { IModelsModel } from '../tokens';
 
-type NumberField = 'min_gain' | 'max_error_rate' | 'max_p99_ratio' | 'min_requests' | 'canary_percent';
+type NumberField =
+  | 'min_gain'
+  | 'max_error_rate'
+  | 'max_p99_ratio'
+  | 'min_requests'
+  | 'min_labels'
+  | 'max_metric_drop'
+  | 'canary_percent';
 
 /** The settings typed as numbers. */
 export const GATE_NUMBER_FIELDS: NumberField[] = [
@@ -14,6 +21,8 @@ export const GATE_NUMBER_FIELDS: NumberField[] = [
   'max_error_rate',
   'max_p99_ratio',
   'min_requests',
+  'min_labels',
+  'max_metric_drop',
   'canary_percent'
 ];
 
@@ -70,7 +79,7 @@ export function GatePolicyForm({ model, policy, models, trans }: IGatePolicyForm
     >
       <p className="a4m-Muted a4m-PolicyForm-intro">
         {trans.__(
-          "A candidate passes when its metric beats the stable version's by the min. gain and, once it has answered the min. requests, its error rate and p99 latency stay within their max."
+          "A candidate passes when its metric beats the stable version's by the min. gain and, once it has answered the min. requests, its error rate and p99 latency stay within their max. With min. labels above 0, its live metric on labelled predictions may be worse than the stable version's by the max. drop at most."
         )}
       </p>
       <label
@@ -126,6 +135,18 @@ export function GatePolicyForm({ model, policy, models, trans }: IGatePolicyForm
         trans.__('Min. requests'),
         '1',
         trans.__('Requests the candidate must answer before the gate decides')
+      )}
+      {numberInput(
+        'min_labels',
+        trans.__('Min. labels'),
+        '1',
+        trans.__('Labelled live predictions each version needs before the live metric is compared (0: off)')
+      )}
+      {numberInput(
+        'max_metric_drop',
+        trans.__('Max. metric drop'),
+        'any',
+        trans.__("By how much the candidate's live metric may be worse than the stable version's")
       )}
       {numberInput('canary_percent', trans.__('Canary %'), 'any', trans.__("A canary's default share of the traffic"))}
       <label className="a4m-Check">
