@@ -7,14 +7,13 @@ import { IDriftReport, IDriftWindow } from '../api';
 import { MimeView } from '../components/MimeView';
 import { withProgress } from '../components/progress';
 import { documentTheme, IChartTheme } from '../components/theme';
+import { VEGA_LITE } from '../components/vegalite';
 import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
 import { AlertsList } from './AlertsList';
 import { distributionSpec, heatSpec, scoreSpec } from './charts';
 import { featureNames, pValueText, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
-
-const VEGA_LITE = ['application/vnd.vegalite.v5+json'];
 
 export interface IDriftViewProps {
   model: IDriftModel;
