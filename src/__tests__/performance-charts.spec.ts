@@ -73,13 +73,19 @@ describe('the metric over windows', () => {
       ['alert 0.88', [4, 3], '#f57c00'],
       ['validation 0.93', null, '#212121']
     ]);
+    // Their labels at either end, so that close values keep them apart.
+    const labels = all.filter(l => l.mark?.type === 'text' && l.data?.values[0]?.value !== undefined);
+    expect(labels.map(l => [l.mark.align, l.encoding.x.value])).toEqual([
+      ['right', 'width'],
+      ['left', 0]
+    ]);
     const band = all.find(l => l.mark?.type === 'area')!;
     expect(band.encoding.y.field).toBe('lower');
     expect(band.encoding.y2.field).toBe('upper');
     expect(band.data!.values).toHaveLength(2);
     const line = all.find(l => l.mark?.type === 'line')!;
     expect(line.encoding.color.scale).toEqual({
-      domain: ['realized (labels)', 'estimated (before labels)'],
+      domain: ['realized', 'estimated'],
       range: ['#1976d2', '#388e3c']
     });
     const points = all.filter(l => l.mark?.type === 'point');
@@ -103,6 +109,14 @@ describe('the metric over windows', () => {
     expect(metricSpec(performanceReport([performanceWindow(0, 0, null, null)]), theme, trans)).toBeNull();
     const spec = metricSpec(performanceReport(windows, { baseline: null, alert_level: null }), theme, trans) as Layer;
     expect(layers(spec).filter(l => l.mark?.type === 'text' && l.data?.values[0]?.value !== undefined)).toEqual([]);
+    // The legend names only the series drawn.
+    const realizedOnly = metricSpec(performanceReport([performanceWindow(0, 40, 0.9, null)]), theme, trans) as Layer;
+    const point = layers(realizedOnly).find(l => l.mark?.type === 'point')!;
+    expect(layers(realizedOnly).find(l => l.encoding?.color)!.encoding.color.scale).toEqual({
+      domain: ['realized'],
+      range: ['#1976d2']
+    });
+    expect(point.mark.filled).toBe(true);
   });
 
   it('pads the metric axis around what it shows', () => {
@@ -120,13 +134,13 @@ describe('the outputs against the reference period', () => {
     });
     const spec = outputSpec(report, theme, trans) as Record<string, any>;
     expect(spec.description).toBe(
-      'Predicted classes of window 2 against the reference period, as shares of predictions: chi-squared test p = 0.4, no change.'
+      'Predicted classes of window 2 against the reference period (window 0), as shares of predictions: chi-squared test p = 0.4, no change.'
     );
     const values = spec.data.values.map((v: any) => [v.source, v.name, v.fraction]);
     expect(values).toEqual([
-      ['reference (window #0)', 'cat', 0.5],
-      ['reference (window #0)', 'dog', 0.3],
-      ['reference (window #0)', 'owl', 0.2],
+      ['reference', 'cat', 0.5],
+      ['reference', 'dog', 0.3],
+      ['reference', 'owl', 0.2],
       ['window #2', 'cat', 0.4],
       ['window #2', 'dog', 0.4],
       ['window #2', 'owl', 0.2]
@@ -146,7 +160,7 @@ describe('the outputs against the reference period', () => {
     const spec = outputSpec(report, theme, trans) as Record<string, any>;
     expect(spec.description).toContain('KS test p = 0.001, changed');
     expect(spec.data.values[0]).toEqual({
-      source: 'reference (window #0)',
+      source: 'reference',
       q05: 2,
       q25: 10,
       median: 20,

@@ -48,16 +48,25 @@ export function timeAxis(field: string, times: string[], title: string): Spec {
   };
 }
 
-/** A labelled horizontal rule at `field` of its one datum (a threshold, a baseline), dashed or not. */
-export function labelledRule(datum: Spec, y: Spec, color: string | undefined, dash: number[] | null): Spec {
+/**
+ * A labelled horizontal rule at `field` of its one datum (a threshold, a baseline), dashed or not, its label at
+ * the right end (or the left, so that two rules close together keep their labels apart).
+ */
+export function labelledRule(
+  datum: Spec,
+  y: Spec,
+  color: string | undefined,
+  dash: number[] | null,
+  side: 'left' | 'right' = 'right'
+): Spec {
   const colour = color ? { color } : {};
   return {
     data: { values: [datum] },
     layer: [
       { mark: { type: 'rule', ...(dash ? { strokeDash: dash } : {}), ...colour }, encoding: { y } },
       {
-        mark: { type: 'text', align: 'right', dy: -6, ...colour },
-        encoding: { y, x: { value: 'width' }, text: { field: 'label' } }
+        mark: { type: 'text', align: side, dy: -6, ...colour },
+        encoding: { y, x: { value: side === 'right' ? 'width' : 0 }, text: { field: 'label' } }
       }
     ]
   };

@@ -38,6 +38,11 @@ export interface IPerformanceViewProps {
 /** The status word, the latest value in words, the open window and what the server could not read. */
 function Summary({ report, trans }: { report: IPerformanceReport; trans: TranslationBundle }) {
   const { open_window: open, unreadable, duplicate_ids: duplicates, refused_labels: refused } = report;
+  const problems = [
+    ...(unreadable.count ? [trans._n('%1 answer unreadable', '%1 answers unreadable', unreadable.count)] : []),
+    ...(duplicates ? [trans._n('%1 repeated prediction id', '%1 repeated prediction ids', duplicates)] : []),
+    ...(refused.count ? [trans._n('%1 label refused', '%1 labels refused', refused.count)] : [])
+  ];
   return (
     <div className="a4m-DriftSummary a4m-PerformanceSummary">
       <div>
@@ -52,14 +57,9 @@ function Summary({ report, trans }: { report: IPerformanceReport; trans: Transla
       <div className="a4m-Muted a4m-Coverage" aria-label={trans.__('Label coverage')}>
         {coverageText(report, trans)}
       </div>
-      {(unreadable.count > 0 || duplicates > 0 || refused.count > 0) && (
+      {problems.length > 0 && (
         <div className="a4m-Muted" title={[unreadable.last_reason, refused.last_reason].filter(Boolean).join('\n')}>
-          {trans.__(
-            '%1 answers unreadable · %2 repeated prediction ids · %3 labels refused',
-            unreadable.count,
-            duplicates,
-            refused.count
-          )}
+          {problems.join(' · ')}
         </div>
       )}
     </div>

@@ -62,8 +62,10 @@ export function metricSpec(report: IPerformanceReport, theme: IChartTheme, trans
     return null;
   }
   const name = metricLabel(report.metric, trans);
-  const measured = trans.__('realized (labels)');
-  const estimate = trans.__('estimated (before labels)');
+  const measured = trans.__('realized');
+  const estimate = trans.__('estimated');
+  const series = [...(realized.length ? [measured] : []), ...(estimated.length ? [estimate] : [])];
+  const colours = [...(realized.length ? [theme.colors.ok] : []), ...(estimated.length ? [theme.colors.estimate] : [])];
   const { baseline, alert_level: level } = report;
   const detections = report.detections.map(d => ({
     at: d.predicted_at,
@@ -74,7 +76,8 @@ export function metricSpec(report: IPerformanceReport, theme: IChartTheme, trans
     after: formatMetric(d.error_rate_after)
   }));
   const times = [...realized, ...estimated].map(p => p.at).concat(detections.map(d => d.at));
-  const x = timeAxis('at', times, trans.__('time'));
+  // A little room left and right, so that the first and last points are not cut by the frame.
+  const x = { ...timeAxis('at', times, trans.__('time')), scale: { padding: 8 } };
   const domain = metricDomain([
     ...realized.map(p => p.value),
     ...estimated.flatMap(p => [p.lower, p.upper]),
@@ -86,7 +89,7 @@ export function metricSpec(report: IPerformanceReport, theme: IChartTheme, trans
     field: 'series',
     type: 'nominal',
     title: null,
-    scale: scale([measured, estimate], [theme.colors.ok, theme.colors.estimate]),
+    scale: scale(series, colours),
     legend: { orient: 'bottom' }
   };
   const windowTip = [
@@ -127,7 +130,8 @@ export function metricSpec(report: IPerformanceReport, theme: IChartTheme, trans
               { value: baseline, label: trans.__('validation %1', formatMetric(baseline)) },
               y,
               theme.colors.text,
-              null
+              null,
+              'left'
             )
           ]),
       {
@@ -227,7 +231,7 @@ export function outputSpec(report: IPerformanceReport, theme: IChartTheme, trans
   if (!latest || !ref) {
     return null;
   }
-  const reference = trans.__('reference (window #%1)', ref.window ?? 0);
+  const reference = trans.__('reference');
   const current = trans.__('window #%1', latest.idx);
   const color = sourceColor(reference, current, theme);
   const test = latest.outputs.test === 'chi2' ? trans.__('chi-squared') : trans.__('KS');
@@ -241,20 +245,21 @@ export function outputSpec(report: IPerformanceReport, theme: IChartTheme, trans
       return names.map((name, i) => ({ name, source, fraction: (counts[i] ?? 0) / total, count: counts[i] ?? 0 }));
     };
     const description = trans.__(
-      'Predicted classes of window %1 against the reference period, as shares of predictions: %2 test p = %3, %4.',
+      'Predicted classes of window %1 against the reference period (window %2), as shares of predictions: %3 test p = %4, %5.',
       latest.idx,
+      ref.window ?? 0,
       test,
       p,
       verdict
     );
     return {
-      ...base(description, theme, 130),
+      ...base(description, theme, 140),
       data: { values: [...shares(ref.counts, reference), ...shares(latest.outputs.counts, current)] },
       mark: { type: 'bar' },
       encoding: {
         x: { field: 'name', type: 'nominal', sort: names, title: trans.__('predicted class'), axis: { labelAngle: 0 } },
         xOffset: { field: 'source', sort: [reference, current] },
-        y: { ...shareAxis(trans), title: trans.__('share of predictions') },
+        y: { ...shareAxis(trans), title: trans.__('share') },
         color,
         tooltip: [
           { field: 'source' },
@@ -283,8 +288,9 @@ export function outputSpec(report: IPerformanceReport, theme: IChartTheme, trans
       box(latest.outputs.quantiles, current)
     ];
     const description = trans.__(
-      'Predicted values of window %1 against the reference period (quantiles 5, 25, 50, 75 and 95); %2 test p = %3, %4.',
+      'Predicted values of window %1 against the reference period (window %2), quantiles 5, 25, 50, 75 and 95: %3 test p = %4, %5.',
       latest.idx,
+      ref.window ?? 0,
       test,
       p,
       verdict
