@@ -419,10 +419,14 @@ export interface IDriftWindow {
   } | null;
 }
 
-/** Drift in K consecutive windows, and what was done about it. */
+/** What raised an alert: drifted inputs, a metric past its alert level, or a change in the errors. */
+export type AlertKind = 'data_drift' | 'performance' | 'concept_drift';
+
+/** Drift in K consecutive windows (or a performance or concept-drift finding), and what was done about it. */
 export interface IDriftAlert {
   id: number;
   deployment: string;
+  kind: AlertKind;
   status: 'open' | 'retraining' | 'resolved' | 'dismissed';
   raised_at: string;
   updated_at: string;
@@ -667,13 +671,17 @@ export interface IGatePolicy {
   min_requests: number;
   /** A canary's default share of the traffic, in percent. */
   canary_percent: number;
+  /** Labelled live predictions each version needs before the live performance check decides (0: no such check). */
+  min_labels: number;
+  /** By how much the candidate's live metric may be worse than the stable version's. */
+  max_metric_drop: number;
   /** Evaluate running rollouts in the background and promote or roll back by the verdict. */
   auto: boolean;
 }
 
 /** One check of the gate: passed (true), failed (false) or not decided yet (null). */
 export interface IGateCheck {
-  name: 'offline_metric' | 'requests' | 'error_rate' | 'p99_latency';
+  name: 'offline_metric' | 'requests' | 'error_rate' | 'p99_latency' | 'live_performance';
   passed: boolean | null;
   candidate: number | null;
   stable: number | null;
@@ -792,4 +800,135 @@ export function updateGatePolicy(name: string, change: Partial<IGatePolicy>): Pr
 /** Every decision of the gate and every manual promotion or rollback of a model, newest first. */
 export function fetchGateDecisions(name: string): Promise<{ model: string; decisions: IGateDecision[] }> {
   return requestAPI(`${modelPath(name)}/decisions`);
+}
+
+/** The metrics a performance policy can judge by (classifiers, then regressors). */
+export type PerformanceMetric = 'accuracy' | 'f1_macro' | 'roc_auc' | 'log_loss' | 'mae' | 'rmse' | 'r2';
+
+/** How a deployment's predictions are keyed, windowed, estimated and judged. */
+export interface IPerformancePolicy {
+  task: 'auto' | 'classification' | 'regression';
+  /** Where a prediction's key comes from: V2 `id`, else the Ce-Id (X-Request-Id); or a request field. */
+  id_source: 'auto' | 'ce_id' | 'v2_id' | 'field';
+  id_field: string | null;
+  /** Class names, so that labels may be names. */
+  classes: string[] | null;
+  /** Served predictions per window. */
+  window_size: number;
+  /** Labels a window needs before its realized value counts. */
+  min_labels: number;
+  /** Null: accuracy for a classifier, MAE for a regressor. */
+  metric: PerformanceMetric | null;
+  /** The alert level; null: the validation value worse by `max_drop`. */
+  threshold: number | null;
+  max_drop: number;
+  /** Estimate a classifier's performance before labels (CBPE). */
+  estimate: boolean;
+  calibration_size: number;
+  detector: 'auto' | 'ddm' | 'eddm' | 'adwin' | 'page_hinkley' | 'none';
+  auto_retrain: boolean;
+  redeploy: boolean;
+}
+
+/** An estimated metric and its band. */
+export interface IEstimate {
+  value: number;
+  lower: number;
+  upper: number;
+}
+
+/** A window of served predictions: its outputs, its estimated and (once labelled) realized metrics. */
+export interface IPerformanceWindow {
+  idx: number;
+  start: string;
+  end: string;
+  predictions: number;
+  labelled: number;
+  realized: Record<string, number | null> | null;
+  estimated: Record<string, IEstimate> | null;
+  /** The outputs against the reference period's: class counts (chi-squared) or quantiles 5/25/50/75/95 (KS). */
+  outputs: { test: 'chi2' | 'ks'; p_value: number; drift: boolean; counts?: number[]; quantiles?: number[] };
+  alert_id: number | null;
+}
+
+/** A change in the errors the concept-drift detector found (a warning, or a drift). */
+export interface IConceptDetection {
+  method: string;
+  kind: 'warning' | 'drift';
+  predicted_at: string;
+  error_rate_before: number | null;
+  error_rate_after: number | null;
+  alert_id: number | null;
+}
+
+/** What `GET deployments/{name}/performance` answers. */
+export interface IPerformanceReport {
+  deployment: string;
+  policy: IPerformancePolicy;
+  task: 'classification' | 'regression';
+  metric: string;
+  higher_is_better: boolean;
+  /** The model's validation value of the metric. */
+  baseline: number | null;
+  alert_level: number | null;
+  status: 'ok' | 'degraded' | 'unknown';
+  latest: { window: number; value: number; source: 'realized' | 'estimated' } | null;
+  coverage: { predictions: number; labelled: number; waiting_labels: number; median_delay_s: number | null };
+  open_window: { predictions: number; size: number };
+  estimator: { status: 'off' | 'calibrating' | 'calibrated' | 'failed'; needs?: number; rows?: number; error?: string };
+  detector: string;
+  /** The reference period's outputs (the model's first window): class counts, or a sample of values. */
+  reference_outputs: { window?: number; counts?: number[]; values?: number[] } | null;
+  unreadable: { count: number; last_reason: string | null };
+  duplicate_ids: number;
+  refused_labels: { count: number; last_reason: string | null };
+  /** Oldest first. */
+  windows: IPerformanceWindow[];
+  detections: IConceptDetection[];
+  /** Performance and concept-drift alerts, newest first. */
+  alerts: IDriftAlert[];
+}
+
+/** One ground-truth label: the prediction's id and its true class (index or name) or value. */
+export interface ILabel {
+  id: string | number;
+  label: number | string;
+}
+
+/** What sending labels stored, and the rows refused (the first 100), each with where it is and why. */
+export interface ILabelsResult {
+  received: number;
+  stored: number;
+  /** Sent before with the same value. */
+  unchanged: number;
+  /** Joined to a logged prediction now (the others wait for theirs). */
+  joined: number;
+  refused_count: number;
+  refused: { row: string; field: string; message: string }[];
+}
+
+/** The route of a deployment's performance report (poll it with `pollAPI`: it answers 304 while unchanged). */
+export function performanceEndpoint(deployment: string): string {
+  return `deployments/${encodeURIComponent(deployment)}/performance`;
+}
+
+/** Read new predictions and labels now; the report after it. */
+export function checkPerformance(deployment: string): Promise<IPerformanceReport> {
+  return requestAPI<IPerformanceReport>(`${performanceEndpoint(deployment)}/check`, { method: 'POST', body: {} });
+}
+
+/** Change some settings of the performance policy; answers the whole policy (422 `bad_policy` names the field). */
+export function updatePerformancePolicy(
+  deployment: string,
+  change: Partial<IPerformancePolicy>
+): Promise<IPerformancePolicy> {
+  return requestAPI<IPerformancePolicy>(`${performanceEndpoint(deployment)}/policy`, { method: 'PUT', body: change });
+}
+
+/** Send ground-truth labels as JSON rows, or as CSV text with `id` and `label` columns. */
+export function sendLabels(deployment: string, labels: ILabel[] | string): Promise<ILabelsResult> {
+  const route = `deployments/${encodeURIComponent(deployment)}/labels`;
+  return typeof labels === 'string'
+    ? requestAPI<ILabelsResult>(route, { method: 'POST', body: labels, headers: { 'Content-Type': 'text/csv' } })
+    : requestAPI<ILabelsResult>(route, { method: 'POST', body: { labels } });
 }

@@ -21,10 +21,11 @@ import { RunsModel } from './runs/model';
 import { deployNotebook, deployWithOptions } from './deploy/deploy';
 import { DeploymentsModel } from './deploy/model';
 import { DriftModel } from './drift/model';
+import { PerformanceModel } from './performance/model';
 import { ModelsModel } from './models/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
-import { IDeploymentsModel, IDriftModel, IModelsModel, IRunsModel } from './tokens';
+import { IDeploymentsModel, IDriftModel, IModelsModel, IPerformanceModel, IRunsModel } from './tokens';
 
 export * from './tokens';
 
@@ -77,6 +78,15 @@ const driftPlugin: JupyterFrontEndPlugin<IDriftModel> = {
   activate: (_: JupyterFrontEnd, deployments: IDeploymentsModel, runs: IRunsModel) => new DriftModel(deployments, runs)
 };
 
+const performancePlugin: JupyterFrontEndPlugin<IPerformanceModel> = {
+  id: 'ai4mlops-lab:performance',
+  description: 'The performance report of the deployment the MLOps monitor watches, polled while it shows.',
+  autoStart: true,
+  requires: [IDriftModel, IRunsModel],
+  provides: IPerformanceModel,
+  activate: (_: JupyterFrontEnd, drift: IDriftModel, runs: IRunsModel) => new PerformanceModel(drift, runs)
+};
+
 const modelsPlugin: JupyterFrontEndPlugin<IModelsModel> = {
   id: 'ai4mlops-lab:models',
   description: 'The registered models, their rollouts and promotion gate, polled while the MLOps monitor shows.',
@@ -97,6 +107,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IRunsModel,
     IDeploymentsModel,
     IDriftModel,
+    IPerformanceModel,
     IModelsModel
   ],
   optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
@@ -108,6 +119,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     runs: IRunsModel,
     deployments: IDeploymentsModel,
     drift: IDriftModel,
+    performance: IPerformanceModel,
     models: IModelsModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
@@ -147,6 +159,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       runs,
       deployments,
       drift,
+      performance,
       models,
       rendermime,
       trans,
@@ -244,4 +257,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [runsPlugin, deploymentsPlugin, driftPlugin, modelsPlugin, plugin];
+export default [runsPlugin, deploymentsPlugin, driftPlugin, performancePlugin, modelsPlugin, plugin];

@@ -392,6 +392,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/deployments/{name}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ground-truth labels for logged predictions, keyed by the id the prediction carried (see the performance policy's id_source). Idempotent; labels for predictions not in yet are kept and joined when they arrive; bad rows are refused by row and field, the rest stored. */
+        post: operations["addLabels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{name}/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        /** Realized and estimated performance per window, output drift, concept drift, label coverage, alerts. */
+        get: operations["getPerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{name}/performance/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read new predictions and labels now (the server does it every few seconds); the report. */
+        post: operations["checkPerformance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{name}/performance/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        /** How predictions are keyed, windowed, estimated and judged. */
+        get: operations["getPerformancePolicy"];
+        /** Change some settings (the rest stay); answers the whole policy. */
+        put: operations["updatePerformancePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/alerts": {
         parameters: {
             query?: never;
@@ -1120,11 +1197,178 @@ export interface components {
             /** @description The policy settings the window was tested with. */
             settings: Record<string, never>;
         };
+        PerformancePolicy: {
+            /**
+             * @description auto reads it from the signature.
+             * @enum {string}
+             */
+            task: "auto" | "classification" | "regression";
+            /**
+             * @description Where a prediction's key comes from: auto is the V2 request's id, else the logged Ce-Id (the client's X-Request-Id header, or a new one the answer's X-Request-Id carries); field is a top-level request field (V2: in parameters) holding one id per row. Rows of a batch under one id are keyed ID/ROW.
+             * @enum {string}
+             */
+            id_source: "auto" | "ce_id" | "v2_id" | "field";
+            id_field: string | null;
+            /** @description Class names */
+            classes: string[] | null;
+            /** @description Served predictions per window. */
+            window_size: number;
+            /** @description Labels a window needs before its realized value counts. */
+            min_labels: number;
+            /** @enum {string|null} */
+            metric: "accuracy" | "f1_macro" | "roc_auc" | "log_loss" | "mae" | "rmse" | "r2" | null;
+            /** @description The alert level; null is the validation value worse by max_drop. */
+            threshold: number | null;
+            max_drop: number;
+            /** @description Estimate a classifier's performance before labels (CBPE). */
+            estimate: boolean;
+            /** @description Labelled predictions the estimator is calibrated on. */
+            calibration_size: number;
+            /** @enum {string} */
+            detector: "auto" | "ddm" | "eddm" | "adwin" | "page_hinkley" | "none";
+            auto_retrain: boolean;
+            redeploy: boolean;
+        };
+        PerformancePolicyChange: {
+            /** @enum {string} */
+            task?: "auto" | "classification" | "regression";
+            /** @enum {string} */
+            id_source?: "auto" | "ce_id" | "v2_id" | "field";
+            id_field?: string | null;
+            classes?: string[] | null;
+            window_size?: number;
+            min_labels?: number;
+            metric?: string | null;
+            threshold?: number | null;
+            max_drop?: number;
+            estimate?: boolean;
+            calibration_size?: number;
+            /** @enum {string} */
+            detector?: "auto" | "ddm" | "eddm" | "adwin" | "page_hinkley" | "none";
+            auto_retrain?: boolean;
+            redeploy?: boolean;
+        };
+        LabelsUpload: {
+            labels: {
+                id: string | number;
+                /** @description A class index or value; a class name when the policy lists classes. */
+                label: number | string;
+            }[];
+        };
+        LabelsResult: {
+            received: number;
+            stored: number;
+            /** @description Sent before with the same value. */
+            unchanged: number;
+            /** @description Joined to a logged prediction now (the others wait for theirs). */
+            joined: number;
+            refused_count: number;
+            /** @description The first 100 refused rows. */
+            refused: {
+                /** @description Where it is: labels[3], line 5, row 2 or id X. */
+                row: string;
+                field: string;
+                message: string;
+            }[];
+        };
+        Estimate: {
+            value: number;
+            lower: number;
+            upper: number;
+        };
+        PerformanceWindow: {
+            idx: number;
+            start: string;
+            end: string;
+            predictions: number;
+            labelled: number;
+            realized: {
+                [key: string]: number | null;
+            } | null;
+            estimated: {
+                [key: string]: components["schemas"]["Estimate"];
+            } | null;
+            outputs: {
+                /** @enum {string} */
+                test: "chi2" | "ks";
+                p_value: number;
+                drift: boolean;
+                counts?: number[];
+                quantiles?: number[];
+            };
+            alert_id: number | null;
+        };
+        ConceptDetection: {
+            method: string;
+            /** @enum {string} */
+            kind: "warning" | "drift";
+            predicted_at: string;
+            error_rate_before: number | null;
+            error_rate_after: number | null;
+            alert_id: number | null;
+        };
+        PerformanceReport: {
+            deployment: string;
+            policy: components["schemas"]["PerformancePolicy"];
+            /** @enum {string} */
+            task: "classification" | "regression";
+            metric: string;
+            higher_is_better: boolean;
+            /** @description The model's validation value of the metric. */
+            baseline: number | null;
+            alert_level: number | null;
+            /** @enum {string} */
+            status: "ok" | "degraded" | "unknown";
+            latest: null | {
+                window: number;
+                value: number;
+                /** @enum {string} */
+                source: "realized" | "estimated";
+            };
+            coverage: {
+                predictions: number;
+                labelled: number;
+                waiting_labels: number;
+                median_delay_s: number | null;
+            };
+            open_window: {
+                predictions: number;
+                size: number;
+            };
+            estimator: {
+                /** @enum {string} */
+                status: "off" | "calibrating" | "calibrated" | "failed";
+                needs?: number;
+                rows?: number;
+                error?: string;
+            };
+            detector: string;
+            /** @description The reference period's outputs (its first window). */
+            reference_outputs: Record<string, never> | null;
+            unreadable: {
+                count: number;
+                last_reason: string | null;
+            };
+            /** @description Predictions whose key was used before (not stored). */
+            duplicate_ids: number;
+            refused_labels: {
+                count: number;
+                last_reason: string | null;
+            };
+            windows: components["schemas"]["PerformanceWindow"][];
+            detections: components["schemas"]["ConceptDetection"][];
+            alerts: components["schemas"]["DriftAlert"][];
+        };
         /** @enum {string} */
         AlertStatus: "open" | "retraining" | "resolved" | "dismissed";
         DriftAlert: {
             id: number;
             deployment: string;
+            /**
+             * @description What raised it; every kind is retrained or dismissed the same way.
+             * @enum {string}
+             */
+            kind: "data_drift" | "performance" | "concept_drift";
             status: components["schemas"]["AlertStatus"];
             raised_at: string;
             updated_at: string;
@@ -1362,6 +1606,10 @@ export interface components {
             min_requests: number;
             /** @description A canary's default share. */
             canary_percent: number;
+            /** @description Labelled live predictions each version needs before the live performance check decides (0: no such check). Labels are sent to the deployment's labels endpoint. */
+            min_labels: number;
+            /** @description By how much the candidate's live metric may be worse than the stable version's. */
+            max_metric_drop: number;
             /** @description Evaluate running rollouts in the background and promote or roll back by the verdict. */
             auto: boolean;
         };
@@ -1373,13 +1621,15 @@ export interface components {
             min_gain?: number;
             max_error_rate?: number;
             max_p99_ratio?: number;
+            min_labels?: number;
+            max_metric_drop?: number;
             min_requests?: number;
             canary_percent?: number;
             auto?: boolean;
         };
         GateCheck: {
             /** @enum {string} */
-            name: "offline_metric" | "requests" | "error_rate" | "p99_latency";
+            name: "offline_metric" | "requests" | "error_rate" | "p99_latency" | "live_performance";
             /** @description Null: not decided yet (too few requests) or not measured. */
             passed: boolean | null;
             candidate: number | null;
@@ -2157,6 +2407,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DriftPolicy"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addLabels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelsUpload"];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description What was stored and what was refused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelsResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPerformance: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformanceReport"];
+                };
+            };
+            /** @description Unchanged since the ETag given. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    checkPerformance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report after the round. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformanceReport"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPerformancePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformancePolicy"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updatePerformancePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PerformancePolicyChange"];
+            };
+        };
+        responses: {
+            /** @description The policy after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformancePolicy"];
                 };
             };
             default: components["responses"]["Error"];

@@ -18,7 +18,11 @@ import {
   IFeatureDistribution,
   IGateDecision,
   IGatePolicy,
+  ILabel,
+  ILabelsResult,
   IModelVersion,
+  IPerformancePolicy,
+  IPerformanceReport,
   IRegisteredModel,
   IRollout,
   IRun,
@@ -102,6 +106,29 @@ export interface IDriftModel extends IPolledModel {
 }
 
 /**
+ * The performance report of the deployment the monitor watches (the same deployment as the drift report's);
+ * the monitor polls it while it shows.
+ */
+export interface IPerformanceModel extends IPolledModel {
+  /** Emitted when the report or the watched deployment changes. */
+  readonly changed: ISignal<IPerformanceModel, void>;
+  readonly deployments: IDeployment[];
+  readonly deployment: string | null;
+  readonly report: IPerformanceReport | null;
+  /** Watch another deployment (the drift report follows). */
+  select(deployment: string): void;
+  /** Read a deployment's new predictions and labels now; the report after it. */
+  check(deployment: string): Promise<IPerformanceReport>;
+  /** Change some settings of a deployment's performance policy; resolves with the whole policy. */
+  updatePolicy(deployment: string, change: Partial<IPerformancePolicy>): Promise<IPerformancePolicy>;
+  /** Send ground-truth labels (rows, or CSV text with id and label columns). */
+  sendLabels(deployment: string, labels: ILabel[] | string): Promise<ILabelsResult>;
+  /** Retrain the pipeline of an alert's deployment (and redeploy when it succeeds). */
+  retrain(alert: number, options: { redeploy: boolean; parameters?: Record<string, unknown> }): Promise<IDriftAlert>;
+  dismiss(alert: number): Promise<IDriftAlert>;
+}
+
+/**
  * The model registry as the monitor shows it: every registered model, and of the selected one its
  * versions, gate policy and decisions, and the rollout of the deployment serving it; polled while the
  * monitor shows.
@@ -157,6 +184,11 @@ export const IDeploymentsModel = new Token<IDeploymentsModel>(
 export const IDriftModel = new Token<IDriftModel>(
   'ai4mlops-lab:IDriftModel',
   'The drift report of the deployment the ai4mlops-lab monitor watches, kept fresh while it shows.'
+);
+
+export const IPerformanceModel = new Token<IPerformanceModel>(
+  'ai4mlops-lab:IPerformanceModel',
+  'The performance report (labels, realized and estimated metric, concept drift) of the deployment the ai4mlops-lab monitor watches.'
 );
 
 export const IModelsModel = new Token<IModelsModel>(

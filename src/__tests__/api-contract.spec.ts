@@ -22,7 +22,12 @@ import type {
   IGateEvaluation,
   IGatePolicy,
   IHealth,
+  ILabel,
+  ILabelsResult,
   IModelVersion,
+  IPerformancePolicy,
+  IPerformanceReport,
+  IPerformanceWindow,
   IPipelineInfo,
   IRankedRuns,
   IRegisteredModel,
@@ -90,9 +95,16 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'getGateDecisions', 200>['decisions'][number], IGateDecision>(v => v),
       assignable<Reply<'promoteRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v),
       assignable<Reply<'rollbackRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v),
-      assignable<Reply<'evaluateRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v)
+      assignable<Reply<'evaluateRollout', 200>, Awaited<ReturnType<typeof decideRollout>>>(v => v),
+      assignable<Schemas['PerformancePolicy'], IPerformancePolicy>(v => v),
+      assignable<Schemas['PerformanceWindow'], IPerformanceWindow>(v => v),
+      assignable<Schemas['PerformanceReport'], IPerformanceReport>(v => v),
+      assignable<Reply<'getPerformance', 200>, IPerformanceReport>(v => v),
+      assignable<Reply<'checkPerformance', 200>, IPerformanceReport>(v => v),
+      assignable<Reply<'updatePerformancePolicy', 200>, IPerformancePolicy>(v => v),
+      assignable<Reply<'addLabels', 200>, ILabelsResult>(v => v)
     ];
-    expect(checks).toHaveLength(36);
+    expect(checks).toHaveLength(43);
   });
 
   it('sends only requests the server documents', () => {
@@ -113,8 +125,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Parameters<typeof changeRollout>[1], RequestBody<'changeRollout'>>(v => v),
       assignable<NonNullable<Parameters<typeof decideRollout>[2]>, RequestBody<'promoteRollout'>>(v => v),
       assignable<NonNullable<Parameters<typeof decideRollout>[2]>, RequestBody<'rollbackRollout'>>(v => v),
-      assignable<Partial<IGatePolicy>, RequestBody<'updateGatePolicy'>>(v => v)
+      assignable<Partial<IGatePolicy>, RequestBody<'updateGatePolicy'>>(v => v),
+      assignable<Partial<IPerformancePolicy>, RequestBody<'updatePerformancePolicy'>>(v => v),
+      assignable<{ labels: ILabel[] }, RequestBody<'addLabels'>>(v => v)
     ];
-    expect(checks).toHaveLength(14);
+    expect(checks).toHaveLength(16);
   });
 });

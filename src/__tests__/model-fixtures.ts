@@ -58,6 +58,8 @@ export const policy: IGatePolicy = {
   max_p99_ratio: 2,
   min_requests: 100,
   canary_percent: 20,
+  min_labels: 0,
+  max_metric_drop: 0,
   auto: true
 };
 
@@ -83,7 +85,8 @@ export const checks: IGateCheck[] = [
   check('offline_metric', true, { candidate: 0.93, stable: 0.87, threshold: 0 }),
   check('requests', null, { candidate: 40, threshold: 100, detail: '40 of 100 requests seen' }),
   check('error_rate', false, { candidate: 0.05, stable: 0, threshold: 0.01 }),
-  check('p99_latency', null, { candidate: 12.5, stable: 10, threshold: 2 })
+  check('p99_latency', null, { candidate: 12.5, stable: 10, threshold: 2 }),
+  check('live_performance', true, { candidate: 0.9, stable: 0.91, threshold: 0.02 })
 ];
 
 /** A deployment `name` serving `version` of iris, with a canary of `candidate` (or no rollout). */

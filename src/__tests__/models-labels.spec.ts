@@ -130,13 +130,15 @@ describe('the gate', () => {
       ['Metric', 'passed', '✓', 'passed'],
       ['Requests', 'waiting', '…', 'waiting'],
       ['Errors', 'failed', '✗', 'failed'],
-      ['p99 ms', 'waiting', '…', 'waiting']
+      ['p99 ms', 'waiting', '…', 'waiting'],
+      ['Live metric', 'passed', '✓', 'passed']
     ]);
     expect(rows.map(r => [r.candidate, r.stable, r.threshold])).toEqual([
       ['0.93', '0.87', '0'],
       ['40', '–', '100'],
       ['5 %', '0 %', '1 %'],
-      ['12.5', '10', '2×']
+      ['12.5', '10', '2×'],
+      ['0.9', '0.91', '0.02']
     ]);
     expect(rows[1].detail).toBe('40 of 100 requests seen');
   });

@@ -161,7 +161,8 @@ describe('RolloutPanel', () => {
       ['offline_metric', '✓', ': passed'],
       ['requests', '…', ': waiting'],
       ['error_rate', '✗', ': failed'],
-      ['p99_latency', '…', ': waiting']
+      ['p99_latency', '…', ': waiting'],
+      ['live_performance', '✓', ': passed']
     ]);
     expect(host.querySelector('[data-check="requests"] .a4m-GateCheck-detail')?.textContent).toBe(
       '40 of 100 requests seen'
@@ -275,6 +276,8 @@ describe('GatePolicyForm', () => {
     rerender(element({ ...policy, metric: 'f1', max_error_rate: 0.02, min_requests: 50 }));
     expect(rate.value).toBe('5');
     expect(byLabel<HTMLInputElement>(host, 'Min. requests').value).toBe('50');
+    expect(byLabel<HTMLInputElement>(host, 'Min. labels').value).toBe('0');
+    expect(byLabel<HTMLInputElement>(host, 'Max. metric drop').value).toBe('0');
     await act(async () => button(host, 'Save').click());
     expect(models.updatePolicy).toHaveBeenCalledWith('iris', { max_error_rate: 5, metric: null });
     expect(rate.getAttribute('aria-invalid')).toBe('true');
@@ -326,8 +329,8 @@ describe('DecisionsList', () => {
     expect(items[1].querySelector('.a4m-Decision-reason')?.textContent).toBe('accuracy 0.8 vs 0.9');
     const evidence = items[0].querySelector('details')!;
     expect(evidence.open).toBe(false);
-    expect(evidence.querySelector('summary')?.textContent).toBe('Evidence: 4 checks');
-    expect(evidence.querySelectorAll('.a4m-GateCheck')).toHaveLength(4);
+    expect(evidence.querySelector('summary')?.textContent).toBe('Evidence: 5 checks');
+    expect(evidence.querySelectorAll('.a4m-GateCheck')).toHaveLength(5);
     unmount();
   });
 });

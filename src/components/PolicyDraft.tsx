@@ -138,3 +138,126 @@ export function PolicyDraftFooter({
     </>
   );
 }
+
+/** A policy's draft state, as `usePolicyDraft` gives it. */
+export type PolicyDraftState = ReturnType<typeof usePolicyDraft>;
+
+interface IDraftFieldProps {
+  state: PolicyDraftState;
+  field: string;
+  /** The visible label, also the control's accessible name unless `name` is given. */
+  label: string;
+  name?: string;
+  /** What the setting does (the label's tooltip). */
+  title?: string;
+}
+
+/** A number setting, typed as text: the draft's text, else the policy's `value` (empty for null). */
+export function DraftNumber({
+  state,
+  field,
+  label,
+  name,
+  title,
+  value,
+  step,
+  placeholder
+}: IDraftFieldProps & { value: number | null; step: string; placeholder?: string }): JSX.Element {
+  return (
+    <label className="a4m-Field a4m-mod-inline" title={title}>
+      <span>{label}</span>
+      <input
+        className="jp-mod-styled"
+        type="number"
+        step={step}
+        aria-label={name ?? label}
+        placeholder={placeholder}
+        {...state.describe(field)}
+        value={(state.draft[field] as string | undefined) ?? (value === null ? '' : String(value))}
+        onChange={e => state.edit({ [field]: e.target.value })}
+      />
+      {state.fieldError(field)}
+    </label>
+  );
+}
+
+/** A text setting (empty stands for null). */
+export function DraftText({
+  state,
+  field,
+  label,
+  name,
+  title,
+  value,
+  placeholder
+}: IDraftFieldProps & { value: string | null; placeholder?: string }): JSX.Element {
+  return (
+    <label className="a4m-Field a4m-mod-inline" title={title}>
+      <span>{label}</span>
+      <input
+        className="jp-mod-styled"
+        aria-label={name ?? label}
+        placeholder={placeholder}
+        {...state.describe(field)}
+        value={(state.draft[field] as string | undefined) ?? value ?? ''}
+        onChange={e => state.edit({ [field]: e.target.value })}
+      />
+      {state.fieldError(field)}
+    </label>
+  );
+}
+
+/** A setting chosen from `options` (`[value, label]`; the value '' stands for null). */
+export function DraftSelect({
+  state,
+  field,
+  label,
+  name,
+  title,
+  value,
+  options
+}: IDraftFieldProps & { value: string | null; options: [string, string][] }): JSX.Element {
+  return (
+    <label className="a4m-Field a4m-mod-inline" title={title}>
+      <span>{label}</span>
+      <select
+        className="jp-mod-styled"
+        aria-label={name ?? label}
+        {...state.describe(field)}
+        value={(state.draft[field] as string | undefined) ?? value ?? ''}
+        onChange={e => state.edit({ [field]: e.target.value })}
+      >
+        {options.map(([option, text]) => (
+          <option key={option} value={option}>
+            {text}
+          </option>
+        ))}
+      </select>
+      {state.fieldError(field)}
+    </label>
+  );
+}
+
+/** An on/off setting. */
+export function DraftCheck({
+  state,
+  field,
+  label,
+  title,
+  value
+}: Omit<IDraftFieldProps, 'name'> & { value: boolean }): JSX.Element {
+  return (
+    <>
+      <label className="a4m-Check" title={title}>
+        <input
+          type="checkbox"
+          {...state.describe(field)}
+          checked={(state.draft[field] as boolean | undefined) ?? value}
+          onChange={e => state.edit({ [field]: e.target.checked })}
+        />
+        {label}
+      </label>
+      {state.fieldError(field)}
+    </>
+  );
+}

@@ -27,6 +27,8 @@ export interface IChartTheme {
     alert?: string;
     reference?: string;
     current?: string;
+    /** An estimate (a line with its band) beside measured values. */
+    estimate?: string;
     text?: string;
   };
 }
@@ -73,6 +75,7 @@ export function chartTheme(css: (name: string) => string): IChartTheme {
       alert: v('--jp-error-color0'),
       reference: v('--jp-brand-color1'),
       current: v('--jp-warn-color1'),
+      estimate: v('--jp-accent-color1'),
       text: font1
     })
   };

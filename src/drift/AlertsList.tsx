@@ -1,8 +1,11 @@
-/** A deployment's drift alerts: what drifted, when, what was done; retrain (with parameters) or dismiss. */
+/**
+ * A deployment's alerts (data drift, performance, concept drift): what happened, when, what was done; retrain
+ * (with parameters) or dismiss.
+ */
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IDriftAlert } from '../api';
+import { AlertKind, IDriftAlert } from '../api';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { IProgressMessages, withProgress } from '../components/progress';
 import { When } from '../components/When';
@@ -13,12 +16,25 @@ export interface IAlertsListProps {
   /** The parameters of the run that trained the deployed model (retraining starts from them). */
   runParameters: Record<string, unknown>;
   /** Retrains and dismisses (and refreshes the report). */
-  model: IDriftModel;
+  model: Pick<IDriftModel, 'retrain' | 'dismiss'>;
   runs: IRunsModel;
   trans: TranslationBundle;
+  /** What the list is, for assistive technology (default: drift alerts). */
+  label?: string;
+  /** Say what raised each alert (where the list holds several kinds). */
+  showKind?: boolean;
 }
 
-interface IAlertProps extends Omit<IAlertsListProps, 'alerts'> {
+/** What raised an alert, in words. */
+export function alertKindLabel(kind: AlertKind, trans: TranslationBundle): string {
+  return {
+    data_drift: trans.__('data drift'),
+    performance: trans.__('performance'),
+    concept_drift: trans.__('concept drift')
+  }[kind];
+}
+
+interface IAlertProps extends Omit<IAlertsListProps, 'alerts' | 'label'> {
   alert: IDriftAlert;
 }
 
@@ -31,7 +47,7 @@ function statusLabel(status: IDriftAlert['status'], trans: TranslationBundle): s
   }[status];
 }
 
-function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
+function Alert({ alert, runParameters, model, runs, trans, showKind }: IAlertProps) {
   const { texts, setTexts, edited } = useParameterTexts(runParameters);
   const [redeploy, setRedeploy] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -66,11 +82,14 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
       className="a4m-Alert"
       data-alert={alert.id}
       data-status={alert.status}
+      data-kind={alert.kind}
       aria-label={trans.__('Alert %1: %2', alert.id, alert.message)}
     >
       <div className="a4m-RunDetail-header">
         <span>
-          <strong>#{alert.id}</strong> <When iso={alert.raised_at} />
+          <strong>#{alert.id}</strong>{' '}
+          {showKind && <span className="a4m-AlertKind">{alertKindLabel(alert.kind, trans)}</span>}{' '}
+          <When iso={alert.raised_at} />
         </span>
         <span className="a4m-Status" data-status={alert.status}>
           {statusLabel(alert.status, trans)}
@@ -131,12 +150,12 @@ function Alert({ alert, runParameters, model, runs, trans }: IAlertProps) {
 }
 
 export function AlertsList(props: IAlertsListProps): JSX.Element {
-  const { alerts, trans } = props;
+  const { alerts, trans, label } = props;
   if (!alerts.length) {
     return <p className="a4m-Panel-empty">{trans.__('No alerts.')}</p>;
   }
   return (
-    <ul className="a4m-Alerts" aria-label={trans.__('Drift alerts')}>
+    <ul className="a4m-Alerts" aria-label={label ?? trans.__('Drift alerts')}>
       {alerts.map(alert => (
         <Alert key={alert.id} alert={alert} {...props} />
       ))}

@@ -4,17 +4,17 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDriftReport, IDriftWindow } from '../api';
+import { DeploymentPicker } from '../components/DeploymentPicker';
 import { MimeView } from '../components/MimeView';
 import { withProgress } from '../components/progress';
 import { documentTheme, IChartTheme } from '../components/theme';
+import { VEGA_LITE } from '../components/vegalite';
 import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
 import { AlertsList } from './AlertsList';
 import { distributionSpec, heatSpec, scoreSpec } from './charts';
 import { featureNames, pValueText, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
-
-const VEGA_LITE = ['application/vnd.vegalite.v5+json'];
 
 export interface IDriftViewProps {
   model: IDriftModel;
@@ -206,7 +206,7 @@ function Charts({
 
 export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): JSX.Element {
   const [checking, setChecking] = useState(false);
-  const deployments = [...model.deployments].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const deployments = model.deployments;
   if (!deployments.length || model.deployment === null) {
     return <p className="a4m-Panel-empty">{trans.__('Deploy a model to watch its inputs.')}</p>;
   }
@@ -227,21 +227,13 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
 
   return (
     <div className="a4m-Drift">
-      <label className="a4m-Field a4m-mod-inline">
-        <span>{trans.__('Deployment')}</span>
-        <select
-          className="jp-mod-styled"
-          aria-label={trans.__('Deployment to watch for drift')}
-          value={name}
-          onChange={e => model.select(e.target.value)}
-        >
-          {deployments.map(d => (
-            <option key={d.name} value={d.name}>
-              {d.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <DeploymentPicker
+        deployments={model.deployments}
+        value={name}
+        label={trans.__('Deployment to watch for drift')}
+        onSelect={deployment => model.select(deployment)}
+        trans={trans}
+      />
       {model.error && (
         <p className="a4m-Message a4m-mod-error" role="alert">
           {model.error}

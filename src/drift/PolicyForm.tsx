@@ -3,7 +3,14 @@ import React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDriftPolicy } from '../api';
-import { Draft, PolicyDraftFooter, usePolicyDraft } from '../components/PolicyDraft';
+import {
+  Draft,
+  DraftCheck,
+  DraftNumber,
+  DraftSelect,
+  PolicyDraftFooter,
+  usePolicyDraft
+} from '../components/PolicyDraft';
 import { IDriftModel } from '../tokens';
 
 type NumberField = 'window_size' | 'window_seconds' | 'consecutive' | 'alpha';
@@ -30,23 +37,9 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
     save: change => model.updatePolicy(deployment, change),
     notANumber: trans.__('Enter a number.')
   });
-  const { draft, edit, describe, fieldError } = state;
-  const windowKind = windowOf(draft);
-  const sizeField = sizeFieldOf(draft);
+  const sizeField = sizeFieldOf(state.draft);
   const numberInput = (field: NumberField, label: string, step: string) => (
-    <label className="a4m-Field a4m-mod-inline">
-      <span>{label}</span>
-      <input
-        className="jp-mod-styled"
-        type="number"
-        step={step}
-        aria-label={label}
-        {...describe(field)}
-        value={(draft[field] as string | undefined) ?? String(policy[field])}
-        onChange={e => edit({ [field]: e.target.value })}
-      />
-      {fieldError(field)}
-    </label>
+    <DraftNumber state={state} field={field} label={label} step={step} value={policy[field]} />
   );
 
   return (
@@ -55,50 +48,40 @@ export function PolicyForm({ deployment, policy, model, trans }: IPolicyFormProp
       aria-label={trans.__('Drift policy of %1', deployment)}
       onSubmit={e => (e.preventDefault(), void state.submit())}
     >
-      <label className="a4m-Field a4m-mod-inline">
-        <span>{trans.__('Window')}</span>
-        <select
-          className="jp-mod-styled"
-          aria-label={trans.__('Window by')}
-          {...describe('window')}
-          value={windowKind}
-          onChange={e => edit({ window: e.target.value as IDriftPolicy['window'] })}
-        >
-          <option value="count">{trans.__('rows')}</option>
-          <option value="time">{trans.__('time')}</option>
-        </select>
-        {fieldError('window')}
-      </label>
+      <DraftSelect
+        state={state}
+        field="window"
+        label={trans.__('Window')}
+        name={trans.__('Window by')}
+        value={policy.window}
+        options={[
+          ['count', trans.__('rows')],
+          ['time', trans.__('time')]
+        ]}
+      />
       {sizeField === 'window_size'
         ? numberInput('window_size', trans.__('Window size (rows)'), '1')
         : numberInput('window_seconds', trans.__('Window length (seconds)'), '1')}
       {numberInput('consecutive', trans.__('Consecutive drifted windows to alert'), '1')}
       {numberInput('alpha', trans.__('Significance level (alpha)'), 'any')}
-      <label className="a4m-Field a4m-mod-inline">
-        <span>{trans.__('Method')}</span>
-        <select
-          className="jp-mod-styled"
-          aria-label={trans.__('Drift test method')}
-          {...describe('method')}
-          value={(draft.method as IDriftPolicy['method'] | undefined) ?? policy.method}
-          onChange={e => edit({ method: e.target.value as IDriftPolicy['method'] })}
-        >
-          <option value="features">{trans.__('per feature (KS, chi-squared)')}</option>
-          <option value="mmd">{trans.__('multivariate (MMD)')}</option>
-          <option value="both">{trans.__('both')}</option>
-        </select>
-        {fieldError('method')}
-      </label>
-      <label className="a4m-Check">
-        <input
-          type="checkbox"
-          {...describe('auto_retrain')}
-          checked={(draft.auto_retrain as boolean | undefined) ?? policy.auto_retrain}
-          onChange={e => edit({ auto_retrain: e.target.checked })}
-        />
-        {trans.__('Retrain automatically on an alert')}
-      </label>
-      {fieldError('auto_retrain')}
+      <DraftSelect
+        state={state}
+        field="method"
+        label={trans.__('Method')}
+        name={trans.__('Drift test method')}
+        value={policy.method}
+        options={[
+          ['features', trans.__('per feature (KS, chi-squared)')],
+          ['mmd', trans.__('multivariate (MMD)')],
+          ['both', trans.__('both')]
+        ]}
+      />
+      <DraftCheck
+        state={state}
+        field="auto_retrain"
+        label={trans.__('Retrain automatically on an alert')}
+        value={policy.auto_retrain}
+      />
       <PolicyDraftFooter state={state} trans={trans} />
     </form>
   );

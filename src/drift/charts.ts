@@ -8,6 +8,9 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { Distribution, IDriftWindow, IFeatureDistribution } from '../api';
 import { defined, IChartTheme } from '../components/theme';
+import { base, labelledRule, scale, shareAxis, sourceColor, Spec, timeAxis } from '../components/vegalite';
+
+export { timeFormat } from '../components/vegalite';
 
 /** p-values below this are drawn at it (a log axis cannot show 0). */
 export const P_FLOOR = 1e-16;
@@ -16,26 +19,6 @@ const P_AXIS_MIN = 1e-17;
 
 /** Windows the heat strip shows (the newest). */
 export const HEAT_WINDOWS = 60;
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
-
-type Spec = Record<string, unknown>;
-
-/** A colour scale over known values, with the theme's colours when it sets them all. */
-function scale(domain: string[], range: (string | undefined)[]): Spec {
-  return range.every(Boolean) ? { domain, range } : { domain };
-}
-
-function base(description: string, theme: IChartTheme, height: number | { step: number }): Spec {
-  return {
-    $schema: SCHEMA,
-    description,
-    width: 'container',
-    height,
-    autosize: { type: 'fit', contains: 'padding' },
-    config: theme.config
-  };
-}
 
 function windowBounds(window: IDriftWindow): string {
   return window.kind === 'count'
@@ -52,13 +35,6 @@ function tested(windows: IDriftWindow[]): IDriftWindow[] {
 export function pValueDomain(ps: number[]): [number, number] {
   const smallest = Math.min(...ps, 0.1);
   return [Math.max(Number(`1e${Math.floor(Math.log10(smallest)) - 1}`), P_AXIS_MIN), 1];
-}
-
-/** A time axis format as fine as the span of `times` needs (seconds only over a few minutes). */
-export function timeFormat(times: string[]): string {
-  const epochs = times.map(t => Date.parse(t)).filter(Number.isFinite);
-  const span = epochs.length ? Math.max(...epochs) - Math.min(...epochs) : 0;
-  return span < 5 * 60_000 ? '%H:%M:%S' : span < 2 * 86_400_000 ? '%H:%M' : '%b %d %H:%M';
 }
 
 /**
@@ -87,12 +63,11 @@ export function scoreSpec(
     alert: w.alert_id === null ? null : `#${w.alert_id}`
   }));
   const title = trans.__('p-value (log)');
-  const x = {
-    field: 'at',
-    type: 'temporal',
-    title: trans.__('time'),
-    axis: { format: timeFormat(values.map(v => v.at!)), tickCount: 4, labelFlush: true, labelOverlap: true }
-  };
+  const x = timeAxis(
+    'at',
+    values.map(v => v.at!),
+    trans.__('time')
+  );
   const y = {
     field: 'p',
     type: 'quantitative',
@@ -120,19 +95,7 @@ export function scoreSpec(
     ...base(description, theme, 150),
     data: { values },
     layer: [
-      {
-        data: { values: [{ alpha, label: `α = ${alpha}` }] },
-        layer: [
-          {
-            mark: defined({ type: 'rule', strokeDash: [4, 3], color: theme.colors.threshold }),
-            encoding: { y: { ...y, field: 'alpha' } }
-          },
-          {
-            mark: defined({ type: 'text', align: 'right', dy: -6, color: theme.colors.threshold }),
-            encoding: { y: { ...y, field: 'alpha' }, x: { value: 'width' }, text: { field: 'label' } }
-          }
-        ]
-      },
+      labelledRule({ alpha, label: `α = ${alpha}` }, { ...y, field: 'alpha' }, theme.colors.threshold, [4, 3]),
       { mark: defined({ type: 'line', opacity: 0.5, color: theme.colors.text }), encoding: { x, y } },
       {
         mark: { type: 'point', filled: true, size: 45 },
@@ -314,20 +277,8 @@ export function distributionSpec(feature: IFeatureDistribution, theme: IChartThe
     ...shares(feature.reference, other).map(s => ({ ...s, source: reference })),
     ...(feature.current ? shares(feature.current, other).map(s => ({ ...s, source: current })) : [])
   ];
-  const color = {
-    field: 'source',
-    type: 'nominal',
-    title: null,
-    scale: scale([reference, current], [theme.colors.reference, theme.colors.current]),
-    legend: { orient: 'bottom' }
-  };
-  const y = {
-    field: 'fraction',
-    type: 'quantitative',
-    stack: null,
-    axis: { format: '%' },
-    title: trans.__('share of rows')
-  };
+  const color = sourceColor(reference, current, theme);
+  const y = shareAxis(trans);
   const fraction = { field: 'fraction', title: trans.__('share'), format: '.1%' };
   const windowId = feature.current?.window_id;
   const description =

@@ -7,21 +7,17 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   checkDrift,
-  dismissAlert,
   driftEndpoint,
   IDeployment,
-  IDriftAlert,
   IDriftPolicy,
   IDriftReport,
   IDriftWindow,
   IFeatureDistribution,
   pollAPI,
-  retrainAlert,
   updateDriftPolicy
 } from '../api';
-import { errorMessage } from '../errors';
-import { PolledModel } from '../polling';
 import { IDriftModel } from '../tokens';
+import { AlertingModel } from './alerting';
 
 const POLL_MS = 3000;
 
@@ -84,16 +80,16 @@ export function featureNames(report: IDriftReport): string[] {
   return [...new Set(report.windows.flatMap(w => w.features.map(f => f.name)))];
 }
 
-export class DriftModel extends PolledModel implements IDriftModel {
+export class DriftModel extends AlertingModel implements IDriftModel {
   /**
    * @param source the deployments to watch
    * @param runs refreshed after a retraining starts (it starts a run)
    */
   constructor(
     private readonly source: IDeploymentsSource,
-    private readonly runs: { refresh(): Promise<void> } | null = null
+    runs: { refresh(): Promise<void> } | null = null
   ) {
-    super({ name: 'ai4mlops-lab:drift', interval: POLL_MS });
+    super({ name: 'ai4mlops-lab:drift', interval: POLL_MS }, runs);
     source.changed.connect(this._onDeployments, this);
     this._onDeployments();
   }
@@ -127,11 +123,6 @@ export class DriftModel extends PolledModel implements IDriftModel {
     return this._distribution?.name === this._feature ? this._distribution : null;
   }
 
-  /** Why the last poll failed ('' when it did not). */
-  get error(): string {
-    return this._error;
-  }
-
   /** Watch another deployment. */
   select(name: string): void {
     if (name !== this._deployment) {
@@ -159,21 +150,6 @@ export class DriftModel extends PolledModel implements IDriftModel {
     return this.write(updateDriftPolicy(deployment, change));
   }
 
-  async retrain(
-    alert: number,
-    options: { redeploy: boolean; parameters?: Record<string, unknown> }
-  ): Promise<IDriftAlert> {
-    try {
-      return await this.write(retrainAlert(alert, options));
-    } finally {
-      await this.runs?.refresh();
-    }
-  }
-
-  dismiss(alert: number): Promise<IDriftAlert> {
-    return this.write(dismissAlert(alert));
-  }
-
   dispose(): void {
     if (!this.isDisposed) {
       this.source.changed.disconnect(this._onDeployments, this);
@@ -181,24 +157,12 @@ export class DriftModel extends PolledModel implements IDriftModel {
     }
   }
 
-  /** Poll the watched deployment's report, then its selected feature. */
-  protected async fetch(): Promise<void> {
-    const deployment = this._deployment;
-    if (deployment === null) {
-      return;
-    }
-    try {
-      await this._fetchReport(deployment);
-      this._setError('');
-    } catch (error) {
-      if (deployment === this._deployment) {
-        this._setError(errorMessage(error));
-      }
-      throw error;
-    }
+  protected emitChanged(): void {
+    this._changed.emit();
   }
 
-  private async _fetchReport(deployment: string): Promise<void> {
+  /** Poll the watched deployment's report, then its selected feature. */
+  protected async poll(deployment: string): Promise<void> {
     const polled = await pollAPI<IDriftReport>(driftEndpoint(deployment), this._etag);
     if (deployment !== this._deployment) {
       return; // the user picked another deployment meanwhile
@@ -243,15 +207,8 @@ export class DriftModel extends PolledModel implements IDriftModel {
     this._feature = null;
     this._etag = '';
     this._featureEtag = '';
-    this._error = '';
+    this.setError('');
     this._changed.emit();
-  }
-
-  private _setError(error: string): void {
-    if (error !== this._error) {
-      this._error = error;
-      this._changed.emit();
-    }
   }
 
   private _deployment: string | null = null;
@@ -260,6 +217,5 @@ export class DriftModel extends PolledModel implements IDriftModel {
   private _distribution: IFeatureDistribution | null = null;
   private _etag = '';
   private _featureEtag = '';
-  private _error = '';
   private _changed = new Signal<this, void>(this);
 }

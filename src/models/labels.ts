@@ -130,7 +130,8 @@ export function checkLabel(name: IGateCheck['name'], trans: TranslationBundle): 
     offline_metric: trans.__('Metric'),
     requests: trans.__('Requests'),
     error_rate: trans.__('Errors'),
-    p99_latency: trans.__('p99 ms')
+    p99_latency: trans.__('p99 ms'),
+    live_performance: trans.__('Live metric')
   }[name];
 }
 

@@ -1,4 +1,7 @@
-/** The monitoring sidebar: experiments and runs, registered models and their rollouts, deployments, data drift. */
+/**
+ * The monitoring sidebar: experiments and runs, registered models and their rollouts, deployments, data drift,
+ * performance on labels.
+ */
 import React from 'react';
 import { IThemeManager } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -8,7 +11,8 @@ import { Message } from '@lumino/messaging';
 
 import { DriftView } from '../drift/DriftView';
 import { ModelsView } from '../models/ModelsView';
-import { IDeploymentsModel, IDriftModel, IModelsModel, IRunsModel } from '../tokens';
+import { PerformanceView } from '../performance/PerformanceView';
+import { IDeploymentsModel, IDriftModel, IModelsModel, IPerformanceModel, IRunsModel } from '../tokens';
 import { DeploymentsView } from './DeploymentsView';
 import { ExperimentsView } from './ExperimentsView';
 
@@ -21,6 +25,8 @@ export interface IMonitorPanelOptions {
   drift: IDriftModel;
   /** Polled while the panel shows. */
   models: IModelsModel;
+  /** Polled while the panel shows. */
+  performance: IPerformanceModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
@@ -43,7 +49,7 @@ export class MonitorPanel extends ReactWidget {
     super.dispose();
   }
 
-  /** The drift report and the registry are polled only while the panel can be seen. */
+  /** The drift and performance reports and the registry are polled only while the panel can be seen. */
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.isVisible) {
@@ -67,7 +73,7 @@ export class MonitorPanel extends ReactWidget {
   }
 
   private _poll(on: boolean): void {
-    for (const model of [this.options.drift, this.options.models]) {
+    for (const model of [this.options.drift, this.options.performance, this.options.models]) {
       if (on) {
         model.startPolling();
       } else {
@@ -77,7 +83,7 @@ export class MonitorPanel extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { runs, deployments, drift, models, rendermime, trans, showCell } = this.options;
+    const { runs, deployments, drift, performance, models, rendermime, trans, showCell } = this.options;
     return (
       <div className="a4m-Panel-body">
         <h2 className="a4m-Panel-heading">{trans.__('MLOps monitor')}</h2>
@@ -105,6 +111,12 @@ export class MonitorPanel extends ReactWidget {
           <h3 className="a4m-Section-title">{trans.__('Data drift')}</h3>
           <UseSignal signal={drift.changed}>
             {() => <DriftView model={drift} runs={runs} rendermime={rendermime} trans={trans} />}
+          </UseSignal>
+        </section>
+        <section className="a4m-Section" aria-label={trans.__('Performance')}>
+          <h3 className="a4m-Section-title">{trans.__('Performance')}</h3>
+          <UseSignal signal={performance.changed}>
+            {() => <PerformanceView model={performance} runs={runs} rendermime={rendermime} trans={trans} />}
           </UseSignal>
         </section>
       </div>

@@ -67,27 +67,28 @@ export async function removeDeployment(page: IJupyterLabPageFixture, card: Locat
 }
 
 /** Send a V1 request straight to a deployment's model server, as a client would (the test box's requests
- * are marked as tests and never count toward drift). */
+ * are marked as tests and never count toward drift), e.g. with the `X-Request-Id` its labels will name. */
 export async function predictDirect(
   page: IJupyterLabPageFixture,
   name: string,
-  body: unknown
+  body: unknown,
+  headers: Record<string, string> = {}
 ): Promise<{ status: number; text: string }> {
   const v1 = await page.evaluate(async name => {
     const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
     const response = await fetch(`${base}ai4mlops-lab/api/deployments/${name}`);
     return (await response.json()).endpoints.v1 as string;
   }, name);
-  const response = await page.request.post(v1, { data: body });
+  const response = await page.request.post(v1, { data: body, headers });
   return { status: response.status(), text: await response.text() };
 }
 
-/** `count` rows of the example's 10 standardised features, shifted by +3 (the reference is ~N(0, 1)). */
-export function shiftedRows(count: number): number[][] {
+/** `count` rows of the example's 10 standardised features, shifted by `shift` (the reference is ~N(0, 1)). */
+export function shiftedRows(count: number, shift = 3): number[][] {
   return Array.from({ length: count }, () =>
     Array.from({ length: 10 }, () => {
       const gaussian = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
-      return 3 + gaussian;
+      return shift + gaussian;
     })
   );
 }
