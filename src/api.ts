@@ -878,7 +878,7 @@ export interface IPerformanceReport {
   estimator: { status: 'off' | 'calibrating' | 'calibrated' | 'failed'; needs?: number; rows?: number; error?: string };
   detector: string;
   /** The reference period's outputs (the model's first window): class counts, or a sample of values. */
-  reference_outputs: { window?: number; counts?: number[]; values?: number[] } | null;
+  reference_outputs: { model_uri: string; window: number; counts?: number[]; values?: number[] } | null;
   unreadable: { count: number; last_reason: string | null };
   duplicate_ids: number;
   refused_labels: { count: number; last_reason: string | null };

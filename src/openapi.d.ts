@@ -1343,8 +1343,16 @@ export interface components {
                 error?: string;
             };
             detector: string;
-            /** @description The reference period's outputs (its first window). */
-            reference_outputs: Record<string, never> | null;
+            /** @description The reference period's outputs (the model's first window); null before it closes. */
+            reference_outputs: {
+                model_uri: string;
+                /** @description The window that is the reference. */
+                window: number;
+                /** @description Predictions per class (classifiers). */
+                counts?: number[];
+                /** @description A sorted sample of the values (regressors). */
+                values?: number[];
+            } | null;
             unreadable: {
                 count: number;
                 last_reason: string | null;

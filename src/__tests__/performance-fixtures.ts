@@ -59,7 +59,7 @@ export function performanceReport(
     open_window: { predictions: 20, size: 50 },
     estimator: { status: 'calibrating', needs: 500 },
     detector: 'adwin',
-    reference_outputs: windows.length ? { window: 0, counts: [25, 15, 10] } : null,
+    reference_outputs: windows.length ? { model_uri: 'file:///m', window: 0, counts: [25, 15, 10] } : null,
     unreadable: { count: 0, last_reason: null },
     duplicate_ids: 0,
     refused_labels: { count: 0, last_reason: null },
