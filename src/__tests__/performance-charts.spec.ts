@@ -155,7 +155,11 @@ describe('the outputs against the reference period', () => {
           outputs: { test: 'ks', p_value: 0.001, drift: true, quantiles: [1, 2, 3, 4, 5] }
         })
       ],
-      { task: 'regression', metric: 'mae', reference_outputs: { model_uri: 'file:///m', window: 0, values: [0, 10, 20, 30, 40] } }
+      {
+        task: 'regression',
+        metric: 'mae',
+        reference_outputs: { model_uri: 'file:///m', window: 0, values: [0, 10, 20, 30, 40] }
+      }
     );
     const spec = outputSpec(report, theme, trans) as Record<string, any>;
     expect(spec.description).toContain('KS test p = 0.001, changed');
