@@ -5,6 +5,7 @@ checks the windows itself."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def test_deploy_traffic_drift_alert_retrain_with_no_jupyter_server(tmp_path):
 
         # The canary takes every request, the gate needs 20 of them; then it promotes the better model.
         policy = ai4mlops("models", "policy", "torch-train-model", "--set", "min_requests=20", cwd=tmp_path)
-        assert "min_requests    20" in policy.stdout, policy.stdout + policy.stderr
+        assert re.search(r"^min_requests +20$", policy.stdout, re.M), policy.stdout + policy.stderr
         assert ai4mlops("models", "rollout", "torch-train-model", "--percent", "100", cwd=tmp_path).returncode == 0
         [record] = json.loads(ai4mlops("deployments", "--json", cwd=tmp_path).stdout)
         for row in np.random.default_rng(1).normal(size=(20, 10)):
