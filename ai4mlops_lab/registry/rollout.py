@@ -280,16 +280,16 @@ class RolloutService:
             "alert_id": rollout["alert_id"],
             "live": state,
         }
-        if action == "promoted":
-            self.deployments.promote(name)
+        if action == "promoted":  # the new model and what it is are stored in one write: no reader sees half
             run = self.deployments.local.runs.run(candidate["run_id"])
-            config = self.deployments.get(name)["config"]
-            served = {"model": model, "version": candidate["version"], "alias": CHAMPION}
-            config = {**config, "version": served, "run": run_summary(run, self.root)}
-            if config.get("reference"):  # the same-named data artifact of the new run
-                picked = config["reference"]
-                config["reference"] = reference_artifact(run, f"{picked['step']}/{picked['name']}")
-            self.deployments.store.update(name, config=config)
+            served = {
+                "version": {"model": model, "version": candidate["version"], "alias": CHAMPION},
+                "run": run_summary(run, self.root),
+            }
+            if record["config"].get("reference"):  # the same-named data artifact of the new run
+                picked = record["config"]["reference"]
+                served["reference"] = reference_artifact(run, f"{picked['step']}/{picked['name']}")
+            self.deployments.promote(name, served)
             self.registry.set_alias(model, CHAMPION, candidate["version"], reason=reason or "promoted", by=by)
         else:
             self.deployments.rollback(name)

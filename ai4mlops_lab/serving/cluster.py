@@ -388,16 +388,22 @@ class ClusterDeployments:
         config = {**record["config"], "object": obj, "rollout": {**rollout, "percent": float(share)}}
         return self._stored(self.store.update(name, config=config))
 
-    def promote(self, name: str) -> DeploymentView:
+    def promote(self, name: str, extra: dict | None = None) -> DeploymentView:
         """The candidate takes all the traffic and becomes the stable version: the deployment now serves its run's
-        model (its drift history starts again)."""
+        model (its drift history starts again). `extra`: config fields stored with it in the same write."""
         record, rollout = self._rollout(name)
         config, kserve, chosen = record["config"], rollout["kserve"], rollout["candidate"]
         obj = kserve_rollout.promoted(config["object"], kserve["mechanism"])
         artifact = model_artifact(self.runs.run(chosen["run_id"]), chosen["model"])
         self._backend().replace(obj)
         served = {key: kserve[key] for key in ("storage_uri", "format", "image")}
-        config = {**_without(config, "rollout"), **served, "object": obj, "metadata": artifact["metadata"]}
+        config = {
+            **_without(config, "rollout"),
+            **served,
+            "object": obj,
+            "metadata": artifact["metadata"],
+            **(extra or {}),
+        }
         self.store.replace_model(
             name, run_id=chosen["run_id"], model_name=chosen["model"], model_uri=artifact["uri"], config=config
         )

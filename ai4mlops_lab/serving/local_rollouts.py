@@ -89,8 +89,9 @@ class LocalRollouts:
             self.store.update(name, config={**record["config"], "rollout": rollout})
         return self.deployments.get(name)
 
-    def promote(self, name: str) -> DeploymentView:
-        """The candidate answers every inference and becomes the stable version; the old stable server stops."""
+    def promote(self, name: str, extra: dict | None = None) -> DeploymentView:
+        """The candidate answers every inference and becomes the stable version; the old stable server stops.
+        `extra`: config fields stored with the new model in the same write."""
         record, rollout = self._rollout(name)
         servers = record["config"]["servers"]
         candidate = servers["candidate"]
@@ -104,7 +105,7 @@ class LocalRollouts:
             confined.remove_tree(folder, "model")
             confined.copy_tree(folder / SERVERS_FOLDER / candidate["slot"] / "model", folder.parent, name, "model")
             config = {k: v for k, v in record["config"].items() if k != "rollout"}
-            config.update(metadata=artifact["metadata"], servers={"stable": candidate})
+            config.update(metadata=artifact["metadata"], servers={"stable": candidate}, **(extra or {}))
             self.store.replace_model(
                 name,
                 run_id=run["id"],

@@ -124,8 +124,9 @@ class Deployments:
     def change_rollout(self, name: str, percent: float) -> dict:
         return _with_usage(self._rollouts(name).change(name, percent))
 
-    def promote(self, name: str) -> dict:
-        return _with_usage(self._rollouts(name).promote(name))
+    def promote(self, name: str, extra: dict | None = None) -> dict:
+        """The candidate becomes the stable version; `extra`: config fields stored with the new model in one write."""
+        return _with_usage(self._rollouts(name).promote(name, extra))
 
     def rollback(self, name: str) -> dict:
         return _with_usage(self._rollouts(name).rollback(name))
