@@ -102,12 +102,11 @@ class Scheduler:
 
     def _fire(self, schedule: ScheduleRecord, now: int) -> list[Fired]:
         plan = self._plan(schedule, now)
-        claimed = self.store.claim(
+        recorded = self.store.claim(
             schedule["id"], expected=schedule["next_due"], next_due=next_due(schedule, now), fires=plan, at=now
         )
-        if claimed is None:
+        if recorded is None:
             return []  # another scheduler took these due times
-        recorded = set(claimed)
         return [
             self._start(schedule, due)
             if outcome == FireOutcome.CLAIMED
