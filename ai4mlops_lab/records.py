@@ -183,3 +183,39 @@ class AliasMoveRecord(TypedDict):
     at: str
     by: str
     reason: str
+
+
+class ScheduleRecord(TypedDict):
+    """A schedule as the store keeps it. The trigger's times (`start_at`, `end_at`, `next_due`, `last_fired_due`)
+    are epoch seconds (whole seconds, the unit of a fire time); `next_due` is None when disabled or past its end."""
+
+    id: int
+    name: str
+    notebook_path: str
+    pin: str | None  # a compiled pipeline version; None compiles the notebook at each run
+    parameters: dict[str, Any]
+    target: str  # RunTarget
+    experiment: str | None  # None: the notebook's setting, as for a run started by hand
+    trigger: str  # ScheduleTrigger
+    expression: str
+    time_zone: str
+    start_at: int | None
+    end_at: int | None
+    max_concurrent: int
+    catch_up: bool
+    enabled: bool
+    next_due: int | None
+    last_fired_due: int | None
+    created_at: str
+    updated_at: str
+
+
+class FireRecord(TypedDict):
+    """One due time of a schedule and what became of it (`outcome`: FireOutcome)."""
+
+    schedule_id: int
+    due: int
+    outcome: str
+    reason: str | None
+    run_id: str | None
+    fired_at: str

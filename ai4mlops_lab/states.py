@@ -48,6 +48,20 @@ class ModelVersionState(StrEnum):
     ARCHIVED = "archived"
 
 
+class ScheduleTrigger(StrEnum):
+    CRON = "cron"
+    INTERVAL = "interval"
+
+
+class FireOutcome(StrEnum):
+    """What became of one due time of a schedule."""
+
+    CLAIMED = "claimed"  # taken by a scheduler, its run not started yet
+    STARTED = "started"
+    SKIPPED = "skipped"
+    FAILED = "failed"  # starting the run raised
+
+
 class AlertStatus(StrEnum):
     OPEN = "open"
     RETRAINING = "retraining"

@@ -469,4 +469,44 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX concept_detections_by_deployment ON concept_detections (deployment, id);
     """,
+    # 11: schedules (a notebook or a pinned pipeline version run by cron or interval; times of the trigger in epoch
+    # seconds, `next_due` NULL when disabled or past its end) and what became of each due time: one row per
+    # (schedule, due), so a due time is taken once however many schedulers share the store.
+    """
+    CREATE TABLE schedules (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+        notebook_path TEXT NOT NULL CHECK (notebook_path <> ''),
+        pin TEXT,
+        parameters TEXT NOT NULL,
+        target TEXT NOT NULL CHECK (target IN ('local', 'kfp')),
+        experiment TEXT CHECK (experiment <> ''),
+        trigger TEXT NOT NULL CHECK (trigger IN ('cron', 'interval')),
+        expression TEXT NOT NULL CHECK (expression <> ''),
+        time_zone TEXT NOT NULL,
+        start_at INTEGER,
+        end_at INTEGER,
+        max_concurrent INTEGER NOT NULL DEFAULT 1 CHECK (max_concurrent >= 1),
+        catch_up INTEGER NOT NULL DEFAULT 0 CHECK (catch_up IN (0, 1)),
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        next_due INTEGER,
+        last_fired_due INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX schedules_by_next_due ON schedules (next_due) WHERE next_due IS NOT NULL;
+
+    CREATE TABLE schedule_fires (
+        id INTEGER PRIMARY KEY,
+        schedule_id INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+        due INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('claimed', 'started', 'skipped', 'failed')),
+        reason TEXT,
+        run_id TEXT,
+        fired_at TEXT NOT NULL,
+        UNIQUE (schedule_id, due)
+    );
+    CREATE INDEX schedule_fires_by_run ON schedule_fires (run_id) WHERE run_id IS NOT NULL;
+    CREATE INDEX schedule_fires_claimed ON schedule_fires (schedule_id) WHERE outcome = 'claimed';
+    """,
 ]

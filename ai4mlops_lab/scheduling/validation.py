@@ -1,0 +1,145 @@
+"""Checking a schedule's fields on create and update: each problem is a FieldError naming the field and saying what
+to write. The result holds the store's columns (times as epoch seconds)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from ..errors import FieldError
+from ..records import ScheduleRecord
+from ..states import RunTarget, ScheduleTrigger
+from . import triggers
+
+#: The fields a request may set, and their values when a new schedule leaves them out.
+DEFAULTS = {
+    "pin": None,
+    "parameters": {},
+    "target": RunTarget.LOCAL.value,
+    "experiment": None,
+    "trigger": ScheduleTrigger.CRON.value,
+    "time_zone": "UTC",
+    "start_at": None,
+    "end_at": None,
+    "max_concurrent": 1,
+    "catch_up": False,
+    "enabled": True,
+}
+#: The fields a new schedule must have, with how a message names them.
+REQUIRED = {"name": "a name", "notebook_path": "a notebook path", "expression": "an expression (cron or interval)"}
+FIELDS = (*REQUIRED, *DEFAULTS)
+MAX_CONCURRENT = 100
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+
+
+def check(fields: dict, current: ScheduleRecord | None = None) -> dict:
+    """The columns of a new schedule (`current` None) or of `current` changed by `fields`, checked together."""
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise FieldError(unknown[0], f"A schedule has no field {unknown[0]!r}.", f"Use {', '.join(FIELDS)}.")
+    if current is None:
+        for name, words in REQUIRED.items():
+            if fields.get(name) in (None, ""):
+                raise FieldError(name, f"A schedule needs {words}.")
+        merged = {**DEFAULTS, **fields}
+    else:
+        if "name" in fields and fields["name"] != current["name"]:
+            raise FieldError("name", "A schedule's name cannot change.", "Create a new schedule and delete this one.")
+        merged = {name: current[name] for name in FIELDS} | fields
+    zone = triggers.zone(merged["time_zone"])
+    values = {
+        "name": _name(merged["name"]),
+        "notebook_path": _notebook(merged["notebook_path"]),
+        "pin": _optional_text(merged["pin"], "pin"),
+        "parameters": _parameters(merged["parameters"]),
+        "target": _choice(merged["target"], "target", RunTarget),
+        "experiment": _optional_text(merged["experiment"], "experiment"),
+        "trigger": _choice(merged["trigger"], "trigger", ScheduleTrigger),
+        "expression": merged["expression"].strip() if isinstance(merged["expression"], str) else merged["expression"],
+        "time_zone": zone.key,
+        "start_at": _time(merged["start_at"], "start_at", zone),
+        "end_at": _time(merged["end_at"], "end_at", zone),
+        "max_concurrent": _count(merged["max_concurrent"]),
+        "catch_up": _flag(merged["catch_up"], "catch_up"),
+        "enabled": _flag(merged["enabled"], "enabled"),
+    }
+    if values["trigger"] == ScheduleTrigger.INTERVAL and isinstance(values["expression"], int):
+        values["expression"] = f"{values['expression']}s"
+    triggers.make(values["trigger"], values["expression"], values["time_zone"])
+    if values["start_at"] is not None and values["end_at"] is not None and values["end_at"] <= values["start_at"]:
+        raise FieldError("end_at", "The schedule ends before it starts.", "Give an end after the start, or no end.")
+    return values
+
+
+def _name(value) -> str:
+    if not isinstance(value, str) or not NAME.match(value):
+        raise FieldError(
+            "name",
+            f"Invalid schedule name {value!r}.",
+            "Use up to 63 letters, digits, dots, dashes and underscores, starting with a letter or digit.",
+        )
+    return value
+
+
+def _notebook(value) -> str:
+    path = PurePosixPath(value) if isinstance(value, str) and value.strip() else None
+    if path is None or path.is_absolute() or ".." in path.parts or path.suffix != ".ipynb":
+        raise FieldError(
+            "notebook_path",
+            f"Invalid notebook path {value!r}.",
+            "Give the notebook's path relative to the Jupyter root, e.g. 'pipelines/train.ipynb'.",
+        )
+    return str(path)
+
+
+def _optional_text(value, field: str) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value.strip() if value else None
+    raise FieldError(field, f"The {field} must be a non-empty text or left out.")
+
+
+def _parameters(value) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(key, str) and key for key in value):
+        raise FieldError("parameters", "The parameters must be an object of names to values.", 'E.g. {"epochs": 5}.')
+    return value
+
+
+def _choice(value, field: str, kind) -> str:
+    if value not in tuple(kind):
+        raise FieldError(field, f"Unknown {field} {value!r}.", f"Use one of {', '.join(kind)}.")
+    return str(value)
+
+
+def _time(value, field: str, zone) -> int | None:
+    """Epoch seconds of an ISO-8601 text (without an offset: in the schedule's zone), an aware datetime or a
+    number of epoch seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise FieldError(
+            field, f"The {field} {value!r} is not a time.", "Write an ISO-8601 time such as '2026-01-31T03:00'."
+        ) from None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=zone)).timestamp())
+
+
+def _count(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENT:
+        raise FieldError(
+            "max_concurrent",
+            f"max_concurrent must be a whole number from 1 to {MAX_CONCURRENT}, not {value!r}.",
+            "It is how many runs of the schedule may run at once; later due times are skipped meanwhile.",
+        )
+    return value
+
+
+def _flag(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(field, f"{field} must be true or false, not {value!r}.")
+    return value
