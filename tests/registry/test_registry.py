@@ -7,7 +7,7 @@ from ai4mlops_lab.errors import FieldError, NotFoundError, UserError
 from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE, Settings, Workspace
 
-from ..model_runs import SIGNATURE, model_run
+from ..model_runs import SIGNATURE, bare_run, model_run
 
 REFERENCE = {"file": "reference.npy", "rows": 200, "total_rows": 1000, "source": "variable x_train"}
 
@@ -121,19 +121,6 @@ def test_archiving_keeps_the_version_and_refuses_one_an_alias_points_at(folder, 
     assert refused.value.status == 409 and "restore" in refused.value.hint
     assert registry.restore("iris", 1)["state"] == "live"
     assert [v["version"] for v in registry.versions("iris")] == [2, 1]
-
-
-def bare_run(runs: RunStore, step: str) -> str:
-    """A local run of one step `step`, recorded without running anything; its id."""
-    return runs.create_run(
-        experiment="e",
-        notebook_path="a.ipynb",
-        notebook_hash="h",
-        pipeline="p",
-        target="local",
-        parameters={},
-        steps=[step],
-    )["id"]
 
 
 def test_a_run_that_did_not_succeed_is_refused_naming_its_state(folder, tmp_path, registry):

@@ -5,6 +5,7 @@ import pytest
 from ai4mlops_lab.scheduling import Scheduler
 from ai4mlops_lab.scheduling import scheduler as scheduling
 
+from ..model_runs import bare_run
 from .conftest import epoch
 
 
@@ -107,15 +108,7 @@ def test_the_default_running_count_reads_the_schedules_runs_in_the_store(store_p
     runs = RunStore(store_path)
 
     def start_run(schedule, due):
-        return runs.create_run(
-            experiment="e",
-            notebook_path="a.ipynb",
-            notebook_hash="h",
-            pipeline="p",
-            target="local",
-            parameters={},
-            steps=["train"],
-        )["id"]
+        return bare_run(runs, "train")
 
     scheduler = Scheduler(store_path, start_run, clock)
     scheduler.schedules.create(name="s", notebook_path="a.ipynb", expression="0 * * * *")
