@@ -1,4 +1,4 @@
-/** The deployment a view watches, chosen among all of them (newest first). */
+/** The deployment a view watches, chosen among all of them (newest first), and the frame of such a view. */
 import React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
@@ -30,5 +30,51 @@ export function DeploymentPicker({
         ))}
       </select>
     </label>
+  );
+}
+
+/** What a view of one watched deployment reads from its model. */
+export interface IWatchedReportModel<R> {
+  readonly deployments: IDeployment[];
+  readonly deployment: string | null;
+  readonly report: R | null;
+  readonly error: string;
+  select(deployment: string): void;
+}
+
+/** A view of the watched deployment's report: the picker, the model's error, then `children` once a report is in. */
+export function WatchedReport<R>({
+  model,
+  className,
+  label,
+  loading,
+  trans,
+  children
+}: {
+  model: IWatchedReportModel<R>;
+  className: string;
+  /** The picker's accessible name. */
+  label: string;
+  /** Said while the first report loads. */
+  loading: string;
+  trans: TranslationBundle;
+  children: (report: R) => React.ReactNode;
+}): JSX.Element {
+  return (
+    <div className={className}>
+      <DeploymentPicker
+        deployments={model.deployments}
+        value={model.deployment ?? ''}
+        label={label}
+        onSelect={deployment => model.select(deployment)}
+        trans={trans}
+      />
+      {model.error && (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {model.error}
+        </p>
+      )}
+      {model.report ? children(model.report) : !model.error && <p className="a4m-Panel-empty">{loading}</p>}
+    </div>
   );
 }

@@ -1,12 +1,12 @@
 /** Data drift of a deployment's inputs: verdict, counts, charts over time, per feature, alerts, policy. */
-import React, { useState } from 'react';
+import React from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDriftReport, IDriftWindow } from '../api';
-import { DeploymentPicker } from '../components/DeploymentPicker';
+import { CheckNow } from '../components/CheckNow';
+import { WatchedReport } from '../components/DeploymentPicker';
 import { MimeView } from '../components/MimeView';
-import { withProgress } from '../components/progress';
 import { documentTheme, IChartTheme } from '../components/theme';
 import { VEGA_LITE } from '../components/vegalite';
 import { When } from '../components/When';
@@ -205,59 +205,47 @@ function Charts({
 }
 
 export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): JSX.Element {
-  const [checking, setChecking] = useState(false);
   const deployments = model.deployments;
   if (!deployments.length || model.deployment === null) {
     return <p className="a4m-Panel-empty">{trans.__('Deploy a model to watch its inputs.')}</p>;
   }
   const name = model.deployment;
-  const report = model.report;
   const runId = deployments.find(d => d.name === name)?.run_id;
   const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
-  const check = async () => {
-    setChecking(true);
-    await withProgress(model.check(name), {
-      pending: trans.__('Testing the newest rows of %1…', name),
-      success: w =>
-        trans.__('Window #%1: %2 (%3, %4 rows).', w.id, verdictLabel(verdictOf(w), trans), pValueText(w.p_value), w.n),
-      failure: reason => trans.__('Drift check failed: %1', reason)
-    });
-    setChecking(false);
-  };
 
   return (
-    <div className="a4m-Drift">
-      <DeploymentPicker
-        deployments={model.deployments}
-        value={name}
-        label={trans.__('Deployment to watch for drift')}
-        onSelect={deployment => model.select(deployment)}
-        trans={trans}
-      />
-      {model.error && (
-        <p className="a4m-Message a4m-mod-error" role="alert">
-          {model.error}
-        </p>
-      )}
-      {!report ? (
-        !model.error && <p className="a4m-Panel-empty">{trans.__('Loading the drift report…')}</p>
-      ) : (
+    <WatchedReport
+      model={model}
+      className="a4m-Drift"
+      label={trans.__('Deployment to watch for drift')}
+      loading={trans.__('Loading the drift report…')}
+      trans={trans}
+    >
+      {report => (
         <>
           <Summary report={report} trans={trans} />
-          <div className="a4m-Buttons">
-            <button
-              className="jp-mod-styled"
-              disabled={checking || !report.reference.available}
-              title={
-                report.policy.window === 'count'
-                  ? trans.__('Test the newest %1 rows against the reference now', report.policy.window_size)
-                  : trans.__('Test the open window against the reference now')
-              }
-              onClick={() => void check()}
-            >
-              {trans.__('Check now')}
-            </button>
-          </div>
+          <CheckNow
+            check={() => model.check(name)}
+            messages={{
+              pending: trans.__('Testing the newest rows of %1…', name),
+              success: w =>
+                trans.__(
+                  'Window #%1: %2 (%3, %4 rows).',
+                  w.id,
+                  verdictLabel(verdictOf(w), trans),
+                  pValueText(w.p_value),
+                  w.n
+                ),
+              failure: reason => trans.__('Drift check failed: %1', reason)
+            }}
+            title={
+              report.policy.window === 'count'
+                ? trans.__('Test the newest %1 rows against the reference now', report.policy.window_size)
+                : trans.__('Test the open window against the reference now')
+            }
+            disabled={!report.reference.available}
+            trans={trans}
+          />
           <Charts model={model} report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
           <AlertsList alerts={report.alerts} runParameters={runParameters} model={model} runs={runs} trans={trans} />
@@ -265,6 +253,6 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
           <PolicyForm key={name} deployment={name} policy={report.policy} model={model} trans={trans} />
         </>
       )}
-    </div>
+    </WatchedReport>
   );
 }

@@ -3,14 +3,14 @@
  * windows (realized on labels, estimated before them), label coverage and delay, outputs against the reference
  * period, performance and concept-drift alerts, labels upload, policy.
  */
-import React, { useState } from 'react';
+import React from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IPerformanceReport } from '../api';
-import { DeploymentPicker } from '../components/DeploymentPicker';
+import { CheckNow } from '../components/CheckNow';
+import { WatchedReport } from '../components/DeploymentPicker';
 import { MimeView } from '../components/MimeView';
-import { withProgress } from '../components/progress';
 import { documentTheme, IChartTheme } from '../components/theme';
 import { VEGA_LITE } from '../components/vegalite';
 import { AlertsList } from '../drift/AlertsList';
@@ -117,52 +117,34 @@ function Charts({
 }
 
 export function PerformanceView({ model, runs, rendermime, trans }: IPerformanceViewProps): JSX.Element {
-  const [checking, setChecking] = useState(false);
   if (!model.deployments.length || model.deployment === null) {
     return <p className="a4m-Panel-empty">{trans.__('Deploy a model, then send labels to see how it performs.')}</p>;
   }
   const name = model.deployment;
-  const report = model.report;
   const runId = model.deployments.find(d => d.name === name)?.run_id;
   const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
-  const check = async () => {
-    setChecking(true);
-    await withProgress(model.check(name), {
-      pending: trans.__('Reading the new predictions and labels of %1…', name),
-      success: r => `${statusLabel(r.status, trans)}: ${statusText(r, trans)}`,
-      failure: reason => trans.__('Performance check failed: %1', reason)
-    });
-    setChecking(false);
-  };
+
   return (
-    <div className="a4m-Performance">
-      <DeploymentPicker
-        deployments={model.deployments}
-        value={name}
-        label={trans.__('Deployment to watch for performance')}
-        onSelect={deployment => model.select(deployment)}
-        trans={trans}
-      />
-      {model.error && (
-        <p className="a4m-Message a4m-mod-error" role="alert">
-          {model.error}
-        </p>
-      )}
-      {!report ? (
-        !model.error && <p className="a4m-Panel-empty">{trans.__('Loading the performance report…')}</p>
-      ) : (
+    <WatchedReport
+      model={model}
+      className="a4m-Performance"
+      label={trans.__('Deployment to watch for performance')}
+      loading={trans.__('Loading the performance report…')}
+      trans={trans}
+    >
+      {report => (
         <>
           <Summary report={report} trans={trans} />
-          <div className="a4m-Buttons">
-            <button
-              className="jp-mod-styled"
-              disabled={checking}
-              title={trans.__('Read the new predictions and labels now (the server does it every few seconds)')}
-              onClick={() => void check()}
-            >
-              {trans.__('Check now')}
-            </button>
-          </div>
+          <CheckNow
+            check={() => model.check(name)}
+            messages={{
+              pending: trans.__('Reading the new predictions and labels of %1…', name),
+              success: r => `${statusLabel(r.status, trans)}: ${statusText(r, trans)}`,
+              failure: reason => trans.__('Performance check failed: %1', reason)
+            }}
+            title={trans.__('Read the new predictions and labels now (the server does it every few seconds)')}
+            trans={trans}
+          />
           <Charts report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
           <AlertsList
@@ -187,6 +169,6 @@ export function PerformanceView({ model, runs, rendermime, trans }: IPerformance
           <PerformancePolicyForm key={`policy-${name}`} report={report} model={model} trans={trans} />
         </>
       )}
-    </div>
+    </WatchedReport>
   );
 }
