@@ -13,7 +13,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import UserError
-from .paths import confined_path
+from ..user_paths import confined_path
 
 #: The resource name that jupyter-server's authorizer sees for every route of this extension.
 AUTH_RESOURCE = "ai4mlops"
