@@ -71,6 +71,11 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
 
+    async def answer(self, method, *args, status: int = 200, **kwargs) -> None:
+        """Call a service's `method` off the event loop (services wait on the store's write lock, start servers, ask
+        remote APIs) and reply its result."""
+        self.reply(await asyncio.to_thread(method, *args, **kwargs), status=status)
+
     def answered_not_modified(self, etag: str) -> bool:
         """Answer 304 when the client already has `etag` (True); else send it with the reply to come."""
         if self.request.headers.get("If-None-Match") == etag:

@@ -21,10 +21,6 @@ class SchedulesApiHandler(ApiHandler):
     def schedules(self):
         return self.extension.workspace.schedules
 
-    async def answer(self, method, *args, status: int = 200, **kwargs) -> None:
-        """Call the schedule service off the event loop (it waits on the store's write lock) and reply its result."""
-        self.reply(await asyncio.to_thread(method, *args, **kwargs), status=status)
-
 
 class SchedulesHandler(SchedulesApiHandler):
     """`GET schedules`: every schedule by name; `POST schedules`: create one (201, with its next fire times)."""
