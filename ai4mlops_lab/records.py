@@ -35,6 +35,7 @@ class RunRecord(TypedDict):
 
     id: str
     experiment: str
+    schedule: str | None  # the schedule whose due time started the run
     notebook_path: str
     notebook_hash: str
     pipeline: str

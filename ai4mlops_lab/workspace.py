@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +59,21 @@ class Settings:
 
 class Workspace:
     """The workspace folder `folder` (created by the store when first used); notebooks' paths are relative to
-    `root` (default: the current folder)."""
+    `root` (default: the current folder; for schedules, the folder holding the workspace, as the Jupyter server has
+    it); `clock` (epoch seconds) drives the scheduler."""
 
-    def __init__(self, folder: Path, *, root: Path | None = None, settings: Settings = Settings()):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        root: Path | None = None,
+        settings: Settings = Settings(),
+        clock: Callable[[], float] = time.time,
+    ):
         self.folder = Path(folder)
         self.root = Path(root) if root is not None else None
         self.settings = settings
+        self.clock = clock
         self._services: dict[str, object] = {}
         self._lock = threading.RLock()  # services build others (the drift monitor needs runs and deployments)
 
@@ -265,3 +275,41 @@ class Workspace:
         from .store.event_writer import EventWriter
 
         return EventWriter(self.event_store)
+
+    @property
+    def schedules(self):
+        """Schedules as users manage them (`scheduling.ScheduleService`); a schedule's notebook must be a notebook
+        under the root."""
+        return self._once("schedules", self._build_schedules)
+
+    def _build_schedules(self):
+        from .scheduling import ScheduleService
+        from .store.schedules import ScheduleStore
+
+        return ScheduleService(
+            ScheduleStore(self.store_path), self.clock, check_notebook=self._notebook_runs().notebook
+        )
+
+    @property
+    def scheduler(self):
+        """The scheduler (`scheduling.Scheduler`): each due time starts a run of the schedule's notebook through the
+        run service."""
+        return self._once("scheduler", self._build_scheduler)
+
+    def _build_scheduler(self):
+        from .scheduling import Scheduler
+
+        return Scheduler(self.store_path, self._notebook_runs(), self.clock)
+
+    @property
+    def schedule_root(self) -> Path:
+        """The folder schedules' notebook paths are relative to: the root, else the folder holding the workspace (the
+        Jupyter server's root when it made the workspace)."""
+        return self.root if self.root is not None else self.folder.parent
+
+    def _notebook_runs(self):
+        from .scheduling.notebook_runs import NotebookRuns
+
+        return self._once(
+            "notebook_runs", lambda: NotebookRuns(lambda: self.run_service, self.schedule_root, self.folder)
+        )

@@ -849,6 +849,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every schedule, by name. */
+        get: operations["listSchedules"];
+        put?: never;
+        /** Create a schedule: the notebook (a notebook under the server root, compiled at each run) run on a cron expression in a time zone or at an interval. 409: the name is taken; 422: a field, named in `field`. */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The next fire times from now of a trigger not saved yet (the cron helper); 422 names the field at fault. */
+        get: operations["previewSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        /** A schedule with its next five fire times. */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule and its fire history; the runs it started stay. */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /** Change some fields of a schedule (the name stays); a change of its trigger, bounds or `enabled` moves its next due time from now, so missed times never fire. 422: a field, named in `field`. */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
+    "/schedules/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a schedule; its next due time counts from now. */
+        post: operations["enableSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a schedule (nothing fires until it is enabled again). */
+        post: operations["disableSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}/fires": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        /** What became of the schedule's due times, latest first (the latest 100), with the runs they started. */
+        get: operations["listScheduleFires"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -860,7 +977,7 @@ export interface components {
             detail: string;
             /** @description What to do about it (may be empty). */
             hint: string;
-            /** @description A 422 bad_policy names the policy setting at fault. */
+            /** @description A 422 names the field (or policy setting) at fault. */
             field?: string;
         };
         Health: {
@@ -957,6 +1074,8 @@ export interface components {
         RunFields: {
             id: string;
             experiment: string;
+            /** @description The schedule whose due time started the run. */
+            schedule?: string | null;
             notebook_path: string;
             notebook_hash: string;
             pipeline: string;
@@ -1482,6 +1601,85 @@ export interface components {
         };
         /** @enum {string} */
         ModelVersionState: "live" | "archived";
+        /** @enum {string} */
+        ScheduleTrigger: "cron" | "interval";
+        /** @description The fields of a schedule a request may set. Times are ISO-8601 (without an offset: in the schedule's time zone) or epoch seconds. */
+        ScheduleChange: {
+            /** @description Up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit. */
+            name?: string;
+            /** @description A notebook under the server root, e.g. pipelines/train.ipynb. */
+            notebook_path?: string;
+            /** @description Reserved: pinning a compiled pipeline version is not supported yet. */
+            pin?: null;
+            /** @description Pipeline parameter values of each run. */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Where runs go (only local for now).
+             * @enum {string}
+             */
+            target?: "local";
+            /** @description The runs' experiment (null: the notebook's). */
+            experiment?: string | null;
+            trigger?: components["schemas"]["ScheduleTrigger"];
+            /** @description A cron expression (5 fields, or 6 with seconds first; @daily...) or an interval ('15m'). */
+            expression?: string | number;
+            /** @description An IANA time zone of the cron expression (default UTC). */
+            time_zone?: string;
+            /** @description No fire before (default: when created). */
+            start_at?: string | number | null;
+            /** @description No fire after. */
+            end_at?: string | number | null;
+            /** @description Runs at once; later due times are skipped meanwhile. */
+            max_concurrent?: number;
+            /** @description Run missed due times (at most the latest 10), else only the latest. */
+            catch_up?: boolean;
+            enabled?: boolean;
+        };
+        /** @description A new schedule. */
+        ScheduleFields: components["schemas"]["ScheduleChange"] & Record<string, never>;
+        /** @description A schedule as kept; trigger times in epoch seconds (`next_due` null when disabled or past its end). */
+        Schedule: {
+            id: number;
+            name: string;
+            notebook_path: string;
+            pin: string | null;
+            parameters: {
+                [key: string]: unknown;
+            };
+            target: components["schemas"]["RunTarget"];
+            experiment: string | null;
+            trigger: components["schemas"]["ScheduleTrigger"];
+            expression: string;
+            time_zone: string;
+            start_at: number | null;
+            end_at: number | null;
+            max_concurrent: number;
+            catch_up: boolean;
+            enabled: boolean;
+            next_due: number | null;
+            last_fired_due: number | null;
+            created_at: string;
+            updated_at: string;
+        };
+        ScheduleDetail: components["schemas"]["Schedule"] & {
+            /** @description The next five fire times, ISO-8601 in the schedule's time zone (empty when disabled or ended). */
+            next_times: string[];
+        };
+        /** @description One due time of a schedule and what became of it. */
+        ScheduleFire: {
+            schedule_id: number;
+            /** @description The due time in epoch seconds. */
+            due: number;
+            /** @enum {string} */
+            outcome: "claimed" | "started" | "skipped" | "failed";
+            /** @description Why it was skipped or failed. */
+            reason: string | null;
+            /** @description The run it started. */
+            run_id: string | null;
+            fired_at: string;
+        };
         RegisterModel: {
             /** @description A succeeded run with a model. */
             run_id: string;
@@ -1689,6 +1887,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The schedule with its next fire times. */
+        ScheduleDetail: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ScheduleDetail"];
+            };
+        };
         /** @description The version after the action. */
         ModelVersion: {
             headers: {
@@ -1728,6 +1935,8 @@ export interface components {
         RunId: string;
         DeploymentName: string;
         AlertId: string;
+        /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+        ScheduleName: string;
         /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
         ModelName: string;
         /** @description A version number, or an alias standing for the version it points at. */
@@ -1863,6 +2072,8 @@ export interface operations {
         parameters: {
             query?: {
                 experiment?: string;
+                /** @description Only the runs this schedule started. */
+                schedule?: string;
             };
             header?: {
                 /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -3225,6 +3436,211 @@ export interface operations {
                     "application/json": {
                         model: string;
                         decisions: components["schemas"]["GateDecision"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedules: components["schemas"]["Schedule"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleFields"];
+            };
+        };
+        responses: {
+            /** @description The new schedule with its next fire times. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDetail"];
+                };
+            };
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    previewSchedule: {
+        parameters: {
+            query: {
+                /** @description A cron expression (5 fields, or 6 with seconds first) or an interval ('15m', '1h30m'). */
+                expression: string;
+                trigger?: components["schemas"]["ScheduleTrigger"];
+                /** @description An IANA time zone. */
+                time_zone?: string;
+                /** @description How many fire times (1 to 20). */
+                count?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fire times. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        times: string[];
+                    };
+                };
+            };
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ScheduleDetail"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleChange"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ScheduleDetail"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    enableSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ScheduleDetail"];
+            default: components["responses"]["Error"];
+        };
+    };
+    disableSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ScheduleDetail"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listScheduleFires: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["ScheduleName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fires. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedule: string;
+                        fires: components["schemas"]["ScheduleFire"][];
                     };
                 };
             };

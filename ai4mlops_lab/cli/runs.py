@@ -32,6 +32,7 @@ def add_commands(commands, parents: dict) -> None:
 
     runs = commands.add_parser("runs", parents=[parents["workspace"], parents["json"]], help="list runs")
     runs.add_argument("--experiment", help="only this experiment's runs")
+    runs.add_argument("--schedule", metavar="NAME", help="only the runs this schedule started")
     runs.set_defaults(handler=runs_command)
 
     logs = commands.add_parser(
@@ -142,7 +143,7 @@ def logs_command(args: argparse.Namespace) -> int:
 def runs_command(args: argparse.Namespace) -> int:
     """List runs, newest first."""
     refresh(args.workspace.run_service.refresh, "runs")
-    runs = args.workspace.run_service.runs(experiment=args.experiment)
+    runs = args.workspace.run_service.runs(experiment=args.experiment, schedule=args.schedule)
     if args.json:
         print(json.dumps(runs, indent=2))
         return 0
@@ -150,5 +151,7 @@ def runs_command(args: argparse.Namespace) -> int:
         print("No runs yet: ai4mlops run NOTEBOOK starts one.")
     for run in runs:
         took = f"{run['duration']:.1f}s" if run.get("duration") else "-"
-        print(f"{run['id']}  {run['status']:<11} {took:>8}  {run['experiment']}/{run['pipeline']}  {run['created_at']}")
+        by = f"  schedule {run['schedule']}" if run["schedule"] else ""
+        where = f"{run['experiment']}/{run['pipeline']}"
+        print(f"{run['id']}  {run['status']:<11} {took:>8}  {where}  {run['created_at']}{by}")
     return 0

@@ -143,9 +143,9 @@ class RunService:
         """A run with its steps, outputs and artifacts, as the store has it (`refresh` brings it up to date)."""
         return self.store.run(run_id)
 
-    def runs(self, experiment: str | None = None) -> list[RunRecord]:
-        """The runs as the store has them, newest first."""
-        return self.store.runs(experiment=experiment)
+    def runs(self, experiment: str | None = None, schedule: str | None = None) -> list[RunRecord]:
+        """The runs as the store has them, newest first; of one experiment, of one schedule (by name)."""
+        return self.store.runs(experiment=experiment, schedule=schedule)
 
     def ranked(self, notebook: Path) -> dict:
         """The notebook's succeeded runs, best first by its main metric (see `ranking.notebook_runs`)."""
@@ -226,6 +226,11 @@ class RunService:
                 self.store.set_step_status(record["id"], tasks[task["name"]], task["state"], error=task.get("error"))
         if state["state"] in RUN_FINISHED:
             self.store.set_run_status(record["id"], state["state"], error=state.get("error"))
+
+    def reap_workers(self) -> None:
+        """Notice this process's local workers that ended without saying so; asks no backend (a scheduler with no
+        Jupyter server calls it between its ticks)."""
+        self._reap_workers(None)
 
     def _reap_workers(self, run_id: str | None) -> None:
         """Notice local workers that died without saying so (killed, crashed)."""

@@ -178,9 +178,9 @@ def _parse_field(text: str, spec: _Field, *, field: str, where: str) -> set[int]
         base, slash, step_text = item.partition("/")
         fail = _failure(field, where, spec, text)
         if slash:
-            if not step_text.isdigit() or int(step_text) == 0:
+            step = _number(step_text)
+            if not step:
                 raise fail(f"the step {step_text!r} is not a whole number of at least 1")
-            step = int(step_text)
         else:
             step = 1
         if base in ("*", "?"):
@@ -203,12 +203,19 @@ def _value(text: str, spec: _Field, fail) -> int:
     word = text.strip().lower()
     if word in spec.names:
         return spec.names[word]
-    if not word.isdigit():
+    number = _number(word)
+    if number is None:
         raise fail(f"{text!r} is not a number" + (" or a name" if spec.names else ""))
-    number = int(word)
     if not spec.low <= number <= spec.high:
         raise fail(f"{number} is outside {spec.low}-{spec.high}")
     return number
+
+
+def _number(text: str) -> int | None:
+    """The value of ASCII digits (a long run of them: a value past every field's range), else None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= 6 else 10**6
 
 
 def _failure(field: str, where: str, spec: _Field, text: str):

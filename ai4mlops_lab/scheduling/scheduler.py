@@ -88,11 +88,26 @@ class Scheduler:
                 fired += self._fire(schedule, int(now))
         return fired
 
-    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
-        """Tick every `interval` seconds until `stop` is set; a failing tick is logged, never fatal."""
+    def run(
+        self,
+        stop: threading.Event,
+        interval: float = 1.0,
+        *,
+        before: Callable[[], object] | None = None,
+        report: Callable[[list[Fired]], object] | None = None,
+    ) -> None:
+        """Tick every `interval` seconds until `stop` is set, calling `before()` first each time (e.g. to notice
+        finished runs) and `report(fired)` after; a failing round is logged, never fatal."""
         while not stop.is_set():
             try:
-                self.tick()
+                if before is not None:
+                    before()
+            except Exception:
+                log.exception("The step before a scheduler tick failed")
+            try:
+                fired = self.tick()
+                if report is not None:
+                    report(fired)
             except Exception:
                 log.exception("A scheduler tick failed")
             stop.wait(interval)

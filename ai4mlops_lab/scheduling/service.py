@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..records import FireRecord, ScheduleRecord
 from ..store.schedules import ScheduleStore
@@ -20,15 +20,25 @@ _TIMING = ("trigger", "expression", "time_zone", "start_at", "end_at", "enabled"
 
 
 class ScheduleService:
-    """The schedules in `store`; `clock` gives the time (epoch seconds)."""
+    """The schedules in `store`; `clock` gives the time (epoch seconds); `check_notebook(path)`, when given, refuses
+    (a FieldError) the notebook path of a new schedule or a changed one, e.g. one that is not a notebook under the
+    root."""
 
-    def __init__(self, store: ScheduleStore, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        store: ScheduleStore,
+        clock: Callable[[], float] = time.time,
+        *,
+        check_notebook: Callable[[str], object] | None = None,
+    ):
         self.store = store
         self._clock = clock
+        self._check_notebook = check_notebook or (lambda path: None)
 
-    def create(self, **fields) -> ScheduleRecord:
+    def create(self, /, **fields) -> ScheduleRecord:
         """A new schedule from the fields of `validation.FIELDS`; FieldErrors name what is wrong."""
         values = validation.check(fields)
+        self._check_notebook(values["notebook_path"])
         now = int(self._clock())
         if values["start_at"] is None:
             values["start_at"] = now
@@ -41,6 +51,8 @@ class ScheduleService:
         if values["start_at"] is None:
             values["start_at"] = int(self._clock())
         changed = {column: value for column, value in values.items() if value != current[column]}
+        if "notebook_path" in changed:
+            self._check_notebook(changed["notebook_path"])
         if any(column in changed for column in _TIMING):
             changed["next_due"] = next_due(values, int(self._clock()))
         return self.store.update(name, changed) if changed else current
@@ -69,6 +81,16 @@ class ScheduleService:
         zone = triggers.zone(schedule["time_zone"])
         times = triggers.fire_times(trigger_of(schedule), schedule["next_due"] - 1, count=count, end=schedule["end_at"])
         return [datetime.fromtimestamp(t, zone) for t in times]
+
+    def detail(self, name: str, count: int = 5) -> dict:
+        """The schedule with `next_times`: its next `count` fire times as ISO-8601 texts in its time zone."""
+        return {**self.store.get(name), "next_times": [t.isoformat() for t in self.next_times(name, count)]}
+
+    def preview(self, trigger: str, expression: str, time_zone: str = "UTC", count: int = 5) -> list[str]:
+        """The next `count` fire times from now of a trigger not saved yet, as ISO-8601 texts in `time_zone` (the
+        UI's cron helper); FieldErrors name `trigger`, `expression` or `time_zone`."""
+        now = datetime.fromtimestamp(int(self._clock()), UTC)
+        return [t.isoformat() for t in triggers.next_times(trigger, expression, time_zone, after=now, count=count)]
 
 
 def trigger_of(schedule: dict) -> triggers.Trigger:

@@ -19,9 +19,14 @@ from . import cron
 
 #: Missed due times scanned one by one before the scan jumps to the latest ones.
 SCAN_LIMIT = 10_000
+#: The longest interval, in seconds (10 years).
+MAX_INTERVAL = 3650 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_INTERVAL = re.compile(r"^\s*(?:@?every\s+)?((?:\d+\s*[a-z]*\s*)+)$", re.IGNORECASE)
-_INTERVAL_PART = re.compile(r"(\d+)\s*([a-z]*)", re.IGNORECASE)
+# Possessive quantifiers: no backtracking, so a long run of digits is refused in linear time.
+_INTERVAL = re.compile(r"^\s*(?:@?every\s+)?((?:\d++\s*+[a-z]*+\s*+)++)$", re.IGNORECASE | re.ASCII)
+_INTERVAL_PART = re.compile(r"(\d+)\s*([a-z]*)", re.IGNORECASE | re.ASCII)
+#: Digits of one number of an interval beyond which it is surely too long (and `int` would be slow).
+_MAX_DIGITS = 12
 _UNIT_WORDS = {
     **dict.fromkeys(("", "s", "sec", "secs", "second", "seconds"), "s"),
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "m"),
@@ -79,9 +84,13 @@ def interval_seconds(text: str | int, *, field: str = "expression") -> int:
         parts = _INTERVAL_PART.findall(match.group(1)) if match else []
         if not parts or any(unit.lower() not in _UNIT_WORDS for _, unit in parts):
             raise FieldError(field, f"The interval {text!r} is not a duration.", hint)
+        if any(len(number) > _MAX_DIGITS for number, _ in parts):
+            raise FieldError(field, f"The interval {text!r} is longer than {MAX_INTERVAL // 86400} days.", hint)
         seconds = sum(int(number) * _UNITS[_UNIT_WORDS[unit.lower()]] for number, unit in parts)
     if seconds < 1:
         raise FieldError(field, f"The interval {text!r} is shorter than 1 second.", hint)
+    if seconds > MAX_INTERVAL:
+        raise FieldError(field, f"The interval {text!r} is longer than {MAX_INTERVAL // 86400} days.", hint)
     return seconds
 
 

@@ -31,6 +31,10 @@ REQUIRED = {"name": "a name", "notebook_path": "a notebook path", "expression": 
 FIELDS = (*REQUIRED, *DEFAULTS)
 MAX_CONCURRENT = 100
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+#: Names the REST API's routes take for themselves (`schedules/preview`).
+RESERVED_NAMES = ("preview",)
+#: The latest start or end a schedule may have (epoch seconds of 9000-01-01: fire times are searched years ahead).
+LATEST = 221_845_392_000
 
 
 def check(fields: dict, current: ScheduleRecord | None = None) -> dict:
@@ -69,10 +73,29 @@ def check(fields: dict, current: ScheduleRecord | None = None) -> dict:
     triggers.make(values["trigger"], values["expression"], values["time_zone"])
     if values["start_at"] is not None and values["end_at"] is not None and values["end_at"] <= values["start_at"]:
         raise FieldError("end_at", "The schedule ends before it starts.", "Give an end after the start, or no end.")
+    _supported(values)
     return values
 
 
+def _supported(values: dict) -> None:
+    """Refuse what no scheduler runs yet: a pinned pipeline version, and schedules on Kubeflow Pipelines."""
+    if values["pin"] is not None:
+        raise FieldError(
+            "pin",
+            "Pinning a schedule to a compiled pipeline version is not supported yet.",
+            "Leave 'pin' out: the notebook is compiled at each run, with the schedule's parameters.",
+        )
+    if values["target"] != RunTarget.LOCAL:
+        raise FieldError(
+            "target",
+            f"Schedules on target {values['target']!r} (Kubeflow Pipelines recurring runs) are not supported yet.",
+            "Use target 'local': the Jupyter server, or `ai4mlops scheduler`, runs its due times.",
+        )
+
+
 def _name(value) -> str:
+    if value in RESERVED_NAMES:
+        raise FieldError("name", f"The name {value!r} is reserved.", "Choose another name for the schedule.")
     if not isinstance(value, str) or not NAME.match(value):
         raise FieldError(
             "name",
@@ -119,14 +142,18 @@ def _time(value, field: str, zone) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise FieldError(
-            field, f"The {field} {value!r} is not a time.", "Write an ISO-8601 time such as '2026-01-31T03:00'."
-        ) from None
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=zone)).timestamp())
+        seconds = int(value)
+    else:
+        try:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+            seconds = int((moment if moment.tzinfo else moment.replace(tzinfo=zone)).timestamp())
+        except (TypeError, ValueError, OverflowError):
+            raise FieldError(
+                field, f"The {field} {value!r} is not a time.", "Write an ISO-8601 time such as '2026-01-31T03:00'."
+            ) from None
+    if not 0 <= seconds <= LATEST:
+        raise FieldError(field, f"The {field} {value!r} is not between 1970 and 9000.", "Give a time in that range.")
+    return seconds
 
 
 def _count(value) -> int:

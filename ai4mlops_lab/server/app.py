@@ -117,7 +117,8 @@ class Ai4MlopsApp(ExtensionApp):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
         (model servers, KServe) into the store, check deployments' pending windows for drift, read predictions and
         labels into performance windows, follow retraining,
-        register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts.
+        register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts,
+        start the runs of due schedules (each compiles its notebook and starts its worker, in the job's thread).
 
         Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
         holds up neither the drift checks nor the event loop. Nothing happens while nothing was ever recorded
@@ -134,6 +135,7 @@ class Ai4MlopsApp(ExtensionApp):
                     outcomes=self.workspace.outcome_monitor.process_all,
                     registry=self.workspace.auto_register,
                     rollouts=self.workspace.rollouts.evaluate_all,
+                    schedules=self.workspace.scheduler.tick,
                 )
             )
         for name, job in self._background_jobs.items():

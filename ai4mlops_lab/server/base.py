@@ -13,7 +13,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import UserError
-from .paths import confined_path
+from ..user_paths import confined_path
 
 #: The resource name that jupyter-server's authorizer sees for every route of this extension.
 AUTH_RESOURCE = "ai4mlops"
@@ -70,6 +70,11 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
+
+    async def answer(self, method, *args, status: int = 200, **kwargs) -> None:
+        """Call a service's `method` off the event loop (services wait on the store's write lock, start servers, ask
+        remote APIs) and reply its result."""
+        self.reply(await asyncio.to_thread(method, *args, **kwargs), status=status)
 
     def answered_not_modified(self, etag: str) -> bool:
         """Answer 304 when the client already has `etag` (True); else send it with the reply to come."""

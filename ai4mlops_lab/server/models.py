@@ -22,10 +22,6 @@ class RegistryApiHandler(ApiHandler):
     def registry(self):
         return self.extension.workspace.registry
 
-    async def answer(self, method, *args, status: int = 200, **kwargs) -> None:
-        """Call the registry off the event loop (it waits on the store's write lock) and reply its result."""
-        self.reply(await asyncio.to_thread(method, *args, **kwargs), status=status)
-
 
 class ModelsHandler(RegistryApiHandler):
     """`GET models`: every registered model (304 while unchanged); `POST models`: register a run's model."""

@@ -9,8 +9,8 @@ from tornado import web
 
 from ..errors import UserError
 from ..notebook.diagnostics import notebook_errors
+from ..user_paths import api_path
 from .base import ApiHandler
-from .paths import api_path
 
 
 def _notebook_from_body(body: dict) -> tuple[dict, str]:

@@ -20,10 +20,6 @@ class RolloutApiHandler(ApiHandler):
     def rollouts(self):
         return self.extension.workspace.rollouts
 
-    async def answer(self, method, *args, status: int = 200, **kwargs) -> None:
-        """Call the rollout service off the event loop (it starts servers, waits on the store) and reply."""
-        self.reply(await asyncio.to_thread(method, *args, **kwargs), status=status)
-
 
 class RolloutHandler(RolloutApiHandler):
     """`GET deployments/{name}/rollout` (304 while unchanged); `POST` starts a canary or shadow; `PATCH` changes a

@@ -47,6 +47,13 @@ from .runs import (
     RunsHandler,
     StepLogHandler,
 )
+from .schedules import (
+    ScheduleFiresHandler,
+    ScheduleHandler,
+    SchedulePreviewHandler,
+    SchedulesHandler,
+    ScheduleSwitchHandler,
+)
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -100,6 +107,11 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/models/([^/]+)/decisions", GateDecisionsHandler),
         (f"{prefix}/models/([^/]+)/aliases/history", AliasHistoryHandler),
         (f"{prefix}/models/([^/]+)/aliases/([^/]+)", AliasHandler),
+        (f"{prefix}/schedules", SchedulesHandler),
+        (f"{prefix}/schedules/preview", SchedulePreviewHandler),
+        (f"{prefix}/schedules/([^/]+)", ScheduleHandler),
+        (f"{prefix}/schedules/([^/]+)/(enable|disable)", ScheduleSwitchHandler),
+        (f"{prefix}/schedules/([^/]+)/fires", ScheduleFiresHandler),
         (f"{prefix}/alerts", AlertsHandler),
         (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
         (f"{prefix}/ingest", IngestHandler),

@@ -32,7 +32,8 @@ class RunsHandler(RunsApiHandler):
     @authorized
     def get(self):
         experiment = self.get_query_argument("experiment", None)
-        self.reply_if_changed(lambda: {"runs": self.service.runs(experiment=experiment)})
+        schedule = self.get_query_argument("schedule", None)
+        self.reply_if_changed(lambda: {"runs": self.service.runs(experiment=experiment, schedule=schedule)})
 
     @web.authenticated
     @authorized

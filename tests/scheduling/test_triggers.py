@@ -1,5 +1,6 @@
 """Triggers: intervals, time zones, the next five fire times and the scan of missed due times."""
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -30,12 +31,23 @@ def test_interval_durations(text, seconds):
     assert triggers.interval_seconds(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "soon", "5 weeks", "0s", 0, -5, "1.5h", True, None])
+@pytest.mark.parametrize(
+    "text", ["", "soon", "5 weeks", "0s", 0, -5, "1.5h", True, None, "3651d", "9" * 5000, "\u0661\u0662s"]
+)
 def test_bad_intervals_name_the_expression(text):
     with pytest.raises(FieldError) as err:
         triggers.interval_seconds(text)
     assert err.value.field == "expression"
     assert "'15m'" in err.value.hint
+
+
+def test_a_long_run_of_digits_is_refused_at_once():
+    """The interval's pattern never backtracks (it did: 30 digits and a '!' took minutes)."""
+    started = time.monotonic()
+    for text in ("1" * 40 + "!", "1 " * 5000 + "!"):
+        with pytest.raises(FieldError):
+            triggers.interval_seconds(text)
+    assert time.monotonic() - started < 1
 
 
 def test_an_interval_counts_from_its_anchor_and_ignores_daylight_saving():

@@ -47,6 +47,11 @@ def test_a_time_without_offset_is_read_in_the_schedules_zone(create):
         ({"catch_up": "yes"}, "catch_up", "catch_up must be true or false"),
         ({"parameters": [1, 2]}, "parameters", "an object of names to values"),
         ({"pin": ""}, "pin", "non-empty text"),
+        ({"pin": "v1"}, "pin", "not supported yet"),
+        ({"target": "kfp"}, "target", "not supported yet"),
+        ({"name": "preview"}, "name", "is reserved"),
+        ({"start_at": 1e300}, "start_at", "not between 1970 and 9000"),
+        ({"end_at": "0001-01-01T00:00"}, "end_at", "not between 1970 and 9000"),
         ({"color": "red"}, "color", "A schedule has no field 'color'."),
     ],
 )

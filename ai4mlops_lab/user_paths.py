@@ -1,4 +1,5 @@
-"""Turn API paths into files under the Jupyter server's root, refusing anything outside it.
+"""Turn the paths users name (in a request, or a schedule's notebook) into files under the root, refusing anything
+outside it.
 
 User files are only read through `confined_path`. It also refuses the workspace folder (the store, run
 roots, the ingest token: the product's own files, never a user's input) and hidden files and folders: reading
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import NotFoundError, UserError
+from .errors import NotFoundError, UserError
 
 #: The longest API path accepted, in characters (Linux's PATH_MAX).
 MAX_PATH_CHARS = 4096

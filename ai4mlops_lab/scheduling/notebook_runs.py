@@ -1,0 +1,47 @@
+"""A schedule's runs: at each due time its notebook, found under the root as a request's path is, is compiled and
+run through the run service with the schedule's parameters and experiment, as `ai4mlops run` and the UI's Run do.
+
+Starting a run compiles the notebook and starts its worker process, then returns: the run itself goes on in the
+worker, so a tick waits for the compiles of the runs it starts, never for the runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import FieldError, UserError
+from ..records import ScheduleRecord
+from ..user_paths import confined_path
+
+
+class NotebookRuns:
+    """Starts schedules' runs: notebooks under `root`, never in the workspace folder `workspace`, run by the run
+    service that `run_service()` gives (built on first use)."""
+
+    def __init__(self, run_service: Callable[[], object], root: Path, workspace: Path):
+        self._run_service = run_service
+        self.root = Path(root)
+        self.workspace = Path(workspace)
+
+    def notebook(self, relative: str) -> Path:
+        """The notebook file a schedule names; a FieldError (`notebook_path`) when it is missing, a folder, or not
+        under the root."""
+        try:
+            path = confined_path(self.root, relative, workspace=self.workspace)
+        except UserError as err:
+            raise FieldError("notebook_path", err.message, err.hint) from None
+        if not path.is_file():
+            raise FieldError("notebook_path", f"'{relative}' is not a notebook file.", "Name a notebook (.ipynb).")
+        return path
+
+    def __call__(self, schedule: ScheduleRecord, due: datetime) -> str:
+        """Start the run of `schedule` due at `due`; its id."""
+        run = self._run_service().start(
+            self.notebook(schedule["notebook_path"]),
+            target=schedule["target"],
+            parameters=schedule["parameters"],
+            experiment=schedule["experiment"],
+        )
+        return run["id"]
