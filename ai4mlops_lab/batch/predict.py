@@ -49,12 +49,12 @@ def predict_file(
         raise UserError(f"The chunk size must be a whole number of at least 1, not {chunk_size!r}.")
     root = Path(root).resolve()
     source = inside(root, source)
+    signature = model.signature
+    reader = open_input(source, (signature.input or {}).get("features"))
     target = check_output(
         inside(root, output) if output else source.with_name(f"{source.stem}.predictions{source.suffix}")
     )
     rejects_path = target.with_name(f"{source.stem}.rejects.csv")
-    signature = model.signature
-    reader = open_input(source, (signature.input or {}).get("features"))
     _check_shape(reader.row_shape(), signature, source.name)
     started, done, predicted, rejected, names = time.perf_counter(), 0, 0, 0, None
     with ExitStack() as stack:
