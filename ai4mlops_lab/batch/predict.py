@@ -55,6 +55,8 @@ def predict_file(
         inside(root, output) if output else source.with_name(f"{source.stem}.predictions{source.suffix}")
     )
     rejects_path = target.with_name(f"{source.stem}.rejects.csv")
+    if source in (target, rejects_path):
+        raise UserError(f"The output {target.name} would replace the input.", "Name another output (-o).")
     _check_shape(reader.row_shape(), signature, source.name)
     started, done, predicted, rejected, names = time.perf_counter(), 0, 0, 0, None
     with ExitStack() as stack:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..monitoring.replay import is_number
 
 #: The input formats, by file suffix.
 FORMATS = (".csv", ".npy")
@@ -55,7 +56,7 @@ class CsvReader:
             first = next(csv.reader(stream), None)
         if first is None:
             raise UserError(f"{path.name} is empty.", "Give a CSV file with a row of numbers per prediction.")
-        self.header = None if all(_is_number(v) for v in first) else first
+        self.header = None if all(is_number(v) for v in first) else first
         self.width = len(first)
         self.columns = self.header or _names(features, self.width)
         self.picked = _picked(self.header, features, self.width, path.name)
@@ -109,7 +110,7 @@ class CsvReader:
         if len(record) != self.width:
             return "", f"has {len(record)} fields, expected {self.width}" if record else "is empty"
         for i in self.picked:
-            if not _is_number(record[i]) or not np.isfinite(float(record[i])):
+            if not is_number(record[i]) or not np.isfinite(float(record[i])):
                 return self.columns[i], f"{record[i]!r} is not a finite number"
         return None
 
@@ -198,11 +199,3 @@ def _count_lines(path: Path) -> int:
             lines += block.count(b"\n")
             last = block[-1]
     return lines + (last not in (0, ord("\n")))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

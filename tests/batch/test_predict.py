@@ -153,6 +153,8 @@ def test_paths_outside_the_root_and_unknown_formats_are_refused(batch, served, t
     assert refused.value.status == 403
     with pytest.raises(UserError, match="leads outside"):
         predict_file(model, "rows.npy", tmp_path.parent / "out.npy", root=tmp_path)
+    with pytest.raises(UserError, match="would replace the input"):
+        predict_file(model, "rows.npy", "rows.npy", root=tmp_path)
     with pytest.raises(UserError, match="pyarrow"):
         predict_file(model, "rows.parquet", root=tmp_path)
     with pytest.raises(UserError, match=r"rows of rows.npy have shape \[3\]"):
