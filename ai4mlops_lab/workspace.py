@@ -231,6 +231,21 @@ class Workspace:
         return self.registry.auto_register() if self.settings.auto_register else []
 
     @property
+    def batch_predictions(self):
+        """Batch predictions over files under `root` with a deployment's, a run's or a registered version's model."""
+        return self._once("batch_predictions", self._build_batch_predictions)
+
+    def _build_batch_predictions(self):
+        from .batch.service import BatchPredictions
+        from .store.deployments import DeploymentStore
+        from .store.runs import RunStore
+
+        store = self.store_path
+        return BatchPredictions(
+            self.folder, DeploymentStore(store), RunStore(store, check=False), lambda: self.registry, root=self.root
+        )
+
+    @property
     def drift_monitor(self):
         """The drift monitor (retrains through the run service, redeploys through the deployments)."""
         return self._once("drift_monitor", self._build_drift_monitor)

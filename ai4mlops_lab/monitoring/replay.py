@@ -31,7 +31,7 @@ def load_rows(path: Path, features: list[str] | None = None) -> np.ndarray:
         table = [row for row in csv.reader(stream) if row]
     if not table:
         raise UserError(f"{path} has no rows.", "Give a file with at least one row of features.")
-    header = None if all(_is_number(v) for v in table[0]) else table.pop(0)
+    header = None if all(is_number(v) for v in table[0]) else table.pop(0)
     if header and features and set(features) <= set(header):
         table = [[row[header.index(name)] for name in features] for row in table]
     try:
@@ -67,7 +67,8 @@ def requests(rows: np.ndarray, batch: int, protocol: str = "v1", tensor: dict | 
             }
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether `text` reads as a number (as `float` reads it)."""
     try:
         float(text)
     except ValueError:

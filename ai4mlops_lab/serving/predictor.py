@@ -6,13 +6,12 @@ Imports kserve, so only the model-server process imports this module.
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 
 import numpy
 from kserve import InferOutput, InferRequest, InferResponse, Model
 from kserve.errors import InvalidInput
 
-from ..pipeline.runtime import load_artifact
+from .loaded_model import LoadedModel
 from .signature import V2_TYPES, Signature, SignatureError
 
 
@@ -23,16 +22,10 @@ class Predictor(Model):
         super().__init__(name)
         self.folder, self.metadata = folder, metadata
         self.signature = Signature(metadata["model"].get("signature"))
-        self.model = None
-        self._torch = None
+        self.loaded: LoadedModel | None = None
 
     def load(self) -> bool:
-        self.model = load_artifact(SimpleNamespace(path=self.folder, metadata=self.metadata))
-        if self.metadata["model"]["framework"] == "torch":
-            import torch
-
-            self._torch = torch
-            self.model.eval()
+        self.loaded = LoadedModel(self.folder, self.metadata)
         self.ready = True
         return self.ready
 
@@ -82,7 +75,4 @@ class Predictor(Model):
             raise InvalidInput(str(err)) from None
 
     def _run(self, values: numpy.ndarray) -> numpy.ndarray:
-        if self._torch is not None:
-            with self._torch.no_grad():
-                return self.model(self._torch.from_numpy(numpy.ascontiguousarray(values))).cpu().numpy()
-        return numpy.asarray(self.model.predict(values))
+        return self.loaded.run(values)

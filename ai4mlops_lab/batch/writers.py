@@ -1,0 +1,105 @@
+"""Output files, written a chunk at a time: the input's rows with the prediction columns appended (CSV or `.npy`),
+and the rejected rows (CSV). Each writes into the temporary file it is given; renaming it is the caller's."""
+
+from __future__ import annotations
+
+import csv
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from .readers import Chunk, Reject
+
+#: Output formats, by file suffix.
+OUTPUTS = (".csv", ".npy")
+#: Prediction columns written as whole numbers in a CSV.
+INTEGER_COLUMNS = ("class",)
+#: Bytes of a `.npy` header written by `NpyWriter` (magic, version, length and the padded dict).
+_NPY_HEADER = 128
+
+
+def check_output(path: Path) -> Path:
+    """`path` if it names a format an output can be written in; else a UserError."""
+    if path.suffix.lower() not in OUTPUTS:
+        raise UserError(
+            f"Cannot write predictions to {path.name}.", f"Name an output ending in {' or '.join(OUTPUTS)}."
+        )
+    return path
+
+
+class CsvWriter:
+    """A CSV: the input's columns (its fields as read, or its values) then the prediction columns."""
+
+    def __init__(self, path: Path, columns: list[str], predictions: list[str]):
+        self.stream = path.open("w", newline="")
+        self.csv = csv.writer(self.stream)
+        self.csv.writerow([*columns, *predictions])
+        self.integers = [name in INTEGER_COLUMNS for name in predictions]
+
+    def write(self, chunk: Chunk, table: np.ndarray) -> None:
+        inputs = chunk.fields if chunk.fields is not None else chunk.rows.reshape(len(chunk.rows), -1).tolist()
+        if any(self.integers):
+            columns = [table[:, j].astype(np.int64) if whole else table[:, j] for j, whole in enumerate(self.integers)]
+            values = [list(row) for row in zip(*(c.tolist() for c in columns))]
+        else:
+            values = table.tolist()
+        self.csv.writerows(a + b for a, b in zip(inputs, values))
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class NpyWriter:
+    """A float64 `.npy` array: each row's input values (flattened) then its prediction columns. The header is
+    written first for the most rows there may be and rewritten with the rows written when closed."""
+
+    def __init__(self, path: Path, columns: list[str], predictions: list[str], most_rows: int):
+        self.width, self.rows = len(columns) + len(predictions), 0
+        self.stream = path.open("wb")
+        self.stream.write(_npy_header(most_rows, self.width))
+
+    def write(self, chunk: Chunk, table: np.ndarray) -> None:
+        if table.dtype.kind not in "biuf":
+            raise UserError(
+                f"The model answers {table.dtype} values, which a .npy output of numbers cannot hold.",
+                "Write the predictions to a CSV file (-o NAME.csv).",
+            )
+        block = np.hstack([chunk.rows.reshape(len(chunk.rows), -1), table]).astype("<f8", copy=False)
+        self.stream.write(np.ascontiguousarray(block).tobytes())
+        self.rows += len(block)
+
+    def close(self) -> None:
+        self.stream.seek(0)
+        self.stream.write(_npy_header(self.rows, self.width))
+        self.stream.close()
+
+
+class RejectsWriter:
+    """A CSV of the rows that could not be decoded: `row` (1-based data row), `field`, `error`, then its values."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.stream = path.open("w", newline="")
+        self.csv = csv.writer(self.stream)
+        self.csv.writerow(["row", "field", "error", *columns])
+
+    def write(self, rejects: list[Reject]) -> None:
+        self.csv.writerows([r.row, r.field, r.error, *r.values] for r in rejects)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def open_output(path: Path, columns: list[str], predictions: list[str], most_rows: int):
+    """The writer of the output format `path` ends in."""
+    if path.suffix.lower() == ".npy":
+        return NpyWriter(path, columns, predictions, most_rows)
+    return CsvWriter(path, columns, predictions)
+
+
+def _npy_header(rows: int, width: int) -> bytes:
+    """A `.npy` (format 1.0) header of a C-ordered float64 (rows x width) array, always `_NPY_HEADER` bytes."""
+    text = repr({"descr": "<f8", "fortran_order": False, "shape": (rows, width)})
+    text = text.ljust(_NPY_HEADER - 10 - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")

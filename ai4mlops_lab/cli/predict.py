@@ -1,0 +1,63 @@
+"""`ai4mlops predict`: a model's predictions over a CSV or `.npy` file, appended to its rows (see `batch/`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..batch.columns import TASKS
+from ..batch.predict import DEFAULT_CHUNK
+
+
+def add_commands(commands, parents: dict) -> None:
+    command = commands.add_parser(
+        "predict",
+        parents=[parents["workspace"], parents["json"]],
+        help="predict every row of a CSV or .npy file with a deployment's, run's or registered version's model",
+    )
+    command.add_argument(
+        "model", metavar="MODEL_OR_DEPLOYMENT", help="a deployment, a run id, or MODEL:VERSION / MODEL@ALIAS"
+    )
+    command.add_argument("input", metavar="INPUT", help="a .csv (a header naming the features) or .npy file here")
+    command.add_argument("-o", "--output", help="where to write (.csv or .npy; default: <stem>.predictions.<ext>)")
+    command.add_argument("--artifact", help="a run's model artifact, name or step/name (default: its last)")
+    command.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=f"rows at a time ({DEFAULT_CHUNK:,})")
+    command.add_argument("--task", choices=TASKS, default="auto", help="how to read the outputs (auto: >1 = classes)")
+    command.set_defaults(handler=predict_command)
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    """Predict the file; exit 1 when rows were rejected."""
+    summary = args.workspace.batch_predictions.predict(
+        args.model,
+        args.input,
+        args.output,
+        artifact=args.artifact,
+        chunk_size=args.chunk_size,
+        task=args.task,
+        progress=Progress(),
+    )
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{summary['model']}: {summary['predicted']:,} rows predicted in {summary['seconds']} s")
+        print(f"  wrote {summary['output']} (+ {', '.join(summary['columns']) or 'no columns'})")
+        if summary["rejected"]:
+            print(f"  {summary['rejected']:,} rows rejected: {summary['rejects_file']}")
+    return 1 if summary["rejected"] else 0
+
+
+class Progress:
+    """Rows done on stderr: one line rewritten on a terminal, else a line per tenth of the file."""
+
+    def __init__(self):
+        self.live, self.shown = sys.stderr.isatty(), -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if not self.live and tenth == self.shown:
+            return
+        self.shown = tenth
+        line = f"predicted {done:,} / {total:,} rows ({done * 100 // max(total, 1)}%)"
+        print(f"\r{line}" if self.live else line, end="" if self.live and done < total else "\n", file=sys.stderr)
