@@ -4,7 +4,15 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { deployFromToolbar, expectAccessible, openExample, predictDirect, shiftedRows, trainExample } from './helpers';
+import {
+  deployFromToolbar,
+  expectAccessible,
+  openExample,
+  predictDirect,
+  removeDeployment,
+  shiftedRows,
+  trainExample
+} from './helpers';
 
 /** The sidebar as the user sees it with `section` scrolled to its top. */
 async function sidebarShot(page: IJupyterLabPageFixture, sidebar: Locator, section: Locator, path: string) {
@@ -79,5 +87,6 @@ test.describe('tour', () => {
       }
     }
     await setTheme(page, false);
+    await removeDeployment(page, card); // a local model server outlives Jupyter: leave none behind
   });
 });
