@@ -5,11 +5,21 @@
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { AlertKind, IDriftAlert } from '../api';
+import { AlertKind, IDeployment, IDriftAlert } from '../api';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { IProgressMessages, withProgress } from '../components/progress';
 import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
+
+/** The parameters of the run a deployment serves: what a retraining starts from. */
+export function servedRunParameters(
+  deployments: IDeployment[],
+  runs: IRunsModel,
+  name: string
+): Record<string, unknown> {
+  const runId = deployments.find(d => d.name === name)?.run_id;
+  return runs.runs.find(run => run.id === runId)?.parameters ?? {};
+}
 
 export interface IAlertsListProps {
   alerts: IDriftAlert[];

@@ -11,7 +11,7 @@ import { documentTheme, IChartTheme } from '../components/theme';
 import { VEGA_LITE } from '../components/vegalite';
 import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
-import { AlertsList } from './AlertsList';
+import { AlertsList, servedRunParameters } from './AlertsList';
 import { distributionSpec, heatSpec, scoreSpec } from './charts';
 import { featureNames, pValueText, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
@@ -210,8 +210,7 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
     return <p className="a4m-Panel-empty">{trans.__('Deploy a model to watch its inputs.')}</p>;
   }
   const name = model.deployment;
-  const runId = deployments.find(d => d.name === name)?.run_id;
-  const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
+  const runParameters = servedRunParameters(deployments, runs, name);
 
   return (
     <WatchedReport

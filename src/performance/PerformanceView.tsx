@@ -13,7 +13,7 @@ import { WatchedReport } from '../components/DeploymentPicker';
 import { MimeView } from '../components/MimeView';
 import { documentTheme, IChartTheme } from '../components/theme';
 import { VEGA_LITE } from '../components/vegalite';
-import { AlertsList } from '../drift/AlertsList';
+import { AlertsList, servedRunParameters } from '../drift/AlertsList';
 import { IPerformanceModel, IRunsModel } from '../tokens';
 import { metricSpec, outputSpec, realizedPoints } from './charts';
 import { LabelsForm } from './LabelsForm';
@@ -121,8 +121,7 @@ export function PerformanceView({ model, runs, rendermime, trans }: IPerformance
     return <p className="a4m-Panel-empty">{trans.__('Deploy a model, then send labels to see how it performs.')}</p>;
   }
   const name = model.deployment;
-  const runId = model.deployments.find(d => d.name === name)?.run_id;
-  const runParameters = runs.runs.find(run => run.id === runId)?.parameters ?? {};
+  const runParameters = servedRunParameters(model.deployments, runs, name);
 
   return (
     <WatchedReport
