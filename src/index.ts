@@ -23,9 +23,17 @@ import { DeploymentsModel } from './deploy/model';
 import { DriftModel } from './drift/model';
 import { PerformanceModel } from './performance/model';
 import { ModelsModel } from './models/model';
+import { SchedulesModel } from './schedules/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
-import { IDeploymentsModel, IDriftModel, IModelsModel, IPerformanceModel, IRunsModel } from './tokens';
+import {
+  IDeploymentsModel,
+  IDriftModel,
+  IModelsModel,
+  IPerformanceModel,
+  IRunsModel,
+  ISchedulesModel
+} from './tokens';
 
 export * from './tokens';
 
@@ -96,6 +104,14 @@ const modelsPlugin: JupyterFrontEndPlugin<IModelsModel> = {
   activate: (_: JupyterFrontEnd, deployments: IDeploymentsModel) => new ModelsModel(deployments)
 };
 
+const schedulesPlugin: JupyterFrontEndPlugin<ISchedulesModel> = {
+  id: 'ai4mlops-lab:schedules',
+  description: 'The schedules the ai4mlops-lab server knows, polled while the MLOps monitor shows.',
+  autoStart: true,
+  provides: ISchedulesModel,
+  activate: () => new SchedulesModel()
+};
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
@@ -108,7 +124,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IDeploymentsModel,
     IDriftModel,
     IPerformanceModel,
-    IModelsModel
+    IModelsModel,
+    ISchedulesModel
   ],
   optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
   activate: (
@@ -121,6 +138,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     drift: IDriftModel,
     performance: IPerformanceModel,
     models: IModelsModel,
+    schedules: ISchedulesModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
@@ -133,13 +151,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     let deployTarget: 'local' | 'kserve' = 'local';
     let runSettings: IRunSettings = { defaultTarget: 'local', kfpHost: '', kfpNamespace: '' };
 
+    const openFile = (path: string) => void app.commands.execute('docmanager:open', { path });
     const pipelinePanel = new PipelinePanel({
       analysis,
       runs,
+      schedules,
+      showSchedule: name => {
+        schedules.select(name);
+        shell.activateById(monitorPanel.id);
+        monitorPanel.reveal(trans.__('Schedules'));
+      },
       settings: () => runSettings,
       rendermime,
       trans,
-      openFile: path => void app.commands.execute('docmanager:open', { path }),
+      openFile,
       themes
     });
     pipelinePanel.title.icon = pipelineIcon;
@@ -161,9 +186,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       drift,
       performance,
       models,
+      schedules,
       rendermime,
       trans,
       themes,
+      openFile,
       showCell: (path, index) => void showCell(path, index)
     });
     monitorPanel.title.icon = monitorIcon;
@@ -257,4 +284,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [runsPlugin, deploymentsPlugin, driftPlugin, performancePlugin, modelsPlugin, plugin];
+export default [
+  runsPlugin,
+  deploymentsPlugin,
+  driftPlugin,
+  performancePlugin,
+  modelsPlugin,
+  schedulesPlugin,
+  plugin
+];

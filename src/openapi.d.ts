@@ -1615,11 +1615,8 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
-            /**
-             * @description Where runs go (only local for now).
-             * @enum {string}
-             */
-            target?: "local";
+            /** @description Where runs go: only local for now (kfp answers a 422 naming `target`). */
+            target?: components["schemas"]["RunTarget"];
             /** @description The runs' experiment (null: the notebook's). */
             experiment?: string | null;
             trigger?: components["schemas"]["ScheduleTrigger"];
@@ -1660,6 +1657,8 @@ export interface components {
             enabled: boolean;
             next_due: number | null;
             last_fired_due: number | null;
+            /** @description Its latest handled due time and what became of it (null before the first). */
+            last_fire: null | components["schemas"]["ScheduleFire"];
             created_at: string;
             updated_at: string;
         };

@@ -34,10 +34,15 @@ import type {
   IRollout,
   IRolloutSide,
   IRun,
+  ISchedule,
+  IScheduleDetail,
+  IScheduleFields,
+  IScheduleFire,
   IStartRollout,
   IStepLog,
   registerModel,
   retrainAlert,
+  previewSchedule,
   setModelAlias,
   startRun
 } from '../api';
@@ -102,9 +107,16 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'getPerformance', 200>, IPerformanceReport>(v => v),
       assignable<Reply<'checkPerformance', 200>, IPerformanceReport>(v => v),
       assignable<Reply<'updatePerformancePolicy', 200>, IPerformancePolicy>(v => v),
-      assignable<Reply<'addLabels', 200>, ILabelsResult>(v => v)
+      assignable<Reply<'addLabels', 200>, ILabelsResult>(v => v),
+      assignable<Reply<'listSchedules', 200>['schedules'][number], ISchedule>(v => v),
+      assignable<Reply<'createSchedule', 201>, IScheduleDetail>(v => v),
+      assignable<Reply<'getSchedule', 200>, IScheduleDetail>(v => v),
+      assignable<Reply<'updateSchedule', 200>, IScheduleDetail>(v => v),
+      assignable<Reply<'enableSchedule', 200>, IScheduleDetail>(v => v),
+      assignable<Reply<'listScheduleFires', 200>['fires'][number], IScheduleFire>(v => v),
+      assignable<Reply<'previewSchedule', 200>, Awaited<ReturnType<typeof previewSchedule>>>(v => v)
     ];
-    expect(checks).toHaveLength(43);
+    expect(checks).toHaveLength(50);
   });
 
   it('sends only requests the server documents', () => {
@@ -127,8 +139,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<NonNullable<Parameters<typeof decideRollout>[2]>, RequestBody<'rollbackRollout'>>(v => v),
       assignable<Partial<IGatePolicy>, RequestBody<'updateGatePolicy'>>(v => v),
       assignable<Partial<IPerformancePolicy>, RequestBody<'updatePerformancePolicy'>>(v => v),
-      assignable<{ labels: ILabel[] }, RequestBody<'addLabels'>>(v => v)
+      assignable<{ labels: ILabel[] }, RequestBody<'addLabels'>>(v => v),
+      assignable<IScheduleFields, RequestBody<'createSchedule'>>(v => ({ ...v, name: '', notebook_path: '', expression: '' })),
+      assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v)
     ];
-    expect(checks).toHaveLength(16);
+    expect(checks).toHaveLength(18);
   });
 });
