@@ -26,14 +26,7 @@ import { ModelsModel } from './models/model';
 import { SchedulesModel } from './schedules/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
-import {
-  IDeploymentsModel,
-  IDriftModel,
-  IModelsModel,
-  IPerformanceModel,
-  IRunsModel,
-  ISchedulesModel
-} from './tokens';
+import { IDeploymentsModel, IDriftModel, IModelsModel, IPerformanceModel, IRunsModel, ISchedulesModel } from './tokens';
 
 export * from './tokens';
 
@@ -284,12 +277,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [
-  runsPlugin,
-  deploymentsPlugin,
-  driftPlugin,
-  performancePlugin,
-  modelsPlugin,
-  schedulesPlugin,
-  plugin
-];
+export default [runsPlugin, deploymentsPlugin, driftPlugin, performancePlugin, modelsPlugin, schedulesPlugin, plugin];

@@ -1635,7 +1635,11 @@ export interface components {
             enabled?: boolean;
         };
         /** @description A new schedule. */
-        ScheduleFields: components["schemas"]["ScheduleChange"] & Record<string, never>;
+        ScheduleFields: components["schemas"]["ScheduleChange"] & {
+            name: string;
+            notebook_path: string;
+            expression: string | number;
+        };
         /** @description A schedule as kept; trigger times in epoch seconds (`next_due` null when disabled or past its end). */
         Schedule: {
             id: number;

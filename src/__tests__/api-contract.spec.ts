@@ -140,7 +140,10 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Partial<IGatePolicy>, RequestBody<'updateGatePolicy'>>(v => v),
       assignable<Partial<IPerformancePolicy>, RequestBody<'updatePerformancePolicy'>>(v => v),
       assignable<{ labels: ILabel[] }, RequestBody<'addLabels'>>(v => v),
-      assignable<IScheduleFields, RequestBody<'createSchedule'>>(v => ({ ...v, name: '', notebook_path: '', expression: '' })),
+      assignable<
+        IScheduleFields & { name: string; notebook_path: string; expression: string },
+        RequestBody<'createSchedule'>
+      >(v => v),
       assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v)
     ];
     expect(checks).toHaveLength(18);

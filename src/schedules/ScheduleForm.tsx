@@ -115,6 +115,7 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
     <form
       className="a4m-ScheduleForm"
       aria-label={editing ? trans.__('Edit schedule %1', draft.name) : trans.__('New schedule')}
+      noValidate // the form's own messages, at their fields, rather than the browser's bubbles
       onSubmit={event => void submit(event)}
     >
       {text('name', trans.__('Name'), { disabled: editing, title: editing ? trans.__('A name cannot change.') : '' })}
@@ -202,7 +203,10 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
         max: 100,
         title: trans.__('Due times while this many runs are going are skipped.')
       })}
-      <label className="a4m-Check" title={trans.__('Run missed due times (at most the latest 10), else only the latest.')}>
+      <label
+        className="a4m-Check"
+        title={trans.__('Run missed due times (at most the latest 10), else only the latest.')}
+      >
         <input
           type="checkbox"
           {...describe('catch_up')}
@@ -228,4 +232,3 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
     </form>
   );
 }
-

@@ -116,8 +116,7 @@ function ScheduleRow({
         {triggerWords(schedule, trans)}
       </span>
       <span className="a4m-Automation-when">
-        {trans.__('Next:')}{' '}
-        {schedule.next_due !== null ? <When iso={isoOf(schedule.next_due)} /> : trans.__('none')}
+        {trans.__('Next:')} {schedule.next_due !== null ? <When iso={isoOf(schedule.next_due)} /> : trans.__('none')}
       </span>
       <span className="a4m-Automation-when a4m-Automation-last">
         {trans.__('Last:')}{' '}

@@ -137,9 +137,7 @@ export function triggerWords(spec: ITriggerSpec, trans: TranslationBundle): stri
 
 /** The exact trigger, for a tooltip or a second line: "cron 0 3 * * * (Europe/Madrid)", "interval 30s". */
 export function triggerCode(spec: ITriggerSpec): string {
-  return spec.trigger === 'interval'
-    ? `interval ${spec.expression}`
-    : `cron ${spec.expression} (${spec.time_zone})`;
+  return spec.trigger === 'interval' ? `interval ${spec.expression}` : `cron ${spec.expression} (${spec.time_zone})`;
 }
 
 /**
