@@ -12,6 +12,7 @@ import { trans } from './drift-fixtures';
 import { mount } from './mount';
 import { scheduleRecord } from './schedule-fixtures';
 
+jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./ui-components-mock'));
 jest.mock('../api', () => ({ ...jest.requireActual('../api'), previewSchedule: jest.fn() }));
 const api = jest.requireMock('../api');
 
@@ -65,9 +66,12 @@ describe('the Schedules list', () => {
     const [first, second] = Array.from(host.querySelectorAll<HTMLElement>('.a4m-Automation'));
     expect(first.dataset.kind).toBe('schedule');
     expect(first.querySelector('.a4m-Kind')?.textContent).toContain('Schedule');
+    expect(first.querySelector('.a4m-Kind svg')).not.toBeNull();
     expect(first.querySelector('.a4m-Automation-trigger')?.textContent).toBe('Every 30 seconds');
     expect(first.querySelector('.a4m-Automation-trigger')?.getAttribute('title')).toBe('interval 30s');
     expect(first.querySelector('.a4m-Automation-last .a4m-Status')?.textContent).toBe('started');
+    // The next time in the schedule's zone: 02:00 UTC is 03:00 in Madrid.
+    expect(first.querySelector('.a4m-Automation-when')?.textContent).toMatch(/^Next: .*03:00$/);
     expect(second.querySelector('.a4m-Automation-when')?.textContent).toBe('Next: none');
     expect(second.querySelector('.a4m-Automation-last')?.textContent).toBe('Last: never');
 

@@ -77,8 +77,14 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
         {shown[field]}
       </span>
     );
-  const text = (field: DraftField, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
-    <label className="a4m-Field a4m-mod-inline">
+  /** A text input; `wide` puts it under its label, for values too long beside it (a date and time). */
+  const text = (
+    field: DraftField,
+    label: string,
+    props: React.InputHTMLAttributes<HTMLInputElement> = {},
+    wide = false
+  ) => (
+    <label className={wide ? 'a4m-Field a4m-mod-wide' : 'a4m-Field a4m-mod-inline'}>
       <span>{label}</span>
       <input
         className="jp-mod-styled"
@@ -195,8 +201,8 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
           <option key={zone} value={zone} />
         ))}
       </datalist>
-      {text('start_at', trans.__('Start'), { type: 'datetime-local' })}
-      {text('end_at', trans.__('End'), { type: 'datetime-local' })}
+      {text('start_at', trans.__('Start (optional)'), { type: 'datetime-local' }, true)}
+      {text('end_at', trans.__('End (optional)'), { type: 'datetime-local' }, true)}
       {text('max_concurrent', trans.__('Runs at once'), {
         type: 'number',
         min: 1,

@@ -4,6 +4,7 @@
  */
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { historyIcon, LabIcon } from '@jupyterlab/ui-components';
 
 import { ISchedule, IScheduleDetail, IScheduleFire } from '../api';
 import { When } from '../components/When';
@@ -13,10 +14,10 @@ import { draftOf } from './form';
 import { ScheduleForm } from './ScheduleForm';
 import { fireTimes, fireWords, triggerCode, triggerWords } from './words';
 
-/** The kinds of automation the list shows; each has a glyph and a name for its column. */
+/** The kinds of automation the list shows; each has an icon and a name for its column. */
 export type AutomationKind = 'schedule';
 
-const KIND_GLYPHS: Record<AutomationKind, string> = { schedule: '⏱' };
+const KIND_ICONS: Record<AutomationKind, LabIcon> = { schedule: historyIcon };
 
 export interface ISchedulesViewProps {
   schedules: ISchedulesModel;
@@ -31,11 +32,16 @@ export interface ISchedulesViewProps {
 
 const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString();
 
+function KindIcon({ kind }: { kind: AutomationKind }) {
+  const Icon = KIND_ICONS[kind].react;
+  return <Icon tag="span" elementSize="small" aria-hidden="true" />;
+}
+
 function KindBadge({ kind, trans }: { kind: AutomationKind; trans: TranslationBundle }) {
   const name = { schedule: trans.__('Schedule') }[kind];
   return (
     <span className="a4m-Kind" data-kind={kind} title={name}>
-      <span aria-hidden="true">{KIND_GLYPHS[kind]}</span>
+      <KindIcon kind={kind} />
       <span className="a4m-VisuallyHidden">{name}</span>
     </span>
   );
@@ -116,7 +122,8 @@ function ScheduleRow({
         {triggerWords(schedule, trans)}
       </span>
       <span className="a4m-Automation-when">
-        {trans.__('Next:')} {schedule.next_due !== null ? <When iso={isoOf(schedule.next_due)} /> : trans.__('none')}
+        {trans.__('Next:')}{' '}
+        {schedule.next_due !== null ? fireTimes([isoOf(schedule.next_due)], schedule.time_zone)[0] : trans.__('none')}
       </span>
       <span className="a4m-Automation-when a4m-Automation-last">
         {trans.__('Last:')}{' '}
