@@ -43,13 +43,21 @@ function fakeSchedules(fields: Partial<ISchedulesModel> = {}): ISchedulesModel {
   } as unknown as ISchedulesModel;
 }
 
+const runName = (id: string) => (id === 'abcdef123456' ? 'run 7' : 'run ?');
+
 const button = (host: HTMLElement, text: string) =>
   Array.from(host.querySelectorAll('button')).find(b => b.textContent === text)!;
 
 describe('the Schedules list', () => {
   it('says there is none and where to make one', () => {
     const { host, unmount } = mount(
-      <SchedulesView schedules={fakeSchedules()} trans={trans} showRuns={jest.fn()} showRun={jest.fn()} />
+      <SchedulesView
+        schedules={fakeSchedules()}
+        trans={trans}
+        showRuns={jest.fn()}
+        showRun={jest.fn()}
+        runName={runName}
+      />
     );
     expect(host.textContent).toMatch(/No schedule yet.*Schedule… in the Pipeline panel/);
     unmount();
@@ -61,7 +69,7 @@ describe('the Schedules list', () => {
     const schedules = fakeSchedules({ schedules: [often, off] });
     const showRun = jest.fn();
     const { host, unmount } = mount(
-      <SchedulesView schedules={schedules} trans={trans} showRuns={jest.fn()} showRun={showRun} />
+      <SchedulesView schedules={schedules} trans={trans} showRuns={jest.fn()} showRun={showRun} runName={runName} />
     );
     const [first, second] = Array.from(host.querySelectorAll<HTMLElement>('.a4m-Automation'));
     expect(first.dataset.kind).toBe('schedule');
@@ -75,6 +83,7 @@ describe('the Schedules list', () => {
     expect(second.querySelector('.a4m-Automation-when')?.textContent).toBe('Next: none');
     expect(second.querySelector('.a4m-Automation-last')?.textContent).toBe('Last: never');
 
+    expect(first.querySelector('.a4m-RunLink')?.textContent).toBe('run 7'); // named as in Experiments
     act(() => (first.querySelector('.a4m-RunLink') as HTMLElement).click());
     expect(showRun).toHaveBeenCalledWith('abcdef123456');
     const toggle = second.querySelector<HTMLInputElement>('input[role="switch"]')!;
@@ -101,7 +110,7 @@ describe('the Schedules list', () => {
     const showRuns = jest.fn();
     const showRun = jest.fn();
     const { host, unmount } = mount(
-      <SchedulesView schedules={schedules} trans={trans} showRuns={showRuns} showRun={showRun} />
+      <SchedulesView schedules={schedules} trans={trans} showRuns={showRuns} showRun={showRun} runName={runName} />
     );
     const section = host.querySelector<HTMLElement>('.a4m-ScheduleDetail')!;
     expect(section.querySelectorAll('.a4m-FireTimes li')).toHaveLength(2);

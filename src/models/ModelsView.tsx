@@ -8,7 +8,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IModelVersion, IRegisteredModel } from '../api';
-import { runNumbers } from '../monitor/compare';
+import { runNamer } from '../monitor/compare';
 import { CompareView } from '../monitor/CompareView';
 import { varyingParameters } from '../runs/labels';
 import { IModelsModel, IRunsModel } from '../tokens';
@@ -82,9 +82,7 @@ function ModelDetail({ models, runs, rendermime, trans, showCell }: IModelsViewP
   const versions = models.versions;
   const metric = mainMetric(versions, models.policy, models.rollout, models.notebookMetric);
   const parameters = varyingParameters(versions).slice(0, CARD_PARAMETERS);
-  const numbers = runNumbers(runs.runs);
-  const runName = (id: string) =>
-    numbers.has(id) ? trans.__('run %1', numbers.get(id)) : trans.__('run %1', id.slice(0, 8));
+  const runName = runNamer(runs.runs, trans);
   const { served, tried } = servingByVersion(models);
   const compared = versions.filter(v => ticked.includes(v.version)).map(comparableVersion);
   const toggle = (v: IModelVersion) =>

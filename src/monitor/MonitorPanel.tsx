@@ -21,6 +21,7 @@ import {
   IRunsModel,
   ISchedulesModel
 } from '../tokens';
+import { runNamer } from './compare';
 import { DeploymentsView } from './DeploymentsView';
 import { ExperimentsView } from './ExperimentsView';
 
@@ -125,6 +126,7 @@ export class MonitorPanel extends ReactWidget {
                 trans={trans}
                 showRuns={name => (runs.filterBySchedule(name), this.reveal(experiments))}
                 showRun={id => (runs.select(id), this.reveal(experiments))}
+                runName={runNamer(runs.runs, trans)}
                 openNotebook={openFile}
               />
             )}

@@ -165,10 +165,12 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
         </select>
         {fieldError('trigger')}
       </label>
-      {text('expression', draft.trigger === 'cron' ? trans.__('Cron expression') : trans.__('Every'), {
-        placeholder: draft.trigger === 'cron' ? '0 3 * * *' : '15m',
-        spellCheck: false
-      })}
+      {text(
+        'expression',
+        draft.trigger === 'cron' ? trans.__('Cron expression') : trans.__('Every'),
+        { placeholder: draft.trigger === 'cron' ? '0 3 * * *' : '15m', spellCheck: false },
+        draft.trigger === 'cron'
+      )}
       {draft.trigger === 'cron' && (
         <div className="a4m-Presets" role="group" aria-label={trans.__('Presets')}>
           {PRESETS.map(preset => (

@@ -26,6 +26,8 @@ export interface ISchedulesViewProps {
   showRuns: (schedule: string) => void;
   /** Open a run's detail in Experiments. */
   showRun: (id: string) => void;
+  /** A run's name, as Experiments shows it ("run 3"). */
+  runName: (id: string) => string;
   /** Open a notebook. */
   openNotebook?: (path: string) => void;
 }
@@ -56,10 +58,14 @@ function FireOutcome({ fire, trans }: { fire: IScheduleFire; trans: TranslationB
   );
 }
 
-function RunButton({ id, showRun, trans }: { id: string; showRun: (id: string) => void; trans: TranslationBundle }) {
+function RunButton({ id, props }: { id: string; props: ISchedulesViewProps }) {
   return (
-    <button className="a4m-LinkButton a4m-RunLink" title={trans.__('Show run %1', id)} onClick={() => showRun(id)}>
-      {trans.__('run %1', id.slice(0, 8))}
+    <button
+      className="a4m-LinkButton a4m-RunLink"
+      title={props.trans.__('Show run %1', id)}
+      onClick={() => props.showRun(id)}
+    >
+      {props.runName(id)}
     </button>
   );
 }
@@ -73,7 +79,7 @@ function ScheduleRow({
   selected: boolean;
   props: ISchedulesViewProps;
 }) {
-  const { schedules, trans, showRun } = props;
+  const { schedules, trans } = props;
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const toggle = async () => {
@@ -130,7 +136,7 @@ function ScheduleRow({
         {last ? (
           <>
             <When iso={isoOf(last.due)} /> <FireOutcome fire={last} trans={trans} />{' '}
-            {last.run_id && <RunButton id={last.run_id} showRun={showRun} trans={trans} />}
+            {last.run_id && <RunButton id={last.run_id} props={props} />}
           </>
         ) : (
           trans.__('never')
@@ -154,7 +160,7 @@ function ScheduleDetail({
   fires: IScheduleFire[];
   props: ISchedulesViewProps;
 }) {
-  const { schedules, trans, showRuns, showRun, openNotebook } = props;
+  const { schedules, trans, showRuns, openNotebook } = props;
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState('');
   const remove = () => schedules.remove(detail.name).catch(e => setError(errorMessage(e)));
@@ -230,7 +236,7 @@ function ScheduleDetail({
               {fires.slice(0, 10).map((fire, i) => (
                 <li key={fire.due} data-outcome={fire.outcome}>
                   <span className="a4m-Fires-due">{dues[i]}</span> <FireOutcome fire={fire} trans={trans} />{' '}
-                  {fire.run_id && <RunButton id={fire.run_id} showRun={showRun} trans={trans} />}
+                  {fire.run_id && <RunButton id={fire.run_id} props={props} />}
                 </li>
               ))}
             </ul>

@@ -59,6 +59,7 @@ test.describe('schedules', () => {
     await expect(expression).toHaveAttribute('aria-invalid', 'true');
     await expect(form.locator('#a4m-schedule-new-expression-error')).toContainText('25');
     await expect(preview).toHaveCount(0);
+    await shoot(page, panel, form.getByRole('group', { name: 'Presets' }), 'schedule-cron-error');
 
     // Every 30 seconds, so that a run comes soon; Kubeflow Pipelines is refused at the target.
     await form.getByLabel('Trigger', { exact: true }).selectOption('interval');
@@ -87,9 +88,6 @@ test.describe('schedules', () => {
     await expect(row.locator('.a4m-Automation-last .a4m-RunLink')).toBeVisible({ timeout: 10_000 });
     const section = monitor.getByRole('region', { name: 'Schedules' });
     await shoot(page, monitor, section, 'schedules');
-    await page.evaluate(() =>
-      window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' })
-    );
 
     // Its runs, in Experiments under a chip; its run's detail from the fire's link.
     await detail.getByRole('button', { name: 'Runs', exact: true }).click();
@@ -98,6 +96,7 @@ test.describe('schedules', () => {
     await expect(experiments.locator('.a4m-RunCard')).not.toHaveCount(0);
     const runId = (await fire.locator('.a4m-RunLink').getAttribute('title'))!.replace('Show run ', '');
     await expect(experiments.locator('.a4m-RunCard').first()).toHaveAttribute('data-run', runId);
+    await shoot(page, monitor, experiments, 'schedule-runs');
     await fire.locator('.a4m-RunLink').click();
     await expect(experiments.locator('.a4m-RunDetail')).toBeVisible();
     await experiments.getByRole('button', { name: 'Show the runs of every schedule and by hand' }).click();
@@ -109,5 +108,8 @@ test.describe('schedules', () => {
     await expect(detail).toContainText('None while disabled.');
     await detail.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect(row).toHaveCount(0);
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' })
+    );
   });
 });
