@@ -15,6 +15,7 @@ import { scheduleRecord } from './schedule-fixtures';
 jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./ui-components-mock'));
 jest.mock('../api', () => ({ ...jest.requireActual('../api'), previewSchedule: jest.fn() }));
 const api = jest.requireMock('../api');
+beforeEach(() => api.previewSchedule.mockResolvedValue({ times: [] }));
 
 const started: IScheduleFire = {
   schedule_id: 1,
@@ -126,6 +127,14 @@ describe('the Schedules list', () => {
     expect(schedules.remove).toHaveBeenCalledWith('nightly');
     act(() => button(section, 'Edit').click());
     expect(section.querySelector<HTMLInputElement>('input[aria-label="Name"]')?.disabled).toBe(true);
+    (schedules.update as jest.Mock).mockResolvedValue(detail);
+    await act(async () => button(section, 'Save').click());
+    expect(schedules.update).toHaveBeenCalledWith(
+      'nightly',
+      expect.objectContaining({ expression: '0 3 * * *', parameters: { epochs: 5, lr: 0.01, shuffle: true } })
+    );
+    expect((schedules.update as jest.Mock).mock.calls[0][1]).not.toHaveProperty('name');
+    expect(section.querySelector('form')).toBeNull(); // saved: the detail again
     unmount();
   });
 });
