@@ -8,12 +8,14 @@ imported only when a backend talks to a server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
 import json
 import logging
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Iterable
@@ -281,9 +283,11 @@ class KfpBackend:
         return pipelines[0].pipeline_id if pipelines else None
 
     def _call(self, doing: str, func, *args, **kwargs):
-        """Call into kfp, turning transport and HTTP failures into UserErrors."""
+        """Call into kfp, turning transport and HTTP failures into UserErrors. kfp prints links to its UI: they go to
+        stderr, so that stdout stays the caller's (`--json`)."""
         try:
-            return func(*args, **kwargs)
+            with contextlib.redirect_stdout(sys.stderr):
+                return func(*args, **kwargs)
         except Exception as exc:
             mapped = translate(exc, self.connection, doing)
             if mapped is None:
