@@ -13,6 +13,7 @@ recurring run started.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from ..states import RunTarget
 from ..store.schedules import ScheduleStore
 from . import triggers, validation
 from .kfp_schedules import RECURRING_FIELDS, KfpSchedules
+
+log = logging.getLogger(__name__)
 
 #: Changing one of these moves the schedule's next due time.
 _TIMING = ("trigger", "expression", "time_zone", "start_at", "end_at", "enabled")
@@ -62,7 +65,7 @@ class ScheduleService:
                 values |= self._kfp_schedules().publish(values)
             return self.store.create({**values, "next_due": next_due(values, now)})
         except BaseException:
-            self._release(values)
+            self._undo(values)
             raise
 
     def update(self, name: str, /, **fields) -> ScheduleRecord:
@@ -89,7 +92,7 @@ class ScheduleService:
                 self._kfp_schedules().switch(current, values["enabled"])
             record = self.store.update(name, changed)
         except BaseException:
-            self._release({**current, **changed})
+            self._undo({**current, **changed})
             raise
         self._release(current)
         return record
@@ -124,6 +127,13 @@ class ScheduleService:
         pin = values.get("pin")
         if isinstance(pin, str) and self._pins is not None and not self.store.uses_pin(pin):
             self._pins.forget(pin)
+
+    def _undo(self, values: dict) -> None:
+        """`_release` after a failure: what it cannot undo is logged, never raised over the failure."""
+        try:
+            self._release(values)
+        except Exception:
+            log.warning("Could not undo a failed change of schedule %s", values.get("name"), exc_info=True)
 
     def _kfp_schedules(self) -> KfpSchedules:
         if self._kfp is None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ai4mlops_lab.cli.main import main
-from ai4mlops_lab.errors import FieldError, NotFoundError
+from ai4mlops_lab.errors import FieldError, NotFoundError, UserError
 from ai4mlops_lab.runs.kfp_errors import KfpUnreachableError
 from ai4mlops_lab.workspace import Settings, Workspace
 
@@ -144,6 +144,9 @@ def test_contract_refusals_name_the_field_and_leave_nothing_behind(fake, space):
     assert space.schedules.list() == [] and not any((space.folder / "pinned").iterdir())
 
     space.schedules.create(**NIGHTLY)
+    with pytest.raises(UserError) as err:
+        space.schedules.create(**NIGHTLY)
+    assert err.value.status == 409 and len(fake.state.recurring_runs) == 1  # the second one was deleted again
     with pytest.raises(FieldError) as err:
         space.schedules.update("nightly", target="local")
     assert err.value.field == "target"
@@ -164,6 +167,16 @@ def test_contract_an_unreachable_kfp_server_is_a_clear_error(fake, tmp_path):
         space.schedules.create(**NIGHTLY)
     assert "unreachable" in err.value.message and err.value.hint
     assert space.schedules.list() == [] and not any((space.folder / "pinned").iterdir())
+
+
+def test_contract_a_change_the_kfp_server_cannot_take_changes_nothing(fake, space):
+    before = space.schedules.create(**NIGHTLY)
+    write_notebook(space.root, "demo.ipynb", EDITED)
+    fake.stop()
+    with pytest.raises(KfpUnreachableError):
+        space.schedules.pin("nightly")
+    assert space.schedules.get("nightly") == before
+    assert [p.name for p in (space.folder / "pinned").iterdir()] == [before["pin"]]  # the new compile is dropped
 
 
 class TestRestApi:
