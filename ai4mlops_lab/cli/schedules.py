@@ -104,7 +104,13 @@ def list_command(args: argparse.Namespace) -> int:
         print("No schedules yet: ai4mlops schedule create NAME NOTEBOOK --cron EXPR (or --every INTERVAL).")
     else:
         rows = [
-            [s["name"], trigger_text(s), s["notebook_path"], "on" if s["enabled"] else "off", due_text(s, "next_due")]
+            [
+                s["name"],
+                trigger_text(s),
+                s["notebook_path"],
+                "on" if s["enabled"] else "off",
+                "(on KFP)" if s["target"] == "kfp" else due_text(s, "next_due"),
+            ]
             for s in schedules
         ]
         print(table(["NAME", "TRIGGER", "NOTEBOOK", "ENABLED", "NEXT"], rows))

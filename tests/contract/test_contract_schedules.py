@@ -233,6 +233,7 @@ def test_contract_kfp_schedules_through_the_cli(fake, tmp_path, monkeypatch, cap
     )
     assert created["kfp_recurring_run_id"] == recurring(fake)["recurring_run_id"]
     assert recurring(fake)["trigger"]["cron_schedule"]["cron"] == "0 0 3 * * *"
+    assert "cron '0 3 * * *' UTC  demo.ipynb  on       (on KFP)" in cli("schedule", "list")
     shown = cli("schedule", "show", "nightly")
     assert "target:         kfp (recurring run " in shown and f"pinned:         {created['pin'][:12]}" in shown
     cli("schedule", "disable", "nightly")
