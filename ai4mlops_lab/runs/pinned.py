@@ -38,10 +38,12 @@ class PinnedPipelines:
         pin = digest.hexdigest()
         confined.make_folder(self.workspace, FOLDER)
         target = confined.resolve(self.folder, pin)
-        if target.is_dir():
-            confined.remove_tree(staging.parent, staging.name)
-        else:
+        try:
             staging.rename(target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            confined.remove_tree(staging.parent, staging.name)  # kept already (by another thread, too)
         return pin
 
     def path(self, pin: str) -> Path:
