@@ -509,4 +509,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX schedule_fires_by_run ON schedule_fires (run_id) WHERE run_id IS NOT NULL;
     CREATE INDEX schedule_fires_claimed ON schedule_fires (schedule_id) WHERE outcome = 'claimed';
     """,
+    # A schedule on Kubeflow Pipelines: its recurring run there and the pipeline and version that run references
+    # (uploaded from the pinned compiled pipeline); NULL for local schedules.
+    """
+    ALTER TABLE schedules ADD COLUMN kfp_pipeline_id TEXT;
+    ALTER TABLE schedules ADD COLUMN kfp_version_id TEXT;
+    ALTER TABLE schedules ADD COLUMN kfp_recurring_run_id TEXT;
+    """,
 ]
