@@ -211,9 +211,11 @@ export interface IScheduleFire {
   outcome: 'claimed' | 'started' | 'skipped' | 'failed';
   /** Why it was skipped or failed. */
   reason: string | null;
-  /** The run it started. */
+  /** The run it started (null on KFP: see `kfp_run`). */
   run_id: string | null;
   fired_at: string;
+  /** On KFP: the run the recurring run started there. */
+  kfp_run?: { run_id: string; name: string | null; status: IRun['status']; url: string | null };
 }
 
 /** A schedule: a notebook run locally on a trigger; trigger times in epoch seconds. */
@@ -221,7 +223,10 @@ export interface ISchedule {
   id: number;
   name: string;
   notebook_path: string;
+  /** The kept compiled pipeline each run runs (its sha256); null: the notebook is compiled at each run. */
+  pin: string | null;
   parameters: Record<string, unknown>;
+  /** kfp: a recurring run on the Kubeflow Pipelines server fires it (cron in UTC only). */
   target: 'local' | 'kfp';
   /** Null: the notebook's experiment. */
   experiment: string | null;
@@ -235,7 +240,7 @@ export interface ISchedule {
   enabled: boolean;
   /** Null while disabled or past its end. */
   next_due: number | null;
-  /** Its latest handled due time (null before the first). */
+  /** Its latest handled due time (null before the first, and on KFP: see its fires). */
   last_fire: IScheduleFire | null;
   created_at: string;
   updated_at: string;
@@ -250,8 +255,11 @@ export interface IScheduleDetail extends ISchedule {
 export interface IScheduleFields {
   name?: string;
   notebook_path?: string;
+  /** true: compile the notebook now and run that pipeline at each due time (true again re-pins); false: compile at
+   * each run (refused on KFP, always pinned). */
+  pin?: boolean | null;
   parameters?: Record<string, unknown>;
-  /** Only local for now: kfp answers a 422 naming `target`. */
+  /** Cannot change. */
   target?: 'local' | 'kfp';
   experiment?: string | null;
   trigger?: ScheduleTrigger;

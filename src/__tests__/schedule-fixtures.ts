@@ -6,6 +6,7 @@ export function scheduleRecord(fields: Partial<IScheduleDetail> = {}): ISchedule
     id: 1,
     name: 'nightly',
     notebook_path: 'train.ipynb',
+    pin: null,
     parameters: { epochs: 5, lr: 0.01, shuffle: true },
     target: 'local',
     experiment: null,

@@ -69,11 +69,30 @@ describe('editing a schedule', () => {
     expect(localTime(null, 'UTC')).toBe('');
   });
 
-  it('sends every field but the name, which cannot change', () => {
+  it('sends every field but the name and target, which cannot change', () => {
     const body = draftBody(draftOf(scheduleRecord()), true);
     expect(body).not.toHaveProperty('name');
+    expect(body).not.toHaveProperty('target');
     expect(body.parameters).toEqual({ epochs: 5, lr: 0.01, shuffle: true });
     expect(body.start_at).toBe('2026-01-01T01:00');
+  });
+});
+
+describe('pinning', () => {
+  const fresh = newDraft('train.ipynb', {});
+  const pinned = draftOf(scheduleRecord({ pin: 'ab12'.repeat(16) }));
+
+  it('is asked for only to pin or unpin: true again would compile the notebook again', () => {
+    expect(draftBody(fresh)).not.toHaveProperty('pin');
+    expect(draftBody({ ...fresh, pin: true }).pin).toBe(true);
+    expect(pinned.pin).toBe(true);
+    expect(draftBody(pinned, true)).not.toHaveProperty('pin');
+    expect(draftBody({ ...pinned, pin: false }, true).pin).toBe(false);
+  });
+
+  it('is left to the server on KFP, where a schedule is always pinned', () => {
+    expect(draftBody({ ...fresh, target: 'kfp', pin: false })).not.toHaveProperty('pin');
+    expect(draftBody({ ...fresh, target: 'kfp' }).target).toBe('kfp');
   });
 });
 
@@ -125,8 +144,8 @@ describe('the server’s refusals', () => {
   it('show a taken name at the name, anything else above the buttons', () => {
     const taken = new ApiError(409, { error: 'conflict', detail: 'Taken.', hint: '' });
     expect(serverErrors(taken, message)).toEqual({ name: 'Taken.' });
-    const pin = new ApiError(422, { error: 'invalid_value', detail: 'No pins.', hint: '', field: 'pin' });
-    expect(serverErrors(pin, message)).toEqual({ form: expect.stringContaining('No pins.') });
+    const unknown = new ApiError(422, { error: 'invalid_value', detail: 'No colours.', hint: '', field: 'color' });
+    expect(serverErrors(unknown, message)).toEqual({ form: expect.stringContaining('No colours.') });
     expect(serverErrors(new Error('offline'), message)).toEqual({ form: 'Error: offline' });
   });
 });

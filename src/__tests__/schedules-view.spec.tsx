@@ -139,6 +139,28 @@ describe('the Schedules list', () => {
   });
 });
 
+it('shows a schedule on KFP as fired there, its fires linked to the KFP runs', () => {
+  const detail = scheduleRecord({ target: 'kfp', next_due: null, next_times: [], pin: 'f00d'.repeat(16) });
+  const kfpFire: IScheduleFire = {
+    ...started,
+    run_id: null,
+    kfp_run: { run_id: 'k1', name: 'nightly-run', status: 'running', url: 'http://kfp.example/#/runs/details/k1' }
+  };
+  const schedules = fakeSchedules({ schedules: [detail], selected: 'nightly', detail, fires: [kfpFire] });
+  const { host, unmount } = mount(
+    <SchedulesView schedules={schedules} trans={trans} showRuns={jest.fn()} showRun={jest.fn()} runName={runName} />
+  );
+  expect(host.querySelector('.a4m-Automation-when')?.textContent).toBe('Next: as Kubeflow Pipelines fires it');
+  const section = host.querySelector<HTMLElement>('.a4m-ScheduleDetail')!;
+  expect(section.textContent).toContain('pinned (f00df00df00d)');
+  expect(section.textContent).toContain('Kubeflow Pipelines fires it.');
+  const link = section.querySelector<HTMLAnchorElement>('.a4m-Fires a.a4m-RunLink')!;
+  expect(link.href).toBe('http://kfp.example/#/runs/details/k1');
+  expect(link.textContent).toBe('nightly-run on KFP');
+  expect(section.querySelector('.a4m-Fires .a4m-Status[data-status="running"]')).not.toBeNull();
+  unmount();
+});
+
 describe('the schedule form', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());

@@ -142,6 +142,8 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
         <select
           className="jp-mod-styled"
           aria-label={trans.__('Schedule target')}
+          disabled={editing}
+          title={editing ? trans.__('A target cannot change.') : ''}
           {...describe('target')}
           value={draft.target}
           onChange={e => edit({ target: e.target.value as IScheduleDraft['target'] })}
@@ -151,6 +153,22 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
         </select>
         {fieldError('target')}
       </label>
+      <label
+        className="a4m-Check"
+        title={trans.__('Compile the notebook now: each run runs that pipeline, whatever later edits of the notebook.')}
+      >
+        <input
+          type="checkbox"
+          {...describe('pin')}
+          checked={draft.pin || draft.target === 'kfp'}
+          disabled={draft.target === 'kfp'}
+          onChange={e => edit({ pin: e.target.checked })}
+        />
+        {draft.target === 'kfp'
+          ? trans.__('Pinned: KFP runs the pipeline compiled now')
+          : trans.__('Pin the pipeline compiled now')}
+      </label>
+      {fieldError('pin')}
       <label className="a4m-Field a4m-mod-inline">
         <span>{trans.__('Trigger')}</span>
         <select

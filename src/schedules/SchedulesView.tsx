@@ -70,6 +70,25 @@ function RunButton({ id, props }: { id: string; props: ISchedulesViewProps }) {
   );
 }
 
+/** A run a KFP recurring run started: its status, and a link to it on the KFP server. */
+function KfpRunLink({ run, trans }: { run: NonNullable<IScheduleFire['kfp_run']>; trans: TranslationBundle }) {
+  const name = run.name ?? run.run_id;
+  return (
+    <>
+      <span className="a4m-Status" data-status={run.status}>
+        {run.status}
+      </span>{' '}
+      {run.url ? (
+        <a className="a4m-RunLink" href={run.url} target="_blank" rel="noopener noreferrer">
+          {trans.__('%1 on KFP', name)}
+        </a>
+      ) : (
+        name
+      )}
+    </>
+  );
+}
+
 function ScheduleRow({
   schedule,
   selected,
@@ -129,11 +148,17 @@ function ScheduleRow({
       </span>
       <span className="a4m-Automation-when">
         {trans.__('Next:')}{' '}
-        {schedule.next_due !== null ? fireTimes([isoOf(schedule.next_due)], schedule.time_zone)[0] : trans.__('none')}
+        {schedule.next_due !== null
+          ? fireTimes([isoOf(schedule.next_due)], schedule.time_zone)[0]
+          : schedule.target === 'kfp' && schedule.enabled
+            ? trans.__('as Kubeflow Pipelines fires it')
+            : trans.__('none')}
       </span>
       <span className="a4m-Automation-when a4m-Automation-last">
         {trans.__('Last:')}{' '}
-        {last ? (
+        {schedule.target === 'kfp' ? (
+          trans.__('see its runs on Kubeflow Pipelines')
+        ) : last ? (
           <>
             <When iso={isoOf(last.due)} /> <FireOutcome fire={last} trans={trans} />{' '}
             {last.run_id && <RunButton id={last.run_id} props={props} />}
@@ -204,6 +229,14 @@ function ScheduleDetail({
             <dd>
               {triggerWords(detail, trans)} <code className="a4m-Code">{triggerCode(detail)}</code>
             </dd>
+            <dt>{trans.__('Target')}</dt>
+            <dd>{detail.target === 'kfp' ? trans.__('Kubeflow Pipelines') : trans.__('Local')}</dd>
+            <dt>{trans.__('Pipeline')}</dt>
+            <dd title={detail.pin ?? ''}>
+              {detail.pin
+                ? trans.__('pinned (%1)', detail.pin.slice(0, 12))
+                : trans.__('the notebook, compiled at each run')}
+            </dd>
             <dt>{trans.__('Experiment')}</dt>
             <dd>{detail.experiment ?? trans.__("the notebook's")}</dd>
             {parameters.length > 0 && (
@@ -227,7 +260,11 @@ function ScheduleDetail({
             </ol>
           ) : (
             <p className="a4m-Panel-empty">
-              {detail.enabled ? trans.__('None: the schedule has ended.') : trans.__('None while disabled.')}
+              {!detail.enabled
+                ? trans.__('None while disabled.')
+                : detail.target === 'kfp'
+                  ? trans.__('Kubeflow Pipelines fires it.')
+                  : trans.__('None: the schedule has ended.')}
             </p>
           )}
           <h4 className="a4m-SectionTitle">{trans.__('Recent fires')}</h4>
@@ -237,6 +274,7 @@ function ScheduleDetail({
                 <li key={fire.due} data-outcome={fire.outcome}>
                   <span className="a4m-Fires-due">{dues[i]}</span> <FireOutcome fire={fire} trans={trans} />{' '}
                   {fire.run_id && <RunButton id={fire.run_id} props={props} />}
+                  {fire.kfp_run && <KfpRunLink run={fire.kfp_run} trans={trans} />}
                 </li>
               ))}
             </ul>

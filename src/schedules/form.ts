@@ -16,6 +16,9 @@ export interface IScheduleDraft {
   defaults: Record<string, unknown>;
   experiment: string;
   target: 'local' | 'kfp';
+  /** Run a pipeline compiled now (not the notebook as it is at each run); `pinned`: whether it is so now. */
+  pin: boolean;
+  pinned: boolean;
   trigger: ScheduleTrigger;
   expression: string;
   time_zone: string;
@@ -26,7 +29,7 @@ export interface IScheduleDraft {
 }
 
 /** The form's fields that a message can be shown next to (the REST API's field names). */
-export type DraftField = Exclude<keyof IScheduleDraft, 'defaults'>;
+export type DraftField = Exclude<keyof IScheduleDraft, 'defaults' | 'pinned'>;
 
 /** Messages by field; `form` for one that names no field. */
 export type DraftErrors = Partial<Record<DraftField | 'form', string>>;
@@ -69,6 +72,8 @@ export function newDraft(notebookPath: string, defaults: Record<string, unknown>
     defaults,
     experiment,
     target: 'local',
+    pin: false,
+    pinned: false,
     trigger: 'cron',
     expression: PRESETS[1].expression,
     time_zone: browserZone(),
@@ -109,6 +114,8 @@ export function draftOf(schedule: ISchedule): IScheduleDraft {
     defaults: schedule.parameters,
     experiment: schedule.experiment ?? '',
     target: schedule.target,
+    pin: schedule.pin !== null,
+    pinned: schedule.pin !== null,
     trigger: schedule.trigger,
     expression: schedule.expression,
     time_zone: schedule.time_zone,
@@ -148,12 +155,17 @@ export function checkDraft(draft: IScheduleDraft, trans: TranslationBundle): Dra
   return errors;
 }
 
-/** The REST body of a draft: a whole new schedule, or (`editing`) every field but the name. */
+/**
+ * The REST body of a draft: a whole new schedule, or (`editing`) every field but the name and the target (neither
+ * can change). `pin` is sent only to pin or unpin (true again would compile the notebook again); a schedule on KFP
+ * is always pinned.
+ */
 export function draftBody(draft: IScheduleDraft, editing = false): IScheduleFields {
+  const pin = draft.target === 'local' && draft.pin !== draft.pinned ? { pin: draft.pin } : {};
   const body: IScheduleFields = {
+    ...pin,
     notebook_path: draft.notebook_path,
     parameters: typedParameters(draft.defaults, draft.parameters),
-    target: draft.target,
     experiment: draft.experiment.trim() || null,
     trigger: draft.trigger,
     expression: draft.expression.trim(),
@@ -163,7 +175,7 @@ export function draftBody(draft: IScheduleDraft, editing = false): IScheduleFiel
     max_concurrent: Number(draft.max_concurrent),
     catch_up: draft.catch_up
   };
-  return editing ? body : { name: draft.name, ...body };
+  return editing ? body : { name: draft.name, target: draft.target, ...body };
 }
 
 const FIELDS: DraftField[] = [
@@ -172,6 +184,7 @@ const FIELDS: DraftField[] = [
   'parameters',
   'experiment',
   'target',
+  'pin',
   'trigger',
   'expression',
   'time_zone',

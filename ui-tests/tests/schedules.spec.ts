@@ -61,14 +61,19 @@ test.describe('schedules', () => {
     await expect(preview).toHaveCount(0);
     await shoot(page, panel, form.getByRole('group', { name: 'Presets' }), 'schedule-cron-error');
 
-    // Every 30 seconds, so that a run comes soon; Kubeflow Pipelines is refused at the target.
+    // The server's refusal shows at the field it names: KFP's cron has no time zone.
+    await form.getByRole('button', { name: 'Daily at 03:00' }).click();
+    await form.getByLabel('Time zone').fill('Europe/Madrid');
+    await form.getByLabel('Schedule target').selectOption('kfp');
+    await expect(form.getByRole('checkbox', { name: /Pinned/ })).toBeChecked();
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(form.locator('#a4m-schedule-new-time_zone-error')).toContainText('UTC');
+    await form.getByLabel('Schedule target').selectOption('local');
+
+    // Every 30 seconds, so that a run comes soon.
     await form.getByLabel('Trigger', { exact: true }).selectOption('interval');
     await form.getByLabel('Every', { exact: true }).fill('30s');
     await expect(preview).toHaveCount(5);
-    await form.getByLabel('Schedule target').selectOption('kfp');
-    await form.getByRole('button', { name: 'Create schedule' }).click();
-    await expect(form.locator('#a4m-schedule-new-target-error')).toContainText('not supported yet');
-    await form.getByLabel('Schedule target').selectOption('local');
     await shoot(page, panel, form, 'schedule-form');
     await form.getByRole('button', { name: 'Create schedule' }).click();
     await expect(panel.locator('.a4m-ScheduleCreated')).toContainText(`Schedule “${name}” created: Every 30 seconds.`);
