@@ -36,6 +36,7 @@ class RunRecord(TypedDict):
     id: str
     experiment: str
     schedule: str | None  # the schedule whose due time started the run
+    trigger: str | None  # the data trigger whose file started the run
     notebook_path: str
     notebook_hash: str
     pipeline: str
@@ -220,3 +221,39 @@ class FireRecord(TypedDict):
     reason: str | None
     run_id: str | None
     fired_at: str
+
+
+class TriggerRecord(TypedDict):
+    """A data trigger as the store keeps it: `source` is a folder relative to the root or an `s3://` prefix;
+    `parameter` receives each file's location (its absolute path, or its `s3://` URI)."""
+
+    id: int
+    name: str
+    notebook_path: str
+    source: str
+    pattern: str
+    parameter: str
+    parameters: dict[str, Any]
+    experiment: str | None
+    settle_seconds: int
+    poll_seconds: int
+    batch: bool  # one run per settled batch (locations newline-joined) instead of one per file
+    include_existing: bool  # also run for the files there when the trigger starts watching
+    max_concurrent: int
+    enabled: bool
+    baseline_at: float | None  # when the files already there were noted (None: not yet)
+    last_error: str | None  # why the latest listing failed (None: it worked)
+    created_at: str
+    updated_at: str
+
+
+class SeenFileRecord(TypedDict):
+    """A content a trigger handled (`state`: SeenState), first seen at `path`, and the run it started."""
+
+    content_hash: str
+    path: str
+    size: int
+    state: str
+    reason: str | None
+    run_id: str | None
+    seen_at: str

@@ -317,6 +317,53 @@ class Workspace:
         return Scheduler(self.store_path, self._notebook_runs(), self.clock)
 
     @property
+    def object_store(self):
+        """The S3-compatible object store the environment names (`objectstore.S3Settings.from_environment`)."""
+        return self._once("object_store", self._build_object_store)
+
+    def _build_object_store(self):
+        from .objectstore import ObjectStore
+
+        return ObjectStore()
+
+    @property
+    def triggers(self):
+        """Data triggers as users manage them (`scheduling.TriggerService`): a trigger's notebook must be a notebook
+        under the root, its source a folder under the root (not the workspace) or an s3:// prefix."""
+        return self._once("triggers", self._build_triggers)
+
+    def _build_triggers(self):
+        from .scheduling.sources import source_text
+        from .scheduling.trigger_service import TriggerService
+        from .store.triggers import TriggerStore
+
+        return TriggerService(
+            TriggerStore(self.store_path),
+            source_text=lambda source: source_text(source, root=self.schedule_root, workspace=self.folder),
+            check_notebook=self._notebook_runs().notebook,
+        )
+
+    @property
+    def watcher(self):
+        """The data-trigger watcher (`scheduling.Watcher`): each new file starts a run of the trigger's notebook
+        through the run service."""
+        return self._once("watcher", self._build_watcher)
+
+    def _build_watcher(self):
+        from .scheduling.watcher import Watcher
+
+        return Watcher(self.store_path, self._notebook_runs().start, self._trigger_source, self.clock)
+
+    def _trigger_source(self, trigger: dict):
+        """The folder or the S3 prefix a trigger watches."""
+        from .objectstore import parse_uri
+        from .scheduling.sources import BucketSource, FolderSource, is_s3
+
+        if is_s3(trigger["source"]):
+            return BucketSource(self.object_store, parse_uri(trigger["source"], field="source"))
+        return FolderSource(self.schedule_root, trigger["source"], self.folder)
+
+    @property
     def schedule_root(self) -> Path:
         """The folder schedules' notebook paths are relative to: the root, else the folder holding the workspace (the
         Jupyter server's root when it made the workspace)."""
