@@ -966,6 +966,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every data trigger, by name. */
+        get: operations["listTriggers"];
+        put?: never;
+        /** Create a data trigger: the notebook (under the server root, compiled at each run) runs when new files matching `pattern` settle in `source` (a folder under the root, or an s3:// prefix), each file's location in the pipeline parameter `parameter`. 409: the name is taken; 422: a field, named in `field`. */
+        post: operations["createTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        /** A data trigger. */
+        get: operations["getTrigger"];
+        put?: never;
+        post?: never;
+        /** Delete a data trigger and what it noted of its files; the runs it started stay. */
+        delete: operations["deleteTrigger"];
+        options?: never;
+        head?: never;
+        /** Change some fields of a data trigger (the name stays); a change of its source or pattern starts its watch afresh (the files there then are left alone). 422: a field, named in `field`. */
+        patch: operations["updateTrigger"];
+        trace?: never;
+    };
+    "/triggers/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a data trigger; files that arrived while it was disabled start runs too. */
+        post: operations["enableTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a data trigger (its source is not listed until it is enabled again). */
+        post: operations["disableTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        /** The contents the trigger handled, latest first (the latest 100), with their hash, state and run; and the files waiting (settling, or ready for a run slot or for the rest of their batch). */
+        get: operations["listTriggerFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1076,6 +1176,8 @@ export interface components {
             experiment: string;
             /** @description The schedule whose due time started the run. */
             schedule?: string | null;
+            /** @description The data trigger whose file(s) started the run. */
+            trigger?: string | null;
             notebook_path: string;
             notebook_hash: string;
             pipeline: string;
@@ -1680,6 +1782,88 @@ export interface components {
             run_id: string | null;
             fired_at: string;
         };
+        /** @description The fields of a data trigger a request may set. */
+        TriggerChange: {
+            /** @description Up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit. */
+            name?: string;
+            /** @description A notebook under the server root, e.g. pipelines/train.ipynb. */
+            notebook_path?: string;
+            /** @description A folder relative to the server root (not the workspace folder, not hidden), or an s3:// prefix (taken as a folder; the endpoint and credentials come from the server's environment, e.g. AWS_ENDPOINT_URL). */
+            source?: string;
+            /** @description Files to run for, relative to the source: '*.csv' (directly in it), 'daily/*.csv', '**\/*.csv' (any depth). Default '*'. */
+            pattern?: string;
+            /** @description The pipeline parameter that receives each file's location: its absolute path, or its s3:// URI; in batch mode the batch's locations joined by newlines. */
+            parameter?: string;
+            /** @description Other pipeline parameter values. */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description The runs' experiment (null: the notebook's). */
+            experiment?: string | null;
+            /** @description How long a file must keep its size and time (or ETag) before it is picked up (default 10). */
+            settle_seconds?: number;
+            /** @description How often the source is listed (default 5). */
+            poll_seconds?: number;
+            /** @description One run per batch of settled files, instead of one per file. */
+            batch?: boolean;
+            /** @description Also run for the files there before the trigger was created. */
+            include_existing?: boolean;
+            /** @description Runs at once; new files wait meanwhile. */
+            max_concurrent?: number;
+            enabled?: boolean;
+        };
+        /** @description A new data trigger. */
+        TriggerFields: components["schemas"]["TriggerChange"] & Record<string, never>;
+        /** @description A data trigger as kept. */
+        Trigger: {
+            id: number;
+            name: string;
+            notebook_path: string;
+            /** @description A folder relative to the root ('.' for the root), or an s3:// prefix. */
+            source: string;
+            pattern: string;
+            parameter: string;
+            parameters: {
+                [key: string]: unknown;
+            };
+            experiment: string | null;
+            settle_seconds: number;
+            poll_seconds: number;
+            batch: boolean;
+            include_existing: boolean;
+            max_concurrent: number;
+            enabled: boolean;
+            /** @description When the files already there were noted (epoch seconds). */
+            baseline_at: number | null;
+            /** @description Why the latest listing of the source failed. */
+            last_error: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        TriggerFiles: {
+            trigger: string;
+            seen: {
+                /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+                content_hash: string;
+                /** @description Where it was first seen */
+                path: string;
+                size: number;
+                /** @enum {string} */
+                state: "claimed" | "started" | "failed";
+                /** @description Why its run did not start. */
+                reason: string | null;
+                run_id: string | null;
+                seen_at: string;
+            }[];
+            waiting: {
+                path: string;
+                size: number;
+                /** @enum {string} */
+                state: "settling" | "ready";
+                /** @description Since when it has had its current size and time (or ETag). */
+                since: string;
+            }[];
+        };
         RegisterModel: {
             /** @description A succeeded run with a model. */
             run_id: string;
@@ -1887,6 +2071,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The data trigger. */
+        Trigger: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Trigger"];
+            };
+        };
         /** @description The schedule with its next fire times. */
         ScheduleDetail: {
             headers: {
@@ -1937,6 +2130,8 @@ export interface components {
         AlertId: string;
         /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
         ScheduleName: string;
+        /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+        TriggerName: string;
         /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
         ModelName: string;
         /** @description A version number, or an alias standing for the version it points at. */
@@ -2074,6 +2269,8 @@ export interface operations {
                 experiment?: string;
                 /** @description Only the runs this schedule started. */
                 schedule?: string;
+                /** @description Only the runs this data trigger started. */
+                trigger?: string;
             };
             header?: {
                 /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -3642,6 +3839,176 @@ export interface operations {
                         schedule: string;
                         fires: components["schemas"]["ScheduleFire"][];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        triggers: components["schemas"]["Trigger"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerFields"];
+            };
+        };
+        responses: {
+            /** @description The new trigger. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerChange"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Trigger"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    enableTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    disableTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTriggerFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerFiles"];
                 };
             };
             default: components["responses"]["Error"];

@@ -2,8 +2,9 @@
 
 A file is picked up once it has settled: listed with the same version (size and modification time, or ETag) for
 the trigger's `settle_seconds`, by this watcher's clock; a file still being written keeps changing and waits. Files
-last modified before the trigger was created (or its source or pattern changed) are left alone until they change;
-`include_existing` runs them too.
+last modified before the trigger was created (or its source or pattern changed), by more than `BASELINE_MARGIN_S`
+(object stores give whole seconds; clocks differ a little), are left alone until they change; `include_existing`
+runs them too.
 
 Its content hash then decides: a content the trigger handled before (a copy, a rename, a re-upload, the same file
 after a restart) starts nothing; new content is claimed in the store (`TriggerStore.claim`, unique per trigger and
@@ -35,6 +36,8 @@ from .sources import Entry
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT_S = 600
+#: A file modified less than this before its trigger was created counts as new: in doubt, it runs.
+BASELINE_MARGIN_S = 2.0
 STOPPED = "the watcher stopped before starting the run"
 
 #: `start_run(notebook_path, parameters, experiment)` starts a run and returns its id.
@@ -93,7 +96,7 @@ class Watcher:
         listed = {entry.path: entry for entry in source.list(trigger["pattern"])}
         self.store.set_error(tid, None)
         if trigger["baseline_at"] is None:
-            since = times.epoch_seconds(trigger["updated_at"]) or now
+            since = (times.epoch_seconds(trigger["updated_at"]) or now) - BASELINE_MARGIN_S
             existing = [] if trigger["include_existing"] else [e for e in listed.values() if e.modified < since]
             if not self.store.baseline(tid, [(e.path, e.size, e.version) for e in existing], now):
                 return []  # another watcher noted the files there first: the next listing goes on from it

@@ -118,7 +118,8 @@ class Ai4MlopsApp(ExtensionApp):
         (model servers, KServe) into the store, check deployments' pending windows for drift, read predictions and
         labels into performance windows, follow retraining,
         register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts,
-        start the runs of due schedules (each compiles its notebook and starts its worker, in the job's thread).
+        start the runs of due schedules (each compiles its notebook and starts its worker, in the job's thread) and
+        of data triggers' new files (their folders and S3 prefixes are listed in the job's thread too).
 
         Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
         holds up neither the drift checks nor the event loop. Nothing happens while nothing was ever recorded
@@ -136,6 +137,7 @@ class Ai4MlopsApp(ExtensionApp):
                     registry=self.workspace.auto_register,
                     rollouts=self.workspace.rollouts.evaluate_all,
                     schedules=self.workspace.scheduler.tick,
+                    triggers=self.workspace.watcher.tick,
                 )
             )
         for name, job in self._background_jobs.items():

@@ -54,6 +54,7 @@ from .schedules import (
     SchedulesHandler,
     ScheduleSwitchHandler,
 )
+from .triggers import TriggerFilesHandler, TriggerHandler, TriggersHandler, TriggerSwitchHandler
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -112,6 +113,10 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/schedules/([^/]+)", ScheduleHandler),
         (f"{prefix}/schedules/([^/]+)/(enable|disable)", ScheduleSwitchHandler),
         (f"{prefix}/schedules/([^/]+)/fires", ScheduleFiresHandler),
+        (f"{prefix}/triggers", TriggersHandler),
+        (f"{prefix}/triggers/([^/]+)", TriggerHandler),
+        (f"{prefix}/triggers/([^/]+)/(enable|disable)", TriggerSwitchHandler),
+        (f"{prefix}/triggers/([^/]+)/files", TriggerFilesHandler),
         (f"{prefix}/alerts", AlertsHandler),
         (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
         (f"{prefix}/ingest", IngestHandler),
