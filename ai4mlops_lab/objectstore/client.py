@@ -162,10 +162,18 @@ class ObjectStore:
             return request(self.client())
         except (boto.NoCredentialsError, boto.PartialCredentialsError):
             raise UserError(f"No credentials to reach {self.settings.where} for {uri}.", _CREDENTIALS_HINT) from None
-        except (boto.EndpointConnectionError, boto.ConnectTimeoutError, boto.ReadTimeoutError) as err:
+        except (boto.ConnectionError, boto.HTTPClientError) as err:  # refused, timed out, closed
             raise self._unreachable(err) from None
         except boto.ClientError as err:
             raise self._refused(err, uri) from None
+        except boto.BotoCoreError as err:
+            raise UserError(
+                f"{self.settings.where} answered for {uri} with something S3 clients cannot read "
+                f"({type(err).__name__}).",
+                f"Check that {ENDPOINT_ENV[1]} (or {ENDPOINT_ENV[2]}) names an S3-compatible server.",
+                status=502,
+                code="bad_gateway",
+            ) from None
         except Exception as err:
             cause = err.__context__
             if isinstance(cause, boto.ClientError):  # boto3's upload wraps it (S3UploadFailedError)

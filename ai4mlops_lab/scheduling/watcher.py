@@ -74,7 +74,8 @@ class Watcher:
 
     def tick(self) -> list[Started]:
         """List each enabled trigger due for a listing (every `poll_seconds`) and start the runs of its new files;
-        a source that cannot be listed is recorded as the trigger's `last_error`, never raised."""
+        a source that cannot be listed is recorded as the trigger's `last_error`, never raised (the store failing
+        is)."""
         now = self._clock()
         self.store.expire_claims(now - CLAIM_TIMEOUT_S, STOPPED)
         started: list[Started] = []
@@ -86,6 +87,9 @@ class Watcher:
                 started += self._watch(trigger, self._source_of(trigger), now)
             except UserError as err:
                 self.store.set_error(trigger["id"], err.message)
+            except Exception as err:  # a bug, or a source failing in a way no UserError says: the others go on
+                log.exception("Watching trigger %s failed", trigger["name"])
+                self.store.set_error(trigger["id"], f"{type(err).__name__}: {err}")
         return started
 
     def close(self) -> None:

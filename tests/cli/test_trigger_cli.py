@@ -70,3 +70,4 @@ def test_scheduler_once_watches_the_triggers_too(tmp_path):
     assert again.returncode == 0 and again.stdout == ""
     [seen] = json.loads(ai4mlops("trigger", "files", "t", "--json", cwd=tmp_path).stdout)["seen"]
     assert (seen["path"], seen["state"]) == ("a.csv", "failed")
+    assert json.loads(ai4mlops("runs", "--trigger", "t", "--json", cwd=tmp_path).stdout) == []

@@ -1,8 +1,12 @@
 """The data triggers REST API through the real server (every reply checked against the OpenAPI document): create,
 read, change, enable, disable, delete, files; a 422 names the field; and the background loop starts a real run for
-a file dropped into a watched folder."""
+a file dropped into a watched folder; an S3 endpoint that never answers holds up neither the event loop nor the
+API."""
 
 import asyncio
+import socket
+import threading
+import time
 
 from ..notebooks import COUNTS_LINES, write_notebook
 from .test_runs_api import api, failure, wait
@@ -97,3 +101,32 @@ async def test_the_background_loop_runs_a_file_dropped_into_a_watched_folder(jp_
     assert run["parameters"] == {"data_path": str(dropped)}
     _, runs = await api(jp_fetch, "runs", params={"trigger": "incoming"})
     assert [r["id"] for r in runs["runs"]] == [run["id"]]
+
+
+async def test_a_hanging_s3_endpoint_holds_up_neither_the_event_loop_nor_the_api(jp_fetch, jp_root_dir, monkeypatch):
+    prepare(jp_root_dir)
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(listener.accept()[0]), daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHANGINGENDPOINT1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "h" * 40)
+    body = {**INCOMING, "source": "s3://bucket/in", "poll_seconds": 1}
+    await api(jp_fetch, "triggers", method="POST", body=body)
+    for _ in range(80):
+        if held:
+            break
+        await asyncio.sleep(0.1)
+    assert held, "the background loop never listed the bucket"
+    started = time.monotonic()
+    _, listing = await api(jp_fetch, "triggers")  # answered while the listing waits on the endpoint
+    await api(jp_fetch, "health")
+    assert held and time.monotonic() - started < 2 and listing["triggers"][0]["last_error"] is None
+    held[0].close()
+    listener.close()
+    for _ in range(80):
+        _, trigger = await api(jp_fetch, "triggers", "incoming")
+        if trigger["last_error"]:
+            break
+        await asyncio.sleep(0.25)
+    assert trigger["last_error"].startswith("Cannot reach the S3 endpoint http://127.0.0.1:"), trigger
