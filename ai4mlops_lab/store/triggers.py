@@ -103,11 +103,9 @@ class TriggerStore(StoreFile):
     def set_error(self, trigger_id: int, error: str | None) -> None:
         """Record why the trigger's latest listing failed (None: it worked); writes only a change."""
         conn = self._conn()
-        if conn.execute("SELECT last_error IS ? FROM triggers WHERE id = ?", (error, trigger_id)).fetchone() in (
-            None,
-            (1,),
-        ):
-            return
+        row = conn.execute("SELECT last_error IS ? FROM triggers WHERE id = ?", (error, trigger_id)).fetchone()
+        if row is None or row[0]:
+            return  # gone, or unchanged: no write, so the store's change counter (the API's ETag) stays
         with transaction(conn):
             conn.execute("UPDATE triggers SET last_error = ? WHERE id = ?", (error, trigger_id))
 
@@ -158,13 +156,22 @@ class TriggerStore(StoreFile):
             )
 
     def mark(self, trigger_id: int, path: str, version: str, state: str, content_hash: str | None = None) -> None:
-        """Move a followed file to `state` (with its hash), if it still has `version`."""
+        """Move a followed file to `state` (with its hash), if it still has `version`. Only a settling file becomes
+        ready, and a handled one stays handled (another watcher's late view never undoes what one did)."""
         conn = self._conn()
         with transaction(conn):
             conn.execute(
-                """UPDATE trigger_files SET state = ?, content_hash = coalesce(?, content_hash)
-                   WHERE trigger_id = ? AND path = ? AND version = ?""",
-                (state, content_hash, trigger_id, path, version),
+                """UPDATE trigger_files SET state = :state, content_hash = coalesce(:hash, content_hash)
+                   WHERE trigger_id = :id AND path = :path AND version = :version
+                   AND (:state <> :ready OR state = :settling) AND NOT (:state = :duplicate AND state = :handled)""",
+                {
+                    "state": state,
+                    "hash": content_hash,
+                    "id": trigger_id,
+                    "path": path,
+                    "version": version,
+                    **{name.lower(): value for name, value in WatchState.__members__.items()},
+                },
             )
 
     # -- contents handled -----------------------------------------------------------------------

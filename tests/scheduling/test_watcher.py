@@ -149,6 +149,8 @@ def test_two_watchers_racing_on_one_file_start_one_run(root, runs, clock, create
         thread.join(10)
     assert sorted(len(r) for r in results) == [0, 1]
     assert len(runs.calls) == 1
+    [row] = first.store.files(first.store.get("incoming")["id"]).values()
+    assert row["state"] == "handled"  # the loser does not call the winner's file a duplicate
 
 
 def test_files_there_before_the_trigger_are_left_alone_until_they_change(root, runs, clock):
@@ -216,6 +218,9 @@ def test_a_run_that_cannot_start_marks_its_file_failed_and_is_not_retried(root, 
 def test_a_source_that_went_away_is_the_triggers_last_error(root, runs, clock, create):
     create()
     watch = watcher(root, runs, clock)
+    tick_at(watch, clock, -5)
+    version = watch.store.version()
+    assert tick_at(watch, clock, -3) == [] and watch.store.version() == version  # a quiet tick writes nothing
     (root / "inbox").rename(root / "moved")
     assert tick_at(watch, clock, 0) == []
     assert "no file 'inbox'" in watch.store.get("incoming")["last_error"]
