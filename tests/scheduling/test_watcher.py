@@ -122,7 +122,7 @@ def test_the_same_content_never_runs_twice_renamed_copied_or_after_a_restart(roo
     [started] = tick_at(restarted, clock, 7)
     assert started.paths == ("copy.csv",) and len(runs.calls) == 2
     followed = restarted.store.files(restarted.store.get("incoming")["id"])
-    states = {path: row["state"] for path, row in followed.items()}
+    states = {path: row.state for path, row in followed.items()}
     assert states == {"renamed.csv": "duplicate", "copy.csv": "handled"}
 
 
@@ -150,7 +150,7 @@ def test_two_watchers_racing_on_one_file_start_one_run(root, runs, clock, create
     assert sorted(len(r) for r in results) == [0, 1]
     assert len(runs.calls) == 1
     [row] = first.store.files(first.store.get("incoming")["id"]).values()
-    assert row["state"] == "handled"  # the loser does not call the winner's file a duplicate
+    assert row.state == "handled"  # the loser does not call the winner's file a duplicate
 
 
 def test_files_there_before_the_trigger_are_left_alone_until_they_change(root, runs, clock):
