@@ -254,7 +254,20 @@ def test_patterns_reach_into_subfolders_only_when_they_say_so(root, runs, clock,
     (root / "inbox" / "day1").mkdir()
     (root / "inbox" / "day1" / "a.csv").write_text("a")
     (root / "inbox" / ".hidden.csv").write_text("h")
+    outside = root.parent / f"{root.name}-outside"
+    outside.mkdir()
+    (outside / "secret.csv").write_text("s")
+    (root / "inbox" / "link.csv").symlink_to(outside / "secret.csv")
+    (root / "inbox" / "linked").symlink_to(outside)
     assert [s.paths for s in tick_at(watch, clock, 1)] == [("day1/a.csv",)]
+
+
+def test_watching_the_root_never_lists_the_workspace_folder(tmp_path):
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "inside.csv").write_text("w")
+    (tmp_path / "top.csv").write_text("t")
+    listed = FolderSource(tmp_path, ".", tmp_path / "ws").list("**/*.csv")
+    assert [entry.path for entry in listed] == ["top.csv"]
 
 
 @pytest.mark.parametrize(
