@@ -194,7 +194,7 @@ class ScheduleRecord(TypedDict):
     id: int
     name: str
     notebook_path: str
-    pin: str | None  # a compiled pipeline version; None compiles the notebook at each run
+    pin: str | None  # the kept compiled pipeline each run runs (`runs/pinned.py`); None: compiled at each run
     parameters: dict[str, Any]
     target: str  # RunTarget
     experiment: str | None  # None: the notebook's setting, as for a run started by hand
@@ -210,6 +210,9 @@ class ScheduleRecord(TypedDict):
     last_fired_due: int | None
     created_at: str
     updated_at: str
+    kfp_pipeline_id: str | None  # target kfp: the pipeline, its version and the recurring run on the KFP server
+    kfp_version_id: str | None
+    kfp_recurring_run_id: str | None
 
 
 class FireRecord(TypedDict):

@@ -299,10 +299,16 @@ class Workspace:
 
     def _build_schedules(self):
         from .scheduling import ScheduleService
+        from .scheduling.kfp_schedules import KfpSchedules
         from .store.schedules import ScheduleStore
 
+        runs = self._notebook_runs()
         return ScheduleService(
-            ScheduleStore(self.store_path), self.clock, check_notebook=self._notebook_runs().notebook
+            ScheduleStore(self.store_path),
+            self.clock,
+            check_notebook=runs.notebook,
+            pins=runs,
+            kfp=KfpSchedules(lambda: self.run_service),
         )
 
     @property

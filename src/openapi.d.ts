@@ -859,7 +859,7 @@ export interface paths {
         /** Every schedule, by name. */
         get: operations["listSchedules"];
         put?: never;
-        /** Create a schedule: the notebook (a notebook under the server root, compiled at each run) run on a cron expression in a time zone or at an interval. 409: the name is taken; 422: a field, named in `field`. */
+        /** Create a schedule: the notebook (a notebook under the server root, compiled at each run, or once when `pin` is true) run on a cron expression in a time zone or at an interval, by the local scheduler (target local) or as a recurring run on the Kubeflow Pipelines server (target kfp: compiled and uploaded as a pipeline version now). 409: the name is taken; 422: a field, named in `field`; 502 (`kfp_unreachable`) or 400 (`kfp_request`, `kfp_unauthorized`): the KFP server could not be reached or refused. */
         post: operations["createSchedule"];
         delete?: never;
         options?: never;
@@ -902,7 +902,7 @@ export interface paths {
         delete: operations["deleteSchedule"];
         options?: never;
         head?: never;
-        /** Change some fields of a schedule (the name stays); a change of its trigger, bounds or `enabled` moves its next due time from now, so missed times never fire. 422: a field, named in `field`. */
+        /** Change some fields of a schedule (the name and target stay); a change of its trigger, bounds or `enabled` moves its next due time from now, so missed times never fire. `pin: true` compiles the notebook again and runs that from now on (re-pin), `pin: false` compiles it at each run. On KFP, `enabled` enables or disables the recurring run, and a change of anything else it holds replaces it (a recurring run cannot change). 422: a field, named in `field`. */
         patch: operations["updateSchedule"];
         trace?: never;
     };
@@ -956,7 +956,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** What became of the schedule's due times, latest first (the latest 100), with the runs they started. */
+        /** What became of the schedule's due times, latest first (the latest 100), with the runs they started; for a schedule on KFP, the runs its recurring run started there (each with `kfp_run`). */
         get: operations["listScheduleFires"];
         put?: never;
         post?: never;
@@ -1711,17 +1711,14 @@ export interface components {
             name?: string;
             /** @description A notebook under the server root, e.g. pipelines/train.ipynb. */
             notebook_path?: string;
-            /** @description Reserved: pinning a compiled pipeline version is not supported yet. */
-            pin?: null;
+            /** @description true: compile the notebook now, keep the compiled pipeline in the workspace and run it at each due time (true again re-pins; a change of `notebook_path` re-pins too); false or null: compile the notebook at each run. A schedule on KFP is always pinned (false is refused). */
+            pin?: boolean | null;
             /** @description Pipeline parameter values of each run. */
             parameters?: {
                 [key: string]: unknown;
             };
-            /**
-             * @description Where runs go (only local for now).
-             * @enum {string}
-             */
-            target?: "local";
+            /** @description local: the Jupyter server (or `ai4mlops scheduler`) fires it; kfp: a recurring run on the Kubeflow Pipelines server fires it (cron in UTC only: KFP's cron has no time zone; max_concurrent 1 to 10; catch_up runs every missed time). Cannot change. */
+            target?: components["schemas"]["RunTarget"];
             /** @description The runs' experiment (null: the notebook's). */
             experiment?: string | null;
             trigger?: components["schemas"]["ScheduleTrigger"];
@@ -1746,6 +1743,7 @@ export interface components {
             id: number;
             name: string;
             notebook_path: string;
+            /** @description The compiled pipeline each run runs: the sha256 of its files, kept in the workspace (`pinned/<pin>`); null: the notebook is compiled at each run. */
             pin: string | null;
             parameters: {
                 [key: string]: unknown;
@@ -1760,10 +1758,17 @@ export interface components {
             max_concurrent: number;
             catch_up: boolean;
             enabled: boolean;
+            /** @description Null also on KFP: its server fires the schedule. */
             next_due: number | null;
             last_fired_due: number | null;
             created_at: string;
             updated_at: string;
+            /** @description Target kfp: the KFP pipeline uploaded to. */
+            kfp_pipeline_id: string | null;
+            /** @description Target kfp: the pipeline version, uploaded from `pin`. */
+            kfp_version_id: string | null;
+            /** @description Target kfp: the recurring run on the KFP server. */
+            kfp_recurring_run_id: string | null;
         };
         ScheduleDetail: components["schemas"]["Schedule"] & {
             /** @description The next five fire times, ISO-8601 in the schedule's time zone (empty when disabled or ended). */
@@ -1778,9 +1783,24 @@ export interface components {
             outcome: "claimed" | "started" | "skipped" | "failed";
             /** @description Why it was skipped or failed. */
             reason: string | null;
-            /** @description The run it started. */
+            /** @description The run it started (null on KFP; see `kfp_run`). */
             run_id: string | null;
             fired_at: string;
+            /** @description Target kfp: the run the recurring run started (`due`: when KFP scheduled it). */
+            kfp_run?: {
+                /** @description The run's id on the KFP server. */
+                run_id: string;
+                name: string | null;
+                status: components["schemas"]["RunStatus"];
+                /** @description KFP's RuntimeState. */
+                kfp_state: string;
+                created_at: string | null;
+                scheduled_at: string | null;
+                finished_at: string | null;
+                error: string;
+                /** @description The run in the KFP UI. */
+                url: string;
+            };
         };
         /** @description The fields of a data trigger a request may set. */
         TriggerChange: {

@@ -24,7 +24,7 @@ def add_commands(commands, parents: dict) -> None:
 
     create = actions.add_parser("create", parents=common, help="run a notebook on a schedule")
     create.add_argument("name", help="letters, digits, '.', '-' and '_'")
-    create.add_argument("notebook", help="the .ipynb file (compiled at each run)")
+    create.add_argument("notebook", help="the .ipynb file (compiled at each run, unless --pin)")
     trigger = create.add_mutually_exclusive_group(required=True)
     trigger.add_argument("--cron", metavar="EXPR", help="a cron expression, e.g. '0 3 * * *' (daily at 03:00)")
     trigger.add_argument("--every", metavar="INTERVAL", help="an interval, e.g. 15m, 2h, 1h30m")
@@ -33,6 +33,15 @@ def add_commands(commands, parents: dict) -> None:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a pipeline parameter value (repeatable)"
     )
     create.add_argument("--experiment", help="the runs' experiment (default: the notebook's)")
+    create.add_argument(
+        "--target",
+        choices=("local", "kfp"),
+        default="local",
+        help="local (this machine's scheduler runs it) or kfp (a recurring run on the Kubeflow Pipelines server)",
+    )
+    create.add_argument(
+        "--pin", action="store_true", help="compile the notebook now and run that at each due time (kfp always does)"
+    )
     create.add_argument("--catch-up", action="store_true", help="run missed due times (else only the latest)")
     create.add_argument("--max-concurrent", type=int, default=1, metavar="N", help="runs at once (default 1)")
     create.add_argument("--start", metavar="ISO", help="no run before (default: now)")
@@ -46,6 +55,7 @@ def add_commands(commands, parents: dict) -> None:
         ("disable", switch_command, "disable a schedule"),
         ("delete", delete_command, "delete a schedule (the runs it started stay)"),
         ("next", next_command, "a schedule's next fire times"),
+        ("pin", pin_command, "compile a schedule's notebook again and run that from now on (re-pin)"),
     ):
         named = actions.add_parser(action, parents=common, help=help_text)
         named.add_argument("name", help="the schedule")
@@ -73,6 +83,7 @@ def create_command(args: argparse.Namespace) -> int:
         "trigger": "cron" if args.cron is not None else "interval",
         "expression": args.cron if args.cron is not None else args.every,
         "time_zone": args.tz,
+        "target": args.target,
         "parameters": parse_assignments(args.param),
         "experiment": args.experiment,
         "catch_up": args.catch_up,
@@ -80,6 +91,8 @@ def create_command(args: argparse.Namespace) -> int:
         "start_at": args.start,
         "end_at": args.end,
     }
+    if args.pin:
+        fields["pin"] = True
     record = workspace.schedules.create(**fields)
     return print_detail(workspace.schedules.detail(record["name"]), args.json)
 
@@ -92,7 +105,13 @@ def list_command(args: argparse.Namespace) -> int:
         print("No schedules yet: ai4mlops schedule create NAME NOTEBOOK --cron EXPR (or --every INTERVAL).")
     else:
         rows = [
-            [s["name"], trigger_text(s), s["notebook_path"], "on" if s["enabled"] else "off", due_text(s, "next_due")]
+            [
+                s["name"],
+                trigger_text(s),
+                s["notebook_path"],
+                "on" if s["enabled"] else "off",
+                "(on KFP)" if s["target"] == "kfp" else due_text(s, "next_due"),
+            ]
             for s in schedules
         ]
         print(table(["NAME", "TRIGGER", "NOTEBOOK", "ENABLED", "NEXT"], rows))
@@ -109,13 +128,21 @@ def show_command(args: argparse.Namespace) -> int:
     print_detail(detail, False)
     for fire in fires:
         when = datetime.fromtimestamp(fire["due"], ZoneInfo(detail["time_zone"])).isoformat()
-        print(f"  {when}  {fire['outcome']:<8} {fire['run_id'] or fire['reason'] or ''}")
+        kfp_run = fire.get("kfp_run")
+        what = f"{kfp_run['status']} {kfp_run['run_id']}" if kfp_run else fire["run_id"] or fire["reason"] or ""
+        print(f"  {when}  {fire['outcome']:<8} {what}")
     return 0
 
 
 def switch_command(args: argparse.Namespace) -> int:
     schedules = args.workspace.schedules
     schedules.enable(args.name, args.action == "enable")
+    return print_detail(schedules.detail(args.name), args.json)
+
+
+def pin_command(args: argparse.Namespace) -> int:
+    schedules = args.workspace.schedules
+    schedules.pin(args.name)
     return print_detail(schedules.detail(args.name), args.json)
 
 
@@ -177,6 +204,8 @@ def print_detail(detail: dict, as_json: bool) -> int:
     fields = [
         ("schedule", detail["name"]),
         ("notebook", detail["notebook_path"]),
+        ("target", target_text(detail)),
+        ("pinned", detail["pin"][:12] if detail["pin"] else "no (compiled at each run)"),
         ("trigger", trigger_text(detail)),
         ("enabled", "yes" if detail["enabled"] else "no"),
         ("parameters", parameters),
@@ -188,6 +217,12 @@ def print_detail(detail: dict, as_json: bool) -> int:
     ]
     print("\n".join(f"{name + ':':<16}{value}" for name, value in fields))
     return 0
+
+
+def target_text(schedule: dict) -> str:
+    if schedule["target"] == "kfp":
+        return f"kfp (recurring run {schedule['kfp_recurring_run_id']})"
+    return schedule["target"]
 
 
 def trigger_text(schedule: dict) -> str:

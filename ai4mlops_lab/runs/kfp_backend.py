@@ -8,12 +8,14 @@ imported only when a backend talks to a server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
 import json
 import logging
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Iterable
@@ -89,25 +91,20 @@ class KfpBackend:
                 raise UserError(f"The {label} is empty.", f"Give the run a non-empty {label}.")
         if not isinstance(parameters, dict):
             raise UserError("Run parameters must be a mapping of name to value.", "")
-        namespace = self.connection.namespace or None
         log.info(
             "Submitting pipeline %r to KFP at %s (namespace %r, auth %s)",
             pipeline_name,
             self.connection.host,
-            namespace or "",
+            self.connection.namespace,
             self.connection.auth,
         )
         client = self._get_client()
-        pipeline_id, version_id = self._call(
-            "upload the pipeline", self._upload, client, path, pipeline_name, description, namespace
-        )
-        experiment_obj = self._call(
-            f"get or create experiment {experiment!r}", client.create_experiment, name=experiment, namespace=namespace
-        )
+        pipeline_id, version_id = self.upload(path, pipeline_name=pipeline_name, description=description)
+        experiment_id = self.experiment_id(experiment)
         run = self._call(
             f"create run {run_name!r}",
             client.run_pipeline,
-            experiment_id=experiment_obj.experiment_id,
+            experiment_id=experiment_id,
             job_name=run_name,
             pipeline_id=pipeline_id,
             version_id=version_id,
@@ -118,9 +115,115 @@ class KfpBackend:
             "run_id": run.run_id,
             "pipeline_id": pipeline_id,
             "pipeline_version_id": version_id,
-            "experiment_id": experiment_obj.experiment_id,
+            "experiment_id": experiment_id,
             "url": self.connection.run_url(run.run_id),
         }
+
+    def upload(self, pipeline_yaml: Path, *, pipeline_name: str, description: str = "") -> tuple[str, str]:
+        """Upload the compiled pipeline as a new pipeline, or a new version of the one of that name:
+        (pipeline_id, pipeline_version_id)."""
+        return self._call(
+            "upload the pipeline",
+            self._upload,
+            self._get_client(),
+            Path(pipeline_yaml),
+            pipeline_name,
+            description,
+            self.connection.namespace or None,
+        )
+
+    def experiment_id(self, experiment: str) -> str:
+        """The id of the experiment `experiment`, created when it does not exist."""
+        client = self._get_client()
+        found = self._call(
+            f"get or create experiment {experiment!r}",
+            client.create_experiment,
+            name=experiment,
+            namespace=self.connection.namespace or None,
+        )
+        return found.experiment_id
+
+    # -- recurring runs ---------------------------------------------------------------------
+
+    def create_recurring_run(
+        self,
+        *,
+        name: str,
+        pipeline_id: str,
+        version_id: str,
+        experiment: str,
+        parameters: dict,
+        trigger: dict,
+        max_concurrency: int,
+        catch_up: bool,
+        enabled: bool,
+        description: str = "",
+    ) -> str:
+        """Create a recurring run of the pipeline version; its id. `trigger` is `{"cron": six-field expression}`
+        or `{"interval_second": n}`, with optional `start_time` and `end_time` (RFC 3339 texts)."""
+        client = self._get_client()
+        experiment_id = self.experiment_id(experiment)
+        interval = trigger.get("interval_second")
+        created = self._call(
+            f"create recurring run {name!r}",
+            client.create_recurring_run,
+            experiment_id=experiment_id,
+            job_name=name,
+            description=description or None,
+            start_time=trigger.get("start_time"),
+            end_time=trigger.get("end_time"),
+            interval_second=None if interval is None else str(interval),  # int64: a JSON string
+            cron_expression=trigger.get("cron"),
+            max_concurrency=str(max_concurrency),
+            no_catchup=not catch_up,
+            params=dict(parameters),
+            pipeline_id=pipeline_id,
+            version_id=version_id,
+            enabled=enabled,
+        )
+        log.info("KFP recurring run %s created (pipeline version %s)", created.recurring_run_id, version_id)
+        return created.recurring_run_id
+
+    def switch_recurring_run(self, recurring_run_id: str, enabled: bool) -> None:
+        """Enable or disable the recurring run."""
+        client = self._get_client()
+        if enabled:
+            self._call(f"enable recurring run {recurring_run_id}", client.enable_recurring_run, recurring_run_id)
+        else:
+            self._call(f"disable recurring run {recurring_run_id}", client.disable_recurring_run, recurring_run_id)
+
+    def delete_recurring_run(self, recurring_run_id: str) -> None:
+        """Delete the recurring run (the runs it started stay)."""
+        client = self._get_client()
+        self._call(f"delete recurring run {recurring_run_id}", client.delete_recurring_run, recurring_run_id)
+
+    def recurring_run_runs(self, recurring_run_id: str, limit: int = 100) -> list[dict]:
+        """The latest `limit` runs the recurring run started, newest first: {run_id, name, status, kfp_state,
+        created_at, scheduled_at, finished_at, error, url}."""
+        predicate = {"operation": "EQUALS", "key": "recurring_run_id", "stringValue": recurring_run_id}
+        client = self._get_client()
+        found = self._call(
+            f"list the runs of recurring run {recurring_run_id}",
+            client.list_runs,
+            page_size=limit,
+            sort_by="created_at desc",
+            namespace=self.connection.namespace or None,
+            filter=json.dumps({"predicates": [predicate]}),
+        )
+        return [
+            {
+                "run_id": run.run_id,
+                "name": run.display_name,
+                "status": map_state(run.state),
+                "kfp_state": run.state or "RUNTIME_STATE_UNSPECIFIED",
+                "created_at": _iso(run.created_at),
+                "scheduled_at": _iso(run.scheduled_at),
+                "finished_at": _iso(run.finished_at),
+                "error": _error_text(run.error),
+                "url": self.connection.run_url(run.run_id),
+            }
+            for run in found.runs or []
+        ]
 
     def status(self, run_id: str, step_names: Iterable[str] | None = None) -> dict:
         """The run's state and its steps' states, from `run_details.task_details`.
@@ -180,9 +283,11 @@ class KfpBackend:
         return pipelines[0].pipeline_id if pipelines else None
 
     def _call(self, doing: str, func, *args, **kwargs):
-        """Call into kfp, turning transport and HTTP failures into UserErrors."""
+        """Call into kfp, turning transport and HTTP failures into UserErrors. kfp prints links to its UI: they go to
+        stderr, so that stdout stays the caller's (`--json`)."""
         try:
-            return func(*args, **kwargs)
+            with contextlib.redirect_stdout(sys.stderr):
+                return func(*args, **kwargs)
         except Exception as exc:
             mapped = translate(exc, self.connection, doing)
             if mapped is None:

@@ -18,6 +18,7 @@ from ..states import RUN_ACTIVE, RUN_FINISHED, RunStatus, RunTarget, StepStatus
 from ..store.runs import RunStore
 from . import processes
 from .parameters import coerce_parameters
+from .pinned import PinnedPipelines
 
 TARGETS = tuple(RunTarget)
 WORKER_MODULE = "ai4mlops_lab.runs.worker"
@@ -35,6 +36,7 @@ class RunService:
         self._workers: dict[str, object] = {}
         self._backends: dict[tuple, object] = {}  # (host, namespace) -> its KfpBackend (one kfp.Client each)
         self._backends_lock = threading.Lock()
+        self.pinned = PinnedPipelines(self.workspace)
 
     # -- starting -----------------------------------------------------------------------
 
@@ -51,25 +53,69 @@ class RunService:
 
         `kfp` ({host, namespace}, from the user's settings) overrides the server's KFP connection.
         """
+        _check_target(target)
+        staging, compiled = self._compile(notebook, target)
+        return self._launch(staging, compiled, parameters=parameters, experiment=experiment, kfp=kfp)
+
+    def pin(self, notebook: Path, *, target: str = RunTarget.LOCAL) -> str:
+        """Compile `notebook` for `target` once and keep the compiled pipeline in the workspace; its id (the
+        content hash), for `start_pinned`."""
+        _check_target(target)
+        return self.pinned.keep(*self._compile(notebook, target))
+
+    def start_pinned(
+        self, pin: str, *, parameters: dict | None = None, experiment: str | None = None, kfp: dict | None = None
+    ) -> RunRecord:
+        """Record and start a run of the kept compiled pipeline `pin` (see `pin`), as `start` does a notebook's: on
+        the target it was compiled for, recording the notebook it came from as it was then."""
+        compiled = self.pinned.compiled(pin)
+        staging = self._staging()
+        self.pinned.copy(pin, staging.parent, staging.name)
+        return self._launch(staging, compiled, parameters=parameters, experiment=experiment, kfp=kfp)
+
+    def _staging(self) -> Path:
+        """A new folder name where a run's files are gathered before the run has an id."""
+        return self.workspace / "runs" / f".staging-{uuid.uuid4().hex}"
+
+    def _compile(self, notebook: Path, target: str) -> tuple[Path, dict]:
+        """Compile `notebook` for `target` into a staging folder: the folder, and what the run needs to know of the
+        compile (see `pinned.COMPILED`)."""
         from ..notebook.diagnostics import notebook_errors
         from ..pipeline.compiler import compile_notebook
 
-        if target not in TARGETS:
-            raise UserError(f"Unknown run target '{target}'.", f"Use one of: {', '.join(TARGETS)}.")
-        staging = self.workspace / "runs" / f".staging-{uuid.uuid4().hex}"
+        staging = self._staging()
         try:
             result = compile_notebook(notebook, staging, target="local" if target == RunTarget.LOCAL else "cluster")
             if not result["ok"]:
                 raise notebook_errors(result["diagnostics"])
-            values = coerce_parameters(result["parameters"], parameters or {})
+        except BaseException:
+            confined.remove_tree(self.workspace / "runs", staging.name)
+            raise
+        return staging, {
+            "target": str(target),
+            "pipeline": result["pipeline"],
+            "parameters": result["parameters"],
+            "experiment": result["settings"].get("experiment"),
+            "steps": [{"name": step["name"], "task": step["task"]} for step in result["steps"]],
+            "notebook_path": self._display_path(notebook),
+            "notebook_hash": hashlib.sha256(Path(notebook).read_bytes()).hexdigest(),
+        }
+
+    def _launch(
+        self, staging: Path, compiled: dict, *, parameters: dict | None, experiment: str | None, kfp: dict | None
+    ) -> RunRecord:
+        """Record a run of the compiled pipeline in `staging` (which becomes its folder) and start it."""
+        target = compiled["target"]
+        try:
+            values = coerce_parameters(compiled["parameters"], parameters or {})
             record = self.store.create_run(
-                experiment=experiment or result["settings"].get("experiment") or result["pipeline"],
-                notebook_path=self._display_path(notebook),
-                notebook_hash=hashlib.sha256(Path(notebook).read_bytes()).hexdigest(),
-                pipeline=result["pipeline"],
+                experiment=experiment or compiled["experiment"] or compiled["pipeline"],
+                notebook_path=compiled["notebook_path"],
+                notebook_hash=compiled["notebook_hash"],
+                pipeline=compiled["pipeline"],
                 target=target,
                 parameters=values,
-                steps=[step["name"] for step in result["steps"]],
+                steps=[step["name"] for step in compiled["steps"]],
             )
         except BaseException:
             confined.remove_tree(self.workspace / "runs", staging.name)
@@ -79,9 +125,9 @@ class RunService:
         spec = {
             "run_id": record["id"],
             "store": str(self.store.path),
-            "pipeline_yaml": f"{result['pipeline']}.pipeline.yaml",
+            "pipeline_yaml": f"{compiled['pipeline']}.pipeline.yaml",
             "parameters": values,
-            "steps": {step["task"]: step["name"] for step in result["steps"]},
+            "steps": {step["task"]: step["name"] for step in compiled["steps"]},
             "cache_root": str(self.workspace / "cache"),
             "kfp": {k: v for k, v in (kfp or {}).items() if k in ("host", "namespace") and v},
         }
@@ -101,9 +147,9 @@ class RunService:
         self._workers[run_id] = worker
         self.store.set_run_status(run_id, RunStatus.PENDING, worker_pid=worker.pid)
 
-    def _kfp_backend(self, spec: dict):
-        """The KFP backend for a run, connected as its spec says (settings) or as the server is: one per
-        connection, kept, so that its `kfp.Client` (and its health check) is made once."""
+    def kfp_backend(self, kfp: dict | None = None):
+        """The KFP backend connected as `kfp` ({host, namespace}: a run's settings) says, else as the server is: one
+        per connection, kept, so that its `kfp.Client` (and its health check) is made once."""
         from .kfp_backend import KfpBackend
 
         if self.kfp_connection is None:
@@ -111,7 +157,7 @@ class RunService:
                 "No Kubeflow Pipelines server is configured.",
                 "Set KF_PIPELINES_ENDPOINT or the 'KFP host' setting, or run with target 'local'.",
             )
-        connection = self.kfp_connection(**spec.get("kfp", {}))
+        connection = self.kfp_connection(**(kfp or {}))
         key = (connection.host, connection.namespace)
         with self._backends_lock:
             backend = self._backends.get(key)
@@ -120,7 +166,7 @@ class RunService:
             return backend
 
     def _start_kfp(self, record: dict, run_dir: Path, spec: dict) -> None:
-        submitted = self._kfp_backend(spec).submit(
+        submitted = self.kfp_backend(spec.get("kfp")).submit(
             run_dir / spec["pipeline_yaml"],
             pipeline_name=record["pipeline"],
             parameters=spec["parameters"],
@@ -223,7 +269,7 @@ class RunService:
             return
         spec = self._spec(record["id"])
         tasks = spec["steps"]
-        state = self._kfp_backend(spec).status(record["backend_run_id"], step_names=list(tasks))
+        state = self.kfp_backend(spec.get("kfp")).status(record["backend_run_id"], step_names=list(tasks))
         for task in state["steps"]:
             if task["name"] in tasks and task["state"] != StepStatus.PENDING:
                 self.store.set_step_status(record["id"], tasks[task["name"]], task["state"], error=task.get("error"))
@@ -269,7 +315,7 @@ class RunService:
             if worker is not None:
                 worker.wait(timeout=5)
         elif record["target"] == RunTarget.KFP and record.get("backend_run_id"):
-            self._kfp_backend(self._spec(run_id)).cancel(record["backend_run_id"])
+            self.kfp_backend(self._spec(run_id).get("kfp")).cancel(record["backend_run_id"])
         return self.store.run(run_id)
 
     def mark_interrupted(self) -> int:
@@ -277,3 +323,8 @@ class RunService:
         return self.store.mark_interrupted(
             processes.is_alive, "the run's worker process was gone when the Jupyter server started"
         )
+
+
+def _check_target(target: str) -> None:
+    if target not in TARGETS:
+        raise UserError(f"Unknown run target '{target}'.", f"Use one of: {', '.join(TARGETS)}.")

@@ -267,3 +267,33 @@ def _instant(wall: datetime, zone: tzinfo) -> datetime:
         else:
             low = middle
     return datetime.fromtimestamp(high, zone)
+
+
+def kfp_form(text: str, *, field: str = "expression") -> str:
+    """The expression in the 6-field form of Kubeflow Pipelines' cron (seconds first; weekdays 0-6, Sunday 0),
+    firing at the same times: each field as `*` or a list of numbers and ranges (macros, names, steps and weekday
+    7 written out). The day-of-month / day-of-week rule carries over: KFP's cron also ORs two restricted fields."""
+    cron = parse(text, field=field)
+    fields = [
+        _kfp_field(cron.seconds, SECOND),
+        _kfp_field(cron.minutes, MINUTE),
+        _kfp_field(cron.hours, HOUR),
+        _kfp_field(cron.days, DAY, star=False) if cron.days_restricted else "*",
+        _kfp_field(cron.months, MONTH),
+        _kfp_field(cron.weekdays, WEEKDAY, star=False) if cron.weekdays_restricted else "*",
+    ]
+    return " ".join(fields)
+
+
+def _kfp_field(values: tuple[int, ...], spec: _Field, *, star: bool = True) -> str:
+    """`*` for the whole range (when `star`: a restricted day field stays a list, for the OR rule), else the sorted
+    values with runs of 3 or more as ranges (`1-5,10`)."""
+    if star and values == tuple(range(spec.low, spec.high + 1)):
+        return "*"
+    runs: list[list[int]] = []
+    for value in values:
+        if runs and value == runs[-1][-1] + 1:
+            runs[-1].append(value)
+        else:
+            runs.append([value])
+    return ",".join(f"{run[0]}-{run[-1]}" if len(run) > 2 else ",".join(str(v) for v in run) for run in runs)

@@ -1,5 +1,6 @@
 """Checking a schedule's fields on create and update: each problem is a FieldError naming the field and saying what
-to write. The result holds the store's columns (times as epoch seconds)."""
+to write. The result holds the store's columns (times as epoch seconds), but for `pin`: True when the notebook is to
+be compiled and kept now (pin or re-pin), None when it is compiled at each run, else the current pin, kept."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ MAX_CONCURRENT = 100
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 #: Names the REST API's routes take for themselves (`schedules/preview`).
 RESERVED_NAMES = ("preview",)
+#: The most runs of a KFP recurring run at once (its API's range of max_concurrency).
+KFP_MAX_CONCURRENT = 10
+#: The time zones KFP's cron runs in (it has no time zone: the API server fires it in UTC).
+UTC_ZONES = ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Universal", "Etc/Universal")
 #: The latest start or end a schedule may have (epoch seconds of 9000-01-01: fire times are searched years ahead).
 LATEST = 221_845_392_000
 
@@ -48,16 +53,18 @@ def check(fields: dict, current: ScheduleRecord | None = None) -> dict:
                 raise FieldError(name, f"A schedule needs {words}.")
         merged = {**DEFAULTS, **fields}
     else:
-        if "name" in fields and fields["name"] != current["name"]:
-            raise FieldError("name", "A schedule's name cannot change.", "Create a new schedule and delete this one.")
+        for name in ("name", "target"):
+            if name in fields and fields[name] != current[name]:
+                raise FieldError(
+                    name, f"A schedule's {name} cannot change.", "Create a new schedule and delete this one."
+                )
         merged = {name: current[name] for name in FIELDS} | fields
     zone = triggers.zone(merged["time_zone"])
     values = {
         "name": _name(merged["name"]),
         "notebook_path": notebook_path(merged["notebook_path"]),
-        "pin": optional_text(merged["pin"], "pin"),
-        "parameters": parameter_values(merged["parameters"]),
         "target": _choice(merged["target"], "target", RunTarget),
+        "parameters": parameter_values(merged["parameters"]),
         "experiment": optional_text(merged["experiment"], "experiment"),
         "trigger": _choice(merged["trigger"], "trigger", ScheduleTrigger),
         "expression": merged["expression"].strip() if isinstance(merged["expression"], str) else merged["expression"],
@@ -73,23 +80,50 @@ def check(fields: dict, current: ScheduleRecord | None = None) -> dict:
     triggers.make(values["trigger"], values["expression"], values["time_zone"])
     if values["start_at"] is not None and values["end_at"] is not None and values["end_at"] <= values["start_at"]:
         raise FieldError("end_at", "The schedule ends before it starts.", "Give an end after the start, or no end.")
-    _supported(values)
+    values["pin"] = _pin(fields, current, values["target"])
+    if values["target"] == RunTarget.KFP:
+        _kfp(values)
     return values
 
 
-def _supported(values: dict) -> None:
-    """Refuse what no scheduler runs yet: a pinned pipeline version, and schedules on Kubeflow Pipelines."""
-    if values["pin"] is not None:
+def _pin(fields: dict, current: ScheduleRecord | None, target: str) -> bool | str | None:
+    """What to do of the pin (see the module's docstring); a schedule on KFP is always pinned."""
+    if "pin" not in fields:
+        if current is not None:
+            return current["pin"]
+        return True if target == RunTarget.KFP else None
+    value = fields["pin"]
+    if value is not None and not isinstance(value, bool):
         raise FieldError(
             "pin",
-            "Pinning a schedule to a compiled pipeline version is not supported yet.",
-            "Leave 'pin' out: the notebook is compiled at each run, with the schedule's parameters.",
+            f"pin must be true or false, not {value!r}.",
+            "true compiles the notebook now and each run runs that compiled pipeline (true again re-pins); false "
+            "compiles the notebook at each run.",
         )
-    if values["target"] != RunTarget.LOCAL:
+    if not value and target == RunTarget.KFP:
         raise FieldError(
-            "target",
-            f"Schedules on target {values['target']!r} (Kubeflow Pipelines recurring runs) are not supported yet.",
-            "Use target 'local': the Jupyter server, or `ai4mlops scheduler`, runs its due times.",
+            "pin",
+            "A schedule on Kubeflow Pipelines cannot compile its notebook at each run: KFP runs an uploaded pipeline.",
+            "Leave 'pin' out, or send true to compile and upload the notebook again.",
+        )
+    return True if value else None
+
+
+def _kfp(values: dict) -> None:
+    """Refuse what a KFP recurring run cannot do."""
+    if values["trigger"] == ScheduleTrigger.CRON and values["time_zone"] not in UTC_ZONES:
+        raise FieldError(
+            "time_zone",
+            f"Kubeflow Pipelines has no time zone for cron schedules: it fires them in UTC, not {values['time_zone']}.",
+            "Write the expression in UTC and set time_zone to 'UTC' (a daylight-saving change then moves the local "
+            "time of the runs), or use target 'local', which follows the zone's clock.",
+        )
+    if values["max_concurrent"] > KFP_MAX_CONCURRENT:
+        raise FieldError(
+            "max_concurrent",
+            f"Kubeflow Pipelines runs at most {KFP_MAX_CONCURRENT} runs of a schedule at once, "
+            f"not {values['max_concurrent']}.",
+            f"Give a max_concurrent from 1 to {KFP_MAX_CONCURRENT}.",
         )
 
 

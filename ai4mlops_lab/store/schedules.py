@@ -35,6 +35,9 @@ SCHEDULE_FIELDS = (
     "catch_up",
     "enabled",
     "next_due",
+    "kfp_pipeline_id",
+    "kfp_version_id",
+    "kfp_recurring_run_id",
 )
 _ACTIVE = tuple(RUN_ACTIVE)
 
@@ -94,10 +97,25 @@ class ScheduleStore(StoreFile):
         """Every schedule, by name."""
         return [_schedule(row) for row in self._conn().execute("SELECT * FROM schedules ORDER BY name")]
 
+    def uses_pin(self, pin: str) -> bool:
+        """Whether a schedule runs the kept compiled pipeline `pin`."""
+        return self._conn().execute("SELECT 1 FROM schedules WHERE pin = ? LIMIT 1", (pin,)).fetchone() is not None
+
+    def uses_recurring_run(self, recurring_run_id: str) -> bool:
+        """Whether a schedule is the KFP recurring run `recurring_run_id`."""
+        row = (
+            self._conn()
+            .execute("SELECT 1 FROM schedules WHERE kfp_recurring_run_id = ? LIMIT 1", (recurring_run_id,))
+            .fetchone()
+        )
+        return row is not None
+
     def due(self, now: int, limit: int = 100) -> list[ScheduleRecord]:
-        """The schedules due at `now` (epoch seconds), the longest waiting first: one range read of an index."""
+        """The local schedules due at `now` (epoch seconds), the longest waiting first: one range read of an index.
+        (A schedule on Kubeflow Pipelines has no `next_due`: its server fires it.)"""
         rows = self._conn().execute(
-            "SELECT * FROM schedules WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT ?",
+            "SELECT * FROM schedules WHERE next_due IS NOT NULL AND next_due <= ? AND target = 'local'"
+            " ORDER BY next_due LIMIT ?",
             (now, limit),
         )
         return [_schedule(row) for row in rows]

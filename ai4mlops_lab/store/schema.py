@@ -509,7 +509,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX schedule_fires_by_run ON schedule_fires (run_id) WHERE run_id IS NOT NULL;
     CREATE INDEX schedule_fires_claimed ON schedule_fires (schedule_id) WHERE outcome = 'claimed';
     """,
-    # data triggers: a notebook run when files matching a pattern arrive in a folder under the root or under an S3
+    # A schedule on Kubeflow Pipelines: its recurring run there and the pipeline and version that run references
+    # (uploaded from the pinned compiled pipeline); NULL for local schedules.
+    """
+    ALTER TABLE schedules ADD COLUMN kfp_pipeline_id TEXT;
+    ALTER TABLE schedules ADD COLUMN kfp_version_id TEXT;
+    ALTER TABLE schedules ADD COLUMN kfp_recurring_run_id TEXT;
+    """,
+    # Data triggers: a notebook run when files matching a pattern arrive in a folder under the root or under an S3
     # prefix. `trigger_files` follows each listed file (its size and mtime, or its ETag, and since when they hold) until
     # it is settled and handled; `trigger_seen` holds each content handled, one row per (trigger, content hash), so the
     # same content starts at most one run however many watchers share the store, and links the run it started.

@@ -79,3 +79,19 @@ def test_scheduler_once_fires_what_is_due_and_the_loop_stops_on_ctrl_c(tmp_path)
     loop.send_signal(signal.SIGINT)
     assert loop.wait(timeout=30) == 0
     assert "Scheduler stopped." in loop.stderr.read()
+
+
+def test_a_pinned_schedule_shows_its_pin_and_pin_compiles_again(tmp_path):
+    write_notebook(tmp_path, "demo.ipynb", TWO_STEPS)
+    created = ai4mlops("schedule", "create", "nightly", "demo.ipynb", "--every", "1h", "--pin", "--json", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    pin = json.loads(created.stdout)["pin"]
+    assert (tmp_path / ".ai4mlops" / "pinned" / pin).is_dir()
+    shown = ai4mlops("schedule", "show", "nightly", cwd=tmp_path).stdout
+    assert f"pinned:         {pin[:12]}" in shown and "target:         local" in shown
+
+    write_notebook(
+        tmp_path, "demo.ipynb", (*TWO_STEPS[:3], ("y = x + 1\ntotal = int(y.sum())", ["step:double"]), TWO_STEPS[4])
+    )
+    repinned = json.loads(ai4mlops("schedule", "pin", "nightly", "--json", cwd=tmp_path).stdout)["pin"]
+    assert repinned != pin and [p.name for p in (tmp_path / ".ai4mlops" / "pinned").iterdir()] == [repinned]

@@ -59,6 +59,11 @@ PARAMETER_TYPES = {
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
+#: The keys runs may be filtered on (KFP's run model maps `recurring_run_id` too).
+RUN_FILTER_KEYS = ("display_name", "name", "recurring_run_id")
+#: The ranges of the 6 fields of KFP's cron (robfig/cron with seconds): weekdays 0-6, no 7.
+CRON_RANGES = ((0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+
 #: The longest a held reply waits, so that a failing test never hangs.
 HOLD_LIMIT_S = 60.0
 
@@ -282,6 +287,7 @@ class _State:
     versions: dict = field(default_factory=dict)
     experiments: dict = field(default_factory=dict)
     runs: dict = field(default_factory=dict)
+    recurring_runs: dict = field(default_factory=dict)
     scripts: dict = field(default_factory=dict)  # run_id -> remaining progression steps
 
 
@@ -377,6 +383,26 @@ class FakeKfp:
         A step is a partial v2beta1Run, e.g. {"state": "RUNNING", "run_details": {...}}.
         """
         self._next_script = copy.deepcopy(steps)
+
+    def fire_recurring_run(self, recurring_run_id: str, state: str = "SUCCEEDED") -> dict:
+        """Start a run of the recurring run, as KFP's scheduler does at a due time; the run."""
+        with self._lock:
+            recurring = self.state.recurring_runs[recurring_run_id]
+            run = {
+                "run_id": str(uuid.uuid4()),
+                "display_name": f"{recurring['display_name']}-{uuid.uuid4().hex[:8]}",
+                "experiment_id": recurring["experiment_id"],
+                "recurring_run_id": recurring_run_id,
+                "pipeline_version_reference": copy.deepcopy(recurring["pipeline_version_reference"]),
+                "runtime_config": copy.deepcopy(recurring.get("runtime_config", {})),
+                "storage_state": "AVAILABLE",
+                "created_at": now(),
+                "scheduled_at": now(),
+                "state": state,
+                "state_history": [{"update_time": now(), "state": state}],
+            }
+            self.state.runs[run["run_id"]] = run
+        return copy.deepcopy(run)
 
     @staticmethod
     def task(name: str, state: str, *, error: str = "", started: bool = True, finished: bool = False) -> dict:
@@ -640,27 +666,7 @@ class FakeKfp:
         ):
             if key in body:
                 raise Refusal(400, f"run.{key} is an output field")
-        ref, inline = body.get("pipeline_version_reference"), body.get("pipeline_spec")
-        if bool(ref) == bool(inline):
-            raise Refusal(400, "a run needs exactly one of pipeline_spec or pipeline_version_reference")
-        if ref:
-            if not ref.get("pipeline_id"):
-                raise Refusal(400, "pipeline_version_reference.pipeline_id is required")
-            if ref["pipeline_id"] not in self.state.pipelines:
-                raise Refusal(404, f"pipeline {ref['pipeline_id']} not found")
-            version_id = ref.get("pipeline_version_id")
-            if version_id:
-                version = self.state.versions.get(version_id)
-                if version is None or version["pipeline_id"] != ref["pipeline_id"]:
-                    raise Refusal(404, f"pipeline version {version_id} not found in pipeline {ref['pipeline_id']}")
-            else:
-                version = max(
-                    (v for v in self.state.versions.values() if v["pipeline_id"] == ref["pipeline_id"]),
-                    key=lambda v: v["created_at"],
-                )
-            spec = version["pipeline_spec"]
-        else:
-            spec = parse_ir(yaml.safe_dump(inline).encode(), "run.pipeline_spec")
+        spec = self._version_spec(body.get("pipeline_version_reference"), body.get("pipeline_spec"), "run")
         parameters = (body.get("runtime_config") or {}).get("parameters", {})
         self._check_parameters(spec, parameters)
         experiment_id = body.get("experiment_id") or self._default_experiment()
@@ -683,6 +689,29 @@ class FakeKfp:
             self.state.scripts[run["run_id"]] = self._next_script
             self._next_script = None
         return 200, copy.deepcopy(run)
+
+    def _version_spec(self, ref: dict | None, inline: dict | None, what: str) -> dict:
+        """The pipeline spec a run or recurring run names: by version reference (its version, else the latest) or
+        inline."""
+        if bool(ref) == bool(inline):
+            raise Refusal(400, f"a {what} needs exactly one of pipeline_spec or pipeline_version_reference")
+        if inline:
+            return parse_ir(yaml.safe_dump(inline).encode(), f"{what}.pipeline_spec")
+        if not ref.get("pipeline_id"):
+            raise Refusal(400, "pipeline_version_reference.pipeline_id is required")
+        if ref["pipeline_id"] not in self.state.pipelines:
+            raise Refusal(404, f"pipeline {ref['pipeline_id']} not found")
+        version_id = ref.get("pipeline_version_id")
+        if version_id:
+            version = self.state.versions.get(version_id)
+            if version is None or version["pipeline_id"] != ref["pipeline_id"]:
+                raise Refusal(404, f"pipeline version {version_id} not found in pipeline {ref['pipeline_id']}")
+        else:
+            version = max(
+                (v for v in self.state.versions.values() if v["pipeline_id"] == ref["pipeline_id"]),
+                key=lambda v: v["created_at"],
+            )
+        return version["pipeline_spec"]
 
     def _check_parameters(self, spec: dict, parameters: dict) -> None:
         declared = spec.get("root", {}).get("inputDefinitions", {}).get("parameters", {})
@@ -742,11 +771,94 @@ class FakeKfp:
             for r in self.state.runs.values()
             if not query.get("experiment_id") or r["experiment_id"] == query["experiment_id"]
         ]
-        return 200, self._page(self._filtered(items, query), query, "runs")
+        return 200, self._page(self._filtered(items, query, RUN_FILTER_KEYS), query, "runs")
+
+    # recurring runs
+
+    def _op_RecurringRunService_CreateRecurringRun(self, body, **_):
+        if not body.get("display_name", "").strip():
+            raise Refusal(400, "recurring_run.display_name is required")
+        for key in ("recurring_run_id", "created_at", "updated_at", "status", "error", "namespace"):
+            if key in body:
+                raise Refusal(400, f"recurring_run.{key} is an output field")
+        if body.get("mode") not in ("ENABLE", "DISABLE"):
+            raise Refusal(400, "recurring_run.mode must be ENABLE or DISABLE")
+        concurrency = body.get("max_concurrency", "1")
+        if not 1 <= int(concurrency) <= 10:
+            raise Refusal(400, f"max_concurrency {concurrency} is outside 1-10")
+        self._check_trigger(body.get("trigger") or {})
+        spec = self._version_spec(body.get("pipeline_version_reference"), body.get("pipeline_spec"), "recurring run")
+        self._check_parameters(spec, (body.get("runtime_config") or {}).get("parameters", {}))
+        experiment_id = body.get("experiment_id") or self._default_experiment()
+        if experiment_id not in self.state.experiments:
+            raise Refusal(404, f"experiment {experiment_id} not found")
+        recurring = copy.deepcopy(body)
+        recurring.update(
+            {
+                "recurring_run_id": str(uuid.uuid4()),
+                "experiment_id": experiment_id,
+                "created_at": now(),
+                "updated_at": now(),
+                "status": "ENABLED" if body["mode"] == "ENABLE" else "DISABLED",
+            }
+        )
+        self.state.recurring_runs[recurring["recurring_run_id"]] = recurring
+        return 200, copy.deepcopy(recurring)
+
+    @staticmethod
+    def _check_trigger(trigger: dict) -> None:
+        """One of a cron schedule (KFP's 6 fields, seconds first, robfig/cron ranges) or a periodic schedule."""
+        cron, periodic = trigger.get("cron_schedule"), trigger.get("periodic_schedule")
+        if bool(cron) == bool(periodic):
+            raise Refusal(
+                400, "a recurring run needs exactly one of trigger.cron_schedule or trigger.periodic_schedule"
+            )
+        if cron:
+            fields = cron.get("cron", "").split()
+            if len(fields) != 6:
+                raise Refusal(400, f"trigger.cron_schedule.cron {cron.get('cron')!r}: expected exactly 6 fields")
+            for text, (low, high) in zip(fields, CRON_RANGES):
+                for item in text.split(","):
+                    base = item.split("/")[0]
+                    numbers = [] if base in ("*", "?") else base.split("-")
+                    if not all(n.isdigit() and low <= int(n) <= high for n in numbers):
+                        raise Refusal(400, f"trigger.cron_schedule.cron: {text!r} is outside {low}-{high}")
+        elif int(periodic.get("interval_second", "0")) <= 0:
+            raise Refusal(400, "trigger.periodic_schedule.interval_second must be positive")
+
+    def _recurring(self, recurring_run_id: str) -> dict:
+        recurring = self.state.recurring_runs.get(recurring_run_id)
+        if recurring is None:
+            raise Refusal(404, f"recurring run {recurring_run_id} not found")
+        return recurring
+
+    def _op_RecurringRunService_GetRecurringRun(self, path, **_):
+        return 200, copy.deepcopy(self._recurring(path["recurring_run_id"]))
+
+    def _op_RecurringRunService_ListRecurringRuns(self, query, **_):
+        items = [
+            copy.deepcopy(r)
+            for r in self.state.recurring_runs.values()
+            if not query.get("experiment_id") or r["experiment_id"] == query["experiment_id"]
+        ]
+        return 200, self._page(self._filtered(items, query), query, "recurringRuns")  # the swagger's spelling
+
+    def _op_RecurringRunService_EnableRecurringRun(self, path, **_):
+        self._recurring(path["recurring_run_id"]).update(status="ENABLED", updated_at=now())
+        return 200, {}
+
+    def _op_RecurringRunService_DisableRecurringRun(self, path, **_):
+        self._recurring(path["recurring_run_id"]).update(status="DISABLED", updated_at=now())
+        return 200, {}
+
+    def _op_RecurringRunService_DeleteRecurringRun(self, path, **_):
+        self._recurring(path["recurring_run_id"])
+        del self.state.recurring_runs[path["recurring_run_id"]]
+        return 200, {}
 
     # -- list helpers -----------------------------------------------------------------------
 
-    def _filtered(self, items: list[dict], query: dict) -> list[dict]:
+    def _filtered(self, items: list[dict], query: dict, keys: tuple = ("display_name", "name")) -> list[dict]:
         raw = query.get("filter")
         if not raw:
             return items
@@ -765,7 +877,7 @@ class FakeKfp:
             if predicate.get("operation") != "EQUALS" or "string_value" not in predicate:
                 raise Refusal(501, "the fake filters only with EQUALS on a string_value")
             key, wanted = predicate.get("key", ""), predicate["string_value"]
-            if key not in ("display_name", "name"):
+            if key not in keys:
                 raise Refusal(400, f"filter: cannot filter on key {key!r}")
             items = [i for i in items if i.get(key) == wanted]
         return items

@@ -176,3 +176,21 @@ def test_errors_name_the_field_and_say_what_to_write(expression, message, hint):
     assert message in err.value.message
     assert hint in err.value.hint
     assert err.value.to_json()["field"] == "expression"
+
+
+@pytest.mark.parametrize(
+    ("expression", "kfp"),
+    [
+        ("0 3 * * *", "0 0 3 * * *"),
+        ("15 10 * * 7", "0 15 10 * * 0"),  # KFP's weekdays are 0-6
+        ("0 0 1 * 0-7", "0 0 0 1 * 0-6"),  # restricted though every day: the day rule stays OR
+        ("*/30 9-17 ? * mon-fri", "0 0,30 9-17 * * 1-5"),
+        ("@monthly", "0 0 0 1 * *"),
+        ("0 0 12 1 feb,aug *", "0 0 12 1 2,8 *"),
+        ("*/10 * * * * *", "0,10,20,30,40,50 * * * * *"),
+    ],
+)
+def test_the_kfp_form_has_six_numeric_fields_and_fires_at_the_same_times(expression, kfp):
+    assert cron.kfp_form(expression) == kfp
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert fires(kfp, start, count=40) == fires(expression, start, count=40)

@@ -46,9 +46,11 @@ def test_a_time_without_offset_is_read_in_the_schedules_zone(create):
         ({"max_concurrent": "2"}, "max_concurrent", "from 1 to 100"),
         ({"catch_up": "yes"}, "catch_up", "catch_up must be true or false"),
         ({"parameters": [1, 2]}, "parameters", "an object of names to values"),
-        ({"pin": ""}, "pin", "non-empty text"),
-        ({"pin": "v1"}, "pin", "not supported yet"),
-        ({"target": "kfp"}, "target", "not supported yet"),
+        ({"pin": ""}, "pin", "pin must be true or false, not ''."),
+        ({"pin": "v1"}, "pin", "pin must be true or false, not 'v1'."),
+        ({"target": "kfp", "pin": False}, "pin", "cannot compile its notebook at each run"),
+        ({"target": "kfp", "time_zone": "Europe/Madrid"}, "time_zone", "fires them in UTC, not Europe/Madrid"),
+        ({"target": "kfp", "max_concurrent": 11}, "max_concurrent", "at most 10 runs of a schedule at once"),
         ({"name": "preview"}, "name", "is reserved"),
         ({"start_at": 1e300}, "start_at", "not between 1970 and 9000"),
         ({"end_at": "0001-01-01T00:00"}, "end_at", "not between 1970 and 9000"),
@@ -69,9 +71,10 @@ def test_an_update_is_checked_with_the_current_fields(scheduler, create):
     with pytest.raises(FieldError) as err:
         scheduler.schedules.update("nightly", trigger="cron")  # "300s" is no cron expression
     assert err.value.field == "expression"
-    with pytest.raises(FieldError) as err:
-        scheduler.schedules.update("nightly", name="other")
-    assert err.value.field == "name"
+    for field, value in (("name", "other"), ("target", "kfp")):
+        with pytest.raises(FieldError) as err:
+            scheduler.schedules.update("nightly", **{field: value})
+        assert err.value.field == field
     with pytest.raises(NotFoundError):
         scheduler.schedules.update("missing", enabled=False)
 

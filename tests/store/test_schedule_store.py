@@ -44,10 +44,21 @@ def test_a_schedule_round_trips(schedules):
         "last_fired_due": None,
         "created_at": created["created_at"],
         "updated_at": created["updated_at"],
+        "kfp_pipeline_id": None,
+        "kfp_version_id": None,
+        "kfp_recurring_run_id": None,
     }
     assert schedules.list() == [created]
     changed = schedules.update("nightly", {"enabled": False, "next_due": None, "parameters": {"epochs": 5}})
     assert (changed["enabled"], changed["next_due"], changed["parameters"]) == (False, None, {"epochs": 5})
+
+
+def test_kfp_schedules_are_never_due_here_and_pins_and_recurring_runs_are_found(schedules):
+    schedules.create(schedule(pin="a" * 64))
+    schedules.create(schedule(name="remote", target="kfp", kfp_recurring_run_id="r1"))  # next_due set by mistake
+    assert [s["name"] for s in schedules.due(10_000)] == ["nightly"]
+    assert schedules.uses_pin("a" * 64) and not schedules.uses_pin("b" * 64)
+    assert schedules.uses_recurring_run("r1") and not schedules.uses_recurring_run("r2")
 
 
 def test_names_are_unique_and_missing_names_are_404(schedules):
