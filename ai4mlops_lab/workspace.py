@@ -45,7 +45,8 @@ class Settings:
     deployments are not monitored); `ingest_url`: where local model servers post their request events (empty:
     they write them straight into the workspace's event store); `auto_register`: register every model of each
     succeeded run in the model registry (once each); `model_registry_url`: a Kubeflow Model Registry's REST address
-    to keep the model registry in (empty: the embedded one, in the store).
+    to keep the model registry in (empty: the embedded one, in the store); `s3_endpoint_url`: an S3-compatible
+    server for `s3://` URIs (empty: `$AWS_ENDPOINT_URL` or `$S3_ENDPOINT_URL`, else AWS).
     """
 
     kfp_host: str = ""
@@ -55,6 +56,7 @@ class Settings:
     ingest_url: str = ""
     auto_register: bool = False
     model_registry_url: str = ""
+    s3_endpoint_url: str = ""
 
 
 class Workspace:
@@ -324,13 +326,19 @@ class Workspace:
 
     @property
     def object_store(self):
-        """The S3-compatible object store the environment names (`objectstore.S3Settings.from_environment`)."""
+        """The S3-compatible object store at `settings.s3_endpoint_url`, else the one the environment names
+        (`objectstore.S3Settings.from_environment`); credentials from the environment."""
         return self._once("object_store", self._build_object_store)
 
     def _build_object_store(self):
-        from .objectstore import ObjectStore
+        from dataclasses import replace
 
-        return ObjectStore()
+        from .objectstore import ObjectStore, S3Settings
+
+        settings = S3Settings.from_environment()
+        if self.settings.s3_endpoint_url:
+            settings = replace(settings, endpoint_url=self.settings.s3_endpoint_url)
+        return ObjectStore(settings)
 
     @property
     def triggers(self):

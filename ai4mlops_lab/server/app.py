@@ -63,6 +63,14 @@ class Ai4MlopsApp(ExtensionApp):
         f"workspace's store (default: ${MODEL_REGISTRY_URL_ENV}).",
     )
 
+    s3_endpoint_url = Unicode(
+        "",
+        config=True,
+        help="URL of an S3-compatible server (MinIO, Ceph, ...) for s3:// sources of data triggers, e.g. "
+        "http://127.0.0.1:9000; empty: $AWS_ENDPOINT_URL or $S3_ENDPOINT_URL, else AWS S3. Credentials come from "
+        "the environment ($AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_PROFILE or ~/.aws/credentials).",
+    )
+
     @default("auto_register")
     def _auto_register_default(self) -> bool:
         return env_flag(os.environ, AUTO_REGISTER_ENV)
@@ -93,6 +101,7 @@ class Ai4MlopsApp(ExtensionApp):
                         ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest",
                         auto_register=self.auto_register,
                         model_registry_url=self.model_registry_url,
+                        s3_endpoint_url=self.s3_endpoint_url,
                     ),
                 )
             return self._workspace
