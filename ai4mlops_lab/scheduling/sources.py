@@ -147,12 +147,14 @@ class BucketSource:
         for info in self.store.list(self.uri, recursive=_deep(pattern)):
             relative = info.key[len(self.uri.key) :]
             if relative and not relative.endswith("/") and matches(pattern, relative):
-                version = f"{info.etag}:{info.size}"
+                version = f"{info.etag}:{info.size}" if info.etag else f":{info.size}:{info.modified}"
                 found.append(Entry(relative, info.size, version, str(self.uri.child(info.key)), info.modified))
         return found
 
     def content_hash(self, entry: Entry) -> str:
-        return f"etag:{entry.version.rpartition(':')[0]}"
+        """`etag:ETAG`; a server that gives no ETag: the object's URI, size and time (a new upload is new data)."""
+        etag = entry.version.partition(":")[0]
+        return f"etag:{etag}" if etag else f"object:{entry.location}{entry.version}"
 
 
 def as_folder(uri: S3Uri) -> S3Uri:

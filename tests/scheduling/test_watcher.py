@@ -8,8 +8,9 @@ import time
 import pytest
 
 from ai4mlops_lab.errors import FieldError
+from ai4mlops_lab.objectstore import ObjectInfo, S3Uri
 from ai4mlops_lab.scheduling import TriggerService, Watcher
-from ai4mlops_lab.scheduling.sources import FolderSource, matches, source_text
+from ai4mlops_lab.scheduling.sources import BucketSource, FolderSource, matches, source_text
 from ai4mlops_lab.store.triggers import TriggerStore
 
 from .conftest import Clock
@@ -338,3 +339,16 @@ def test_changing_the_source_starts_the_watch_afresh(root, runs, clock, create):
     assert [s.paths for s in tick_at(watch, clock, 2)] == [("b.csv",)]
     with pytest.raises(FieldError, match="cannot change"):
         triggers.update("incoming", name="renamed")
+
+
+def test_objects_are_known_by_their_etag_or_without_one_by_uri_size_and_time():
+    class Listing:
+        def list(self, uri, recursive):
+            yield ObjectInfo("in/a.csv", 3, "0cc175b9c0f1b6a831c399e269772661", 10.0)
+            yield ObjectInfo("in/b.csv", 3, "", 11.0)
+
+    source = BucketSource(Listing(), S3Uri("bucket", "in"))
+    first, second = source.list("*.csv")
+    assert source.content_hash(first) == "etag:0cc175b9c0f1b6a831c399e269772661"
+    assert source.content_hash(second) == "object:s3://bucket/in/b.csv:3:11.0"
+    assert first.location == "s3://bucket/in/a.csv" and first.path == "a.csv"
