@@ -966,6 +966,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/batch-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest batch prediction jobs (100), newest first. */
+        get: operations["listBatchJobs"];
+        put?: never;
+        /** Predict every row of a file under the server root (CSV, Parquet or .npy) with a deployment's, a run's or a registered version's model, in a worker process; the output gets the input's columns and the prediction columns, rows that fail to decode go to a rejects file by row number. 201: the pending job (poll it for progress); 404: no such model or input; 422: a field, named in `field`. */
+        post: operations["startBatchJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        /** A batch job with its progress. */
+        get: operations["getBatchJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an unfinished job (its partial output is removed; an output that was there stays). 409 when it ended. */
+        post: operations["cancelBatchJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1885,8 +1941,73 @@ export interface components {
             by: string;
             reason: string;
         };
+        /** @description A batch prediction over a file under the server root. */
+        BatchJobRequest: {
+            /** @description A deployment, a run id, or a registered version as MODEL:VERSION or MODEL@ALIAS. */
+            model: string;
+            /** @description A .csv (a header naming the features), .parquet or .npy file under the root. */
+            input: string;
+            /** @description Where to write (.csv, .parquet or .npy); default `<stem>.predictions.<ext>` next to the input. */
+            output?: string | null;
+            /** @description A run's model artifact, name or step/name (default: its last). */
+            artifact?: string | null;
+            /** @description Rows predicted at a time (default 10000). */
+            chunk_size?: number;
+            /**
+             * @description How the outputs are read.
+             * @enum {string}
+             */
+            task?: "auto" | "classification" | "regression";
+            /** @description Replace an existing output (default: refused, 422). */
+            overwrite?: boolean;
+            /** @description Log each predicted row as the deployment's request and answer (Ce-Id `JOB/ROW`, the row's 1-based number), so drift and performance monitoring see them and labels join by that key; a deployment only. */
+            log?: boolean;
+        };
+        /** @description A batch prediction job; paths are relative to the server root. */
+        BatchJob: {
+            id: string;
+            /** @description The model as it was named. */
+            model: string;
+            /** @description Which model that is, e.g. `deployment churn (model)`. */
+            model_description: string | null;
+            /** @description The deployment the model was named by. */
+            deployment: string | null;
+            input_path: string;
+            /** @description Written when the job succeeds. */
+            output_path: string;
+            /** @description Written only when rows were rejected. */
+            rejects_path: string;
+            options: {
+                artifact: string | null;
+                chunk_size: number;
+                task: string;
+                overwrite: boolean;
+            };
+            log: boolean;
+            status: components["schemas"]["RunStatus"];
+            rows_done: number;
+            /** @description The input's rows (a CSV's estimated from its lines until done). */
+            rows_total: number | null;
+            rows_predicted: number;
+            rejected: number;
+            error: string | null;
+            worker_pid: number | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            updated_at: string;
+        };
     };
     responses: {
+        /** @description The batch job. */
+        BatchJob: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BatchJob"];
+            };
+        };
         /** @description The schedule with its next fire times. */
         ScheduleDetail: {
             headers: {
@@ -1932,6 +2053,7 @@ export interface components {
         };
     };
     parameters: {
+        BatchJobId: string;
         RunId: string;
         DeploymentName: string;
         AlertId: string;
@@ -3644,6 +3766,77 @@ export interface operations {
                     };
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    listBatchJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: components["schemas"]["BatchJob"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    startBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchJobRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["BatchJob"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BatchJob"];
+            default: components["responses"]["Error"];
+        };
+    };
+    cancelBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BatchJob"];
             default: components["responses"]["Error"];
         };
     };

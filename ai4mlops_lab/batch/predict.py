@@ -141,14 +141,16 @@ def plan_paths(
 
 
 def as_field_error(name: str, check: Callable, *args, **kwargs):
-    """`check(*args, **kwargs)`, its UserError a FieldError naming the field `name` (with the error's status)."""
+    """`check(*args, **kwargs)`, its UserError a FieldError naming the field `name` (a 422, or the error's 403 or
+    404)."""
     try:
         return check(*args, **kwargs)
     except FieldError:
         raise
     except UserError as err:
         refused = FieldError(name, err.message, err.hint)
-        refused.status, refused.code = err.status, err.code
+        if err.status in (403, 404):
+            refused.status, refused.code = err.status, err.code
         raise refused from None
 
 
