@@ -23,7 +23,7 @@ from ..serving.loaded_model import LoadedModel
 from ..serving.signature import Signature, SignatureError
 from .columns import check_task, prediction_columns
 from .readers import Chunk, Reject, check_input, open_input
-from .writers import RejectsWriter, check_output, open_output
+from .writers import RejectsWriter, WriteBehind, check_output, open_output
 
 #: Rows predicted at a time by default.
 DEFAULT_CHUNK = 10_000
@@ -60,6 +60,8 @@ def predict_file(
     started, done, count, rejected, names = time.perf_counter(), 0, 0, 0, None
     with ExitStack() as stack:
         temporary = stack.enter_context(confined.atomic_path(root, *target.relative_to(root).parts))
+        renames = stack.enter_context(ExitStack())  # the rejects file's, once it is written
+        writes = stack.enter_context(WriteBehind())
         writer = rejects = None
         for chunk in reader.chunks(chunk_size):
             done += len(chunk.rows) + len(chunk.rejects)
@@ -72,21 +74,21 @@ def predict_file(
                         columns,
                         open_output(temporary, reader.columns, columns, reader.total, reader.picked),
                     )
-                    stack.callback(writer.close)
+                    writes.closing(writer.close)
                 elif columns != names:
                     raise UserError(
                         f"The model's outputs changed shape at row {chunk.numbers[0]}: {columns} after {names}."
                     )
-                writer.write(chunk, table)
+                writes.submit(writer.write, chunk, table)
                 if on_predicted is not None:
                     on_predicted(chunk.numbers, values, outputs)
                 count += len(chunk.rows)
             if chunk.rejects:
                 if rejects is None:
-                    path = stack.enter_context(confined.atomic_path(root, *rejects_path.relative_to(root).parts))
+                    path = renames.enter_context(confined.atomic_path(root, *rejects_path.relative_to(root).parts))
                     rejects = RejectsWriter(path, reader.columns)
-                    stack.callback(rejects.close)
-                rejects.write(chunk.rejects)
+                    writes.closing(rejects.close)
+                writes.submit(rejects.write, chunk.rejects)
                 rejected += len(chunk.rejects)
             if progress is not None:
                 progress(done, max(reader.total, done))

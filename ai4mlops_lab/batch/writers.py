@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import struct
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +137,41 @@ class RejectsWriter:
 
     def close(self) -> None:
         self.stream.close()
+
+
+class WriteBehind:
+    """Writes run on one thread, in order, at most one in flight: a chunk is written while the model predicts the
+    next one (numpy, torch and file writes release the GIL). A write's error is raised by the next `submit` or on
+    exit; on exit every pending write ends before the writers registered with `closing` are closed."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="batch-writer")
+        self._pending: Future | None = None
+        self._closers: list = []
+
+    def __enter__(self) -> WriteBehind:
+        return self
+
+    def submit(self, write, *args) -> None:
+        self.wait()
+        self._pending = self._pool.submit(write, *args)
+
+    def wait(self) -> None:
+        """Until the write in flight is done (its error raised here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def closing(self, close) -> None:
+        """Call `close` on exit, once the writes are done."""
+        self._closers.append(close)
+
+    def __exit__(self, *exc) -> None:
+        with ExitStack() as closing:
+            for close in self._closers:
+                closing.callback(close)
+            closing.callback(self._pool.shutdown)
+            self.wait()
 
 
 def open_output(path: Path, columns: list[str], predictions: list[str], most_rows: int, picked: list[int]):
