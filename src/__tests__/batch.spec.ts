@@ -5,6 +5,7 @@ import {
   batchProgress,
   batchSummary,
   defaultOutput,
+  fileName,
   isBatchInput,
   versionModelRef
 } from '../components/batch';
@@ -43,6 +44,7 @@ describe('batch prediction', () => {
     expect(defaultOutput('data/rows.csv')).toBe('data/rows.predictions.csv');
     expect(defaultOutput(' a.b/rows.v2.parquet ')).toBe('a.b/rows.v2.predictions.parquet');
     expect(defaultOutput('data/noext')).toBe('');
+    expect([fileName('data/rows.csv'), fileName('rows.csv')]).toEqual(['rows.csv', 'rows.csv']);
   });
 
   it('names a registered version MODEL:VERSION, as the server reads it', () => {

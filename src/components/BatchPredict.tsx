@@ -8,7 +8,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError, cancelBatchJob, fetchBatchJob, IBatchJob, startBatchJob } from '../api';
 import { errorMessage } from '../errors';
-import { batchEnded, batchProgress, batchSummary, defaultOutput, isBatchInput } from './batch';
+import { batchEnded, batchProgress, batchSummary, defaultOutput, fileName, isBatchInput } from './batch';
 import { policyFieldOf } from './PolicyDraft';
 import { withProgress } from './progress';
 
@@ -211,7 +211,9 @@ function BatchJobView({
       data-status={job.status}
       aria-label={trans.__('Batch prediction of %1', job.input_path)}
     >
-      <div className="a4m-Muted">{trans.__('%1 → %2', job.input_path, job.output_path)}</div>
+      <div className="a4m-Muted" title={trans.__('%1 → %2', job.input_path, job.output_path)}>
+        {trans.__('%1 → %2', fileName(job.input_path), fileName(job.output_path))}
+      </div>
       <progress className="a4m-BatchJob-bar" aria-label={trans.__('Rows predicted')} {...(progress ?? {})} />
       <div className={`a4m-BatchJob-summary${job.status === 'failed' ? ' a4m-mod-error' : ''}`} role="status">
         {batchSummary(job, trans)}
@@ -219,14 +221,14 @@ function BatchJobView({
       {job.status === 'succeeded' && (
         <div>
           {trans.__('Output: ')}
-          {link(job.output_path, job.output_path, 'a4m-BatchJob-output')}
+          {link(job.output_path, fileName(job.output_path), 'a4m-BatchJob-output')}
         </div>
       )}
       {job.rejected > 0 && ended && (
         <div>
           {link(
             job.rejects_path,
-            trans._n('%1 rejected row: %2', '%1 rejected rows: %2', job.rejected, job.rejects_path),
+            trans._n('%1 rejected row: %2', '%1 rejected rows: %2', job.rejected, fileName(job.rejects_path)),
             'a4m-BatchJob-rejects'
           )}
         </div>

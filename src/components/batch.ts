@@ -17,6 +17,11 @@ export function defaultOutput(input: string): string {
   return match ? `${match[1]}.predictions${match[2]}` : '';
 }
 
+/** A path's file name (the last part). */
+export function fileName(path: string): string {
+  return path.split('/').pop() ?? path;
+}
+
 /** How a registered version is named as a batch model: `MODEL:VERSION`. */
 export function versionModelRef(model: string, version: number): string {
   return `${model}:${version}`;

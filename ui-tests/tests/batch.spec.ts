@@ -27,20 +27,32 @@ test.describe('batch predict', () => {
       await form.getByLabel('Input file').fill(`${tmpPath}/rows.csv`);
       await expect(form.getByLabel('Output file')).toHaveAttribute('placeholder', `${tmpPath}/rows.predictions.csv`);
       await form.getByRole('checkbox', { name: /Log the predictions/ }).check();
+      await form.screenshot({ path: 'screenshots/batch-form-light.png' });
       await form.getByRole('button', { name: 'Predict' }).click();
 
       const job = card.locator('.a4m-BatchJob');
       await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
       await expect(job.getByRole('status')).toHaveText('29 rows predicted · 1 rejected');
       await expect(job.getByRole('progressbar')).toHaveAttribute('value', '1');
-      await expect(job.locator('.a4m-BatchJob-rejects')).toHaveText(`1 rejected row: ${tmpPath}/rows.rejects.csv`);
+      await expect(job.locator('.a4m-BatchJob-rejects')).toHaveText('1 rejected row: rows.rejects.csv');
+      await expect(job.locator('.a4m-BatchJob-output')).toHaveAttribute(
+        'title',
+        `Open ${tmpPath}/rows.predictions.csv`
+      );
       await expectAccessible(page, '#ai4mlops-lab-monitor .a4m-BatchJob');
 
-      const monitor = page.locator('#ai4mlops-lab-monitor');
-      await card.scrollIntoViewIfNeeded();
-      await monitor.screenshot({ path: 'screenshots/batch-light.png' });
+      // Screenshots without the notifications over the card, in both themes.
+      await expect(async () => {
+        for (const close of await page.locator('.Toastify__toast button[aria-label="Hide notification"]').all()) {
+          await close.click({ timeout: 1000 });
+        }
+        await expect(page.locator('.Toastify__toast')).toHaveCount(0, { timeout: 1000 });
+      }).toPass({ timeout: 30_000 });
+      await job.scrollIntoViewIfNeeded();
+      await job.screenshot({ path: 'screenshots/batch-light.png' });
       await page.theme.setDarkTheme();
-      await monitor.screenshot({ path: 'screenshots/batch-dark.png' });
+      await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false');
+      await job.screenshot({ path: 'screenshots/batch-dark.png' });
       await page.theme.setLightTheme();
 
       // The same file again: the output is there, and is kept unless asked.
