@@ -254,7 +254,7 @@ class Workspace:
         from .batch.jobs import BatchJobs
         from .store.batch_jobs import BatchJobStore
 
-        return BatchJobs(self.folder, BatchJobStore(self.store_path), self.batch_predictions)
+        return BatchJobs(self.folder, BatchJobStore(self.store_path, check=False), self.batch_predictions)
 
     @property
     def drift_monitor(self):
