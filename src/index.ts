@@ -4,6 +4,7 @@
  */
 import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTools, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -110,7 +111,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IPerformanceModel,
     IModelsModel
   ],
-  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
+  optional: [
+    ISettingRegistry,
+    ILayoutRestorer,
+    ICommandPalette,
+    ITranslator,
+    INotebookTools,
+    IThemeManager,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
@@ -126,7 +135,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     notebookTools: INotebookTools | null,
-    themes: IThemeManager | null
+    themes: IThemeManager | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
     const analysis = new PipelineAnalysis(tracker);
@@ -164,7 +174,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rendermime,
       trans,
       themes,
-      showCell: (path, index) => void showCell(path, index)
+      showCell: (path, index) => void showCell(path, index),
+      files: {
+        selected: () => fileBrowser?.selectedItems().next().value?.path ?? null,
+        open: path => void app.commands.execute('docmanager:open', { path })
+      }
     });
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });

@@ -9,6 +9,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 
+import { IBatchFiles } from '../components/BatchPredict';
 import { DriftView } from '../drift/DriftView';
 import { ModelsView } from '../models/ModelsView';
 import { PerformanceView } from '../performance/PerformanceView';
@@ -31,6 +32,8 @@ export interface IMonitorPanelOptions {
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
   showCell: (path: string, cell: number) => void;
+  /** The file browser's selection and opening files, for batch predictions. */
+  files?: IBatchFiles;
   /** Redraws the charts in the new theme's colours when the theme changes. */
   themes: IThemeManager | null;
 }
@@ -83,7 +86,7 @@ export class MonitorPanel extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { runs, deployments, drift, performance, models, rendermime, trans, showCell } = this.options;
+    const { runs, deployments, drift, performance, models, rendermime, trans, showCell, files } = this.options;
     return (
       <div className="a4m-Panel-body">
         <h2 className="a4m-Panel-heading">{trans.__('MLOps monitor')}</h2>
@@ -98,13 +101,22 @@ export class MonitorPanel extends ReactWidget {
         <section className="a4m-Section" aria-label={trans.__('Models')}>
           <h3 className="a4m-Section-title">{trans.__('Models')}</h3>
           <UseSignal signal={models.changed}>
-            {() => <ModelsView models={models} runs={runs} rendermime={rendermime} trans={trans} showCell={showCell} />}
+            {() => (
+              <ModelsView
+                models={models}
+                runs={runs}
+                rendermime={rendermime}
+                trans={trans}
+                showCell={showCell}
+                files={files}
+              />
+            )}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>
           <h3 className="a4m-Section-title">{trans.__('Deployments')}</h3>
           <UseSignal signal={deployments.changed}>
-            {() => <DeploymentsView model={deployments} runs={runs} trans={trans} />}
+            {() => <DeploymentsView model={deployments} runs={runs} files={files} trans={trans} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Data drift')}>
