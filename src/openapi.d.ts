@@ -859,7 +859,7 @@ export interface paths {
         /** Every schedule, by name. */
         get: operations["listSchedules"];
         put?: never;
-        /** Create a schedule: the notebook (a notebook under the server root, compiled at each run) run on a cron expression in a time zone or at an interval. 409: the name is taken; 422: a field, named in `field`. */
+        /** Create a schedule: the notebook (a notebook under the server root, compiled at each run, or once when `pin` is true) run on a cron expression in a time zone or at an interval, by the local scheduler (target local) or as a recurring run on the Kubeflow Pipelines server (target kfp: compiled and uploaded as a pipeline version now). 409: the name is taken; 422: a field, named in `field`; 502 (`kfp_unreachable`) or 400 (`kfp_request`, `kfp_unauthorized`): the KFP server could not be reached or refused. */
         post: operations["createSchedule"];
         delete?: never;
         options?: never;
@@ -902,7 +902,7 @@ export interface paths {
         delete: operations["deleteSchedule"];
         options?: never;
         head?: never;
-        /** Change some fields of a schedule (the name stays); a change of its trigger, bounds or `enabled` moves its next due time from now, so missed times never fire. 422: a field, named in `field`. */
+        /** Change some fields of a schedule (the name and target stay); a change of its trigger, bounds or `enabled` moves its next due time from now, so missed times never fire. `pin: true` compiles the notebook again and runs that from now on (re-pin), `pin: false` compiles it at each run. On KFP, `enabled` enables or disables the recurring run, and a change of anything else it holds replaces it (a recurring run cannot change). 422: a field, named in `field`. */
         patch: operations["updateSchedule"];
         trace?: never;
     };
@@ -956,8 +956,108 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** What became of the schedule's due times, latest first (the latest 100), with the runs they started. */
+        /** What became of the schedule's due times, latest first (the latest 100), with the runs they started; for a schedule on KFP, the runs its recurring run started there (each with `kfp_run`). */
         get: operations["listScheduleFires"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every data trigger, by name. */
+        get: operations["listTriggers"];
+        put?: never;
+        /** Create a data trigger: the notebook (under the server root, compiled at each run) runs when new files matching `pattern` settle in `source` (a folder under the root, or an s3:// prefix), each file's location in the pipeline parameter `parameter`. 409: the name is taken; 422: a field, named in `field`. */
+        post: operations["createTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        /** A data trigger. */
+        get: operations["getTrigger"];
+        put?: never;
+        post?: never;
+        /** Delete a data trigger and what it noted of its files; the runs it started stay. */
+        delete: operations["deleteTrigger"];
+        options?: never;
+        head?: never;
+        /** Change some fields of a data trigger (the name stays); a change of its source or pattern starts its watch afresh (the files there then are left alone). 422: a field, named in `field`. */
+        patch: operations["updateTrigger"];
+        trace?: never;
+    };
+    "/triggers/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a data trigger; files that arrived while it was disabled start runs too. */
+        post: operations["enableTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a data trigger (its source is not listed until it is enabled again). */
+        post: operations["disableTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        /** The contents the trigger handled, latest first (the latest 100), with their hash, state and run; and the files waiting (settling, or ready for a run slot or for the rest of their batch). */
+        get: operations["listTriggerFiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1132,6 +1232,8 @@ export interface components {
             experiment: string;
             /** @description The schedule whose due time started the run. */
             schedule?: string | null;
+            /** @description The data trigger whose file(s) started the run. */
+            trigger?: string | null;
             notebook_path: string;
             notebook_hash: string;
             pipeline: string;
@@ -1665,17 +1767,14 @@ export interface components {
             name?: string;
             /** @description A notebook under the server root, e.g. pipelines/train.ipynb. */
             notebook_path?: string;
-            /** @description Reserved: pinning a compiled pipeline version is not supported yet. */
-            pin?: null;
+            /** @description true: compile the notebook now, keep the compiled pipeline in the workspace and run it at each due time (true again re-pins; a change of `notebook_path` re-pins too); false or null: compile the notebook at each run. A schedule on KFP is always pinned (false is refused). */
+            pin?: boolean | null;
             /** @description Pipeline parameter values of each run. */
             parameters?: {
                 [key: string]: unknown;
             };
-            /**
-             * @description Where runs go (only local for now).
-             * @enum {string}
-             */
-            target?: "local";
+            /** @description local: the Jupyter server (or `ai4mlops scheduler`) fires it; kfp: a recurring run on the Kubeflow Pipelines server fires it (cron in UTC only: KFP's cron has no time zone; max_concurrent 1 to 10; catch_up runs every missed time). Cannot change. */
+            target?: components["schemas"]["RunTarget"];
             /** @description The runs' experiment (null: the notebook's). */
             experiment?: string | null;
             trigger?: components["schemas"]["ScheduleTrigger"];
@@ -1700,6 +1799,7 @@ export interface components {
             id: number;
             name: string;
             notebook_path: string;
+            /** @description The compiled pipeline each run runs: the sha256 of its files, kept in the workspace (`pinned/<pin>`); null: the notebook is compiled at each run. */
             pin: string | null;
             parameters: {
                 [key: string]: unknown;
@@ -1714,10 +1814,17 @@ export interface components {
             max_concurrent: number;
             catch_up: boolean;
             enabled: boolean;
+            /** @description Null also on KFP: its server fires the schedule. */
             next_due: number | null;
             last_fired_due: number | null;
             created_at: string;
             updated_at: string;
+            /** @description Target kfp: the KFP pipeline uploaded to. */
+            kfp_pipeline_id: string | null;
+            /** @description Target kfp: the pipeline version, uploaded from `pin`. */
+            kfp_version_id: string | null;
+            /** @description Target kfp: the recurring run on the KFP server. */
+            kfp_recurring_run_id: string | null;
         };
         ScheduleDetail: components["schemas"]["Schedule"] & {
             /** @description The next five fire times, ISO-8601 in the schedule's time zone (empty when disabled or ended). */
@@ -1732,9 +1839,106 @@ export interface components {
             outcome: "claimed" | "started" | "skipped" | "failed";
             /** @description Why it was skipped or failed. */
             reason: string | null;
-            /** @description The run it started. */
+            /** @description The run it started (null on KFP; see `kfp_run`). */
             run_id: string | null;
             fired_at: string;
+            /** @description Target kfp: the run the recurring run started (`due`: when KFP scheduled it). */
+            kfp_run?: {
+                /** @description The run's id on the KFP server. */
+                run_id: string;
+                name: string | null;
+                status: components["schemas"]["RunStatus"];
+                /** @description KFP's RuntimeState. */
+                kfp_state: string;
+                created_at: string | null;
+                scheduled_at: string | null;
+                finished_at: string | null;
+                error: string;
+                /** @description The run in the KFP UI. */
+                url: string;
+            };
+        };
+        /** @description The fields of a data trigger a request may set. */
+        TriggerChange: {
+            /** @description Up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit. */
+            name?: string;
+            /** @description A notebook under the server root, e.g. pipelines/train.ipynb. */
+            notebook_path?: string;
+            /** @description A folder relative to the server root (not the workspace folder, not hidden), or an s3:// prefix (taken as a folder; the endpoint and credentials come from the server's environment, e.g. AWS_ENDPOINT_URL). */
+            source?: string;
+            /** @description Files to run for, relative to the source: '*.csv' (directly in it), 'daily/*.csv', '**\/*.csv' (any depth). Default '*'. */
+            pattern?: string;
+            /** @description The pipeline parameter that receives each file's location: its absolute path, or its s3:// URI; in batch mode the batch's locations joined by newlines. */
+            parameter?: string;
+            /** @description Other pipeline parameter values. */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description The runs' experiment (null: the notebook's). */
+            experiment?: string | null;
+            /** @description How long a file must keep its size and time (or ETag) before it is picked up (default 10). */
+            settle_seconds?: number;
+            /** @description How often the source is listed (default 5). */
+            poll_seconds?: number;
+            /** @description One run per batch of settled files, instead of one per file. */
+            batch?: boolean;
+            /** @description Also run for the files there before the trigger was created. */
+            include_existing?: boolean;
+            /** @description Runs at once; new files wait meanwhile. */
+            max_concurrent?: number;
+            enabled?: boolean;
+        };
+        /** @description A new data trigger. */
+        TriggerFields: components["schemas"]["TriggerChange"] & Record<string, never>;
+        /** @description A data trigger as kept. */
+        Trigger: {
+            id: number;
+            name: string;
+            notebook_path: string;
+            /** @description A folder relative to the root ('.' for the root), or an s3:// prefix. */
+            source: string;
+            pattern: string;
+            parameter: string;
+            parameters: {
+                [key: string]: unknown;
+            };
+            experiment: string | null;
+            settle_seconds: number;
+            poll_seconds: number;
+            batch: boolean;
+            include_existing: boolean;
+            max_concurrent: number;
+            enabled: boolean;
+            /** @description When the files already there were noted (epoch seconds). */
+            baseline_at: number | null;
+            /** @description Why the latest listing of the source failed. */
+            last_error: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        TriggerFiles: {
+            trigger: string;
+            seen: {
+                /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+                content_hash: string;
+                /** @description Where it was first seen */
+                path: string;
+                size: number;
+                /** @enum {string} */
+                state: "claimed" | "started" | "failed";
+                /** @description Why its run did not start. */
+                reason: string | null;
+                run_id: string | null;
+                seen_at: string;
+            }[];
+            waiting: {
+                path: string;
+                size: number;
+                /** @enum {string} */
+                state: "settling" | "ready";
+                /** @description Since when it has had its current size and time (or ETag). */
+                since: string;
+            }[];
         };
         RegisterModel: {
             /** @description A succeeded run with a model. */
@@ -2008,6 +2212,15 @@ export interface components {
                 "application/json": components["schemas"]["BatchJob"];
             };
         };
+        /** @description The data trigger. */
+        Trigger: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Trigger"];
+            };
+        };
         /** @description The schedule with its next fire times. */
         ScheduleDetail: {
             headers: {
@@ -2059,6 +2272,8 @@ export interface components {
         AlertId: string;
         /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
         ScheduleName: string;
+        /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+        TriggerName: string;
         /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
         ModelName: string;
         /** @description A version number, or an alias standing for the version it points at. */
@@ -2196,6 +2411,8 @@ export interface operations {
                 experiment?: string;
                 /** @description Only the runs this schedule started. */
                 schedule?: string;
+                /** @description Only the runs this data trigger started. */
+                trigger?: string;
             };
             header?: {
                 /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -3764,6 +3981,176 @@ export interface operations {
                         schedule: string;
                         fires: components["schemas"]["ScheduleFire"][];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        triggers: components["schemas"]["Trigger"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerFields"];
+            };
+        };
+        responses: {
+            /** @description The new trigger. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerChange"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Trigger"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    enableTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    disableTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTriggerFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerFiles"];
                 };
             };
             default: components["responses"]["Error"];
