@@ -36,6 +36,7 @@ class RunRecord(TypedDict):
     id: str
     experiment: str
     schedule: str | None  # the schedule whose due time started the run
+    trigger: str | None  # the data trigger whose file started the run
     notebook_path: str
     notebook_hash: str
     pipeline: str
@@ -223,3 +224,65 @@ class FireRecord(TypedDict):
     reason: str | None
     run_id: str | None
     fired_at: str
+
+
+class TriggerRecord(TypedDict):
+    """A data trigger as the store keeps it: `source` is a folder relative to the root or an `s3://` prefix;
+    `parameter` receives each file's location (its absolute path, or its `s3://` URI)."""
+
+    id: int
+    name: str
+    notebook_path: str
+    source: str
+    pattern: str
+    parameter: str
+    parameters: dict[str, Any]
+    experiment: str | None
+    settle_seconds: int
+    poll_seconds: int
+    batch: bool  # one run per settled batch (locations newline-joined) instead of one per file
+    include_existing: bool  # also run for the files there when the trigger starts watching
+    max_concurrent: int
+    enabled: bool
+    baseline_at: float | None  # when the files already there were noted (None: not yet)
+    last_error: str | None  # why the latest listing failed (None: it worked)
+    created_at: str
+    updated_at: str
+
+
+class SeenFileRecord(TypedDict):
+    """A content a trigger handled (`state`: SeenState), first seen at `path`, and the run it started."""
+
+    content_hash: str
+    path: str
+    size: int
+    state: str
+    reason: str | None
+    run_id: str | None
+    seen_at: str
+
+
+class BatchJobRecord(TypedDict):
+    """A batch prediction job: a model over an input file, its progress and outcome. Paths are relative to the
+    root; `rows_total` is the input's row count as first estimated (a CSV's lines), exact once the job ends."""
+
+    id: str
+    model: str  # as the user named it: a deployment, a run id, MODEL:VERSION or MODEL@ALIAS
+    model_description: str | None  # which model that was, once the worker loaded it
+    deployment: str | None  # whose request log the predictions go to when `log`
+    input_path: str
+    output_path: str
+    rejects_path: str  # written only when rows were rejected
+    options: dict[str, Any]  # artifact, chunk_size, task, overwrite
+    log: bool
+    status: str  # RunStatus
+    rows_done: int
+    rows_total: int | None
+    rows_predicted: int
+    rejected: int
+    error: str | None
+    worker_pid: int | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    updated_at: str

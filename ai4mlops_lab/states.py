@@ -62,6 +62,24 @@ class FireOutcome(StrEnum):
     FAILED = "failed"  # starting the run raised
 
 
+class SeenState(StrEnum):
+    """What became of a content a data trigger handled (one per content hash)."""
+
+    CLAIMED = "claimed"  # taken by a watcher, its run not started yet
+    STARTED = "started"
+    FAILED = "failed"  # starting the run raised, or its watcher stopped first
+
+
+class WatchState(StrEnum):
+    """Where a file a data trigger lists stands."""
+
+    SETTLING = "settling"  # new or changed: waiting until its size and time (or ETag) hold for the settle time
+    READY = "ready"  # settled and hashed: waiting for a run slot (max_concurrent) or for its batch
+    EXISTING = "existing"  # there when the trigger started watching: left alone until it changes
+    HANDLED = "handled"  # its content started a run (or failed to)
+    DUPLICATE = "duplicate"  # its content was handled before (a copy, a rename, a re-upload)
+
+
 class AlertStatus(StrEnum):
     OPEN = "open"
     RETRAINING = "retraining"

@@ -45,7 +45,8 @@ class Settings:
     deployments are not monitored); `ingest_url`: where local model servers post their request events (empty:
     they write them straight into the workspace's event store); `auto_register`: register every model of each
     succeeded run in the model registry (once each); `model_registry_url`: a Kubeflow Model Registry's REST address
-    to keep the model registry in (empty: the embedded one, in the store).
+    to keep the model registry in (empty: the embedded one, in the store); `s3_endpoint_url`: an S3-compatible
+    server for `s3://` URIs (empty: `$AWS_ENDPOINT_URL` or `$S3_ENDPOINT_URL`, else AWS).
     """
 
     kfp_host: str = ""
@@ -55,6 +56,7 @@ class Settings:
     ingest_url: str = ""
     auto_register: bool = False
     model_registry_url: str = ""
+    s3_endpoint_url: str = ""
 
 
 class Workspace:
@@ -246,6 +248,17 @@ class Workspace:
         )
 
     @property
+    def batch_jobs(self):
+        """Batch prediction jobs, each in a worker process (`batch.jobs.BatchJobs`)."""
+        return self._once("batch_jobs", self._build_batch_jobs)
+
+    def _build_batch_jobs(self):
+        from .batch.jobs import BatchJobs
+        from .store.batch_jobs import BatchJobStore
+
+        return BatchJobs(self.folder, BatchJobStore(self.store_path, check=False), self.batch_predictions)
+
+    @property
     def drift_monitor(self):
         """The drift monitor (retrains through the run service, redeploys through the deployments)."""
         return self._once("drift_monitor", self._build_drift_monitor)
@@ -321,6 +334,59 @@ class Workspace:
         from .scheduling import Scheduler
 
         return Scheduler(self.store_path, self._notebook_runs(), self.clock)
+
+    @property
+    def object_store(self):
+        """The S3-compatible object store at `settings.s3_endpoint_url`, else the one the environment names
+        (`objectstore.S3Settings.from_environment`); credentials from the environment."""
+        return self._once("object_store", self._build_object_store)
+
+    def _build_object_store(self):
+        from dataclasses import replace
+
+        from .objectstore import ObjectStore, S3Settings
+
+        settings = S3Settings.from_environment()
+        if self.settings.s3_endpoint_url:
+            settings = replace(settings, endpoint_url=self.settings.s3_endpoint_url)
+        return ObjectStore(settings)
+
+    @property
+    def triggers(self):
+        """Data triggers as users manage them (`scheduling.TriggerService`): a trigger's notebook must be a notebook
+        under the root, its source a folder under the root (not the workspace) or an s3:// prefix."""
+        return self._once("triggers", self._build_triggers)
+
+    def _build_triggers(self):
+        from .scheduling.sources import source_text
+        from .scheduling.trigger_service import TriggerService
+        from .store.triggers import TriggerStore
+
+        return TriggerService(
+            TriggerStore(self.store_path),
+            source_text=lambda source: source_text(source, root=self.schedule_root, workspace=self.folder),
+            check_notebook=self._notebook_runs().notebook,
+        )
+
+    @property
+    def watcher(self):
+        """The data-trigger watcher (`scheduling.Watcher`): each new file starts a run of the trigger's notebook
+        through the run service."""
+        return self._once("watcher", self._build_watcher)
+
+    def _build_watcher(self):
+        from .scheduling.watcher import Watcher
+
+        return Watcher(self.store_path, self._notebook_runs().start, self._trigger_source, self.clock)
+
+    def _trigger_source(self, trigger: dict):
+        """The folder or the S3 prefix a trigger watches."""
+        from .objectstore import parse_uri
+        from .scheduling.sources import BucketSource, FolderSource, is_s3
+
+        if is_s3(trigger["source"]):
+            return BucketSource(self.object_store, parse_uri(trigger["source"], field="source"))
+        return FolderSource(self.schedule_root, trigger["source"], self.folder)
 
     @property
     def schedule_root(self) -> Path:

@@ -1055,3 +1055,52 @@ export function sendLabels(deployment: string, labels: ILabel[] | string): Promi
     ? requestAPI<ILabelsResult>(route, { method: 'POST', body: labels, headers: { 'Content-Type': 'text/csv' } })
     : requestAPI<ILabelsResult>(route, { method: 'POST', body: { labels } });
 }
+
+/** A batch prediction job: a model over a file under the server root; paths are relative to the root. */
+export interface IBatchJob {
+  id: string;
+  /** The model as it was named: a deployment, a run id, `MODEL:VERSION` or `MODEL@ALIAS`. */
+  model: string;
+  model_description: string | null;
+  deployment: string | null;
+  input_path: string;
+  output_path: string;
+  /** Written only when rows were rejected. */
+  rejects_path: string;
+  options: { artifact: string | null; chunk_size: number; task: string; overwrite: boolean };
+  log: boolean;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  rows_done: number;
+  /** The input's rows (a CSV's estimated from its lines until the job ends). */
+  rows_total: number | null;
+  rows_predicted: number;
+  rejected: number;
+  error: string | null;
+  worker_pid: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+/** What a batch job is started with (422 `invalid_value` names the field at fault). */
+export interface IBatchRequest {
+  model: string;
+  input: string;
+  output?: string | null;
+  overwrite?: boolean;
+  log?: boolean;
+}
+
+/** Start a batch prediction in a worker process; the pending job at once. */
+export function startBatchJob(request: IBatchRequest): Promise<IBatchJob> {
+  return requestAPI<IBatchJob>('batch-jobs', { method: 'POST', body: request });
+}
+
+export function fetchBatchJob(id: string): Promise<IBatchJob> {
+  return requestAPI<IBatchJob>(`batch-jobs/${encodeURIComponent(id)}`);
+}
+
+export function cancelBatchJob(id: string): Promise<IBatchJob> {
+  return requestAPI<IBatchJob>(`batch-jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} });
+}

@@ -4,6 +4,7 @@
  */
 import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTools, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -120,7 +121,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IModelsModel,
     ISchedulesModel
   ],
-  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
+  optional: [
+    ISettingRegistry,
+    ILayoutRestorer,
+    ICommandPalette,
+    ITranslator,
+    INotebookTools,
+    IThemeManager,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
@@ -137,7 +146,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     notebookTools: INotebookTools | null,
-    themes: IThemeManager | null
+    themes: IThemeManager | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
     const analysis = new PipelineAnalysis(tracker);
@@ -183,8 +193,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rendermime,
       trans,
       themes,
-      openFile,
-      showCell: (path, index) => void showCell(path, index)
+      showCell: (path, index) => void showCell(path, index),
+      files: {
+        selected: () => fileBrowser?.selectedItems().next().value?.path ?? null,
+        open: openFile
+      }
     });
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });

@@ -966,6 +966,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every data trigger, by name. */
+        get: operations["listTriggers"];
+        put?: never;
+        /** Create a data trigger: the notebook (under the server root, compiled at each run) runs when new files matching `pattern` settle in `source` (a folder under the root, or an s3:// prefix), each file's location in the pipeline parameter `parameter`. 409: the name is taken; 422: a field, named in `field`. */
+        post: operations["createTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        /** A data trigger. */
+        get: operations["getTrigger"];
+        put?: never;
+        post?: never;
+        /** Delete a data trigger and what it noted of its files; the runs it started stay. */
+        delete: operations["deleteTrigger"];
+        options?: never;
+        head?: never;
+        /** Change some fields of a data trigger (the name stays); a change of its source or pattern starts its watch afresh (the files there then are left alone). 422: a field, named in `field`. */
+        patch: operations["updateTrigger"];
+        trace?: never;
+    };
+    "/triggers/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a data trigger; files that arrived while it was disabled start runs too. */
+        post: operations["enableTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a data trigger (its source is not listed until it is enabled again). */
+        post: operations["disableTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{name}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        /** The contents the trigger handled, latest first (the latest 100), with their hash, state and run; and the files waiting (settling, or ready for a run slot or for the rest of their batch). */
+        get: operations["listTriggerFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest batch prediction jobs (100), newest first. */
+        get: operations["listBatchJobs"];
+        put?: never;
+        /** Predict every row of a file under the server root (CSV, Parquet or .npy) with a deployment's, a run's or a registered version's model, in a worker process; the output gets the input's columns and the prediction columns, rows that fail to decode go to a rejects file by row number. 201: the pending job (poll it for progress); 404: no such model or input; 422: a field, named in `field`. */
+        post: operations["startBatchJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        /** A batch job with its progress. */
+        get: operations["getBatchJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an unfinished job (its partial output is removed; an output that was there stays). 409 when it ended. */
+        post: operations["cancelBatchJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1076,6 +1232,8 @@ export interface components {
             experiment: string;
             /** @description The schedule whose due time started the run. */
             schedule?: string | null;
+            /** @description The data trigger whose file(s) started the run. */
+            trigger?: string | null;
             notebook_path: string;
             notebook_hash: string;
             pipeline: string;
@@ -1706,6 +1864,88 @@ export interface components {
                 url: string;
             };
         };
+        /** @description The fields of a data trigger a request may set. */
+        TriggerChange: {
+            /** @description Up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit. */
+            name?: string;
+            /** @description A notebook under the server root, e.g. pipelines/train.ipynb. */
+            notebook_path?: string;
+            /** @description A folder relative to the server root (not the workspace folder, not hidden), or an s3:// prefix (taken as a folder; the endpoint and credentials come from the server's environment, e.g. AWS_ENDPOINT_URL). */
+            source?: string;
+            /** @description Files to run for, relative to the source: '*.csv' (directly in it), 'daily/*.csv', '**\/*.csv' (any depth). Default '*'. */
+            pattern?: string;
+            /** @description The pipeline parameter that receives each file's location: its absolute path, or its s3:// URI; in batch mode the batch's locations joined by newlines. */
+            parameter?: string;
+            /** @description Other pipeline parameter values. */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description The runs' experiment (null: the notebook's). */
+            experiment?: string | null;
+            /** @description How long a file must keep its size and time (or ETag) before it is picked up (default 10). */
+            settle_seconds?: number;
+            /** @description How often the source is listed (default 5). */
+            poll_seconds?: number;
+            /** @description One run per batch of settled files, instead of one per file. */
+            batch?: boolean;
+            /** @description Also run for the files there before the trigger was created. */
+            include_existing?: boolean;
+            /** @description Runs at once; new files wait meanwhile. */
+            max_concurrent?: number;
+            enabled?: boolean;
+        };
+        /** @description A new data trigger. */
+        TriggerFields: components["schemas"]["TriggerChange"] & Record<string, never>;
+        /** @description A data trigger as kept. */
+        Trigger: {
+            id: number;
+            name: string;
+            notebook_path: string;
+            /** @description A folder relative to the root ('.' for the root), or an s3:// prefix. */
+            source: string;
+            pattern: string;
+            parameter: string;
+            parameters: {
+                [key: string]: unknown;
+            };
+            experiment: string | null;
+            settle_seconds: number;
+            poll_seconds: number;
+            batch: boolean;
+            include_existing: boolean;
+            max_concurrent: number;
+            enabled: boolean;
+            /** @description When the files already there were noted (epoch seconds). */
+            baseline_at: number | null;
+            /** @description Why the latest listing of the source failed. */
+            last_error: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        TriggerFiles: {
+            trigger: string;
+            seen: {
+                /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+                content_hash: string;
+                /** @description Where it was first seen */
+                path: string;
+                size: number;
+                /** @enum {string} */
+                state: "claimed" | "started" | "failed";
+                /** @description Why its run did not start. */
+                reason: string | null;
+                run_id: string | null;
+                seen_at: string;
+            }[];
+            waiting: {
+                path: string;
+                size: number;
+                /** @enum {string} */
+                state: "settling" | "ready";
+                /** @description Since when it has had its current size and time (or ETag). */
+                since: string;
+            }[];
+        };
         RegisterModel: {
             /** @description A succeeded run with a model. */
             run_id: string;
@@ -1911,8 +2151,82 @@ export interface components {
             by: string;
             reason: string;
         };
+        /** @description A batch prediction over a file under the server root. */
+        BatchJobRequest: {
+            /** @description A deployment, a run id, or a registered version as MODEL:VERSION or MODEL@ALIAS. */
+            model: string;
+            /** @description A .csv (a header naming the features), .parquet or .npy file under the root. */
+            input: string;
+            /** @description Where to write (.csv, .parquet or .npy); default `<stem>.predictions.<ext>` next to the input. */
+            output?: string | null;
+            /** @description A run's model artifact, name or step/name (default: its last). */
+            artifact?: string | null;
+            /** @description Rows predicted at a time (default 10000). */
+            chunk_size?: number;
+            /**
+             * @description How the outputs are read.
+             * @enum {string}
+             */
+            task?: "auto" | "classification" | "regression";
+            /** @description Replace an existing output (default: refused, 422). */
+            overwrite?: boolean;
+            /** @description Log each predicted row as the deployment's request and answer (Ce-Id `JOB/ROW`, the row's 1-based number), so drift and performance monitoring see them and labels join by that key; a deployment only. */
+            log?: boolean;
+        };
+        /** @description A batch prediction job; paths are relative to the server root. */
+        BatchJob: {
+            id: string;
+            /** @description The model as it was named. */
+            model: string;
+            /** @description Which model that is, e.g. `deployment churn (model)`. */
+            model_description: string | null;
+            /** @description The deployment the model was named by. */
+            deployment: string | null;
+            input_path: string;
+            /** @description Written when the job succeeds. */
+            output_path: string;
+            /** @description Written only when rows were rejected. */
+            rejects_path: string;
+            options: {
+                artifact: string | null;
+                chunk_size: number;
+                task: string;
+                overwrite: boolean;
+            };
+            log: boolean;
+            status: components["schemas"]["RunStatus"];
+            rows_done: number;
+            /** @description The input's rows (a CSV's estimated from its lines until done). */
+            rows_total: number | null;
+            rows_predicted: number;
+            rejected: number;
+            error: string | null;
+            worker_pid: number | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            updated_at: string;
+        };
     };
     responses: {
+        /** @description The batch job. */
+        BatchJob: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BatchJob"];
+            };
+        };
+        /** @description The data trigger. */
+        Trigger: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Trigger"];
+            };
+        };
         /** @description The schedule with its next fire times. */
         ScheduleDetail: {
             headers: {
@@ -1958,11 +2272,14 @@ export interface components {
         };
     };
     parameters: {
+        BatchJobId: string;
         RunId: string;
         DeploymentName: string;
         AlertId: string;
         /** @description A schedule: letters, digits, '.', '-' and '_', starting with a letter or digit. */
         ScheduleName: string;
+        /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+        TriggerName: string;
         /** @description A registered model: lowercase letters, digits, '-' and '_', starting with a letter. */
         ModelName: string;
         /** @description A version number, or an alias standing for the version it points at. */
@@ -2100,6 +2417,8 @@ export interface operations {
                 experiment?: string;
                 /** @description Only the runs this schedule started. */
                 schedule?: string;
+                /** @description Only the runs this data trigger started. */
+                trigger?: string;
             };
             header?: {
                 /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -3670,6 +3989,247 @@ export interface operations {
                     };
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    listTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        triggers: components["schemas"]["Trigger"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerFields"];
+            };
+        };
+        responses: {
+            /** @description The new trigger. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerChange"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Trigger"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    enableTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    disableTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Trigger"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTriggerFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A data trigger: letters, digits, '.', '-' and '_', starting with a letter or digit. */
+                name: components["parameters"]["TriggerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerFiles"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listBatchJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: components["schemas"]["BatchJob"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    startBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchJobRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["BatchJob"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BatchJob"];
+            default: components["responses"]["Error"];
+        };
+    };
+    cancelBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BatchJob"];
             default: components["responses"]["Error"];
         };
     };

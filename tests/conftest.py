@@ -1,8 +1,8 @@
-"""Shared fixtures: a jupyter server with the ai4mlops-lab extension enabled."""
+"""Shared fixtures: a jupyter server with the ai4mlops-lab extension enabled; a real S3 server (`s3server.py`)."""
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.s3server"]
 
 
 @pytest.fixture

@@ -93,3 +93,17 @@ CHAINED_FAILURE = (
         ["step:chain"],
     ),
 )
+
+#: A data trigger's notebook: counts the lines of the file `data_path` names (0 for an s3:// URI, which the step does
+#: not read) and the locations it was given (several in batch mode, newline-joined).
+COUNTS_LINES = (
+    ("import os", ["imports"]),
+    ("data_path = ''", ["pipeline-parameters"]),
+    (
+        "locations = data_path.splitlines()\n"
+        "files = len(locations)\n"
+        "lines = sum(len(open(p).read().splitlines()) for p in locations if os.path.isfile(p))",
+        ["step:count"],
+    ),
+    ("print(files)\nprint(lines)", ["pipeline-metrics"]),
+)

@@ -97,3 +97,11 @@ def test_threads_asking_together_get_one_service(tmp_path):
         thread.join()
     assert len(got) == 8 and all(services == got[0] for services in got)
     assert all(a is b for services in got for a, b in zip(services, got[0]))
+
+
+def test_the_object_store_endpoint_setting_wins_over_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    from_env = Workspace(tmp_path / ".ai4mlops").object_store.settings
+    assert (from_env.endpoint_url, from_env.path_style) == ("http://127.0.0.1:1", None)
+    configured = Workspace(tmp_path / ".ai4mlops", settings=Settings(s3_endpoint_url="http://127.0.0.1:2"))
+    assert configured.object_store.settings.endpoint_url == "http://127.0.0.1:2"

@@ -3,18 +3,45 @@ registered version (`MODEL:VERSION`, `MODEL@ALIAS`); the model is loaded in this
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import NotFoundError, UserError
+from ..errors import FieldError, NotFoundError, UserError
 from ..registry.names import check_alias, check_version
 from ..serving.artifacts import model_artifact
 from ..serving.loaded_model import LoadedModel
 from ..serving.local import local_model_folder
 from ..states import DeploymentTarget
+from .logged import PredictionLog
 from .predict import predict_file
 
 HINT = "Name a deployment, a run id (its model: --artifact), or a registered version as MODEL:VERSION or MODEL@ALIAS."
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A model found for batch predictions: its artifact `folder` and `metadata`, how it reads (`described`) and
+    the `deployment` it was named by (None for a run or a registered version)."""
+
+    folder: Path
+    metadata: dict
+    described: str
+    deployment: str | None = None
+
+    def load(self) -> LoadedModel:
+        return LoadedModel(self.folder, self.metadata)
+
+
+def check_log(found: ModelSource, log: bool) -> None:
+    """A FieldError (`log`) when logging is asked of a model that is not a deployment's."""
+    if log and found.deployment is None:
+        raise FieldError(
+            "log",
+            f"Logging predictions needs a deployment; {found.described} is not one.",
+            "Name a deployment of the model, or leave logging off.",
+        )
 
 
 class BatchPredictions:
@@ -25,14 +52,38 @@ class BatchPredictions:
         self.folder, self.deployments, self.runs, self.registry = Path(folder), deployments, runs, registry
         self.root = Path(root or Path.cwd())
 
-    def predict(self, model: str, source: str | Path, output: str | Path | None = None, *, artifact=None, **options):
-        """`predict_file` with the model `model` names (see `find`); the summary says which model under `model`."""
-        loaded, described = self.find(model, artifact)
-        return {"model": described, **predict_file(loaded, source, output, root=self.root, **options)}
+    def predict(
+        self,
+        model: str,
+        source: str | Path,
+        output: str | Path | None = None,
+        *,
+        artifact=None,
+        log: bool = False,
+        **options,
+    ):
+        """`predict_file` with the model `model` names (see `locate`); the summary says which model under `model`.
+        `log`: each row logged as the deployment's request, keyed `ID/ROW` (the summary's `logged_as` is the ID)."""
+        found = self.locate(model, artifact)
+        check_log(found, log)
+        if not log:
+            return {"model": found.described, **predict_file(found.load(), source, output, root=self.root, **options)}
+        logged_as = uuid.uuid4().hex[:12]
+        writer = PredictionLog(self.deployments.path, found.deployment, logged_as)
+        try:
+            summary = predict_file(found.load(), source, output, root=self.root, on_predicted=writer, **options)
+        finally:
+            writer.close()
+        return {"model": found.described, "logged_as": logged_as, **summary}
 
     def find(self, model: str, artifact: str | None = None) -> tuple[LoadedModel, str]:
-        """The model `model` names, loaded, and how it reads: `MODEL@ALIAS` or `MODEL:VERSION` (a registered
-        version), a deployment's name, else a run id (`artifact`: which of its models; default the last)."""
+        """The model `model` names (see `locate`), loaded, and how it reads."""
+        found = self.locate(model, artifact)
+        return found.load(), found.described
+
+    def locate(self, model: str, artifact: str | None = None) -> ModelSource:
+        """The model `model` names, not loaded: `MODEL@ALIAS` or `MODEL:VERSION` (a registered version), a
+        deployment's name, else a run id (`artifact`: which of its models; default the last)."""
         if "@" in model or ":" in model:
             name, mark, ref = model.partition("@") if "@" in model else model.partition(":")
             ref = check_alias(ref, "alias") if mark == "@" else check_version(ref)
@@ -42,29 +93,30 @@ class BatchPredictions:
                     f"Version {version['version']} of model {name!r} has no run in this workspace to load it from.",
                     "Predict with a deployment of it, or register a model of a local run.",
                 )
-            loaded, chosen = self._of_run(self.runs.run(version["run_id"]), version["artifact"])
-            return loaded, f"{name} v{version['version']} (run {version['run_id']}, {chosen})"
+            folder, metadata, chosen = self._of_run(self.runs.run(version["run_id"]), version["artifact"])
+            return ModelSource(folder, metadata, f"{name} v{version['version']} (run {version['run_id']}, {chosen})")
         try:
             record = self.deployments.get(model)
         except NotFoundError:
             record = None
         if record is not None:
-            return self._of_deployment(record), f"deployment {model} ({record['model_name']})"
+            folder, metadata = self._of_deployment(record)
+            return ModelSource(folder, metadata, f"deployment {model} ({record['model_name']})", model)
         try:
             run = self.runs.run(model)
         except NotFoundError:
             raise NotFoundError(f"There is no deployment, run or registered model version {model!r}.", HINT) from None
-        loaded, chosen = self._of_run(run, artifact)
-        return loaded, f"run {run['id']} ({chosen})"
+        folder, metadata, chosen = self._of_run(run, artifact)
+        return ModelSource(folder, metadata, f"run {run['id']} ({chosen})")
 
-    def _of_run(self, run: dict, artifact: str | None) -> tuple[LoadedModel, str]:
-        """The run's model `artifact` (default: its last), loaded, and its `step/name`."""
+    def _of_run(self, run: dict, artifact: str | None) -> tuple[Path, dict, str]:
+        """The run's model `artifact` (default: its last): its folder, metadata and `step/name`."""
         chosen = model_artifact(run, artifact)
-        loaded = LoadedModel(local_model_folder(chosen, run["id"]), chosen["metadata"])
-        return loaded, f"{chosen['step']}/{chosen['name']}"
+        return local_model_folder(chosen, run["id"]), chosen["metadata"], f"{chosen['step']}/{chosen['name']}"
 
-    def _of_deployment(self, record: dict) -> LoadedModel:
-        """A deployment's model: its `model_uri` when that is a folder here, else the copy a local one serves."""
+    def _of_deployment(self, record: dict) -> tuple[Path, dict]:
+        """A deployment's model folder and metadata: its `model_uri` when that is a folder here, else the copy a
+        local one serves."""
         metadata = record["config"].get("metadata")
         if metadata is None and record["run_id"]:
             metadata = model_artifact(self.runs.run(record["run_id"]), record["model_name"])["metadata"]
@@ -76,4 +128,4 @@ class BatchPredictions:
                 f"The model of deployment {record['name']!r} is not on this machine ({record['model_uri']}).",
                 "Batch prediction here needs a model of a local run.",
             )
-        return LoadedModel(folder, metadata)
+        return folder, metadata

@@ -1,4 +1,5 @@
-"""`ai4mlops predict`: a model's predictions over a CSV or `.npy` file, appended to its rows (see `batch/`)."""
+"""`ai4mlops predict`: a model's predictions over a CSV, Parquet or `.npy` file, appended to its rows (see `batch/`),
+in this process, with a progress bar on a terminal."""
 
 from __future__ import annotations
 
@@ -14,13 +15,23 @@ def add_commands(commands, parents: dict) -> None:
     command = commands.add_parser(
         "predict",
         parents=[parents["workspace"], parents["json"]],
-        help="predict every row of a CSV or .npy file with a deployment's, run's or registered version's model",
+        help="predict every row of a CSV, Parquet or .npy file with a deployment's, run's or registered model",
     )
     command.add_argument(
         "model", metavar="MODEL_OR_DEPLOYMENT", help="a deployment, a run id, or MODEL:VERSION / MODEL@ALIAS"
     )
-    command.add_argument("input", metavar="INPUT", help="a .csv (a header naming the features) or .npy file here")
-    command.add_argument("-o", "--output", help="where to write (.csv or .npy; default: <stem>.predictions.<ext>)")
+    command.add_argument(
+        "input", metavar="INPUT", help="a .csv (a header naming the features), .parquet or .npy file here"
+    )
+    command.add_argument(
+        "-o", "--output", help="where to write (.csv, .parquet or .npy; default: <stem>.predictions.<ext>)"
+    )
+    command.add_argument("--overwrite", action="store_true", help="replace the output when it exists")
+    command.add_argument(
+        "--log",
+        action="store_true",
+        help="log each row as the deployment's request (id ID/ROW), for drift and performance monitoring",
+    )
     command.add_argument("--artifact", help="a run's model artifact, name or step/name (default: its last)")
     command.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=f"rows at a time ({DEFAULT_CHUNK:,})")
     command.add_argument("--task", choices=TASKS, default="auto", help="how to read the outputs (auto: >1 = classes)")
@@ -36,6 +47,8 @@ def predict_command(args: argparse.Namespace) -> int:
         artifact=args.artifact,
         chunk_size=args.chunk_size,
         task=args.task,
+        overwrite=args.overwrite,
+        log=args.log,
         progress=Progress(),
     )
     if args.json:
@@ -45,11 +58,15 @@ def predict_command(args: argparse.Namespace) -> int:
         print(f"  wrote {summary['output']} (+ {', '.join(summary['columns']) or 'no columns'})")
         if summary["rejected"]:
             print(f"  {summary['rejected']:,} rows rejected: {summary['rejects_file']}")
+        if summary.get("logged_as"):
+            print(f"  logged as requests {summary['logged_as']}/ROW (labels join by that key)")
     return 1 if summary["rejected"] else 0
 
 
 class Progress:
-    """Rows done on stderr: one line rewritten on a terminal, else a line per tenth of the file."""
+    """Rows done on stderr: a bar rewritten in place on a terminal, else a line per tenth of the file."""
+
+    WIDTH = 30
 
     def __init__(self):
         self.live, self.shown = sys.stderr.isatty(), -1
@@ -59,5 +76,11 @@ class Progress:
         if not self.live and tenth == self.shown:
             return
         self.shown = tenth
-        line = f"predicted {done:,} / {total:,} rows ({done * 100 // max(total, 1)}%)"
-        print(f"\r{line}" if self.live else line, end="" if self.live and done < total else "\n", file=sys.stderr)
+        percent = done * 100 // max(total, 1)
+        line = f"predicted {done:,} / {total:,} rows ({percent}%)"
+        if self.live:
+            filled = self.WIDTH * done // max(total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            print(f"\r[{bar}] {line}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr)

@@ -33,6 +33,7 @@ def add_commands(commands, parents: dict) -> None:
     runs = commands.add_parser("runs", parents=[parents["workspace"], parents["json"]], help="list runs")
     runs.add_argument("--experiment", help="only this experiment's runs")
     runs.add_argument("--schedule", metavar="NAME", help="only the runs this schedule started")
+    runs.add_argument("--trigger", metavar="NAME", help="only the runs this data trigger started")
     runs.set_defaults(handler=runs_command)
 
     logs = commands.add_parser(
@@ -143,7 +144,7 @@ def logs_command(args: argparse.Namespace) -> int:
 def runs_command(args: argparse.Namespace) -> int:
     """List runs, newest first."""
     refresh(args.workspace.run_service.refresh, "runs")
-    runs = args.workspace.run_service.runs(experiment=args.experiment, schedule=args.schedule)
+    runs = args.workspace.run_service.runs(experiment=args.experiment, schedule=args.schedule, trigger=args.trigger)
     if args.json:
         print(json.dumps(runs, indent=2))
         return 0
@@ -152,6 +153,7 @@ def runs_command(args: argparse.Namespace) -> int:
     for run in runs:
         took = f"{run['duration']:.1f}s" if run.get("duration") else "-"
         by = f"  schedule {run['schedule']}" if run["schedule"] else ""
+        by += f"  trigger {run['trigger']}" if run["trigger"] else ""
         where = f"{run['experiment']}/{run['pipeline']}"
         print(f"{run['id']}  {run['status']:<11} {took:>8}  {where}  {run['created_at']}{by}")
     return 0

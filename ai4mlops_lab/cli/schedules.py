@@ -1,5 +1,5 @@
 """`ai4mlops schedule`: create, list, show, enable, disable, delete schedules and their next fire times;
-`ai4mlops scheduler`: run the due schedules on a machine with no Jupyter server."""
+`ai4mlops scheduler`: run the due schedules and watch the data triggers on a machine with no Jupyter server."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def add_commands(commands, parents: dict) -> None:
     scheduler = commands.add_parser(
         "scheduler",
         parents=common,
-        help="run the due schedules here, until Ctrl-C (the Jupyter server does this while it runs)",
+        help="run the due schedules and watch the data triggers here, until Ctrl-C (the Jupyter server does this "
+        "while it runs)",
     )
     scheduler.add_argument("--once", action="store_true", help="run what is due now, then exit")
     scheduler.add_argument("--interval", type=float, default=1.0, metavar="SECONDS", help="between checks (default 1)")
@@ -158,17 +159,27 @@ def next_command(args: argparse.Namespace) -> int:
 
 
 def scheduler_command(args: argparse.Namespace) -> int:
-    """One tick (`--once`), or ticks until Ctrl-C or SIGTERM (the tick under way finishes first)."""
+    """One round (`--once`), or rounds until Ctrl-C or SIGTERM (the round under way finishes first): the due schedules,
+    then the data triggers' new files."""
+    from .triggers import print_started, print_started_json
+
     workspace = args.workspace
     report = print_fired_json if args.json else print_fired
+    report_started = print_started_json if args.json else print_started
     if args.once:
         report(workspace.scheduler.tick())
+        report_started(workspace.watcher.tick())
         return 0
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(f"Scheduler running on {workspace.folder}; Ctrl-C stops it.", file=sys.stderr, flush=True)
-    workspace.scheduler.run(stop, args.interval, before=workspace.run_service.reap_workers, report=report)
+
+    def before() -> None:
+        workspace.run_service.reap_workers()
+        report_started(workspace.watcher.tick())
+
+    workspace.scheduler.run(stop, args.interval, before=before, report=report)
     print("Scheduler stopped.", file=sys.stderr)
     return 0
 

@@ -189,9 +189,12 @@ class RunService:
         """A run with its steps, outputs and artifacts, as the store has it (`refresh` brings it up to date)."""
         return self.store.run(run_id)
 
-    def runs(self, experiment: str | None = None, schedule: str | None = None) -> list[RunRecord]:
-        """The runs as the store has them, newest first; of one experiment, of one schedule (by name)."""
-        return self.store.runs(experiment=experiment, schedule=schedule)
+    def runs(
+        self, experiment: str | None = None, schedule: str | None = None, trigger: str | None = None
+    ) -> list[RunRecord]:
+        """The runs as the store has them, newest first; of one experiment, of one schedule, of one data trigger
+        (by name)."""
+        return self.store.runs(experiment=experiment, schedule=schedule, trigger=trigger)
 
     def ranked(self, notebook: Path) -> dict:
         """The notebook's succeeded runs, best first by its main metric (see `ranking.notebook_runs`)."""

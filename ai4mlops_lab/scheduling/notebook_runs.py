@@ -1,6 +1,7 @@
-"""A schedule's runs: at each due time its notebook, found under the root as a request's path is, is compiled and
-run through the run service with the schedule's parameters and experiment, as `ai4mlops run` and the UI's Run do; a
-pinned schedule runs instead the compiled pipeline kept when it was pinned (`pin`), whatever the notebook says now.
+"""A schedule's runs (and a data trigger's): at each due time its notebook, found under the root as a request's path
+is, is compiled and run through the run service with the schedule's parameters and experiment, as `ai4mlops run` and
+the UI's Run do; a pinned schedule runs instead the compiled pipeline kept when it was pinned (`pin`), whatever the
+notebook says now.
 
 Starting a run compiles the notebook and starts its worker process, then returns: the run itself goes on in the
 worker, so a tick waits for the compiles of the runs it starts, never for the runs.
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..errors import FieldError, UserError
 from ..records import ScheduleRecord
+from ..states import RunTarget
 from ..user_paths import confined_path
 
 
@@ -52,10 +54,15 @@ class NotebookRuns:
                 schedule["pin"], parameters=schedule["parameters"], experiment=schedule["experiment"]
             )
             return run["id"]
+        return self.start(
+            schedule["notebook_path"], schedule["parameters"], schedule["experiment"], target=schedule["target"]
+        )
+
+    def start(
+        self, notebook_path: str, parameters: dict, experiment: str | None, *, target: str = RunTarget.LOCAL
+    ) -> str:
+        """Start a run of the notebook `notebook_path` (relative to the root); its id."""
         run = self._run_service().start(
-            self.notebook(schedule["notebook_path"]),
-            target=schedule["target"],
-            parameters=schedule["parameters"],
-            experiment=schedule["experiment"],
+            self.notebook(notebook_path), target=target, parameters=parameters, experiment=experiment
         )
         return run["id"]

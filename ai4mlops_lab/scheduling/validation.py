@@ -62,18 +62,18 @@ def check(fields: dict, current: ScheduleRecord | None = None) -> dict:
     zone = triggers.zone(merged["time_zone"])
     values = {
         "name": _name(merged["name"]),
-        "notebook_path": _notebook(merged["notebook_path"]),
+        "notebook_path": notebook_path(merged["notebook_path"]),
         "target": _choice(merged["target"], "target", RunTarget),
-        "parameters": _parameters(merged["parameters"]),
-        "experiment": _optional_text(merged["experiment"], "experiment"),
+        "parameters": parameter_values(merged["parameters"]),
+        "experiment": optional_text(merged["experiment"], "experiment"),
         "trigger": _choice(merged["trigger"], "trigger", ScheduleTrigger),
         "expression": merged["expression"].strip() if isinstance(merged["expression"], str) else merged["expression"],
         "time_zone": zone.key,
         "start_at": _time(merged["start_at"], "start_at", zone),
         "end_at": _time(merged["end_at"], "end_at", zone),
         "max_concurrent": _count(merged["max_concurrent"]),
-        "catch_up": _flag(merged["catch_up"], "catch_up"),
-        "enabled": _flag(merged["enabled"], "enabled"),
+        "catch_up": flag(merged["catch_up"], "catch_up"),
+        "enabled": flag(merged["enabled"], "enabled"),
     }
     if values["trigger"] == ScheduleTrigger.INTERVAL and isinstance(values["expression"], int):
         values["expression"] = f"{values['expression']}s"
@@ -139,7 +139,7 @@ def _name(value) -> str:
     return value
 
 
-def _notebook(value) -> str:
+def notebook_path(value) -> str:
     path = PurePosixPath(value) if isinstance(value, str) and value.strip() else None
     if path is None or path.is_absolute() or ".." in path.parts or path.suffix != ".ipynb":
         raise FieldError(
@@ -150,13 +150,13 @@ def _notebook(value) -> str:
     return str(path)
 
 
-def _optional_text(value, field: str) -> str | None:
+def optional_text(value, field: str) -> str | None:
     if value is None or (isinstance(value, str) and value.strip()):
         return value.strip() if value else None
     raise FieldError(field, f"The {field} must be a non-empty text or left out.")
 
 
-def _parameters(value) -> dict:
+def parameter_values(value) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(key, str) and key for key in value):
@@ -200,7 +200,7 @@ def _count(value) -> int:
     return value
 
 
-def _flag(value, field: str) -> bool:
+def flag(value, field: str) -> bool:
     if not isinstance(value, bool):
         raise FieldError(field, f"{field} must be true or false, not {value!r}.")
     return value

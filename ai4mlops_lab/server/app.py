@@ -63,6 +63,14 @@ class Ai4MlopsApp(ExtensionApp):
         f"workspace's store (default: ${MODEL_REGISTRY_URL_ENV}).",
     )
 
+    s3_endpoint_url = Unicode(
+        "",
+        config=True,
+        help="URL of an S3-compatible server (MinIO, Ceph, ...) for s3:// sources of data triggers, e.g. "
+        "http://127.0.0.1:9000; empty: $AWS_ENDPOINT_URL or $S3_ENDPOINT_URL, else AWS S3. Credentials come from "
+        "the environment ($AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_PROFILE or ~/.aws/credentials).",
+    )
+
     @default("auto_register")
     def _auto_register_default(self) -> bool:
         return env_flag(os.environ, AUTO_REGISTER_ENV)
@@ -93,6 +101,7 @@ class Ai4MlopsApp(ExtensionApp):
                         ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest",
                         auto_register=self.auto_register,
                         model_registry_url=self.model_registry_url,
+                        s3_endpoint_url=self.s3_endpoint_url,
                     ),
                 )
             return self._workspace
@@ -108,6 +117,11 @@ class Ai4MlopsApp(ExtensionApp):
             interrupted = self.workspace.run_service.mark_interrupted()
             if interrupted:
                 self.log.warning("ai4mlops-lab: %d run(s) marked interrupted (their worker was gone)", interrupted)
+            interrupted = self.workspace.batch_jobs.mark_interrupted()
+            if interrupted:
+                self.log.warning(
+                    "ai4mlops-lab: %d batch job(s) marked interrupted (their worker was gone)", interrupted
+                )
             # Model servers may take a while to answer or restart: never hold up the server's start.
             threading.Thread(
                 target=self.workspace.deployments.local.reattach, name="ai4mlops-reattach", daemon=True
@@ -118,7 +132,8 @@ class Ai4MlopsApp(ExtensionApp):
         (model servers, KServe) into the store, check deployments' pending windows for drift, read predictions and
         labels into performance windows, follow retraining,
         register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts,
-        start the runs of due schedules (each compiles its notebook and starts its worker, in the job's thread).
+        start the runs of due schedules (each compiles its notebook and starts its worker, in the job's thread) and
+        of data triggers' new files (their folders and S3 prefixes are listed in the job's thread too).
 
         Each job runs in its own thread and is skipped while its previous round still runs, so a slow KFP server
         holds up neither the drift checks nor the event loop. Nothing happens while nothing was ever recorded
@@ -136,6 +151,7 @@ class Ai4MlopsApp(ExtensionApp):
                     registry=self.workspace.auto_register,
                     rollouts=self.workspace.rollouts.evaluate_all,
                     schedules=self.workspace.scheduler.tick,
+                    triggers=self.workspace.watcher.tick,
                 )
             )
         for name, job in self._background_jobs.items():

@@ -7,6 +7,7 @@ from tornado import web
 
 from ..errors import NotFoundError
 from .base import ApiHandler
+from .batch import BatchJobCancelHandler, BatchJobHandler, BatchJobsHandler
 from .deployments import (
     DeploymentActionHandler,
     DeploymentHandler,
@@ -54,6 +55,7 @@ from .schedules import (
     SchedulesHandler,
     ScheduleSwitchHandler,
 )
+from .triggers import TriggerFilesHandler, TriggerHandler, TriggersHandler, TriggerSwitchHandler
 
 
 class UnknownRouteHandler(ApiHandler):
@@ -112,6 +114,13 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/schedules/([^/]+)", ScheduleHandler),
         (f"{prefix}/schedules/([^/]+)/(enable|disable)", ScheduleSwitchHandler),
         (f"{prefix}/schedules/([^/]+)/fires", ScheduleFiresHandler),
+        (f"{prefix}/triggers", TriggersHandler),
+        (f"{prefix}/triggers/([^/]+)", TriggerHandler),
+        (f"{prefix}/triggers/([^/]+)/(enable|disable)", TriggerSwitchHandler),
+        (f"{prefix}/triggers/([^/]+)/files", TriggerFilesHandler),
+        (f"{prefix}/batch-jobs", BatchJobsHandler),
+        (f"{prefix}/batch-jobs/([0-9a-f]+)", BatchJobHandler),
+        (f"{prefix}/batch-jobs/([0-9a-f]+)/cancel", BatchJobCancelHandler),
         (f"{prefix}/alerts", AlertsHandler),
         (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
         (f"{prefix}/ingest", IngestHandler),

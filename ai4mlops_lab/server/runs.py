@@ -33,7 +33,10 @@ class RunsHandler(RunsApiHandler):
     def get(self):
         experiment = self.get_query_argument("experiment", None)
         schedule = self.get_query_argument("schedule", None)
-        self.reply_if_changed(lambda: {"runs": self.service.runs(experiment=experiment, schedule=schedule)})
+        trigger = self.get_query_argument("trigger", None)
+        self.reply_if_changed(
+            lambda: {"runs": self.service.runs(experiment=experiment, schedule=schedule, trigger=trigger)}
+        )
 
     @web.authenticated
     @authorized

@@ -24,15 +24,18 @@ RUN_STATUSES = tuple(RunStatus)
 STEP_STATUSES = tuple(StepStatus)
 TARGETS = tuple(RunTarget)
 
-# A run's schedule: the one whose due time started it (`schedule_fires.run_id`), if any.
+# A run's schedule: the one whose due time started it (`schedule_fires.run_id`), if any; its data trigger: the one
+# whose file(s) started it (`trigger_seen.run_id`, one row per file of a batch), if any.
 _RUN_FROM = (
     "FROM runs AS r JOIN experiments AS e ON e.id = r.experiment_id "
-    "LEFT JOIN schedule_fires AS f ON f.run_id = r.id LEFT JOIN schedules AS s ON s.id = f.schedule_id"
+    "LEFT JOIN schedule_fires AS f ON f.run_id = r.id LEFT JOIN schedules AS s ON s.id = f.schedule_id "
+    "LEFT JOIN triggers AS t ON t.id = (SELECT trigger_id FROM trigger_seen WHERE run_id = r.id LIMIT 1)"
 )
-_RUN_SELECT = f"SELECT r.*, e.name AS experiment, s.name AS schedule {_RUN_FROM} "
-# The runs that `runs()` lists: newest first, optionally of one experiment and of one schedule.
+_RUN_SELECT = f"SELECT r.*, e.name AS experiment, s.name AS schedule, t.name AS trigger {_RUN_FROM} "
+# The runs that `runs()` lists: newest first, optionally of one experiment, of one schedule and of one trigger.
 _RUN_FILTER = (
     "WHERE (:experiment IS NULL OR e.name = :experiment) AND (:schedule IS NULL OR s.name = :schedule) "
+    "AND (:trigger IS NULL OR t.name = :trigger) "
     "ORDER BY r.created_at DESC, r.rowid DESC LIMIT :limit"
 )
 _CHOSEN = f"WITH chosen AS (SELECT r.id {_RUN_FROM} {_RUN_FILTER}) "
@@ -245,10 +248,18 @@ class RunStore(StoreFile):
         run["artifacts"] = [{**dict(a), "metadata": json.loads(a["metadata"])} for a in artifacts]
         return run
 
-    def runs(self, experiment: str | None = None, limit: int = 200, *, schedule: str | None = None) -> list[RunRecord]:
-        """The newest `limit` runs, of one experiment or all, of one schedule (by name) or all, newest first.
+    def runs(
+        self,
+        experiment: str | None = None,
+        limit: int = 200,
+        *,
+        schedule: str | None = None,
+        trigger: str | None = None,
+    ) -> list[RunRecord]:
+        """The newest `limit` runs, of one experiment or all, of one schedule and one data trigger (by name) or all,
+        newest first.
 
-        Each: `{id, experiment, schedule, notebook_path, notebook_hash, pipeline, pipeline_version,
+        Each: `{id, experiment, schedule, trigger, notebook_path, notebook_hash, pipeline, pipeline_version,
         target, parameters, status, error, worker_pid, backend_run_id, created_at,
         started_at, finished_at, updated_at, duration, metrics, step_counts, steps}` where
         `metrics` is `{name: value}` (a name reported by several steps: the last step's
@@ -257,7 +268,7 @@ class RunStore(StoreFile):
         """
         if not isinstance(limit, int) or limit < 1:
             raise StoreValueError(f"The run limit must be a positive integer, not {limit!r}.")
-        args = {"experiment": experiment, "schedule": schedule, "limit": limit}
+        args = {"experiment": experiment, "schedule": schedule, "trigger": trigger, "limit": limit}
         conn = self._conn()
         with snapshot(conn):
             rows = conn.execute(_RUN_SELECT + _RUN_FILTER, args).fetchall()

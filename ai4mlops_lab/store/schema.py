@@ -516,4 +516,86 @@ MIGRATIONS: list[str] = [
     ALTER TABLE schedules ADD COLUMN kfp_version_id TEXT;
     ALTER TABLE schedules ADD COLUMN kfp_recurring_run_id TEXT;
     """,
+    # Data triggers: a notebook run when files matching a pattern arrive in a folder under the root or under an S3
+    # prefix. `trigger_files` follows each listed file (its size and mtime, or its ETag, and since when they hold) until
+    # it is settled and handled; `trigger_seen` holds each content handled, one row per (trigger, content hash), so the
+    # same content starts at most one run however many watchers share the store, and links the run it started.
+    """
+    CREATE TABLE triggers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+        notebook_path TEXT NOT NULL CHECK (notebook_path <> ''),
+        source TEXT NOT NULL CHECK (source <> ''),
+        pattern TEXT NOT NULL CHECK (pattern <> ''),
+        parameter TEXT NOT NULL CHECK (parameter <> ''),
+        parameters TEXT NOT NULL,
+        experiment TEXT CHECK (experiment <> ''),
+        settle_seconds INTEGER NOT NULL CHECK (settle_seconds >= 0),
+        poll_seconds INTEGER NOT NULL CHECK (poll_seconds >= 1),
+        batch INTEGER NOT NULL DEFAULT 0 CHECK (batch IN (0, 1)),
+        include_existing INTEGER NOT NULL DEFAULT 0 CHECK (include_existing IN (0, 1)),
+        max_concurrent INTEGER NOT NULL DEFAULT 1 CHECK (max_concurrent >= 1),
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        baseline_at REAL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE trigger_files (
+        trigger_id INTEGER NOT NULL REFERENCES triggers (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        version TEXT NOT NULL,
+        since REAL NOT NULL,
+        content_hash TEXT,
+        state TEXT NOT NULL CHECK (state IN ('settling', 'ready', 'existing', 'handled', 'duplicate')),
+        PRIMARY KEY (trigger_id, path)
+    );
+
+    CREATE TABLE trigger_seen (
+        id INTEGER PRIMARY KEY,
+        trigger_id INTEGER NOT NULL REFERENCES triggers (id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('claimed', 'started', 'failed')),
+        reason TEXT,
+        run_id TEXT,
+        seen_at TEXT NOT NULL,
+        UNIQUE (trigger_id, content_hash)
+    );
+    CREATE INDEX trigger_seen_by_run ON trigger_seen (run_id) WHERE run_id IS NOT NULL;
+    CREATE INDEX trigger_seen_claimed ON trigger_seen (trigger_id) WHERE state = 'claimed';
+    """,
+    # batch prediction jobs: a model (as the user named it) over an input file under the root, written to an
+    # output file, run by a worker process that records its progress; paths are relative to the root.
+    """
+    CREATE TABLE batch_jobs (
+        id TEXT PRIMARY KEY,
+        model TEXT NOT NULL CHECK (model <> ''),
+        model_description TEXT,
+        deployment TEXT,
+        input_path TEXT NOT NULL CHECK (input_path <> ''),
+        output_path TEXT NOT NULL CHECK (output_path <> ''),
+        rejects_path TEXT NOT NULL,
+        options TEXT NOT NULL,
+        log INTEGER NOT NULL DEFAULT 0 CHECK (log IN (0, 1)),
+        status TEXT NOT NULL CHECK (
+            status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')
+        ),
+        rows_done INTEGER NOT NULL DEFAULT 0,
+        rows_total INTEGER,
+        rows_predicted INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        worker_pid INTEGER,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX batch_jobs_by_created ON batch_jobs (created_at);
+    CREATE INDEX batch_jobs_unfinished ON batch_jobs (status) WHERE status IN ('pending', 'running');
+    """,
 ]

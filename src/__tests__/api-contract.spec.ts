@@ -11,6 +11,8 @@ import type {
   deployRun,
   IAliasMove,
   IApiErrorBody,
+  IBatchJob,
+  IBatchRequest,
   IDeployment,
   IDriftAlert,
   IDriftPolicy,
@@ -114,9 +116,14 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'updateSchedule', 200>, IScheduleDetail>(v => v),
       assignable<Reply<'enableSchedule', 200>, IScheduleDetail>(v => v),
       assignable<Reply<'listScheduleFires', 200>['fires'][number], IScheduleFire>(v => v),
-      assignable<Reply<'previewSchedule', 200>, Awaited<ReturnType<typeof previewSchedule>>>(v => v)
+      assignable<Reply<'previewSchedule', 200>, Awaited<ReturnType<typeof previewSchedule>>>(v => v),
+      assignable<Schemas['BatchJob'], IBatchJob>(v => v),
+      assignable<Reply<'startBatchJob', 201>, IBatchJob>(v => v),
+      assignable<Reply<'getBatchJob', 200>, IBatchJob>(v => v),
+      assignable<Reply<'cancelBatchJob', 200>, IBatchJob>(v => v),
+      assignable<Reply<'listBatchJobs', 200>['jobs'][number], IBatchJob>(v => v)
     ];
-    expect(checks).toHaveLength(50);
+    expect(checks).toHaveLength(55);
   });
 
   it('sends only requests the server documents', () => {
@@ -144,8 +151,9 @@ describe('api.ts agrees with the OpenAPI document', () => {
         IScheduleFields & { name: string; notebook_path: string; expression: string },
         RequestBody<'createSchedule'>
       >(v => v),
-      assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v)
+      assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v),
+      assignable<IBatchRequest, RequestBody<'startBatchJob'>>(v => v)
     ];
-    expect(checks).toHaveLength(18);
+    expect(checks).toHaveLength(19);
   });
 });

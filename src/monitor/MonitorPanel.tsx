@@ -9,6 +9,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 
+import { IBatchFiles } from '../components/BatchPredict';
 import { DriftView } from '../drift/DriftView';
 import { ModelsView } from '../models/ModelsView';
 import { PerformanceView } from '../performance/PerformanceView';
@@ -42,8 +43,8 @@ export interface IMonitorPanelOptions {
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
   showCell: (path: string, cell: number) => void;
-  /** Opens a notebook. */
-  openFile: (path: string) => void;
+  /** The file browser's selection and opening files, for batch predictions. */
+  files?: IBatchFiles;
   /** Redraws the charts in the new theme's colours when the theme changes. */
   themes: IThemeManager | null;
 }
@@ -103,7 +104,7 @@ export class MonitorPanel extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { runs, deployments, drift, performance, models, schedules, rendermime, trans, showCell, openFile } =
+    const { runs, deployments, drift, performance, models, schedules, rendermime, trans, showCell, files } =
       this.options;
     const experiments = trans.__('Experiments');
     return (
@@ -127,7 +128,7 @@ export class MonitorPanel extends ReactWidget {
                 showRuns={name => (runs.filterBySchedule(name), this.reveal(experiments))}
                 showRun={id => (runs.select(id), this.reveal(experiments))}
                 runName={runNamer(runs.runs, trans)}
-                openNotebook={openFile}
+                openNotebook={files?.open}
               />
             )}
           </UseSignal>
@@ -135,13 +136,22 @@ export class MonitorPanel extends ReactWidget {
         <section className="a4m-Section" aria-label={trans.__('Models')}>
           <h3 className="a4m-Section-title">{trans.__('Models')}</h3>
           <UseSignal signal={models.changed}>
-            {() => <ModelsView models={models} runs={runs} rendermime={rendermime} trans={trans} showCell={showCell} />}
+            {() => (
+              <ModelsView
+                models={models}
+                runs={runs}
+                rendermime={rendermime}
+                trans={trans}
+                showCell={showCell}
+                files={files}
+              />
+            )}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Deployments')}>
           <h3 className="a4m-Section-title">{trans.__('Deployments')}</h3>
           <UseSignal signal={deployments.changed}>
-            {() => <DeploymentsView model={deployments} runs={runs} trans={trans} />}
+            {() => <DeploymentsView model={deployments} runs={runs} files={files} trans={trans} />}
           </UseSignal>
         </section>
         <section className="a4m-Section" aria-label={trans.__('Data drift')}>
