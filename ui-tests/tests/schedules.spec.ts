@@ -5,7 +5,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { openExample } from './helpers';
+import { expectAccessible, openExample } from './helpers';
 
 /** Delete a schedule through the REST API, whatever the UI got to (a schedule outlives the test otherwise). */
 async function deleteSchedule(page: IJupyterLabPageFixture, name: string): Promise<void> {
@@ -75,6 +75,7 @@ test.describe('schedules', () => {
     await form.getByLabel('Every', { exact: true }).fill('30s');
     await expect(preview).toHaveCount(5);
     await shoot(page, panel, form, 'schedule-form');
+    await expectAccessible(page, '#ai4mlops-lab-pipeline .a4m-ScheduleForm');
     await form.getByRole('button', { name: 'Create schedule' }).click();
     await expect(panel.locator('.a4m-ScheduleCreated')).toContainText(`Schedule “${name}” created: Every 30 seconds.`);
 
@@ -93,6 +94,7 @@ test.describe('schedules', () => {
     await expect(row.locator('.a4m-Automation-last .a4m-RunLink')).toBeVisible({ timeout: 10_000 });
     const section = monitor.getByRole('region', { name: 'Schedules' });
     await shoot(page, monitor, section, 'schedules');
+    await expectAccessible(page, '#ai4mlops-lab-monitor section[aria-label="Schedules"]');
 
     // Its runs, in Experiments under a chip; its run's detail from the fire's link.
     await detail.getByRole('button', { name: 'Runs', exact: true }).click();
