@@ -1,7 +1,7 @@
-"""Batch prediction jobs: each predicts a file in its own worker process (`batch/worker.py`), which records its
-progress in the store. The request is checked here, before anything starts (the model found, the paths confined to
-the root, an existing output kept unless `overwrite`); cancelling stops the worker; jobs whose worker is gone when
-the server starts are marked interrupted."""
+"""Batch prediction jobs: each predicts a file or object in its own worker process (`batch/worker.py`), which records
+its stage and progress in the store. The request is checked here, before anything starts (the model found, the paths
+confined to the root or the objects' buckets there, an existing output kept unless `overwrite`); cancelling stops the
+worker; jobs whose worker is gone when the server starts are marked interrupted."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from ..runs import processes
 from ..states import RUN_ACTIVE, RunStatus
 from ..store.batch_jobs import BatchJobStore
 from ..user_paths import confined_path
-from .predict import DEFAULT_CHUNK, as_field_error, check_options, plan_paths
+from .objects import is_uri, plan_io
+from .predict import DEFAULT_CHUNK, as_field_error, check_options
 from .service import BatchPredictions, check_log
 
 WORKER_MODULE = "ai4mlops_lab.batch.worker"
@@ -59,9 +60,9 @@ class BatchJobs:
                 raise FieldError(name, f"{name} must be true or false, not {value!r}.")
         check_options(chunk_size, task)
         for name, value in (("input", input), ("output", output)):
-            if value:  # the product's own files and hidden ones are never a job's input or output
+            if value and not is_uri(value):  # the product's own files and hidden ones are never an input or output
                 as_field_error(name, confined_path, self.root, value, must_exist=False, workspace=self.folder)
-        source, target, rejects = plan_paths(self.root, input, output or None, overwrite=overwrite)
+        source, target, rejects = plan_io(self.root, input, output or None, overwrite=overwrite)
         found = self.predictions.locate(model, artifact)
         check_log(found, log)
         job_id = uuid.uuid4().hex[:12]
@@ -72,9 +73,9 @@ class BatchJobs:
                 "model": model,
                 "model_description": found.described,
                 "deployment": found.deployment,
-                "input_path": self._relative(source),
-                "output_path": self._relative(target),
-                "rejects_path": self._relative(rejects),
+                "input_path": source,
+                "output_path": target,
+                "rejects_path": rejects,
                 "options": options,
                 "log": log,
             },
@@ -143,6 +144,3 @@ class BatchJobs:
                 self.store.finish(
                     job_id, RunStatus.FAILED, f"the job's worker exited unexpectedly (exit code {code}); see {log}"
                 )
-
-    def _relative(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()

@@ -1,8 +1,10 @@
 """Batch predictions with a model named as the user names it: a deployment, a run (and its model artifact), or a
-registered version (`MODEL:VERSION`, `MODEL@ALIAS`); the model is loaded in this process."""
+registered version (`MODEL:VERSION`, `MODEL@ALIAS`); the model is loaded in this process, the input and output are
+files under the root or S3 objects (`objects.py`)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from ..serving.loaded_model import LoadedModel
 from ..serving.local import local_model_folder
 from ..states import DeploymentTarget
 from .logged import PredictionLog
-from .predict import predict_file
+from .objects import predict_io
 
 HINT = "Name a deployment, a run id (its model: --artifact), or a registered version as MODEL:VERSION or MODEL@ALIAS."
 
@@ -62,16 +64,17 @@ class BatchPredictions:
         log: bool = False,
         **options,
     ):
-        """`predict_file` with the model `model` names (see `locate`); the summary says which model under `model`.
+        """`predict_io` with the model `model` names (see `locate`); the summary says which model under `model`.
         `log`: each row logged as the deployment's request, keyed `ID/ROW` (the summary's `logged_as` is the ID)."""
         found = self.locate(model, artifact)
         check_log(found, log)
+        predict = functools.partial(predict_io, root=self.root, scratch=self.folder / "batch" / "scratch", **options)
         if not log:
-            return {"model": found.described, **predict_file(found.load(), source, output, root=self.root, **options)}
+            return {"model": found.described, **predict(found.load(), str(source), output and str(output))}
         logged_as = uuid.uuid4().hex[:12]
         writer = PredictionLog(self.deployments.path, found.deployment, logged_as)
         try:
-            summary = predict_file(found.load(), source, output, root=self.root, on_predicted=writer, **options)
+            summary = predict(found.load(), str(source), output and str(output), on_predicted=writer)
         finally:
             writer.close()
         return {"model": found.described, "logged_as": logged_as, **summary}

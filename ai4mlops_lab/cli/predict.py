@@ -1,5 +1,5 @@
-"""`ai4mlops predict`: a model's predictions over a CSV, Parquet or `.npy` file, appended to its rows (see `batch/`),
-in this process, with a progress bar on a terminal."""
+"""`ai4mlops predict`: a model's predictions over a CSV, Parquet or `.npy` file or S3 object, appended to its rows
+(see `batch/`), in this process, with a progress bar on a terminal."""
 
 from __future__ import annotations
 
@@ -21,12 +21,17 @@ def add_commands(commands, parents: dict) -> None:
         "model", metavar="MODEL_OR_DEPLOYMENT", help="a deployment, a run id, or MODEL:VERSION / MODEL@ALIAS"
     )
     command.add_argument(
-        "input", metavar="INPUT", help="a .csv (a header naming the features), .parquet or .npy file here"
+        "input",
+        metavar="INPUT",
+        help="a .csv (a header naming the features), .parquet or .npy file here, or an s3://BUCKET/KEY object",
     )
     command.add_argument(
-        "-o", "--output", help="where to write (.csv, .parquet or .npy; default: <stem>.predictions.<ext>)"
+        "-o",
+        "--output",
+        help="where to write, a file or an s3:// object (.csv, .parquet or .npy; default: <stem>.predictions.<ext> "
+        "next to the input)",
     )
-    command.add_argument("--overwrite", action="store_true", help="replace the output when it exists")
+    command.add_argument("--overwrite", action="store_true", help="replace the output (file or object) when it exists")
     command.add_argument(
         "--log",
         action="store_true",
@@ -40,6 +45,7 @@ def add_commands(commands, parents: dict) -> None:
 
 def predict_command(args: argparse.Namespace) -> int:
     """Predict the file; exit 1 when rows were rejected."""
+    progress = Progress()
     summary = args.workspace.batch_predictions.predict(
         args.model,
         args.input,
@@ -49,7 +55,8 @@ def predict_command(args: argparse.Namespace) -> int:
         task=args.task,
         overwrite=args.overwrite,
         log=args.log,
-        progress=Progress(),
+        progress=progress,
+        stage=progress.stage,
     )
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -70,6 +77,11 @@ class Progress:
 
     def __init__(self):
         self.live, self.shown = sys.stderr.isatty(), -1
+
+    def stage(self, name: str) -> None:
+        """Say when an object is downloaded or uploaded (predicting shows the bar)."""
+        if name != "predicting":
+            print(f"{name} ...", file=sys.stderr, flush=True)
 
     def __call__(self, done: int, total: int) -> None:
         tenth = done * 10 // max(total, 1)

@@ -22,7 +22,7 @@ class BatchJobStore(StoreFile):
 
     def create(self, job_id: str, fields: dict) -> BatchJobRecord:
         """Record a pending job: `model`, `deployment`, `input_path`, `output_path`, `rejects_path`, `options`,
-        `log`."""
+        `log` (and `target`: local by default)."""
         now = times.now()
         values = {**fields, "options": json.dumps(fields["options"]), "log": int(bool(fields["log"]))}
         conn = self._conn()
@@ -65,6 +65,22 @@ class BatchJobStore(StoreFile):
             predicted=predicted,
             rejected=rejected,
         )
+
+    def stage(self, job_id: str, stage: str) -> bool:
+        """The stage the job is in (downloading, predicting, uploading); False when it has ended."""
+        return self._update(job_id, "stage = :stage", stage=stage)
+
+    def submitted(self, job_id: str, kfp_run_id: str, kfp_url: str) -> bool:
+        """A Kubeflow job's run was created; False when the job has ended."""
+        running = "status = 'running', started_at = :now, kfp_run_id = :run, kfp_url = :url"
+        return self._update(job_id, running, run=kfp_run_id, url=kfp_url)
+
+    def kfp_jobs(self) -> list[BatchJobRecord]:
+        """The unfinished jobs that run on Kubeflow."""
+        rows = self._conn().execute(
+            f"SELECT * FROM batch_jobs WHERE target = 'kfp' AND status IN ({_ACTIVE}) ORDER BY created_at"
+        )
+        return [_record(row) for row in rows]
 
     def finish(self, job_id: str, status: str, error: str | None = None, **counts: int) -> bool:
         """End an unfinished job with `status` (and `error`; `counts`: rows_done, rows_total, rows_predicted,
