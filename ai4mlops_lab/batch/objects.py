@@ -59,14 +59,29 @@ def plan_io(
         local = plan_input(root, input)
         shown, name = local.relative_to(root).as_posix(), local
     if output is None or is_uri(output):
-        target = source.child(str(default_name(name))) if output is None else parse_uri(output, field="output")
-        rejects = target.child(str(PurePosixPath(target.key).with_name(rejects_name(name))))
-        if is_uri(input) and source in (target, rejects):
-            raise FieldError("output", f"The output {target} would replace the input.", "Name another output.")
+        target, rejects = output_objects(source if is_uri(input) else None, name, output)
         _check_output(store, target, overwrite)
         return shown, str(target), str(rejects)
     target, rejects = plan_output(root, Path(name.name), output, overwrite=overwrite)
     return shown, target.relative_to(root).as_posix(), rejects.relative_to(root).as_posix()
+
+
+def output_objects(source: S3Uri | None, name: PurePosixPath, output: str | None) -> tuple[S3Uri, S3Uri]:
+    """The output object (`output`, default: the input object's `<stem>.predictions.<ext>`) and the rejects object
+    next to it, for the input `source` (an object, or None for a file) named `name`; asks nothing of the store."""
+    target = source.child(str(default_name(name))) if output is None else parse_uri(output, field="output")
+    rejects = target.child(str(PurePosixPath(target.key).with_name(rejects_name(name))))
+    as_field_error("output", check_output, PurePosixPath(target.key))
+    if source in (target, rejects):
+        raise FieldError("output", f"The output {target} would replace the input.", "Name another output.")
+    return target, rejects
+
+
+def input_object(input: str) -> S3Uri:
+    """The input object's URI, of a format read here (FieldErrors name `input`); asks nothing of the store."""
+    uri = parse_uri(input, field="input")
+    as_field_error("input", check_format, PurePosixPath(uri.key))
+    return uri
 
 
 def predict_io(
@@ -99,8 +114,8 @@ def predict_io(
         else:
             source = plan_input(root, input)
         if is_uri(output):
-            folder = confined.make_folder(temporary, "out")
-            target, rejects, written = folder / PurePosixPath(output).name, folder / "rejects.csv", folder
+            written = confined.make_folder(temporary, "out")
+            target, rejects = written / PurePosixPath(parse_uri(output).key).name, written / "rejects.csv"
         else:
             (target, rejects), written = plan_output(root, source, output, overwrite=overwrite), root
         stage("predicting")
@@ -127,8 +142,7 @@ def _upload(store: ObjectStore, summary: dict, target: Path, output: S3Uri, reje
 
 def _object_input(store: ObjectStore, input: str) -> S3Uri:
     """The input object: of a format read here, existing (FieldErrors name `input`)."""
-    uri = parse_uri(input, field="input")
-    as_field_error("input", check_format, PurePosixPath(uri.key))
+    uri = input_object(input)
     if not as_field_error("input", store.exists, uri):
         refused = FieldError("input", f"There is no object {uri}.", "Check the key (list the bucket's objects).")
         refused.status, refused.code = 404, "not_found"
@@ -137,8 +151,6 @@ def _object_input(store: ObjectStore, input: str) -> S3Uri:
 
 
 def _check_output(store: ObjectStore, target: S3Uri, overwrite: bool) -> None:
-    """FieldErrors naming `output` for an object of a format not written here, in a missing bucket, or existing
-    (unless `overwrite`)."""
-    as_field_error("output", check_output, PurePosixPath(target.key))
+    """FieldErrors naming `output` for an object in a missing bucket, or existing (unless `overwrite`)."""
     if as_field_error("output", store.exists, target) and not overwrite:  # a missing bucket: refused either way
         raise FieldError("output", f"The output {target} exists already.", OVERWRITE_HINT)

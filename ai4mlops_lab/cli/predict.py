@@ -9,6 +9,7 @@ import sys
 
 from ..batch.columns import TASKS
 from ..batch.predict import DEFAULT_CHUNK
+from ..errors import FieldError
 
 
 def add_commands(commands, parents: dict) -> None:
@@ -40,11 +41,22 @@ def add_commands(commands, parents: dict) -> None:
     command.add_argument("--artifact", help="a run's model artifact, name or step/name (default: its last)")
     command.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=f"rows at a time ({DEFAULT_CHUNK:,})")
     command.add_argument("--task", choices=TASKS, default="auto", help="how to read the outputs (auto: >1 = classes)")
+    command.add_argument(
+        "--target",
+        choices=("local", "kfp"),
+        default="local",
+        help="local: in this process; kfp: a one-step pipeline run on Kubeflow Pipelines (S3 input and output)",
+    )
+    command.add_argument("--s3-secret", help="kfp: a Kubernetes secret holding the step's AWS_ACCESS_KEY_ID/_SECRET_")
     command.set_defaults(handler=predict_command)
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    """Predict the file; exit 1 when rows were rejected."""
+    """Predict the file; exit 1 when rows were rejected. With `--target kfp`, start the job on Kubeflow."""
+    if args.target == "kfp":
+        return submit_command(args)
+    if args.s3_secret:
+        raise FieldError("s3_secret", "--s3-secret is for jobs on Kubeflow.", "Add --target kfp, or leave it out.")
     progress = Progress()
     summary = args.workspace.batch_predictions.predict(
         args.model,
@@ -68,6 +80,29 @@ def predict_command(args: argparse.Namespace) -> int:
         if summary.get("logged_as"):
             print(f"  logged as requests {summary['logged_as']}/ROW (labels join by that key)")
     return 1 if summary["rejected"] else 0
+
+
+def submit_command(args: argparse.Namespace) -> int:
+    """Start the job on Kubeflow and say where it runs."""
+    job = args.workspace.batch_jobs.start(
+        args.model,
+        args.input,
+        args.output,
+        artifact=args.artifact,
+        chunk_size=args.chunk_size,
+        task=args.task,
+        overwrite=args.overwrite,
+        log=args.log,
+        target="kfp",
+        s3_secret=args.s3_secret,
+    )
+    if args.json:
+        print(json.dumps(job, indent=2))
+    else:
+        print(f"batch job {job['id']} ({job['model_description']}) runs on Kubeflow as run {job['kfp_run_id']}")
+        print(f"  {job['kfp_url']}")
+        print(f"  writes {job['output_path']} (rejected rows: {job['rejects_path']})")
+    return 0
 
 
 class Progress:

@@ -91,10 +91,13 @@ class BatchJobStore(StoreFile):
         )
 
     def mark_interrupted(self, is_alive: Callable[[int], bool], reason: str) -> int:
-        """End as `interrupted` the unfinished jobs whose worker is gone; how many."""
+        """End as `interrupted` the unfinished local jobs whose worker is gone; how many (a job on Kubeflow has
+        none)."""
         conn = self._conn()
         with transaction(conn):
-            rows = conn.execute(f"SELECT id, worker_pid FROM batch_jobs WHERE status IN ({_ACTIVE})").fetchall()
+            rows = conn.execute(
+                f"SELECT id, worker_pid FROM batch_jobs WHERE target = 'local' AND status IN ({_ACTIVE})"
+            ).fetchall()
             gone = [row["id"] for row in rows if row["worker_pid"] is None or not is_alive(row["worker_pid"])]
         for job_id in gone:
             self.finish(job_id, RunStatus.INTERRUPTED, reason)

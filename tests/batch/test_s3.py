@@ -2,6 +2,10 @@
 output as the local file's, default and given output objects, rejects uploaded, an existing object kept unless
 asked, local input to an object and back, jobs in workers with their stages, and the errors naming the field."""
 
+import json
+import os
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -152,3 +156,35 @@ def test_the_command_predicts_an_object_saying_what_it_does(trained, s3, table, 
     assert code == 1 and "wrote s3://data/p.csv" in out and "1 rows rejected: s3://data/rows.rejects.csv" in out
     assert err.index("downloading") < err.index("predicted 50 / 50 rows") < err.index("uploading")
     assert again == 2 and "s3://data/p.csv exists already" in capsys.readouterr().err
+
+
+def test_the_kubeflow_step_predicts_with_the_model_artifact_in_s3_like_a_local_job(batch, trained, s3, table, tmp_path):
+    """The generated pipeline's step function, run here: the model folder read from S3, the same output."""
+    import runpy
+    import shutil
+
+    from ai4mlops_lab.batch import on_kfp
+    from ai4mlops_lab.pipeline.compiler import compile_pipeline
+
+    found = batch.locate(trained[1]["id"])
+    shutil.copytree(found.folder, s3 / "models/run-1/model")
+    write_csv(s3 / "rows.csv", *table)
+    write_csv(tmp_path / "rows.csv", *table)
+    batch.predict(trained[1]["id"], "rows.csv", chunk_size=8)  # float sums depend on the chunk's rows
+    parameters = {
+        "model_uri": "minio://data/models/run-1/model",
+        "model_metadata": json.dumps(found.metadata),
+        "input_uri": "s3://data/rows.csv",
+        "output_uri": "s3://data/out/rows.csv",
+        "overwrite": False,
+        "chunk_size": 8,
+        "task": "auto",
+        "s3_endpoint": os.environ["AWS_ENDPOINT_URL"],
+    }
+    parameters["model_uri"] = on_kfp.cluster_model_uri(replace(found, uri=parameters["model_uri"]))
+    module, _ = compile_pipeline(on_kfp.build_pipeline(parameters, "torch", None), tmp_path / "pipeline")
+
+    runpy.run_path(str(module))["predict"].python_func(**parameters)
+
+    assert (s3 / "out/rows.csv").read_bytes() == (tmp_path / "rows.predictions.csv").read_bytes()
+    assert (s3 / "out/rows.rejects.csv").read_bytes() == (tmp_path / "rows.rejects.csv").read_bytes()
