@@ -256,7 +256,12 @@ class Workspace:
         from .batch.jobs import BatchJobs
         from .store.batch_jobs import BatchJobStore
 
-        return BatchJobs(self.folder, BatchJobStore(self.store_path, check=False), self.batch_predictions)
+        return BatchJobs(
+            self.folder,
+            BatchJobStore(self.store_path, check=False),
+            self.batch_predictions,
+            kfp_backend=lambda: self.run_service.kfp_backend(),
+        )
 
     @property
     def drift_monitor(self):

@@ -1076,7 +1076,7 @@ export interface paths {
         /** The latest batch prediction jobs (100), newest first. */
         get: operations["listBatchJobs"];
         put?: never;
-        /** Predict every row of a file under the server root (CSV, Parquet or .npy) with a deployment's, a run's or a registered version's model, in a worker process; the output gets the input's columns and the prediction columns, rows that fail to decode go to a rejects file by row number. 201: the pending job (poll it for progress); 404: no such model or input; 422: a field, named in `field`. */
+        /** Predict every row of a file under the server root or an S3 object (CSV, Parquet or .npy) with a deployment's, a run's or a registered version's model, in a worker process (target local) or in a one-step pipeline run on Kubeflow Pipelines (target kfp: S3 input and output, a model in S3); the output gets the input's columns and the prediction columns, rows that fail to decode go to a rejects file by row number. 201: the job (poll it for its stage and progress, or its KFP run's state); 403: S3 refused the credentials; 404: no such model, input file, bucket or object; 422: a field, named in `field`. */
         post: operations["startBatchJob"];
         delete?: never;
         options?: never;
@@ -2151,13 +2151,13 @@ export interface components {
             by: string;
             reason: string;
         };
-        /** @description A batch prediction over a file under the server root. */
+        /** @description A batch prediction over a file under the server root or an S3 object. */
         BatchJobRequest: {
             /** @description A deployment, a run id, or a registered version as MODEL:VERSION or MODEL@ALIAS. */
             model: string;
-            /** @description A .csv (a header naming the features), .parquet or .npy file under the root. */
+            /** @description A .csv (a header naming the features), .parquet or .npy file under the root, or an s3://BUCKET/KEY object (downloaded into the workspace for the job, removed after). */
             input: string;
-            /** @description Where to write (.csv, .parquet or .npy); default `<stem>.predictions.<ext>` next to the input. */
+            /** @description Where to write (.csv, .parquet or .npy), a file or an s3:// object; default `<stem>.predictions.<ext>` next to the input (an object's: in its bucket). The rejects go next to it as `<stem>.rejects.csv`. */
             output?: string | null;
             /** @description A run's model artifact, name or step/name (default: its last). */
             artifact?: string | null;
@@ -2168,12 +2168,19 @@ export interface components {
              * @enum {string}
              */
             task?: "auto" | "classification" | "regression";
-            /** @description Replace an existing output (default: refused, 422). */
+            /** @description Replace an existing output file or object (default: refused, 422). */
             overwrite?: boolean;
+            /**
+             * @description Where the job runs: local (a worker process; default) or kfp (a generated one-step pipeline on the Kubeflow Pipelines server, whose step installs this package at this version and predicts with the same code; S3 input and output, a model artifact in S3, e.g. a KFP run's).
+             * @enum {string}
+             */
+            target?: "local" | "kfp";
+            /** @description target kfp: a Kubernetes secret whose AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY the step gets as its S3 credentials (default: the step's environment). */
+            s3_secret?: string | null;
             /** @description Log each predicted row as the deployment's request and answer (Ce-Id `JOB/ROW`, the row's 1-based number), so drift and performance monitoring see them and labels join by that key; a deployment only. */
             log?: boolean;
         };
-        /** @description A batch prediction job; paths are relative to the server root. */
+        /** @description A batch prediction job; paths are relative to the server root, objects are s3:// URIs. */
         BatchJob: {
             id: string;
             /** @description The model as it was named. */
@@ -2202,6 +2209,17 @@ export interface components {
             rejected: number;
             error: string | null;
             worker_pid: number | null;
+            /**
+             * @description What a local job is doing (the rows count while predicting).
+             * @enum {string|null}
+             */
+            stage: "downloading" | "predicting" | "uploading" | null;
+            /** @enum {string} */
+            target: "local" | "kfp";
+            /** @description target kfp: the job's run on Kubeflow Pipelines. */
+            kfp_run_id: string | null;
+            /** @description target kfp: the run's page in the KFP UI. */
+            kfp_url: string | null;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;

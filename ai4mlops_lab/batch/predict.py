@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -31,6 +31,7 @@ DEFAULT_CHUNK = 10_000
 Progress = Callable[[int, int], None]
 #: Called with each chunk's predicted rows: their 1-based row numbers, the model's input and its outputs.
 Predicted = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+OVERWRITE_HINT = "Name another output, or ask to overwrite it (--overwrite, or overwrite: true)."
 
 
 def predict_file(
@@ -54,6 +55,33 @@ def predict_file(
     check_options(chunk_size, task)
     root = Path(root).resolve()
     source, target, rejects_path = plan_paths(root, source, output, overwrite=overwrite)
+    return predict_planned(
+        model,
+        source,
+        target,
+        rejects_path,
+        root=root,
+        chunk_size=chunk_size,
+        task=task,
+        progress=progress,
+        on_predicted=on_predicted,
+    )
+
+
+def predict_planned(
+    model: LoadedModel,
+    source: Path,
+    target: Path,
+    rejects_path: Path,
+    *,
+    root: Path,
+    chunk_size: int = DEFAULT_CHUNK,
+    task: str = "auto",
+    progress: Progress | None = None,
+    on_predicted: Predicted | None = None,
+) -> dict:
+    """`predict_file` with the paths planned (`plan_input`, `plan_output`): the output and rejects files under
+    `root` (the input may be elsewhere, e.g. a downloaded object)."""
     signature = model.signature
     reader = open_input(source, (signature.input or {}).get("features"))
     _check_shape(reader.row_shape(), signature, source.name)
@@ -126,20 +154,40 @@ def plan_paths(
     """The input, output and rejects files under `root`: the input an existing file of a format read here; the
     output (default `<stem>.predictions.<ext>` next to the input) of a format written here, replacing neither the
     input nor, unless `overwrite`, an existing file. FieldErrors name `input` or `output`."""
+    source = plan_input(root, source)
+    return (source, *plan_output(root, source, output, overwrite=overwrite))
+
+
+def plan_input(root: Path, source: str | Path) -> Path:
+    """The input: an existing file under `root` of a format read here (FieldErrors name `input`)."""
     source = as_field_error("input", inside, root, source)
-    as_field_error("input", check_input, source)
-    target = source.with_name(f"{source.stem}.predictions{source.suffix}") if not output else None
+    return as_field_error("input", check_input, source)
+
+
+def plan_output(root: Path, source: Path, output: str | Path | None, *, overwrite: bool = False) -> tuple[Path, Path]:
+    """The output and rejects files under `root` for the input `source` (see `plan_paths`)."""
+    target = default_name(source) if not output else None
     target = as_field_error("output", lambda: check_output(target or inside(root, output)))
-    rejects_path = target.with_name(f"{source.stem}.rejects.csv")
+    rejects_path = target.with_name(rejects_name(source))
     if source in (target, rejects_path):
         raise FieldError("output", f"The output {target.name} would replace the input.", "Name another output.")
     if target.exists() and not overwrite:
         raise FieldError(
             "output",
             f"The output {target.relative_to(root)} exists already.",
-            "Name another output, or ask to overwrite it (--overwrite, or overwrite: true).",
+            OVERWRITE_HINT,
         )
-    return source, target, rejects_path
+    return target, rejects_path
+
+
+def default_name(source: PurePath) -> PurePath:
+    """The default output of `source`: `<stem>.predictions.<ext>` next to it."""
+    return source.with_name(f"{source.stem}.predictions{source.suffix}")
+
+
+def rejects_name(source: PurePath) -> str:
+    """The name of the rejects file of the input `source` (next to the output)."""
+    return f"{source.stem}.rejects.csv"
 
 
 def as_field_error(name: str, check: Callable, *args, **kwargs):

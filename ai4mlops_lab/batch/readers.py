@@ -11,7 +11,7 @@ import csv
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -241,11 +241,17 @@ def _floats(column) -> np.ndarray:
 
 def check_input(path: Path) -> Path:
     """`path` if it is a file of a format read here; else a UserError."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise UserError(f"Cannot read {path.name}.", f"Give a file ending in {', '.join(FORMATS)}.")
+    check_format(path)
     if not path.is_file():
         raise UserError(f"There is no file {path}.", "Check the path.", status=404, code="not_found")
+    return path
+
+
+def check_format(path: PurePath) -> PurePath:
+    """`path` if it names a format read here (pyarrow installed for Parquet); else a UserError."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"Cannot read {path.name or path}.", f"Give a file ending in {', '.join(FORMATS)}.")
     if suffix == ".parquet":
         need_pyarrow()
     return path

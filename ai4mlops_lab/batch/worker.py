@@ -1,4 +1,5 @@
-"""A batch job's worker process: loads the model, predicts the input file and records its progress and end.
+"""A batch job's worker process: loads the model, predicts the input file or object and records its stage,
+progress and end.
 
 Started as `python -m ai4mlops_lab.batch.worker JOB_DIR` in its own process session; `JOB_DIR/job.json` says what
 to predict (see `jobs.py`). SIGTERM (a cancel) ends it through the normal exit path, so that its temporary output
@@ -19,7 +20,7 @@ from ..states import RunStatus
 from ..store.batch_jobs import BatchJobStore
 from .jobs import JOB_SPEC
 from .logged import PredictionLog
-from .predict import predict_file
+from .objects import predict_io
 
 
 class Ended(Exception):
@@ -45,13 +46,19 @@ def run(job_dir: Path) -> int:
         if not store.progress(job_id, done, total, counts["predicted"], done - counts["predicted"]):
             raise Ended
 
+    def stage(name: str) -> None:
+        if not store.stage(job_id, name):
+            raise Ended
+
     try:
         model = LoadedModel(spec["model"]["folder"], spec["model"]["metadata"])
-        summary = predict_file(
+        summary = predict_io(
             model,
             spec["input"],
             spec["output"],
             root=spec["root"],
+            scratch=job_dir / "tmp",
+            stage=stage,
             progress=progress,
             on_predicted=predicted,
             **spec["options"],

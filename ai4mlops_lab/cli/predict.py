@@ -1,5 +1,5 @@
-"""`ai4mlops predict`: a model's predictions over a CSV, Parquet or `.npy` file, appended to its rows (see `batch/`),
-in this process, with a progress bar on a terminal."""
+"""`ai4mlops predict`: a model's predictions over a CSV, Parquet or `.npy` file or S3 object, appended to its rows
+(see `batch/`), in this process, with a progress bar on a terminal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from ..batch.columns import TASKS
 from ..batch.predict import DEFAULT_CHUNK
+from ..errors import FieldError
 
 
 def add_commands(commands, parents: dict) -> None:
@@ -21,12 +22,17 @@ def add_commands(commands, parents: dict) -> None:
         "model", metavar="MODEL_OR_DEPLOYMENT", help="a deployment, a run id, or MODEL:VERSION / MODEL@ALIAS"
     )
     command.add_argument(
-        "input", metavar="INPUT", help="a .csv (a header naming the features), .parquet or .npy file here"
+        "input",
+        metavar="INPUT",
+        help="a .csv (a header naming the features), .parquet or .npy file here, or an s3://BUCKET/KEY object",
     )
     command.add_argument(
-        "-o", "--output", help="where to write (.csv, .parquet or .npy; default: <stem>.predictions.<ext>)"
+        "-o",
+        "--output",
+        help="where to write, a file or an s3:// object (.csv, .parquet or .npy; default: <stem>.predictions.<ext> "
+        "next to the input)",
     )
-    command.add_argument("--overwrite", action="store_true", help="replace the output when it exists")
+    command.add_argument("--overwrite", action="store_true", help="replace the output (file or object) when it exists")
     command.add_argument(
         "--log",
         action="store_true",
@@ -35,11 +41,23 @@ def add_commands(commands, parents: dict) -> None:
     command.add_argument("--artifact", help="a run's model artifact, name or step/name (default: its last)")
     command.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=f"rows at a time ({DEFAULT_CHUNK:,})")
     command.add_argument("--task", choices=TASKS, default="auto", help="how to read the outputs (auto: >1 = classes)")
+    command.add_argument(
+        "--target",
+        choices=("local", "kfp"),
+        default="local",
+        help="local: in this process; kfp: a one-step pipeline run on Kubeflow Pipelines (S3 input and output)",
+    )
+    command.add_argument("--s3-secret", help="kfp: a Kubernetes secret holding the step's AWS_ACCESS_KEY_ID/_SECRET_")
     command.set_defaults(handler=predict_command)
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    """Predict the file; exit 1 when rows were rejected."""
+    """Predict the file; exit 1 when rows were rejected. With `--target kfp`, start the job on Kubeflow."""
+    if args.target == "kfp":
+        return submit_command(args)
+    if args.s3_secret:
+        raise FieldError("s3_secret", "--s3-secret is for jobs on Kubeflow.", "Add --target kfp, or leave it out.")
+    progress = Progress()
     summary = args.workspace.batch_predictions.predict(
         args.model,
         args.input,
@@ -49,7 +67,8 @@ def predict_command(args: argparse.Namespace) -> int:
         task=args.task,
         overwrite=args.overwrite,
         log=args.log,
-        progress=Progress(),
+        progress=progress,
+        stage=progress.stage,
     )
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -63,6 +82,29 @@ def predict_command(args: argparse.Namespace) -> int:
     return 1 if summary["rejected"] else 0
 
 
+def submit_command(args: argparse.Namespace) -> int:
+    """Start the job on Kubeflow and say where it runs."""
+    job = args.workspace.batch_jobs.start(
+        args.model,
+        args.input,
+        args.output,
+        artifact=args.artifact,
+        chunk_size=args.chunk_size,
+        task=args.task,
+        overwrite=args.overwrite,
+        log=args.log,
+        target="kfp",
+        s3_secret=args.s3_secret,
+    )
+    if args.json:
+        print(json.dumps(job, indent=2))
+    else:
+        print(f"batch job {job['id']} ({job['model_description']}) runs on Kubeflow as run {job['kfp_run_id']}")
+        print(f"  {job['kfp_url']}")
+        print(f"  writes {job['output_path']} (rejected rows: {job['rejects_path']})")
+    return 0
+
+
 class Progress:
     """Rows done on stderr: a bar rewritten in place on a terminal, else a line per tenth of the file."""
 
@@ -70,6 +112,11 @@ class Progress:
 
     def __init__(self):
         self.live, self.shown = sys.stderr.isatty(), -1
+
+    def stage(self, name: str) -> None:
+        """Say when an object is downloaded or uploaded (predicting shows the bar)."""
+        if name != "predicting":
+            print(f"{name} ...", file=sys.stderr, flush=True)
 
     def __call__(self, done: int, total: int) -> None:
         tenth = done * 10 // max(total, 1)

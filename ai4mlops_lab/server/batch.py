@@ -12,7 +12,7 @@ from .base import ApiHandler
 
 JOB_EXAMPLE = '{"model": "churn", "input": "data/customers.csv"}'
 #: The fields a job is started with.
-JOB_FIELDS = ("model", "input", "output", "artifact", "chunk_size", "task", "overwrite", "log")
+JOB_FIELDS = ("model", "input", "output", "artifact", "chunk_size", "task", "overwrite", "log", "target", "s3_secret")
 
 
 class BatchApiHandler(ApiHandler):

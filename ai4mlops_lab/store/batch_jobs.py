@@ -22,7 +22,7 @@ class BatchJobStore(StoreFile):
 
     def create(self, job_id: str, fields: dict) -> BatchJobRecord:
         """Record a pending job: `model`, `deployment`, `input_path`, `output_path`, `rejects_path`, `options`,
-        `log`."""
+        `log` (and `target`: local by default)."""
         now = times.now()
         values = {**fields, "options": json.dumps(fields["options"]), "log": int(bool(fields["log"]))}
         conn = self._conn()
@@ -66,6 +66,22 @@ class BatchJobStore(StoreFile):
             rejected=rejected,
         )
 
+    def stage(self, job_id: str, stage: str) -> bool:
+        """The stage the job is in (downloading, predicting, uploading); False when it has ended."""
+        return self._update(job_id, "stage = :stage", stage=stage)
+
+    def submitted(self, job_id: str, kfp_run_id: str, kfp_url: str) -> bool:
+        """A Kubeflow job's run was created; False when the job has ended."""
+        running = "status = 'running', started_at = :now, kfp_run_id = :run, kfp_url = :url"
+        return self._update(job_id, running, run=kfp_run_id, url=kfp_url)
+
+    def kfp_jobs(self) -> list[BatchJobRecord]:
+        """The unfinished jobs that run on Kubeflow."""
+        rows = self._conn().execute(
+            f"SELECT * FROM batch_jobs WHERE target = 'kfp' AND status IN ({_ACTIVE}) ORDER BY created_at"
+        )
+        return [_record(row) for row in rows]
+
     def finish(self, job_id: str, status: str, error: str | None = None, **counts: int) -> bool:
         """End an unfinished job with `status` (and `error`; `counts`: rows_done, rows_total, rows_predicted,
         rejected); False when it had ended already."""
@@ -75,10 +91,13 @@ class BatchJobStore(StoreFile):
         )
 
     def mark_interrupted(self, is_alive: Callable[[int], bool], reason: str) -> int:
-        """End as `interrupted` the unfinished jobs whose worker is gone; how many."""
+        """End as `interrupted` the unfinished local jobs whose worker is gone; how many (a job on Kubeflow has
+        none)."""
         conn = self._conn()
         with transaction(conn):
-            rows = conn.execute(f"SELECT id, worker_pid FROM batch_jobs WHERE status IN ({_ACTIVE})").fetchall()
+            rows = conn.execute(
+                f"SELECT id, worker_pid FROM batch_jobs WHERE target = 'local' AND status IN ({_ACTIVE})"
+            ).fetchall()
             gone = [row["id"] for row in rows if row["worker_pid"] is None or not is_alive(row["worker_pid"])]
         for job_id in gone:
             self.finish(job_id, RunStatus.INTERRUPTED, reason)

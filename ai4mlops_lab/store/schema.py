@@ -598,4 +598,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX batch_jobs_by_created ON batch_jobs (created_at);
     CREATE INDEX batch_jobs_unfinished ON batch_jobs (status) WHERE status IN ('pending', 'running');
     """,
+    # Batch jobs: the stage being done (downloading, predicting, uploading), where the job runs (local or kfp)
+    # and, on Kubeflow, its run's id and page.
+    """
+    ALTER TABLE batch_jobs ADD COLUMN stage TEXT;
+    ALTER TABLE batch_jobs ADD COLUMN target TEXT NOT NULL DEFAULT 'local' CHECK (target IN ('local', 'kfp'));
+    ALTER TABLE batch_jobs ADD COLUMN kfp_run_id TEXT;
+    ALTER TABLE batch_jobs ADD COLUMN kfp_url TEXT;
+    """,
 ]

@@ -21,6 +21,7 @@ async def test_a_batch_job_runs_to_the_end_and_mistakes_name_their_field(jp_fetc
 
     assert job["status"] == "succeeded", job["error"]
     assert (job["rows_done"], job["rows_predicted"], job["rejected"]) == (31, 30, 1)
+    assert (job["target"], job["stage"], job["kfp_run_id"]) == ("local", "predicting", None)
     assert (job["output_path"], job["rejects_path"]) == ("rows.predictions.csv", "rows.rejects.csv")
     assert (jp_root_dir / "rows.predictions.csv").read_text().count("\n") == 31  # the header and 30 rows
     listing = await api(jp_fetch, "batch-jobs")
@@ -35,6 +36,10 @@ async def test_a_batch_job_runs_to_the_end_and_mistakes_name_their_field(jp_fetc
         ({"model": run["id"], "input": "rows.csv", "output": "o.csv", "log": True}, "log"),
         ({"model": run["id"], "input": "rows.csv", "output": "o.csv", "chunk_size": "10"}, "chunk_size"),
         ({"model": run["id"], "input": "rows.csv", "colour": "red"}, "colour"),
+        ({"model": run["id"], "input": "rows.csv", "output": "o.csv", "target": "cloud"}, "target"),
+        ({"model": run["id"], "input": "rows.csv", "target": "kfp"}, "input"),  # Kubeflow reads S3 objects only
+        ({"model": run["id"], "input": "rows.csv", "output": "o.csv", "s3_secret": "minio"}, "s3_secret"),
+        ({"model": run["id"], "input": "s3://Bad_Bucket/rows.csv"}, "input"),
         ({"input": "rows.csv"}, "model"),
     ]:
         code, error = await failure(jp_fetch, "batch-jobs", method="POST", body=body)
