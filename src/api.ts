@@ -1077,6 +1077,12 @@ export interface IBatchJob {
   rejected: number;
   error: string | null;
   worker_pid: number | null;
+  /** What a local job is doing: the rows count while `predicting`; S3 objects are downloaded and uploaded. */
+  stage: 'downloading' | 'predicting' | 'uploading' | null;
+  target: 'local' | 'kfp';
+  /** target kfp: the job's run on Kubeflow Pipelines and its page in the KFP UI. */
+  kfp_run_id: string | null;
+  kfp_url: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -7,6 +7,7 @@ import {
   defaultOutput,
   fileName,
   isBatchInput,
+  isObjectUri,
   versionModelRef
 } from '../components/batch';
 import { trans } from './drift-fixtures';
@@ -29,6 +30,10 @@ function job(change: Partial<IBatchJob>): IBatchJob {
     rejected: 0,
     error: null,
     worker_pid: 42,
+    stage: 'predicting',
+    target: 'local',
+    kfp_run_id: null,
+    kfp_url: null,
     created_at: '2026-12-06T20:00:00.000Z',
     started_at: null,
     finished_at: null,
@@ -73,5 +78,14 @@ describe('batch prediction', () => {
     expect(batchSummary(job({ status: 'interrupted', rows_done: 1 }), trans)).toBe(
       'Interrupted after 1 row (the server restarted)'
     );
+  });
+
+  it('says what a job on S3 objects or on Kubeflow is doing, and shows object URIs as they are', () => {
+    expect(batchSummary(job({ stage: 'downloading' }), trans)).toBe('Downloading the input…');
+    expect(batchSummary(job({ stage: 'uploading', rows_done: 5, rows_total: 5 }), trans)).toBe(
+      '5 / 5 rows predicted · uploading…'
+    );
+    expect(batchSummary(job({ target: 'kfp', stage: null }), trans)).toBe('Running on Kubeflow Pipelines…');
+    expect([isObjectUri('s3://bucket/rows.csv'), isObjectUri('data/rows.csv')]).toEqual([true, false]);
   });
 });

@@ -8,7 +8,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError, cancelBatchJob, fetchBatchJob, IBatchJob, startBatchJob } from '../api';
 import { errorMessage } from '../errors';
-import { batchEnded, batchProgress, batchSummary, defaultOutput, fileName, isBatchInput } from './batch';
+import { batchEnded, batchProgress, batchSummary, defaultOutput, fileName, isBatchInput, isObjectUri } from './batch';
 import { policyFieldOf } from './PolicyDraft';
 import { withProgress } from './progress';
 
@@ -186,7 +186,7 @@ function BatchJobView({
   const progress = batchProgress(job);
   const ended = batchEnded(job);
   const link = (path: string, text: string, className: string) =>
-    files ? (
+    files && !isObjectUri(path) ? (
       <a
         href="#"
         className={className}
@@ -196,7 +196,9 @@ function BatchJobView({
         {text}
       </a>
     ) : (
-      <code className={className}>{text}</code>
+      <code className={className} title={path}>
+        {isObjectUri(path) ? path : text}
+      </code>
     );
   const cancel = async () => {
     try {
@@ -218,6 +220,13 @@ function BatchJobView({
       <div className={`a4m-BatchJob-summary${job.status === 'failed' ? ' a4m-mod-error' : ''}`} role="status">
         {batchSummary(job, trans)}
       </div>
+      {job.kfp_url && (
+        <div>
+          <a href={job.kfp_url} target="_blank" rel="noopener noreferrer" className="a4m-BatchJob-kfp">
+            {trans.__('Open the run in Kubeflow Pipelines')}
+          </a>
+        </div>
+      )}
       {job.status === 'succeeded' && (
         <div>
           {trans.__('Output: ')}

@@ -27,6 +27,11 @@ export function versionModelRef(model: string, version: number): string {
   return `${model}:${version}`;
 }
 
+/** Whether `location` is an object in an S3-compatible store (shown as its URI, not opened as a file). */
+export function isObjectUri(location: string): boolean {
+  return location.startsWith('s3://');
+}
+
 /** Whether the job has ended (any way). */
 export function batchEnded(job: IBatchJob): boolean {
   return job.status !== 'pending' && job.status !== 'running';
@@ -53,6 +58,15 @@ export function batchSummary(job: IBatchJob, trans: TranslationBundle): string {
     case 'pending':
       return trans.__('Starting…');
     case 'running':
+      if (job.target === 'kfp') {
+        return trans.__('Running on Kubeflow Pipelines…');
+      }
+      if (job.stage === 'downloading') {
+        return trans.__('Downloading the input…');
+      }
+      if (job.stage === 'uploading') {
+        return trans.__('%1 predicted%2 · uploading…', rows, rejected);
+      }
       return trans.__('%1 predicted%2', rows, rejected);
     case 'succeeded':
       return trans._n('%1 row predicted%2', '%1 rows predicted%2', job.rows_predicted, rejected);
