@@ -1895,7 +1895,12 @@ export interface components {
             enabled?: boolean;
         };
         /** @description A new data trigger. */
-        TriggerFields: components["schemas"]["TriggerChange"] & Record<string, never>;
+        TriggerFields: components["schemas"]["TriggerChange"] & {
+            name: string;
+            notebook_path: string;
+            source: string;
+            parameter: string;
+        };
         /** @description A data trigger as kept. */
         Trigger: {
             id: number;
