@@ -162,7 +162,7 @@ describe('a trigger in the Schedules list', () => {
     const { host, unmount } = mount(view(triggers, fakeSchedules(), links));
     const detail = host.querySelector<HTMLElement>('section[aria-label="Data trigger incoming"]')!;
     expect(detail.querySelector('.a4m-Parameters')?.textContent).toContain(
-      'one for each batch of files, once unchanged for 1 second'
+      'one run for each batch of files, once unchanged for 1 second'
     );
     const handled = detail.querySelector('[aria-label="Files handled by incoming"]')!;
     expect(Array.from(handled.querySelectorAll('li')).map(li => li.getAttribute('data-state'))).toEqual([

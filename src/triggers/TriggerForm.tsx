@@ -73,7 +73,7 @@ export function TriggerForm({ initial, editing = false, save, onSaved, onCancel,
         },
         true
       )}
-      {text('pattern', trans.__('Files matching'), {
+      {text('pattern', trans.__('Pattern'), {
         placeholder: '*.csv',
         spellCheck: false,
         title: trans.__('*.csv: in the folder itself; daily/*.csv or **/*.csv: below it')
@@ -104,15 +104,15 @@ export function TriggerForm({ initial, editing = false, save, onSaved, onCancel,
       />
       {fieldError('parameters')}
       {text('experiment', trans.__('Experiment'), { placeholder: trans.__("the notebook's") })}
-      {text('settle_seconds', trans.__('Settle (seconds)'), {
+      {text('settle_seconds', trans.__('Settle (s)'), {
         type: 'number',
         min: 0,
-        title: trans.__('A file runs once its size and time have held this long (still being written: it waits).')
+        title: trans.__('Seconds a file’s size and time must hold before it runs (a file still being written waits).')
       })}
-      {text('poll_seconds', trans.__('Look every (seconds)'), {
+      {text('poll_seconds', trans.__('Poll (s)'), {
         type: 'number',
         min: 1,
-        title: trans.__('How often the source is listed.')
+        title: trans.__('How often, in seconds, the source is listed.')
       })}
       {check(
         'batch',

@@ -34,7 +34,7 @@ function SeenState({ seen, links }: { seen: ISeenFile; links: IAutomationLinks }
 function SeenLine({ seen, links }: { seen: ISeenFile; links: IAutomationLinks }) {
   return (
     <>
-      <code className="a4m-Code a4m-SeenPath" title={seen.content_hash}>
+      <code className="a4m-SeenPath" title={seen.content_hash}>
         {seen.path}
       </code>{' '}
       <When iso={seen.seen_at} /> <SeenState seen={seen} links={links} />{' '}
@@ -151,23 +151,17 @@ export function TriggerDetail({
               )}
             </dd>
             <dt>{trans.__('Source')}</dt>
-            <dd>
-              <code className="a4m-Code">{sourceWords(trigger.source, trans)}</code>
-            </dd>
+            <dd>{sourceWords(trigger.source, trans)}</dd>
             <dt>{trans.__('Pattern')}</dt>
-            <dd>
-              <code className="a4m-Code">{trigger.pattern}</code>
-            </dd>
+            <dd>{trigger.pattern}</dd>
             <dt>{trans.__('File goes to')}</dt>
+            <dd>{trigger.parameter}</dd>
+            <dt>{trans.__('Starts')}</dt>
             <dd>
-              <code className="a4m-Code">{trigger.parameter}</code>
-            </dd>
-            <dt>{trans.__('Runs')}</dt>
-            <dd>
-              {trigger.batch ? trans.__('one for each batch of files') : trans.__('one for each file')},{' '}
+              {trigger.batch ? trans.__('one run for each batch of files') : trans.__('one run for each file')},{' '}
               {settleWords(trigger.settle_seconds, trans)}
             </dd>
-            <dt>{trans.__('Looks every')}</dt>
+            <dt>{trans.__('Polls every')}</dt>
             <dd>{trans._n('%1 second', '%1 seconds', trigger.poll_seconds)}</dd>
             <dt>{trans.__('Experiment')}</dt>
             <dd>{trigger.experiment ?? trans.__("the notebook's")}</dd>
@@ -188,7 +182,7 @@ export function TriggerDetail({
             <ul className="a4m-Fires" aria-label={trans.__('Files waiting for %1', trigger.name)}>
               {files.waiting.map(file => (
                 <li key={file.path} data-state={file.state}>
-                  <code className="a4m-Code a4m-SeenPath">{file.path}</code>{' '}
+                  <code className="a4m-SeenPath">{file.path}</code>{' '}
                   <span className="a4m-Status" data-status={file.state}>
                     {waitingWords(file, trigger.batch, trans)}
                   </span>{' '}
