@@ -198,6 +198,8 @@ export interface IRun {
   artifacts?: IArtifact[];
   /** The schedule whose due time started the run (null: started by hand). */
   schedule?: string | null;
+  /** The data trigger whose file(s) started the run. */
+  trigger?: string | null;
 }
 
 /** How a schedule fires: on a cron expression in a time zone, or every so often. */
@@ -319,6 +321,110 @@ export function previewSchedule(
 ): Promise<{ times: string[] }> {
   const query = new URLSearchParams({ trigger, expression, time_zone, count: String(count) });
   return requestAPI(`schedules/preview?${query}`);
+}
+
+/** A content a data trigger handled (once, whatever its name or how often it arrives), and its run. */
+export interface ISeenFile {
+  /** 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+  content_hash: string;
+  /** Where it was first seen, relative to the source. */
+  path: string;
+  size: number;
+  state: 'claimed' | 'started' | 'failed';
+  /** Why its run did not start. */
+  reason: string | null;
+  run_id: string | null;
+  seen_at: string;
+}
+
+/** A file a data trigger follows that has not started a run yet. */
+export interface IWaitingFile {
+  path: string;
+  size: number;
+  /** settling: its size and time have not held long enough; ready: waiting for a run slot or its batch. */
+  state: 'settling' | 'ready';
+  since: string;
+}
+
+/** A data trigger: a notebook run locally when new files matching `pattern` settle in `source`. */
+export interface IDataTrigger {
+  id: number;
+  name: string;
+  notebook_path: string;
+  /** A folder relative to the root ('.' for the root), or an s3:// prefix. */
+  source: string;
+  pattern: string;
+  /** The pipeline parameter that receives each file's location. */
+  parameter: string;
+  parameters: Record<string, unknown>;
+  experiment: string | null;
+  settle_seconds: number;
+  poll_seconds: number;
+  /** One run per batch of files (their locations joined by newlines) rather than one per file. */
+  batch: boolean;
+  include_existing: boolean;
+  max_concurrent: number;
+  enabled: boolean;
+  baseline_at: number | null;
+  /** Why the latest listing of the source failed. */
+  last_error: string | null;
+  /** In the list and a trigger's GET: its latest handled content. */
+  last_seen?: ISeenFile | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The fields a request may set on a data trigger. */
+export interface ITriggerFields {
+  name?: string;
+  notebook_path?: string;
+  source?: string;
+  pattern?: string;
+  parameter?: string;
+  parameters?: Record<string, unknown>;
+  experiment?: string | null;
+  settle_seconds?: number;
+  poll_seconds?: number;
+  batch?: boolean;
+  include_existing?: boolean;
+  max_concurrent?: number;
+  enabled?: boolean;
+}
+
+/** The contents a trigger handled, latest first, and the files waiting. */
+export interface ITriggerFiles {
+  trigger: string;
+  seen: ISeenFile[];
+  waiting: IWaitingFile[];
+}
+
+function triggerPath(name: string): string {
+  return `triggers/${encodeURIComponent(name)}`;
+}
+
+/** Create a data trigger (409: the name is taken; 422: a field, named in `field`). */
+export function createTrigger(fields: ITriggerFields): Promise<IDataTrigger> {
+  return requestAPI<IDataTrigger>('triggers', { method: 'POST', body: fields });
+}
+
+/** Change some fields of a data trigger (not its name); a new source or pattern starts its watch afresh. */
+export function updateTrigger(name: string, change: ITriggerFields): Promise<IDataTrigger> {
+  return requestAPI<IDataTrigger>(triggerPath(name), { method: 'PATCH', body: change });
+}
+
+/** Enable a data trigger (files that arrived meanwhile start runs too) or disable it. */
+export function switchTrigger(name: string, enabled: boolean): Promise<IDataTrigger> {
+  return requestAPI<IDataTrigger>(`${triggerPath(name)}/${enabled ? 'enable' : 'disable'}`, { method: 'POST' });
+}
+
+/** Delete a data trigger and what it noted of its files (the runs it started stay). */
+export function deleteTrigger(name: string): Promise<unknown> {
+  return requestAPI(triggerPath(name), { method: 'DELETE' });
+}
+
+/** What a data trigger handled and what waits. */
+export function fetchTriggerFiles(name: string): Promise<ITriggerFiles> {
+  return requestAPI(`${triggerPath(name)}/files`);
 }
 
 /** An experiment: a named group of runs. */

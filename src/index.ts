@@ -25,9 +25,18 @@ import { DriftModel } from './drift/model';
 import { PerformanceModel } from './performance/model';
 import { ModelsModel } from './models/model';
 import { SchedulesModel } from './schedules/model';
+import { TriggersModel } from './triggers/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
-import { IDeploymentsModel, IDriftModel, IModelsModel, IPerformanceModel, IRunsModel, ISchedulesModel } from './tokens';
+import {
+  IDeploymentsModel,
+  IDriftModel,
+  IModelsModel,
+  IPerformanceModel,
+  IRunsModel,
+  ISchedulesModel,
+  ITriggersModel
+} from './tokens';
 
 export * from './tokens';
 
@@ -106,6 +115,14 @@ const schedulesPlugin: JupyterFrontEndPlugin<ISchedulesModel> = {
   activate: () => new SchedulesModel()
 };
 
+const triggersPlugin: JupyterFrontEndPlugin<ITriggersModel> = {
+  id: 'ai4mlops-lab:triggers',
+  description: 'The data triggers the ai4mlops-lab server knows, polled while the MLOps monitor shows.',
+  autoStart: true,
+  provides: ITriggersModel,
+  activate: () => new TriggersModel()
+};
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
@@ -119,7 +136,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IDriftModel,
     IPerformanceModel,
     IModelsModel,
-    ISchedulesModel
+    ISchedulesModel,
+    ITriggersModel
   ],
   optional: [
     ISettingRegistry,
@@ -141,6 +159,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     performance: IPerformanceModel,
     models: IModelsModel,
     schedules: ISchedulesModel,
+    triggers: ITriggersModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
@@ -159,11 +178,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       analysis,
       runs,
       schedules,
-      showSchedule: name => {
-        schedules.select(name);
+      triggers,
+      showAutomation: (kind, name) => {
+        schedules.select(kind === 'schedule' ? name : null);
+        triggers.select(kind === 'trigger' ? name : null);
         shell.activateById(monitorPanel.id);
         monitorPanel.reveal(trans.__('Schedules'));
       },
+      currentFolder: () => fileBrowser?.model.path || '.',
       settings: () => runSettings,
       rendermime,
       trans,
@@ -190,6 +212,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       performance,
       models,
       schedules,
+      triggers,
       rendermime,
       trans,
       themes,
@@ -290,4 +313,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [runsPlugin, deploymentsPlugin, driftPlugin, performancePlugin, modelsPlugin, schedulesPlugin, plugin];
+export default [
+  runsPlugin,
+  deploymentsPlugin,
+  driftPlugin,
+  performancePlugin,
+  modelsPlugin,
+  schedulesPlugin,
+  triggersPlugin,
+  plugin
+];

@@ -1895,7 +1895,12 @@ export interface components {
             enabled?: boolean;
         };
         /** @description A new data trigger. */
-        TriggerFields: components["schemas"]["TriggerChange"] & Record<string, never>;
+        TriggerFields: components["schemas"]["TriggerChange"] & {
+            name: string;
+            notebook_path: string;
+            source: string;
+            parameter: string;
+        };
         /** @description A data trigger as kept. */
         Trigger: {
             id: number;
@@ -1919,24 +1924,28 @@ export interface components {
             baseline_at: number | null;
             /** @description Why the latest listing of the source failed. */
             last_error: string | null;
+            /** @description In the list and a trigger's GET: its latest handled content (null before its first). */
+            last_seen?: components["schemas"]["SeenFile"] | null;
             created_at: string;
             updated_at: string;
         };
+        /** @description A content a trigger handled (once, whatever its name or how often it arrives). */
+        SeenFile: {
+            /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+            content_hash: string;
+            /** @description Where it was first seen */
+            path: string;
+            size: number;
+            /** @enum {string} */
+            state: "claimed" | "started" | "failed";
+            /** @description Why its run did not start. */
+            reason: string | null;
+            run_id: string | null;
+            seen_at: string;
+        };
         TriggerFiles: {
             trigger: string;
-            seen: {
-                /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
-                content_hash: string;
-                /** @description Where it was first seen */
-                path: string;
-                size: number;
-                /** @enum {string} */
-                state: "claimed" | "started" | "failed";
-                /** @description Why its run did not start. */
-                reason: string | null;
-                run_id: string | null;
-                seen_at: string;
-            }[];
+            seen: components["schemas"]["SeenFile"][];
             waiting: {
                 path: string;
                 size: number;

@@ -13,6 +13,7 @@ import type {
   IApiErrorBody,
   IBatchJob,
   IBatchRequest,
+  IDataTrigger,
   IDeployment,
   IDriftAlert,
   IDriftPolicy,
@@ -42,6 +43,8 @@ import type {
   IScheduleFire,
   IStartRollout,
   IStepLog,
+  ITriggerFields,
+  ITriggerFiles,
   registerModel,
   retrainAlert,
   previewSchedule,
@@ -121,9 +124,14 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'startBatchJob', 201>, IBatchJob>(v => v),
       assignable<Reply<'getBatchJob', 200>, IBatchJob>(v => v),
       assignable<Reply<'cancelBatchJob', 200>, IBatchJob>(v => v),
-      assignable<Reply<'listBatchJobs', 200>['jobs'][number], IBatchJob>(v => v)
+      assignable<Reply<'listBatchJobs', 200>['jobs'][number], IBatchJob>(v => v),
+      assignable<Reply<'listTriggers', 200>['triggers'][number], IDataTrigger>(v => v),
+      assignable<Reply<'createTrigger', 201>, IDataTrigger>(v => v),
+      assignable<Reply<'updateTrigger', 200>, IDataTrigger>(v => v),
+      assignable<Reply<'enableTrigger', 200>, IDataTrigger>(v => v),
+      assignable<Reply<'listTriggerFiles', 200>, ITriggerFiles>(v => v)
     ];
-    expect(checks).toHaveLength(55);
+    expect(checks).toHaveLength(60);
   });
 
   it('sends only requests the server documents', () => {
@@ -152,8 +160,13 @@ describe('api.ts agrees with the OpenAPI document', () => {
         RequestBody<'createSchedule'>
       >(v => v),
       assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v),
-      assignable<IBatchRequest, RequestBody<'startBatchJob'>>(v => v)
+      assignable<IBatchRequest, RequestBody<'startBatchJob'>>(v => v),
+      assignable<
+        ITriggerFields & { name: string; notebook_path: string; source: string; parameter: string },
+        RequestBody<'createTrigger'>
+      >(v => v),
+      assignable<ITriggerFields, RequestBody<'updateTrigger'>>(v => v)
     ];
-    expect(checks).toHaveLength(19);
+    expect(checks).toHaveLength(21);
   });
 });

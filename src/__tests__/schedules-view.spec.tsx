@@ -60,7 +60,7 @@ describe('the Schedules list', () => {
         runName={runName}
       />
     );
-    expect(host.textContent).toMatch(/No schedule yet.*Schedule… in the Pipeline panel/);
+    expect(host.textContent).toMatch(/No schedule or data trigger yet.*Schedule….*Run on new data…/);
     unmount();
   });
 
@@ -72,7 +72,9 @@ describe('the Schedules list', () => {
     const { host, unmount } = mount(
       <SchedulesView schedules={schedules} trans={trans} showRuns={jest.fn()} showRun={showRun} runName={runName} />
     );
-    const [first, second] = Array.from(host.querySelectorAll<HTMLElement>('.a4m-Automation'));
+    // Listed by name, whatever their kind.
+    const [second, first] = Array.from(host.querySelectorAll<HTMLElement>('.a4m-Automation'));
+    expect(second.dataset.name).toBe('off');
     expect(first.dataset.kind).toBe('schedule');
     expect(first.querySelector('.a4m-Kind')?.textContent).toContain('Schedule');
     expect(first.querySelector('.a4m-Kind svg')).not.toBeNull();
@@ -122,7 +124,7 @@ describe('the Schedules list', () => {
     act(() => (fires[0].querySelector('.a4m-RunLink') as HTMLElement).click());
     expect(showRun).toHaveBeenCalledWith('abcdef123456');
     act(() => button(section, 'Runs').click());
-    expect(showRuns).toHaveBeenCalledWith('nightly');
+    expect(showRuns).toHaveBeenCalledWith({ kind: 'schedule', name: 'nightly' });
     await act(async () => button(section, 'Delete').click());
     expect(schedules.remove).toHaveBeenCalledWith('nightly');
     act(() => button(section, 'Edit').click());

@@ -1,6 +1,6 @@
 /**
- * Experiments and their runs: filter (also to the runs of one schedule), sort, a card per run, select runs to
- * compare, open a run.
+ * Experiments and their runs: filter (also to the runs of one schedule or data trigger), sort, a card per run,
+ * select runs to compare, open a run.
  */
 import React, { useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -37,17 +37,19 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
   const openRun = runs.selected;
   const setOpenRun = (id: string | null) => runs.select(id);
 
-  const schedule = runs.schedule;
-  const all = schedule ? runs.scheduleRuns : runs.runs;
-  const scheduleChip = schedule && (
+  const origin = runs.origin;
+  const all = origin ? runs.originRuns : runs.runs;
+  const originChip = origin && (
     <div className="a4m-FilterChips">
       <span className="a4m-FilterChip">
-        {trans.__('From schedule %1', schedule)}
+        {origin.kind === 'schedule'
+          ? trans.__('From schedule %1', origin.name)
+          : trans.__('From trigger %1', origin.name)}
         <button
           className="a4m-LinkButton"
-          aria-label={trans.__('Show the runs of every schedule and by hand')}
-          title={trans.__('Clear the schedule filter')}
-          onClick={() => runs.filterBySchedule(null)}
+          aria-label={trans.__('Show every run again')}
+          title={trans.__('Clear the filter')}
+          onClick={() => runs.filterByOrigin(null)}
         >
           ✕
         </button>
@@ -55,16 +57,20 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
     </div>
   );
   if (all.length === 0) {
-    return schedule ? (
+    return origin ? (
       <>
-        {scheduleChip}
-        <p className="a4m-Panel-empty">{trans.__('The schedule has started no run yet.')}</p>
+        {originChip}
+        <p className="a4m-Panel-empty">
+          {origin.kind === 'schedule'
+            ? trans.__('The schedule has started no run yet.')
+            : trans.__('The trigger has started no run yet.')}
+        </p>
       </>
     ) : (
       <p className="a4m-Panel-empty">{trans.__('No runs yet. Run a notebook from the Pipeline panel.')}</p>
     );
   }
-  // Numbered among every run, so that a run has the same name with and without the schedule filter.
+  // Numbered among every run, so that a run has the same name with and without the filter.
   const numbers = runNumbers(runs.runs);
   const experiments = [...new Set(all.map(run => run.experiment))].sort();
   // Runs are numbered within their experiment: with several experiments listed, the name says which.
@@ -92,7 +98,7 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
 
   return (
     <div className="a4m-Experiments">
-      {scheduleChip}
+      {originChip}
       <div className="a4m-RunsToolbar">
         <select
           className="jp-mod-styled"

@@ -1,6 +1,6 @@
 /**
- * The monitoring sidebar: experiments and runs, schedules, registered models and their rollouts, deployments, data
- * drift, performance on labels.
+ * The monitoring sidebar: experiments and runs, schedules and data triggers, registered models and their rollouts,
+ * deployments, data drift, performance on labels.
  */
 import React from 'react';
 import { IThemeManager } from '@jupyterlab/apputils';
@@ -20,7 +20,8 @@ import {
   IModelsModel,
   IPerformanceModel,
   IRunsModel,
-  ISchedulesModel
+  ISchedulesModel,
+  ITriggersModel
 } from '../tokens';
 import { runNamer } from './compare';
 import { DeploymentsView } from './DeploymentsView';
@@ -39,6 +40,8 @@ export interface IMonitorPanelOptions {
   performance: IPerformanceModel;
   /** Polled while the panel shows. */
   schedules: ISchedulesModel;
+  /** Polled while the panel shows; listed with the schedules. */
+  triggers: ITriggersModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based), e.g. where a step's error happened. */
@@ -68,8 +71,8 @@ export class MonitorPanel extends ReactWidget {
     this.node.querySelector(`section[aria-label="${section}"]`)?.scrollIntoView({ block: 'start' });
   }
 
-  /** The drift and performance reports, the registry and the schedules are polled only while the panel can be
-   * seen. */
+  /** The drift and performance reports, the registry, the schedules and the data triggers are polled only while
+   * the panel can be seen. */
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.isVisible) {
@@ -93,8 +96,8 @@ export class MonitorPanel extends ReactWidget {
   }
 
   private _poll(on: boolean): void {
-    const { drift, performance, models, schedules } = this.options;
-    for (const model of [drift, performance, models, schedules]) {
+    const { drift, performance, models, schedules, triggers } = this.options;
+    for (const model of [drift, performance, models, schedules, triggers]) {
       if (on) {
         model.startPolling();
       } else {
@@ -104,7 +107,7 @@ export class MonitorPanel extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { runs, deployments, drift, performance, models, schedules, rendermime, trans, showCell, files } =
+    const { runs, deployments, drift, performance, models, schedules, triggers, rendermime, trans, showCell, files } =
       this.options;
     const experiments = trans.__('Experiments');
     return (
@@ -122,14 +125,19 @@ export class MonitorPanel extends ReactWidget {
           <h3 className="a4m-Section-title">{trans.__('Schedules')}</h3>
           <UseSignal signal={schedules.changed}>
             {() => (
-              <SchedulesView
-                schedules={schedules}
-                trans={trans}
-                showRuns={name => (runs.filterBySchedule(name), this.reveal(experiments))}
-                showRun={id => (runs.select(id), this.reveal(experiments))}
-                runName={runNamer(runs.runs, trans)}
-                openNotebook={files?.open}
-              />
+              <UseSignal signal={triggers.changed}>
+                {() => (
+                  <SchedulesView
+                    schedules={schedules}
+                    triggers={triggers}
+                    trans={trans}
+                    showRuns={origin => (runs.filterByOrigin(origin), this.reveal(experiments))}
+                    showRun={id => (runs.select(id), this.reveal(experiments))}
+                    runName={runNamer(runs.runs, trans)}
+                    openNotebook={files?.open}
+                  />
+                )}
+              </UseSignal>
             )}
           </UseSignal>
         </section>

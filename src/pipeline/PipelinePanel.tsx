@@ -7,7 +7,8 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
 import { compileNotebook, IPipelineInfo, IRun } from '../api';
 import { errorMessage } from '../errors';
-import { IRunsModel, ISchedulesModel } from '../tokens';
+import { AutomationKind } from '../schedules/parts';
+import { IRunsModel, ISchedulesModel, ITriggersModel } from '../tokens';
 import { HealthCard } from '../components/HealthCard';
 import { MimeView } from '../components/MimeView';
 import { computedColour } from '../components/theme';
@@ -24,8 +25,11 @@ interface IPanelServices {
   analysis: PipelineAnalysis;
   runs: IRunsModel;
   schedules: ISchedulesModel;
-  /** Show a schedule in the monitor. */
-  showSchedule: (name: string) => void;
+  triggers: ITriggersModel;
+  /** Show a schedule or a data trigger in the monitor. */
+  showAutomation: (kind: AutomationKind, name: string) => void;
+  /** The file browser's folder ('.': the root). */
+  currentFolder: () => string;
   settings: () => IRunSettings;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
@@ -174,7 +178,9 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         pipeline={result}
         run={run}
         schedules={services.schedules}
-        showSchedule={services.showSchedule}
+        triggers={services.triggers}
+        showAutomation={services.showAutomation}
+        currentFolder={services.currentFolder}
         trans={trans}
       />
       <CompileSection state={state} services={services} />

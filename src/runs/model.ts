@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { cancelRun, IRun, pollAPI, startRun } from '../api';
 import { errorMessage } from '../errors';
 import { PolledModel } from '../polling';
-import { IRunsModel, RunRequest } from '../tokens';
+import { IRunOrigin, IRunsModel, RunRequest } from '../tokens';
 
 const ACTIVE_MS = 1000;
 const IDLE_MS = 5000;
@@ -57,19 +57,19 @@ export class RunsModel extends PolledModel implements IRunsModel {
     return this._upsert(await this.write(cancelRun(id)));
   }
 
-  get schedule(): string | null {
-    return this._schedule;
+  get origin(): IRunOrigin | null {
+    return this._origin;
   }
 
-  get scheduleRuns(): IRun[] {
-    return this._scheduleRuns;
+  get originRuns(): IRun[] {
+    return this._originRuns;
   }
 
-  filterBySchedule(name: string | null): void {
-    if (name !== this._schedule) {
-      this._schedule = name;
-      this._scheduleRuns = [];
-      this._scheduleEtag = '';
+  filterByOrigin(origin: IRunOrigin | null): void {
+    if (origin?.kind !== this._origin?.kind || origin?.name !== this._origin?.name) {
+      this._origin = origin;
+      this._originRuns = [];
+      this._originEtag = '';
       this._changed.emit(this._runs);
       void this.refresh();
     }
@@ -82,13 +82,13 @@ export class RunsModel extends PolledModel implements IRunsModel {
         this._etag = polled.etag;
         this._runs = polled.data.runs;
       }
-      const schedule = this._schedule;
-      const filtered = schedule
-        ? await pollAPI<{ runs: IRun[] }>(`runs?schedule=${encodeURIComponent(schedule)}`, this._scheduleEtag)
+      const origin = this._origin;
+      const filtered = origin
+        ? await pollAPI<{ runs: IRun[] }>(`runs?${origin.kind}=${encodeURIComponent(origin.name)}`, this._originEtag)
         : null;
-      if (filtered?.changed && schedule === this._schedule) {
-        this._scheduleEtag = filtered.etag;
-        this._scheduleRuns = filtered.data.runs;
+      if (filtered?.changed && origin === this._origin) {
+        this._originEtag = filtered.etag;
+        this._originRuns = filtered.data.runs;
       }
       if (polled.changed || filtered?.changed) {
         this._changed.emit(this._runs);
@@ -112,9 +112,9 @@ export class RunsModel extends PolledModel implements IRunsModel {
   }
 
   private _selected: string | null = null;
-  private _schedule: string | null = null;
-  private _scheduleRuns: IRun[] = [];
-  private _scheduleEtag = '';
+  private _origin: IRunOrigin | null = null;
+  private _originRuns: IRun[] = [];
+  private _originEtag = '';
   private _runs: IRun[] = [];
   private _etag = '';
   private _error = '';

@@ -9,6 +9,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IScheduleDetail, IScheduleFields, previewSchedule, ScheduleTrigger } from '../api';
 import { ParameterFields } from '../components/ParameterFields';
 import { errorMessage } from '../errors';
+import { draftFields, useDraftForm } from './fields';
 import { checkDraft, DraftErrors, DraftField, draftBody, IScheduleDraft, PRESETS, serverErrors } from './form';
 import { fireTimes } from './words';
 
@@ -55,65 +56,18 @@ export interface IScheduleFormProps {
 }
 
 export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel, trans }: IScheduleFormProps) {
-  const [draft, setDraft] = useState(initial);
-  const [errors, setErrors] = useState<DraftErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { draft, edit, errors, busy, submit } = useDraftForm({
+    initial,
+    check: (d: IScheduleDraft) => checkDraft(d, trans),
+    send: d => save(draftBody(d, editing)),
+    failed: error => serverErrors(error, errorMessage),
+    onSaved
+  });
   const preview = useFirePreview(draft.trigger, draft.expression, draft.time_zone);
   const id = `a4m-schedule-${editing ? 'edit' : 'new'}`;
-
-  const edit = (change: Partial<IScheduleDraft>) => {
-    setDraft(current => ({ ...current, ...change }));
-    setErrors({});
-  };
   // The helper's refusal of the trigger shows at its field, as a refusal on saving would.
   const shown: DraftErrors = { ...preview.errors, ...errors };
-  const describe = (field: DraftField) => ({
-    'aria-invalid': field in shown,
-    'aria-describedby': field in shown ? `${id}-${field}-error` : undefined
-  });
-  const fieldError = (field: DraftField) =>
-    shown[field] && (
-      <span className="a4m-FieldError" id={`${id}-${field}-error`} role="alert">
-        {shown[field]}
-      </span>
-    );
-  /** A text input; `wide` puts it under its label, for values too long beside it (a date and time). */
-  const text = (
-    field: DraftField,
-    label: string,
-    props: React.InputHTMLAttributes<HTMLInputElement> = {},
-    wide = false
-  ) => (
-    <label className={wide ? 'a4m-Field a4m-mod-wide' : 'a4m-Field a4m-mod-inline'}>
-      <span>{label}</span>
-      <input
-        className="jp-mod-styled"
-        aria-label={label}
-        {...props}
-        {...describe(field)}
-        value={draft[field] as string}
-        onChange={e => edit({ [field]: e.target.value })}
-      />
-      {fieldError(field)}
-    </label>
-  );
-
-  const submit = async (event: React.FormEvent) => {
-    event.preventDefault();
-    const found = checkDraft(draft, trans);
-    if (Object.keys(found).length > 0) {
-      setErrors(found);
-      return;
-    }
-    setBusy(true);
-    try {
-      onSaved(await save(draftBody(draft, editing)));
-    } catch (error) {
-      setErrors(serverErrors(error, errorMessage));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { describe, fieldError, text } = draftFields<IScheduleDraft, DraftField>(id, draft, shown, edit);
 
   const zones = knownZones();
   const times = fireTimes(preview.times, draft.time_zone.trim() || 'UTC');

@@ -1,53 +1,27 @@
 /**
- * What runs notebooks on its own: a row per automation (today schedules; a `kind` column leaves room for data
- * triggers) with its trigger in words, an on/off switch, its next and last run; the selected one's detail below.
+ * What runs notebooks on its own: a row per automation (a schedule, a data trigger; its kind as an icon) with when
+ * it runs in words, an on/off switch, its next and last run; the selected one's detail below.
  */
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { historyIcon, LabIcon } from '@jupyterlab/ui-components';
 
 import { ISchedule, IScheduleDetail, IScheduleFire } from '../api';
 import { When } from '../components/When';
 import { errorMessage } from '../errors';
-import { ISchedulesModel } from '../tokens';
+import { ISchedulesModel, ITriggersModel } from '../tokens';
+import { TriggerDetail, TriggerRow } from '../triggers/TriggerViews';
 import { draftOf } from './form';
+import { EnableSwitch, ErrorLine, IAutomationLinks, KindBadge, NameButton, RunButton, useAction } from './parts';
 import { ScheduleForm } from './ScheduleForm';
 import { fireTimes, fireWords, triggerCode, triggerWords } from './words';
 
-/** The kinds of automation the list shows; each has an icon and a name for its column. */
-export type AutomationKind = 'schedule';
-
-const KIND_ICONS: Record<AutomationKind, LabIcon> = { schedule: historyIcon };
-
-export interface ISchedulesViewProps {
+export interface ISchedulesViewProps extends IAutomationLinks {
   schedules: ISchedulesModel;
-  trans: TranslationBundle;
-  /** List the runs a schedule started in Experiments. */
-  showRuns: (schedule: string) => void;
-  /** Open a run's detail in Experiments. */
-  showRun: (id: string) => void;
-  /** A run's name, as Experiments shows it ("run 3"). */
-  runName: (id: string) => string;
-  /** Open a notebook. */
-  openNotebook?: (path: string) => void;
+  /** The data triggers, listed with the schedules. */
+  triggers?: ITriggersModel;
 }
 
 const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString();
-
-function KindIcon({ kind }: { kind: AutomationKind }) {
-  const Icon = KIND_ICONS[kind].react;
-  return <Icon tag="span" elementSize="small" aria-hidden="true" />;
-}
-
-function KindBadge({ kind, trans }: { kind: AutomationKind; trans: TranslationBundle }) {
-  const name = { schedule: trans.__('Schedule') }[kind];
-  return (
-    <span className="a4m-Kind" data-kind={kind} title={name}>
-      <KindIcon kind={kind} />
-      <span className="a4m-VisuallyHidden">{name}</span>
-    </span>
-  );
-}
 
 /** A fire's outcome as a status pill, with its reason. */
 function FireOutcome({ fire, trans }: { fire: IScheduleFire; trans: TranslationBundle }) {
@@ -55,18 +29,6 @@ function FireOutcome({ fire, trans }: { fire: IScheduleFire; trans: TranslationB
     <span className="a4m-Status" data-status={fire.outcome} title={fire.reason ?? ''}>
       {fireWords(fire, trans)}
     </span>
-  );
-}
-
-function RunButton({ id, props }: { id: string; props: ISchedulesViewProps }) {
-  return (
-    <button
-      className="a4m-LinkButton a4m-RunLink"
-      title={props.trans.__('Show run %1', id)}
-      onClick={() => props.showRun(id)}
-    >
-      {props.runName(id)}
-    </button>
   );
 }
 
@@ -92,26 +54,17 @@ function KfpRunLink({ run, trans }: { run: NonNullable<IScheduleFire['kfp_run']>
 function ScheduleRow({
   schedule,
   selected,
+  select,
   props
 }: {
   schedule: ISchedule;
   selected: boolean;
+  /** Show this schedule's detail (null: none). */
+  select: (name: string | null) => void;
   props: ISchedulesViewProps;
 }) {
   const { schedules, trans } = props;
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const toggle = async () => {
-    setBusy(true);
-    setError('');
-    try {
-      await schedules.setEnabled(schedule.name, !schedule.enabled);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { error, busy, run } = useAction();
   const last = schedule.last_fire;
   return (
     <li
@@ -121,25 +74,19 @@ function ScheduleRow({
       data-enabled={schedule.enabled}
     >
       <KindBadge kind="schedule" trans={trans} />
-      <button
-        className="a4m-Automation-name"
-        aria-expanded={selected}
+      <NameButton
+        name={schedule.name}
         title={trans.__('Show schedule %1', schedule.name)}
-        onClick={() => schedules.select(selected ? null : schedule.name)}
-      >
-        {schedule.name}
-      </button>
-      <label className="a4m-Switch" title={schedule.enabled ? trans.__('Enabled') : trans.__('Disabled')}>
-        <input
-          type="checkbox"
-          role="switch"
-          aria-label={trans.__('Enable %1', schedule.name)}
-          checked={schedule.enabled}
-          disabled={busy}
-          onChange={() => void toggle()}
-        />
-        <span aria-hidden="true">{schedule.enabled ? trans.__('on') : trans.__('off')}</span>
-      </label>
+        selected={selected}
+        onClick={() => select(selected ? null : schedule.name)}
+      />
+      <EnableSwitch
+        name={schedule.name}
+        enabled={schedule.enabled}
+        busy={busy}
+        onToggle={() => void run(() => schedules.setEnabled(schedule.name, !schedule.enabled))}
+        trans={trans}
+      />
       <span className="a4m-Automation-notebook" title={schedule.notebook_path}>
         {schedule.notebook_path}
       </span>
@@ -161,17 +108,13 @@ function ScheduleRow({
         ) : last ? (
           <>
             <When iso={isoOf(last.due)} /> <FireOutcome fire={last} trans={trans} />{' '}
-            {last.run_id && <RunButton id={last.run_id} props={props} />}
+            {last.run_id && <RunButton id={last.run_id} links={props} />}
           </>
         ) : (
           trans.__('never')
         )}
       </span>
-      {error && (
-        <p className="a4m-Message a4m-mod-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </li>
   );
 }
@@ -273,7 +216,7 @@ function ScheduleDetail({
               {fires.slice(0, 10).map((fire, i) => (
                 <li key={fire.due} data-outcome={fire.outcome}>
                   <span className="a4m-Fires-due">{dues[i]}</span> <FireOutcome fire={fire} trans={trans} />{' '}
-                  {fire.run_id && <RunButton id={fire.run_id} props={props} />}
+                  {fire.run_id && <RunButton id={fire.run_id} links={props} />}
                   {fire.kfp_run && <KfpRunLink run={fire.kfp_run} trans={trans} />}
                 </li>
               ))}
@@ -282,7 +225,7 @@ function ScheduleDetail({
             <p className="a4m-Panel-empty">{trans.__('No fire yet.')}</p>
           )}
           <div className="a4m-Buttons">
-            <button className="jp-mod-styled" onClick={() => showRuns(detail.name)}>
+            <button className="jp-mod-styled" onClick={() => showRuns({ kind: 'schedule', name: detail.name })}>
               {trans.__('Runs')}
             </button>
             <button className="jp-mod-styled" onClick={() => setEditing(true)}>
@@ -304,37 +247,63 @@ function ScheduleDetail({
 }
 
 export function SchedulesView(props: ISchedulesViewProps): JSX.Element {
-  const { schedules, trans } = props;
-  const problem = schedules.error && (
-    <p className="a4m-Message a4m-mod-error" role="alert">
-      {schedules.error}
-    </p>
-  );
-  if (schedules.schedules.length === 0) {
+  const { schedules, triggers, trans } = props;
+  const problems = [schedules.error, triggers?.error]
+    .filter(Boolean)
+    .map(error => <ErrorLine key={error} error={error!} />);
+  const triggerList = triggers?.triggers ?? [];
+  if (schedules.schedules.length === 0 && triggerList.length === 0) {
     return (
       <>
-        {problem}
+        {problems}
         <p className="a4m-Panel-empty">
-          {trans.__('No schedule yet. Use Schedule… in the Pipeline panel to run a notebook on a timetable.')}
+          {trans.__(
+            'No schedule or data trigger yet. In the Pipeline panel, use Schedule… to run a notebook on a timetable, or Run on new data… to run it on each new file.'
+          )}
         </p>
       </>
     );
   }
+  // One selection across the kinds: showing one detail hides the other.
+  const selectSchedule = (name: string | null) => (schedules.select(name), name && triggers?.select(null));
+  const selectTrigger = (name: string | null) => (triggers?.select(name), name && schedules.select(null));
+  const rows = [
+    ...schedules.schedules.map(schedule => ({
+      name: schedule.name,
+      row: (
+        <ScheduleRow
+          key={`schedule:${schedule.name}`}
+          schedule={schedule}
+          selected={schedule.name === schedules.selected}
+          select={selectSchedule}
+          props={props}
+        />
+      )
+    })),
+    ...triggerList.map(trigger => ({
+      name: trigger.name,
+      row: (
+        <TriggerRow
+          key={`trigger:${trigger.name}`}
+          trigger={trigger}
+          selected={trigger.name === triggers?.selected}
+          select={selectTrigger}
+          setEnabled={enabled => triggers!.setEnabled(trigger.name, enabled)}
+          links={props}
+        />
+      )
+    }))
+  ].sort((a, b) => a.name.localeCompare(b.name));
   const detail = schedules.detail;
+  const trigger = triggers?.detail;
   return (
     <div className="a4m-Automations">
-      {problem}
-      <ul className="a4m-AutomationList" aria-label={trans.__('Schedules')}>
-        {schedules.schedules.map(schedule => (
-          <ScheduleRow
-            key={schedule.name}
-            schedule={schedule}
-            selected={schedule.name === schedules.selected}
-            props={props}
-          />
-        ))}
+      {problems}
+      <ul className="a4m-AutomationList" aria-label={trans.__('Schedules and data triggers')}>
+        {rows.map(({ row }) => row)}
       </ul>
       {detail && <ScheduleDetail key={detail.name} detail={detail} fires={schedules.fires} props={props} />}
+      {triggers && trigger && <TriggerDetail key={trigger.name} trigger={trigger} triggers={triggers} links={props} />}
     </div>
   );
 }

@@ -4,8 +4,9 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, ISchedule, IScheduleFields, ScheduleTrigger } from '../api';
+import { ISchedule, IScheduleFields, ScheduleTrigger } from '../api';
 import { typedParameters } from '../components/ParameterFields';
+import { FieldMessages, fieldMessages } from './fields';
 
 /** The form's inputs, as texts (times as `datetime-local` values, in the schedule's zone). */
 export interface IScheduleDraft {
@@ -32,7 +33,7 @@ export interface IScheduleDraft {
 export type DraftField = Exclude<keyof IScheduleDraft, 'defaults' | 'pinned'>;
 
 /** Messages by field; `form` for one that names no field. */
-export type DraftErrors = Partial<Record<DraftField | 'form', string>>;
+export type DraftErrors = FieldMessages<DraftField>;
 
 /** Cron expressions a user can start from. */
 export const PRESETS: { label: string; expression: string }[] = [
@@ -41,8 +42,9 @@ export const PRESETS: { label: string; expression: string }[] = [
   { label: 'Weekly, Monday 06:00', expression: '0 6 * * 1' }
 ];
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const MAX_CONCURRENT = 100;
+/** A schedule's or a trigger's name, as the server takes it. */
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export const MAX_CONCURRENT = 100;
 
 /** The browser's time zone (UTC when it does not say). */
 export function browserZone(): string {
@@ -126,6 +128,26 @@ export function draftOf(schedule: ISchedule): IScheduleDraft {
   };
 }
 
+/** Why a text is not a whole number from `least` to `most` ('' when it is one). */
+export function wholeNumberError(text: string, least: number, most: number, trans: TranslationBundle): string {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isInteger(n) && n >= least && n <= most
+    ? ''
+    : trans.__('A whole number from %1 to %2.', least, most);
+}
+
+/** Why a parameter's text cannot be its value ('' when every one can): a number's must be a number. */
+export function parameterError(
+  texts: Record<string, string>,
+  defaults: Record<string, unknown>,
+  trans: TranslationBundle
+): string {
+  const bad = Object.entries(texts).find(
+    ([name, text]) => typeof defaults[name] === 'number' && (text.trim() === '' || !Number.isFinite(Number(text)))
+  );
+  return bad ? trans.__('%1 must be a number.', bad[0]) : '';
+}
+
 /** What the browser can tell is wrong before asking the server (the trigger is the server's to judge). */
 export function checkDraft(draft: IScheduleDraft, trans: TranslationBundle): DraftErrors {
   const errors: DraftErrors = {};
@@ -140,17 +162,16 @@ export function checkDraft(draft: IScheduleDraft, trans: TranslationBundle): Dra
         ? trans.__('Write a cron expression, e.g. 0 3 * * * (daily at 03:00).')
         : trans.__('Write an interval, e.g. 15m or 1h30m.');
   }
-  const count = Number(draft.max_concurrent);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_CONCURRENT) {
-    errors.max_concurrent = trans.__('A whole number from 1 to %1.', MAX_CONCURRENT);
+  const count = wholeNumberError(draft.max_concurrent, 1, MAX_CONCURRENT, trans);
+  if (count) {
+    errors.max_concurrent = count;
   }
   if (draft.start_at && draft.end_at && draft.end_at <= draft.start_at) {
     errors.end_at = trans.__('The end must come after the start.');
   }
-  for (const [name, text] of Object.entries(draft.parameters)) {
-    if (typeof draft.defaults[name] === 'number' && (text.trim() === '' || !Number.isFinite(Number(text)))) {
-      errors.parameters = trans.__('%1 must be a number.', name);
-    }
+  const parameters = parameterError(draft.parameters, draft.defaults, trans);
+  if (parameters) {
+    errors.parameters = parameters;
   }
   return errors;
 }
@@ -196,14 +217,5 @@ const FIELDS: DraftField[] = [
 
 /** A failure as messages by field: a FieldError next to its field, a taken name next to the name, else `form`. */
 export function serverErrors(error: unknown, message: (error: unknown) => string): DraftErrors {
-  if (error instanceof ApiError) {
-    const field = error.body.field as DraftField | undefined;
-    if (field && FIELDS.includes(field)) {
-      return { [field]: error.userMessage };
-    }
-    if (error.status === 409) {
-      return { name: error.userMessage };
-    }
-  }
-  return { form: message(error) };
+  return fieldMessages(error, message, FIELDS);
 }

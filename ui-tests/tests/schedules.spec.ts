@@ -77,7 +77,9 @@ test.describe('schedules', () => {
     await shoot(page, panel, form, 'schedule-form');
     await expectAccessible(page, '#ai4mlops-lab-pipeline .a4m-ScheduleForm');
     await form.getByRole('button', { name: 'Create schedule' }).click();
-    await expect(panel.locator('.a4m-ScheduleCreated')).toContainText(`Schedule “${name}” created: Every 30 seconds.`);
+    await expect(panel.locator('.a4m-ScheduleCreated')).toContainText(
+      `Schedule “${name}” created: Every 30 seconds, next run`
+    );
 
     // The monitor lists it and shows its detail.
     await panel.getByRole('button', { name: 'Show in the monitor' }).click();
@@ -106,7 +108,7 @@ test.describe('schedules', () => {
     await shoot(page, monitor, experiments, 'schedule-runs');
     await fire.locator('.a4m-RunLink').click();
     await expect(experiments.locator('.a4m-RunDetail')).toBeVisible();
-    await experiments.getByRole('button', { name: 'Show the runs of every schedule and by hand' }).click();
+    await experiments.getByRole('button', { name: 'Show every run again' }).click();
     await expect(experiments.locator('.a4m-FilterChip')).toHaveCount(0);
 
     // Disabled, it has no next time; deleted, it is gone.
