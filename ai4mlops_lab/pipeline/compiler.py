@@ -16,6 +16,7 @@ from ..notebook.settings import read_settings
 from ..notebook.structure import split_notebook
 from .builder import build_pipeline
 from .codegen import generate_module
+from .ir import ir_documents
 from .model import Pipeline
 
 __all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook"]
@@ -102,7 +103,6 @@ def _installed(distribution: str) -> bool:
 
 def _ir_text(pipeline: Pipeline, target: str, kfp_version: str) -> str:
     """The IR file's text, built from the model (what kfp compiles from the generated module)."""
-    from .ir import ir_documents
-    from .ir_file import ir_text
+    from .ir_file import ir_text  # imports yaml: only when writing
 
     return ir_text(ir_documents(pipeline, target, kfp_version), pipeline.settings.description)

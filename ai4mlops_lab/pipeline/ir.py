@@ -1,15 +1,17 @@
-"""Build the KFP IR (PipelineSpec protobuf and the Kubernetes platform document) straight from the Pipeline model.
+"""Build the KFP IR straight from the Pipeline model: the PipelineSpec and platform spec documents, in the JSON
+form kfp's compiler writes them (`json_format.MessageToDict` of kfp's pipeline-spec protobufs).
 
 It is the IR kfp's compiler makes from the generated `<pipeline>.py` (tests/compiler/test_ir_parity.py compiles
-both and compares them), without executing decorators per compile. What is kfp's own is spelled as kfp 2.x
-spells it: the install script, the executor command and the preamble of the embedded component source.
+both and compares them), without executing decorators, and without importing kfp or protobuf. Where the JSON
+form has rules, they are noted: enums by name, int64 as a string, numbers as floats, zero values left out.
+What is kfp's own is spelled as kfp 2.x spells it: the install script, the executor command and the preamble
+of the embedded component source.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 
 from .codegen import component_function
 from .model import SCALAR_TYPES, Pipeline, Step
@@ -47,99 +49,93 @@ _BLANK_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
 _CACHE_OFF = {"1", "true", "t", "yes", "y", "on"}  # KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT, as kfp reads it
 
 
-def pipeline_spec_module():
-    """kfp's `pipeline_spec_pb2`, imported without kfp's SDK and API client (`_KFP_RUNTIME`, as kfp's own
-    containers do: ~1 s). Modules that need the client import `kfp.client` explicitly."""
-    if "kfp" not in sys.modules:
-        previous = os.environ.get("_KFP_RUNTIME")
-        os.environ["_KFP_RUNTIME"] = "true"
-        try:
-            import kfp  # noqa: F401
-        finally:
-            if previous is None:
-                del os.environ["_KFP_RUNTIME"]
-            else:
-                os.environ["_KFP_RUNTIME"] = previous
-    from kfp.pipeline_spec import pipeline_spec_pb2
-
-    return pipeline_spec_pb2
-
-
 def ir_documents(pipeline: Pipeline, target: str, kfp_version: str) -> list[dict]:
-    """The IR's documents as kfp writes them (`json_format.MessageToDict`): the PipelineSpec, then the
-    platform spec when a step has Kubernetes settings."""
-    from google.protobuf import json_format
-
-    pb = pipeline_spec_module()
-    spec = pb.PipelineSpec(sdk_version=f"kfp-{kfp_version}", schema_version=SCHEMA_VERSION)
-    spec.pipeline_info.name = pipeline.name
-    if pipeline.settings.description:
-        spec.pipeline_info.description = pipeline.settings.description
-    deployment = pb.PipelineDeploymentConfig()
-    kubernetes = {}
-    for step in pipeline.steps:
-        _component(pb, spec.components[f"comp-{step.task}"], step)
-        _container(pb, deployment.executors[f"exec-{step.task}"].container, step, pipeline, target, kfp_version)
-        config = _kubernetes(step)
-        if config:
-            kubernetes[f"exec-{step.task}"] = config
-    for param in pipeline.parameters:
-        definition = spec.root.input_definitions.parameters[param.name]
-        definition.parameter_type = pb.ParameterType.ParameterTypeEnum.Value(_PARAMETER_TYPES[param.type])
-        _set_value(definition.default_value, param.default)
-        definition.is_optional = True
+    """The PipelineSpec document, then the platform spec's when a step has Kubernetes settings."""
     by_name = {step.name: step for step in pipeline.steps}
     caching = os.environ.get("KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT", "").strip().lower() not in _CACHE_OFF
-    for step in pipeline.steps:
-        _task(pb, spec.root.dag.tasks[step.task], step, by_name, caching)
-    document = json_format.MessageToDict(spec)
-    # PipelineSpec.deployment_spec is a Struct holding this message as JSON (no integers: a Struct has none).
-    document["deploymentSpec"] = json_format.MessageToDict(deployment)
-    platform = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": kubernetes}}}}
-    return [document, platform] if kubernetes else [document]
+    root: dict = {"dag": {"tasks": {step.task: _task(step, by_name, caching) for step in pipeline.steps}}}
+    if pipeline.parameters:
+        root["inputDefinitions"] = {"parameters": {p.name: _parameter(p.type, p.default) for p in pipeline.parameters}}
+    info = {"name": pipeline.name}
+    if pipeline.settings.description:
+        info["description"] = pipeline.settings.description
+    spec = {
+        "components": {f"comp-{step.task}": _component(step) for step in pipeline.steps},
+        "deploymentSpec": {
+            "executors": {
+                f"exec-{step.task}": {"container": _container(step, pipeline, target, kfp_version)}
+                for step in pipeline.steps
+            }
+        },
+        "pipelineInfo": info,
+        "root": root,
+        "schemaVersion": SCHEMA_VERSION,
+        "sdkVersion": f"kfp-{kfp_version}",
+    }
+    kubernetes = {f"exec-{step.task}": config for step in pipeline.steps if (config := _kubernetes(step))}
+    if not kubernetes:
+        return [spec]
+    return [spec, {"platforms": {"kubernetes": {"deploymentSpec": {"executors": kubernetes}}}}]
 
 
-def _component(pb, component, step: Step) -> None:
-    component.executor_label = f"exec-{step.task}"
-    for inp in step.inputs:
-        _declare(pb, component.input_definitions, inp.arg, inp.type)
-    for out in step.outputs:
-        _declare(pb, component.output_definitions, out.key, out.type)
-    if step.metrics:
-        _declare(pb, component.output_definitions, step.metrics_key, "Metrics")
+def _component(step: Step) -> dict:
+    component = {"executorLabel": f"exec-{step.task}"}
+    inputs = _definitions([(i.arg, i.type) for i in step.inputs])
+    outputs = _definitions(
+        [(o.key, o.type) for o in step.outputs] + ([(step.metrics_key, "Metrics")] if step.metrics else [])
+    )
+    if inputs:
+        component["inputDefinitions"] = inputs
+    if outputs:
+        component["outputDefinitions"] = outputs
+    return component
 
 
-def _declare(pb, definitions, name: str, kind: str) -> None:
-    if kind in SCALAR_TYPES:
-        definitions.parameters[name].parameter_type = pb.ParameterType.ParameterTypeEnum.Value(_PARAMETER_TYPES[kind])
-    else:
-        schema = definitions.artifacts[name].artifact_type
-        schema.schema_title, schema.schema_version = f"system.{kind}", "0.0.1"
+def _definitions(named: list[tuple[str, str]]) -> dict:
+    artifacts = {
+        name: {"artifactType": {"schemaTitle": f"system.{kind}", "schemaVersion": "0.0.1"}}
+        for name, kind in named
+        if kind not in SCALAR_TYPES
+    }
+    parameters = {name: {"parameterType": _PARAMETER_TYPES[kind]} for name, kind in named if kind in SCALAR_TYPES}
+    return {key: value for key, value in (("artifacts", artifacts), ("parameters", parameters)) if value}
 
 
-def _container(pb, container, step: Step, pipeline: Pipeline, target: str, kfp_version: str) -> None:
-    container.image = step.settings.image or pipeline.settings.base_image
+def _container(step: Step, pipeline: Pipeline, target: str, kfp_version: str) -> dict:
     packages = [f"kfp=={kfp_version}", *step.packages] if target == "cluster" else []
-    if packages:
-        container.command.extend(["sh", "-c", _INSTALL.format(packages=" ".join(map(repr, packages)))])
+    install = ["sh", "-c", _INSTALL.format(packages=" ".join(map(repr, packages)))] if packages else []
     # kfp dedents the function's source; at column 0, that empties its whitespace-only lines.
     source = _BLANK_LINE.sub("", "\n".join(component_function(step, pipeline.settings.reference_rows)) + "\n")
-    container.command.extend(["sh", "-ec", _EXECUTOR, f"{_PREAMBLE}{source}\n"])
-    container.args.extend(["--executor_input", "{{$}}", "--function_to_execute", step.function])
+    container: dict = {
+        "args": ["--executor_input", "{{$}}", "--function_to_execute", step.function],
+        "command": [*install, "sh", "-ec", _EXECUTOR, f"{_PREAMBLE}{source}\n"],
+        "image": step.settings.image or pipeline.settings.base_image,
+    }
     env = {volume["env"]: volume["mount_path"] for volume in step.settings.volumes if volume.get("env")}
-    for name, value in env.items():
-        container.env.add(name=name, value=value)
-    resources = container.resources
-    for kind, values in (("limit", step.settings.limits), ("request", step.settings.requests)):
+    if env:
+        container["env"] = [{"name": name, "value": value} for name, value in env.items()]
+    resources = _resources(step)
+    if resources:
+        container["resources"] = resources
+    return container
+
+
+def _resources(step: Step) -> dict:
+    """Each quantity as written (`resourceCpuLimit`) and as a number (`cpuLimit`, left out when zero)."""
+    resources: dict = {}
+    for kind, values in (("Limit", step.settings.limits), ("Request", step.settings.requests)):
         for resource, value in values.items():
-            if resource in _ACCELERATORS:
-                accelerator = resources.accelerator
-                accelerator.type = accelerator.resource_type = resource
-                accelerator.count, accelerator.resource_count = int(value), value
+            if resource in _ACCELERATORS:  # the last one set wins, as in kfp
+                accelerator = {"resourceCount": value, "resourceType": resource, "type": resource}
+                if int(value):
+                    accelerator["count"] = str(int(value))  # an int64
+                resources["accelerator"] = accelerator
             else:
+                resources[f"resource{resource.capitalize()}{kind}"] = value
                 number = _cpu(value) if resource == "cpu" else _memory(value)
-                setattr(resources, f"resource_{resource}_{kind}", value)
-                setattr(resources, f"{resource}_{kind}", number)
+                if number:
+                    resources[f"{resource}{kind}"] = number
+    return resources
 
 
 def _cpu(value: str) -> float:
@@ -154,37 +150,41 @@ def _memory(value: str) -> float:
     return float(value) / 10**9
 
 
-def _task(pb, task, step: Step, by_name: dict[str, Step], caching: bool) -> None:
-    task.task_info.name = step.task
-    task.component_ref.name = f"comp-{step.task}"
-    task.caching_options.enable_cache = caching if step.settings.cache is None else step.settings.cache
-    if step.settings.retry is not None:
-        policy = task.retry_policy
-        policy.max_retry_count = step.settings.retry
-        policy.backoff_duration.FromJsonString("0s")  # kfp writes its defaults out
-        policy.backoff_factor = 2.0
-        policy.backoff_max_duration.FromJsonString("3600s")
+def _task(step: Step, by_name: dict[str, Step], caching: bool) -> dict:
+    enabled = caching if step.settings.cache is None else step.settings.cache
+    task: dict = {
+        "cachingOptions": {"enableCache": True} if enabled else {},
+        "componentRef": {"name": f"comp-{step.task}"},
+        "taskInfo": {"name": step.task},
+    }
+    upstream = {inp.source for inp in step.inputs if inp.source} | set(step.after)
+    if upstream:
+        task["dependentTasks"] = sorted(by_name[name].task for name in upstream)
+    parameters, artifacts = {}, {}
     for inp in step.inputs:
         if not inp.source:
-            task.inputs.parameters[inp.arg].component_input_parameter = inp.key
+            parameters[inp.arg] = {"componentInputParameter": inp.key}
         elif inp.type in SCALAR_TYPES:
-            output = task.inputs.parameters[inp.arg].task_output_parameter
-            output.producer_task, output.output_parameter_key = by_name[inp.source].task, inp.key
+            producer = by_name[inp.source].task
+            parameters[inp.arg] = {"taskOutputParameter": {"outputParameterKey": inp.key, "producerTask": producer}}
         else:
-            output = task.inputs.artifacts[inp.arg].task_output_artifact
-            output.producer_task, output.output_artifact_key = by_name[inp.source].task, inp.key
-    upstream = {inp.source for inp in step.inputs if inp.source} | set(step.after)
-    task.dependent_tasks.extend(sorted(by_name[name].task for name in upstream))
+            producer = by_name[inp.source].task
+            artifacts[inp.arg] = {"taskOutputArtifact": {"outputArtifactKey": inp.key, "producerTask": producer}}
+    inputs = {key: value for key, value in (("artifacts", artifacts), ("parameters", parameters)) if value}
+    if inputs:
+        task["inputs"] = inputs
+    if step.settings.retry is not None:  # kfp writes its defaults out
+        policy = {"backoffDuration": "0s", "backoffFactor": 2.0, "backoffMaxDuration": "3600s"}
+        if step.settings.retry:
+            policy["maxRetryCount"] = step.settings.retry
+        task["retryPolicy"] = policy
+    return task
 
 
-def _set_value(value, python) -> None:
-    """A google.protobuf.Value from a parameter default (bool before int: bool is an int)."""
-    if isinstance(python, bool):
-        value.bool_value = python
-    elif isinstance(python, str):
-        value.string_value = python
-    else:
-        value.number_value = python
+def _parameter(kind: str, default: object) -> dict:
+    """A pipeline parameter; its default as a google.protobuf.Value holds it: numbers are floats (not bools)."""
+    value = default if isinstance(default, (bool, str)) else float(default)
+    return {"defaultValue": value, "isOptional": True, "parameterType": _PARAMETER_TYPES[kind]}
 
 
 def _kubernetes(step: Step) -> dict:
@@ -216,5 +216,5 @@ def _kubernetes(step: Step) -> dict:
             key: dict(values) for key, values in (("labels", s.labels), ("annotations", s.annotations)) if values
         }
     if s.timeout is not None:
-        config["activeDeadlineSeconds"] = str(s.timeout)
+        config["activeDeadlineSeconds"] = str(s.timeout)  # an int64
     return config

@@ -1,5 +1,7 @@
 """The IR compile_notebook builds from the model equals what kfp's compiler makes from the generated `<pipeline>.py`."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -40,9 +42,10 @@ SETTINGS = notebook(
             ],
             "data = np.arange(epochs) * rate",
         ),
-        (["step:train", "limit:nvidia.com/gpu:2", "request:memory:2000000", "retry:4"], "total = float(data.sum())"),
+        (["step:train", "limit:nvidia.com/gpu:02", "request:memory:2000000", "retry:4"], "total = float(data.sum())"),
         (["step:other", "request:amd.com/gpu:1", "limit:memory:1Ti", "request:memory:64Ki"], "flag = not shuffle"),
         (["step:report", "prev:other"], "text = json.dumps({'name': name, 'total': total})"),
+        (["step:idle", "limit:amd.com/gpu:0", "request:cpu:0", "limit:memory:0"], "pass"),
         (["pipeline-metrics"], "print(total)"),
     ],
     {
@@ -150,3 +153,16 @@ def test_caching_off_by_default_in_the_environment_is_kfps_too(tmp_path, monkeyp
     assert_same_ir(ours, kfp_ir_text(Path(result["files"][0])))
     tasks = yaml.safe_load(ours)["root"]["dag"]["tasks"]
     assert tasks["a"]["cachingOptions"] == {} and tasks["b"]["cachingOptions"] == {"enableCache": True}
+
+
+def test_compiling_imports_neither_kfp_nor_protobuf(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(SETTINGS, path)
+    code = (
+        "import sys; from ai4mlops_lab.pipeline.compiler import compile_notebook;"
+        f"assert compile_notebook({str(path)!r})['ok'];"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kfp', 'google')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
