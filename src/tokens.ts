@@ -26,6 +26,10 @@ import {
   IRegisteredModel,
   IRollout,
   IRun,
+  ISchedule,
+  IScheduleDetail,
+  IScheduleFields,
+  IScheduleFire,
   IStartRollout,
   registerModel,
   startRun
@@ -68,6 +72,35 @@ export interface IRunsModel extends IPolledModel {
   /** Start a run of a saved notebook; resolves with its record. */
   submit(request: RunRequest): Promise<IRun>;
   cancel(id: string): Promise<IRun>;
+  /** The schedule whose runs the monitor lists (null: every run). */
+  readonly schedule: string | null;
+  /** The runs that schedule started, newest first, as the server lists them. */
+  readonly scheduleRuns: IRun[];
+  /** List only the runs a schedule started (null: every run again). */
+  filterBySchedule(name: string | null): void;
+}
+
+/**
+ * The schedules the server knows and, of the selected one, its next fire times and recent fires; the monitor polls
+ * it while it shows.
+ */
+export interface ISchedulesModel extends IPolledModel {
+  /** Emitted after each poll and when the selection changes. */
+  readonly changed: ISignal<ISchedulesModel, void>;
+  /** By name. */
+  readonly schedules: ISchedule[];
+  /** The schedule whose detail is shown. */
+  readonly selected: string | null;
+  select(name: string | null): void;
+  /** The selected schedule with its next fire times (null until read). */
+  readonly detail: IScheduleDetail | null;
+  /** The selected schedule's recent fires, latest first. */
+  readonly fires: IScheduleFire[];
+  /** Create a schedule; rejects with the server's ApiError (a 422 names the field). */
+  create(fields: IScheduleFields): Promise<IScheduleDetail>;
+  update(name: string, change: IScheduleFields): Promise<IScheduleDetail>;
+  setEnabled(name: string, enabled: boolean): Promise<IScheduleDetail>;
+  remove(name: string): Promise<void>;
 }
 
 /** The deployments the server knows. */
@@ -194,4 +227,9 @@ export const IPerformanceModel = new Token<IPerformanceModel>(
 export const IModelsModel = new Token<IModelsModel>(
   'ai4mlops-lab:IModelsModel',
   'The registered models, their versions, rollouts and promotion gate, as the ai4mlops-lab monitor shows them.'
+);
+
+export const ISchedulesModel = new Token<ISchedulesModel>(
+  'ai4mlops-lab:ISchedulesModel',
+  'The schedules (notebooks run on a cron expression or an interval) the ai4mlops-lab server knows.'
 );

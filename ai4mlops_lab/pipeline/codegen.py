@@ -89,9 +89,10 @@ def component_function(step: Step, reference_rows: int) -> list[str]:
     if scalars_out:
         fields = ", ".join(f"({o.key!r}, {o.type})" for o in scalars_out)
         returns = f' -> NamedTuple("Outputs", [{fields}])'
+    cells = f": notebook cells {', '.join(str(c + 1) for c in step.cells)}" if step.cells else ""
     lines = [
         f"def {step.function}(" + "".join(f"\n    {p}," for p in params) + ("\n" if params else "") + f"){returns}:",
-        f'    """Step `{step.name}`: notebook cells {", ".join(str(c + 1) for c in step.cells)}."""',
+        f'    """Step `{step.name}`{cells}."""',
     ]
     helpers = ["_run"]
     if any(i.type not in SCALAR_TYPES for i in step.inputs):

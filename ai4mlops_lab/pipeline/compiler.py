@@ -19,7 +19,7 @@ from .codegen import generate_module
 from .ir import ir_documents
 from .model import Pipeline
 
-__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook"]
+__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook", "compile_pipeline"]
 TARGETS = ("cluster", "local")
 
 
@@ -54,14 +54,21 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
         )
     if any(d.severity == "error" for d in diags):
         return _result(pipeline, diags, [])
-    outdir = confined.make_folder(outdir if outdir is not None else path.parent)
+    files = compile_pipeline(pipeline, outdir if outdir is not None else path.parent, target)
+    return _result(pipeline, diags, [str(f) for f in files])
+
+
+def compile_pipeline(pipeline: Pipeline, outdir: str | Path, target: str = "cluster") -> tuple[Path, Path]:
+    """Write the pipeline's module `<pipeline>.py` and its IR `<pipeline>.pipeline.yaml` into `outdir` (see
+    `compile_notebook`); their paths."""
+    outdir = confined.make_folder(outdir)
     yaml_name = f"{pipeline.name}.pipeline.yaml"
     kfp_version = _kfp_version()
     module_path = confined.write_file(
         outdir, f"{pipeline.name}.py", data=generate_module(pipeline, target, kfp_version, yaml_name)
     )
     confined.write_file(outdir, yaml_name, data=_ir_text(pipeline, target, kfp_version))
-    return _result(pipeline, diags, [str(module_path), str(outdir / yaml_name)])
+    return module_path, outdir / yaml_name
 
 
 def _build(nb: Mapping, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:

@@ -7,7 +7,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
 import { compileNotebook, IPipelineInfo, IRun } from '../api';
 import { errorMessage } from '../errors';
-import { IRunsModel } from '../tokens';
+import { IRunsModel, ISchedulesModel } from '../tokens';
 import { HealthCard } from '../components/HealthCard';
 import { MimeView } from '../components/MimeView';
 import { computedColour } from '../components/theme';
@@ -16,12 +16,16 @@ import { DagLegend } from './DagLegend';
 import { DiagnosticList } from './DiagnosticList';
 import { IAnalysisState, PipelineAnalysis } from './analysis';
 import { IRunSettings, RunSection } from './RunSection';
+import { ScheduleSection } from './ScheduleSection';
 
 export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
 
 interface IPanelServices {
   analysis: PipelineAnalysis;
   runs: IRunsModel;
+  schedules: ISchedulesModel;
+  /** Show a schedule in the monitor. */
+  showSchedule: (name: string) => void;
   settings: () => IRunSettings;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
@@ -163,6 +167,14 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         run={run}
         runs={services.runs}
         settings={services.settings()}
+        trans={trans}
+      />
+      <ScheduleSection
+        panel={state.panel}
+        pipeline={result}
+        run={run}
+        schedules={services.schedules}
+        showSchedule={services.showSchedule}
         trans={trans}
       />
       <CompileSection state={state} services={services} />

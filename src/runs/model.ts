@@ -57,12 +57,40 @@ export class RunsModel extends PolledModel implements IRunsModel {
     return this._upsert(await this.write(cancelRun(id)));
   }
 
+  get schedule(): string | null {
+    return this._schedule;
+  }
+
+  get scheduleRuns(): IRun[] {
+    return this._scheduleRuns;
+  }
+
+  filterBySchedule(name: string | null): void {
+    if (name !== this._schedule) {
+      this._schedule = name;
+      this._scheduleRuns = [];
+      this._scheduleEtag = '';
+      this._changed.emit(this._runs);
+      void this.refresh();
+    }
+  }
+
   protected async fetch(): Promise<void> {
     try {
       const polled = await pollAPI<{ runs: IRun[] }>('runs', this._etag);
       if (polled.changed) {
         this._etag = polled.etag;
         this._runs = polled.data.runs;
+      }
+      const schedule = this._schedule;
+      const filtered = schedule
+        ? await pollAPI<{ runs: IRun[] }>(`runs?schedule=${encodeURIComponent(schedule)}`, this._scheduleEtag)
+        : null;
+      if (filtered?.changed && schedule === this._schedule) {
+        this._scheduleEtag = filtered.etag;
+        this._scheduleRuns = filtered.data.runs;
+      }
+      if (polled.changed || filtered?.changed) {
         this._changed.emit(this._runs);
       }
       this._error = '';
@@ -84,6 +112,9 @@ export class RunsModel extends PolledModel implements IRunsModel {
   }
 
   private _selected: string | null = null;
+  private _schedule: string | null = null;
+  private _scheduleRuns: IRun[] = [];
+  private _scheduleEtag = '';
   private _runs: IRun[] = [];
   private _etag = '';
   private _error = '';

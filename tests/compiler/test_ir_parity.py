@@ -166,3 +166,23 @@ def test_compiling_imports_neither_kfp_nor_protobuf(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("target", ["cluster", "local"])
+def test_the_batch_job_pipeline_compiles_to_kfps_ir(tmp_path, target):
+    """A pipeline built in code (no notebook cells): a Kubeflow batch job's, with its S3 secret."""
+    from ai4mlops_lab.batch import on_kfp
+    from ai4mlops_lab.pipeline.compiler import compile_pipeline
+
+    parameters = {
+        "model_uri": "minio://data/models/run-1/model",
+        "model_metadata": '{"model": {"framework": "torch"}}',
+        "input_uri": "s3://data/rows.parquet",
+        "output_uri": "s3://data/out/rows.parquet",
+        "overwrite": False,
+        "chunk_size": 8,
+        "task": "auto",
+        "s3_endpoint": "http://127.0.0.1:9000",
+    }
+    module, ir = compile_pipeline(on_kfp.build_pipeline(parameters, "torch", "s3-creds"), tmp_path, target)
+    assert_same_ir(ir.read_text(), kfp_ir_text(module))
