@@ -34,11 +34,15 @@ def _import_kfp_without_client() -> None:
     """As the compiler imported kfp when it ran the generated module: its API client (~0.8 s) never loaded."""
     if "kfp" in sys.modules:
         return
+    previous = os.environ.get("_KFP_RUNTIME")
     os.environ["_KFP_RUNTIME"] = "true"  # what kfp's own containers set
     try:
         import kfp  # noqa: F401
     finally:
-        del os.environ["_KFP_RUNTIME"]
+        if previous is None:
+            del os.environ["_KFP_RUNTIME"]
+        else:
+            os.environ["_KFP_RUNTIME"] = previous
 
 
 def assert_same_ir(ours: str, reference: str) -> None:
