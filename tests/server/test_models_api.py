@@ -12,7 +12,8 @@ from .test_deployments_api import trained_run
 
 
 async def api(jp_fetch, *parts, method="GET", body=None, **params):
-    kwargs = {"method": method, "params": params}
+    # A deploy answers once its model server is ready: slow on a loaded 2-core machine.
+    kwargs = {"method": method, "params": params, "request_timeout": 180}
     if body is not None:
         kwargs["body"] = json.dumps(body)
     return json.loads((await jp_fetch("ai4mlops-lab", "api", *parts, **kwargs)).body)
