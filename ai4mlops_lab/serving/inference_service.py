@@ -221,7 +221,7 @@ def build_inference_service(
         predictor.logger = ks.V1beta1LoggerSpec(
             mode="all",
             url=log_storage.logger_url,
-            storage=ks.V1beta1LoggerStorageSpec(
+            storage=ks.models.V1beta1LoggerStorageSpec(
                 key=log_storage.key or None,
                 service_account_name=log_storage.service_account or None,
                 parameters=log_storage.parameters(),
