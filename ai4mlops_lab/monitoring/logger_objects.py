@@ -14,8 +14,8 @@ A record holds no time: an event's time is the object's (its batch was written t
 
 from __future__ import annotations
 
-import base64
 import binascii
+import functools
 import io
 import json
 from collections.abc import Iterable
@@ -78,7 +78,7 @@ def _event(record: object, when: str) -> InferenceEvent:
     if kind is None:
         raise BadEvent("bad ReqType", f"ReqType {record['ReqType']!r} is not an inference request or response.", _HINT)
     try:
-        body = base64.b64decode(record.get("Bytes") or "", validate=True)
+        body = binascii.a2b_base64(record.get("Bytes") or "", strict_mode=True)
     except (binascii.Error, TypeError, ValueError):
         raise BadEvent("bad Bytes", "its Bytes are not base64.", _HINT) from None
     if not body:
@@ -109,13 +109,14 @@ def _url(value: object) -> str:
         return value
     if not isinstance(value, dict):
         return ""
-    text = f"{value.get('Scheme')}://" if value.get("Scheme") else ""
-    text += _text(value.get("Host")) + (_text(value.get("Path")) or _text(value.get("Opaque")))
-    if value.get("RawQuery"):
-        text += "?" + _text(value["RawQuery"])
-    if value.get("Fragment"):
-        text += "#" + _text(value["Fragment"])
-    return text
+    parts = ("Scheme", "Host", "Path", "Opaque", "RawQuery", "Fragment")
+    return _url_text(*(_text(value.get(part)) for part in parts))
+
+
+@functools.lru_cache(maxsize=64)  # a logger's records share a few URLs
+def _url_text(scheme: str, host: str, path: str, opaque: str, query: str, fragment: str) -> str:
+    text = (f"{scheme}://" if scheme else "") + host + (path or opaque)
+    return text + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
 
 def _parquet_records(data: bytes) -> Iterable[dict]:

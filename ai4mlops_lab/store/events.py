@@ -191,18 +191,27 @@ class EventStore(StoreFile):
 
 def store_events(conn, events: list[InferenceEvent]) -> list[bool | UnknownDeployment | ConflictingEvent]:
     """Store events within the open transaction of `conn` (see `EventStore.add_many`): the one path every logged
-    event takes, posted (ingest route) or read from the logger's objects (`store.log_objects`)."""
+    event takes, posted (ingest route) or read from the logger's objects (`store.log_objects`). New events of
+    existing deployments (the usual case) are inserted in one statement; else event by event."""
     received_at = times.now()
-    known: dict[str, bool] = {}
+    known = {
+        name: conn.execute("SELECT 1 FROM deployments WHERE name = ?", (name,)).fetchone() is not None
+        for name in {event.deployment for event in events}
+    }
+    if len(events) > 1 and all(known.values()):
+        conn.execute("SAVEPOINT new_events")
+        before = conn.total_changes
+        conn.executemany(_INSERT, (_values(event, received_at) for event in events))
+        if conn.total_changes - before == len(events):
+            conn.execute("RELEASE new_events")
+            return [True] * len(events)
+        conn.execute("ROLLBACK TO new_events")  # retries or conflicts among them: sort them out one by one
+        conn.execute("RELEASE new_events")
     outcomes: list[bool | UnknownDeployment | ConflictingEvent] = []
     for event in events:
-        if event.deployment not in known:
-            known[event.deployment] = (
-                conn.execute("SELECT 1 FROM deployments WHERE name = ?", (event.deployment,)).fetchone() is not None
-            )
         if not known[event.deployment]:
             outcomes.append(UnknownDeployment(event))
-        elif _insert(conn, event, received_at):
+        elif conn.execute(_INSERT, _values(event, received_at)).rowcount == 1:
             outcomes.append(True)
         else:
             outcomes.append(False if _stored_body(conn, event) == event.body else ConflictingEvent(event))
@@ -219,29 +228,26 @@ def count_rejection(conn, reason: str, deployment: str = "", count: int = 1) -> 
     )
 
 
-def _insert(conn, event: InferenceEvent, received_at: str) -> bool:
+_INSERT = """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
+                 event_time, event_ts, received_at, content_type, body)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (deployment, ce_id, kind) DO NOTHING"""
+
+
+def _values(event: InferenceEvent, received_at: str) -> tuple:
     return (
-        conn.execute(
-            """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
-               source, event_time, event_ts, received_at, content_type, body)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (deployment, ce_id, kind) DO NOTHING""",
-            (
-                event.ce_id,
-                event.kind,
-                event.deployment,
-                event.namespace,
-                event.component,
-                event.endpoint,
-                event.source,
-                event.time,
-                times.epoch_seconds(event.time) or time.time(),
-                received_at,
-                event.content_type,
-                event.body,
-            ),
-        ).rowcount
-        == 1
+        event.ce_id,
+        event.kind,
+        event.deployment,
+        event.namespace,
+        event.component,
+        event.endpoint,
+        event.source,
+        event.time,
+        times.epoch_seconds(event.time) or time.time(),
+        received_at,
+        event.content_type,
+        event.body,
     )
 
 
