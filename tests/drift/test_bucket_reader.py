@@ -159,12 +159,12 @@ def test_a_crash_mid_read_loses_nothing_and_counts_nothing_twice(workspace, obje
 
 def test_a_killed_reader_process_resumes_exactly_once(workspace, objects, bucket, drop, s3_server):
     kserve_deployment(workspace, bucket)
-    keys, _ = logged(drop, 1500, batch_size=2, batch_rows=5)  # 300 requests -> 300 objects
+    keys, _ = logged(drop, 1000, batch_size=2, batch_rows=5)  # 200 requests -> 200 objects
     env = {**os.environ, **s3_server.env, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "ai4mlops_lab.cli", "read-logs", NAME, "--workspace", str(workspace), "--json"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     read_before_kill = 0
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline and read_before_kill < 20:
         time.sleep(0.02)
         with sqlite3.connect(workspace / STORE_FILE, timeout=5) as conn:
@@ -174,10 +174,10 @@ def test_a_killed_reader_process_resumes_exactly_once(workspace, objects, bucket
     with sqlite3.connect(workspace / STORE_FILE, timeout=5) as conn:
         read_before_kill = conn.execute("SELECT count(*) FROM log_objects").fetchone()[0]
     assert 0 < read_before_kill < len(keys), "the kill came before or after the read, not during it"
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=400)
     assert finished.returncode == 0, finished.stderr
     assert json.loads(finished.stdout)["objects"] == len(keys) - read_before_kill
-    assert counts(workspace)["requests"] == 300 and counts(workspace)["responses"] == 300
+    assert counts(workspace)["requests"] == 200 and counts(workspace)["responses"] == 200
 
 
 def test_drift_windows_see_the_events_read(workspace, objects, bucket, drop):
