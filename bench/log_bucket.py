@@ -1,9 +1,9 @@
 """How fast the monitor reads KServe's request logs from a bucket, beside the ingest route's rate for posted events.
 
-Run: `python bench/log_bucket.py [PREDICTIONS] [--batch N] [--format json|parquet] [--ingest]` (default 100,000
-predictions, objects of 1,000 records as `log_storage.BATCH_SIZE`; not run in CI). Starts `rclone serve s3` on
-127.0.0.1, writes the objects KServe's logger would write for PREDICTIONS rows in V1 requests and their responses
-(`tests/kserve_logger.py`: its layout and format) as files of the served bucket, then times one
+Run: `PYTHONPATH=. python bench/log_bucket.py [PREDICTIONS] [--batch N] [--format json|parquet] [--rows R] [--ingest]`
+(default 100,000 predictions, objects of 1,000 records as `log_storage.BATCH_SIZE`; not run in CI). Starts
+`rclone serve s3` on 127.0.0.1, writes the objects KServe's logger would write for PREDICTIONS rows in V1 requests
+and their responses (`tests/kserve_logger.py`: its layout and format) as files of the served bucket, then times one
 `BucketReader.read` of the deployment: listing, fetching (8 threads), decoding and committing every object with
 its events (the store's count must equal the records written). Prints objects/s, records/s and predictions/s
 (rows of the requests read per second; `--rows R` logs requests of R rows). `--ingest` also measures
@@ -92,6 +92,7 @@ def ingest_rate(events: int) -> float:
     import ingest
 
     from ai4mlops_lab.monitoring.ingest_token import ingest_token
+    from ai4mlops_lab.store.deployments import DeploymentStore
     from ai4mlops_lab.store.events import EventStore
     from ai4mlops_lab.workspace import STORE_FILE
 
@@ -102,6 +103,9 @@ def ingest_rate(events: int) -> float:
         try:
             asyncio.run(ingest.post_all(port, ingest.events(token, "warmup", 200, 0)[0], 8))
             store = EventStore(root / ".ai4mlops" / STORE_FILE, check=False)
+            DeploymentStore(store.path, check=False).create(
+                name="c8", run_id=None, model_name="m", model_uri="/m", target="local"
+            )  # events of deployments that do not exist are refused
             return ingest.measure(port, token, store, "c8", events, 8, seed=1)["eps"]
         finally:
             server.terminate()
@@ -119,8 +123,9 @@ def main() -> None:
     rate = read_rate(args.predictions, args.batch, args.format, args.rows)
     print(f"cores: {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f}; goal {GOAL} predictions/s")
     print(f"{'path':<42}{'objects/s':>10}{'events/s':>11}{'predictions/s':>15}")
-    print(f"{f'bucket ({args.format}, {args.batch}/object)':<34}{rate['objects']:>10.0f}{rate['records']:>11.0f}"
-          f"{rate['predictions']:>15.0f}   ({args.predictions} predictions in {rate['seconds']:.1f} s)")  # fmt: skip
+    label = f"bucket ({args.format}, {args.batch}/object, {args.rows} row/req)"
+    print(f"{label:<42}{rate['objects']:>10.0f}{rate['records']:>11.0f}{rate['predictions']:>15.0f}"
+          f"   ({args.predictions} predictions in {rate['seconds']:.1f} s)")  # fmt: skip
     if args.ingest:
         eps = ingest_rate(20_000)
         print(f"{'POST /ingest, 8 senders (1 row/req)':<42}{'':>10}{eps:>11.0f}{eps / 2:>15.0f}")
