@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ai4mlops_lab.errors import UserError
 from ai4mlops_lab.monitoring.bucket_reader import BucketReader
 from ai4mlops_lab.monitoring.monitor import DriftMonitor
 from ai4mlops_lab.monitoring.replay import requests
@@ -204,3 +205,11 @@ def test_an_unreadable_object_is_refused_once_and_not_read_again(workspace, obje
     assert any("record 1: it has no ReqType" in problem for problem in result.problems)
     assert counts(workspace)["rejected"] == {"unreadable log object": 1, "missing ReqType": 1}
     assert reader(workspace, objects).read(NAME).objects == 0
+
+
+def test_a_deployment_that_posts_its_events_has_no_bucket_to_read(workspace, objects):
+    deploy_record(workspace)
+    with pytest.raises(UserError) as err:
+        reader(workspace, objects).read(NAME)
+    assert "does not write to a bucket" in err.value.message and "log_storage_uri" in err.value.hint
+    assert reader(workspace, objects).read_all() == []
