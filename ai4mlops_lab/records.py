@@ -260,3 +260,33 @@ class SeenFileRecord(TypedDict):
     reason: str | None
     run_id: str | None
     seen_at: str
+
+
+class BatchJobRecord(TypedDict):
+    """A batch prediction job: a model over an input file or object, its progress and outcome. Paths are relative
+    to the root; `rows_total` is the input's row count as first estimated (a CSV's lines), exact once the job ends."""
+
+    id: str
+    model: str  # as the user named it: a deployment, a run id, MODEL:VERSION or MODEL@ALIAS
+    model_description: str | None  # which model that was, once the worker loaded it
+    deployment: str | None  # whose request log the predictions go to when `log`
+    input_path: str  # or an s3:// URI
+    output_path: str  # or an s3:// URI
+    rejects_path: str  # written only when rows were rejected
+    options: dict[str, Any]  # artifact, chunk_size, task, overwrite
+    log: bool
+    status: str  # RunStatus
+    rows_done: int
+    rows_total: int | None
+    rows_predicted: int
+    rejected: int
+    error: str | None
+    worker_pid: int | None
+    stage: str | None  # downloading, predicting, uploading (a local job's)
+    target: str  # local (a worker process) or kfp (a one-step pipeline run)
+    kfp_run_id: str | None
+    kfp_url: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    updated_at: str

@@ -286,6 +286,22 @@ class Workspace:
         )
 
     @property
+    def batch_jobs(self):
+        """Batch prediction jobs, each in a worker process (`batch.jobs.BatchJobs`)."""
+        return self._once("batch_jobs", self._build_batch_jobs)
+
+    def _build_batch_jobs(self):
+        from .batch.jobs import BatchJobs
+        from .store.batch_jobs import BatchJobStore
+
+        return BatchJobs(
+            self.folder,
+            BatchJobStore(self.store_path, check=False),
+            self.batch_predictions,
+            kfp_backend=lambda: self.run_service.kfp_backend(),
+        )
+
+    @property
     def drift_monitor(self):
         """The drift monitor (retrains through the run service, redeploys through the deployments)."""
         return self._once("drift_monitor", self._build_drift_monitor)

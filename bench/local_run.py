@@ -121,7 +121,7 @@ def main(repeat: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         numpy_nb = Path(tmp) / "ten_steps.ipynb"
         nbformat.write(_ten_step_notebook(), numpy_nb)
-        compile_notebook(numpy_nb, Path(tmp) / "warm-up", target="local")  # kfp's import is the server's, once
+        compile_notebook(numpy_nb, Path(tmp) / "warm-up", target="local")  # imports are the server's, once
         measure("10-step numpy notebook", numpy_nb, repeat)
     measure("torch example (examples/torch-train.ipynb)", ROOT / "examples" / "torch-train.ipynb", repeat)
 

@@ -196,6 +196,235 @@ export interface IRun {
   metrics: Record<string, number | null>;
   /** In a run's detail only. */
   artifacts?: IArtifact[];
+  /** The schedule whose due time started the run (null: started by hand). */
+  schedule?: string | null;
+  /** The data trigger whose file(s) started the run. */
+  trigger?: string | null;
+}
+
+/** How a schedule fires: on a cron expression in a time zone, or every so often. */
+export type ScheduleTrigger = 'cron' | 'interval';
+
+/** One due time of a schedule and what became of it. */
+export interface IScheduleFire {
+  schedule_id: number;
+  /** Epoch seconds. */
+  due: number;
+  outcome: 'claimed' | 'started' | 'skipped' | 'failed';
+  /** Why it was skipped or failed. */
+  reason: string | null;
+  /** The run it started (null on KFP: see `kfp_run`). */
+  run_id: string | null;
+  fired_at: string;
+  /** On KFP: the run the recurring run started there. */
+  kfp_run?: { run_id: string; name: string | null; status: IRun['status']; url: string | null };
+}
+
+/** A schedule: a notebook run locally on a trigger; trigger times in epoch seconds. */
+export interface ISchedule {
+  id: number;
+  name: string;
+  notebook_path: string;
+  /** The kept compiled pipeline each run runs (its sha256); null: the notebook is compiled at each run. */
+  pin: string | null;
+  parameters: Record<string, unknown>;
+  /** kfp: a recurring run on the Kubeflow Pipelines server fires it (cron in UTC only). */
+  target: 'local' | 'kfp';
+  /** Null: the notebook's experiment. */
+  experiment: string | null;
+  trigger: ScheduleTrigger;
+  expression: string;
+  time_zone: string;
+  start_at: number | null;
+  end_at: number | null;
+  max_concurrent: number;
+  catch_up: boolean;
+  enabled: boolean;
+  /** Null while disabled or past its end. */
+  next_due: number | null;
+  /** Its latest handled due time (null before the first, and on KFP: see its fires). */
+  last_fire: IScheduleFire | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A schedule with its next five fire times (ISO-8601 in its time zone; empty while disabled or ended). */
+export interface IScheduleDetail extends ISchedule {
+  next_times: string[];
+}
+
+/** The fields a request may set on a schedule; times are ISO-8601 without an offset (in its time zone). */
+export interface IScheduleFields {
+  name?: string;
+  notebook_path?: string;
+  /** true: compile the notebook now and run that pipeline at each due time (true again re-pins); false: compile at
+   * each run (refused on KFP, always pinned). */
+  pin?: boolean | null;
+  parameters?: Record<string, unknown>;
+  /** Cannot change. */
+  target?: 'local' | 'kfp';
+  experiment?: string | null;
+  trigger?: ScheduleTrigger;
+  expression?: string;
+  time_zone?: string;
+  start_at?: string | null;
+  end_at?: string | null;
+  max_concurrent?: number;
+  catch_up?: boolean;
+  enabled?: boolean;
+}
+
+function schedulePath(name: string): string {
+  return `schedules/${encodeURIComponent(name)}`;
+}
+
+/** Every schedule, by name. */
+export function fetchSchedules(): Promise<{ schedules: ISchedule[] }> {
+  return requestAPI('schedules');
+}
+
+/** Create a schedule (409: the name is taken; 422: a field, named in `field`). */
+export function createSchedule(fields: IScheduleFields): Promise<IScheduleDetail> {
+  return requestAPI<IScheduleDetail>('schedules', { method: 'POST', body: fields });
+}
+
+export function fetchSchedule(name: string): Promise<IScheduleDetail> {
+  return requestAPI<IScheduleDetail>(schedulePath(name));
+}
+
+/** Change some fields of a schedule (not its name). */
+export function updateSchedule(name: string, change: IScheduleFields): Promise<IScheduleDetail> {
+  return requestAPI<IScheduleDetail>(schedulePath(name), { method: 'PATCH', body: change });
+}
+
+/** Enable a schedule (its next due time counts from now) or disable it. */
+export function switchSchedule(name: string, enabled: boolean): Promise<IScheduleDetail> {
+  return requestAPI<IScheduleDetail>(`${schedulePath(name)}/${enabled ? 'enable' : 'disable'}`, { method: 'POST' });
+}
+
+/** Delete a schedule and its fire history (the runs it started stay). */
+export function deleteSchedule(name: string): Promise<unknown> {
+  return requestAPI(schedulePath(name), { method: 'DELETE' });
+}
+
+/** What became of a schedule's due times, latest first. */
+export function fetchScheduleFires(name: string): Promise<{ schedule: string; fires: IScheduleFire[] }> {
+  return requestAPI(`${schedulePath(name)}/fires`);
+}
+
+/** The next fire times of a trigger not saved yet (ISO-8601 in `time_zone`); 422 names the field at fault. */
+export function previewSchedule(
+  trigger: ScheduleTrigger,
+  expression: string,
+  time_zone: string,
+  count = 5
+): Promise<{ times: string[] }> {
+  const query = new URLSearchParams({ trigger, expression, time_zone, count: String(count) });
+  return requestAPI(`schedules/preview?${query}`);
+}
+
+/** A content a data trigger handled (once, whatever its name or how often it arrives), and its run. */
+export interface ISeenFile {
+  /** 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+  content_hash: string;
+  /** Where it was first seen, relative to the source. */
+  path: string;
+  size: number;
+  state: 'claimed' | 'started' | 'failed';
+  /** Why its run did not start. */
+  reason: string | null;
+  run_id: string | null;
+  seen_at: string;
+}
+
+/** A file a data trigger follows that has not started a run yet. */
+export interface IWaitingFile {
+  path: string;
+  size: number;
+  /** settling: its size and time have not held long enough; ready: waiting for a run slot or its batch. */
+  state: 'settling' | 'ready';
+  since: string;
+}
+
+/** A data trigger: a notebook run locally when new files matching `pattern` settle in `source`. */
+export interface IDataTrigger {
+  id: number;
+  name: string;
+  notebook_path: string;
+  /** A folder relative to the root ('.' for the root), or an s3:// prefix. */
+  source: string;
+  pattern: string;
+  /** The pipeline parameter that receives each file's location. */
+  parameter: string;
+  parameters: Record<string, unknown>;
+  experiment: string | null;
+  settle_seconds: number;
+  poll_seconds: number;
+  /** One run per batch of files (their locations joined by newlines) rather than one per file. */
+  batch: boolean;
+  include_existing: boolean;
+  max_concurrent: number;
+  enabled: boolean;
+  baseline_at: number | null;
+  /** Why the latest listing of the source failed. */
+  last_error: string | null;
+  /** In the list and a trigger's GET: its latest handled content. */
+  last_seen?: ISeenFile | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The fields a request may set on a data trigger. */
+export interface ITriggerFields {
+  name?: string;
+  notebook_path?: string;
+  source?: string;
+  pattern?: string;
+  parameter?: string;
+  parameters?: Record<string, unknown>;
+  experiment?: string | null;
+  settle_seconds?: number;
+  poll_seconds?: number;
+  batch?: boolean;
+  include_existing?: boolean;
+  max_concurrent?: number;
+  enabled?: boolean;
+}
+
+/** The contents a trigger handled, latest first, and the files waiting. */
+export interface ITriggerFiles {
+  trigger: string;
+  seen: ISeenFile[];
+  waiting: IWaitingFile[];
+}
+
+function triggerPath(name: string): string {
+  return `triggers/${encodeURIComponent(name)}`;
+}
+
+/** Create a data trigger (409: the name is taken; 422: a field, named in `field`). */
+export function createTrigger(fields: ITriggerFields): Promise<IDataTrigger> {
+  return requestAPI<IDataTrigger>('triggers', { method: 'POST', body: fields });
+}
+
+/** Change some fields of a data trigger (not its name); a new source or pattern starts its watch afresh. */
+export function updateTrigger(name: string, change: ITriggerFields): Promise<IDataTrigger> {
+  return requestAPI<IDataTrigger>(triggerPath(name), { method: 'PATCH', body: change });
+}
+
+/** Enable a data trigger (files that arrived meanwhile start runs too) or disable it. */
+export function switchTrigger(name: string, enabled: boolean): Promise<IDataTrigger> {
+  return requestAPI<IDataTrigger>(`${triggerPath(name)}/${enabled ? 'enable' : 'disable'}`, { method: 'POST' });
+}
+
+/** Delete a data trigger and what it noted of its files (the runs it started stay). */
+export function deleteTrigger(name: string): Promise<unknown> {
+  return requestAPI(triggerPath(name), { method: 'DELETE' });
+}
+
+/** What a data trigger handled and what waits. */
+export function fetchTriggerFiles(name: string): Promise<ITriggerFiles> {
+  return requestAPI(`${triggerPath(name)}/files`);
 }
 
 /** An experiment: a named group of runs. */
@@ -931,4 +1160,59 @@ export function sendLabels(deployment: string, labels: ILabel[] | string): Promi
   return typeof labels === 'string'
     ? requestAPI<ILabelsResult>(route, { method: 'POST', body: labels, headers: { 'Content-Type': 'text/csv' } })
     : requestAPI<ILabelsResult>(route, { method: 'POST', body: { labels } });
+}
+
+/** A batch prediction job: a model over a file under the server root; paths are relative to the root. */
+export interface IBatchJob {
+  id: string;
+  /** The model as it was named: a deployment, a run id, `MODEL:VERSION` or `MODEL@ALIAS`. */
+  model: string;
+  model_description: string | null;
+  deployment: string | null;
+  input_path: string;
+  output_path: string;
+  /** Written only when rows were rejected. */
+  rejects_path: string;
+  options: { artifact: string | null; chunk_size: number; task: string; overwrite: boolean };
+  log: boolean;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  rows_done: number;
+  /** The input's rows (a CSV's estimated from its lines until the job ends). */
+  rows_total: number | null;
+  rows_predicted: number;
+  rejected: number;
+  error: string | null;
+  worker_pid: number | null;
+  /** What a local job is doing: the rows count while `predicting`; S3 objects are downloaded and uploaded. */
+  stage: 'downloading' | 'predicting' | 'uploading' | null;
+  target: 'local' | 'kfp';
+  /** target kfp: the job's run on Kubeflow Pipelines and its page in the KFP UI. */
+  kfp_run_id: string | null;
+  kfp_url: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+/** What a batch job is started with (422 `invalid_value` names the field at fault). */
+export interface IBatchRequest {
+  model: string;
+  input: string;
+  output?: string | null;
+  overwrite?: boolean;
+  log?: boolean;
+}
+
+/** Start a batch prediction in a worker process; the pending job at once. */
+export function startBatchJob(request: IBatchRequest): Promise<IBatchJob> {
+  return requestAPI<IBatchJob>('batch-jobs', { method: 'POST', body: request });
+}
+
+export function fetchBatchJob(id: string): Promise<IBatchJob> {
+  return requestAPI<IBatchJob>(`batch-jobs/${encodeURIComponent(id)}`);
+}
+
+export function cancelBatchJob(id: string): Promise<IBatchJob> {
+  return requestAPI<IBatchJob>(`batch-jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} });
 }

@@ -4,6 +4,7 @@
  */
 import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, IThemeManager, showDialog } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTools, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -23,9 +24,19 @@ import { DeploymentsModel } from './deploy/model';
 import { DriftModel } from './drift/model';
 import { PerformanceModel } from './performance/model';
 import { ModelsModel } from './models/model';
+import { SchedulesModel } from './schedules/model';
+import { TriggersModel } from './triggers/model';
 import { CellDecorator } from './tags/decorations';
 import { editStepInDialog, StepInspectorTool } from './tags/editors';
-import { IDeploymentsModel, IDriftModel, IModelsModel, IPerformanceModel, IRunsModel } from './tokens';
+import {
+  IDeploymentsModel,
+  IDriftModel,
+  IModelsModel,
+  IPerformanceModel,
+  IRunsModel,
+  ISchedulesModel,
+  ITriggersModel
+} from './tokens';
 
 export * from './tokens';
 
@@ -96,6 +107,22 @@ const modelsPlugin: JupyterFrontEndPlugin<IModelsModel> = {
   activate: (_: JupyterFrontEnd, deployments: IDeploymentsModel) => new ModelsModel(deployments)
 };
 
+const schedulesPlugin: JupyterFrontEndPlugin<ISchedulesModel> = {
+  id: 'ai4mlops-lab:schedules',
+  description: 'The schedules the ai4mlops-lab server knows, polled while the MLOps monitor shows.',
+  autoStart: true,
+  provides: ISchedulesModel,
+  activate: () => new SchedulesModel()
+};
+
+const triggersPlugin: JupyterFrontEndPlugin<ITriggersModel> = {
+  id: 'ai4mlops-lab:triggers',
+  description: 'The data triggers the ai4mlops-lab server knows, polled while the MLOps monitor shows.',
+  autoStart: true,
+  provides: ITriggersModel,
+  activate: () => new TriggersModel()
+};
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Notebook to Kubeflow pipeline, local runs, KServe deploy and drift monitoring.',
@@ -108,9 +135,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IDeploymentsModel,
     IDriftModel,
     IPerformanceModel,
-    IModelsModel
+    IModelsModel,
+    ISchedulesModel,
+    ITriggersModel
   ],
-  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette, ITranslator, INotebookTools, IThemeManager],
+  optional: [
+    ISettingRegistry,
+    ILayoutRestorer,
+    ICommandPalette,
+    ITranslator,
+    INotebookTools,
+    IThemeManager,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
@@ -121,25 +158,38 @@ const plugin: JupyterFrontEndPlugin<void> = {
     drift: IDriftModel,
     performance: IPerformanceModel,
     models: IModelsModel,
+    schedules: ISchedulesModel,
+    triggers: ITriggersModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     notebookTools: INotebookTools | null,
-    themes: IThemeManager | null
+    themes: IThemeManager | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     const trans = (translator ?? nullTranslator).load('ai4mlops_lab');
     const analysis = new PipelineAnalysis(tracker);
     let deployTarget: 'local' | 'kserve' = 'local';
     let runSettings: IRunSettings = { defaultTarget: 'local', kfpHost: '', kfpNamespace: '' };
 
+    const openFile = (path: string) => void app.commands.execute('docmanager:open', { path });
     const pipelinePanel = new PipelinePanel({
       analysis,
       runs,
+      schedules,
+      triggers,
+      showAutomation: (kind, name) => {
+        schedules.select(kind === 'schedule' ? name : null);
+        triggers.select(kind === 'trigger' ? name : null);
+        shell.activateById(monitorPanel.id);
+        monitorPanel.reveal(trans.__('Schedules'));
+      },
+      currentFolder: () => fileBrowser?.model.path || '.',
       settings: () => runSettings,
       rendermime,
       trans,
-      openFile: path => void app.commands.execute('docmanager:open', { path }),
+      openFile,
       themes
     });
     pipelinePanel.title.icon = pipelineIcon;
@@ -161,10 +211,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       drift,
       performance,
       models,
+      schedules,
+      triggers,
       rendermime,
       trans,
       themes,
-      showCell: (path, index) => void showCell(path, index)
+      showCell: (path, index) => void showCell(path, index),
+      files: {
+        selected: () => fileBrowser?.selectedItems().next().value?.path ?? null,
+        open: openFile
+      }
     });
     monitorPanel.title.icon = monitorIcon;
     shell.add(monitorPanel, 'right', { rank: 600 });
@@ -257,4 +313,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [runsPlugin, deploymentsPlugin, driftPlugin, performancePlugin, modelsPlugin, plugin];
+export default [
+  runsPlugin,
+  deploymentsPlugin,
+  driftPlugin,
+  performancePlugin,
+  modelsPlugin,
+  schedulesPlugin,
+  triggersPlugin,
+  plugin
+];

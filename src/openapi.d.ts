@@ -1066,6 +1066,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/batch-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest batch prediction jobs (100), newest first. */
+        get: operations["listBatchJobs"];
+        put?: never;
+        /** Predict every row of a file under the server root or an S3 object (CSV, Parquet or .npy) with a deployment's, a run's or a registered version's model, in a worker process (target local) or in a one-step pipeline run on Kubeflow Pipelines (target kfp: S3 input and output, a model in S3); the output gets the input's columns and the prediction columns, rows that fail to decode go to a rejects file by row number. 201: the job (poll it for its stage and progress, or its KFP run's state); 403: S3 refused the credentials; 404: no such model, input file, bucket or object; 422: a field, named in `field`. */
+        post: operations["startBatchJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        /** A batch job with its progress. */
+        get: operations["getBatchJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch-jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an unfinished job (its partial output is removed; an output that was there stays). 409 when it ended. */
+        post: operations["cancelBatchJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1737,7 +1793,11 @@ export interface components {
             enabled?: boolean;
         };
         /** @description A new schedule. */
-        ScheduleFields: components["schemas"]["ScheduleChange"] & Record<string, never>;
+        ScheduleFields: components["schemas"]["ScheduleChange"] & {
+            name: string;
+            notebook_path: string;
+            expression: string | number;
+        };
         /** @description A schedule as kept; trigger times in epoch seconds (`next_due` null when disabled or past its end). */
         Schedule: {
             id: number;
@@ -1761,6 +1821,8 @@ export interface components {
             /** @description Null also on KFP: its server fires the schedule. */
             next_due: number | null;
             last_fired_due: number | null;
+            /** @description Its latest handled due time and what became of it (null before the first; always null on KFP, whose runs `fires` lists). */
+            last_fire: null | components["schemas"]["ScheduleFire"];
             created_at: string;
             updated_at: string;
             /** @description Target kfp: the KFP pipeline uploaded to. */
@@ -1833,7 +1895,12 @@ export interface components {
             enabled?: boolean;
         };
         /** @description A new data trigger. */
-        TriggerFields: components["schemas"]["TriggerChange"] & Record<string, never>;
+        TriggerFields: components["schemas"]["TriggerChange"] & {
+            name: string;
+            notebook_path: string;
+            source: string;
+            parameter: string;
+        };
         /** @description A data trigger as kept. */
         Trigger: {
             id: number;
@@ -1857,24 +1924,28 @@ export interface components {
             baseline_at: number | null;
             /** @description Why the latest listing of the source failed. */
             last_error: string | null;
+            /** @description In the list and a trigger's GET: its latest handled content (null before its first). */
+            last_seen?: components["schemas"]["SeenFile"] | null;
             created_at: string;
             updated_at: string;
         };
+        /** @description A content a trigger handled (once, whatever its name or how often it arrives). */
+        SeenFile: {
+            /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
+            content_hash: string;
+            /** @description Where it was first seen */
+            path: string;
+            size: number;
+            /** @enum {string} */
+            state: "claimed" | "started" | "failed";
+            /** @description Why its run did not start. */
+            reason: string | null;
+            run_id: string | null;
+            seen_at: string;
+        };
         TriggerFiles: {
             trigger: string;
-            seen: {
-                /** @description 'sha256:HEX' of a local file, 'etag:ETAG' of an object. */
-                content_hash: string;
-                /** @description Where it was first seen */
-                path: string;
-                size: number;
-                /** @enum {string} */
-                state: "claimed" | "started" | "failed";
-                /** @description Why its run did not start. */
-                reason: string | null;
-                run_id: string | null;
-                seen_at: string;
-            }[];
+            seen: components["schemas"]["SeenFile"][];
             waiting: {
                 path: string;
                 size: number;
@@ -2089,8 +2160,91 @@ export interface components {
             by: string;
             reason: string;
         };
+        /** @description A batch prediction over a file under the server root or an S3 object. */
+        BatchJobRequest: {
+            /** @description A deployment, a run id, or a registered version as MODEL:VERSION or MODEL@ALIAS. */
+            model: string;
+            /** @description A .csv (a header naming the features), .parquet or .npy file under the root, or an s3://BUCKET/KEY object (downloaded into the workspace for the job, removed after). */
+            input: string;
+            /** @description Where to write (.csv, .parquet or .npy), a file or an s3:// object; default `<stem>.predictions.<ext>` next to the input (an object's: in its bucket). The rejects go next to it as `<stem>.rejects.csv`. */
+            output?: string | null;
+            /** @description A run's model artifact, name or step/name (default: its last). */
+            artifact?: string | null;
+            /** @description Rows predicted at a time (default 10000). */
+            chunk_size?: number;
+            /**
+             * @description How the outputs are read.
+             * @enum {string}
+             */
+            task?: "auto" | "classification" | "regression";
+            /** @description Replace an existing output file or object (default: refused, 422). */
+            overwrite?: boolean;
+            /**
+             * @description Where the job runs: local (a worker process; default) or kfp (a generated one-step pipeline on the Kubeflow Pipelines server, whose step installs this package at this version and predicts with the same code; S3 input and output, a model artifact in S3, e.g. a KFP run's).
+             * @enum {string}
+             */
+            target?: "local" | "kfp";
+            /** @description target kfp: a Kubernetes secret whose AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY the step gets as its S3 credentials (default: the step's environment). */
+            s3_secret?: string | null;
+            /** @description Log each predicted row as the deployment's request and answer (Ce-Id `JOB/ROW`, the row's 1-based number), so drift and performance monitoring see them and labels join by that key; a deployment only. */
+            log?: boolean;
+        };
+        /** @description A batch prediction job; paths are relative to the server root, objects are s3:// URIs. */
+        BatchJob: {
+            id: string;
+            /** @description The model as it was named. */
+            model: string;
+            /** @description Which model that is, e.g. `deployment churn (model)`. */
+            model_description: string | null;
+            /** @description The deployment the model was named by. */
+            deployment: string | null;
+            input_path: string;
+            /** @description Written when the job succeeds. */
+            output_path: string;
+            /** @description Written only when rows were rejected. */
+            rejects_path: string;
+            options: {
+                artifact: string | null;
+                chunk_size: number;
+                task: string;
+                overwrite: boolean;
+            };
+            log: boolean;
+            status: components["schemas"]["RunStatus"];
+            rows_done: number;
+            /** @description The input's rows (a CSV's estimated from its lines until done). */
+            rows_total: number | null;
+            rows_predicted: number;
+            rejected: number;
+            error: string | null;
+            worker_pid: number | null;
+            /**
+             * @description What a local job is doing (the rows count while predicting).
+             * @enum {string|null}
+             */
+            stage: "downloading" | "predicting" | "uploading" | null;
+            /** @enum {string} */
+            target: "local" | "kfp";
+            /** @description target kfp: the job's run on Kubeflow Pipelines. */
+            kfp_run_id: string | null;
+            /** @description target kfp: the run's page in the KFP UI. */
+            kfp_url: string | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            updated_at: string;
+        };
     };
     responses: {
+        /** @description The batch job. */
+        BatchJob: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BatchJob"];
+            };
+        };
         /** @description The data trigger. */
         Trigger: {
             headers: {
@@ -2145,6 +2299,7 @@ export interface components {
         };
     };
     parameters: {
+        BatchJobId: string;
         RunId: string;
         DeploymentName: string;
         AlertId: string;
@@ -4031,6 +4186,77 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerFiles"];
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    listBatchJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: components["schemas"]["BatchJob"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    startBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchJobRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["BatchJob"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BatchJob"];
+            default: components["responses"]["Error"];
+        };
+    };
+    cancelBatchJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["BatchJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BatchJob"];
             default: components["responses"]["Error"];
         };
     };

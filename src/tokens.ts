@@ -10,6 +10,7 @@ import { ISignal } from '@lumino/signaling';
 import {
   deployModelVersion,
   deployRun,
+  IDataTrigger,
   IDeployment,
   IDriftAlert,
   IDriftPolicy,
@@ -26,7 +27,13 @@ import {
   IRegisteredModel,
   IRollout,
   IRun,
+  ISchedule,
+  IScheduleDetail,
+  IScheduleFields,
+  IScheduleFire,
   IStartRollout,
+  ITriggerFields,
+  ITriggerFiles,
   registerModel,
   startRun
 } from './api';
@@ -68,6 +75,64 @@ export interface IRunsModel extends IPolledModel {
   /** Start a run of a saved notebook; resolves with its record. */
   submit(request: RunRequest): Promise<IRun>;
   cancel(id: string): Promise<IRun>;
+  /** The schedule or data trigger whose runs the monitor lists (null: every run). */
+  readonly origin: IRunOrigin | null;
+  /** The runs it started, newest first, as the server lists them. */
+  readonly originRuns: IRun[];
+  /** List only the runs a schedule or a data trigger started (null: every run again). */
+  filterByOrigin(origin: IRunOrigin | null): void;
+}
+
+/** What starts runs on its own, by name: a schedule or a data trigger (the runs API's `?schedule=`, `?trigger=`). */
+export interface IRunOrigin {
+  kind: 'schedule' | 'trigger';
+  name: string;
+}
+
+/**
+ * The schedules the server knows and, of the selected one, its next fire times and recent fires; the monitor polls
+ * it while it shows.
+ */
+export interface ISchedulesModel extends IPolledModel {
+  /** Emitted after each poll and when the selection changes. */
+  readonly changed: ISignal<ISchedulesModel, void>;
+  /** By name. */
+  readonly schedules: ISchedule[];
+  /** The schedule whose detail is shown. */
+  readonly selected: string | null;
+  select(name: string | null): void;
+  /** The selected schedule with its next fire times (null until read). */
+  readonly detail: IScheduleDetail | null;
+  /** The selected schedule's recent fires, latest first. */
+  readonly fires: IScheduleFire[];
+  /** Create a schedule; rejects with the server's ApiError (a 422 names the field). */
+  create(fields: IScheduleFields): Promise<IScheduleDetail>;
+  update(name: string, change: IScheduleFields): Promise<IScheduleDetail>;
+  setEnabled(name: string, enabled: boolean): Promise<IScheduleDetail>;
+  remove(name: string): Promise<void>;
+}
+
+/**
+ * The data triggers the server knows and, of the selected one, the files it handled and the files waiting; the
+ * monitor polls it while it shows.
+ */
+export interface ITriggersModel extends IPolledModel {
+  /** Emitted after each poll and when the selection changes. */
+  readonly changed: ISignal<ITriggersModel, void>;
+  /** By name, each with its latest handled file. */
+  readonly triggers: IDataTrigger[];
+  /** The trigger whose detail is shown. */
+  readonly selected: string | null;
+  select(name: string | null): void;
+  /** The selected trigger (null when none is). */
+  readonly detail: IDataTrigger | null;
+  /** The selected trigger's files (null until read). */
+  readonly files: ITriggerFiles | null;
+  /** Create a trigger; rejects with the server's ApiError (a 422 names the field). */
+  create(fields: ITriggerFields): Promise<IDataTrigger>;
+  update(name: string, change: ITriggerFields): Promise<IDataTrigger>;
+  setEnabled(name: string, enabled: boolean): Promise<IDataTrigger>;
+  remove(name: string): Promise<void>;
 }
 
 /** The deployments the server knows. */
@@ -194,4 +259,14 @@ export const IPerformanceModel = new Token<IPerformanceModel>(
 export const IModelsModel = new Token<IModelsModel>(
   'ai4mlops-lab:IModelsModel',
   'The registered models, their versions, rollouts and promotion gate, as the ai4mlops-lab monitor shows them.'
+);
+
+export const ISchedulesModel = new Token<ISchedulesModel>(
+  'ai4mlops-lab:ISchedulesModel',
+  'The schedules (notebooks run on a cron expression or an interval) the ai4mlops-lab server knows.'
+);
+
+export const ITriggersModel = new Token<ITriggersModel>(
+  'ai4mlops-lab:ITriggersModel',
+  'The data triggers (notebooks run when new files land in a folder or an S3 prefix) the ai4mlops-lab server knows.'
 );

@@ -1,4 +1,5 @@
-"""Input files read in chunks of decoded rows: CSV (a header row names the columns) and `.npy` (memory-mapped).
+"""Input files read in chunks of decoded rows: CSV (a header row names the columns), Parquet (a record batch at a
+time; pyarrow is imported when one is read) and `.npy` (memory-mapped).
 
 A row that cannot be decoded (a wrong number of fields, a value that is not a finite number) becomes a `Reject`
 naming its 1-based data row and the field; the other rows of its chunk are kept.
@@ -10,7 +11,7 @@ import csv
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ..errors import UserError
 from ..monitoring.replay import is_number
 
 #: The input formats, by file suffix.
-FORMATS = (".csv", ".npy")
+FORMATS = (".csv", ".parquet", ".npy")
 #: Bytes read at a time when counting a CSV's lines.
 _BLOCK = 1 << 20
 
@@ -37,12 +38,21 @@ class Reject:
 @dataclass
 class Chunk:
     """Decoded rows (`rows`, float64, one per row in `numbers`, 1-based), the text `fields` of each as read (CSV;
-    None for arrays) and the chunk's rejects."""
+    None otherwise), the chunk's rejects and, for Parquet, the `table` (a pyarrow RecordBatch) of its kept rows."""
 
     rows: np.ndarray
     numbers: np.ndarray
     fields: list[list[str]] | None
     rejects: list[Reject] = field(default_factory=list)
+    table: object = None
+
+    def inputs(self) -> list[list]:
+        """Each kept row's input values as read: its text fields, its Parquet values, else its numbers."""
+        if self.fields is not None:
+            return self.fields
+        if self.table is not None:
+            return [list(row.values()) for row in self.table.to_pylist()]
+        return self.rows.reshape(len(self.rows), -1).tolist()
 
 
 class CsvReader:
@@ -131,6 +141,7 @@ class NpyReader:
         self.header = None
         width = int(np.prod(self.array.shape[1:], dtype=np.int64))
         self.columns = self.features = _names(features, width)
+        self.picked = list(range(width))
         self.total = len(self.array)
 
     def row_shape(self) -> tuple[int, ...]:
@@ -153,23 +164,109 @@ class NpyReader:
             yield Chunk(rows[~wrong], numbers[~wrong], None, rejects)
 
 
-def open_input(path: Path, features: list[str] | None):
-    """The reader of `path` by its suffix; a UserError for other formats (Parquet says what it needs)."""
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        raise UserError(f"Cannot read {path.name}: {parquet_missing()}", "Or convert it to CSV or .npy first.")
-    if suffix not in FORMATS:
-        raise UserError(f"Cannot read {path.name}.", f"Give a file ending in {' or '.join(FORMATS)}.")
+class ParquetReader:
+    """A Parquet file, a record batch at a time; its schema names the columns, which pick the model's features by
+    name as a CSV header does. Numeric columns and text columns of numbers are decoded; a null, a text that is not a
+    number or a value that is not finite rejects its row."""
+
+    def __init__(self, path: Path, features: list[str] | None):
+        import pyarrow
+        from pyarrow import parquet
+
+        try:
+            self.file = parquet.ParquetFile(path)
+        except (pyarrow.ArrowException, OSError) as err:
+            raise UserError(
+                f"{path.name} is not a readable Parquet file: {err}.", "Write it with pyarrow or pandas."
+            ) from None
+        schema = self.file.schema_arrow
+        self.header = self.columns = list(schema.names)
+        self.picked = _picked(self.header, features, len(self.columns), path.name)
+        self.features = [self.columns[i] for i in self.picked]
+        for i in self.picked:
+            kind = schema.field(i).type
+            if not (pyarrow.types.is_integer(kind) or pyarrow.types.is_floating(kind) or _is_text(kind)):
+                raise UserError(
+                    f"Column {self.columns[i]!r} of {path.name} holds {kind}, not numbers.",
+                    "Give the model's features as numeric columns (or text of numbers).",
+                )
+        self.total = self.file.metadata.num_rows
+
+    def row_shape(self) -> tuple[int, ...]:
+        return (len(self.picked),)
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        first = 1
+        for batch in self.file.iter_batches(batch_size=size):
+            yield self._decoded(batch, first)
+            first += batch.num_rows
+
+    def _decoded(self, batch, first: int) -> Chunk:
+        """The chunk of a record batch (data rows `first`, ...): its picked columns as float64, bad rows rejected."""
+        numbers = np.arange(first, first + batch.num_rows)
+        rows = np.empty((batch.num_rows, len(self.picked)), dtype=np.float64)
+        for j, i in enumerate(self.picked):
+            rows[:, j] = _floats(batch.column(i))
+        bad = ~np.isfinite(rows)
+        wrong = bad.any(axis=1)
+        if not wrong.any():
+            return Chunk(rows, numbers, None, table=batch)
+        rejected = np.flatnonzero(wrong)
+        rejects = []
+        for index, record in zip(rejected.tolist(), batch.take(rejected).to_pylist()):
+            name = self.columns[self.picked[int(np.argmax(bad[index]))]]
+            value = record[name]
+            why = "is empty" if value is None else f"{value!r} is not a finite number"
+            rejects.append(
+                Reject(int(numbers[index]), name, why, ["" if v is None else str(v) for v in record.values()])
+            )
+        kept = np.flatnonzero(~wrong)
+        return Chunk(rows[kept], numbers[kept], None, rejects, table=batch.take(kept))
+
+
+def _is_text(kind) -> bool:
+    import pyarrow
+
+    return pyarrow.types.is_string(kind) or pyarrow.types.is_large_string(kind)
+
+
+def _floats(column) -> np.ndarray:
+    """A Parquet column's values as float64, NaN where a value is null or not a number."""
+    import pyarrow
+
+    if _is_text(column.type):
+        return np.array([float(v) if v is not None and is_number(v) else np.nan for v in column.to_pylist()])
+    return column.cast(pyarrow.float64()).to_numpy(zero_copy_only=False)
+
+
+def check_input(path: Path) -> Path:
+    """`path` if it is a file of a format read here; else a UserError."""
+    check_format(path)
     if not path.is_file():
         raise UserError(f"There is no file {path}.", "Check the path.", status=404, code="not_found")
-    return (CsvReader if suffix == ".csv" else NpyReader)(path, features)
+    return path
 
 
-def parquet_missing() -> str:
-    """Why Parquet files are refused here."""
+def check_format(path: PurePath) -> PurePath:
+    """`path` if it names a format read here (pyarrow installed for Parquet); else a UserError."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"Cannot read {path.name or path}.", f"Give a file ending in {', '.join(FORMATS)}.")
+    if suffix == ".parquet":
+        need_pyarrow()
+    return path
+
+
+def open_input(path: Path, features: list[str] | None):
+    """The reader of `path` by its suffix (see `check_input`)."""
+    check_input(path)
+    return {".csv": CsvReader, ".parquet": ParquetReader, ".npy": NpyReader}[path.suffix.lower()](path, features)
+
+
+def need_pyarrow() -> None:
+    """A UserError when pyarrow, which Parquet files need, is not installed."""
     if importlib.util.find_spec("pyarrow") is None:
-        return "Parquet files need pyarrow, which is not installed (pip install pyarrow)."
-    return "Parquet files are not supported yet."
+        raise UserError("Parquet files need pyarrow, which is not installed.", "pip install pyarrow")
 
 
 def _picked(header: list[str] | None, features: list[str] | None, width: int, name: str) -> list[int]:

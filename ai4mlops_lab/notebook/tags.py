@@ -27,7 +27,7 @@ SETTING_KEYS = (
 )
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu", "amd.com/gpu")
 _CPU = re.compile(r"^([0-9]+(\.[0-9]+)?|[0-9]+m)$")
-_MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(E|P|T|G|M|K|k|Ei|Pi|Ti|Gi|Mi|Ki)?$")
+_MEMORY = re.compile(r"^[0-9]+(E|P|T|G|M|K|Ei|Pi|Ti|Gi|Mi|Ki)?$")  # what kfp's set_memory_limit takes
 _COUNT = re.compile(r"^[0-9]+$")
 _NAME_HINT = "step names match ^[_a-z][_a-z0-9]*$ (lowercase letters, digits, underscores)"
 
@@ -62,6 +62,13 @@ class StepSettings:
             "timeout": self.timeout,
             "reference": self.reference,
         }
+
+    def secrets_by_name(self) -> dict[str, dict[str, str]]:
+        """Each secret's keys mapped to their environment variables, secrets in order of first use."""
+        grouped: dict[str, dict[str, str]] = {}
+        for secret in self.secrets:
+            grouped.setdefault(secret["name"], {})[secret["key"]] = secret["env"]
+        return grouped
 
     def needs_kubernetes(self) -> bool:
         """True when the settings need the `kfp-kubernetes` extension to compile."""
@@ -157,7 +164,8 @@ def apply_setting(settings: StepSettings, tag: str, cell: int | None) -> list[Di
             return bad(f"resource must be one of {', '.join(RESOURCES)}")
         pattern = {"cpu": _CPU, "memory": _MEMORY}.get(resource, _COUNT)
         if not pattern.match(value):
-            return bad(f"'{value}' is not a valid {resource} quantity")
+            whole = "; a whole number, then E, P, T, G, M, K, Ei, Pi, Ti, Gi, Mi or Ki (1536Mi, not 1.5Gi)"
+            return bad(f"'{value}' is not a valid {resource} quantity" + (whole if resource == "memory" else ""))
         (settings.limits if key == "limit" else settings.requests)[resource] = value
     elif key in ("annotation", "label"):
         name, sep, value = rest.partition(":")

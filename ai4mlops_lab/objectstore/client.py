@@ -109,6 +109,17 @@ class ObjectStore:
                     modified=item["LastModified"].timestamp(),
                 )
 
+    def exists(self, uri: S3Uri) -> bool:
+        """Whether the object `uri` exists (a listing of its key: a missing bucket is a NotFoundError)."""
+        found = self._call(
+            uri, lambda s3: s3.list_objects_v2(Bucket=uri.bucket, Prefix=uri.key, MaxKeys=1).get("Contents", ())
+        )
+        return any(item["Key"] == uri.key for item in found)
+
+    def delete(self, uri: S3Uri) -> None:
+        """Delete the object `uri` (nothing when it is not there)."""
+        self._call(uri, lambda s3: s3.delete_object(Bucket=uri.bucket, Key=uri.key))
+
     def download(self, uri: S3Uri, destination: Path) -> Path:
         """Stream the object `uri` into the file `destination` (replaced only once the whole object is read)."""
         destination = Path(destination)

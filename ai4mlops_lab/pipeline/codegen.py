@@ -65,6 +65,18 @@ def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name
 
 def _component(step: Step, reference_rows: int) -> list[str]:
     image = repr(step.settings.image) if step.settings.image else "BASE_IMAGE"
+    return [
+        "@dsl.component(",
+        f"    base_image={image},",
+        f"    packages_to_install=_packages({step.packages!r}),",
+        "    install_kfp_package=False,",
+        ")",
+        *component_function(step, reference_rows),
+    ]
+
+
+def component_function(step: Step, reference_rows: int) -> list[str]:
+    """The step's component function, from `def` to its last line: the source kfp embeds in the IR."""
     params = [f"{i.arg}: {_input_annotation(i.type)}" for i in step.inputs]
     artifacts_out = [o for o in step.outputs if o.type not in SCALAR_TYPES]
     scalars_out = [o for o in step.outputs if o.type in SCALAR_TYPES]
@@ -77,14 +89,10 @@ def _component(step: Step, reference_rows: int) -> list[str]:
     if scalars_out:
         fields = ", ".join(f"({o.key!r}, {o.type})" for o in scalars_out)
         returns = f' -> NamedTuple("Outputs", [{fields}])'
+    cells = f": notebook cells {', '.join(str(c + 1) for c in step.cells)}" if step.cells else ""
     lines = [
-        "@dsl.component(",
-        f"    base_image={image},",
-        f"    packages_to_install=_packages({step.packages!r}),",
-        "    install_kfp_package=False,",
-        ")",
         f"def {step.function}(" + "".join(f"\n    {p}," for p in params) + ("\n" if params else "") + f"){returns}:",
-        f'    """Step `{step.name}`: notebook cells {", ".join(str(c + 1) for c in step.cells)}."""',
+        f'    """Step `{step.name}`{cells}."""',
     ]
     helpers = ["_run"]
     if any(i.type not in SCALAR_TYPES for i in step.inputs):
@@ -181,10 +189,7 @@ def _settings(task: str, step: Step) -> list[str]:
         lines.append(f"    {task}.set_retry(num_retries={s.retry})")
     if s.timeout is not None:
         lines.append(f"    kubernetes.set_timeout({task}, seconds={s.timeout})")
-    secrets: dict[str, dict[str, str]] = {}
-    for secret in s.secrets:
-        secrets.setdefault(secret["name"], {})[secret["key"]] = secret["env"]
-    for name, mapping in secrets.items():
+    for name, mapping in s.secrets_by_name().items():
         lines.append(f"    kubernetes.use_secret_as_env({task}, secret_name={name!r}, secret_key_to_env={mapping!r})")
     for volume in s.volumes:
         lines.append(

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
-import linecache
-import os
-import sys
-import types
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 from .. import confined
@@ -20,9 +16,10 @@ from ..notebook.settings import read_settings
 from ..notebook.structure import split_notebook
 from .builder import build_pipeline
 from .codegen import generate_module
+from .ir import ir_documents
 from .model import Pipeline
 
-__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook"]
+__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook", "compile_pipeline"]
 TARGETS = ("cluster", "local")
 
 
@@ -45,25 +42,33 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     path = Path(path)
     pipeline, diags = _build(read_notebook(path), path.stem)
-    if pipeline.needs_kubernetes() and importlib.util.find_spec("kfp.kubernetes") is None:
+    if pipeline.needs_kubernetes() and not _installed("kfp-kubernetes"):
         diags.append(
             error(
                 None,
                 None,
                 "this pipeline uses Kubernetes settings (secrets, volumes, labels, annotations "
                 "or timeouts) but the kfp-kubernetes package is not installed",
-                f"pip install kfp-kubernetes=={importlib.metadata.version('kfp')}",
+                f"pip install kfp-kubernetes=={_kfp_version()}",
             )
         )
     if any(d.severity == "error" for d in diags):
         return _result(pipeline, diags, [])
-    outdir = confined.make_folder(outdir if outdir is not None else path.parent)
+    files = compile_pipeline(pipeline, outdir if outdir is not None else path.parent, target)
+    return _result(pipeline, diags, [str(f) for f in files])
+
+
+def compile_pipeline(pipeline: Pipeline, outdir: str | Path, target: str = "cluster") -> tuple[Path, Path]:
+    """Write the pipeline's module `<pipeline>.py` and its IR `<pipeline>.pipeline.yaml` into `outdir` (see
+    `compile_notebook`); their paths."""
+    outdir = confined.make_folder(outdir)
     yaml_name = f"{pipeline.name}.pipeline.yaml"
-    source = generate_module(pipeline, target, importlib.metadata.version("kfp"), yaml_name)
-    module_path = confined.write_file(outdir, f"{pipeline.name}.py", data=source)
-    with confined.atomic_path(outdir, yaml_name) as temporary:
-        _compile_module(source, module_path, temporary)
-    return _result(pipeline, diags, [str(module_path), str(outdir / yaml_name)])
+    kfp_version = _kfp_version()
+    module_path = confined.write_file(
+        outdir, f"{pipeline.name}.py", data=generate_module(pipeline, target, kfp_version, yaml_name)
+    )
+    confined.write_file(outdir, yaml_name, data=_ir_text(pipeline, target, kfp_version))
+    return module_path, outdir / yaml_name
 
 
 def _build(nb: Mapping, name_hint: str) -> tuple[Pipeline, list[Diagnostic]]:
@@ -88,32 +93,23 @@ def _result(pipeline: Pipeline, diags: list[Diagnostic], files: list[str]) -> di
     return result
 
 
-def _import_kfp_without_client() -> None:
-    """Import kfp without the API client its package imports eagerly (kubernetes: ~0.8 s of ~1.3 s).
+@cache
+def _kfp_version() -> str:
+    """The installed kfp's version, which the IR and the generated module name (read once: it is not free)."""
+    return importlib.metadata.version("kfp")
 
-    Compiling never uses the client; kfp's own containers skip it the same way (`_KFP_RUNTIME`).
-    Modules that need the client import `kfp.client` explicitly.
-    """
-    if "kfp" in sys.modules:
-        return
-    previous = os.environ.get("_KFP_RUNTIME")
-    os.environ["_KFP_RUNTIME"] = "true"
+
+def _installed(distribution: str) -> bool:
+    """Whether a distribution is installed, by its metadata (finding `kfp.kubernetes` would import kfp's SDK)."""
     try:
-        import kfp  # noqa: F401
-    finally:
-        if previous is None:
-            del os.environ["_KFP_RUNTIME"]
-        else:
-            os.environ["_KFP_RUNTIME"] = previous
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
-def _compile_module(source: str, module_path: Path, yaml_path: Path) -> None:
-    """Execute the generated module (its file must exist: kfp reads component source from it) and compile."""
-    _import_kfp_without_client()
-    from kfp import compiler
+def _ir_text(pipeline: Pipeline, target: str, kfp_version: str) -> str:
+    """The IR file's text, built from the model (what kfp compiles from the generated module)."""
+    from .ir_file import ir_text  # imports yaml: only when writing
 
-    module = types.ModuleType("_ai4mlops_generated")
-    module.__file__ = str(module_path)
-    linecache.cache[str(module_path)] = (len(source), None, source.splitlines(True), str(module_path))
-    exec(compile(source, str(module_path), "exec", dont_inherit=True), module.__dict__)
-    compiler.Compiler().compile(module.pipeline, str(yaml_path))
+    return ir_text(ir_documents(pipeline, target, kfp_version), pipeline.settings.description)

@@ -145,8 +145,11 @@ class ScheduleService:
     def get(self, name: str) -> ScheduleRecord:
         return self.store.get(name)
 
-    def list(self) -> list[ScheduleRecord]:
-        return self.store.list()
+    def list(self) -> list[dict]:
+        """Every schedule, by name, with `last_fire`: its latest handled due time (None before its first, and on
+        KFP, whose fires are the KFP server's runs)."""
+        last = self.store.last_fires()
+        return [{**schedule, "last_fire": last.get(schedule["id"])} for schedule in self.store.list()]
 
     def fires(self, name: str, limit: int = 100) -> list[FireRecord]:
         """The schedule's handled due times, latest first; on KFP, the runs its recurring run started."""
@@ -166,8 +169,15 @@ class ScheduleService:
         return [datetime.fromtimestamp(t, zone) for t in times]
 
     def detail(self, name: str, count: int = 5) -> dict:
-        """The schedule with `next_times`: its next `count` fire times as ISO-8601 texts in its time zone."""
-        return {**self.store.get(name), "next_times": [t.isoformat() for t in self.next_times(name, count)]}
+        """The schedule with `next_times`, its next `count` fire times as ISO-8601 texts in its time zone, and
+        `last_fire`, its latest handled due time (None before its first)."""
+        schedule = self.store.get(name)
+        latest = self.store.fires(name, limit=1)
+        return {
+            **schedule,
+            "next_times": [t.isoformat() for t in self.next_times(name, count)],
+            "last_fire": latest[0] if latest else None,
+        }
 
     def preview(self, trigger: str, expression: str, time_zone: str = "UTC", count: int = 5) -> list[str]:
         """The next `count` fire times from now of a trigger not saved yet, as ISO-8601 texts in `time_zone` (the

@@ -48,11 +48,15 @@ class TriggerService:
     def delete(self, name: str) -> None:
         self.store.delete(name)
 
-    def get(self, name: str) -> TriggerRecord:
-        return self.store.get(name)
+    def get(self, name: str) -> dict:
+        """The trigger with `last_seen`: its latest handled content (None before its first)."""
+        trigger = self.store.get(name)
+        return {**trigger, "last_seen": self.store.last_seen().get(trigger["id"])}
 
-    def list(self) -> list[TriggerRecord]:
-        return self.store.list()
+    def list(self) -> list[dict]:
+        """Every trigger, by name, each with `last_seen` as `get` has it."""
+        last = self.store.last_seen()
+        return [{**trigger, "last_seen": last.get(trigger["id"])} for trigger in self.store.list()]
 
     def files(self, name: str, limit: int = 100) -> dict:
         """`seen`: the contents the trigger handled, latest first (hash, first path, state, run); `waiting`: the

@@ -140,6 +140,11 @@ class Ai4MlopsApp(ExtensionApp):
             interrupted = self.workspace.run_service.mark_interrupted()
             if interrupted:
                 self.log.warning("ai4mlops-lab: %d run(s) marked interrupted (their worker was gone)", interrupted)
+            interrupted = self.workspace.batch_jobs.mark_interrupted()
+            if interrupted:
+                self.log.warning(
+                    "ai4mlops-lab: %d batch job(s) marked interrupted (their worker was gone)", interrupted
+                )
             # Model servers may take a while to answer or restart: never hold up the server's start.
             threading.Thread(
                 target=self.workspace.deployments.local.reattach, name="ai4mlops-reattach", daemon=True

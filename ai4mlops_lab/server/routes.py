@@ -7,6 +7,7 @@ from tornado import web
 
 from ..errors import NotFoundError
 from .base import ApiHandler
+from .batch import BatchJobCancelHandler, BatchJobHandler, BatchJobsHandler
 from .deployments import (
     DeploymentActionHandler,
     DeploymentHandler,
@@ -117,6 +118,9 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/triggers/([^/]+)", TriggerHandler),
         (f"{prefix}/triggers/([^/]+)/(enable|disable)", TriggerSwitchHandler),
         (f"{prefix}/triggers/([^/]+)/files", TriggerFilesHandler),
+        (f"{prefix}/batch-jobs", BatchJobsHandler),
+        (f"{prefix}/batch-jobs/([0-9a-f]+)", BatchJobHandler),
+        (f"{prefix}/batch-jobs/([0-9a-f]+)/cancel", BatchJobCancelHandler),
         (f"{prefix}/alerts", AlertsHandler),
         (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
         (f"{prefix}/ingest", IngestHandler),

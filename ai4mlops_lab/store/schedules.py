@@ -193,6 +193,14 @@ class ScheduleStore(StoreFile):
             .fetchone()[0]
         )
 
+    def last_fires(self) -> dict[int, FireRecord]:
+        """Each schedule's latest handled due time, by schedule id (schedules that never fired are left out)."""
+        rows = self._conn().execute(
+            """SELECT schedule_id, due, outcome, reason, run_id, fired_at FROM schedule_fires AS f
+               WHERE due = (SELECT max(due) FROM schedule_fires WHERE schedule_id = f.schedule_id)"""
+        )
+        return {row["schedule_id"]: dict(row) for row in rows}
+
     def fires(self, name: str, limit: int = 100) -> list[FireRecord]:
         """The schedule's due times and what became of them, latest first."""
         schedule_id = self.get(name)["id"]

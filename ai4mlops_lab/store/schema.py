@@ -568,6 +568,44 @@ MIGRATIONS: list[str] = [
     CREATE INDEX trigger_seen_by_run ON trigger_seen (run_id) WHERE run_id IS NOT NULL;
     CREATE INDEX trigger_seen_claimed ON trigger_seen (trigger_id) WHERE state = 'claimed';
     """,
+    # batch prediction jobs: a model (as the user named it) over an input file under the root, written to an
+    # output file, run by a worker process that records its progress; paths are relative to the root.
+    """
+    CREATE TABLE batch_jobs (
+        id TEXT PRIMARY KEY,
+        model TEXT NOT NULL CHECK (model <> ''),
+        model_description TEXT,
+        deployment TEXT,
+        input_path TEXT NOT NULL CHECK (input_path <> ''),
+        output_path TEXT NOT NULL CHECK (output_path <> ''),
+        rejects_path TEXT NOT NULL,
+        options TEXT NOT NULL,
+        log INTEGER NOT NULL DEFAULT 0 CHECK (log IN (0, 1)),
+        status TEXT NOT NULL CHECK (
+            status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')
+        ),
+        rows_done INTEGER NOT NULL DEFAULT 0,
+        rows_total INTEGER,
+        rows_predicted INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        worker_pid INTEGER,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX batch_jobs_by_created ON batch_jobs (created_at);
+    CREATE INDEX batch_jobs_unfinished ON batch_jobs (status) WHERE status IN ('pending', 'running');
+    """,
+    # Batch jobs: the stage being done (downloading, predicting, uploading), where the job runs (local or kfp)
+    # and, on Kubeflow, its run's id and page.
+    """
+    ALTER TABLE batch_jobs ADD COLUMN stage TEXT;
+    ALTER TABLE batch_jobs ADD COLUMN target TEXT NOT NULL DEFAULT 'local' CHECK (target IN ('local', 'kfp'));
+    ALTER TABLE batch_jobs ADD COLUMN kfp_run_id TEXT;
+    ALTER TABLE batch_jobs ADD COLUMN kfp_url TEXT;
+    """,
     # logger objects (batches KServe's logger wrote to object storage) read into inference_events, each once per
     # (uri, etag): the row is committed with the events it held.
     """

@@ -270,6 +270,18 @@ class TriggerStore(StoreFile):
         )
         return [dict(row) for row in rows]
 
+    def last_seen(self) -> dict[int, SeenFileRecord]:
+        """Each trigger's latest handled content, by trigger id (triggers that handled none are left out)."""
+        rows = self._conn().execute(
+            """SELECT trigger_id, content_hash, path, size, state, reason, run_id, seen_at FROM trigger_seen AS s
+               WHERE id = (SELECT max(id) FROM trigger_seen WHERE trigger_id = s.trigger_id)"""
+        )
+        latest = {}
+        for row in rows:
+            seen = dict(row)
+            latest[seen.pop("trigger_id")] = seen
+        return latest
+
     def waiting(self, name: str) -> list[dict]:
         """The files the trigger follows that have not started a run yet (settling or ready), by path."""
         trigger_id = self.get(name)["id"]

@@ -11,6 +11,9 @@ import type {
   deployRun,
   IAliasMove,
   IApiErrorBody,
+  IBatchJob,
+  IBatchRequest,
+  IDataTrigger,
   IDeployment,
   IDriftAlert,
   IDriftPolicy,
@@ -34,10 +37,17 @@ import type {
   IRollout,
   IRolloutSide,
   IRun,
+  ISchedule,
+  IScheduleDetail,
+  IScheduleFields,
+  IScheduleFire,
   IStartRollout,
   IStepLog,
+  ITriggerFields,
+  ITriggerFiles,
   registerModel,
   retrainAlert,
+  previewSchedule,
   setModelAlias,
   startRun
 } from '../api';
@@ -102,9 +112,26 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'getPerformance', 200>, IPerformanceReport>(v => v),
       assignable<Reply<'checkPerformance', 200>, IPerformanceReport>(v => v),
       assignable<Reply<'updatePerformancePolicy', 200>, IPerformancePolicy>(v => v),
-      assignable<Reply<'addLabels', 200>, ILabelsResult>(v => v)
+      assignable<Reply<'addLabels', 200>, ILabelsResult>(v => v),
+      assignable<Reply<'listSchedules', 200>['schedules'][number], ISchedule>(v => v),
+      assignable<Reply<'createSchedule', 201>, IScheduleDetail>(v => v),
+      assignable<Reply<'getSchedule', 200>, IScheduleDetail>(v => v),
+      assignable<Reply<'updateSchedule', 200>, IScheduleDetail>(v => v),
+      assignable<Reply<'enableSchedule', 200>, IScheduleDetail>(v => v),
+      assignable<Reply<'listScheduleFires', 200>['fires'][number], IScheduleFire>(v => v),
+      assignable<Reply<'previewSchedule', 200>, Awaited<ReturnType<typeof previewSchedule>>>(v => v),
+      assignable<Schemas['BatchJob'], IBatchJob>(v => v),
+      assignable<Reply<'startBatchJob', 201>, IBatchJob>(v => v),
+      assignable<Reply<'getBatchJob', 200>, IBatchJob>(v => v),
+      assignable<Reply<'cancelBatchJob', 200>, IBatchJob>(v => v),
+      assignable<Reply<'listBatchJobs', 200>['jobs'][number], IBatchJob>(v => v),
+      assignable<Reply<'listTriggers', 200>['triggers'][number], IDataTrigger>(v => v),
+      assignable<Reply<'createTrigger', 201>, IDataTrigger>(v => v),
+      assignable<Reply<'updateTrigger', 200>, IDataTrigger>(v => v),
+      assignable<Reply<'enableTrigger', 200>, IDataTrigger>(v => v),
+      assignable<Reply<'listTriggerFiles', 200>, ITriggerFiles>(v => v)
     ];
-    expect(checks).toHaveLength(43);
+    expect(checks).toHaveLength(60);
   });
 
   it('sends only requests the server documents', () => {
@@ -127,8 +154,19 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<NonNullable<Parameters<typeof decideRollout>[2]>, RequestBody<'rollbackRollout'>>(v => v),
       assignable<Partial<IGatePolicy>, RequestBody<'updateGatePolicy'>>(v => v),
       assignable<Partial<IPerformancePolicy>, RequestBody<'updatePerformancePolicy'>>(v => v),
-      assignable<{ labels: ILabel[] }, RequestBody<'addLabels'>>(v => v)
+      assignable<{ labels: ILabel[] }, RequestBody<'addLabels'>>(v => v),
+      assignable<
+        IScheduleFields & { name: string; notebook_path: string; expression: string },
+        RequestBody<'createSchedule'>
+      >(v => v),
+      assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v),
+      assignable<IBatchRequest, RequestBody<'startBatchJob'>>(v => v),
+      assignable<
+        ITriggerFields & { name: string; notebook_path: string; source: string; parameter: string },
+        RequestBody<'createTrigger'>
+      >(v => v),
+      assignable<ITriggerFields, RequestBody<'updateTrigger'>>(v => v)
     ];
-    expect(checks).toHaveLength(16);
+    expect(checks).toHaveLength(21);
   });
 });

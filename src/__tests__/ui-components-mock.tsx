@@ -10,3 +10,5 @@ function icon(name: string) {
 
 export const copyIcon = icon('copy');
 export const checkIcon = icon('check');
+export const historyIcon = icon('history');
+export const fileUploadIcon = icon('fileUpload');

@@ -8,7 +8,8 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IModelVersion, IRegisteredModel } from '../api';
-import { runNumbers } from '../monitor/compare';
+import { IBatchFiles } from '../components/BatchPredict';
+import { runNamer } from '../monitor/compare';
 import { CompareView } from '../monitor/CompareView';
 import { varyingParameters } from '../runs/labels';
 import { IModelsModel, IRunsModel } from '../tokens';
@@ -25,6 +26,8 @@ export interface IModelsViewProps {
   trans: TranslationBundle;
   /** Opens a notebook at a cell (0-based). */
   showCell?: (path: string, cell: number) => void;
+  /** The file browser's selection and opening files, for batch predictions. */
+  files?: IBatchFiles;
 }
 
 /** Parameters a version card shows at most (the narrow panel's room). */
@@ -76,15 +79,13 @@ function servingByVersion(models: IModelsModel): { served: Map<number, string[]>
   return { served, tried: rollout?.candidate?.version ?? null };
 }
 
-function ModelDetail({ models, runs, rendermime, trans, showCell }: IModelsViewProps) {
+function ModelDetail({ models, runs, rendermime, trans, showCell, files }: IModelsViewProps) {
   const [ticked, setTicked] = useState<number[]>([]);
   const name = models.selected!;
   const versions = models.versions;
   const metric = mainMetric(versions, models.policy, models.rollout, models.notebookMetric);
   const parameters = varyingParameters(versions).slice(0, CARD_PARAMETERS);
-  const numbers = runNumbers(runs.runs);
-  const runName = (id: string) =>
-    numbers.has(id) ? trans.__('run %1', numbers.get(id)) : trans.__('run %1', id.slice(0, 8));
+  const runName = runNamer(runs.runs, trans);
   const { served, tried } = servingByVersion(models);
   const compared = versions.filter(v => ticked.includes(v.version)).map(comparableVersion);
   const toggle = (v: IModelVersion) =>
@@ -111,6 +112,7 @@ function ModelDetail({ models, runs, rendermime, trans, showCell }: IModelsViewP
               runName={runName}
               showRun={id => runs.select(id)}
               openNotebook={showCell && (path => showCell(path, 0))}
+              files={files}
               trans={trans}
             />
           ))}

@@ -7,6 +7,8 @@ import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError, IModelVersion } from '../api';
+import { versionModelRef } from '../components/batch';
+import { BatchPredict, IBatchFiles } from '../components/BatchPredict';
 import { policyFieldOf } from '../components/PolicyDraft';
 import { withProgress } from '../components/progress';
 import { When } from '../components/When';
@@ -34,6 +36,8 @@ export interface IVersionCardProps {
   showRun: (id: string) => void;
   /** Opens a notebook. */
   openNotebook?: (path: string) => void;
+  /** The file browser's selection and opening files, for batch predictions. */
+  files?: IBatchFiles;
   trans: TranslationBundle;
 }
 
@@ -133,9 +137,11 @@ export function VersionCard(props: IVersionCardProps): JSX.Element {
     runName,
     showRun,
     openNotebook,
+    files,
     trans
   } = props;
   const [aliasing, setAliasing] = useState(false);
+  const [batching, setBatching] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState('');
   const name = versionName(version.version);
@@ -242,6 +248,18 @@ export function VersionCard(props: IVersionCardProps): JSX.Element {
           {failure}
         </p>
       )}
+      {batching && (
+        <div className="a4m-VersionCard-wide">
+          <BatchPredict
+            model={versionModelRef(version.model, version.version)}
+            label={trans.__('%1 of %2', name, version.model)}
+            canLog={false}
+            files={files}
+            trans={trans}
+            onClose={() => setBatching(false)}
+          />
+        </div>
+      )}
       {aliasing ? (
         <div className="a4m-VersionCard-wide">
           <AliasForm version={version} models={models} onDone={() => setAliasing(false)} trans={trans} />
@@ -268,6 +286,17 @@ export function VersionCard(props: IVersionCardProps): JSX.Element {
               onClick={() => setAliasing(true)}
             >
               {trans.__('Set alias…')}
+            </button>
+          )}
+          {live && runId && !batching && (
+            <button
+              className="jp-mod-styled"
+              disabled={busy}
+              aria-label={trans.__('Batch predict with %1', name)}
+              title={trans.__('Predict every row of a file with %1 of %2, in a server worker', name, version.model)}
+              onClick={() => setBatching(true)}
+            >
+              {trans.__('Batch predict…')}
             </button>
           )}
           <button

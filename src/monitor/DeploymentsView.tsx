@@ -1,8 +1,9 @@
-/** Deployments: status, endpoints (copyable), model and run, traffic, a test-predict box, stop/restart. */
+/** Deployments: status, endpoints (copyable), model and run, traffic, a test-predict box, batch predict, stop/restart. */
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDeployment, predict } from '../api';
+import { BatchPredict, IBatchFiles } from '../components/BatchPredict';
 import { CallExamples, CopyButton, RunChoice, Signature } from '../deploy/usage';
 import { errorMessage } from '../errors';
 import { IDeploymentsModel, IRunsModel } from '../tokens';
@@ -184,11 +185,13 @@ interface ICardProps {
   deployment: IDeployment;
   model: IDeploymentsModel;
   runs: IRunsModel;
+  files?: IBatchFiles;
   trans: TranslationBundle;
 }
 
-function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
+function DeploymentCard({ deployment, model, runs, files, trans }: ICardProps) {
   const [busy, setBusy] = useState(false);
+  const [batching, setBatching] = useState(false);
   const [failure, setFailure] = useState('');
   /** Stop, restart or remove: one at a time; a failure stays shown until the next action. */
   const act = async (action: () => Promise<unknown>) => {
@@ -286,7 +289,26 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
       <Signature deployment={deployment} trans={trans} />
       <CallExamples deployment={deployment} trans={trans} />
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
+      {batching && (
+        <BatchPredict
+          model={deployment.name}
+          label={trans.__('deployment %1', deployment.name)}
+          canLog={true}
+          files={files}
+          trans={trans}
+          onClose={() => setBatching(false)}
+        />
+      )}
       <div className="a4m-Buttons">
+        {!batching && (
+          <button
+            className="jp-mod-styled"
+            title={trans.__("Predict every row of a file with this deployment's model, in a server worker")}
+            onClick={() => setBatching(true)}
+          >
+            {trans.__('Batch predict…')}
+          </button>
+        )}
         {deployment.status === 'running' ? (
           <button className="jp-mod-styled" disabled={busy} onClick={() => void act(() => model.stop(deployment.name))}>
             {trans.__('Stop')}
@@ -315,10 +337,12 @@ function DeploymentCard({ deployment, model, runs, trans }: ICardProps) {
 export function DeploymentsView({
   model,
   runs,
+  files,
   trans
 }: {
   model: IDeploymentsModel;
   runs: IRunsModel;
+  files?: IBatchFiles;
   trans: TranslationBundle;
 }) {
   if (!model.deployments.length) {
@@ -331,7 +355,7 @@ export function DeploymentsView({
   return (
     <ul className="a4m-Deployments">
       {model.deployments.map(d => (
-        <DeploymentCard key={d.name} deployment={d} model={model} runs={runs} trans={trans} />
+        <DeploymentCard key={d.name} deployment={d} model={model} runs={runs} files={files} trans={trans} />
       ))}
     </ul>
   );

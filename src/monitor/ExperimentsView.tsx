@@ -1,4 +1,7 @@
-/** Experiments and their runs: filter, sort, a card per run, select runs to compare, open a run. */
+/**
+ * Experiments and their runs: filter (also to the runs of one schedule or data trigger), sort, a card per run,
+ * select runs to compare, open a run.
+ */
 import React, { useState } from 'react';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -34,11 +37,41 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
   const openRun = runs.selected;
   const setOpenRun = (id: string | null) => runs.select(id);
 
-  const all = runs.runs;
+  const origin = runs.origin;
+  const all = origin ? runs.originRuns : runs.runs;
+  const originChip = origin && (
+    <div className="a4m-FilterChips">
+      <span className="a4m-FilterChip">
+        {origin.kind === 'schedule'
+          ? trans.__('From schedule %1', origin.name)
+          : trans.__('From trigger %1', origin.name)}
+        <button
+          className="a4m-LinkButton"
+          aria-label={trans.__('Show every run again')}
+          title={trans.__('Clear the filter')}
+          onClick={() => runs.filterByOrigin(null)}
+        >
+          ✕
+        </button>
+      </span>
+    </div>
+  );
   if (all.length === 0) {
-    return <p className="a4m-Panel-empty">{trans.__('No runs yet. Run a notebook from the Pipeline panel.')}</p>;
+    return origin ? (
+      <>
+        {originChip}
+        <p className="a4m-Panel-empty">
+          {origin.kind === 'schedule'
+            ? trans.__('The schedule has started no run yet.')
+            : trans.__('The trigger has started no run yet.')}
+        </p>
+      </>
+    ) : (
+      <p className="a4m-Panel-empty">{trans.__('No runs yet. Run a notebook from the Pipeline panel.')}</p>
+    );
   }
-  const numbers = runNumbers(all);
+  // Numbered among every run, so that a run has the same name with and without the filter.
+  const numbers = runNumbers(runs.runs);
   const experiments = [...new Set(all.map(run => run.experiment))].sort();
   // Runs are numbered within their experiment: with several experiments listed, the name says which.
   const name = (run: IRun) =>
@@ -52,7 +85,7 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
   const metrics = metricNames(shown).sort((a, b) => Number(`metric:${b}` === sort) - Number(`metric:${a}` === sort));
   const parameters = varyingParameters(shown).slice(0, CARD_VALUES);
   const compared = all.filter(run => selected.includes(run.id));
-  const detail = all.find(run => run.id === openRun);
+  const detail = runs.runs.find(run => run.id === openRun) ?? all.find(run => run.id === openRun);
   const sortLabels: [SortKey, string][] = [
     ['created_at', trans.__('Time')],
     ['status', trans.__('Status')],
@@ -65,6 +98,7 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
 
   return (
     <div className="a4m-Experiments">
+      {originChip}
       <div className="a4m-RunsToolbar">
         <select
           className="jp-mod-styled"

@@ -36,6 +36,12 @@ export function runNumbers(runs: IRun[]): Map<string, number> {
   return numbers;
 }
 
+/** Names runs as the monitor does, "run 3" (numbered among `runs`); a run not among them by its id's start. */
+export function runNamer(runs: IRun[], trans: TranslationBundle): (id: string) => string {
+  const numbers = runNumbers(runs);
+  return id => trans.__('run %1', numbers.get(id) ?? id.slice(0, 8));
+}
+
 /** A run's (or version's) name with the time it was made, e.g. "run 3 · 14:02". */
 export function runLabel(name: string, run: { created_at: string }): string {
   return `${name} · ${runTime(run.created_at)}`;

@@ -7,7 +7,8 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
 import { compileNotebook, IPipelineInfo, IRun } from '../api';
 import { errorMessage } from '../errors';
-import { IRunsModel } from '../tokens';
+import { AutomationKind } from '../schedules/parts';
+import { IRunsModel, ISchedulesModel, ITriggersModel } from '../tokens';
 import { HealthCard } from '../components/HealthCard';
 import { MimeView } from '../components/MimeView';
 import { computedColour } from '../components/theme';
@@ -16,12 +17,19 @@ import { DagLegend } from './DagLegend';
 import { DiagnosticList } from './DiagnosticList';
 import { IAnalysisState, PipelineAnalysis } from './analysis';
 import { IRunSettings, RunSection } from './RunSection';
+import { ScheduleSection } from './ScheduleSection';
 
 export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
 
 interface IPanelServices {
   analysis: PipelineAnalysis;
   runs: IRunsModel;
+  schedules: ISchedulesModel;
+  triggers: ITriggersModel;
+  /** Show a schedule or a data trigger in the monitor. */
+  showAutomation: (kind: AutomationKind, name: string) => void;
+  /** The file browser's folder ('.': the root). */
+  currentFolder: () => string;
   settings: () => IRunSettings;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
@@ -163,6 +171,16 @@ function PipelineView({ state, services }: { state: IAnalysisState; services: IP
         run={run}
         runs={services.runs}
         settings={services.settings()}
+        trans={trans}
+      />
+      <ScheduleSection
+        panel={state.panel}
+        pipeline={result}
+        run={run}
+        schedules={services.schedules}
+        triggers={services.triggers}
+        showAutomation={services.showAutomation}
+        currentFolder={services.currentFolder}
         trans={trans}
       />
       <CompileSection state={state} services={services} />

@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { cancelRun, IRun, pollAPI, startRun } from '../api';
 import { errorMessage } from '../errors';
 import { PolledModel } from '../polling';
-import { IRunsModel, RunRequest } from '../tokens';
+import { IRunOrigin, IRunsModel, RunRequest } from '../tokens';
 
 const ACTIVE_MS = 1000;
 const IDLE_MS = 5000;
@@ -57,12 +57,40 @@ export class RunsModel extends PolledModel implements IRunsModel {
     return this._upsert(await this.write(cancelRun(id)));
   }
 
+  get origin(): IRunOrigin | null {
+    return this._origin;
+  }
+
+  get originRuns(): IRun[] {
+    return this._originRuns;
+  }
+
+  filterByOrigin(origin: IRunOrigin | null): void {
+    if (origin?.kind !== this._origin?.kind || origin?.name !== this._origin?.name) {
+      this._origin = origin;
+      this._originRuns = [];
+      this._originEtag = '';
+      this._changed.emit(this._runs);
+      void this.refresh();
+    }
+  }
+
   protected async fetch(): Promise<void> {
     try {
       const polled = await pollAPI<{ runs: IRun[] }>('runs', this._etag);
       if (polled.changed) {
         this._etag = polled.etag;
         this._runs = polled.data.runs;
+      }
+      const origin = this._origin;
+      const filtered = origin
+        ? await pollAPI<{ runs: IRun[] }>(`runs?${origin.kind}=${encodeURIComponent(origin.name)}`, this._originEtag)
+        : null;
+      if (filtered?.changed && origin === this._origin) {
+        this._originEtag = filtered.etag;
+        this._originRuns = filtered.data.runs;
+      }
+      if (polled.changed || filtered?.changed) {
         this._changed.emit(this._runs);
       }
       this._error = '';
@@ -84,6 +112,9 @@ export class RunsModel extends PolledModel implements IRunsModel {
   }
 
   private _selected: string | null = null;
+  private _origin: IRunOrigin | null = null;
+  private _originRuns: IRun[] = [];
+  private _originEtag = '';
   private _runs: IRun[] = [];
   private _etag = '';
   private _error = '';

@@ -48,3 +48,23 @@ def test_predict_refuses_an_output_outside_the_current_folder(served, trained, r
     np.save(tmp_path / "rows.npy", rows)
     code = main(["predict", "batch-model", "rows.npy", "-o", "../p.npy", "--workspace", str(trained[0])])
     assert code == 2 and "leads outside" in capsys.readouterr().err
+
+
+def test_predict_log_records_the_rows_as_the_deployments_requests(served, trained, rows, tmp_path, monkeypatch, capsys):
+    from ai4mlops_lab.store.events import EventStore
+    from ai4mlops_lab.workspace import STORE_FILE
+
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "rows.npy", rows[:5])
+    workspace = str(trained[0])
+
+    code = main(["predict", "batch-model", "rows.npy", "--log", "--json", "--workspace", workspace])
+
+    summary = json.loads(capsys.readouterr().out)
+    exchanges = EventStore(trained[0] / STORE_FILE, check=False).exchanges("batch-model", limit=100_000)
+    logged = sorted(e["ce_id"] for e in exchanges if e["ce_id"].startswith(f"{summary['logged_as']}/"))
+    assert code == 0 and logged == [f"{summary['logged_as']}/{row}" for row in range(1, 6)]
+    code = main(["predict", trained[1]["id"], "rows.npy", "-o", "o.npy", "--log", "--workspace", workspace])
+    assert code == 2 and "Logging predictions needs a deployment" in capsys.readouterr().err
+    code = main(["predict", "batch-model", "rows.npy", "--workspace", workspace])
+    assert code == 2 and "exists already" in capsys.readouterr().err

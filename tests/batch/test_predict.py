@@ -86,7 +86,7 @@ def test_rows_that_do_not_decode_are_rejected_by_row_and_field_and_the_rest_pred
     assert np.allclose(np.array([r[-2:] for r in out], dtype=float), probabilities(online), atol=1e-6)
 
     write_csv(tmp_path / "bad.csv", names, table[:1])  # fixed: the stale rejects file goes
-    assert batch.predict("batch-model", "bad.csv")["rejected"] == 0
+    assert batch.predict("batch-model", "bad.csv", overwrite=True)["rejected"] == 0
     assert not (tmp_path / "bad.rejects.csv").exists()
 
 
@@ -139,8 +139,11 @@ def test_a_failure_leaves_an_existing_output_as_it_was(batch, served, rows, tmp_
         return real(self, values)
 
     monkeypatch.setattr(LoadedModel, "run", failing)
+    with pytest.raises(UserError, match="rows.predictions.npy exists already") as refused:
+        batch.predict("batch-model", "rows.npy")
+    assert refused.value.field == "output"
     with pytest.raises(RuntimeError):
-        batch.predict("batch-model", "rows.npy", chunk_size=10)
+        batch.predict("batch-model", "rows.npy", chunk_size=10, overwrite=True)
     assert (tmp_path / "rows.predictions.npy").read_bytes() == b"earlier output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.npy", "rows.predictions.npy"]
 
@@ -155,8 +158,8 @@ def test_paths_outside_the_root_and_unknown_formats_are_refused(batch, served, t
         predict_file(model, "rows.npy", tmp_path.parent / "out.npy", root=tmp_path)
     with pytest.raises(UserError, match="would replace the input"):
         predict_file(model, "rows.npy", "rows.npy", root=tmp_path)
-    with pytest.raises(UserError, match="pyarrow"):
-        predict_file(model, "rows.parquet", root=tmp_path)
+    with pytest.raises(UserError, match="Cannot read rows.txt"):
+        predict_file(model, "rows.txt", root=tmp_path)
     with pytest.raises(UserError, match=r"rows of rows.npy have shape \[3\]"):
         np.save(tmp_path / "rows.npy", rows[:, :3])
         predict_file(model, "rows.npy", root=tmp_path)

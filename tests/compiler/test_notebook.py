@@ -52,6 +52,8 @@ def test_block_alias_and_step_name_rules():
         ([(["step:a", "prev:a"], "x = 1")], "itself", 0),
         ([(["imports", "limit:cpu:1"], "import os"), (["step:a"], "x = 1")], "only apply to a step cell", 0),
         ([(["step:a", "limit:disk:1"], "x = 1")], "invalid tag 'limit:disk:1'", 0),
+        ([(["step:a", "limit:memory:1.5Gi"], "x = 1")], "invalid tag 'limit:memory:1.5Gi'", 0),  # kfp refuses it
+        ([(["step:a", "request:memory:512k"], "x = 1")], "invalid tag 'request:memory:512k'", 0),
         ([(["step:a", "retry:x"], "x = 1")], "invalid tag 'retry:x'", 0),
         ([(["step:a", "imports"], "x = 1")], "conflicting tags", 0),
         ([(["step:"], "x = 1")], "previous step", 0),

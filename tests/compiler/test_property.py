@@ -6,11 +6,13 @@ as @example regression cases.
 
 import json
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ai4mlops_lab.pipeline.compiler import analyze_notebook, compile_notebook
+from tests.compiler.kfp_reference import assert_same_ir, kfp_ir_text
 
 EXAMPLES = int(os.environ.get("AI4MLOPS_HYPOTHESIS_EXAMPLES", "40"))
 NAMES = st.sampled_from(["x", "_", "_scaler", "__x", "données", "list", "print", "model", "a", "b", "class_", "_lr"])
@@ -147,7 +149,7 @@ def test_any_notebook_analyses_to_a_pipeline_or_diagnostics(nb):
         ],
     }
 )
-def test_a_notebook_that_analyses_clean_compiles(tmp_path, nb):
+def test_a_notebook_that_analyses_clean_compiles_to_kfps_ir(tmp_path, nb):
     result = analyze_notebook(nb, "property")
     if not result["ok"] or not isinstance(nb["metadata"], dict):
         return
@@ -156,3 +158,5 @@ def test_a_notebook_that_analyses_clean_compiles(tmp_path, nb):
     compiled = compile_notebook(path, tmp_path / "out")
     _check(compiled)
     assert compiled["ok"], compiled["diagnostics"]
+    module, ir = map(Path, compiled["files"])
+    assert_same_ir(ir.read_text(), kfp_ir_text(module))  # kfp compiles the generated module to the same IR

@@ -36,7 +36,7 @@ async def test_create_read_change_switch_and_delete_a_trigger(jp_fetch, jp_root_
         True,
     )
     _, listing = await api(jp_fetch, "triggers")
-    assert [t["name"] for t in listing["triggers"]] == ["incoming"]
+    assert [(t["name"], t["last_seen"]) for t in listing["triggers"]] == [("incoming", None)]
     _, changed = await api(
         jp_fetch, "triggers", "incoming", method="PATCH", body={"source": "s3://bucket/in", "batch": True}
     )
@@ -101,6 +101,9 @@ async def test_the_background_loop_runs_a_file_dropped_into_a_watched_folder(jp_
     assert run["parameters"] == {"data_path": str(dropped)}
     _, runs = await api(jp_fetch, "runs", params={"trigger": "incoming"})
     assert [r["id"] for r in runs["runs"]] == [run["id"]]
+    _, listing = await api(jp_fetch, "triggers")
+    _, trigger = await api(jp_fetch, "triggers", "incoming")
+    assert listing["triggers"][0]["last_seen"] == trigger["last_seen"] == seen
 
 
 async def test_a_hanging_s3_endpoint_holds_up_neither_the_event_loop_nor_the_api(jp_fetch, jp_root_dir, monkeypatch):

@@ -124,6 +124,20 @@ def test_a_claim_moves_next_due_only_from_the_expected_value(schedules):
     ]
 
 
+def test_last_fires_gives_each_schedules_latest_due_time(schedules):
+    first = schedules.create(schedule())["id"]
+    second = schedules.create(schedule(name="hourly"))["id"]
+    schedules.create(schedule(name="never"))
+    schedules.claim(
+        first, expected=5000, next_due=7000, fires=[(5000, "skipped", "busy"), (6000, "claimed", None)], at=6000
+    )
+    schedules.claim(second, expected=5000, next_due=6000, fires=[(5000, "failed", "no notebook")], at=5000)
+    last = schedules.last_fires()
+    assert sorted(last) == [first, second]
+    assert (last[first]["due"], last[first]["outcome"]) == (6000, "claimed")
+    assert (last[second]["due"], last[second]["reason"]) == (5000, "no notebook")
+
+
 def test_a_due_time_recorded_before_is_never_recorded_again(schedules):
     sid = schedules.create(schedule())["id"]
     schedules.claim(sid, expected=5000, next_due=6000, fires=[(5000, "claimed", None)], at=5000)

@@ -1,0 +1,127 @@
+/**
+ * What the rows and details of the Schedules list share, whatever the kind of automation (a schedule, a data
+ * trigger): its kind icon, its on/off switch, links to its runs.
+ */
+import React, { useState } from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { fileUploadIcon, historyIcon, LabIcon } from '@jupyterlab/ui-components';
+
+import { errorMessage } from '../errors';
+import { IRunOrigin } from '../tokens';
+
+/** The kinds of automation the list shows. */
+export type AutomationKind = IRunOrigin['kind'];
+
+const KIND_ICONS: Record<AutomationKind, LabIcon> = { schedule: historyIcon, trigger: fileUploadIcon };
+
+/** Where a row or a detail links to. */
+export interface IAutomationLinks {
+  trans: TranslationBundle;
+  /** List the runs a schedule or a trigger started in Experiments. */
+  showRuns: (origin: IRunOrigin) => void;
+  /** Open a run's detail in Experiments. */
+  showRun: (id: string) => void;
+  /** A run's name, as Experiments shows it ("run 3"). */
+  runName: (id: string) => string;
+  /** Open a notebook. */
+  openNotebook?: (path: string) => void;
+}
+
+/** The kind's icon, named for assistive technology. */
+export function KindBadge({ kind, trans }: { kind: AutomationKind; trans: TranslationBundle }) {
+  const name = { schedule: trans.__('Schedule'), trigger: trans.__('Data trigger') }[kind];
+  const Icon = KIND_ICONS[kind].react;
+  return (
+    <span className="a4m-Kind" data-kind={kind} title={name}>
+      <Icon tag="span" elementSize="small" aria-hidden="true" />
+      <span className="a4m-VisuallyHidden">{name}</span>
+    </span>
+  );
+}
+
+export function RunButton({ id, links }: { id: string; links: IAutomationLinks }) {
+  return (
+    <button
+      className="a4m-LinkButton a4m-RunLink"
+      title={links.trans.__('Show run %1', id)}
+      onClick={() => links.showRun(id)}
+    >
+      {links.runName(id)}
+    </button>
+  );
+}
+
+/** An action's busy flag and its failure, for a control that runs it. */
+export function useAction() {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError('');
+    try {
+      await action();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run };
+}
+
+/** An automation's on/off switch. */
+export function EnableSwitch({
+  name,
+  enabled,
+  busy,
+  onToggle,
+  trans
+}: {
+  name: string;
+  enabled: boolean;
+  busy: boolean;
+  onToggle: () => void;
+  trans: TranslationBundle;
+}) {
+  return (
+    <label className="a4m-Switch" title={enabled ? trans.__('Enabled') : trans.__('Disabled')}>
+      <input
+        type="checkbox"
+        role="switch"
+        aria-label={trans.__('Enable %1', name)}
+        checked={enabled}
+        disabled={busy}
+        onChange={onToggle}
+      />
+      <span aria-hidden="true">{enabled ? trans.__('on') : trans.__('off')}</span>
+    </label>
+  );
+}
+
+/** The row's name, which shows or hides its detail. */
+export function NameButton({
+  name,
+  title,
+  selected,
+  onClick
+}: {
+  name: string;
+  title: string;
+  selected: boolean;
+  onClick: () => void;
+}) {
+  return (
+    <button className="a4m-Automation-name" aria-expanded={selected} title={title} onClick={onClick}>
+      {name}
+    </button>
+  );
+}
+
+/** A failure as an alert. */
+export function ErrorLine({ error }: { error: string }) {
+  return error ? (
+    <p className="a4m-Message a4m-mod-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
