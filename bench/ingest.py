@@ -135,6 +135,11 @@ async def post_all(port: int, posts: list[bytes], concurrency: int) -> tuple[lis
 
 
 def measure(port: int, token: str, store, deployment: str, distinct: int, concurrency: int, seed: int) -> dict:
+    from ai4mlops_lab.store.deployments import DeploymentStore
+
+    DeploymentStore(store.path, check=False).create(
+        name=deployment, run_id=None, model_name="m", model_uri="/m", target="local"
+    )  # events of deployments that do not exist are refused
     posts, sent = events(token, deployment, distinct, seed)
     start = time.perf_counter()
     latencies, statuses = asyncio.run(post_all(port, posts, concurrency))

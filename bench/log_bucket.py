@@ -92,7 +92,6 @@ def ingest_rate(events: int) -> float:
     import ingest
 
     from ai4mlops_lab.monitoring.ingest_token import ingest_token
-    from ai4mlops_lab.store.deployments import DeploymentStore
     from ai4mlops_lab.store.events import EventStore
     from ai4mlops_lab.workspace import STORE_FILE
 
@@ -103,9 +102,6 @@ def ingest_rate(events: int) -> float:
         try:
             asyncio.run(ingest.post_all(port, ingest.events(token, "warmup", 200, 0)[0], 8))
             store = EventStore(root / ".ai4mlops" / STORE_FILE, check=False)
-            DeploymentStore(store.path, check=False).create(
-                name="c8", run_id=None, model_name="m", model_uri="/m", target="local"
-            )  # events of deployments that do not exist are refused
             return ingest.measure(port, token, store, "c8", events, 8, seed=1)["eps"]
         finally:
             server.terminate()
