@@ -11,7 +11,7 @@ import { errorMessage } from '../errors';
 import { ISchedulesModel, ITriggersModel } from '../tokens';
 import { TriggerDetail, TriggerRow } from '../triggers/TriggerViews';
 import { draftOf } from './form';
-import { EnableSwitch, ErrorLine, IAutomationLinks, KindBadge, NameButton, RunButton, useAction } from './parts';
+import { AutomationRow, ErrorLine, IAutomationLinks, RunButton } from './parts';
 import { ScheduleForm } from './ScheduleForm';
 import { fireTimes, fireWords, triggerCode, triggerWords } from './words';
 
@@ -64,32 +64,17 @@ function ScheduleRow({
   props: ISchedulesViewProps;
 }) {
   const { schedules, trans } = props;
-  const { error, busy, run } = useAction();
   const last = schedule.last_fire;
   return (
-    <li
-      className={selected ? 'a4m-Automation a4m-mod-selected' : 'a4m-Automation'}
-      data-kind="schedule"
-      data-name={schedule.name}
-      data-enabled={schedule.enabled}
+    <AutomationRow
+      kind="schedule"
+      item={schedule}
+      nameTitle={trans.__('Show schedule %1', schedule.name)}
+      selected={selected}
+      select={select}
+      setEnabled={enabled => schedules.setEnabled(schedule.name, enabled)}
+      trans={trans}
     >
-      <KindBadge kind="schedule" trans={trans} />
-      <NameButton
-        name={schedule.name}
-        title={trans.__('Show schedule %1', schedule.name)}
-        selected={selected}
-        onClick={() => select(selected ? null : schedule.name)}
-      />
-      <EnableSwitch
-        name={schedule.name}
-        enabled={schedule.enabled}
-        busy={busy}
-        onToggle={() => void run(() => schedules.setEnabled(schedule.name, !schedule.enabled))}
-        trans={trans}
-      />
-      <span className="a4m-Automation-notebook" title={schedule.notebook_path}>
-        {schedule.notebook_path}
-      </span>
       <span className="a4m-Automation-trigger" title={triggerCode(schedule)}>
         {triggerWords(schedule, trans)}
       </span>
@@ -114,8 +99,7 @@ function ScheduleRow({
           trans.__('never')
         )}
       </span>
-      <ErrorLine error={error} />
-    </li>
+    </AutomationRow>
   );
 }
 

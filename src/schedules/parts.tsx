@@ -125,3 +125,58 @@ export function ErrorLine({ error }: { error: string }) {
     </p>
   ) : null;
 }
+
+/**
+ * A row of the list: the kind's icon, the name (showing or hiding the detail), the on/off switch and the notebook,
+ * then what the kind shows (`children`), then the switch's failure.
+ */
+export function AutomationRow({
+  kind,
+  item,
+  nameTitle,
+  selected,
+  select,
+  setEnabled,
+  trans,
+  children
+}: {
+  kind: AutomationKind;
+  item: { name: string; notebook_path: string; enabled: boolean };
+  nameTitle: string;
+  selected: boolean;
+  /** Show this item's detail (null: none). */
+  select: (name: string | null) => void;
+  setEnabled: (enabled: boolean) => Promise<unknown>;
+  trans: TranslationBundle;
+  children: React.ReactNode;
+}) {
+  const { error, busy, run } = useAction();
+  return (
+    <li
+      className={selected ? 'a4m-Automation a4m-mod-selected' : 'a4m-Automation'}
+      data-kind={kind}
+      data-name={item.name}
+      data-enabled={item.enabled}
+    >
+      <KindBadge kind={kind} trans={trans} />
+      <NameButton
+        name={item.name}
+        title={nameTitle}
+        selected={selected}
+        onClick={() => select(selected ? null : item.name)}
+      />
+      <EnableSwitch
+        name={item.name}
+        enabled={item.enabled}
+        busy={busy}
+        onToggle={() => void run(() => setEnabled(!item.enabled))}
+        trans={trans}
+      />
+      <span className="a4m-Automation-notebook" title={item.notebook_path}>
+        {item.notebook_path}
+      </span>
+      {children}
+      <ErrorLine error={error} />
+    </li>
+  );
+}

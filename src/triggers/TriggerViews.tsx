@@ -7,15 +7,7 @@ import React, { useState } from 'react';
 
 import { IDataTrigger, ISeenFile } from '../api';
 import { When } from '../components/When';
-import {
-  EnableSwitch,
-  ErrorLine,
-  IAutomationLinks,
-  KindBadge,
-  NameButton,
-  RunButton,
-  useAction
-} from '../schedules/parts';
+import { AutomationRow, ErrorLine, IAutomationLinks, RunButton, useAction } from '../schedules/parts';
 import { ITriggersModel } from '../tokens';
 import { triggerDraftOf } from './form';
 import { TriggerForm } from './TriggerForm';
@@ -67,32 +59,17 @@ export function TriggerRow({
   links: IAutomationLinks;
 }) {
   const { trans } = links;
-  const { error, busy, run } = useAction();
   const last = trigger.last_seen;
   return (
-    <li
-      className={selected ? 'a4m-Automation a4m-mod-selected' : 'a4m-Automation'}
-      data-kind="trigger"
-      data-name={trigger.name}
-      data-enabled={trigger.enabled}
+    <AutomationRow
+      kind="trigger"
+      item={trigger}
+      nameTitle={trans.__('Show data trigger %1', trigger.name)}
+      selected={selected}
+      select={select}
+      setEnabled={setEnabled}
+      trans={trans}
     >
-      <KindBadge kind="trigger" trans={trans} />
-      <NameButton
-        name={trigger.name}
-        title={trans.__('Show data trigger %1', trigger.name)}
-        selected={selected}
-        onClick={() => select(selected ? null : trigger.name)}
-      />
-      <EnableSwitch
-        name={trigger.name}
-        enabled={trigger.enabled}
-        busy={busy}
-        onToggle={() => void run(() => setEnabled(!trigger.enabled))}
-        trans={trans}
-      />
-      <span className="a4m-Automation-notebook" title={trigger.notebook_path}>
-        {trigger.notebook_path}
-      </span>
       <span className="a4m-Automation-trigger" title={`${trigger.source} ${trigger.pattern}`}>
         {whenWords(trigger, trans)}
       </span>
@@ -100,8 +77,7 @@ export function TriggerRow({
         {trans.__('Last file:')} {last ? <SeenLine seen={last} links={links} /> : trans.__('none yet')}
       </span>
       <SourceWarning trigger={trigger} links={links} />
-      <ErrorLine error={error} />
-    </li>
+    </AutomationRow>
   );
 }
 
