@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def test_printed_url_opens_the_example(tmp_path):
         while printed not in log.read_text():
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
-        with urllib.request.urlopen(f"{printed}t0k", timeout=10) as response:
+        with _answer(f"{printed}t0k", time.monotonic() + 30, log) as response:
             assert response.status == 200
             assert "JupyterLab" in response.read().decode()
         api = f"http://127.0.0.1:{port}/api/contents/torch-train.ipynb?content=0&token=t0k"
@@ -58,3 +59,14 @@ def test_printed_url_opens_the_example(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _answer(url: str, deadline: float, log):
+    """The answer to `url`, retried while the connection is refused (the server is still binding) until `deadline`."""
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=10)
+        except urllib.error.URLError as failure:
+            if not isinstance(failure.reason, ConnectionRefusedError) or time.monotonic() > deadline:
+                raise AssertionError(f"{url}: {failure.reason}\n{log.read_text()}") from None
+            time.sleep(0.2)

@@ -53,7 +53,8 @@ def test_mistakes_are_usage_errors(tmp_path):
 
 def test_scheduler_once_fires_what_is_due_and_the_loop_stops_on_ctrl_c(tmp_path):
     write_notebook(tmp_path, "demo.ipynb", TWO_STEPS)
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    # Far enough ahead that `schedule create` (a Python start, slow on a loaded machine) ends before it.
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
     created = ai4mlops(
         "schedule", "create", "now", "demo.ipynb", "--every", "1h", "--start", start.isoformat(), cwd=tmp_path
     )
