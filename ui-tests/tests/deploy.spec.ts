@@ -18,7 +18,7 @@ test.describe('one-click deploy', () => {
     // The test box is prefilled with the model's example input.
     const request = card.getByLabel(/Prediction request for/);
     await expect(request).toHaveValue(/instances/);
-    await card.getByRole('button', { name: 'Predict' }).click();
+    await card.getByRole('button', { name: 'Predict', exact: true }).click();
     await expect(card.getByLabel('Prediction answer')).toContainText('predictions');
     await expect(card).toContainText('req/s', { timeout: 15_000 });
 
