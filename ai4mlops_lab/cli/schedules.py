@@ -9,11 +9,11 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .automation import print_automation, print_json_lines
 from .models import table
 
 
@@ -161,11 +161,11 @@ def next_command(args: argparse.Namespace) -> int:
 def scheduler_command(args: argparse.Namespace) -> int:
     """One round (`--once`), or rounds until Ctrl-C or SIGTERM (the round under way finishes first): the due schedules,
     then the data triggers' new files."""
-    from .triggers import print_started, print_started_json
+    from .triggers import print_started
 
     workspace = args.workspace
-    report = print_fired_json if args.json else print_fired
-    report_started = print_started_json if args.json else print_started
+    report = print_json_lines if args.json else print_fired
+    report_started = print_json_lines if args.json else print_started
     if args.once:
         report(workspace.scheduler.tick())
         report_started(workspace.watcher.tick())
@@ -190,33 +190,19 @@ def print_fired(fired: list) -> None:
         print(f"{fire.schedule}  due {due}  {fire.outcome}  {fire.run_id or fire.reason or ''}".rstrip(), flush=True)
 
 
-def print_fired_json(fired: list) -> None:
-    for fire in fired:
-        print(json.dumps(asdict(fire)), flush=True)
-
-
 def print_detail(detail: dict, as_json: bool) -> int:
     """A schedule, a field a line (or its JSON)."""
-    if as_json:
-        print(json.dumps(detail, indent=2))
-        return 0
-    parameters = ", ".join(f"{k}={v}" for k, v in detail["parameters"].items()) or "-"
-    fields = [
-        ("schedule", detail["name"]),
-        ("notebook", detail["notebook_path"]),
+    own = [
         ("target", target_text(detail)),
         ("pinned", detail["pin"][:12] if detail["pin"] else "no (compiled at each run)"),
         ("trigger", trigger_text(detail)),
-        ("enabled", "yes" if detail["enabled"] else "no"),
-        ("parameters", parameters),
-        ("experiment", detail["experiment"] or "(the notebook's)"),
+    ]
+    tail = [
         ("catch-up", "yes" if detail["catch_up"] else "no"),
-        ("max concurrent", detail["max_concurrent"]),
         ("last fired", due_text(detail, "last_fired_due")),
         ("next", ", ".join(detail["next_times"]) or "-"),
     ]
-    print("\n".join(f"{name + ':':<16}{value}" for name, value in fields))
-    return 0
+    return print_automation(detail, "schedule", own, tail, as_json)
 
 
 def target_text(schedule: dict) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 
+from .automation import print_automation
 from .models import table
 
 
@@ -134,32 +134,15 @@ def print_started(started: list) -> None:
         print(f"{run.trigger}  {', '.join(run.paths)}  {run.outcome}  {run.run_id or run.reason or ''}", flush=True)
 
 
-def print_started_json(started: list) -> None:
-    for run in started:
-        print(json.dumps(asdict(run)), flush=True)
-
-
 def print_detail(record: dict, as_json: bool) -> int:
     """A trigger, a field a line (or its JSON)."""
-    if as_json:
-        print(json.dumps(record, indent=2))
-        return 0
-    parameters = ", ".join(f"{k}={v}" for k, v in record["parameters"].items()) or "-"
-    fields = [
-        ("trigger", record["name"]),
-        ("notebook", record["notebook_path"]),
+    own = [
         ("watches", watch_text(record)),
         ("parameter", record["parameter"]),
-        ("enabled", "yes" if record["enabled"] else "no"),
         ("settle", f"{record['settle_seconds']} s"),
         ("mode", "one run per batch" if record["batch"] else "one run per file"),
-        ("parameters", parameters),
-        ("experiment", record["experiment"] or "(the notebook's)"),
-        ("max concurrent", record["max_concurrent"]),
-        ("last error", record["last_error"] or "-"),
     ]
-    print("\n".join(f"{name + ':':<16}{value}" for name, value in fields))
-    return 0
+    return print_automation(record, "trigger", own, [("last error", record["last_error"] or "-")], as_json)
 
 
 def watch_text(record: dict) -> str:

@@ -4,12 +4,11 @@
  * Every message the server gives about a field shows next to that field.
  */
 import React, { useEffect, useState } from 'react';
-import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IScheduleDetail, IScheduleFields, previewSchedule, ScheduleTrigger } from '../api';
 import { ParameterFields } from '../components/ParameterFields';
 import { errorMessage } from '../errors';
-import { draftFields, useDraftForm } from './fields';
+import { AutomationFormFrame, draftFields, IAutomationFormProps, useDraftForm } from './fields';
 import { checkDraft, DraftErrors, DraftField, draftBody, IScheduleDraft, PRESETS, serverErrors } from './form';
 import { fireTimes } from './words';
 
@@ -44,16 +43,7 @@ function knownZones(): string[] {
   return intl.supportedValuesOf?.('timeZone') ?? [];
 }
 
-export interface IScheduleFormProps {
-  initial: IScheduleDraft;
-  /** Editing an existing schedule (its name stays) rather than creating one. */
-  editing?: boolean;
-  /** Sends the REST body; a rejection is shown at the field it names. */
-  save: (fields: IScheduleFields) => Promise<IScheduleDetail>;
-  onSaved: (schedule: IScheduleDetail) => void;
-  onCancel: () => void;
-  trans: TranslationBundle;
-}
+export type IScheduleFormProps = IAutomationFormProps<IScheduleDraft, IScheduleFields, IScheduleDetail>;
 
 export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel, trans }: IScheduleFormProps) {
   const { draft, edit, errors, busy, submit } = useDraftForm({
@@ -72,18 +62,23 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
   const zones = knownZones();
   const times = fireTimes(preview.times, draft.time_zone.trim() || 'UTC');
   return (
-    <form
+    <AutomationFormFrame
       className="a4m-ScheduleForm"
-      aria-label={editing ? trans.__('Edit schedule %1', draft.name) : trans.__('New schedule')}
-      noValidate // the form's own messages, at their fields, rather than the browser's bubbles
+      label={editing ? trans.__('Edit schedule %1', draft.name) : trans.__('New schedule')}
+      editing={editing}
+      createLabel={trans.__('Create schedule')}
+      nameField={text('name', trans.__('Name'), {
+        disabled: editing,
+        title: editing ? trans.__('A name cannot change.') : ''
+      })}
+      notebookPath={draft.notebook_path}
+      notebookError={fieldError('notebook_path')}
+      formError={errors.form}
+      busy={busy}
       onSubmit={event => void submit(event)}
+      onCancel={onCancel}
+      trans={trans}
     >
-      {text('name', trans.__('Name'), { disabled: editing, title: editing ? trans.__('A name cannot change.') : '' })}
-      <div className="a4m-Field a4m-mod-inline">
-        <span>{trans.__('Notebook')}</span>
-        <code className="a4m-ScheduleForm-notebook">{draft.notebook_path}</code>
-        {fieldError('notebook_path')}
-      </div>
       <ParameterFields
         texts={draft.parameters}
         onChange={parameters => edit({ parameters })}
@@ -196,19 +191,6 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
         {trans.__('Catch up on missed runs')}
       </label>
       {fieldError('catch_up')}
-      {errors.form && (
-        <p className="a4m-Message a4m-mod-error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="a4m-Buttons">
-        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>
-          {editing ? trans.__('Save') : trans.__('Create schedule')}
-        </button>
-        <button type="button" className="jp-mod-styled" disabled={busy} onClick={onCancel}>
-          {trans.__('Cancel')}
-        </button>
-      </div>
-    </form>
+    </AutomationFormFrame>
   );
 }

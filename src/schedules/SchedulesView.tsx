@@ -2,16 +2,15 @@
  * What runs notebooks on its own: a row per automation (a schedule, a data trigger; its kind as an icon) with when
  * it runs in words, an on/off switch, its next and last run; the selected one's detail below.
  */
-import React, { useState } from 'react';
+import React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ISchedule, IScheduleDetail, IScheduleFire } from '../api';
 import { When } from '../components/When';
-import { errorMessage } from '../errors';
 import { ISchedulesModel, ITriggersModel } from '../tokens';
 import { TriggerDetail, TriggerRow } from '../triggers/TriggerViews';
 import { draftOf } from './form';
-import { AutomationRow, ErrorLine, IAutomationLinks, RunButton } from './parts';
+import { AutomationDetail, AutomationRow, ErrorLine, IAutomationLinks, RunButton } from './parts';
 import { ScheduleForm } from './ScheduleForm';
 import { fireTimes, fireWords, triggerCode, triggerWords } from './words';
 
@@ -112,121 +111,87 @@ function ScheduleDetail({
   fires: IScheduleFire[];
   props: ISchedulesViewProps;
 }) {
-  const { schedules, trans, showRuns, openNotebook } = props;
-  const [editing, setEditing] = useState(false);
-  const [error, setError] = useState('');
-  const remove = () => schedules.remove(detail.name).catch(e => setError(errorMessage(e)));
+  const { schedules, trans } = props;
   const next = fireTimes(detail.next_times, detail.time_zone);
   const dues = fireTimes(
     fires.map(fire => isoOf(fire.due)),
     detail.time_zone
   );
-  const parameters = Object.entries(detail.parameters);
   return (
-    <section className="a4m-ScheduleDetail" aria-label={trans.__('Schedule %1', detail.name)}>
-      <div className="a4m-RunDetail-header">
-        <strong>{detail.name}</strong>
-        <button className="jp-mod-styled" onClick={() => schedules.select(null)}>
-          {trans.__('Close')}
-        </button>
-      </div>
-      {editing ? (
+    <AutomationDetail
+      kind="schedule"
+      item={detail}
+      label={trans.__('Schedule %1', detail.name)}
+      links={props}
+      close={() => schedules.select(null)}
+      remove={() => schedules.remove(detail.name)}
+      form={done => (
         <ScheduleForm
           initial={draftOf(detail)}
           editing
           save={change => schedules.update(detail.name, change)}
-          onSaved={() => setEditing(false)}
-          onCancel={() => setEditing(false)}
+          onSaved={done}
+          onCancel={done}
           trans={trans}
         />
-      ) : (
-        <>
-          <dl className="a4m-Parameters">
-            <dt>{trans.__('Notebook')}</dt>
-            <dd>
-              {openNotebook ? (
-                <button className="a4m-LinkButton a4m-RunLink" onClick={() => openNotebook(detail.notebook_path)}>
-                  {detail.notebook_path}
-                </button>
-              ) : (
-                detail.notebook_path
-              )}
-            </dd>
-            <dt>{trans.__('Trigger')}</dt>
-            <dd>
-              {triggerWords(detail, trans)} <code className="a4m-Code">{triggerCode(detail)}</code>
-            </dd>
-            <dt>{trans.__('Target')}</dt>
-            <dd>{detail.target === 'kfp' ? trans.__('Kubeflow Pipelines') : trans.__('Local')}</dd>
-            <dt>{trans.__('Pipeline')}</dt>
-            <dd title={detail.pin ?? ''}>
-              {detail.pin
-                ? trans.__('pinned (%1)', detail.pin.slice(0, 12))
-                : trans.__('the notebook, compiled at each run')}
-            </dd>
-            <dt>{trans.__('Experiment')}</dt>
-            <dd>{detail.experiment ?? trans.__("the notebook's")}</dd>
-            {parameters.length > 0 && (
-              <>
-                <dt>{trans.__('Parameters')}</dt>
-                <dd>{parameters.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(', ')}</dd>
-              </>
-            )}
-            <dt>{trans.__('Runs at once')}</dt>
-            <dd>
-              {detail.max_concurrent}
-              {detail.catch_up ? `, ${trans.__('catches up')}` : ''}
-            </dd>
-          </dl>
-          <h4 className="a4m-SectionTitle">{trans.__('Next runs (%1)', detail.time_zone)}</h4>
-          {next.length > 0 ? (
-            <ol className="a4m-FireTimes" aria-label={trans.__('Next fire times of %1', detail.name)}>
-              {next.map((time, i) => (
-                <li key={detail.next_times[i]}>{time}</li>
-              ))}
-            </ol>
-          ) : (
-            <p className="a4m-Panel-empty">
-              {!detail.enabled
-                ? trans.__('None while disabled.')
-                : detail.target === 'kfp'
-                  ? trans.__('Kubeflow Pipelines fires it.')
-                  : trans.__('None: the schedule has ended.')}
-            </p>
-          )}
-          <h4 className="a4m-SectionTitle">{trans.__('Recent fires')}</h4>
-          {fires.length > 0 ? (
-            <ul className="a4m-Fires" aria-label={trans.__('Recent fires of %1', detail.name)}>
-              {fires.slice(0, 10).map((fire, i) => (
-                <li key={fire.due} data-outcome={fire.outcome}>
-                  <span className="a4m-Fires-due">{dues[i]}</span> <FireOutcome fire={fire} trans={trans} />{' '}
-                  {fire.run_id && <RunButton id={fire.run_id} links={props} />}
-                  {fire.kfp_run && <KfpRunLink run={fire.kfp_run} trans={trans} />}
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="a4m-Panel-empty">{trans.__('No fire yet.')}</p>
-          )}
-          <div className="a4m-Buttons">
-            <button className="jp-mod-styled" onClick={() => showRuns({ kind: 'schedule', name: detail.name })}>
-              {trans.__('Runs')}
-            </button>
-            <button className="jp-mod-styled" onClick={() => setEditing(true)}>
-              {trans.__('Edit')}
-            </button>
-            <button className="jp-mod-styled jp-mod-warn" onClick={() => void remove()}>
-              {trans.__('Delete')}
-            </button>
-          </div>
-          {error && (
-            <p className="a4m-Message a4m-mod-error" role="alert">
-              {error}
-            </p>
-          )}
-        </>
       )}
-    </section>
+      fields={
+        <>
+          <dt>{trans.__('Trigger')}</dt>
+          <dd>
+            {triggerWords(detail, trans)} <code className="a4m-Code">{triggerCode(detail)}</code>
+          </dd>
+          <dt>{trans.__('Target')}</dt>
+          <dd>{detail.target === 'kfp' ? trans.__('Kubeflow Pipelines') : trans.__('Local')}</dd>
+          <dt>{trans.__('Pipeline')}</dt>
+          <dd title={detail.pin ?? ''}>
+            {detail.pin
+              ? trans.__('pinned (%1)', detail.pin.slice(0, 12))
+              : trans.__('the notebook, compiled at each run')}
+          </dd>
+        </>
+      }
+      tail={
+        <>
+          <dt>{trans.__('Runs at once')}</dt>
+          <dd>
+            {detail.max_concurrent}
+            {detail.catch_up ? `, ${trans.__('catches up')}` : ''}
+          </dd>
+        </>
+      }
+    >
+      <h4 className="a4m-SectionTitle">{trans.__('Next runs (%1)', detail.time_zone)}</h4>
+      {next.length > 0 ? (
+        <ol className="a4m-FireTimes" aria-label={trans.__('Next fire times of %1', detail.name)}>
+          {next.map((time, i) => (
+            <li key={detail.next_times[i]}>{time}</li>
+          ))}
+        </ol>
+      ) : (
+        <p className="a4m-Panel-empty">
+          {!detail.enabled
+            ? trans.__('None while disabled.')
+            : detail.target === 'kfp'
+              ? trans.__('Kubeflow Pipelines fires it.')
+              : trans.__('None: the schedule has ended.')}
+        </p>
+      )}
+      <h4 className="a4m-SectionTitle">{trans.__('Recent fires')}</h4>
+      {fires.length > 0 ? (
+        <ul className="a4m-Fires" aria-label={trans.__('Recent fires of %1', detail.name)}>
+          {fires.slice(0, 10).map((fire, i) => (
+            <li key={fire.due} data-outcome={fire.outcome}>
+              <span className="a4m-Fires-due">{dues[i]}</span> <FireOutcome fire={fire} trans={trans} />{' '}
+              {fire.run_id && <RunButton id={fire.run_id} links={props} />}
+              {fire.kfp_run && <KfpRunLink run={fire.kfp_run} trans={trans} />}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="a4m-Panel-empty">{trans.__('No fire yet.')}</p>
+      )}
+    </AutomationDetail>
   );
 }
 

@@ -1,8 +1,9 @@
 /**
- * What the schedule and data trigger forms share: a draft's text inputs, each with the message about it (the
- * browser's check or the server's FieldError) next to it, described to assistive technology.
+ * What the schedule and data trigger forms share: their frame, and a draft's text inputs, each with the message
+ * about it (the browser's check or the server's FieldError) next to it, described to assistive technology.
  */
 import React, { useState } from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError } from '../api';
 
@@ -106,4 +107,80 @@ export function useDraftForm<D, F extends string, R>({
     }
   };
   return { draft, edit, errors, busy, submit };
+}
+
+/** The props of a form that creates or changes an automation (a schedule, a data trigger). */
+export interface IAutomationFormProps<D, B, R> {
+  initial: D;
+  /** Editing an existing one (its name stays) rather than creating one. */
+  editing?: boolean;
+  /** Sends the REST body; a rejection is shown at the field it names. */
+  save: (body: B) => Promise<R>;
+  onSaved: (saved: R) => void;
+  onCancel: () => void;
+  trans: TranslationBundle;
+}
+
+/**
+ * An automation form's frame: its name (fixed when editing) and notebook first, the kind's fields (`children`),
+ * then the message that names no field, and Create (or Save) and Cancel.
+ */
+export function AutomationFormFrame({
+  className,
+  label,
+  editing,
+  createLabel,
+  nameField,
+  notebookPath,
+  notebookError,
+  formError,
+  busy,
+  onSubmit,
+  onCancel,
+  trans,
+  children
+}: {
+  className: string;
+  label: string;
+  editing: boolean;
+  createLabel: string;
+  nameField: React.ReactNode;
+  notebookPath: string;
+  notebookError: React.ReactNode;
+  formError?: string;
+  busy: boolean;
+  onSubmit: (event: React.FormEvent) => void;
+  onCancel: () => void;
+  trans: TranslationBundle;
+  children: React.ReactNode;
+}) {
+  return (
+    <form
+      className={className}
+      aria-label={label}
+      noValidate // the form's own messages, at their fields, rather than the browser's bubbles
+      onSubmit={onSubmit}
+    >
+      {nameField}
+      <div className="a4m-Field a4m-mod-inline">
+        <span>{trans.__('Notebook')}</span>
+        <code className="a4m-ScheduleForm-notebook">{notebookPath}</code>
+        {notebookError}
+      </div>
+      {children}
+      {formError && (
+        <p className="a4m-Message a4m-mod-error" role="alert">
+          {formError}
+        </p>
+      )}
+      <div className="a4m-Buttons">
+        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>
+          {editing ? trans.__('Save') : createLabel}
+        </button>
+        <button type="button" className="jp-mod-styled" disabled={busy} onClick={onCancel}>
+          {trans.__('Cancel')}
+        </button>
+      </div>
+    </form>
+  );
 }

@@ -180,3 +180,100 @@ export function AutomationRow({
     </li>
   );
 }
+
+/** The notebook an automation runs, as a link that opens it when the host can. */
+function NotebookLink({ path, links }: { path: string; links: IAutomationLinks }) {
+  return links.openNotebook ? (
+    <button className="a4m-LinkButton a4m-RunLink" onClick={() => links.openNotebook!(path)}>
+      {path}
+    </button>
+  ) : (
+    <>{path}</>
+  );
+}
+
+/**
+ * The detail of an automation: its name and Close; then either its edit form or its settings (the notebook,
+ * `fields`, the experiment, the parameters, `tail`), what the kind shows (`children`), and Runs, Edit, Delete.
+ */
+export function AutomationDetail({
+  kind,
+  item,
+  label,
+  links,
+  close,
+  remove,
+  form,
+  notice,
+  fields,
+  tail,
+  children
+}: {
+  kind: AutomationKind;
+  item: { name: string; notebook_path: string; experiment?: string | null; parameters: Record<string, unknown> };
+  /** The section's accessible name. */
+  label: string;
+  links: IAutomationLinks;
+  close: () => void;
+  remove: () => Promise<unknown>;
+  /** The edit form; `done` ends editing. */
+  form: (done: () => void) => React.ReactNode;
+  /** Shown above the settings. */
+  notice?: React.ReactNode;
+  /** Settings rows (dt, dd) after the notebook. */
+  fields: React.ReactNode;
+  /** Settings rows after the parameters. */
+  tail: React.ReactNode;
+  children: React.ReactNode;
+}) {
+  const { trans, showRuns } = links;
+  const [editing, setEditing] = useState(false);
+  const { error, run } = useAction();
+  const parameters = Object.entries(item.parameters);
+  return (
+    <section className="a4m-ScheduleDetail" aria-label={label}>
+      <div className="a4m-RunDetail-header">
+        <strong>{item.name}</strong>
+        <button className="jp-mod-styled" onClick={close}>
+          {trans.__('Close')}
+        </button>
+      </div>
+      {editing ? (
+        form(() => setEditing(false))
+      ) : (
+        <>
+          {notice}
+          <dl className="a4m-Parameters">
+            <dt>{trans.__('Notebook')}</dt>
+            <dd>
+              <NotebookLink path={item.notebook_path} links={links} />
+            </dd>
+            {fields}
+            <dt>{trans.__('Experiment')}</dt>
+            <dd>{item.experiment ?? trans.__("the notebook's")}</dd>
+            {parameters.length > 0 && (
+              <>
+                <dt>{trans.__('Parameters')}</dt>
+                <dd>{parameters.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(', ')}</dd>
+              </>
+            )}
+            {tail}
+          </dl>
+          {children}
+          <div className="a4m-Buttons">
+            <button className="jp-mod-styled" onClick={() => showRuns({ kind, name: item.name })}>
+              {trans.__('Runs')}
+            </button>
+            <button className="jp-mod-styled" onClick={() => setEditing(true)}>
+              {trans.__('Edit')}
+            </button>
+            <button className="jp-mod-styled jp-mod-warn" onClick={() => void run(remove)}>
+              {trans.__('Delete')}
+            </button>
+          </div>
+          <ErrorLine error={error} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -5,25 +5,15 @@
  * to that field.
  */
 import React from 'react';
-import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDataTrigger, ITriggerFields } from '../api';
 import { ParameterFields } from '../components/ParameterFields';
 import { errorMessage } from '../errors';
-import { draftFields, useDraftForm } from '../schedules/fields';
+import { AutomationFormFrame, draftFields, IAutomationFormProps, useDraftForm } from '../schedules/fields';
 import { checkTriggerDraft, ITriggerDraft, otherParameters, TriggerField, triggerBody, triggerErrors } from './form';
 import { whenWords } from './words';
 
-export interface ITriggerFormProps {
-  initial: ITriggerDraft;
-  /** Editing an existing trigger (its name stays) rather than creating one. */
-  editing?: boolean;
-  /** Sends the REST body; a rejection is shown at the field it names. */
-  save: (fields: ITriggerFields) => Promise<IDataTrigger>;
-  onSaved: (trigger: IDataTrigger) => void;
-  onCancel: () => void;
-  trans: TranslationBundle;
-}
+export type ITriggerFormProps = IAutomationFormProps<ITriggerDraft, ITriggerFields, IDataTrigger>;
 
 export function TriggerForm({ initial, editing = false, save, onSaved, onCancel, trans }: ITriggerFormProps) {
   const { draft, edit, errors, busy, submit } = useDraftForm({
@@ -51,18 +41,23 @@ export function TriggerForm({ initial, editing = false, save, onSaved, onCancel,
     </>
   );
   return (
-    <form
+    <AutomationFormFrame
       className="a4m-ScheduleForm a4m-TriggerForm"
-      aria-label={editing ? trans.__('Edit trigger %1', draft.name) : trans.__('New data trigger')}
-      noValidate // the form's own messages, at their fields, rather than the browser's bubbles
+      label={editing ? trans.__('Edit trigger %1', draft.name) : trans.__('New data trigger')}
+      editing={editing}
+      createLabel={trans.__('Create trigger')}
+      nameField={text('name', trans.__('Name'), {
+        disabled: editing,
+        title: editing ? trans.__('A name cannot change.') : ''
+      })}
+      notebookPath={draft.notebook_path}
+      notebookError={fieldError('notebook_path')}
+      formError={errors.form}
+      busy={busy}
       onSubmit={event => void submit(event)}
+      onCancel={onCancel}
+      trans={trans}
     >
-      {text('name', trans.__('Name'), { disabled: editing, title: editing ? trans.__('A name cannot change.') : '' })}
-      <div className="a4m-Field a4m-mod-inline">
-        <span>{trans.__('Notebook')}</span>
-        <code className="a4m-ScheduleForm-notebook">{draft.notebook_path}</code>
-        {fieldError('notebook_path')}
-      </div>
       {text(
         'source',
         trans.__('Watch'),
@@ -137,19 +132,6 @@ export function TriggerForm({ initial, editing = false, save, onSaved, onCancel,
         )}
         {draft.parameter && `, ${trans.__('its location in %1', draft.parameter)}`}
       </p>
-      {errors.form && (
-        <p className="a4m-Message a4m-mod-error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="a4m-Buttons">
-        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>
-          {editing ? trans.__('Save') : trans.__('Create trigger')}
-        </button>
-        <button type="button" className="jp-mod-styled" disabled={busy} onClick={onCancel}>
-          {trans.__('Cancel')}
-        </button>
-      </div>
-    </form>
+    </AutomationFormFrame>
   );
 }

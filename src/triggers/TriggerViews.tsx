@@ -3,11 +3,11 @@
  * file's run, why its source cannot be listed) and its detail (source, pattern, parameter, settle time, batch mode,
  * the files it handled with their runs, the files waiting; Runs, Edit, Delete).
  */
-import React, { useState } from 'react';
+import React from 'react';
 
 import { IDataTrigger, ISeenFile } from '../api';
 import { When } from '../components/When';
-import { AutomationRow, ErrorLine, IAutomationLinks, RunButton, useAction } from '../schedules/parts';
+import { AutomationDetail, AutomationRow, IAutomationLinks, RunButton } from '../schedules/parts';
 import { ITriggersModel } from '../tokens';
 import { triggerDraftOf } from './form';
 import { TriggerForm } from './TriggerForm';
@@ -90,115 +90,86 @@ export function TriggerDetail({
   triggers: ITriggersModel;
   links: IAutomationLinks;
 }) {
-  const { trans, showRuns, openNotebook } = links;
-  const [editing, setEditing] = useState(false);
-  const { error, run } = useAction();
+  const { trans } = links;
   const files = triggers.files;
-  const parameters = Object.entries(trigger.parameters);
   return (
-    <section className="a4m-ScheduleDetail" aria-label={trans.__('Data trigger %1', trigger.name)}>
-      <div className="a4m-RunDetail-header">
-        <strong>{trigger.name}</strong>
-        <button className="jp-mod-styled" onClick={() => triggers.select(null)}>
-          {trans.__('Close')}
-        </button>
-      </div>
-      {editing ? (
+    <AutomationDetail
+      kind="trigger"
+      item={trigger}
+      label={trans.__('Data trigger %1', trigger.name)}
+      links={links}
+      close={() => triggers.select(null)}
+      remove={() => triggers.remove(trigger.name)}
+      form={done => (
         <TriggerForm
           initial={triggerDraftOf(trigger)}
           editing
           save={change => triggers.update(trigger.name, change)}
-          onSaved={() => setEditing(false)}
-          onCancel={() => setEditing(false)}
+          onSaved={done}
+          onCancel={done}
           trans={trans}
         />
-      ) : (
-        <>
-          <SourceWarning trigger={trigger} links={links} />
-          <dl className="a4m-Parameters">
-            <dt>{trans.__('Notebook')}</dt>
-            <dd>
-              {openNotebook ? (
-                <button className="a4m-LinkButton a4m-RunLink" onClick={() => openNotebook(trigger.notebook_path)}>
-                  {trigger.notebook_path}
-                </button>
-              ) : (
-                trigger.notebook_path
-              )}
-            </dd>
-            <dt>{trans.__('Source')}</dt>
-            <dd>{sourceWords(trigger.source, trans)}</dd>
-            <dt>{trans.__('Pattern')}</dt>
-            <dd>{trigger.pattern}</dd>
-            <dt>{trans.__('File goes to')}</dt>
-            <dd>{trigger.parameter}</dd>
-            <dt>{trans.__('Starts')}</dt>
-            <dd>
-              {trigger.batch ? trans.__('one run for each batch of files') : trans.__('one run for each file')},{' '}
-              {settleWords(trigger.settle_seconds, trans)}
-            </dd>
-            <dt>{trans.__('Polls every')}</dt>
-            <dd>{trans._n('%1 second', '%1 seconds', trigger.poll_seconds)}</dd>
-            <dt>{trans.__('Experiment')}</dt>
-            <dd>{trigger.experiment ?? trans.__("the notebook's")}</dd>
-            {parameters.length > 0 && (
-              <>
-                <dt>{trans.__('Parameters')}</dt>
-                <dd>{parameters.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(', ')}</dd>
-              </>
-            )}
-            <dt>{trans.__('Runs at once')}</dt>
-            <dd>
-              {trigger.max_concurrent}
-              {trigger.include_existing ? `, ${trans.__('files already there included')}` : ''}
-            </dd>
-          </dl>
-          <h4 className="a4m-SectionTitle">{trans.__('Files waiting')}</h4>
-          {files && files.waiting.length > 0 ? (
-            <ul className="a4m-Fires" aria-label={trans.__('Files waiting for %1', trigger.name)}>
-              {files.waiting.map(file => (
-                <li key={file.path} data-state={file.state}>
-                  <code className="a4m-SeenPath">{file.path}</code>{' '}
-                  <span className="a4m-Status" data-status={file.state}>
-                    {waitingWords(file, trigger.batch, trans)}
-                  </span>{' '}
-                  <When iso={file.since} />
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="a4m-Panel-empty">{files ? trans.__('None.') : trans.__('Loading…')}</p>
-          )}
-          <h4 className="a4m-SectionTitle">{trans.__('Files handled')}</h4>
-          {files && files.seen.length > 0 ? (
-            <ul className="a4m-Fires" aria-label={trans.__('Files handled by %1', trigger.name)}>
-              {files.seen.slice(0, 20).map(seen => (
-                <li key={seen.content_hash} data-state={seen.state}>
-                  <SeenLine seen={seen} links={links} />
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="a4m-Panel-empty">
-              {files
-                ? trans.__('No file yet: new files matching %1 will show here.', trigger.pattern)
-                : trans.__('Loading…')}
-            </p>
-          )}
-          <div className="a4m-Buttons">
-            <button className="jp-mod-styled" onClick={() => showRuns({ kind: 'trigger', name: trigger.name })}>
-              {trans.__('Runs')}
-            </button>
-            <button className="jp-mod-styled" onClick={() => setEditing(true)}>
-              {trans.__('Edit')}
-            </button>
-            <button className="jp-mod-styled jp-mod-warn" onClick={() => void run(() => triggers.remove(trigger.name))}>
-              {trans.__('Delete')}
-            </button>
-          </div>
-          <ErrorLine error={error} />
-        </>
       )}
-    </section>
+      notice={<SourceWarning trigger={trigger} links={links} />}
+      fields={
+        <>
+          <dt>{trans.__('Source')}</dt>
+          <dd>{sourceWords(trigger.source, trans)}</dd>
+          <dt>{trans.__('Pattern')}</dt>
+          <dd>{trigger.pattern}</dd>
+          <dt>{trans.__('File goes to')}</dt>
+          <dd>{trigger.parameter}</dd>
+          <dt>{trans.__('Starts')}</dt>
+          <dd>
+            {trigger.batch ? trans.__('one run for each batch of files') : trans.__('one run for each file')},{' '}
+            {settleWords(trigger.settle_seconds, trans)}
+          </dd>
+          <dt>{trans.__('Polls every')}</dt>
+          <dd>{trans._n('%1 second', '%1 seconds', trigger.poll_seconds)}</dd>
+        </>
+      }
+      tail={
+        <>
+          <dt>{trans.__('Runs at once')}</dt>
+          <dd>
+            {trigger.max_concurrent}
+            {trigger.include_existing ? `, ${trans.__('files already there included')}` : ''}
+          </dd>
+        </>
+      }
+    >
+      <h4 className="a4m-SectionTitle">{trans.__('Files waiting')}</h4>
+      {files && files.waiting.length > 0 ? (
+        <ul className="a4m-Fires" aria-label={trans.__('Files waiting for %1', trigger.name)}>
+          {files.waiting.map(file => (
+            <li key={file.path} data-state={file.state}>
+              <code className="a4m-SeenPath">{file.path}</code>{' '}
+              <span className="a4m-Status" data-status={file.state}>
+                {waitingWords(file, trigger.batch, trans)}
+              </span>{' '}
+              <When iso={file.since} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="a4m-Panel-empty">{files ? trans.__('None.') : trans.__('Loading…')}</p>
+      )}
+      <h4 className="a4m-SectionTitle">{trans.__('Files handled')}</h4>
+      {files && files.seen.length > 0 ? (
+        <ul className="a4m-Fires" aria-label={trans.__('Files handled by %1', trigger.name)}>
+          {files.seen.slice(0, 20).map(seen => (
+            <li key={seen.content_hash} data-state={seen.state}>
+              <SeenLine seen={seen} links={links} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="a4m-Panel-empty">
+          {files
+            ? trans.__('No file yet: new files matching %1 will show here.', trigger.pattern)
+            : trans.__('Loading…')}
+        </p>
+      )}
+    </AutomationDetail>
   );
 }
