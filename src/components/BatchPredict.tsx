@@ -6,10 +6,10 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, cancelBatchJob, fetchBatchJob, IBatchJob, startBatchJob } from '../api';
+import { cancelBatchJob, fetchBatchJob, IBatchJob, startBatchJob } from '../api';
 import { errorMessage } from '../errors';
 import { batchEnded, batchProgress, batchSummary, defaultOutput, fileName, isBatchInput, isObjectUri } from './batch';
-import { policyFieldOf } from './PolicyDraft';
+import { useFieldSubmit } from './fieldSubmit';
 import { withProgress } from './progress';
 
 /** How often a running job is read. */
@@ -45,9 +45,7 @@ export function BatchPredict({ model, label, canLog, files, trans, onClose }: IB
   const [output, setOutput] = useState('');
   const [log, setLog] = useState(false);
   const [overwrite, setOverwrite] = useState(false);
-  const [error, setError] = useState<{ field: string; message: string } | null>(null);
   const [job, setJob] = useState<IBatchJob | null>(null);
-  const [busy, setBusy] = useState(false);
   const mounted = useRef(true);
   useEffect(
     () => () => {
@@ -55,7 +53,8 @@ export function BatchPredict({ model, label, canLog, files, trans, onClose }: IB
     },
     []
   );
-  const id = `a4m-batch-${model.replace(/[^A-Za-z0-9-]/g, '-')}`;
+  const form = useFieldSubmit(`a4m-batch-${model.replace(/[^A-Za-z0-9-]/g, '-')}`, FIELDS);
+  const { busy, describe, message } = form;
 
   /** Read the job until it ends; its end, or an error saying how it did not succeed. */
   const follow = async (started: IBatchJob): Promise<IBatchJob> => {
@@ -73,10 +72,8 @@ export function BatchPredict({ model, label, canLog, files, trans, onClose }: IB
     return current;
   };
 
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const submit = () =>
+    form.submit(async () => {
       const started = await startBatchJob({
         model,
         input: input.trim(),
@@ -90,24 +87,7 @@ export function BatchPredict({ model, label, canLog, files, trans, onClose }: IB
         success: done => trans.__('%1 → %2', batchSummary(done, trans), done.output_path),
         failure: reason => trans.__('Batch prediction of %1: %2', started.input_path, reason)
       });
-    } catch (e) {
-      const field = e instanceof ApiError ? policyFieldOf(e, FIELDS) : null;
-      setError({ field: field ?? 'form', message: errorMessage(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const describe = (field: string) => ({
-    'aria-invalid': error?.field === field,
-    'aria-describedby': error?.field === field ? `${id}-error` : undefined
-  });
-  const message = (field: string) =>
-    error?.field === field && (
-      <span className="a4m-FieldError" id={`${id}-error`} role="alert">
-        {error.message}
-      </span>
-    );
+    });
 
   if (job) {
     return <BatchJobView job={job} files={files} trans={trans} onClose={onClose} />;

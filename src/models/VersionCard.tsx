@@ -6,10 +6,10 @@
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError, IModelVersion } from '../api';
+import { IModelVersion } from '../api';
 import { versionModelRef } from '../components/batch';
 import { BatchPredict, IBatchFiles } from '../components/BatchPredict';
-import { policyFieldOf } from '../components/PolicyDraft';
+import { useFieldSubmit } from '../components/fieldSubmit';
 import { withProgress } from '../components/progress';
 import { When } from '../components/When';
 import { errorMessage } from '../errors';
@@ -55,38 +55,21 @@ function AliasForm({
 }) {
   const [alias, setAlias] = useState('champion');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<{ field: string; message: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const name = versionName(version.version);
-  const id = `a4m-alias-${version.model}-${version.version}`;
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, submit, describe, message } = useFieldSubmit(`a4m-alias-${version.model}-${version.version}`, [
+    'alias',
+    'reason'
+  ]);
+  const pointAlias = () =>
+    submit(async () => {
       await models.setAlias(version.model, alias.trim(), version.version, reason.trim());
       onDone();
-    } catch (e) {
-      const field = e instanceof ApiError ? policyFieldOf(e, ['alias', 'reason']) : null;
-      setError({ field: field ?? 'form', message: errorMessage(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
-  const describe = (field: string) => ({
-    'aria-invalid': error?.field === field,
-    'aria-describedby': error?.field === field ? `${id}-error` : undefined
-  });
-  const message = (field: string) =>
-    error?.field === field && (
-      <span className="a4m-FieldError" id={`${id}-error`} role="alert">
-        {error.message}
-      </span>
-    );
+    });
   return (
     <form
       className="a4m-AliasForm"
       aria-label={trans.__('Set alias of %1', name)}
-      onSubmit={e => (e.preventDefault(), void submit())}
+      onSubmit={e => (e.preventDefault(), void pointAlias())}
     >
       <label className="a4m-Field">
         <span>{trans.__('Alias')}</span>
