@@ -104,3 +104,38 @@ export async function expectAccessible(page: IJupyterLabPageFixture, selector: s
   }));
   expect(found, JSON.stringify(found, null, 2)).toEqual([]);
 }
+
+/** Switch JupyterLab's theme and wait until it applies, then `settleMs` more for charts and icons to redraw. */
+export async function setTheme(page: IJupyterLabPageFixture, dark: boolean, settleMs = 800): Promise<void> {
+  await page.evaluate(
+    theme => window.jupyterapp.commands.execute('apputils:change-theme', { theme }),
+    dark ? 'JupyterLab Dark' : 'JupyterLab Light'
+  );
+  await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', dark ? 'false' : 'true');
+  if (settleMs > 0) {
+    await page.waitForTimeout(settleMs);
+  }
+}
+
+/**
+ * The sidebar at its default width with `section` scrolled to its top, in the light then the dark theme, as
+ * screenshots/NAME-THEME.png; `check` runs in each theme before the shot (e.g. axe-core). Ends in the light theme.
+ */
+export async function shootThemes(
+  page: IJupyterLabPageFixture,
+  sidebar: Locator,
+  section: Locator,
+  name: string,
+  check?: () => Promise<void>
+): Promise<void> {
+  for (const dark of [false, true]) {
+    await setTheme(page, dark);
+    await check?.();
+    await section.evaluate(node => node.scrollIntoView({ block: 'start' }));
+    await page.screenshot({
+      path: `screenshots/${name}-${dark ? 'dark' : 'light'}.png`,
+      clip: (await sidebar.boundingBox())!
+    });
+  }
+  await setTheme(page, false, 0);
+}

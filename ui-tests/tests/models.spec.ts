@@ -2,7 +2,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { expectAccessible, openExample, predictDirect, removeDeployment, trainExample } from './helpers';
+import { expectAccessible, openExample, predictDirect, removeDeployment, shootThemes, trainExample } from './helpers';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -21,27 +21,9 @@ async function register(detail: Locator, name: string, champion: boolean): Promi
   await form.getByRole('button', { name: 'Register model' }).click();
 }
 
-async function setTheme(page: IJupyterLabPageFixture, dark: boolean): Promise<void> {
-  await page.evaluate(
-    theme => window.jupyterapp.commands.execute('apputils:change-theme', { theme }),
-    dark ? 'JupyterLab Dark' : 'JupyterLab Light'
-  );
-  await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', dark ? 'false' : 'true');
-  await page.waitForTimeout(1000);
-}
-
 /** The sidebar as the user sees it with `element` scrolled to its top, in both themes; axe-core finds nothing. */
-async function shots(page: IJupyterLabPageFixture, monitor: Locator, element: Locator, name: string): Promise<void> {
-  for (const dark of [false, true]) {
-    await setTheme(page, dark);
-    await expectAccessible(page, '#ai4mlops-lab-monitor');
-    await element.evaluate(node => node.scrollIntoView({ block: 'start' }));
-    await page.screenshot({
-      path: `screenshots/${name}-${dark ? 'dark' : 'light'}.png`,
-      clip: (await monitor.boundingBox())!
-    });
-  }
-  await setTheme(page, false);
+function shots(page: IJupyterLabPageFixture, monitor: Locator, element: Locator, name: string): Promise<void> {
+  return shootThemes(page, monitor, element, name, () => expectAccessible(page, '#ai4mlops-lab-monitor'));
 }
 
 test.describe('models', () => {

@@ -9,6 +9,7 @@ import {
   openExample,
   predictDirect,
   removeDeployment,
+  setTheme,
   shiftedRows,
   trainExample
 } from './helpers';
@@ -16,14 +17,6 @@ import {
 const CHART = 'svg, canvas';
 const BATCHES = 4;
 const ROWS = 10;
-
-async function setTheme(page: IJupyterLabPageFixture, dark: boolean): Promise<void> {
-  await page.evaluate(
-    theme => window.jupyterapp.commands.execute('apputils:change-theme', { theme }),
-    dark ? 'JupyterLab Dark' : 'JupyterLab Light'
-  );
-  await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', dark ? 'false' : 'true');
-}
 
 /** The monitor at the default sidebar width with `section` scrolled to its top, as screenshots/NAME-THEME.png. */
 async function shot(page: IJupyterLabPageFixture, section: Locator, name: string, dark: boolean): Promise<void> {
@@ -118,7 +111,7 @@ test.describe('performance', () => {
         .locator(CHART)
         .first()
         .evaluate(node => node.setAttribute('data-before-theme', ''));
-      await setTheme(page, dark);
+      await setTheme(page, dark, 0);
       if (dark) {
         await expect(chart.locator(`:is(${CHART}):not([data-before-theme])`).first()).toBeVisible();
       }
@@ -126,7 +119,7 @@ test.describe('performance', () => {
       await shot(page, performance, 'performance', dark);
       await shot(page, labels, 'performance-labels', dark);
     }
-    await setTheme(page, false);
+    await setTheme(page, false, 0);
 
     await removeDeployment(page, card);
   });

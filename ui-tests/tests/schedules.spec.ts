@@ -3,9 +3,8 @@
  * see it in the monitor's Schedules, watch it start a run, list that run by its schedule, disable and delete it.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { Locator } from '@playwright/test';
 
-import { expectAccessible, openExample } from './helpers';
+import { expectAccessible, openExample, shootThemes } from './helpers';
 
 /** Delete a schedule through the REST API, whatever the UI got to (a schedule outlives the test otherwise). */
 async function deleteSchedule(page: IJupyterLabPageFixture, name: string): Promise<void> {
@@ -13,22 +12,6 @@ async function deleteSchedule(page: IJupyterLabPageFixture, name: string): Promi
     const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
     await fetch(`${base}ai4mlops-lab/api/schedules/${name}`, { method: 'DELETE' });
   }, name);
-}
-
-async function shoot(page: IJupyterLabPageFixture, sidebar: Locator, section: Locator, name: string) {
-  for (const dark of [false, true]) {
-    await page.evaluate(
-      theme => window.jupyterapp.commands.execute('apputils:change-theme', { theme }),
-      dark ? 'JupyterLab Dark' : 'JupyterLab Light'
-    );
-    await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', dark ? 'false' : 'true');
-    await page.waitForTimeout(800);
-    await section.evaluate(node => node.scrollIntoView({ block: 'start' }));
-    await page.screenshot({
-      path: `screenshots/${name}-${dark ? 'dark' : 'light'}.png`,
-      clip: (await sidebar.boundingBox())!
-    });
-  }
 }
 
 test.describe('schedules', () => {
@@ -59,7 +42,7 @@ test.describe('schedules', () => {
     await expect(expression).toHaveAttribute('aria-invalid', 'true');
     await expect(form.locator('#a4m-schedule-new-expression-error')).toContainText('25');
     await expect(preview).toHaveCount(0);
-    await shoot(page, panel, form.getByRole('group', { name: 'Presets' }), 'schedule-cron-error');
+    await shootThemes(page, panel, form.getByRole('group', { name: 'Presets' }), 'schedule-cron-error');
 
     // The server's refusal shows at the field it names: KFP's cron has no time zone.
     await form.getByRole('button', { name: 'Daily at 03:00' }).click();
@@ -74,7 +57,7 @@ test.describe('schedules', () => {
     await form.getByLabel('Trigger', { exact: true }).selectOption('interval');
     await form.getByLabel('Every', { exact: true }).fill('30s');
     await expect(preview).toHaveCount(5);
-    await shoot(page, panel, form, 'schedule-form');
+    await shootThemes(page, panel, form, 'schedule-form');
     await expectAccessible(page, '#ai4mlops-lab-pipeline .a4m-ScheduleForm');
     await form.getByRole('button', { name: 'Create schedule' }).click();
     await expect(panel.locator('.a4m-ScheduleCreated')).toContainText(
@@ -95,7 +78,7 @@ test.describe('schedules', () => {
     await expect(fire).toBeVisible({ timeout: 90_000 });
     await expect(row.locator('.a4m-Automation-last .a4m-RunLink')).toBeVisible({ timeout: 10_000 });
     const section = monitor.getByRole('region', { name: 'Schedules' });
-    await shoot(page, monitor, section, 'schedules');
+    await shootThemes(page, monitor, section, 'schedules');
     await expectAccessible(page, '#ai4mlops-lab-monitor section[aria-label="Schedules"]');
 
     // Its runs, in Experiments under a chip; its run's detail from the fire's link.
@@ -105,7 +88,7 @@ test.describe('schedules', () => {
     await expect(experiments.locator('.a4m-RunCard')).not.toHaveCount(0);
     const runId = (await fire.locator('.a4m-RunLink').getAttribute('title'))!.replace('Show run ', '');
     await expect(experiments.locator('.a4m-RunCard').first()).toHaveAttribute('data-run', runId);
-    await shoot(page, monitor, experiments, 'schedule-runs');
+    await shootThemes(page, monitor, experiments, 'schedule-runs');
     await fire.locator('.a4m-RunLink').click();
     await expect(experiments.locator('.a4m-RunDetail')).toBeVisible();
     await experiments.getByRole('button', { name: 'Show every run again' }).click();

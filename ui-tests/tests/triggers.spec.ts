@@ -4,9 +4,8 @@
  * row and detail; its runs under a "From trigger" chip in Experiments; disabled, then deleted.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { Locator } from '@playwright/test';
 
-import { expectAccessible, openNotebook } from './helpers';
+import { expectAccessible, openNotebook, shootThemes } from './helpers';
 
 /** A notebook that counts the lines of the file `data_path` names. */
 const CELLS: [string, string[]][] = [
@@ -27,23 +26,6 @@ async function api(page: IJupyterLabPageFixture, path: string, method = 'GET'): 
     },
     [path, method]
   );
-}
-
-async function shoot(page: IJupyterLabPageFixture, sidebar: Locator, section: Locator, name: string) {
-  for (const dark of [false, true]) {
-    await page.evaluate(
-      theme => window.jupyterapp.commands.execute('apputils:change-theme', { theme }),
-      dark ? 'JupyterLab Dark' : 'JupyterLab Light'
-    );
-    await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', dark ? 'false' : 'true');
-    await page.waitForTimeout(800);
-    await section.evaluate(node => node.scrollIntoView({ block: 'start' }));
-    await page.screenshot({
-      path: `screenshots/${name}-${dark ? 'dark' : 'light'}.png`,
-      clip: (await sidebar.boundingBox())!
-    });
-  }
-  await page.evaluate(() => window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }));
 }
 
 test.describe('data triggers', () => {
@@ -77,12 +59,12 @@ test.describe('data triggers', () => {
     await form.getByRole('button', { name: 'Create trigger' }).click();
     await expect(source).toHaveAttribute('aria-invalid', 'true');
     await expect(form.locator('#a4m-trigger-new-source-error')).not.toBeEmpty();
-    await shoot(page, panel, form, 'trigger-form-error');
+    await shootThemes(page, panel, form, 'trigger-form-error');
     await source.fill(folder);
     await expect(form.getByRole('status')).toHaveText(
       `When a file matching *.csv lands in ${folder}, its location in data_path`
     );
-    await shoot(page, panel, form, 'trigger-form');
+    await shootThemes(page, panel, form, 'trigger-form');
     await expectAccessible(page, '#ai4mlops-lab-pipeline .a4m-TriggerForm');
     await form.getByRole('button', { name: 'Create trigger' }).click();
     await expect(panel.locator('.a4m-ScheduleCreated')).toContainText(
@@ -110,7 +92,7 @@ test.describe('data triggers', () => {
     await expect(row.locator('.a4m-Automation-last')).toContainText('day1.csv', { timeout: 10_000 });
     await expect(row.locator('.a4m-Automation-last .a4m-RunLink')).toBeVisible();
     const section = monitor.getByRole('region', { name: 'Schedules' });
-    await shoot(page, monitor, section, 'triggers');
+    await shootThemes(page, monitor, section, 'triggers');
     await expectAccessible(page, '#ai4mlops-lab-monitor section[aria-label="Schedules"]');
 
     // Its runs, in Experiments under a chip; the run got the file's location.
@@ -119,7 +101,7 @@ test.describe('data triggers', () => {
     await expect(experiments.locator('.a4m-FilterChip')).toContainText(`From trigger ${name}`);
     await expect(experiments.locator('.a4m-RunCard')).toHaveCount(1);
     await expect(experiments.locator('.a4m-RunCard').first()).toHaveAttribute('data-run', runId);
-    await shoot(page, monitor, experiments, 'trigger-runs');
+    await shootThemes(page, monitor, experiments, 'trigger-runs');
     const run = await api(page, `runs/${runId}`);
     expect(run.trigger).toBe(name);
     expect(run.parameters.data_path).toMatch(/incoming\/day1\.csv$/);
