@@ -123,6 +123,21 @@ export interface IStepInfo {
   metrics: { name: string; variable: string }[];
   packages: string[];
   settings: Record<string, unknown>;
+  /** The notebook's step image, when the step runs in it on a cluster (it names no image of its own). */
+  image: string | null;
+}
+
+/** The image `ai4mlops image` built with the steps' packages, as the notebook records it. */
+export interface IStepImage {
+  image: string;
+  /** The pinned requirements it holds. */
+  packages: string[];
+}
+
+/** The notebook's pipeline-level settings (those the UI shows). */
+export interface IPipelineSettings {
+  base_image: string;
+  step_image: IStepImage | null;
 }
 
 /** A DAG edge: data passed (variables) or an explicit `prev:`. */
@@ -142,6 +157,7 @@ export interface IPipelineInfo {
   edges: IEdgeInfo[];
   diagnostics: IDiagnostic[];
   files: string[];
+  settings: IPipelineSettings;
 }
 
 /** Steps, edges and diagnostics of a notebook's current content, writing nothing. */

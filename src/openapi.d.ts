@@ -1176,6 +1176,28 @@ export interface components {
             }[];
             packages: string[];
             settings: Record<string, never>;
+            /** @description The notebook's step image, when the step runs in it on a cluster (it names no image of its own); the step then installs at start only the packages the image lacks. */
+            image: string | null;
+        };
+        /** @description The notebook's pipeline-level settings (`ai4mlops_lab` metadata, or Kale's `kubeflow_notebook`). */
+        PipelineSettings: {
+            pipeline_name?: string | null;
+            description?: string;
+            experiment?: string | null;
+            /** @description The image of steps without one of their own. */
+            base_image: string;
+            volumes?: Record<string, never>[];
+            step_defaults?: string[];
+            enable_caching?: boolean | null;
+            reference_rows?: number;
+            /** @description The image `ai4mlops image` built with the steps' packages and recorded; null when none is. */
+            step_image: null | components["schemas"]["StepImage"];
+        };
+        StepImage: {
+            /** @description The image reference, `repository:digest-tag`. */
+            image: string;
+            /** @description The pinned requirements the image holds. */
+            packages: string[];
         };
         EdgeInfo: {
             source: string;
@@ -1196,6 +1218,7 @@ export interface components {
             edges: components["schemas"]["EdgeInfo"][];
             diagnostics: components["schemas"]["Diagnostic"][];
             files: string[];
+            settings: components["schemas"]["PipelineSettings"];
         };
         /** @enum {string} */
         RunTarget: "local" | "kfp";

@@ -9,6 +9,8 @@ from .diagnostics import Diagnostic, error, warning
 
 DEFAULT_IMAGE = "python:3.11"
 DEFAULT_REFERENCE_ROWS = 5000
+#: The notebook metadata key (under `ai4mlops_lab`) recording the step image `ai4mlops image` made.
+STEP_IMAGE_KEY = "step_image"
 # Kale keys with no meaning here: snapshots, Katib, cluster-side marshalling, UI state.
 _IGNORED_KALE_KEYS = (
     "autosnapshot",
@@ -24,6 +26,18 @@ _IGNORED_KALE_KEYS = (
 )
 
 
+@dataclass(frozen=True)
+class StepImage:
+    """An image holding the steps' packages (`ai4mlops image`): cluster steps run in it and install only what it
+    lacks at start. `packages`: the pinned requirements it was built with."""
+
+    image: str
+    packages: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"image": self.image, "packages": list(self.packages)}
+
+
 @dataclass
 class NotebookSettings:
     """Settings that apply to the whole pipeline."""
@@ -36,6 +50,7 @@ class NotebookSettings:
     step_defaults: list[str] = field(default_factory=list)  # settings tags applied to every step
     enable_caching: bool | None = None
     reference_rows: int = DEFAULT_REFERENCE_ROWS  # at most this many feature rows are kept as a model's reference
+    step_image: StepImage | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +62,7 @@ class NotebookSettings:
             "step_defaults": list(self.step_defaults),
             "enable_caching": self.enable_caching,
             "reference_rows": self.reference_rows,
+            "step_image": self.step_image.to_dict() if self.step_image else None,
         }
 
 
@@ -89,12 +105,29 @@ def _apply(settings: NotebookSettings, meta: dict, legacy: bool) -> list[Diagnos
             settings.enable_caching = value
         elif key == "reference_rows" and not legacy and type(value) is int and value > 0:
             settings.reference_rows = value
+        elif key == STEP_IMAGE_KEY and not legacy:
+            settings.step_image, problem = _step_image(value)
+            if problem:
+                diags.append(error(None, None, problem, "run `ai4mlops image NOTEBOOK` again to record it"))
         elif legacy and key in _IGNORED_KALE_KEYS:
             if value:
                 diags.append(warning(None, None, f"Kale setting '{key}' is not supported and is ignored"))
         elif not legacy or value:
             diags.append(warning(None, None, f"unknown setting '{key}' in notebook metadata '{source}' is ignored"))
     return diags
+
+
+def _step_image(value: object) -> tuple[StepImage | None, str]:
+    """The recorded step image, or what is wrong with it (naming the field)."""
+    field = f"notebook metadata 'ai4mlops_lab.{STEP_IMAGE_KEY}"
+    if not isinstance(value, dict):
+        return None, f"{field}' must be an object {{image, packages}}, got {type(value).__name__}"
+    image, packages = value.get("image"), value.get("packages")
+    if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
+        return None, f"{field}.image' must be an image reference such as registry/name:tag, got {image!r}"
+    if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages):
+        return None, f"{field}.packages' must be a list of the requirements the image holds, got {packages!r}"
+    return StepImage(image, tuple(packages)), ""
 
 
 def _volumes(settings: NotebookSettings, volumes: list, source: str) -> list[Diagnostic]:

@@ -33,6 +33,8 @@ RESERVED_MODULE_NAMES = {
     "PIPELINE_NAME",
     "KFP_PACKAGE",
     "_packages",
+    "STEP_IMAGE",
+    "_missing",
 }
 RESERVED_LOCAL_NAMES = {
     "_run",
@@ -93,6 +95,7 @@ def build_pipeline(
     unknown: set[str] = set()
     for step in pipeline.steps:
         diags += _packages_of(step, flow, data_modules[step.name], unknown)
+        diags += _step_image(step, settings)
         diags += _gpu_requests(step)
     return pipeline, diags
 
@@ -252,6 +255,26 @@ def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[s
             "install it (or add `%pip install` in the step) so it can be pinned",
         )
         for m in unknown
+    ]
+
+
+def _step_image(step: Step, settings: NotebookSettings) -> list[Diagnostic]:
+    """Run the step in the notebook's step image unless it names its own; a warning for what the image lacks."""
+    recorded = settings.step_image
+    if recorded is None or step.settings.image:
+        return []
+    step.image, step.preinstalled = recorded.image, recorded.packages
+    missing = step.cluster_packages(packages.kfp_version())
+    if not missing:
+        return []
+    return [
+        warning(
+            step.cells[0] if step.cells else None,
+            None,
+            f"the step image {recorded.image} lacks {', '.join(missing)} of step '{step.name}', "
+            "so a cluster run installs them when the step starts",
+            "run `ai4mlops image NOTEBOOK` again to build an image with the packages the steps import now",
+        )
     ]
 
 

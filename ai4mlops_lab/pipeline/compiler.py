@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 
 from .. import confined
@@ -18,8 +17,9 @@ from .builder import build_pipeline
 from .codegen import generate_module
 from .ir import ir_documents
 from .model import Pipeline
+from .packages import kfp_version
 
-__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook", "compile_pipeline"]
+__all__ = ["NotebookReadError", "analyze_notebook", "compile_notebook", "compile_pipeline", "notebook_pipeline"]
 TARGETS = ("cluster", "local")
 
 
@@ -27,6 +27,12 @@ def analyze_notebook(nb: Mapping, name_hint: str = "pipeline") -> dict:
     """The pipeline a notebook describes, with diagnostics; writes nothing and never imports kfp."""
     pipeline, diags = _build(nb, name_hint)
     return _result(pipeline, diags, [])
+
+
+def notebook_pipeline(path: str | Path) -> tuple[Pipeline, list[Diagnostic]]:
+    """The pipeline of the notebook at `path` and its diagnostics (raises NotebookReadError)."""
+    path = Path(path)
+    return _build(read_notebook(path), path.stem)
 
 
 def compile_notebook(path: str | Path, outdir: str | Path | None = None, target: str = "cluster") -> dict:
@@ -41,7 +47,7 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     path = Path(path)
-    pipeline, diags = _build(read_notebook(path), path.stem)
+    pipeline, diags = notebook_pipeline(path)
     if pipeline.needs_kubernetes() and not _installed("kfp-kubernetes"):
         diags.append(
             error(
@@ -49,7 +55,7 @@ def compile_notebook(path: str | Path, outdir: str | Path | None = None, target:
                 None,
                 "this pipeline uses Kubernetes settings (secrets, volumes, labels, annotations "
                 "or timeouts) but the kfp-kubernetes package is not installed",
-                f"pip install kfp-kubernetes=={_kfp_version()}",
+                f"pip install kfp-kubernetes=={kfp_version()}",
             )
         )
     if any(d.severity == "error" for d in diags):
@@ -63,11 +69,11 @@ def compile_pipeline(pipeline: Pipeline, outdir: str | Path, target: str = "clus
     `compile_notebook`); their paths."""
     outdir = confined.make_folder(outdir)
     yaml_name = f"{pipeline.name}.pipeline.yaml"
-    kfp_version = _kfp_version()
+    version = kfp_version()
     module_path = confined.write_file(
-        outdir, f"{pipeline.name}.py", data=generate_module(pipeline, target, kfp_version, yaml_name)
+        outdir, f"{pipeline.name}.py", data=generate_module(pipeline, target, version, yaml_name)
     )
-    confined.write_file(outdir, yaml_name, data=_ir_text(pipeline, target, kfp_version))
+    confined.write_file(outdir, yaml_name, data=_ir_text(pipeline, target, version))
     return module_path, outdir / yaml_name
 
 
@@ -91,12 +97,6 @@ def _result(pipeline: Pipeline, diags: list[Diagnostic], files: list[str]) -> di
     result["files"] = files
     result["ok"] = not any(d.severity == "error" for d in diags)
     return result
-
-
-@cache
-def _kfp_version() -> str:
-    """The installed kfp's version, which the IR and the generated module name (read once: it is not free)."""
-    return importlib.metadata.version("kfp")
 
 
 def _installed(distribution: str) -> bool:

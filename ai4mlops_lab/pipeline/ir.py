@@ -102,14 +102,14 @@ def _definitions(named: list[tuple[str, str]]) -> dict:
 
 
 def _container(step: Step, pipeline: Pipeline, target: str, kfp_version: str) -> dict:
-    packages = [f"kfp=={kfp_version}", *step.packages] if target == "cluster" else []
+    packages = step.cluster_packages(kfp_version) if target == "cluster" else []
     install = ["sh", "-c", _INSTALL.format(packages=" ".join(map(repr, packages)))] if packages else []
     # kfp dedents the function's source; at column 0, that empties its whitespace-only lines.
     source = _BLANK_LINE.sub("", "\n".join(component_function(step, pipeline.settings.reference_rows)) + "\n")
     container: dict = {
         "args": ["--executor_input", "{{$}}", "--function_to_execute", step.function],
         "command": [*install, "sh", "-ec", _EXECUTOR, f"{_PREAMBLE}{source}\n"],
-        "image": step.settings.image or pipeline.settings.base_image,
+        "image": step.settings.image or step.image or pipeline.settings.base_image,
     }
     env = {volume["env"]: volume["mount_path"] for volume in step.settings.volumes if volume.get("env")}
     if env:

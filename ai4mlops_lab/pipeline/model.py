@@ -41,6 +41,12 @@ class Step:
     metrics_key: str = "metrics"
     packages: list[str] = field(default_factory=list)
     settings: StepSettings = field(default_factory=StepSettings)
+    image: str | None = None  # the notebook's step image, when the step runs in it (no `image:` tag of its own)
+    preinstalled: tuple[str, ...] = ()  # the requirements that image holds
+
+    def cluster_packages(self, kfp_version: str) -> list[str]:
+        """What the step installs at start on a cluster: kfp (its executor) and its packages, less its image's."""
+        return [p for p in [f"kfp=={kfp_version}", *self.packages] if p not in self.preinstalled]
 
     def to_dict(self) -> dict:
         return {
@@ -54,6 +60,7 @@ class Step:
             "metrics": [{"name": m, "variable": v} for m, v in self.metrics],
             "packages": list(self.packages),
             "settings": self.settings.to_dict(),
+            "image": self.image,
         }
 
 

@@ -24,6 +24,12 @@ def pinned(distribution: str) -> str | None:
     return f"{distribution}=={version.split('+')[0]}"
 
 
+@cache
+def kfp_version() -> str:
+    """The installed kfp's version, which the IR and the generated module name (read once: it is not free)."""
+    return importlib.metadata.version("kfp")
+
+
 def requirements(modules: set[str]) -> tuple[list[str], list[str]]:
     """Pinned requirements for top-level module names, and the modules no installed distribution provides."""
     reqs, unknown = [], []

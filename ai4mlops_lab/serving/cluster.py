@@ -121,7 +121,7 @@ class ClusterDeployments:
         backend = self._backend(namespace)
         ns = backend.connection.namespace
         image = self.image if fmt in CUSTOM_FORMATS else None
-        obj = self._build(name, ns, fmt, uri, run_id, resources, labels)
+        obj = self._build(name, ns, fmt, uri, run_id, resources, labels, metadata=artifact["metadata"])
         backend.apply(obj)
         record = self.store.create(
             name=name,
@@ -142,9 +142,20 @@ class ClusterDeployments:
         return self._view(record)
 
     def _build(
-        self, name: str, ns: str, fmt: str, uri: str, run_id: str, resources: dict | None, labels: dict | None = None
+        self,
+        name: str,
+        ns: str,
+        fmt: str,
+        uri: str,
+        run_id: str,
+        resources: dict | None,
+        labels: dict | None = None,
+        *,
+        metadata: dict,
     ) -> dict:
-        """The InferenceService serving the model at `uri` (format `fmt`) of run `run_id`, with `labels` too."""
+        """The InferenceService serving the model at `uri` (format `fmt`, artifact `metadata`) of run `run_id`, with
+        `labels` too."""
+        custom = fmt in CUSTOM_FORMATS
         return build_inference_service(
             name,
             ns,
@@ -152,7 +163,8 @@ class ClusterDeployments:
             storage_uri=uri,
             resources=resources,
             logger_url=self.logger_url,
-            image=self.image if fmt in CUSTOM_FORMATS else None,
+            image=self.image if custom else None,
+            metadata=metadata if custom else None,
             labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},
         )
 
@@ -357,7 +369,7 @@ class ClusterDeployments:
         reported = summarize_status(backend.get(name, ns))["rollout"]
         how = kserve_rollout.mechanism(reported["mode"], name)
         label = kserve_rollout.canary_name(name, version) if how == kserve_rollout.STANDARD else None
-        candidate = self._build(name, ns, fmt, uri, run_id, _resources(stable))
+        candidate = self._build(name, ns, fmt, uri, run_id, _resources(stable), metadata=artifact["metadata"])
         obj = kserve_rollout.with_canary(stable, candidate, how, share, label)
         backend.replace(obj)
         rollout = {

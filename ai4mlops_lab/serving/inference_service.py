@@ -12,6 +12,7 @@ The kserve SDK is imported lazily (importing it parses the process's command lin
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from urllib.parse import urlsplit
@@ -158,6 +159,7 @@ def build_inference_service(
     logger_url: str | None,
     runtime_version: str | None = None,
     image: str | None = None,
+    metadata: dict | None = None,
     service_account_name: str | None = None,
     annotations: dict | None = None,
     labels: dict | None = None,
@@ -165,8 +167,9 @@ def build_inference_service(
     """The serialised (camelCase) InferenceService object, ready for the API server.
 
     `image` (our predictor image) makes a custom predictor; it is required for the formats in
-    CUSTOM_FORMATS. `logger_url` (the monitoring ingest URL) adds a logger sending requests and
-    responses (`mode: all`); None leaves monitoring off. `service_account_name` is the predictor's
+    CUSTOM_FORMATS. Its container gets the model artifact's `metadata` (what `serving/container.py` loads the model
+    with: framework, file, signature) in MODEL_METADATA. `logger_url` (the monitoring ingest URL) adds a logger
+    sending requests and responses (`mode: all`); None leaves monitoring off. `service_account_name` is the predictor's
     service account, which carries the storage credentials.
     """
     validate_name(name)
@@ -205,6 +208,8 @@ def build_inference_service(
             k8s.V1EnvVar(name="MODEL_FORMAT", value=fmt),
             k8s.V1EnvVar(name="MODEL_DIR", value=MODEL_DIR),
         ]
+        if metadata is not None:
+            env.append(k8s.V1EnvVar(name="MODEL_METADATA", value=json.dumps(serving_metadata(metadata))))
         predictor.containers = [k8s.V1Container(name=CONTAINER_NAME, image=image, env=env, resources=requirements)]
     else:
         predictor.model = ks.V1beta1ModelSpec(
@@ -228,6 +233,13 @@ def build_inference_service(
         spec=ks.V1beta1InferenceServiceSpec(predictor=predictor),
     )
     return k8s.ApiClient().sanitize_for_serialization(isvc)
+
+
+def serving_metadata(metadata: dict) -> dict:
+    """A model artifact's metadata as its predictor needs it: without the example rows and the reference data's
+    description (an environment variable stays small)."""
+    model = {key: value for key, value in metadata.get("model", {}).items() if key not in ("example", "reference")}
+    return {**metadata, "model": model}
 
 
 def _check_url(url: str) -> str:

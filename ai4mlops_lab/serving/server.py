@@ -25,21 +25,22 @@ from .server_process import AUTH_ENV, HOST, REQUEST_LOG_LIMITS
 from .sinks import StoreSink
 
 
-class LoopbackModelServer(kserve.ModelServer):
-    """kserve's ModelServer listening on 127.0.0.1 instead of 0.0.0.0, answering bad requests with what it expects.
+class PredictorServer(kserve.ModelServer):
+    """kserve's ModelServer listening on `host` (default 127.0.0.1) instead of 0.0.0.0, answering bad requests with
+    what it expects.
 
     kserve 0.21 hard-codes host 0.0.0.0 in its RESTServer's uvicorn config and has no option for it; start()
     creates that server, then calls setup_event_loop() before anything listens, so the host is set there, and
     our error handlers are added after kserve's own (the last one added for an error type wins).
     """
 
-    def __init__(self, predictor: Predictor, **kwargs):
+    def __init__(self, predictor: Predictor, *, host: str = HOST, **kwargs):
         super().__init__(**kwargs)
-        self.predictor = predictor
+        self.predictor, self.listen_host = predictor, host
 
     def setup_event_loop(self):
         rest = self._rest_server
-        rest.config.host = HOST
+        rest.config.host = self.listen_host
         add_kserve_handlers = rest._add_exception_handlers
 
         def add_handlers(app):
@@ -84,7 +85,7 @@ def main(folder: Path) -> None:
     predictor.load()
     log.start()
     try:
-        LoopbackModelServer(
+        PredictorServer(
             predictor, http_port=port, enable_grpc=False, workers=1, grace_period=2, enable_latency_logging=False
         ).start([predictor])
     finally:

@@ -13,7 +13,8 @@ function step(name: string): IStepInfo {
     parameters: [],
     metrics: [],
     packages: [],
-    settings: {}
+    settings: {},
+    image: null
   };
 }
 

@@ -18,6 +18,7 @@ import { DiagnosticList } from './DiagnosticList';
 import { IAnalysisState, PipelineAnalysis } from './analysis';
 import { IRunSettings, RunSection } from './RunSection';
 import { ScheduleSection } from './ScheduleSection';
+import { StepImageNote } from './StepImageNote';
 
 export const PIPELINE_PANEL_ID = 'ai4mlops-lab-pipeline';
 
@@ -63,6 +64,7 @@ function CompileSection({ state, services }: { state: IAnalysisState; services: 
 
   return (
     <section className="a4m-Section" aria-label={trans.__('Compile')}>
+      {state.result && <StepImageNote pipeline={state.result} trans={trans} />}
       <button
         className="jp-mod-styled jp-mod-accept a4m-CompileButton"
         disabled={busy || blocked}

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ai4mlops_lab.pipeline.compiler import compile_notebook
+from ai4mlops_lab.pipeline.packages import pinned
 from tests.compiler.kfp_reference import assert_same_ir, kfp_ir_text
 from tests.compiler.notebooks.make_notebooks import notebook
 
@@ -88,6 +89,25 @@ OUTPUTS = notebook(
 )
 
 
+# Steps in a recorded step image that lacks torch (`use` installs it at start), and a step with an image of its own.
+STEP_IMAGE = notebook(
+    [
+        (["imports"], "import numpy as np"),
+        (["step:make"], "features = np.ones((4, 2), dtype=np.float32)"),
+        (["step:fit", "image:python:3.12-slim"], "import torch\nmodel = torch.nn.Linear(2, 1)"),
+        (["step:use"], "score = float(model(torch.from_numpy(features)).sum())"),
+    ],
+    {
+        "ai4mlops_lab": {
+            "step_image": {
+                "image": "registry.example.org/team/steps:0123456789ab",
+                "packages": [pinned("kfp"), pinned("numpy"), pinned("cloudpickle")],
+            }
+        }
+    },
+)
+
+
 def _compile_both(tmp_path: Path, path: Path, target: str) -> tuple[str, str]:
     result = compile_notebook(path, tmp_path / "out", target=target)
     assert result["ok"], result["diagnostics"]
@@ -108,7 +128,9 @@ def test_committed_notebooks_compile_to_kfps_ir(tmp_path, path, target):
 
 
 @pytest.mark.parametrize("target", ["cluster", "local"])
-@pytest.mark.parametrize("nb", [SETTINGS, ODD_TEXT, OUTPUTS], ids=["settings", "odd-text", "outputs"])
+@pytest.mark.parametrize(
+    "nb", [SETTINGS, ODD_TEXT, OUTPUTS, STEP_IMAGE], ids=["settings", "odd-text", "outputs", "step-image"]
+)
 def test_varied_notebooks_compile_to_kfps_ir(tmp_path, nb, target):
     path = tmp_path / "varied.ipynb"
     nbformat.write(nb, path)

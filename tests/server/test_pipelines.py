@@ -35,6 +35,18 @@ async def test_analyze_saved_notebook_by_path(jp_fetch, jp_root_dir):
     assert result["pipeline"] == "demo"
 
 
+async def test_analyze_shows_the_recorded_step_image_and_the_steps_running_in_it(jp_fetch):
+    """Issue 18: what the Pipeline panel shows; the reply is checked against the OpenAPI document (conftest)."""
+    notebook = tagged_notebook(*TWO_STEPS)
+    recorded = {"image": "registry.example.org/team/demo:0123456789ab", "packages": ["kfp==2.17.3"]}
+    notebook.metadata["ai4mlops_lab"] = {"step_image": recorded}
+    result = json.loads((await post(jp_fetch, "analyze", {"notebook": notebook, "name": "demo"})).body)
+    assert result["settings"]["step_image"] == recorded
+    assert [s["image"] for s in result["steps"]] == [recorded["image"]] * 2
+    plain = json.loads((await post(jp_fetch, "analyze", {"notebook": tagged_notebook(*TWO_STEPS)})).body)
+    assert plain["settings"]["step_image"] is None and [s["image"] for s in plain["steps"]] == [None, None]
+
+
 async def test_analyze_reports_errors_as_diagnostics_not_failures(jp_fetch):
     response = await post(jp_fetch, "analyze", {"notebook": tagged_notebook(*UNDEFINED_NAME)})
     result = json.loads(response.body)

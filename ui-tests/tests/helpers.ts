@@ -16,11 +16,12 @@ export async function openExample(page: IJupyterLabPageFixture, tmpPath: string,
 }
 
 /** Write a notebook of code cells (`[source, tags]`) to `path` as Jupyter saves it (sources as lists of
- * lines), and open it. */
+ * lines), with `metadata` added to its own, and open it. */
 export async function openNotebook(
   page: IJupyterLabPageFixture,
   path: string,
-  cells: [string, string[]][]
+  cells: [string, string[]][],
+  metadata: Record<string, unknown> = {}
 ): Promise<void> {
   const notebook = {
     cells: cells.map(([source, tags]) => ({
@@ -30,7 +31,10 @@ export async function openNotebook(
       outputs: [],
       execution_count: null
     })),
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+      ...metadata
+    },
     nbformat: 4,
     nbformat_minor: 5
   };

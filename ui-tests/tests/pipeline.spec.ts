@@ -1,7 +1,7 @@
 /** Tag three cells through the UI, watch the DAG appear, and compile. */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { openNotebook } from './helpers';
+import { expectAccessible, openNotebook } from './helpers';
 
 const NOTEBOOK = 'tagging.ipynb';
 
@@ -85,4 +85,29 @@ test.describe('tagging and compiling', () => {
     await page.sidebar.openTab('ai4mlops-lab-pipeline');
     await expect(page.locator('#ai4mlops-lab-pipeline').getByRole('button', { name: 'Compile' })).toBeDisabled();
   });
+});
+
+test('the Pipeline panel shows the step image recorded by `ai4mlops image`', async ({ page, tmpPath }) => {
+  const image = 'registry.example.org/team/steps:0123456789ab';
+  const cells: [string, string[]][] = [
+    ['import numpy as np', ['imports']],
+    ['x = np.arange(10.0)', ['step:load']],
+    ['y = x * 2', ['step:double', 'image:python:3.12-slim']],
+    ['z = x + 1', ['step:shift']]
+  ];
+  await openNotebook(page, `${tmpPath}/${NOTEBOOK}`, cells, {
+    ai4mlops_lab: { step_image: { image, packages: ['kfp==2.17.3', 'numpy==2.4.6'] } }
+  });
+  await page.sidebar.openTab('ai4mlops-lab-pipeline');
+  const note = page.locator('#ai4mlops-lab-pipeline .a4m-StepImage');
+  await expect(note).toHaveText(`Step image ${image} (2 packages): 2 steps run in it, 1 step uses its own image`, {
+    timeout: 15000
+  });
+  await expectAccessible(page, '#ai4mlops-lab-pipeline .a4m-StepImage');
+  await page.theme.setDarkTheme();
+  await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false');
+  const section = page.locator('#ai4mlops-lab-pipeline section[aria-label="Compile"]');
+  await section.scrollIntoViewIfNeeded();
+  await section.screenshot({ path: 'screenshots/pipeline-step-image-dark.png' });
+  await page.theme.setLightTheme();
 });
