@@ -2,7 +2,8 @@
 and the InferenceService's container environment, from the package installed in this Python (a clean venv holding
 the wheel, in .ci/check-wheel), on a torch model saved by the pipeline runtime, and predict through it.
 
-    VENV/bin/python .ci/predictor_image.py images/predictor/Dockerfile dist/ai4mlops_lab-VERSION-py3-none-any.whl
+    VENV/bin/python .ci/predictor_image.py ai4mlops_lab/serving/predictor.Dockerfile \
+        dist/ai4mlops_lab-VERSION-py3-none-any.whl
 
 The storage initializer's copy into MODEL_DIR is the one stand-in; the host is 127.0.0.1, the port a free one.
 """

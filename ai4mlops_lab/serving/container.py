@@ -1,5 +1,6 @@
-"""The process of the predictor image (images/predictor/Dockerfile): the custom predictor of an InferenceService
-(`inference_service.py` sets its environment), serving the model that KServe's storage initializer put in MODEL_DIR.
+"""The process of the predictor image (predictor.Dockerfile beside this module): the custom predictor of an
+InferenceService (`inference_service.py` sets its environment), serving the model that KServe's storage
+initializer put in MODEL_DIR.
 
 Environment: MODEL_NAME (the InferenceService's name, which the V1/V2 paths carry), MODEL_DIR (default /mnt/models),
 MODEL_METADATA (the model artifact's metadata as JSON: framework, file, signature), PORT (default 8080, the port

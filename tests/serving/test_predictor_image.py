@@ -1,6 +1,6 @@
 """Issue 18: the predictor image's process (serving/container.py) takes its model from the environment the
-InferenceService sets, and images/predictor/Dockerfile runs exactly it. Serving through the Dockerfile's ENTRYPOINT
-from the installed wheel is .ci/check-wheel's part (.ci/predictor_image.py)."""
+InferenceService sets, and ai4mlops_lab/serving/predictor.Dockerfile runs exactly it. Serving through the
+Dockerfile's ENTRYPOINT from the installed wheel is .ci/check-wheel's part (.ci/predictor_image.py)."""
 
 import importlib.util
 import json
@@ -13,7 +13,7 @@ from ai4mlops_lab.serving import container
 from ai4mlops_lab.serving.inference_service import MODEL_DIR, build_inference_service
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCKERFILE = ROOT / "images" / "predictor" / "Dockerfile"
+DOCKERFILE = ROOT / "ai4mlops_lab" / "serving" / "predictor.Dockerfile"
 METADATA = {
     "format": "torch-module",
     "model": {

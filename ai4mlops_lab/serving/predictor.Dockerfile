@@ -1,7 +1,7 @@
 # The ai4mlops-lab predictor: serves torch models (and the other frameworks its runs save) as the custom predictor
 # of a KServe InferenceService. Built from the package's wheel, tagged with its version (README, "Predictor image"):
 #   uv build --wheel --out-dir dist .
-#   docker build -f images/predictor/Dockerfile --build-arg VERSION=0.1.0 -t REGISTRY/ai4mlops-lab-predictor:0.1.0 dist
+#   docker build -f ai4mlops_lab/serving/predictor.Dockerfile --build-arg VERSION=0.1.0 -t REGISTRY/ai4mlops-lab-predictor:0.1.0 dist
 # .ci/check-wheel runs this file's ENTRYPOINT, with its ENV, from the wheel installed in a clean venv and predicts.
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
