@@ -91,6 +91,7 @@ class DeploymentView(DeploymentRecord):
     conditions: NotRequired[list[dict]]
     refresh_error: NotRequired[str]
     usage: NotRequired[dict | None]
+    runtime: NotRequired[dict]
 
 
 class AlertRecord(TypedDict):

@@ -557,6 +557,15 @@ export interface ICallExample {
   python: string;
 }
 
+/** What serves a deployment's model, e.g. "KServe Triton runtime (ONNX)"; `fallback`: why the predictor image
+ * serves a torch model instead. */
+export interface IDeploymentRuntime {
+  name: string;
+  label: string;
+  protocols: ('v1' | 'v2')[];
+  fallback: string | null;
+}
+
 /** A model deployment (a local model server or a KServe InferenceService). */
 export interface IDeployment {
   name: string;
@@ -567,13 +576,15 @@ export interface IDeployment {
   url: string | null;
   error: string | null;
   created_at: string;
+  /** The v1, v2, metadata and ready URLs; no v1 when its runtime speaks only V2. */
   endpoints: Record<string, string> | null;
+  runtime: IDeploymentRuntime;
   signature: { inputs: { name: string; dtype: string; shape: number[]; features?: string[] }[] } | null;
   stats: { requests?: number; errors?: number; latency_ms?: { p50?: number | null; p99?: number | null } } | null;
   config: { metadata?: { model?: { example?: unknown } }; run?: IRunChoice; version?: IDeployedVersion };
   log_tail?: string;
-  /** How to call it; null while it serves nothing. */
-  usage?: { v1: ICallExample; v2: ICallExample } | null;
+  /** How to call it (no v1 when its runtime speaks only V2); null while it serves nothing. */
+  usage?: { v1?: ICallExample; v2: ICallExample } | null;
 }
 
 export function fetchDeployments(): Promise<{ deployments: IDeployment[] }> {

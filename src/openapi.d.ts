@@ -1393,9 +1393,11 @@ export interface components {
             /** @description Local deployments only. */
             folder?: string;
             ready?: boolean;
+            /** @description The v1, v2, metadata and ready URLs; no v1 when its runtime speaks only V2. */
             endpoints: {
                 [key: string]: string;
             } | null;
+            runtime: components["schemas"]["DeploymentRuntime"];
             signature: null | {
                 inputs: {
                     name: string;
@@ -1414,11 +1416,21 @@ export interface components {
             };
             /** @description A failed deployment's last log lines. */
             log_tail?: string;
-            /** @description How to call it (V1 and V2) with its recorded example input; null while it serves nothing. */
+            /** @description How to call it (V1 and V2; V2 only when its runtime speaks only V2) with its recorded example input; null while it serves nothing. */
             usage?: null | {
-                v1: components["schemas"]["CallExample"];
+                v1?: components["schemas"]["CallExample"];
                 v2: components["schemas"]["CallExample"];
             };
+        };
+        /** @description What serves the deployment's model. */
+        DeploymentRuntime: {
+            /** @enum {string} */
+            name: "local" | "triton" | "predictor-image" | "kserve-sklearn" | "kserve-xgboost";
+            /** @description As shown, e.g. "KServe Triton runtime (ONNX)". */
+            label: string;
+            protocols: ("v1" | "v2")[];
+            /** @description Why the predictor image serves a torch model (its ONNX export failed or is missing). */
+            fallback: string | null;
         };
         DriftPolicy: {
             /** @enum {string} */

@@ -50,11 +50,11 @@ def add_commands(commands, parents: dict) -> None:
 
 
 def describe(record: dict) -> str:
-    """One line: name, status, target, model, run and where it answers."""
+    """One line: name, status, target, model, run, what serves it and where it answers."""
     where = (record.get("endpoints") or {}).get("v2") or record.get("url") or "-"
     return (
         f"{record['name']}  {record['status']:<8} {record['target']:<6} {record['model_name']}  "
-        f"run {record['run_id']}  {where}"
+        f"run {record['run_id']}  {record['runtime']['label']}  {where}"
     )
 
 
@@ -116,7 +116,9 @@ def print_deployment(record: dict, as_json: bool) -> int:
     if as_json:
         print(json.dumps(record, indent=2))
         return 0
-    print(f"Deployment '{record['name']}' is {record['status']}")
+    print(f"Deployment '{record['name']}' is {record['status']}, served by the {record['runtime']['label']}")
+    if record["runtime"]["fallback"]:
+        print(f"  ({record['runtime']['fallback']})")
     for protocol, url in (record.get("endpoints") or {}).items():
         print(f"  {protocol:<9}{url}")
     return 0

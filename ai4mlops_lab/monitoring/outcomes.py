@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..serving.artifacts import recorded_signature
+from ..serving.artifacts import recorded_output, recorded_signature
 from ..states import ALERT_ACTIVE
 from ..store import times
 from ..store.deployments import DeploymentStore
@@ -140,7 +140,7 @@ class OutcomeMonitor:
         monitor = self.monitor(name)
         policy = OutcomePolicy(**monitor["policy"])
         task = policy.task_for(self._outputs(record))
-        added = self._read_predictions(monitor, policy, task)
+        added = self._read_predictions(monitor, policy, task, recorded_output(record).get("name"))
         monitor = self.monitor(name)
         self._refresh_model(monitor, record)
         monitor = self.monitor(name)
@@ -153,7 +153,7 @@ class OutcomeMonitor:
         alerts = detector_alerts + self._judge_windows(name, policy, task, record)
         return {"predictions": added, "windows": windows, "detections": detections, "alerts": alerts}
 
-    def _read_predictions(self, monitor: dict, policy: OutcomePolicy, task: str) -> int:
+    def _read_predictions(self, monitor: dict, policy: OutcomePolicy, task: str, output_name: str | None) -> int:
         name, stored = monitor["deployment"], 0
         while True:
             exchanges = self.events.exchanges(name, after=monitor["response_cursor"], limit=CHUNK)
@@ -164,7 +164,7 @@ class OutcomeMonitor:
                 try:
                     if exchange["request"] is None:
                         raise UndecodableRequest("its request was never logged")
-                    predictions += exchange_predictions(exchange, policy, task)
+                    predictions += exchange_predictions(exchange, policy, task, output_name)
                 except UndecodableRequest as err:
                     bad.append(f"answer {exchange['ce_id']}: {err}")
                 cursor = exchange["id"]

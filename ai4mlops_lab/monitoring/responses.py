@@ -1,8 +1,10 @@
 """Predictions of one logged exchange (a request and its answer): one per row, with the key its label comes by.
 
-Answers are V1 `{"predictions": [...]}` (a value, or a list of scores, per row) or V2 `{"outputs": [tensor]}` (the
-first tensor, rows along its first axis). A classifier's scores become class probabilities (see
-`performance.probabilities`) and its prediction the likeliest class; a regressor gives one value per row.
+Answers are V1 `{"predictions": [...]}` (a value, or a list of scores, per row) or V2 `{"outputs": [tensor, ...]}`
+(the tensor the model's signature names as its output, else the first; rows along its first axis), as our model
+server and KServe's runtimes (Triton: `model_name`, `model_version`, flat `data`) answer. A classifier's scores
+become class probabilities (see `performance.probabilities`) and its prediction the likeliest class; a regressor
+gives one value per row.
 
 Keys (see `OutcomePolicy.id_source`): the V2 request's `id` or the events' `Ce-Id` (a shadow's without its
 suffix, so that one label joins both versions' answers), or a top-level request field (V2: in `parameters`)
@@ -27,8 +29,9 @@ from .performance import probabilities
 _VERSION_MARK = "versions/"
 
 
-def answer_outputs(body: bytes) -> np.ndarray:
-    """The (rows x outputs) float table of a V1 or V2 answer body; UndecodableRequest says why not."""
+def answer_outputs(body: bytes, output_name: str | None = None) -> np.ndarray:
+    """The (rows x outputs) float table of a V1 or V2 answer body; UndecodableRequest says why not.
+    `output_name` picks the V2 tensor (default: the first)."""
     try:
         answer = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -41,7 +44,7 @@ def answer_outputs(body: bytes) -> np.ndarray:
             len(answer["predictions"]) if isinstance(answer["predictions"], list) else 0,
         )
     elif isinstance(answer.get("outputs"), list) and answer["outputs"] and isinstance(answer["outputs"][0], dict):
-        tensor = answer["outputs"][0]
+        tensor = next((t for t in answer["outputs"] if t.get("name") == output_name), answer["outputs"][0])
         shape = tensor.get("shape")
         if not isinstance(shape, list) or not shape or not all(isinstance(n, int) and n >= 0 for n in shape):
             raise UndecodableRequest(f"output {tensor.get('name')!r} has no valid shape")
@@ -80,9 +83,12 @@ def row_keys(exchange: dict, rows: int, policy: OutcomePolicy) -> list[str]:
     return [base] if rows == 1 else [f"{base}/{row}" for row in range(rows)]
 
 
-def exchange_predictions(exchange: dict, policy: OutcomePolicy, task: str) -> list[dict]:
-    """The predictions of one exchange (see `EventStore.exchanges`), one per row, ready for `OutcomeStore`."""
-    table = answer_outputs(exchange["response"])
+def exchange_predictions(
+    exchange: dict, policy: OutcomePolicy, task: str, output_name: str | None = None
+) -> list[dict]:
+    """The predictions of one exchange (see `EventStore.exchanges`), one per row, ready for `OutcomeStore`;
+    `output_name`: the model's output tensor (see `answer_outputs`)."""
+    table = answer_outputs(exchange["response"], output_name)
     keys = row_keys(exchange, len(table), policy)
     if task == "classification":
         probs = probabilities(table)

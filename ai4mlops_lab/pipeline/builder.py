@@ -47,10 +47,13 @@ RESERVED_LOCAL_NAMES = {
     "namedtuple",
     "_observe_models",
     "_save_model",
+    "_export_model",
     "_seen",
     "_unwatch",
 }
 _MARSHALLING_DISTRIBUTIONS = ("cloudpickle",)
+#: What a step that outputs a torch model needs to write its exported form and check it (export.py).
+_EXPORT_DISTRIBUTIONS = ("onnx", "onnxruntime")
 
 
 def build_pipeline(
@@ -236,7 +239,7 @@ def _topological(pipeline: Pipeline, structure: Structure) -> tuple[list[Step], 
 
 def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[str]) -> list[Diagnostic]:
     """Pinned packages imported by the step's code and its data producers' (values unpickle with their
-    libraries: `data_modules`), pip magics, and marshalling."""
+    libraries: `data_modules`), pip magics, marshalling, and what exports a torch model it outputs."""
     analysed = flow.steps[step.name]
     modules = data_modules | flow.prelude_modules
     reqs, unknown = packages.requirements(modules)
@@ -245,6 +248,8 @@ def _packages_of(step: Step, flow: Flow, data_modules: set[str], reported: set[s
     artifacts = any(p.type not in SCALAR_TYPES for p in [*step.inputs, *step.outputs])
     if artifacts:
         reqs += [p for p in map(packages.pinned, _MARSHALLING_DISTRIBUTIONS) if p and p not in reqs]
+    if any(o.type == "Model" for o in step.outputs) and any(r.split("==")[0] == "torch" for r in reqs):
+        reqs += [p for p in map(packages.pinned, _EXPORT_DISTRIBUTIONS) if p and p not in reqs]
     reqs += [r for r in [*flow.prelude_pip, *analysed.pip] if r not in reqs]
     step.packages = reqs
     return [

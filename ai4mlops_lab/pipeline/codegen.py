@@ -13,13 +13,16 @@ _ACCELERATORS = ("nvidia.com/gpu", "amd.com/gpu")
 
 @lru_cache(maxsize=1)
 def _runtime_functions() -> dict[str, str]:
-    """Source of each marshalling helper in runtime.py, to embed into component bodies."""
-    source = Path(__file__).with_name("runtime.py").read_text()
-    return {
-        node.name: ast.get_source_segment(source, node)
-        for node in ast.parse(source).body
-        if isinstance(node, ast.FunctionDef)
-    }
+    """Source of each marshalling helper in runtime.py and export.py, to embed into component bodies."""
+    functions = {}
+    for module in ("runtime.py", "export.py"):
+        source = Path(__file__).with_name(module).read_text()
+        functions.update(
+            (node.name, ast.get_source_segment(source, node))
+            for node in ast.parse(source).body
+            if isinstance(node, ast.FunctionDef)
+        )
+    return functions
 
 
 def generate_module(pipeline: Pipeline, target: str, kfp_version: str, yaml_name: str) -> str:
@@ -116,7 +119,7 @@ def component_function(step: Step, reference_rows: int) -> list[str]:
     if artifacts_out:
         helpers.append("_save")
     if models_out:
-        helpers += ["_observe_models", "_save_model"] if watch else ["_save_model"]
+        helpers += ["_observe_models", "_save_model", "_export_model"] if watch else ["_save_model", "_export_model"]
     if scalars_out:
         helpers.append("_scalar")
     if step.metrics:

@@ -1,6 +1,8 @@
 """Marshalling used inside every step. Each function is embedded into the generated component source
 (lightweight components ship only their own function), so each one imports what it needs itself."""
 
+from .export import _export_model  # embedded beside _save_model, which calls it
+
 
 def _run(inputs, cells):
     """Execute the step's cells, (label, code) in order, in a fresh notebook-like namespace seeded with its inputs.
@@ -37,9 +39,11 @@ def _save(value, artifact):
     """Write value in a format native to its library; record format and type in the artifact metadata."""
     import os
     import pickle
+    import sys
 
     kind = type(value)
     library = kind.__module__.split(".")[0]
+    torch = sys.modules.get("torch")  # torch values include modules of classes defined in the notebook
     path = artifact.path
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fmt = None
@@ -55,9 +59,7 @@ def _save(value, artifact):
             fmt = "parquet"
         except (ImportError, ValueError, TypeError):
             fmt = None
-    elif library == "torch":
-        import torch
-
+    elif torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module)):
         if isinstance(value, torch.Tensor):
             torch.save(value, path)
             fmt = "torch"
@@ -108,29 +110,32 @@ def _observe_models():
 
 def _save_model(value, artifact, namespace, seen, reference, max_rows):
     """Save a model as a folder: the model file, `reference.npy` (at most max_rows of its features) and metadata
-    (framework, version, loader, signature, example input). Features: the step variable named `reference`, else
-    the largest input a torch model was called with in the step, else the step's 2-D numeric variable with the
-    model's width and the most rows. A value that is no torch/sklearn/xgboost model is saved by _save."""
+    (framework, version, loader, signature, example input; for torch, its exported form: see _export_model).
+    Features: the step variable named `reference`, else the largest input a torch model was called with in the
+    step, else the step's 2-D numeric variable with the model's width and the most rows. A value that is no
+    torch/sklearn/xgboost model is saved by _save."""
     import importlib.metadata
     import os
+    import sys
     import types
 
     import numpy
 
     library = type(value).__module__.split(".")[0]
-    torch = None
-    if library == "torch":
-        import torch
-
-        if not isinstance(value, torch.nn.Module):
+    torch = sys.modules.get("torch")  # a torch model may be of a class defined in the notebook
+    if torch is not None and isinstance(value, torch.nn.Module):
+        library = "torch"
+    else:
+        torch = None
+        if library not in ("sklearn", "xgboost") or not hasattr(value, "predict"):
             return _save(value, artifact)
-    elif library not in ("sklearn", "xgboost") or not hasattr(value, "predict"):
-        return _save(value, artifact)
     os.makedirs(artifact.path, exist_ok=True)
     file = "model.pt" if torch else "model.joblib"
     _save(value, types.SimpleNamespace(path=os.path.join(artifact.path, file), metadata=artifact.metadata))
 
     def as_array(data):
+        if isinstance(data, types.ModuleType):  # e.g. torch itself, which has a `detach` function
+            return None, None
         if hasattr(data, "detach"):
             return data.detach().cpu().numpy(), None
         if hasattr(data, "to_numpy") and hasattr(data, "columns"):
@@ -139,6 +144,7 @@ def _save_model(value, artifact, namespace, seen, reference, max_rows):
 
     width = getattr(value, "n_features_in_", None)
     features, names, source = None, None, None
+    example = rows = None
     if reference:
         features, names = as_array(_get(namespace, reference))
         source = f"variable {reference} (reference setting)"
@@ -204,6 +210,8 @@ def _save_model(value, artifact, namespace, seen, reference, max_rows):
             "ai4mlops-lab: no features found for this model, so it has no signature or reference data; "
             "name them with the step tag reference:VARIABLE"
         )
+    if torch is not None:
+        info["export"] = _export_model(value, artifact.path, info["signature"], example, rows)
     artifact.metadata["model"] = info
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 #: What `python3 -m kfp.dsl.executor_main` and kfp's component module preamble import.
 EXECUTOR_MODULES = ("kfp", "kfp.dsl", "kfp.dsl.executor", "kfp.dsl.kfp_config", "kfp.dsl.utils", "typing")
 COMPONENT_FILE = "ephemeral_component.py"
+#: What a step exporting the torch model it outputs imports inside its marshalling (pipeline/export.py).
+EXPORT_MODULES = ("torch.onnx", "onnx", "onnxruntime")
 
 
 class ForkServer:
@@ -117,7 +119,8 @@ def imports_of(source: str) -> list[str]:
 
 
 def modules_of_ir(pipeline_yaml: Path) -> list[str]:
-    """The modules the IR's lightweight components import (their sources are in the executors' commands)."""
+    """The modules the IR's lightweight components import (their sources are in the executors' commands), and
+    those that export a torch model: a component that embeds `_export_model` and imports torch."""
     import yaml
 
     ir = yaml.safe_load(Path(pipeline_yaml).read_text())
@@ -127,7 +130,10 @@ def modules_of_ir(pipeline_yaml: Path) -> list[str]:
         container = executor.get("container") or {}
         for part in [*container.get("command", []), *container.get("args", [])]:
             if "import" in part:
-                modules += [m for m in imports_of(part) if m not in modules]
+                found = imports_of(part)
+                if "def _export_model(" in part and "torch" in found:
+                    found += EXPORT_MODULES
+                modules += [m for m in found if m not in modules]
     return modules
 
 

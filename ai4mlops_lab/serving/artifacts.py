@@ -104,3 +104,10 @@ def recorded_input(record: dict) -> dict:
     or {} when the model has no signature."""
     signature = recorded_signature(record)
     return signature["inputs"][0] if signature else {}
+
+
+def recorded_output(record: dict) -> dict:
+    """The (first) output tensor of a deployment's model as recorded with it, `{name, dtype, shape}`, or {} when
+    the model records none."""
+    signature = recorded_signature(record)
+    return signature["outputs"][0] if signature and signature["outputs"] else {}

@@ -1,8 +1,9 @@
 """Cluster deployments: a run's Model artifact served by KServe as an InferenceService.
 
 Records are in the deployment store with target `kserve`; their `config` holds `namespace`, `object` (the
-InferenceService as applied), `storage_uri`, `format`, `image` (None for built-in runtimes) and `metadata`
-(the artifact's). During a rollout, `object` is the InferenceService with its canary and `rollout` describes it
+InferenceService as applied), how it serves the model (`storage_uri`, `format`, `image` (None for KServe's
+runtimes), `protocol`, `served_model`, `fallback`: see `runtimes.KserveServing`) and `metadata` (the
+artifact's). During a rollout, `object` is the InferenceService with its canary and `rollout` describes it
 (see `start_rollout`); after a Serverless rollback, `pinned` until the restored predictor's revision is ready (see
 `kserve_rollout`). Rollouts are canaries only: KServe cannot mirror traffic, so shadows are refused with what to do
 instead (a canary, or a local deployment). Nothing waits for Ready: `refresh` updates the records from their
@@ -31,16 +32,13 @@ from ..store.events import EventStore
 from ..store.runs import RunStore
 from . import kserve_rollout, prediction
 from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature, refuse_live
-from .inference_service import CONTAINER_NAME, CUSTOM_FORMATS, build_inference_service, cluster_storage_uri
+from .inference_service import CONTAINER_NAME, build_inference_service, cluster_storage_uri
 from .kserve_backend import MISSING, KserveBackend, summarize_status
 from .kube_connection import KubeConnection
 from .local_rollouts import stable_version
 from .rollouts import check_candidate, refuse_not_running, refuse_second_rollout, running_rollout
+from .runtimes import SERVING_FIELDS, KserveServing, describe, kserve_serving
 
-#: Model frameworks (artifact metadata `model.framework`) and the KServe model format serving them.
-FORMATS = {"sklearn": "sklearn", "xgboost": "xgboost", "torch": "torch"}
-#: The setting that names the predictor image torch models need.
-IMAGE_SETTING = "predictorImage"
 STATES = {"pending": DeploymentStatus.STARTING, "ready": DeploymentStatus.RUNNING, "failed": DeploymentStatus.FAILED}
 #: Error codes after which the other deployments of a list are not refreshed either (same cluster).
 CLUSTER_DOWN = ("kube_unreachable", "kube_settings", "kube_unauthorized", "kserve_missing")
@@ -55,7 +53,8 @@ class ClusterDeployments:
 
     `connection(namespace=...)` resolves the Kubernetes connection (e.g. a partial of `KubeConnection.resolve`);
     `logger_url` is where KServe's logger sends requests and responses (None: no monitoring); `image` is the
-    predictor image for torch models; `namespace` the default namespace (empty: the connection's).
+    predictor image for torch models that have no exported form; `namespace` the default namespace (empty: the
+    connection's).
     """
 
     def __init__(
@@ -109,8 +108,7 @@ class ClusterDeployments:
         """
         run = self.runs.run(run_id)
         artifact = model_artifact(run, model)
-        fmt = self._model_format(artifact, run_id)
-        uri = cluster_storage_uri(storage_uri or artifact["uri"])
+        serving = kserve_serving(artifact, run_id, cluster_storage_uri(storage_uri or artifact["uri"]), self.image)
         if name is None:
             name = free_name(
                 deployment_name(f"{run['pipeline']}-{artifact['name']}"),
@@ -120,8 +118,7 @@ class ClusterDeployments:
             self._check_replaceable(name)
         backend = self._backend(namespace)
         ns = backend.connection.namespace
-        image = self.image if fmt in CUSTOM_FORMATS else None
-        obj = self._build(name, ns, fmt, uri, run_id, resources, labels, metadata=artifact["metadata"])
+        obj = self._build(name, ns, serving, run_id, resources, labels, metadata=artifact["metadata"])
         backend.apply(obj)
         record = self.store.create(
             name=name,
@@ -130,14 +127,7 @@ class ClusterDeployments:
             model_uri=artifact["uri"],
             target=DeploymentTarget.KSERVE,
             replace=True,
-            config={
-                "namespace": ns,
-                "object": obj,
-                "storage_uri": uri,
-                "format": fmt,
-                "image": image,
-                "metadata": artifact["metadata"],
-            },
+            config={"namespace": ns, "object": obj, **serving.config(), "metadata": artifact["metadata"]},
         )
         return self._view(record)
 
@@ -145,47 +135,27 @@ class ClusterDeployments:
         self,
         name: str,
         ns: str,
-        fmt: str,
-        uri: str,
+        serving: KserveServing,
         run_id: str,
         resources: dict | None,
         labels: dict | None = None,
         *,
         metadata: dict,
     ) -> dict:
-        """The InferenceService serving the model at `uri` (format `fmt`, artifact `metadata`) of run `run_id`, with
-        `labels` too."""
-        custom = fmt in CUSTOM_FORMATS
+        """The InferenceService serving a model of run `run_id` as `serving` says (artifact `metadata`, for the
+        predictor image), with `labels` too."""
         return build_inference_service(
             name,
             ns,
-            model_format=fmt,
-            storage_uri=uri,
+            model_format=serving.format,
+            storage_uri=serving.storage_uri,
+            protocol_version=serving.protocol,
             resources=resources,
             logger_url=self.logger_url,
-            image=self.image if custom else None,
-            metadata=metadata if custom else None,
+            image=serving.image,
+            metadata=metadata if serving.image else None,
             labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},
         )
-
-    def _model_format(self, artifact: dict, run_id: str) -> str:
-        """The KServe model format for the artifact's framework; torch needs the predictor image."""
-        framework = artifact["metadata"]["model"].get("framework")
-        what = f"The model {artifact['name']!r} of run {run_id}"
-        if framework not in FORMATS:
-            raise UserError(
-                f"{what} is a {framework!r} model, which cannot be deployed to KServe.",
-                f"Deploy {', '.join(FORMATS)} models.",
-            )
-        if FORMATS[framework] in CUSTOM_FORMATS and not self.image:
-            raise UserError(
-                f"{what} is a {framework} model: KServe serves it only with the ai4mlops-lab predictor "
-                "image, and none is configured.",
-                f"Set the {IMAGE_SETTING!r} setting to the predictor image in a registry the cluster can "
-                "pull from, or deploy the model locally.",
-                code="predictor_image_missing",
-            )
-        return FORMATS[framework]
 
     def _check_replaceable(self, name: str) -> None:
         """A chosen name must be valid and not used by a starting or running deployment."""
@@ -295,10 +265,16 @@ class ClusterDeployments:
 
     def _view(self, record: dict, conditions: list | None = None) -> dict:
         running = record["status"] == DeploymentStatus.RUNNING and bool(record["url"])
+        config = record["config"]
+        served = config.get("served_model") or record["name"]
         return {
             **record,
             "ready": running,
-            "endpoints": prediction.endpoints(record["url"], record["name"]) if running else None,
+            "endpoints": (
+                prediction.endpoints(record["url"], served, describe(record["target"], config)["protocols"])
+                if running
+                else None
+            ),
             "signature": recorded_signature(record),
             "conditions": conditions or [],
             "stats": None,
@@ -361,15 +337,15 @@ class ClusterDeployments:
                 "Label them differently: the rollout's numbers say which version answered.",
             )
         artifact = model_artifact(self.runs.run(run_id), model)
-        fmt = self._model_format(artifact, run_id)
-        uri = cluster_storage_uri(artifact["uri"])
+        serving = kserve_serving(artifact, run_id, cluster_storage_uri(artifact["uri"]), self.image)
         config = record["config"]
+        _refuse_other_urls(config, serving)
         ns, stable = config["namespace"], kserve_rollout.unpinned(config["object"])
         backend = self._backend()
         reported = summarize_status(backend.get(name, ns))["rollout"]
         how = kserve_rollout.mechanism(reported["mode"], name)
         label = kserve_rollout.canary_name(name, version) if how == kserve_rollout.STANDARD else None
-        candidate = self._build(name, ns, fmt, uri, run_id, _resources(stable), metadata=artifact["metadata"])
+        candidate = self._build(name, ns, serving, run_id, _resources(stable), metadata=artifact["metadata"])
         obj = kserve_rollout.with_canary(stable, candidate, how, share, label)
         backend.replace(obj)
         rollout = {
@@ -382,9 +358,7 @@ class ClusterDeployments:
                 "mechanism": how,
                 "canary": label,
                 "stable_source": kserve_rollout.stable_source(name, stable, how, reported),
-                "storage_uri": uri,
-                "format": fmt,
-                "image": self.image if fmt in CUSTOM_FORMATS else None,
+                **serving.config(),
             },
         }
         config = {**_without(config, "pinned"), "object": obj, "rollout": rollout}
@@ -408,7 +382,7 @@ class ClusterDeployments:
         obj = kserve_rollout.promoted(config["object"], kserve["mechanism"])
         artifact = model_artifact(self.runs.run(chosen["run_id"]), chosen["model"])
         self._backend().replace(obj)
-        served = {key: kserve[key] for key in ("storage_uri", "format", "image")}
+        served = {key: kserve.get(key) for key in SERVING_FIELDS}
         config = {
             **_without(config, "rollout"),
             **served,
@@ -510,6 +484,20 @@ class ClusterDeployments:
             unreachable_hint=f"{record['url']} may be reachable only inside the cluster or through its ingress: run "
             f"JupyterLab in the cluster, or forward a port (`kubectl port-forward -n {ns} "
             f"svc/{name}-predictor 8080:80`).",
+        )
+
+
+def _refuse_other_urls(config: dict, candidate: KserveServing) -> None:
+    """A canary shares its InferenceService's URLs: a candidate whose runtime names the model or speaks otherwise
+    than the stable version's is refused."""
+    if (config.get("served_model"), config.get("protocol")) != (candidate.served_model, candidate.protocol):
+        stable = describe(DeploymentTarget.KSERVE, config)["label"]
+        other = describe(DeploymentTarget.KSERVE, candidate.config())["label"]
+        raise UserError(
+            f"The candidate would be served by the {other} and the stable version by the {stable}: their request "
+            "URLs differ, so one InferenceService cannot split traffic between them.",
+            "Deploy the candidate as a deployment of its own, or roll out a model served by the same runtime.",
+            code="runtime_mismatch",
         )
 
 

@@ -1,11 +1,13 @@
 """Build a KServe `serving.kserve.io/v1beta1` InferenceService for a model, as a camelCase dict.
 
 Built-in model formats (sklearn, xgboost, ...) become `spec.predictor.model` with `modelFormat`
-and `storageUri`, served by the KServe runtime for that format. Anything else (our torch
-`nn.Module` pickles, custom code) runs as a custom predictor: one `kserve-container` with our
-predictor image, the model location in its `STORAGE_URI` env (KServe's storage initializer
-downloads it to /mnt/models). `pytorch` stays available as a built-in format for a TorchServe
-model store (.mar + config.properties), which is what KServe's pytorch runtime loads.
+and `storageUri` (and `protocolVersion` when given: `onnx` needs v2 to find KServe's Triton
+runtime), served by the KServe runtime for that format; a torch model's exported form is `onnx`
+(a Triton model repository, see pipeline/export.py). Anything else (our torch `nn.Module`
+pickles, custom code) runs as a custom predictor: one `kserve-container` with our predictor
+image, the model location in its `STORAGE_URI` env (KServe's storage initializer downloads it to
+/mnt/models). `pytorch` stays available as a built-in format for a TorchServe model store (.mar +
+config.properties), which is what KServe's pytorch runtime loads.
 
 The kserve SDK is imported lazily (importing it parses the process's command line).
 """
@@ -38,6 +40,8 @@ BUILTIN_FORMATS = (
 )
 #: Our model flavours that have no honest KServe runtime and need the predictor image.
 CUSTOM_FORMATS = ("torch", "custom")
+#: Inference protocols a KServe model spec may name.
+PROTOCOLS = ("v1", "v2")
 #: URI schemes KServe's storage initializer (or the PVC mount) can read from inside the cluster.
 CLUSTER_SCHEMES = ("s3", "gs", "pvc", "http", "https", "hdfs", "webhdfs", "hf", "oci")
 MODEL_DIR = "/mnt/models"
@@ -157,6 +161,7 @@ def build_inference_service(
     storage_uri: str,
     resources: dict | None = None,
     logger_url: str | None,
+    protocol_version: str | None = None,
     runtime_version: str | None = None,
     image: str | None = None,
     metadata: dict | None = None,
@@ -169,8 +174,9 @@ def build_inference_service(
     `image` (our predictor image) makes a custom predictor; it is required for the formats in
     CUSTOM_FORMATS. Its container gets the model artifact's `metadata` (what `serving/container.py` loads the model
     with: framework, file, signature) in MODEL_METADATA. `logger_url` (the monitoring ingest URL) adds a logger
-    sending requests and responses (`mode: all`); None leaves monitoring off. `service_account_name` is the predictor's
-    service account, which carries the storage credentials.
+    sending requests and responses (`mode: all`); None leaves monitoring off. `protocol_version` (v1, v2) picks the
+    runtime's protocol (None: its default). `service_account_name` is the predictor's service account, which carries
+    the storage credentials.
     """
     validate_name(name)
     if not isinstance(namespace, str) or not _DNS1123.match(namespace) or len(namespace) > 63:
@@ -188,6 +194,15 @@ def build_inference_service(
             f"A {fmt!r} model needs a predictor image: KServe has no built-in runtime that loads it.",
             "Set the predictor image (the ai4mlops-lab model server image) in the serving settings; "
             "for KServe's own pytorch runtime, export a TorchServe model store and use format 'pytorch'.",
+        )
+    if protocol_version is not None and protocol_version not in PROTOCOLS:
+        raise InferenceServiceError(
+            f"Unknown protocol version {protocol_version!r}.", f"Use one of {', '.join(PROTOCOLS)}."
+        )
+    if protocol_version is not None and image:
+        raise InferenceServiceError(
+            "A predictor image speaks both V1 and V2: its protocol version cannot be set.",
+            "Leave the protocol version out, or serve a built-in model format.",
         )
     uri = cluster_storage_uri(storage_uri)
     res = normalize_resources(resources)
@@ -216,6 +231,7 @@ def build_inference_service(
             name=None,
             model_format=ks.V1beta1ModelFormat(name=fmt),
             storage_uri=uri,
+            protocol_version=protocol_version,
             runtime_version=runtime_version or None,
             resources=requirements,
         )

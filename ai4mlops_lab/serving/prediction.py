@@ -6,7 +6,10 @@ import json
 import urllib.error
 import urllib.request
 
+import numpy
+
 from ..errors import UserError
+from .signature import V2_TYPES, Signature, SignatureError
 
 #: The request header that marks a test prediction (the deployments view's test box, the predict routes).
 TEST_HEADER = "X-Ai4mlops-Test"
@@ -21,14 +24,16 @@ SHADOW_SUFFIX = ".shadow"
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def endpoints(base: str, name: str) -> dict:
-    """The V1 predict, V2 infer, V2 metadata and V2 readiness URLs of model `name` served at `base`."""
-    return {
+def endpoints(base: str, name: str, protocols: list[str] | tuple[str, ...] = ("v1", "v2")) -> dict:
+    """The V1 predict, V2 infer, V2 metadata and V2 readiness URLs of model `name` served at `base`; no V1 URL
+    when the runtime speaks only V2 (`protocols`)."""
+    urls = {
         "v1": f"{base}/v1/models/{name}:predict",
         "v2": f"{base}/v2/models/{name}/infer",
         "metadata": f"{base}/v2/models/{name}",
         "ready": f"{base}/v2/models/{name}/ready",
     }
+    return urls if "v1" in protocols else {key: url for key, url in urls.items() if key != "v1"}
 
 
 def http(
@@ -62,7 +67,8 @@ def predict(
     unreachable_hint: str = "",
     test: bool = False,
 ) -> dict:
-    """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer.
+    """Send a V1 (`{instances}`) or V2 (`{inputs}`) request to `urls` (see `endpoints`); its JSON answer. A V1
+    request to a runtime that speaks only V2 (no `v1` URL) is sent as V2 and answered as V1.
 
     A `test` request carries `TEST_HEADER`: a local model server logs it as a test prediction, which drift windows
     leave out.
@@ -72,6 +78,17 @@ def predict(
             'A prediction request is {"instances": [...]} (V1) or {"inputs": [...]} (V2).',
             f"The model expects: {signature or 'any numeric rows'}.",
         )
+    if "inputs" not in payload and "v1" not in urls:
+        answer = predict(
+            urls,
+            as_v2(payload["instances"], signature),
+            signature,
+            timeout=timeout,
+            opener=opener,
+            unreachable_hint=unreachable_hint,
+            test=test,
+        )
+        return as_v1(answer, signature)
     url = urls["v2" if "inputs" in payload else "v1"]
     try:
         status, body = http(
@@ -107,3 +124,41 @@ def predict(
             code="prediction_failed",
         )
     return answer
+
+
+def as_v2(instances, signature: dict | None) -> dict:
+    """The V2 request (one tensor named and typed as the signature's input) of V1 `instances`; a UserError
+    says how they do not fit the signature."""
+    checked = Signature(signature)
+    try:
+        rows = checked.array(instances)
+    except SignatureError as err:
+        raise UserError(f"The V1 instances do not fit the model: {err}.", "Send rows as the signature says.") from None
+    tensor = checked.input or {"name": "input-0"}
+    return {
+        "inputs": [
+            {
+                "name": tensor["name"],
+                "shape": list(rows.shape),
+                "datatype": V2_TYPES.get(rows.dtype.name, "BYTES"),
+                "data": rows.ravel().tolist(),
+            }
+        ]
+    }
+
+
+def as_v1(answer: dict, signature: dict | None) -> dict:
+    """The V1 answer `{predictions}` of a V2 answer: the signature's output tensor (else the first), as rows."""
+    outputs = answer.get("outputs") if isinstance(answer.get("outputs"), list) else []
+    name = (Signature(signature).output or {}).get("name")
+    named = [t for t in outputs if isinstance(t, dict) and t.get("name") == name]
+    tensor = (named or outputs or [None])[0]
+    try:
+        rows = numpy.asarray(tensor["data"]).reshape(tensor["shape"])
+    except (TypeError, KeyError, ValueError):
+        raise UserError(
+            f"The model server's V2 answer holds no output tensor that reshapes to its shape: {str(answer)[:300]}",
+            status=502,
+            code="prediction_failed",
+        ) from None
+    return {"predictions": rows.tolist()}

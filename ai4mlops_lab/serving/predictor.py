@@ -64,7 +64,8 @@ class Predictor(Model):
         except SignatureError as err:
             raise InvalidInput(str(err)) from None
         result = self._run(checked)
-        output = InferOutput("output-0", list(result.shape), V2_TYPES.get(result.dtype.name, "BYTES"))
+        name = self.signature.output["name"] if self.signature.output else "output-0"
+        output = InferOutput(name, list(result.shape), V2_TYPES.get(result.dtype.name, "BYTES"))
         output.set_data_from_numpy(result, binary_data=False)
         return InferResponse(request.id or uuid.uuid4().hex, self.name, [output])
 

@@ -14,6 +14,7 @@ from ..states import DeploymentTarget
 from .artifacts import check_name, reference_artifact
 from .local import LocalDeployments
 from .local_rollouts import LocalRollouts
+from .runtimes import describe
 from .usage import call_examples
 
 TARGETS = tuple(DeploymentTarget)
@@ -22,7 +23,7 @@ TARGETS = tuple(DeploymentTarget)
 class Deployments:
     """Dispatches each call to the deployment's target; `cluster` is None when none is configured. Notebooks'
     paths are relative to `root` (default: the current folder). Each deployment comes with `usage`: how to
-    call it (see `usage.call_examples`)."""
+    call it (see `usage.call_examples`), and `runtime`: what serves it (see `runtimes.describe`)."""
 
     def __init__(self, local: LocalDeployments, cluster=None, root: Path | None = None):
         self.local = local
@@ -148,4 +149,4 @@ class Deployments:
 
 
 def _with_usage(view: dict) -> dict:
-    return {**view, "usage": call_examples(view)}
+    return {**view, "usage": call_examples(view), "runtime": describe(view["target"], view["config"])}

@@ -36,6 +36,7 @@ class Signature:
             }
         self.spec = spec
         self.input = spec["inputs"][0] if spec else None
+        self.output = spec["outputs"][0] if spec and spec["outputs"] else None
 
     def describe(self) -> str:
         """The expected input, e.g. `float32 (V2 FP32) of shape [-1, 10], features f0..f9`."""

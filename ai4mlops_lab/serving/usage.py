@@ -69,12 +69,15 @@ def python(url: str, body: str, answer: str) -> str:
 
 
 def call_examples(record: dict) -> dict | None:
-    """`{v1, v2}`, each `{url, body, curl, python}`, for a deployment that has endpoints; else None."""
+    """`{v1, v2}` (only `v2` for a runtime that speaks only V2), each `{url, body, curl, python}`, for a deployment
+    that has endpoints; else None."""
     endpoints = record.get("endpoints")
     if not endpoints:
         return None
     examples = {}
     for protocol, body in bodies(record).items():
+        if protocol not in endpoints:
+            continue
         url, text = endpoints[protocol], json.dumps(body)
         answer = "predictions" if protocol == "v1" else "outputs"
         examples[protocol] = {"url": url, "body": text, "curl": curl(url, text), "python": python(url, text, answer)}

@@ -102,3 +102,48 @@ it('finds where JSON breaks', () => {
   expect(jsonErrorOffset('{"a": "b\\q"}')).toBe(9);
   expect(jsonErrorOffset('[1e5, -0.5, "\\u00e9", true, null, {}]')).toBe(-1);
 });
+
+describe('what serves a deployment (issue 18)', () => {
+  const triton = {
+    ...failed,
+    name: 'net',
+    status: 'running',
+    target: 'kserve',
+    config: {},
+    endpoints: { v2: 'http://net/v2/models/model/infer', metadata: 'http://net/v2/models/model' },
+    runtime: { name: 'triton', label: 'KServe Triton runtime (ONNX)', protocols: ['v2'], fallback: null },
+    usage: { v2: { url: 'http://net/v2', body: '{}', curl: 'curl -sS http://net/v2', python: 'import requests' } }
+  } as unknown as IDeployment;
+  const why = 'No ONNX export of the torch model: ImportError: onnx is not installed where the step ran';
+  const image = {
+    ...triton,
+    name: 'old',
+    runtime: { name: 'predictor-image', label: 'ai4mlops predictor image', protocols: ['v1', 'v2'], fallback: why }
+  } as unknown as IDeployment;
+
+  async function render(deployments: IDeployment[]) {
+    api.pollAPI.mockResolvedValue({ changed: true, etag: '"2"', data: { deployments } });
+    const model = new DeploymentsModel();
+    await model.refresh();
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    const root = createRoot(host);
+    await act(async () => {
+      root.render(<DeploymentsView model={model} runs={{} as IRunsModel} trans={trans} />);
+    });
+    const card = (name: string) => host.querySelector(`[data-deployment="${name}"]`) as HTMLElement;
+    return { card, done: () => (act(() => root.unmount()), model.dispose()) };
+  }
+
+  it('names the runtime, lists only the protocols it speaks, and says why an image serves a torch model', async () => {
+    const { card, done } = await render([triton, image]);
+    expect(card('net').textContent).toContain('served by the KServe Triton runtime (ONNX)');
+    expect(Array.from(card('net').querySelectorAll('.a4m-Endpoints code')).map(c => c.textContent)).toEqual(['V2']);
+    expect(Array.from(card('net').querySelectorAll('[role="tab"]')).map(t => t.textContent)).toEqual(['V2']);
+    expect(card('net').querySelector('pre')?.textContent).toBe('curl -sS http://net/v2');
+    expect(card('net').querySelector('[role="note"]')).toBeNull();
+    expect(card('old').textContent).toContain('served by the ai4mlops predictor image');
+    expect(card('old').querySelector('[role="note"]')?.textContent).toBe(why);
+    done();
+  });
+});

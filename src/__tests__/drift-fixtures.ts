@@ -96,6 +96,7 @@ export function deployment(name: string, created_at: string): IDeployment {
     error: null,
     created_at,
     endpoints: null,
+    runtime: { name: 'local', label: 'ai4mlops model server (this machine)', protocols: ['v1', 'v2'], fallback: null },
     signature: null,
     stats: null,
     config: {}

@@ -123,19 +123,22 @@ function Snippet({ title, text, trans }: { title: string; text: string; trans: T
   );
 }
 
-/** "How to call it": a curl command and a Python program per protocol (V1 and V2 tabs). */
+/** "How to call it": a curl command and a Python program per protocol (V1 and V2 tabs; V2 alone when the
+ * runtime speaks only V2). */
 export function CallExamples({ deployment, trans }: { deployment: IDeployment; trans: TranslationBundle }) {
-  const [protocol, setProtocol] = useState<'v1' | 'v2'>('v1');
+  const [chosen, setProtocol] = useState<'v1' | 'v2'>('v1');
   const usage = deployment.usage;
   if (!usage) {
     return null;
   }
-  const example = usage[protocol];
+  const protocols = (['v1', 'v2'] as const).filter(p => usage[p]);
+  const protocol = usage[chosen] ? chosen : 'v2';
+  const example = usage[protocol]!;
   return (
     <details className="a4m-CallExamples" open>
       <summary className="a4m-SectionTitle">{trans.__('How to call it')}</summary>
       <div className="a4m-Tabs" role="tablist" aria-label={trans.__('Protocol')}>
-        {(['v1', 'v2'] as const).map(p => (
+        {protocols.map(p => (
           <button
             key={p}
             role="tab"

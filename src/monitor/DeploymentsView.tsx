@@ -1,4 +1,5 @@
-/** Deployments: status, endpoints (copyable), model and run, traffic, a test-predict box, batch predict, stop/restart. */
+/** Deployments: status, endpoints (copyable), model, run and what serves it, traffic, a test-predict box, batch
+ * predict, stop/restart. */
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
@@ -233,6 +234,12 @@ function DeploymentCard({ deployment, model, runs, files, trans }: ICardProps) {
         )}{' '}
         · {deployment.target}
       </div>
+      {deployment.runtime && <div className="a4m-Muted">{trans.__('served by the %1', deployment.runtime.label)}</div>}
+      {deployment.runtime?.fallback && (
+        <p className="a4m-Message a4m-mod-warning" role="note">
+          {deployment.runtime.fallback}
+        </p>
+      )}
       {deployment.config?.run ? (
         <RunChoice choice={deployment.config.run} onSelect={() => runs.select(deployment.run_id)} trans={trans} />
       ) : (
@@ -251,17 +258,19 @@ function DeploymentCard({ deployment, model, runs, files, trans }: ICardProps) {
       )}
       {deployment.endpoints && (
         <ul className="a4m-Endpoints">
-          {(['v1', 'v2'] as const).map(protocol => (
-            <li key={protocol}>
-              <code title={deployment.endpoints![protocol]}>{protocol.toUpperCase()}</code>{' '}
-              <span className="a4m-Url">{deployment.endpoints![protocol]}</span>
-              <CopyButton
-                text={deployment.endpoints![protocol]}
-                label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
-                trans={trans}
-              />
-            </li>
-          ))}
+          {(['v1', 'v2'] as const)
+            .filter(protocol => deployment.endpoints![protocol])
+            .map(protocol => (
+              <li key={protocol}>
+                <code title={deployment.endpoints![protocol]}>{protocol.toUpperCase()}</code>{' '}
+                <span className="a4m-Url">{deployment.endpoints![protocol]}</span>
+                <CopyButton
+                  text={deployment.endpoints![protocol]}
+                  label={trans.__('Copy the %1 URL', protocol.toUpperCase())}
+                  trans={trans}
+                />
+              </li>
+            ))}
         </ul>
       )}
       <div className="a4m-Muted">

@@ -7,7 +7,7 @@ from ai4mlops_lab.cli.main import main
 from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE
 
-from .test_contract_cluster_deploy import make_run
+from .test_contract_cluster_deploy import EXPORTED, make_run
 from .test_contract_kserve import NS, READY, TOKEN, write_kubeconfig
 
 PUBLIC = "https://jupyter.example.org/"
@@ -30,6 +30,17 @@ def test_contract_deploy_to_kserve_through_the_cli(kube, tmp_path, monkeypatch, 
     assert main(["deployments", "--json", "--workspace", str(workspace)]) == 0
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["name"] == "iris-rf" and listed["target"] == "kserve" and listed["status"] == "running"
+
+    assert listed["runtime"]["label"] == "KServe sklearn runtime"
+
+    torch_run = make_run(RunStore(workspace / STORE_FILE), "digits", "torch", export=EXPORTED)
+    assert main(["deploy", torch_run, "--target", "kserve", "--name", "net", "--workspace", str(workspace)]) == 0
+    assert "Deployment 'net' is starting, served by the KServe Triton runtime (ONNX)\n" in capsys.readouterr().out
+    assert kube.objects[(NS, "net")]["spec"]["predictor"]["model"]["modelFormat"] == {"name": "onnx"}
+    kube.script_status(NS, "net", [READY])
+    assert main(["deployments", "--workspace", str(workspace)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("net  running  kserve") and "KServe Triton runtime (ONNX)" in line for line in lines)
 
     assert main(["undeploy", "iris-rf", "--workspace", str(workspace)]) == 0
     assert (NS, "iris-rf") not in kube.objects

@@ -17,6 +17,7 @@ from ai4mlops_lab.errors import NotFoundError, UserError
 from ai4mlops_lab.serving import kserve_backend
 from ai4mlops_lab.serving.cluster import ClusterDeployments
 from ai4mlops_lab.serving.kube_connection import KubeConnection
+from ai4mlops_lab.serving.runtimes import describe
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE
@@ -41,7 +42,22 @@ SIGNATURE = {
 }
 
 
-def model_metadata(framework):
+#: What the step records of a torch model exported for KServe's Triton runtime (pipeline/export.py).
+EXPORTED = {
+    "format": "onnx",
+    "runtime": "triton",
+    "repository": "triton",
+    "model_name": "model",
+    "file": "triton/model/1/model.onnx",
+    "rows_checked": 261,
+    "max_abs_diff": 4.8e-07,
+    "seconds": 0.6,
+}
+#: ... and of one whose export failed.
+NOT_EXPORTED = {"format": "onnx", "error": "ImportError: onnx is not installed where the step ran"}
+
+
+def model_metadata(framework, export=None):
     return {
         "model": {
             "framework": framework,
@@ -51,13 +67,14 @@ def model_metadata(framework):
             "signature": SIGNATURE,
             "example": [[5.1, 3.5, 1.4, 0.2]],
             "reference": None,
+            **({"export": export} if export else {}),
         }
     }
 
 
-def make_run(runs, pipeline, framework, uri=MODEL_URI, backend_run_id=None):
+def make_run(runs, pipeline, framework, uri=MODEL_URI, backend_run_id=None, export=None):
     """A succeeded run whose step `train` output a Model artifact of `framework` at `uri` (`backend_run_id`: its
-    run on the KFP server)."""
+    run on the KFP server; `export`: what the step recorded of a torch model's exported form)."""
     run_id = runs.create_run(
         experiment=pipeline,
         notebook_path=f"{pipeline}.ipynb",
@@ -74,7 +91,7 @@ def make_run(runs, pipeline, framework, uri=MODEL_URI, backend_run_id=None):
         metrics={},
         artifacts=[
             {"name": "data", "uri": uri.rsplit("/", 1)[0] + "/data", "metadata": {"format": "npy"}},
-            {"name": "model", "uri": uri, "type": "system.Model", "metadata": model_metadata(framework)},
+            {"name": "model", "uri": uri, "type": "system.Model", "metadata": model_metadata(framework, export)},
         ],
     )
     runs.set_step_status(run_id, "train", "succeeded")
@@ -212,6 +229,46 @@ def test_contract_cluster_deploy_torch_uses_the_predictor_image(cluster, kube, s
     assert predictor["logger"] == {"mode": "all", "url": INGEST}
 
 
+def test_contract_cluster_deploy_torch_serves_its_onnx_export_with_kserve_triton(cluster, kube, stores):
+    run_id = make_run(stores[1], "digits", "torch", export=EXPORTED)
+    record = cluster.deploy(run_id, name="digits-net")  # an image is configured: KServe's own runtime wins
+    triton = "s3://mlpipeline/v2/artifacts/iris/run-1/train/model/triton"
+    assert {k: record["config"][k] for k in ("format", "storage_uri", "image", "protocol", "served_model")} == {
+        "format": "onnx",
+        "storage_uri": triton,
+        "image": None,
+        "protocol": "v2",
+        "served_model": "model",
+    }
+    assert record["config"]["fallback"] is None
+    assert describe(record["target"], record["config"]) == {
+        "name": "triton",
+        "label": "KServe Triton runtime (ONNX)",
+        "protocols": ["v2"],
+        "fallback": None,
+    }
+    [post] = kube.calls("POST")  # the fake answered 201: valid against the CRD
+    predictor = post["body"]["spec"]["predictor"]
+    assert predictor["model"] == {"modelFormat": {"name": "onnx"}, "protocolVersion": "v2", "storageUri": triton}
+    assert "containers" not in predictor and predictor["logger"] == {"mode": "all", "url": INGEST}
+
+
+def test_contract_cluster_torch_without_an_export_falls_back_to_the_image_and_says_why(cluster, kube, stores):
+    record = cluster.deploy(make_run(stores[1], "digits", "torch", export=NOT_EXPORTED), name="digits-net")
+    assert record["config"]["format"] == "torch" and record["config"]["image"] == IMAGE
+    assert record["config"]["storage_uri"] == "s3://mlpipeline/v2/artifacts/iris/run-1/train/model"
+    why = "No ONNX export of the torch model: ImportError: onnx is not installed where the step ran"
+    assert record["config"]["fallback"] == why
+    assert describe(record["target"], record["config"]) == {
+        "name": "predictor-image",
+        "label": "ai4mlops predictor image",
+        "protocols": ["v1", "v2"],
+        "fallback": why,
+    }
+    [container] = kube.calls("POST")[0]["body"]["spec"]["predictor"]["containers"]
+    assert container["image"] == IMAGE
+
+
 def test_contract_cluster_default_names_do_not_collide_and_running_names_are_refused(cluster, kube, stores):
     run_id = make_run(stores[1], "iris", "sklearn")
     assert cluster.deploy(run_id)["name"] == "iris-model"
@@ -229,10 +286,18 @@ def test_contract_cluster_default_names_do_not_collide_and_running_names_are_ref
 
 def test_contract_cluster_torch_without_image_is_a_clear_error(kube, stores, tmp_path):
     cluster = ClusterDeployments(*stores, connect(tmp_path, kube.url, token=""), logger_url=INGEST)
+    run_id = make_run(stores[1], "digits", "torch", export=NOT_EXPORTED)
     with pytest.raises(UserError) as err:
-        cluster.deploy(make_run(stores[1], "digits", "torch"))
-    assert err.value.code == "predictor_image_missing" and "torch" in err.value.message
-    assert "'predictorImage'" in err.value.hint
+        cluster.deploy(run_id)
+    assert err.value.code == "predictor_image_missing"
+    assert err.value.message == (
+        f"The model 'model' of run {run_id} is a torch model with no ONNX export for KServe's own runtimes "
+        "(ImportError: onnx is not installed where the step ran), and no predictor image is configured to serve it "
+        "instead."
+    )
+    assert "ai4mlops-lab[torch]" in err.value.hint and "'predictorImage'" in err.value.hint
+    with pytest.raises(UserError, match=r"runtimes \(the run saved none \(it ran before ai4mlops-lab exported"):
+        cluster.deploy(make_run(stores[1], "digits", "torch"))  # saved before exports existed
     assert kube.requests == [] and stores[0].list() == []
 
 
@@ -399,6 +464,26 @@ def test_contract_cluster_predict_through_the_status_url(cluster, kube, stores, 
     with pytest.raises(UserError) as err:
         cluster.predict("iris-model", {"instances": [[0, 0, 0, 0]]})
     assert err.value.status == 502 and "model crashed" in err.value.message
+
+
+def test_contract_cluster_predict_through_triton_speaks_v2_by_the_model_name(cluster, kube, stores, model_server):
+    cluster.deploy(make_run(stores[1], "digits", "torch", export=EXPORTED), name="digits-net")
+    kube.script_status(NS, "digits-net", [{**READY, "url": model_server.url}])
+    cluster.refresh()
+    view = cluster.get("digits-net")
+    assert view["endpoints"] == {  # no V1 URL: Triton speaks V2 only; its URLs name the repository's model
+        "v2": f"{model_server.url}/v2/models/model/infer",
+        "metadata": f"{model_server.url}/v2/models/model",
+        "ready": f"{model_server.url}/v2/models/model/ready",
+    }
+    assert cluster.predict("digits-net", {"instances": [[5.1, 3.5, 1.4, 0.2]]}) == {"predictions": [2]}
+    v2 = {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": [5.1, 3.5, 1.4, 0.2]}]}
+    assert model_server.requests == [("/v2/models/model/infer", v2)]  # the V1 rows went out as V2
+    assert cluster.predict("digits-net", v2)["outputs"][0]["data"] == [2]
+    with pytest.raises(UserError) as err:
+        cluster.predict("digits-net", {"instances": [[5.1, 3.5]]})
+    assert err.value.status == 400 and "input has shape [1, 2]; expected float64" in err.value.message
+    assert len(model_server.requests) == 2  # refused before it was sent
 
 
 def test_contract_cluster_predict_unreachable_url_is_a_user_error(cluster, kube, stores):

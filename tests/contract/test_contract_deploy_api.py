@@ -9,7 +9,7 @@ import pytest
 from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE
 
-from .test_contract_cluster_deploy import make_run
+from .test_contract_cluster_deploy import NOT_EXPORTED, make_run
 from .test_contract_kserve import IMAGE, NS, READY, TOKEN, write_kubeconfig
 
 PUBLIC = "https://jupyter.example.org/lab-base/"
@@ -51,3 +51,22 @@ class TestDeployApi:
         await asyncio.to_thread(jp_serverapp.web_app.settings["ai4mlops_lab_app"].workspace.deployments.refresh)
         followed = json.loads((await jp_fetch("ai4mlops-lab", "api", "deployments", "iris-rf")).body)
         assert followed["status"] == "running" and followed["url"] == READY["url"]
+        assert followed["runtime"] == {
+            "name": "kserve-sklearn",
+            "label": "KServe sklearn runtime",
+            "protocols": ["v1", "v2"],
+            "fallback": None,
+        }
+
+        torch_run = make_run(RunStore(jp_root_dir / ".ai4mlops" / STORE_FILE), "digits", "torch", export=NOT_EXPORTED)
+        response = await jp_fetch(
+            "ai4mlops-lab",
+            "api",
+            "deployments",
+            method="POST",
+            body=json.dumps({"run_id": torch_run, "target": "kserve", "name": "digits-net"}),
+        )
+        runtime = json.loads(response.body)["runtime"]
+        assert runtime["name"] == "predictor-image" and runtime["label"] == "ai4mlops predictor image"
+        assert runtime["fallback"] == f"No ONNX export of the torch model: {NOT_EXPORTED['error']}"
+        assert kube.objects[(NS, "digits-net")]["spec"]["predictor"]["containers"][0]["image"] == IMAGE

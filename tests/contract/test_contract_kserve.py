@@ -225,6 +225,24 @@ def test_contract_kserve_custom_predictor_validates_against_crd(fmt, schema, str
     assert predictor["logger"] == {"mode": "all", "url": INGEST}
 
 
+def test_contract_kserve_onnx_export_for_triton_validates_against_crd(schema, strict_validator):
+    obj = isvc("net", "onnx", storage_uri="s3://mlpipeline/run-1/train/model/triton", protocol_version="v2")
+    assert_valid(obj, schema, strict_validator)
+    assert obj["spec"]["predictor"]["model"] == {
+        "modelFormat": {"name": "onnx"},
+        "protocolVersion": "v2",  # KServe picks its Triton runtime for onnx only with v2
+        "storageUri": "s3://mlpipeline/run-1/train/model/triton",
+        "resources": {
+            "limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
+            "requests": {"cpu": "2", "memory": "4Gi"},
+        },
+    }
+    with pytest.raises(UserError, match="Unknown protocol version 'v3'"):
+        isvc("net", "onnx", protocol_version="v3")
+    with pytest.raises(UserError, match="A predictor image speaks both V1 and V2"):
+        isvc("net", "torch", image=IMAGE, protocol_version="v2")
+
+
 def test_contract_kserve_validators_refuse_what_the_crd_refuses(schema, strict_validator):
     good = isvc()
     bad = []

@@ -23,7 +23,7 @@ from ai4mlops_lab.workspace import STORE_FILE
 
 from .conftest import CRD
 from .fake_k8s import OBJECT_META, load_crd_schema
-from .test_contract_cluster_deploy import MODEL_URI, connect, make_run
+from .test_contract_cluster_deploy import EXPORTED, MODEL_URI, connect, make_run
 from .test_contract_kserve import IMAGE, INGEST, NS, TOKEN, _strict, assert_valid
 
 NAME = "iris-model"
@@ -210,6 +210,47 @@ def test_contract_kserve_promote_keeps_the_candidate_and_drops_the_share(cluster
     assert traffic(kube) == {"00002": 100}
     assert kube.objects[(NS, NAME)]["status"]["components"]["predictor"]["latestRolledoutRevision"].endswith("00002")
     assert cluster.rollout_live(NAME)["candidate"] is None
+
+
+def test_contract_kserve_triton_canary_and_promote_keep_the_runtime(cluster, kube, stores):
+    stable_run = make_run(stores[1], "iris", "torch", export=EXPORTED)
+    candidate_run = make_run(stores[1], "iris", "torch", uri=CANDIDATE_URI, export=EXPORTED)
+    running(cluster, kube, stable_run)
+    cluster.start_rollout(NAME, candidate_run, model=None, version="v2", mode="canary", percent=20)
+    body = last_write(kube)
+    assert_crd_valid(body)
+    assert body["spec"]["predictor"]["model"] == {
+        "modelFormat": {"name": "onnx"},
+        "protocolVersion": "v2",
+        "storageUri": f"{CANDIDATE_S3}/triton",
+    }
+    assert body["spec"]["predictor"]["canaryTrafficPercent"] == 20
+    kube.reconcile(NS, NAME)
+    promoted = cluster.promote(NAME)
+    assert_crd_valid(last_write(kube))
+    served = {k: promoted["config"][k] for k in ("format", "storage_uri", "image", "protocol", "served_model")}
+    assert served == {
+        "format": "onnx",
+        "storage_uri": f"{CANDIDATE_S3}/triton",
+        "image": None,
+        "protocol": "v2",
+        "served_model": "model",
+    }
+
+
+def test_contract_kserve_rollout_refuses_a_candidate_served_under_other_urls(cluster, kube, stores, runs):
+    stable_run, _ = runs  # sklearn: V1 and V2 under the deployment's name
+    running(cluster, kube, stable_run)
+    candidate_run = make_run(stores[1], "iris", "torch", uri=CANDIDATE_URI, export=EXPORTED)
+    writes = len(kube.calls("PUT"))
+    with pytest.raises(UserError) as err:
+        cluster.start_rollout(NAME, candidate_run, model=None, version="v2", mode="canary", percent=20)
+    assert err.value.code == "runtime_mismatch"
+    assert err.value.message == (
+        "The candidate would be served by the KServe Triton runtime (ONNX) and the stable version by the KServe "
+        "sklearn runtime: their request URLs differ, so one InferenceService cannot split traffic between them."
+    )
+    assert len(kube.calls("PUT")) == writes and "rollout" not in cluster.get(NAME)["config"]
 
 
 def test_contract_kserve_rollback_pins_then_restores_the_previous_spec(cluster, kube, stores, runs):

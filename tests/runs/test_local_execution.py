@@ -129,3 +129,6 @@ def test_the_fork_server_preimports_what_the_steps_import(tmp_path):
     modules = forkserver.modules_of_ir(Path(next(f for f in result["files"] if f.endswith(".yaml"))))
     assert {"kfp", "torch", "numpy"} <= set(modules)
     assert "pandas" not in modules and "joblib" not in modules  # imported only inside helper functions
+    assert {"torch.onnx", "onnx", "onnxruntime"} <= set(modules)  # but the train step exports its torch model
+    steps = compile_notebook(write_notebook(tmp_path, "demo.ipynb", TWO_STEPS), tmp_path / "two", target="local")
+    assert "onnx" not in forkserver.modules_of_ir(Path(next(f for f in steps["files"] if f.endswith(".yaml"))))
