@@ -26,6 +26,10 @@ PUBLIC_URL_ENV = "AI4MLOPS_PUBLIC_URL"
 INGEST_URL_ENV = "AI4MLOPS_INGEST_URL"
 AUTO_REGISTER_ENV = "AI4MLOPS_AUTO_REGISTER"
 MODEL_REGISTRY_URL_ENV = "AI4MLOPS_MODEL_REGISTRY_URL"
+LOG_STORAGE_URI_ENV = "AI4MLOPS_LOG_STORAGE_URI"
+LOG_STORAGE_KEY_ENV = "AI4MLOPS_LOG_STORAGE_KEY"
+LOG_STORAGE_SERVICE_ACCOUNT_ENV = "AI4MLOPS_LOG_STORAGE_SERVICE_ACCOUNT"
+LOG_SINK_ENV = "AI4MLOPS_LOG_SINK"
 #: The values of a yes/no environment variable that mean yes.
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -46,7 +50,11 @@ class Settings:
     they write them straight into the workspace's event store); `auto_register`: register every model of each
     succeeded run in the model registry (once each); `model_registry_url`: a Kubeflow Model Registry's REST address
     to keep the model registry in (empty: the embedded one, in the store); `s3_endpoint_url`: an S3-compatible
-    server for `s3://` URIs (empty: `$AWS_ENDPOINT_URL` or `$S3_ENDPOINT_URL`, else AWS).
+    server for `s3://` URIs (empty: `$AWS_ENDPOINT_URL` or `$S3_ENDPOINT_URL`, else AWS); `log_storage_uri`: an
+    `s3://bucket/prefix` KServe's logger writes request logs to in batches, read back by the bucket reader (empty:
+    it posts each event to `public_url`), with `log_storage_key` and `log_storage_service_account` naming its
+    credentials (KServe's logger `storage.key`, `storage.serviceAccountName`); `log_sink`: `http` posts events even
+    when `log_storage_uri` is set (`storage`, or empty: the bucket when one is set).
     """
 
     kfp_host: str = ""
@@ -57,6 +65,10 @@ class Settings:
     auto_register: bool = False
     model_registry_url: str = ""
     s3_endpoint_url: str = ""
+    log_storage_uri: str = ""
+    log_storage_key: str = ""
+    log_storage_service_account: str = ""
+    log_sink: str = ""
 
 
 class Workspace:
@@ -100,6 +112,10 @@ class Workspace:
                 ingest_url=ingest_url or env.get(INGEST_URL_ENV, ""),
                 auto_register=env_flag(env, AUTO_REGISTER_ENV),
                 model_registry_url=env.get(MODEL_REGISTRY_URL_ENV, ""),
+                log_storage_uri=env.get(LOG_STORAGE_URI_ENV, ""),
+                log_storage_key=env.get(LOG_STORAGE_KEY_ENV, ""),
+                log_storage_service_account=env.get(LOG_STORAGE_SERVICE_ACCOUNT_ENV, ""),
+                log_sink=env.get(LOG_SINK_ENV, ""),
             ),
         )
 
@@ -140,6 +156,27 @@ class Workspace:
 
         token = ingest_token(self.folder)
         return f"{self.settings.public_url.rstrip('/')}/{NAME}/api/ingest?ingest_token={token}"
+
+    def cluster_log_storage(self):
+        """Where KServe's logger writes request logs in batches (`serving.log_storage.LogStorage`): the bucket of
+        `log_storage_uri`, unless `log_sink` is `http` (or no bucket is set: None)."""
+        from .errors import FieldError
+        from .serving.log_storage import SINKS, LogStorage
+
+        sink = self.settings.log_sink.strip().lower()
+        if sink and sink not in SINKS:
+            raise FieldError("log_sink", f"{self.settings.log_sink!r} is not a log sink.", f"Use {' or '.join(SINKS)}.")
+        if sink == "http" or not self.settings.log_storage_uri.strip():
+            if sink == "storage":
+                raise FieldError(
+                    "log_storage_uri", "log_sink is storage but no bucket is set.", "e.g. s3://logs/kserve"
+                )
+            return None
+        return LogStorage(
+            self.settings.log_storage_uri.strip(),
+            key=self.settings.log_storage_key.strip(),
+            service_account=self.settings.log_storage_service_account.strip(),
+        )
 
     # -- services ------------------------------------------------------------------------------
 
@@ -185,6 +222,7 @@ class Workspace:
             RunStore(store, check=False),
             lambda namespace="": KubeConnection.resolve(namespace=namespace or configured),
             logger_url=self.cluster_ingest_url(),
+            log_storage=self.cluster_log_storage(),
             image=self.settings.predictor_image or None,
             namespace=configured,
         )
@@ -308,6 +346,18 @@ class Workspace:
         from .store.event_writer import EventWriter
 
         return EventWriter(self.event_store)
+
+    @property
+    def bucket_reader(self):
+        """Reads the request logs KServe deployments' loggers wrote to the bucket into the event store."""
+        return self._once("bucket_reader", self._build_bucket_reader)
+
+    def _build_bucket_reader(self):
+        from .monitoring.bucket_reader import BucketReader
+        from .store.deployments import DeploymentStore
+        from .store.log_objects import LogObjectStore
+
+        return BucketReader(self.object_store, LogObjectStore(self.store_path), DeploymentStore(self.store_path))
 
     @property
     def schedules(self):

@@ -135,6 +135,11 @@ class ObjectStore:
             partial.unlink(missing_ok=True)
         return destination
 
+    def read(self, uri: S3Uri) -> bytes:
+        """The bytes of the object `uri` (for small objects, such as request log batches)."""
+        response = self._call(uri, lambda s3: s3.get_object(Bucket=uri.bucket, Key=uri.key))
+        return self._call(uri, lambda _: response["Body"].read())
+
     def upload(self, source: Path, uri: S3Uri) -> S3Uri:
         """Write the local file `source` as the object `uri` (multipart when large)."""
         self._call(uri, lambda s3: s3.upload_file(str(source), uri.bucket, uri.key))

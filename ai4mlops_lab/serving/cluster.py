@@ -35,6 +35,7 @@ from .inference_service import CONTAINER_NAME, CUSTOM_FORMATS, build_inference_s
 from .kserve_backend import MISSING, KserveBackend, summarize_status
 from .kube_connection import KubeConnection
 from .local_rollouts import stable_version
+from .log_storage import LogStorage
 from .rollouts import check_candidate, refuse_not_running, refuse_second_rollout, running_rollout
 
 #: Model frameworks (artifact metadata `model.framework`) and the KServe model format serving them.
@@ -54,7 +55,8 @@ class ClusterDeployments:
     """Deploy Model artifacts of runs as KServe InferenceServices; follow, stop, restart and query them.
 
     `connection(namespace=...)` resolves the Kubernetes connection (e.g. a partial of `KubeConnection.resolve`);
-    `logger_url` is where KServe's logger sends requests and responses (None: no monitoring); `image` is the
+    `logger_url` is where KServe's logger sends requests and responses (None: no monitoring), unless `log_storage`
+    (a bucket prefix) is given, where it writes them in batches instead; `image` is the
     predictor image for torch models; `namespace` the default namespace (empty: the connection's).
     """
 
@@ -65,10 +67,12 @@ class ClusterDeployments:
         connection: Callable[..., KubeConnection],
         *,
         logger_url: str | None,
+        log_storage: LogStorage | None = None,
         image: str | None = None,
         namespace: str = "",
     ):
         self.store, self.runs = store, runs
+        self.log_storage = log_storage
         self.connection = connection
         self.logger_url, self.image, self.namespace = logger_url, image, namespace
         self._backends: dict[KubeConnection, KserveBackend] = {}  # one Kubernetes client per connection
@@ -152,6 +156,7 @@ class ClusterDeployments:
             storage_uri=uri,
             resources=resources,
             logger_url=self.logger_url,
+            log_storage=self.log_storage,
             image=self.image if fmt in CUSTOM_FORMATS else None,
             labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},
         )

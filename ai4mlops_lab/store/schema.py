@@ -606,4 +606,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE batch_jobs ADD COLUMN kfp_run_id TEXT;
     ALTER TABLE batch_jobs ADD COLUMN kfp_url TEXT;
     """,
+    # logger objects (batches KServe's logger wrote to object storage) read into inference_events, each once per
+    # (uri, etag): the row is committed with the events it held.
+    """
+    CREATE TABLE log_objects (
+        uri TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        refused INTEGER NOT NULL,
+        read_at TEXT NOT NULL,
+        PRIMARY KEY (uri, etag)
+    );
+    CREATE INDEX log_objects_by_deployment ON log_objects (deployment);
+    """,
 ]
