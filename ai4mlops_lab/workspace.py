@@ -30,6 +30,8 @@ LOG_STORAGE_URI_ENV = "AI4MLOPS_LOG_STORAGE_URI"
 LOG_STORAGE_KEY_ENV = "AI4MLOPS_LOG_STORAGE_KEY"
 LOG_STORAGE_SERVICE_ACCOUNT_ENV = "AI4MLOPS_LOG_STORAGE_SERVICE_ACCOUNT"
 LOG_SINK_ENV = "AI4MLOPS_LOG_SINK"
+LOG_READ_FETCHERS_ENV = "AI4MLOPS_LOG_READ_FETCHERS"
+LOG_READ_TIMEOUT_ENV = "AI4MLOPS_LOG_READ_TIMEOUT"
 #: The values of a yes/no environment variable that mean yes.
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -37,6 +39,20 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 def env_flag(environ: Mapping[str, str], name: str) -> bool:
     """Whether the environment variable `name` says yes (1, true, yes, on; any case)."""
     return environ.get(name, "").strip().lower() in TRUE_WORDS
+
+
+def env_number(environ: Mapping[str, str], name: str, default: float, kind: type = int):
+    """The number (`kind`) the environment variable `name` holds, `default` when it is unset or empty; a
+    FieldError naming it when it holds something else."""
+    from .errors import FieldError
+
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        raise FieldError(name, f"{name}={text!r} is not a {'whole ' if kind is int else ''}number.") from None
 
 
 @dataclass(frozen=True)
@@ -54,7 +70,8 @@ class Settings:
     `s3://bucket/prefix` KServe's logger writes request logs to in batches, read back by the bucket reader (empty:
     it posts each event to `public_url`), with `log_storage_key` and `log_storage_service_account` naming its
     credentials (KServe's logger `storage.key`, `storage.serviceAccountName`); `log_sink`: `http` posts events even
-    when `log_storage_uri` is set (`storage`, or empty: the bucket when one is set).
+    when `log_storage_uri` is set (`storage`, or empty: the bucket when one is set); `log_read_fetchers`: GETs of
+    logger objects at once, `log_read_timeout_s`: the longest wait for the bucket to answer (a socket read).
     """
 
     kfp_host: str = ""
@@ -69,6 +86,8 @@ class Settings:
     log_storage_key: str = ""
     log_storage_service_account: str = ""
     log_sink: str = ""
+    log_read_fetchers: int = 4
+    log_read_timeout_s: float = 20.0
 
 
 class Workspace:
@@ -116,6 +135,8 @@ class Workspace:
                 log_storage_key=env.get(LOG_STORAGE_KEY_ENV, ""),
                 log_storage_service_account=env.get(LOG_STORAGE_SERVICE_ACCOUNT_ENV, ""),
                 log_sink=env.get(LOG_SINK_ENV, ""),
+                log_read_fetchers=env_number(env, LOG_READ_FETCHERS_ENV, Settings.log_read_fetchers),
+                log_read_timeout_s=env_number(env, LOG_READ_TIMEOUT_ENV, Settings.log_read_timeout_s, float),
             ),
         )
 
@@ -353,11 +374,24 @@ class Workspace:
         return self._once("bucket_reader", self._build_bucket_reader)
 
     def _build_bucket_reader(self):
+        """The reader on its own client: its socket reads wait `log_read_timeout_s`, and it retries GETs itself."""
+        from dataclasses import replace
+
+        from .errors import FieldError
         from .monitoring.bucket_reader import BucketReader
+        from .objectstore import ObjectStore
         from .store.deployments import DeploymentStore
         from .store.log_objects import LogObjectStore
 
-        return BucketReader(self.object_store, LogObjectStore(self.store_path), DeploymentStore(self.store_path))
+        fetchers, timeout = self.settings.log_read_fetchers, self.settings.log_read_timeout_s
+        if isinstance(fetchers, bool) or not isinstance(fetchers, int) or not 1 <= fetchers <= 64:
+            raise FieldError("log_read_fetchers", f"{fetchers!r} is not a whole number from 1 to 64.", "e.g. 4")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
+            raise FieldError("log_read_timeout", f"{timeout!r} is not a number of seconds from 0 to 600.", "e.g. 20")
+        objects = ObjectStore(replace(self.object_store.settings, read_timeout_s=timeout, attempts=1))
+        return BucketReader(
+            objects, LogObjectStore(self.store_path), DeploymentStore(self.store_path), fetchers=fetchers
+        )
 
     @property
     def schedules(self):

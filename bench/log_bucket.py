@@ -1,10 +1,11 @@
 """How fast the monitor reads KServe's request logs from a bucket, beside the ingest route's rate for posted events.
 
-Run: `PYTHONPATH=. python bench/log_bucket.py [PREDICTIONS] [--batch N] [--format json|parquet] [--rows R] [--ingest]`
-(default 100,000 predictions, objects of 1,000 records as `log_storage.BATCH_SIZE`; not run in CI). Starts
+Run: `PYTHONPATH=. python bench/log_bucket.py [PREDICTIONS] [--batch N] [--format json|parquet] [--rows R]
+[--fetchers F] [--ingest]` (default 100,000 predictions, objects of 1,000 records as `log_storage.BATCH_SIZE`, the
+reader's 4 fetchers; not run in CI). Starts
 `rclone serve s3` on 127.0.0.1, writes the objects KServe's logger would write for PREDICTIONS rows in V1 requests
 and their responses (`tests/kserve_logger.py`: its layout and format) as files of the served bucket, then times one
-`BucketReader.read` of the deployment: listing, fetching (8 threads), decoding and committing every object with
+`BucketReader.read` of the deployment: listing, fetching (F threads), decoding and committing every object with
 its events (the store's count must equal the records written). Prints objects/s, records/s and predictions/s
 (rows of the requests read per second; `--rows R` logs requests of R rows). `--ingest` also measures
 `POST /ingest` with 8 senders (`bench/ingest.py`) on this machine, for the side by side.
@@ -57,7 +58,7 @@ def write_objects(folder: Path, predictions: int, batch: int, extension: str, ro
     return len(keys), len(records)
 
 
-def read_rate(predictions: int, batch: int, extension: str, rows: int) -> dict:
+def read_rate(predictions: int, batch: int, extension: str, rows: int, fetchers: int) -> dict:
     from ai4mlops_lab.monitoring.bucket_reader import BucketReader
     from ai4mlops_lab.objectstore import ObjectStore, S3Settings
     from ai4mlops_lab.store.deployments import DeploymentStore
@@ -74,8 +75,8 @@ def read_rate(predictions: int, batch: int, extension: str, rows: int) -> dict:
             objects, records = write_objects(server.bucket("logs"), predictions, batch, extension, rows)
             deployment(workspace, "logs")
             path = workspace / STORE_FILE
-            reader = BucketReader(ObjectStore(S3Settings(endpoint_url=server.endpoint)), LogObjectStore(path),
-                                  DeploymentStore(path))  # fmt: skip
+            objects = ObjectStore(S3Settings(endpoint_url=server.endpoint, attempts=1))  # as the workspace's
+            reader = BucketReader(objects, LogObjectStore(path), DeploymentStore(path), fetchers=fetchers)
             start = time.perf_counter()
             result = reader.read(NAME)
             elapsed = time.perf_counter() - start
@@ -109,22 +110,25 @@ def ingest_rate(events: int) -> float:
 
 
 def main() -> None:
+    from ai4mlops_lab.monitoring.bucket_reader import FETCHERS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("predictions", nargs="?", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000, help="records per object (the logger's batchSize)")
     parser.add_argument("--format", choices=("json", "parquet"), default="json")
     parser.add_argument("--rows", type=int, default=1, help="rows (predictions) per logged request")
+    parser.add_argument("--fetchers", type=int, default=FETCHERS, help="GETs at once (the reader's default: 4)")
     parser.add_argument("--ingest", action="store_true", help="also measure POST /ingest with 8 senders")
     args = parser.parse_args()
-    rate = read_rate(args.predictions, args.batch, args.format, args.rows)
+    rate = read_rate(args.predictions, args.batch, args.format, args.rows, args.fetchers)
     print(f"cores: {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f}; goal {GOAL} predictions/s")
-    print(f"{'path':<42}{'objects/s':>10}{'events/s':>11}{'predictions/s':>15}")
-    label = f"bucket ({args.format}, {args.batch}/object, {args.rows} row/req)"
-    print(f"{label:<42}{rate['objects']:>10.0f}{rate['records']:>11.0f}{rate['predictions']:>15.0f}"
+    print(f"{'path':<56}{'objects/s':>10}{'events/s':>11}{'predictions/s':>15}")
+    label = f"bucket ({args.format}, {args.batch}/object, {args.rows} row/req, {args.fetchers} fetchers)"
+    print(f"{label:<56}{rate['objects']:>10.0f}{rate['records']:>11.0f}{rate['predictions']:>15.0f}"
           f"   ({args.predictions} predictions in {rate['seconds']:.1f} s)")  # fmt: skip
     if args.ingest:
         eps = ingest_rate(20_000)
-        print(f"{'POST /ingest, 8 senders (1 row/req)':<42}{'':>10}{eps:>11.0f}{eps / 2:>15.0f}")
+        print(f"{'POST /ingest, 8 senders (1 row/req)':<56}{'':>10}{eps:>11.0f}{eps / 2:>15.0f}")
     print("every object read once; every record stored once")
 
 

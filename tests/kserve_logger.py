@@ -90,11 +90,13 @@ def log_request(kind, ce_id, body, name, namespace, component="predictor", sink=
     }
 
 
-def exchanges(bodies, name, namespace, predictions=None):
-    """LogRequests of a request and its response per body, in the order the logger receives them."""
+def exchanges(bodies, name, namespace, predictions=None, ids=None):
+    """LogRequests of a request and its response per body, in the order the logger receives them; their CloudEvent
+    ids from `ids` (the callers' ce-id headers), else random UUIDs as the logger makes them (`getOrCreateID`)."""
     records = []
+    ids = iter(ids or ())
     for index, body in enumerate(bodies):
-        ce_id = str(uuid.uuid4())
+        ce_id = next(ids, None) or str(uuid.uuid4())
         answer = predictions[index] if predictions else {"predictions": [0] * len(body.get("instances", [0]))}
         records.append(log_request("request", ce_id, json.dumps(body).encode(), name, namespace))
         records.append(log_request("response", ce_id, json.dumps(answer).encode(), name, namespace))

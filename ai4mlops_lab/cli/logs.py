@@ -20,15 +20,18 @@ def add_commands(commands, parents: dict) -> None:
 
 
 def read_logs_command(args: argparse.Namespace) -> int:
-    """Read the new objects; exit 1 when records were refused (the others are kept)."""
+    """Read the new objects; exit 1 when records were refused (the others are kept) or objects were left unread
+    (the next read takes them)."""
     result = args.workspace.bucket_reader.read(args.name, limit=args.limit)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
         print(
             f"{result.deployment}: {result.objects} new object(s) under {result.prefix}, {result.events} event(s) "
-            f"stored, {result.repeated} already stored, {result.refused} refused"
+            f"stored, {result.repeated} already stored, {result.refused} refused, {result.left} left unread"
         )
         for problem in result.problems:
             print(f"  {problem}")
-    return 1 if result.refused else 0
+        if result.error:
+            print(f"  {result.error} (read again next time)")
+    return 1 if result.refused or result.error else 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Bool, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default
 
 from .. import NAME
 from ..workspace import AUTO_REGISTER_ENV, MODEL_REGISTRY_URL_ENV, Settings, Workspace, env_flag
@@ -89,6 +89,17 @@ class Ai4MlopsApp(ExtensionApp):
         help="'http' makes KServe loggers post each event to public_url even with log_storage_uri set (small "
         "services); 'storage' or empty: the bucket when log_storage_uri is set.",
     )
+    log_read_fetchers = Int(
+        Settings.log_read_fetchers,
+        config=True,
+        help="Logger objects fetched from the bucket at once (1-64).",
+    )
+    log_read_timeout = Float(
+        Settings.log_read_timeout_s,
+        config=True,
+        help="Seconds the bucket reader waits for the bucket to answer before it tries again, then leaves the "
+        "object for the next round.",
+    )
 
     @default("auto_register")
     def _auto_register_default(self) -> bool:
@@ -125,6 +136,8 @@ class Ai4MlopsApp(ExtensionApp):
                         log_storage_key=self.log_storage_key,
                         log_storage_service_account=self.log_storage_service_account,
                         log_sink=self.log_sink,
+                        log_read_fetchers=self.log_read_fetchers,
+                        log_read_timeout_s=self.log_read_timeout,
                     ),
                 )
             return self._workspace

@@ -621,4 +621,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX log_objects_by_deployment ON log_objects (deployment);
     """,
+    # Each logger prefix the bucket reader lists: the key up to which every object was read (the next listing's
+    # StartAfter), whether its keys were seen arriving in key order, the passes since the last full listing, and the
+    # last pass's failure.
+    """
+    CREATE TABLE log_prefixes (
+        prefix TEXT PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        read_through TEXT NOT NULL DEFAULT '',
+        in_order INTEGER NOT NULL DEFAULT 0,
+        since_full INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
