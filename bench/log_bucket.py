@@ -75,8 +75,8 @@ def read_rate(predictions: int, batch: int, extension: str, rows: int, fetchers:
             objects, records = write_objects(server.bucket("logs"), predictions, batch, extension, rows)
             deployment(workspace, "logs")
             path = workspace / STORE_FILE
-            objects = ObjectStore(S3Settings(endpoint_url=server.endpoint, attempts=1))  # as the workspace's
-            reader = BucketReader(objects, LogObjectStore(path), DeploymentStore(path), fetchers=fetchers)
+            bucket = ObjectStore(S3Settings(endpoint_url=server.endpoint, attempts=1))  # as the workspace's
+            reader = BucketReader(bucket, LogObjectStore(path), DeploymentStore(path), fetchers=fetchers)
             start = time.perf_counter()
             result = reader.read(NAME)
             elapsed = time.perf_counter() - start

@@ -148,6 +148,11 @@ class FaultyProxy:
         with self._lock:
             self._stalls[key] = times
 
+    def recover(self) -> None:
+        """Answer every request again."""
+        with self._lock:
+            self._stalls.clear()
+
     def stalled(self, method: str, path: str) -> bool:
         """Whether to hold this request (counting it against its stall)."""
         key = urlsplit(path).path.split("/", 2)[-1]

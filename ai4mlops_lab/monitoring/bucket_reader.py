@@ -8,9 +8,9 @@ these events as they see posted ones. Runs as a job of the server's background l
 
 Failures never hang a pass: a socket read waits at most the object store's `read_timeout_s`, and a GET that timed
 out or met a server error is tried again (`attempts` tries in all; a retry only re-reads bytes, and an object's
-events count once, with its row). An object still unread is left for the next pass: no further GET starts in this
-pass (its endpoint is likely down), the objects already fetched are committed, and the prefix's `last_error` says
-why until a pass reads everything it found.
+events count once, with its row). An object still unread is left for the next pass, and the prefix's `last_error`
+says why until a pass reads everything it found; after `STOP_AFTER` such objects in a row no further GET starts
+in the pass (the endpoint is likely down), and the objects already fetched are committed.
 
 Listing: KServe names an object after a record of its batch, `ID-TYPE.EXT` (kserve `pkg/logger/store.go`,
 `getObjectKey`), where ID is the request's CloudEvent id: the caller's `ce-id` header, else a random UUID
@@ -43,6 +43,8 @@ FETCHERS = 4
 #: Tries of a GET that timed out or met a server error, and the pause before each retry.
 ATTEMPTS = 2
 RETRY_PAUSE_S = 0.2
+#: Objects in a row that cannot be read before a pass stops starting GETs (one alone may be the object's fault).
+STOP_AFTER = 2
 #: Full listings in a row whose new objects all sorted after `read_through` before listings start after it.
 ORDER_EVIDENCE = 3
 #: Every this many passes lists the whole prefix even when its keys arrive in order.
@@ -155,13 +157,20 @@ class BucketReader:
 
     def _fetched(self, prefix: S3Uri, infos: list[ObjectInfo], result: ReadResult):
         """(info, bytes) of the objects `infos` in order (bytes None: the object was deleted since it was listed),
-        `fetchers` fetched at a time; once one cannot be read (`result.error` says why), no further GET starts and
-        those started are still given."""
+        `fetchers` fetched at a time. One that cannot be read is left out (`result.error` says why); after
+        `STOP_AFTER` in a row no further GET starts, and those started are still given."""
         pending = iter(infos)
+        failed_in_a_row = 0
         with ThreadPoolExecutor(self.fetchers, thread_name_prefix="ai4mlops-logs") as pool:
             started = deque(
                 (info, pool.submit(self._fetch, prefix.child(info.key))) for info in islice(pending, self.fetchers)
             )
+
+            def start_next() -> None:
+                following = next(pending, None)
+                if following is not None:
+                    started.append((following, pool.submit(self._fetch, prefix.child(following.key))))
+
             while started:
                 info, future = started.popleft()
                 try:
@@ -170,12 +179,14 @@ class BucketReader:
                     data, retries = None, 0
                 except UserError as err:
                     result.error = result.error or f"{prefix.child(info.key)} could not be read: {err.message}"
-                    pending = iter(())
+                    failed_in_a_row += 1
+                    if failed_in_a_row >= STOP_AFTER:
+                        pending = iter(())
+                    start_next()
                     continue
+                failed_in_a_row = 0
                 result.retries += retries
-                following = next(pending, None)
-                if following is not None:
-                    started.append((following, pool.submit(self._fetch, prefix.child(following.key))))
+                start_next()
                 yield info, data
 
     def _fetch(self, uri: S3Uri) -> tuple[bytes, int]:
