@@ -26,6 +26,12 @@ PUBLIC_URL_ENV = "AI4MLOPS_PUBLIC_URL"
 INGEST_URL_ENV = "AI4MLOPS_INGEST_URL"
 AUTO_REGISTER_ENV = "AI4MLOPS_AUTO_REGISTER"
 MODEL_REGISTRY_URL_ENV = "AI4MLOPS_MODEL_REGISTRY_URL"
+LOG_STORAGE_URI_ENV = "AI4MLOPS_LOG_STORAGE_URI"
+LOG_STORAGE_KEY_ENV = "AI4MLOPS_LOG_STORAGE_KEY"
+LOG_STORAGE_SERVICE_ACCOUNT_ENV = "AI4MLOPS_LOG_STORAGE_SERVICE_ACCOUNT"
+LOG_SINK_ENV = "AI4MLOPS_LOG_SINK"
+LOG_READ_FETCHERS_ENV = "AI4MLOPS_LOG_READ_FETCHERS"
+LOG_READ_TIMEOUT_ENV = "AI4MLOPS_LOG_READ_TIMEOUT"
 #: The values of a yes/no environment variable that mean yes.
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -33,6 +39,20 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 def env_flag(environ: Mapping[str, str], name: str) -> bool:
     """Whether the environment variable `name` says yes (1, true, yes, on; any case)."""
     return environ.get(name, "").strip().lower() in TRUE_WORDS
+
+
+def env_number(environ: Mapping[str, str], name: str, default: float, kind: type = int):
+    """The number (`kind`) the environment variable `name` holds, `default` when it is unset or empty; a
+    FieldError naming it when it holds something else."""
+    from .errors import FieldError
+
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        raise FieldError(name, f"{name}={text!r} is not a {'whole ' if kind is int else ''}number.") from None
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,12 @@ class Settings:
     they write them straight into the workspace's event store); `auto_register`: register every model of each
     succeeded run in the model registry (once each); `model_registry_url`: a Kubeflow Model Registry's REST address
     to keep the model registry in (empty: the embedded one, in the store); `s3_endpoint_url`: an S3-compatible
-    server for `s3://` URIs (empty: `$AWS_ENDPOINT_URL` or `$S3_ENDPOINT_URL`, else AWS).
+    server for `s3://` URIs (empty: `$AWS_ENDPOINT_URL` or `$S3_ENDPOINT_URL`, else AWS); `log_storage_uri`: an
+    `s3://bucket/prefix` KServe's logger writes request logs to in batches, read back by the bucket reader (empty:
+    it posts each event to `public_url`), with `log_storage_key` and `log_storage_service_account` naming its
+    credentials (KServe's logger `storage.key`, `storage.serviceAccountName`); `log_sink`: `http` posts events even
+    when `log_storage_uri` is set (`storage`, or empty: the bucket when one is set); `log_read_fetchers`: GETs of
+    logger objects at once, `log_read_timeout_s`: the longest wait for the bucket to answer (a socket read).
     """
 
     kfp_host: str = ""
@@ -57,6 +82,12 @@ class Settings:
     auto_register: bool = False
     model_registry_url: str = ""
     s3_endpoint_url: str = ""
+    log_storage_uri: str = ""
+    log_storage_key: str = ""
+    log_storage_service_account: str = ""
+    log_sink: str = ""
+    log_read_fetchers: int = 4
+    log_read_timeout_s: float = 20.0
 
 
 class Workspace:
@@ -100,6 +131,12 @@ class Workspace:
                 ingest_url=ingest_url or env.get(INGEST_URL_ENV, ""),
                 auto_register=env_flag(env, AUTO_REGISTER_ENV),
                 model_registry_url=env.get(MODEL_REGISTRY_URL_ENV, ""),
+                log_storage_uri=env.get(LOG_STORAGE_URI_ENV, ""),
+                log_storage_key=env.get(LOG_STORAGE_KEY_ENV, ""),
+                log_storage_service_account=env.get(LOG_STORAGE_SERVICE_ACCOUNT_ENV, ""),
+                log_sink=env.get(LOG_SINK_ENV, ""),
+                log_read_fetchers=env_number(env, LOG_READ_FETCHERS_ENV, Settings.log_read_fetchers),
+                log_read_timeout_s=env_number(env, LOG_READ_TIMEOUT_ENV, Settings.log_read_timeout_s, float),
             ),
         )
 
@@ -140,6 +177,27 @@ class Workspace:
 
         token = ingest_token(self.folder)
         return f"{self.settings.public_url.rstrip('/')}/{NAME}/api/ingest?ingest_token={token}"
+
+    def cluster_log_storage(self):
+        """Where KServe's logger writes request logs in batches (`serving.log_storage.LogStorage`): the bucket of
+        `log_storage_uri`, unless `log_sink` is `http` (or no bucket is set: None)."""
+        from .errors import FieldError
+        from .serving.log_storage import SINKS, LogStorage
+
+        sink = self.settings.log_sink.strip().lower()
+        if sink and sink not in SINKS:
+            raise FieldError("log_sink", f"{self.settings.log_sink!r} is not a log sink.", f"Use {' or '.join(SINKS)}.")
+        if sink == "http" or not self.settings.log_storage_uri.strip():
+            if sink == "storage":
+                raise FieldError(
+                    "log_storage_uri", "log_sink is storage but no bucket is set.", "e.g. s3://logs/kserve"
+                )
+            return None
+        return LogStorage(
+            self.settings.log_storage_uri.strip(),
+            key=self.settings.log_storage_key.strip(),
+            service_account=self.settings.log_storage_service_account.strip(),
+        )
 
     # -- services ------------------------------------------------------------------------------
 
@@ -185,6 +243,7 @@ class Workspace:
             RunStore(store, check=False),
             lambda namespace="": KubeConnection.resolve(namespace=namespace or configured),
             logger_url=self.cluster_ingest_url(),
+            log_storage=self.cluster_log_storage(),
             image=self.settings.predictor_image or None,
             namespace=configured,
         )
@@ -308,6 +367,31 @@ class Workspace:
         from .store.event_writer import EventWriter
 
         return EventWriter(self.event_store)
+
+    @property
+    def bucket_reader(self):
+        """Reads the request logs KServe deployments' loggers wrote to the bucket into the event store."""
+        return self._once("bucket_reader", self._build_bucket_reader)
+
+    def _build_bucket_reader(self):
+        """The reader on its own client: its socket reads wait `log_read_timeout_s`, and it retries GETs itself."""
+        from dataclasses import replace
+
+        from .errors import FieldError
+        from .monitoring.bucket_reader import BucketReader
+        from .objectstore import ObjectStore
+        from .store.deployments import DeploymentStore
+        from .store.log_objects import LogObjectStore
+
+        fetchers, timeout = self.settings.log_read_fetchers, self.settings.log_read_timeout_s
+        if isinstance(fetchers, bool) or not isinstance(fetchers, int) or not 1 <= fetchers <= 64:
+            raise FieldError("log_read_fetchers", f"{fetchers!r} is not a whole number from 1 to 64.", "e.g. 4")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
+            raise FieldError("log_read_timeout", f"{timeout!r} is not a number of seconds from 0 to 600.", "e.g. 20")
+        objects = ObjectStore(replace(self.object_store.settings, read_timeout_s=timeout, attempts=1))
+        return BucketReader(
+            objects, LogObjectStore(self.store_path), DeploymentStore(self.store_path), fetchers=fetchers
+        )
 
     @property
     def schedules(self):

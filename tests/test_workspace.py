@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from ai4mlops_lab.workspace import STORE_FILE, Settings, Workspace
+from ai4mlops_lab.errors import FieldError
+from ai4mlops_lab.workspace import LOG_READ_FETCHERS_ENV, LOG_READ_TIMEOUT_ENV, STORE_FILE, Settings, Workspace
 
 SERVICES = ("run_service", "deployments", "drift_monitor", "event_store", "event_writer")
 
@@ -105,3 +106,16 @@ def test_the_object_store_endpoint_setting_wins_over_the_environment(tmp_path, m
     assert (from_env.endpoint_url, from_env.path_style) == ("http://127.0.0.1:1", None)
     configured = Workspace(tmp_path / ".ai4mlops", settings=Settings(s3_endpoint_url="http://127.0.0.1:2"))
     assert configured.object_store.settings.endpoint_url == "http://127.0.0.1:2"
+
+
+def test_the_bucket_readers_settings_come_from_the_environment_and_are_checked(tmp_path):
+    environ = {LOG_READ_FETCHERS_ENV: "2", LOG_READ_TIMEOUT_ENV: "1.5"}
+    logs = Workspace.from_environment(tmp_path / "a", environ=environ).bucket_reader
+    assert logs.fetchers == 2 and logs.objects.settings.read_timeout_s == 1.5
+    assert logs.objects.settings.attempts == 1  # the reader retries, and counts its retries
+    with pytest.raises(FieldError) as err:
+        Workspace.from_environment(tmp_path / "b", environ={LOG_READ_TIMEOUT_ENV: "soon"})
+    assert err.value.field == LOG_READ_TIMEOUT_ENV and "'soon' is not a number" in err.value.message
+    with pytest.raises(FieldError) as err:
+        Workspace(tmp_path / "c", settings=Settings(log_read_fetchers=0)).bucket_reader  # noqa: B018
+    assert err.value.field == "log_read_fetchers"

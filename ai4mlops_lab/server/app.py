@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Bool, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default
 
 from .. import NAME
 from ..workspace import AUTO_REGISTER_ENV, MODEL_REGISTRY_URL_ENV, Settings, Workspace, env_flag
@@ -71,6 +71,36 @@ class Ai4MlopsApp(ExtensionApp):
         "the environment ($AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_PROFILE or ~/.aws/credentials).",
     )
 
+    log_storage_uri = Unicode(
+        "",
+        config=True,
+        help="s3://bucket/prefix where KServe deployments' request loggers write requests and responses in batches "
+        "(read back into the monitor each round, each object once); empty: they post each event to public_url.",
+    )
+    log_storage_key = Unicode("", config=True, help="The logger's storage.key: the entry of KServe's storage secret.")
+    log_storage_service_account = Unicode(
+        "",
+        config=True,
+        help="The logger's storage.serviceAccountName: a service account with the bucket's credentials.",
+    )
+    log_sink = Unicode(
+        "",
+        config=True,
+        help="'http' makes KServe loggers post each event to public_url even with log_storage_uri set (small "
+        "services); 'storage' or empty: the bucket when log_storage_uri is set.",
+    )
+    log_read_fetchers = Int(
+        Settings.log_read_fetchers,
+        config=True,
+        help="Logger objects fetched from the bucket at once (1-64).",
+    )
+    log_read_timeout = Float(
+        Settings.log_read_timeout_s,
+        config=True,
+        help="Seconds the bucket reader waits for the bucket to answer before it tries again, then leaves the "
+        "object for the next round.",
+    )
+
     @default("auto_register")
     def _auto_register_default(self) -> bool:
         return env_flag(os.environ, AUTO_REGISTER_ENV)
@@ -102,6 +132,12 @@ class Ai4MlopsApp(ExtensionApp):
                         auto_register=self.auto_register,
                         model_registry_url=self.model_registry_url,
                         s3_endpoint_url=self.s3_endpoint_url,
+                        log_storage_uri=self.log_storage_uri,
+                        log_storage_key=self.log_storage_key,
+                        log_storage_service_account=self.log_storage_service_account,
+                        log_sink=self.log_sink,
+                        log_read_fetchers=self.log_read_fetchers,
+                        log_read_timeout_s=self.log_read_timeout,
                     ),
                 )
             return self._workspace
@@ -129,7 +165,8 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def _background_round(self):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
-        (model servers, KServe) into the store, check deployments' pending windows for drift, read predictions and
+        (model servers, KServe) into the store, read the request logs KServe loggers wrote to the bucket, check
+        deployments' pending windows for drift, read predictions and
         labels into performance windows, follow retraining,
         register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts,
         start the runs of due schedules (each compiles its notebook and starts its worker, in the job's thread) and
@@ -146,6 +183,7 @@ class Ai4MlopsApp(ExtensionApp):
                 lambda: self._background_jobs.update(
                     runs=self.workspace.run_service.refresh,
                     deployments=self.workspace.deployments.refresh,
+                    logs=self.workspace.bucket_reader.read_all,
                     drift=self.workspace.drift_monitor.tick,
                     outcomes=self.workspace.outcome_monitor.process_all,
                     registry=self.workspace.auto_register,

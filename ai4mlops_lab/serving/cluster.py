@@ -36,6 +36,7 @@ from .inference_service import CONTAINER_NAME, build_inference_service, cluster_
 from .kserve_backend import MISSING, KserveBackend, summarize_status
 from .kube_connection import KubeConnection
 from .local_rollouts import stable_version
+from .log_storage import LogStorage
 from .rollouts import check_candidate, refuse_not_running, refuse_second_rollout, running_rollout
 from .runtimes import SERVING_FIELDS, KserveServing, describe, kserve_serving
 
@@ -52,9 +53,9 @@ class ClusterDeployments:
     """Deploy Model artifacts of runs as KServe InferenceServices; follow, stop, restart and query them.
 
     `connection(namespace=...)` resolves the Kubernetes connection (e.g. a partial of `KubeConnection.resolve`);
-    `logger_url` is where KServe's logger sends requests and responses (None: no monitoring); `image` is the
-    predictor image for torch models that have no exported form; `namespace` the default namespace (empty: the
-    connection's).
+    `logger_url` is where KServe's logger sends requests and responses (None: no monitoring), unless `log_storage`
+    (a bucket prefix) is given, where it writes them in batches instead; `image` is the predictor image for torch
+    models that have no exported form; `namespace` the default namespace (empty: the connection's).
     """
 
     def __init__(
@@ -64,10 +65,12 @@ class ClusterDeployments:
         connection: Callable[..., KubeConnection],
         *,
         logger_url: str | None,
+        log_storage: LogStorage | None = None,
         image: str | None = None,
         namespace: str = "",
     ):
         self.store, self.runs = store, runs
+        self.log_storage = log_storage
         self.connection = connection
         self.logger_url, self.image, self.namespace = logger_url, image, namespace
         self._backends: dict[KubeConnection, KserveBackend] = {}  # one Kubernetes client per connection
@@ -152,6 +155,7 @@ class ClusterDeployments:
             protocol_version=serving.protocol,
             resources=resources,
             logger_url=self.logger_url,
+            log_storage=self.log_storage,
             image=serving.image,
             metadata=metadata if serving.image else None,
             labels={**(labels or {}), **LABELS, RUN_LABEL: run_id},

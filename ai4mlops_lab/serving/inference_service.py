@@ -20,6 +20,7 @@ import sys
 from urllib.parse import urlsplit
 
 from ..errors import UserError
+from .log_storage import LogStorage
 
 API_VERSION = "serving.kserve.io/v1beta1"
 KIND = "InferenceService"
@@ -162,6 +163,7 @@ def build_inference_service(
     resources: dict | None = None,
     logger_url: str | None,
     protocol_version: str | None = None,
+    log_storage: LogStorage | None = None,
     runtime_version: str | None = None,
     image: str | None = None,
     metadata: dict | None = None,
@@ -174,9 +176,10 @@ def build_inference_service(
     `image` (our predictor image) makes a custom predictor; it is required for the formats in
     CUSTOM_FORMATS. Its container gets the model artifact's `metadata` (what `serving/container.py` loads the model
     with: framework, file, signature) in MODEL_METADATA. `logger_url` (the monitoring ingest URL) adds a logger
-    sending requests and responses (`mode: all`); None leaves monitoring off. `protocol_version` (v1, v2) picks the
-    runtime's protocol (None: its default). `service_account_name` is the predictor's service account, which carries
-    the storage credentials.
+    sending requests and responses (`mode: all`), one CloudEvent each; `log_storage` instead makes it write them in
+    batches to a bucket (read by `monitoring.bucket_reader`); neither leaves monitoring off. `protocol_version` (v1,
+    v2) picks the runtime's protocol (None: its default). `service_account_name` is the predictor's service account,
+    which carries the storage credentials.
     """
     validate_name(name)
     if not isinstance(namespace, str) or not _DNS1123.match(namespace) or len(namespace) > 63:
@@ -235,7 +238,19 @@ def build_inference_service(
             runtime_version=runtime_version or None,
             resources=requirements,
         )
-    if logger_url is not None:
+    if log_storage is not None:
+        predictor.logger = ks.V1beta1LoggerSpec(
+            mode="all",
+            url=log_storage.logger_url,
+            storage=ks.models.V1beta1LoggerStorageSpec(
+                key=log_storage.key or None,
+                service_account_name=log_storage.service_account or None,
+                parameters=log_storage.parameters(),
+            ),
+            batch_size=log_storage.batch_size,
+            batch_interval=log_storage.batch_interval,
+        )
+    elif logger_url is not None:
         predictor.logger = ks.V1beta1LoggerSpec(mode="all", url=_check_url(logger_url))
     isvc = ks.V1beta1InferenceService(
         api_version=API_VERSION,

@@ -29,68 +29,14 @@ class EventStore(StoreFile):
         """Store events in one transaction; for each, True when stored, False when the same event was stored
         before (also earlier in `events`), or the refusal: UnknownDeployment, ConflictingEvent."""
         conn = self._conn()
-        received_at = times.now()
-        known: dict[str, bool] = {}
-        outcomes: list[bool | UnknownDeployment | ConflictingEvent] = []
         with transaction(conn):
-            for event in events:
-                if event.deployment not in known:
-                    known[event.deployment] = (
-                        conn.execute("SELECT 1 FROM deployments WHERE name = ?", (event.deployment,)).fetchone()
-                        is not None
-                    )
-                if not known[event.deployment]:
-                    outcomes.append(UnknownDeployment(event))
-                elif self._insert(conn, event, received_at):
-                    outcomes.append(True)
-                else:
-                    outcomes.append(False if self._stored_body(conn, event) == event.body else ConflictingEvent(event))
-        return outcomes
-
-    @staticmethod
-    def _insert(conn, event: InferenceEvent, received_at: str) -> bool:
-        return (
-            conn.execute(
-                """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint,
-                   source, event_time, event_ts, received_at, content_type, body)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (deployment, ce_id, kind) DO NOTHING""",
-                (
-                    event.ce_id,
-                    event.kind,
-                    event.deployment,
-                    event.namespace,
-                    event.component,
-                    event.endpoint,
-                    event.source,
-                    event.time,
-                    times.epoch_seconds(event.time) or time.time(),
-                    received_at,
-                    event.content_type,
-                    event.body,
-                ),
-            ).rowcount
-            == 1
-        )
-
-    @staticmethod
-    def _stored_body(conn, event: InferenceEvent) -> bytes:
-        return bytes(
-            conn.execute(
-                "SELECT body FROM inference_events WHERE deployment = ? AND ce_id = ? AND kind = ?",
-                (event.deployment, event.ce_id, event.kind),
-            ).fetchone()[0]
-        )
+            return store_events(conn, events)
 
     def reject(self, reason: str, deployment: str = "") -> None:
         """Count an event refused for `reason`, under the deployment it names ('' for none)."""
         conn = self._conn()
         with transaction(conn):
-            conn.execute(
-                """INSERT INTO ingest_rejections (deployment, reason, count, last_at) VALUES (?, ?, 1, ?)
-                   ON CONFLICT (deployment, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at""",
-                (deployment, reason, times.now()),
-            )
+            count_rejection(conn, reason, deployment)
 
     def counts(self, deployment: str | None = None) -> dict:
         """`{requests, responses}` stored for a deployment (or all), `{rejected: {reason: n}}` refused naming it
@@ -241,3 +187,74 @@ class EventStore(StoreFile):
             .fetchall()
         )
         return [dict(row) for row in rows]
+
+
+def store_events(conn, events: list[InferenceEvent]) -> list[bool | UnknownDeployment | ConflictingEvent]:
+    """Store events within the open transaction of `conn` (see `EventStore.add_many`): the one path every logged
+    event takes, posted (ingest route) or read from the logger's objects (`store.log_objects`). New events of
+    existing deployments (the usual case) are inserted in one statement; else event by event."""
+    received_at = times.now()
+    known = {
+        name: conn.execute("SELECT 1 FROM deployments WHERE name = ?", (name,)).fetchone() is not None
+        for name in {event.deployment for event in events}
+    }
+    if len(events) > 1 and all(known.values()):
+        conn.execute("SAVEPOINT new_events")
+        before = conn.total_changes
+        conn.executemany(_INSERT, (_values(event, received_at) for event in events))
+        if conn.total_changes - before == len(events):
+            conn.execute("RELEASE new_events")
+            return [True] * len(events)
+        conn.execute("ROLLBACK TO new_events")  # retries or conflicts among them: sort them out one by one
+        conn.execute("RELEASE new_events")
+    outcomes: list[bool | UnknownDeployment | ConflictingEvent] = []
+    for event in events:
+        if not known[event.deployment]:
+            outcomes.append(UnknownDeployment(event))
+        elif conn.execute(_INSERT, _values(event, received_at)).rowcount == 1:
+            outcomes.append(True)
+        else:
+            outcomes.append(False if _stored_body(conn, event) == event.body else ConflictingEvent(event))
+    return outcomes
+
+
+def count_rejection(conn, reason: str, deployment: str = "", count: int = 1) -> None:
+    """Count `count` events refused for `reason` under the deployment they name, within the open transaction of
+    `conn`."""
+    conn.execute(
+        """INSERT INTO ingest_rejections (deployment, reason, count, last_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (deployment, reason) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at""",
+        (deployment, reason, count, times.now()),
+    )
+
+
+_INSERT = """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
+                 event_time, event_ts, received_at, content_type, body)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (deployment, ce_id, kind) DO NOTHING"""
+
+
+def _values(event: InferenceEvent, received_at: str) -> tuple:
+    return (
+        event.ce_id,
+        event.kind,
+        event.deployment,
+        event.namespace,
+        event.component,
+        event.endpoint,
+        event.source,
+        event.time,
+        times.epoch_seconds(event.time) or time.time(),
+        received_at,
+        event.content_type,
+        event.body,
+    )
+
+
+def _stored_body(conn, event: InferenceEvent) -> bytes:
+    return bytes(
+        conn.execute(
+            "SELECT body FROM inference_events WHERE deployment = ? AND ce_id = ? AND kind = ?",
+            (event.deployment, event.ce_id, event.kind),
+        ).fetchone()[0]
+    )

@@ -606,4 +606,34 @@ MIGRATIONS: list[str] = [
     ALTER TABLE batch_jobs ADD COLUMN kfp_run_id TEXT;
     ALTER TABLE batch_jobs ADD COLUMN kfp_url TEXT;
     """,
+    # logger objects (batches KServe's logger wrote to object storage) read into inference_events, each once per
+    # (uri, etag): the row is committed with the events it held.
+    """
+    CREATE TABLE log_objects (
+        uri TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        refused INTEGER NOT NULL,
+        read_at TEXT NOT NULL,
+        PRIMARY KEY (uri, etag)
+    );
+    CREATE INDEX log_objects_by_deployment ON log_objects (deployment);
+    """,
+    # Each logger prefix the bucket reader lists: the key up to which every object was read (the next listing's
+    # StartAfter), whether its keys were seen arriving in key order, the passes since the last full listing, and the
+    # last pass's failure.
+    """
+    CREATE TABLE log_prefixes (
+        prefix TEXT PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        read_through TEXT NOT NULL DEFAULT '',
+        in_order INTEGER NOT NULL DEFAULT 0,
+        since_full INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
