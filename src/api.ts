@@ -452,6 +452,30 @@ export interface IExperiment {
   last_run_at: string | null;
 }
 
+/** A route with a query string of the values given (a list: the name repeated), e.g. `runs?trigger=t&cursor=c`. */
+export function listQuery(route: string, values: Record<string, string | string[] | null | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : value === null || value === undefined ? [] : [value]) {
+      query.append(name, item);
+    }
+  }
+  const text = query.toString();
+  return text ? `${route}?${text}` : route;
+}
+
+/** A page of runs, newest first, and where the next one starts (null: the list ends here). */
+export interface IRunsPage {
+  runs: IRun[];
+  next_cursor: string | null;
+}
+
+/** The page of runs (of a schedule or a data trigger, with `origin`) that starts at `cursor` (a page's
+ * `next_cursor`; null: the newest runs). */
+export function runsPageEndpoint(origin: { kind: 'schedule' | 'trigger'; name: string } | null, cursor: string | null) {
+  return listQuery('runs', { ...(origin ? { [origin.kind]: origin.name } : {}), cursor });
+}
+
 /** What a conditional GET answers: unchanged (304), or new data with its ETag. */
 export type Polled<T> = { changed: false } | { changed: true; etag: string; data: T };
 
@@ -739,8 +763,10 @@ export interface IDriftReport {
   latest: IDriftWindow | null;
   /** Until the model serving now has a window, the newest window of the model it replaced. */
   previous: IDriftWindow | null;
-  /** Newest first. */
+  /** The newest data-drift alerts, newest first. */
   alerts: IDriftAlert[];
+  /** Where the older ones start (`fetchAlertsPage`); null when these are all. */
+  alerts_next_cursor: string | null;
   feature: IFeatureDistribution | null;
 }
 
@@ -770,6 +796,18 @@ export function retrainAlert(
 
 export function dismissAlert(id: number): Promise<IDriftAlert> {
   return requestAPI<IDriftAlert>(`alerts/${id}/dismiss`, { method: 'POST', body: {} });
+}
+
+/** A page of alerts, newest first, and where the next one starts (null: the list ends here). */
+export interface IAlertsPage {
+  alerts: IDriftAlert[];
+  next_cursor: string | null;
+}
+
+/** The page of a deployment's alerts of `kinds` that starts at `cursor` (a report's `alerts_next_cursor`, or
+ * the previous page's `next_cursor`). */
+export function fetchAlertsPage(deployment: string, kinds: AlertKind[], cursor: string): Promise<IAlertsPage> {
+  return requestAPI<IAlertsPage>(listQuery('alerts', { deployment, kind: kinds, cursor }));
 }
 
 /** The state of a model version: live, or archived (kept, never deleted). */
@@ -1141,8 +1179,10 @@ export interface IPerformanceReport {
   /** Oldest first. */
   windows: IPerformanceWindow[];
   detections: IConceptDetection[];
-  /** Performance and concept-drift alerts, newest first. */
+  /** The newest performance and concept-drift alerts, newest first. */
   alerts: IDriftAlert[];
+  /** Where the older ones start (`fetchAlertsPage`); null when these are all. */
+  alerts_next_cursor: string | null;
 }
 
 /** One ground-truth label: the prediction's id and its true class (index or name) or value. */

@@ -79,7 +79,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The newest runs, newest first; 304 while the store is unchanged. */
+        /**
+         * A page of runs, newest first; 304 while the store is unchanged.
+         * @description Without a cursor, the newest runs; each page's next_cursor reads on from where it ended (runs started meanwhile come first in a new first page, never in the pages that follow).
+         */
         get: operations["listRuns"];
         put?: never;
         /** Start a run of a saved notebook; answers at once with the run record. */
@@ -476,7 +479,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Drift alerts, newest first. */
+        /** A page of alerts (data drift, performance, concept drift), newest first. */
         get: operations["listAlerts"];
         put?: never;
         post?: never;
@@ -1677,18 +1680,22 @@ export interface components {
             };
             windows: components["schemas"]["PerformanceWindow"][];
             detections: components["schemas"]["ConceptDetection"][];
+            /** @description The newest performance and concept-drift alerts (20 at most), newest first. */
             alerts: components["schemas"]["DriftAlert"][];
+            /** @description Reads on through GET alerts (with the kinds performance and concept_drift). */
+            alerts_next_cursor: components["schemas"]["NextCursor"];
         };
         /** @enum {string} */
         AlertStatus: "open" | "retraining" | "resolved" | "dismissed";
+        /** @enum {string} */
+        AlertKind: "data_drift" | "performance" | "concept_drift";
+        /** @description The cursor of the next page of the list (pass it as `cursor`); null when this page ends it. */
+        NextCursor: string | null;
         DriftAlert: {
             id: number;
             deployment: string;
-            /**
-             * @description What raised it; every kind is retrained or dismissed the same way.
-             * @enum {string}
-             */
-            kind: "data_drift" | "performance" | "concept_drift";
+            /** @description What raised it; every kind is retrained or dismissed the same way. */
+            kind: components["schemas"]["AlertKind"];
             status: components["schemas"]["AlertStatus"];
             raised_at: string;
             updated_at: string;
@@ -1773,8 +1780,10 @@ export interface components {
             latest: null | components["schemas"]["DriftWindow"];
             /** @description Until the model serving now has a window, the newest window of the model it replaced. */
             previous: null | components["schemas"]["DriftWindow"];
-            /** @description Newest first. */
+            /** @description The newest data-drift alerts (20 at most), newest first. */
             alerts: components["schemas"]["DriftAlert"][];
+            /** @description Reads on through GET alerts (with the kind data_drift). */
+            alerts_next_cursor: components["schemas"]["NextCursor"];
             feature: null | components["schemas"]["FeatureDistribution"];
         };
         ReferenceSummary: {
@@ -2346,6 +2355,10 @@ export interface components {
         ModelName: string;
         /** @description A version number, or an alias standing for the version it points at. */
         VersionRef: string;
+        /** @description The most items of the page (1 to 1000, default 200); anything else is a 400 naming it. */
+        Limit: string;
+        /** @description Where the page starts: the next_cursor of the previous page of the same list, as it came (opaque); left out, the first page. One that is not is a 400 naming it. */
+        Cursor: string;
         /** @description The number of last lines to return. */
         Tail: string;
         /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -2481,6 +2494,10 @@ export interface operations {
                 schedule?: string;
                 /** @description Only the runs this data trigger started. */
                 trigger?: string;
+                /** @description The most items of the page (1 to 1000, default 200); anything else is a 400 naming it. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Where the page starts: the next_cursor of the previous page of the same list, as it came (opaque); left out, the first page. One that is not is a 400 naming it. */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: {
                 /** @description The ETag of the copy the client has; a 304 answers while it is current. */
@@ -2500,6 +2517,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         runs: components["schemas"]["RunSummary"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
@@ -3177,6 +3195,12 @@ export interface operations {
             query?: {
                 deployment?: string;
                 status?: components["schemas"]["AlertStatus"];
+                /** @description Only alerts of this kind (repeat it for several). */
+                kind?: components["schemas"]["AlertKind"][];
+                /** @description The most items of the page (1 to 1000, default 200); anything else is a 400 naming it. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Where the page starts: the next_cursor of the previous page of the same list, as it came (opaque); left out, the first page. One that is not is a 400 naming it. */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -3192,6 +3216,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         alerts: components["schemas"]["DriftAlert"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };

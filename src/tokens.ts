@@ -62,10 +62,14 @@ export interface IPolledModel extends IDisposable {
   readonly error: string;
 }
 
-/** The runs the server knows, newest first; polled fast while a run is active. */
+/**
+ * The runs the server knows, newest first; polled fast while a run is active. The newest page of runs is polled;
+ * older pages are read on request (`loadMore`).
+ */
 export interface IRunsModel extends IPolledModel {
   /** Emitted whenever the list of runs or the selection changes. */
   readonly changed: ISignal<IRunsModel, IRun[]>;
+  /** The runs read so far: the newest page, then the pages `loadMore` read. */
   readonly runs: IRun[];
   /** The run whose detail the monitor shows. */
   readonly selected: string | null;
@@ -81,6 +85,20 @@ export interface IRunsModel extends IPolledModel {
   readonly originRuns: IRun[];
   /** List only the runs a schedule or a data trigger started (null: every run again). */
   filterByOrigin(origin: IRunOrigin | null): void;
+  /** Whether the server has older runs than those listed (of the origin, when one is set). */
+  readonly hasMore: boolean;
+  /** Read the next page of older runs (of the origin, when one is set); never rejects (see `error`). */
+  loadMore(): Promise<void>;
+}
+
+/** The alerts of the deployment a report model watches: the report's newest, then older pages read on request. */
+export interface IAlertPages {
+  /** Newest first. */
+  readonly alerts: IDriftAlert[];
+  /** Whether the server has older alerts than those listed. */
+  readonly hasMoreAlerts: boolean;
+  /** Read the next page of older alerts; never rejects (see `error`). */
+  loadMoreAlerts(): Promise<void>;
 }
 
 /** What starts runs on its own, by name: a schedule or a data trigger (the runs API's `?schedule=`, `?trigger=`). */
@@ -149,7 +167,7 @@ export interface IDeploymentsModel extends IPolledModel {
 }
 
 /** The drift report of one deployment (the watched one); the monitor polls it while it shows. */
-export interface IDriftModel extends IPolledModel {
+export interface IDriftModel extends IPolledModel, IAlertPages {
   /** Emitted when the report, a selection or the deployments change. */
   readonly changed: ISignal<IDriftModel, void>;
   readonly deployments: IDeployment[];
@@ -174,7 +192,7 @@ export interface IDriftModel extends IPolledModel {
  * The performance report of the deployment the monitor watches (the same deployment as the drift report's);
  * the monitor polls it while it shows.
  */
-export interface IPerformanceModel extends IPolledModel {
+export interface IPerformanceModel extends IPolledModel, IAlertPages {
   /** Emitted when the report or the watched deployment changes. */
   readonly changed: ISignal<IPerformanceModel, void>;
   readonly deployments: IDeployment[];

@@ -8,6 +8,7 @@ import contextlib
 import json
 
 from ..errors import UserError
+from . import pages
 
 #: How long `drift --send` waits for the model server's request log to reach the store.
 LOGGED_WAIT_S = 15.0
@@ -35,6 +36,7 @@ def add_commands(commands, parents: dict) -> None:
     listing = commands.add_parser("alerts", parents=[workspace, as_json], help="list drift alerts")
     listing.add_argument("--deployment", help="only this deployment's alerts")
     listing.add_argument("--status", choices=("open", "retraining", "resolved", "dismissed"))
+    pages.add_options(listing)
     listing.set_defaults(handler=alerts_command)
 
     command = commands.add_parser(
@@ -168,7 +170,8 @@ def number(value, spec: str) -> str:
 
 
 def alerts_command(args: argparse.Namespace) -> int:
-    found = args.workspace.drift_monitor.alerts(args.deployment, args.status)
+    monitor = args.workspace.drift_monitor
+    found = pages.listed(lambda **page: monitor.alerts(args.deployment, args.status, **page), "alerts", args)
     if args.json:
         print(json.dumps(found, indent=2))
     elif not found:

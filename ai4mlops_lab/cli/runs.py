@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from . import pages
 from .models import print_registered
 from .workspace import refresh
 
@@ -34,6 +35,7 @@ def add_commands(commands, parents: dict) -> None:
     runs.add_argument("--experiment", help="only this experiment's runs")
     runs.add_argument("--schedule", metavar="NAME", help="only the runs this schedule started")
     runs.add_argument("--trigger", metavar="NAME", help="only the runs this data trigger started")
+    pages.add_options(runs)
     runs.set_defaults(handler=runs_command)
 
     logs = commands.add_parser(
@@ -144,7 +146,12 @@ def logs_command(args: argparse.Namespace) -> int:
 def runs_command(args: argparse.Namespace) -> int:
     """List runs, newest first."""
     refresh(args.workspace.run_service.refresh, "runs")
-    runs = args.workspace.run_service.runs(experiment=args.experiment, schedule=args.schedule, trigger=args.trigger)
+    service = args.workspace.run_service
+    runs = pages.listed(
+        lambda **page: service.runs(experiment=args.experiment, schedule=args.schedule, trigger=args.trigger, **page),
+        "runs",
+        args,
+    )
     if args.json:
         print(json.dumps(runs, indent=2))
         return 0

@@ -77,8 +77,17 @@ class DriftMonitor:
         """`GET .../drift`: the report of the windows checked so far (it checks none: see `catch_up`)."""
         return drift_report(self.checker, name, since, until, feature)
 
-    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
-        return self.retraining.alerts(deployment, status)
+    def alerts(
+        self,
+        deployment: str | None = None,
+        status: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+        *,
+        limit: int | str | None = None,
+        cursor: str | None = None,
+    ) -> dict:
+        """`GET alerts`: `{alerts, next_cursor}`, a page of alerts of every kind (or `kinds`), newest first."""
+        return self.retraining.alerts(deployment, status, kinds, limit=limit, cursor=cursor)
 
     # -- alerts -----------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ import numpy as np
 
 from ..errors import UserError
 from ..serving.artifacts import recorded_output, recorded_signature
-from ..states import ALERT_ACTIVE
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.drift import OUTCOME_ALERTS, DriftStore, MonitorMoved
@@ -34,6 +33,7 @@ from .outcome_policy import OutcomePolicy
 from .outcome_windows import alert_level, crossed, errors, output_drift, output_summary, realized
 from .payloads import UndecodableRequest
 from .performance import HIGHER_IS_BETTER
+from .report import SHOWN_ALERTS
 from .responses import exchange_predictions
 
 #: An answer whose request event is not in after this long is counted as undecodable (the logger lost it).
@@ -362,7 +362,8 @@ class OutcomeMonitor:
         windows = self.store.windows(name, limit)
         latest = next((w for w in reversed(windows) if self._value(w, metric, policy)[0] is not None), None)
         value, source = self._value(latest, metric, policy) if latest else (None, "")
-        alerts = self.alerts.alerts(name, kinds=OUTCOME_ALERTS)
+        alerts = self.alerts.alert_page(name, kinds=OUTCOME_ALERTS, limit=SHOWN_ALERTS)
+        active = any(self.store.active_alert_id(name, kind) is not None for kind in OUTCOME_ALERTS)
         return {
             "deployment": name,
             "policy": policy.to_dict(),
@@ -371,7 +372,7 @@ class OutcomeMonitor:
             "higher_is_better": HIGHER_IS_BETTER[metric],
             "baseline": baseline,
             "alert_level": level,
-            "status": _status(metric, value, level, alerts),
+            "status": _status(metric, value, level, active),
             "latest": {"window": latest["idx"], "value": value, "source": source} if latest else None,
             "coverage": self.store.coverage(name),
             "open_window": self._open_window(name, windows, policy.window_size),
@@ -383,7 +384,8 @@ class OutcomeMonitor:
             "refused_labels": {"count": monitor["refused_labels"], "last_reason": monitor["refused_reason"]},
             "windows": [_public_window(w) for w in windows],
             "detections": [_public_detection(d) for d in self.store.detections(name)],
-            "alerts": alerts,
+            "alerts": alerts["alerts"],
+            "alerts_next_cursor": alerts["next_cursor"],
         }
 
     def rollout_performance(self, name: str, since_ts: float) -> dict:
@@ -511,9 +513,9 @@ def _class_indexes(outcomes: list[dict]) -> np.ndarray:
     return labels.astype(int) if np.all(labels == np.round(labels)) else labels
 
 
-def _status(metric: str, value: float | None, level: float | None, alerts: list[dict]) -> str:
+def _status(metric: str, value: float | None, level: float | None, alert_active: bool) -> str:
     """`degraded` while the latest value is past the alert level or an outcome alert is still active (an older
     window's drop, a concept drift), `unknown` before any value, else `ok`."""
-    if crossed(metric, value, level) or any(a["status"] in ALERT_ACTIVE for a in alerts):
+    if crossed(metric, value, level) or alert_active:
         return "degraded"
     return "unknown" if value is None else "ok"

@@ -1,5 +1,6 @@
 """The drift report the UI and the CLI show: policy, reference, pending rows, counts, window series, alerts and
-one feature's distributions. Reading only: windows are checked by `checker.py`."""
+one feature's distributions. Reading only, and as cheap with a long history as with a short one (counts kept by
+the store, the newest windows and alerts through indexes): windows are checked by `checker.py`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
 
 #: The most windows a report shows.
 SHOWN_WINDOWS = 500
+#: The newest alerts a report shows; `alerts_next_cursor` reads on through `GET alerts`.
+SHOWN_ALERTS = 20
 
 
 def drift_report(
@@ -47,6 +50,7 @@ def drift_report(
         )
     windows = [public_window(w, feature) for w in stored]
     current = [w for w in windows if w["last_at"] is not None and w["last_at"] >= record["created_at"]]
+    alerts = checker.store.alert_page(name, kinds=DATA_DRIFT, limit=SHOWN_ALERTS)
     return {
         "deployment": name,
         "model": {"run_id": record["run_id"], "since": record["created_at"]},
@@ -62,7 +66,8 @@ def drift_report(
         "windows": windows,
         "latest": current[-1] if current else None,
         "previous": windows[-1] if windows and not current else None,
-        "alerts": checker.store.alerts(name, kinds=DATA_DRIFT),
+        "alerts": alerts["alerts"],
+        "alerts_next_cursor": alerts["next_cursor"],
         "feature": feature_view(fitted, feature, stored) if fitted is not None and feature else None,
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..errors import NotFoundError, UserError
 from ..records import AlertRecord
 from ..states import RUN_ACTIVE, AlertStatus, RunStatus
-from ..store import times
+from ..store import pages, times
 from ..store.deployments import DeploymentStore
 from ..store.drift import DriftStore
 from .outcome_policy import OutcomePolicy
@@ -23,8 +23,17 @@ class Retraining:
         self.store, self.records = store, records
         self.runs, self.deployments, self.rollouts = runs, deployments, rollouts
 
-    def alerts(self, deployment: str | None = None, status: str | None = None) -> list[AlertRecord]:
-        return self.store.alerts(deployment, status)
+    def alerts(
+        self,
+        deployment: str | None = None,
+        status: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+        *,
+        limit: int | str | None = None,
+        cursor: str | None = None,
+    ) -> dict:
+        """`{alerts, next_cursor}`: a page of alerts, newest first (`limit`: see `pages.limit`)."""
+        return self.store.alert_page(deployment, status, kinds, limit=pages.limit(limit), cursor=cursor)
 
     def retrain(self, alert_id: int, parameters: dict | None = None, redeploy: bool = True) -> AlertRecord:
         """Start a new run of the notebook that trained the alerting deployment's model (its parameters,

@@ -15,6 +15,7 @@ from .. import confined
 from ..errors import NotFoundError, UserError
 from ..records import RunRecord
 from ..states import RUN_ACTIVE, RUN_FINISHED, RunStatus, RunTarget, StepStatus
+from ..store import pages
 from ..store.runs import RunStore
 from . import processes
 from .parameters import coerce_parameters
@@ -190,11 +191,19 @@ class RunService:
         return self.store.run(run_id)
 
     def runs(
-        self, experiment: str | None = None, schedule: str | None = None, trigger: str | None = None
-    ) -> list[RunRecord]:
-        """The runs as the store has them, newest first; of one experiment, of one schedule, of one data trigger
-        (by name)."""
-        return self.store.runs(experiment=experiment, schedule=schedule, trigger=trigger)
+        self,
+        experiment: str | None = None,
+        schedule: str | None = None,
+        trigger: str | None = None,
+        *,
+        limit: int | str | None = None,
+        cursor: str | None = None,
+    ) -> dict:
+        """`{runs, next_cursor}`: a page of the runs as the store has them, newest first; of one experiment, of one
+        schedule, of one data trigger (by name). `limit`: see `pages.limit`; `cursor`: a page's `next_cursor`."""
+        return self.store.page(
+            experiment=experiment, schedule=schedule, trigger=trigger, limit=pages.limit(limit), cursor=cursor
+        )
 
     def ranked(self, notebook: Path) -> dict:
         """The notebook's succeeded runs, best first by its main metric (see `ranking.notebook_runs`)."""

@@ -66,10 +66,17 @@ class AlertsHandler(DriftApiHandler):
     @web.authenticated
     @authorized
     async def get(self):
-        alerts = await asyncio.to_thread(
-            self.monitor.alerts, self.get_query_argument("deployment", None), self.get_query_argument("status", None)
+        """A page of alerts: `{alerts, next_cursor}`; `kind` (repeatable) keeps those kinds."""
+        kinds = tuple(self.get_query_arguments("kind")) or None
+        page = await asyncio.to_thread(
+            self.monitor.alerts,
+            self.get_query_argument("deployment", None),
+            self.get_query_argument("status", None),
+            kinds,
+            limit=self.get_query_argument("limit", None),
+            cursor=self.get_query_argument("cursor", None),
         )
-        self.reply({"alerts": alerts})
+        self.reply(page)
 
 
 class AlertActionHandler(DriftApiHandler):

@@ -31,12 +31,10 @@ class RunsHandler(RunsApiHandler):
     @web.authenticated
     @authorized
     def get(self):
-        experiment = self.get_query_argument("experiment", None)
-        schedule = self.get_query_argument("schedule", None)
-        trigger = self.get_query_argument("trigger", None)
-        self.reply_if_changed(
-            lambda: {"runs": self.service.runs(experiment=experiment, schedule=schedule, trigger=trigger)}
-        )
+        """A page of runs: `{runs, next_cursor}` (`limit`, `cursor`: see `pages`)."""
+        names = ("experiment", "schedule", "trigger", "limit", "cursor")
+        arguments = {name: self.get_query_argument(name, None) for name in names}
+        self.reply_if_changed(lambda: self.service.runs(**arguments))
 
     @web.authenticated
     @authorized

@@ -19,14 +19,17 @@ import sqlite3
 
 from ..errors import NotFoundError, UserError
 from ..records import AlertRecord
-from ..states import ALERT_ACTIVE, AlertStatus
-from . import times
+from ..states import AlertStatus
+from . import pages, times
 from .db import StoreFile, transaction
 
 ALERT_STATUSES = tuple(AlertStatus)
 #: The kinds of alert: raised by drifted request windows, and by outcomes (see `store/outcomes.py`).
 DATA_DRIFT = ("data_drift",)
 OUTCOME_ALERTS = ("performance", "concept_drift")
+ALERT_KINDS = DATA_DRIFT + OUTCOME_ALERTS
+#: The filters of an alerts list, by argument.
+_ALERT_FILTERS = {"deployment": "deployment = :deployment", "status": "status = :status", "before": "id < :before"}
 _ALERT_UPDATABLE = ("status", "retrain_run_id", "retrain_parameters", "redeploy", "redeployed_at", "error")
 _MONITOR_UPDATABLE = (
     "cursor_event",
@@ -232,23 +235,60 @@ class DriftStore(StoreFile):
     def alerts(
         self, deployment: str | None = None, status: str | None = None, kinds: tuple[str, ...] | None = None
     ) -> list[AlertRecord]:
-        """Alerts (of one deployment, in one status, of some kinds, or all), newest first."""
+        """Every alert (of one deployment, in one status, of some kinds, or all), newest first."""
+        return self._alert_rows(deployment, status, kinds, -1, None)
+
+    def alert_page(
+        self,
+        deployment: str | None = None,
+        status: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+        *,
+        limit: int = pages.DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> dict:
+        """`{alerts, next_cursor}`: up to `limit` of the alerts that `alerts` lists, after `cursor` (from the
+        newest without one); `next_cursor` reads on (None at the end)."""
+        after = pages.position("alerts", cursor, (int,))
+        rows = self._alert_rows(deployment, status, kinds, limit + 1, after[0] if after else None)
+        rows, next_cursor = pages.split(rows, limit, "alerts", lambda alert: (alert["id"],))
+        return {"alerts": rows, "next_cursor": next_cursor}
+
+    def _alert_rows(
+        self, deployment: str | None, status: str | None, kinds: tuple[str, ...] | None, limit: int, before: int | None
+    ) -> list[AlertRecord]:
+        """Up to `limit` (-1: all) alerts with ids below `before` (None: any), newest first; each filter given
+        narrows them, through an index (the newest of each kind asked for, then the newest of those)."""
         if status is not None and status not in ALERT_STATUSES:
             raise UserError(f"Unknown alert status {status!r}.", f"Use one of: {', '.join(ALERT_STATUSES)}.")
-        rows = (
-            self._conn()
-            .execute(
-                """SELECT * FROM alerts WHERE (:d IS NULL OR deployment = :d) AND (:s IS NULL OR status = :s)
-               ORDER BY id DESC""",
-                {"d": deployment, "s": status},
-            )
-            .fetchall()
+        unknown = [kind for kind in kinds or () if kind not in ALERT_KINDS]
+        if unknown:
+            raise UserError(f"Unknown alert kind {unknown[0]!r}.", f"Use one of: {', '.join(ALERT_KINDS)}.")
+        args = {"deployment": deployment, "status": status, "before": before, "limit": limit}
+        where = [condition for name, condition in _ALERT_FILTERS.items() if args[name] is not None]
+        branches = [where]
+        if kinds is not None:
+            args.update({f"kind{k}": kind for k, kind in enumerate(kinds)})
+            branches = [[*where, f"kind = :kind{k}"] for k in range(len(kinds))]
+        newest = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT * FROM alerts {_where(conditions)}ORDER BY id DESC LIMIT :limit)"
+            for conditions in branches
         )
-        return [_alert(row) for row in rows if kinds is None or row["kind"] in kinds]
+        rows = self._conn().execute(f"SELECT * FROM ({newest}) ORDER BY id DESC LIMIT :limit", args)
+        return [_alert(row) for row in rows.fetchall()]
 
     def active_alert(self, deployment: str) -> AlertRecord | None:
         """The deployment's open or retraining data-drift alert, if any."""
-        return next((a for a in self.alerts(deployment, kinds=DATA_DRIFT) if a["status"] in ALERT_ACTIVE), None)
+        row = (
+            self._conn()
+            .execute(
+                "SELECT * FROM alerts WHERE deployment = ? AND kind = 'data_drift' "
+                "AND status IN ('open', 'retraining') ORDER BY id DESC LIMIT 1",
+                (deployment,),
+            )
+            .fetchone()
+        )
+        return None if row is None else _alert(row)
 
     def update_alert(self, alert_id: int, *, expect: tuple[str, ...] | None = None, **values) -> AlertRecord:
         """Set some of `status, retrain_run_id, retrain_parameters, redeploy, redeployed_at, error`; with
@@ -279,14 +319,10 @@ class DriftStore(StoreFile):
         """How many windows were checked and how many drifted."""
         row = (
             self._conn()
-            .execute(
-                "SELECT count(*) AS n, coalesce(sum(drift), 0) AS drifted FROM drift_windows "
-                "WHERE deployment = ? AND trigger = 'auto'",
-                (deployment,),
-            )
+            .execute("SELECT windows, drifted FROM drift_window_counts WHERE deployment = ?", (deployment,))
             .fetchone()
         )
-        return {"windows": row["n"], "drifted": row["drifted"]}
+        return {"windows": row["windows"], "drifted": row["drifted"]} if row else {"windows": 0, "drifted": 0}
 
     def forget(self, deployment: str) -> None:
         """Drop a deployment's monitor, windows and logged events; its alerts stay as history, the active
@@ -300,6 +336,10 @@ class DriftStore(StoreFile):
                 "WHERE deployment = ? AND status IN ('open', 'retraining')",
                 (times.now(), deployment),
             )
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)} " if conditions else ""
 
 
 def _monitor(row: sqlite3.Row) -> dict:

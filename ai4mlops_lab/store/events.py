@@ -43,7 +43,7 @@ class EventStore(StoreFile):
         (or all), and `{unattributed: {reason: n}}` refused naming no deployment."""
         conn = self._conn()
         rows = conn.execute(
-            "SELECT kind, count(*) AS n FROM inference_events WHERE ? IS NULL OR deployment = ? GROUP BY kind",
+            "SELECT kind, sum(count) AS n FROM event_counts WHERE ? IS NULL OR deployment = ? GROUP BY kind",
             (deployment, deployment),
         ).fetchall()
         by_kind = {row["kind"]: row["n"] for row in rows}
@@ -127,8 +127,8 @@ class EventStore(StoreFile):
         return (
             self._conn()
             .execute(
-                "SELECT coalesce(max(id), 0) FROM inference_events WHERE deployment = ? "
-                f"AND kind = 'request' AND {_MONITORED}",
+                "SELECT coalesce((SELECT id FROM inference_events WHERE deployment = ? "
+                f"AND kind = 'request' AND {_MONITORED} ORDER BY id DESC LIMIT 1), 0)",
                 (deployment,),
             )
             .fetchone()[0]

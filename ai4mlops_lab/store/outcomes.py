@@ -441,12 +441,13 @@ class OutcomeStore(StoreFile):
         row = (
             self._conn()
             .execute(
-                "SELECT max(id) FROM alerts WHERE deployment = ? AND kind = ? AND status IN ('open', 'retraining')",
+                "SELECT id FROM alerts WHERE deployment = ? AND kind = ? AND status IN ('open', 'retraining') "
+                "ORDER BY id DESC LIMIT 1",
                 (deployment, kind),
             )
             .fetchone()
         )
-        return row[0]
+        return None if row is None else row[0]
 
     def forget(self, deployment: str) -> None:
         """Drop a deployment's outcome monitoring: predictions, labels, outcomes, windows, detections."""

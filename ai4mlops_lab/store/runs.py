@@ -16,7 +16,7 @@ from uuid import uuid4
 from ..errors import NotFoundError
 from ..records import RunRecord
 from ..states import RUN_FINISHED, STEP_FINISHED, RunStatus, RunTarget, StepStatus
-from . import times
+from . import pages, times
 from .db import StoreFile, snapshot, transaction
 from .errors import StoreValueError
 
@@ -31,14 +31,19 @@ _RUN_FROM = (
     "LEFT JOIN schedule_fires AS f ON f.run_id = r.id LEFT JOIN schedules AS s ON s.id = f.schedule_id "
     "LEFT JOIN triggers AS t ON t.id = (SELECT trigger_id FROM trigger_seen WHERE run_id = r.id LIMIT 1)"
 )
-_RUN_SELECT = f"SELECT r.*, e.name AS experiment, s.name AS schedule, t.name AS trigger {_RUN_FROM} "
-# The runs that `runs()` lists: newest first, optionally of one experiment, of one schedule and of one trigger.
-_RUN_FILTER = (
-    "WHERE (:experiment IS NULL OR e.name = :experiment) AND (:schedule IS NULL OR s.name = :schedule) "
-    "AND (:trigger IS NULL OR t.name = :trigger) "
-    "ORDER BY r.created_at DESC, r.rowid DESC LIMIT :limit"
+_RUN_SELECT = (
+    f"SELECT r.*, r.rowid AS row_key, e.name AS experiment, s.name AS schedule, t.name AS trigger {_RUN_FROM} "
 )
-_CHOSEN = f"WITH chosen AS (SELECT r.id {_RUN_FROM} {_RUN_FILTER}) "
+# The filters of `page()`: each restricts the runs first (through an index), before they are sorted.
+_RUN_FILTERS = {
+    "experiment": "r.experiment_id = (SELECT id FROM experiments WHERE name = :experiment)",
+    "schedule": "r.id IN (SELECT run_id FROM schedule_fires WHERE run_id IS NOT NULL "
+    "AND schedule_id = (SELECT id FROM schedules WHERE name = :schedule))",
+    "trigger": "r.id IN (SELECT run_id FROM trigger_seen WHERE run_id IS NOT NULL "
+    "AND trigger_id = (SELECT id FROM triggers WHERE name = :trigger))",
+}
+#: What a cursor of the runs list names: the last run's creation time and row id (the list's sort key).
+_RUN_KEY = (str, int)
 
 
 class RunStore(StoreFile):
@@ -251,15 +256,28 @@ class RunStore(StoreFile):
     def runs(
         self,
         experiment: str | None = None,
-        limit: int = 200,
+        limit: int = pages.DEFAULT_LIMIT,
         *,
         schedule: str | None = None,
         trigger: str | None = None,
     ) -> list[RunRecord]:
-        """The newest `limit` runs, of one experiment or all, of one schedule and one data trigger (by name) or all,
-        newest first.
+        """The newest `limit` runs (see `page`)."""
+        return self.page(experiment=experiment, schedule=schedule, trigger=trigger, limit=limit)["runs"]
 
-        Each: `{id, experiment, schedule, trigger, notebook_path, notebook_hash, pipeline, pipeline_version,
+    def page(
+        self,
+        *,
+        experiment: str | None = None,
+        schedule: str | None = None,
+        trigger: str | None = None,
+        limit: int = pages.DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> dict:
+        """`{runs, next_cursor}`: up to `limit` runs after `cursor` (from the newest without one), of one experiment
+        or all, of one schedule and one data trigger (by name) or all, newest first; `next_cursor` reads on (None
+        at the end).
+
+        Each run: `{id, experiment, schedule, trigger, notebook_path, notebook_hash, pipeline, pipeline_version,
         target, parameters, status, error, worker_pid, backend_run_id, created_at,
         started_at, finished_at, updated_at, duration, metrics, step_counts, steps}` where
         `metrics` is `{name: value}` (a name reported by several steps: the last step's
@@ -268,20 +286,30 @@ class RunStore(StoreFile):
         """
         if not isinstance(limit, int) or limit < 1:
             raise StoreValueError(f"The run limit must be a positive integer, not {limit!r}.")
-        args = {"experiment": experiment, "schedule": schedule, "trigger": trigger, "limit": limit}
+        args = {"experiment": experiment, "schedule": schedule, "trigger": trigger, "limit": limit + 1}
+        where = [_RUN_FILTERS[name] for name in _RUN_FILTERS if args[name] is not None]
+        after = pages.position("runs", cursor, _RUN_KEY)
+        if after is not None:
+            where.append("(r.created_at, r.rowid) < (:after_at, :after_row)")
+            args.update(after_at=after[0], after_row=after[1])
+        condition = f"WHERE {' AND '.join(where)} " if where else ""
         conn = self._conn()
         with snapshot(conn):
-            rows = conn.execute(_RUN_SELECT + _RUN_FILTER, args).fetchall()
+            rows = conn.execute(
+                f"{_RUN_SELECT}{condition}ORDER BY r.created_at DESC, r.rowid DESC LIMIT :limit", args
+            ).fetchall()
+            rows, next_cursor = pages.split(rows, limit, "runs", lambda row: (row["created_at"], row["row_key"]))
+            ids = json.dumps([row["id"] for row in rows])
             metrics = conn.execute(
-                f"""{_CHOSEN}SELECT m.run_id, m.name, m.value FROM metrics AS m
-                    JOIN steps AS s ON s.run_id = m.run_id AND s.name = m.step
-                    WHERE m.run_id IN (SELECT id FROM chosen) ORDER BY s.position""",
-                args,
+                """SELECT m.run_id, m.name, m.value FROM metrics AS m
+                   JOIN steps AS s ON s.run_id = m.run_id AND s.name = m.step
+                   WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY m.run_id, s.position""",
+                (ids,),
             ).fetchall()
             steps = conn.execute(
-                f"""{_CHOSEN}SELECT run_id, name, status, started_at, finished_at, error FROM steps
-                    WHERE run_id IN (SELECT id FROM chosen) ORDER BY run_id, position""",
-                args,
+                """SELECT run_id, name, status, started_at, finished_at, error FROM steps
+                   WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, position""",
+                (ids,),
             ).fetchall()
         runs = {row["id"]: {**_run_dict(row), "metrics": {}, "step_counts": {}, "steps": []} for row in rows}
         for m in metrics:
@@ -299,7 +327,7 @@ class RunStore(StoreFile):
                     "error": step["error"],
                 }
             )
-        return list(runs.values())
+        return {"runs": list(runs.values()), "next_cursor": next_cursor}
 
     def succeeded_models(self) -> list[tuple[str, str, str]]:
         """`(run_id, step, artifact)` of every Model artifact of a succeeded run, in the order the runs finished."""
@@ -326,9 +354,9 @@ def _experiment_id(conn: sqlite3.Connection, name: str, now: str) -> int:
 
 def _experiments(conn: sqlite3.Connection, name: str | None) -> list[dict]:
     rows = conn.execute(
-        """SELECT e.name, e.created_at, count(r.id) AS run_count, max(r.created_at) AS last_run_at
-           FROM experiments AS e LEFT JOIN runs AS r ON r.experiment_id = e.id
-           WHERE :name IS NULL OR e.name = :name GROUP BY e.id ORDER BY e.name""",
+        """SELECT e.name, e.created_at, e.run_count,
+                  (SELECT max(created_at) FROM runs WHERE experiment_id = e.id) AS last_run_at
+           FROM experiments AS e WHERE :name IS NULL OR e.name = :name ORDER BY e.name""",
         {"name": name},
     )
     return [dict(row) for row in rows]
@@ -421,7 +449,7 @@ def _by_step(rows: Iterable[sqlite3.Row], value: Callable[[sqlite3.Row], object]
 
 def _run_dict(row: sqlite3.Row) -> dict:
     run = dict(row)
-    del run["experiment_id"]
+    del run["experiment_id"], run["row_key"]
     run["parameters"] = json.loads(run["parameters"])
     run["duration"] = times.seconds_between(run["started_at"], run["finished_at"])
     return run

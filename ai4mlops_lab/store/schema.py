@@ -636,4 +636,64 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # Growth: reads that stay cheap however many rows the store holds. Counters kept by triggers for what lists and
+    # reports count (an experiment's runs, a deployment's events by kind, its automatic drift windows and how many
+    # drifted); indexes for the alerts lists (by status, by kind) and for a deployment's active alert.
+    """
+    ALTER TABLE experiments ADD COLUMN run_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE experiments SET run_count = (SELECT count(*) FROM runs WHERE runs.experiment_id = experiments.id);
+    CREATE TRIGGER runs_counted AFTER INSERT ON runs
+    BEGIN
+        UPDATE experiments SET run_count = run_count + 1 WHERE id = NEW.experiment_id;
+    END;
+    CREATE TRIGGER runs_uncounted AFTER DELETE ON runs
+    BEGIN
+        UPDATE experiments SET run_count = run_count - 1 WHERE id = OLD.experiment_id;
+    END;
+    CREATE TRIGGER runs_recounted AFTER UPDATE OF experiment_id ON runs
+    BEGIN
+        UPDATE experiments SET run_count = run_count - 1 WHERE id = OLD.experiment_id;
+        UPDATE experiments SET run_count = run_count + 1 WHERE id = NEW.experiment_id;
+    END;
+
+    CREATE TABLE event_counts (
+        deployment TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (deployment, kind)
+    ) WITHOUT ROWID;
+    INSERT INTO event_counts (deployment, kind, count)
+        SELECT deployment, kind, count(*) FROM inference_events GROUP BY deployment, kind;
+    CREATE TRIGGER inference_events_counted AFTER INSERT ON inference_events
+    BEGIN
+        INSERT INTO event_counts (deployment, kind, count) VALUES (NEW.deployment, NEW.kind, 1)
+            ON CONFLICT (deployment, kind) DO UPDATE SET count = count + 1;
+    END;
+    CREATE TRIGGER inference_events_uncounted AFTER DELETE ON inference_events
+    BEGIN
+        UPDATE event_counts SET count = count - 1 WHERE deployment = OLD.deployment AND kind = OLD.kind;
+    END;
+
+    CREATE TABLE drift_window_counts (
+        deployment TEXT PRIMARY KEY,
+        windows INTEGER NOT NULL,
+        drifted INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO drift_window_counts (deployment, windows, drifted)
+        SELECT deployment, count(*), sum(drift) FROM drift_windows WHERE trigger = 'auto' GROUP BY deployment;
+    CREATE TRIGGER drift_windows_counted AFTER INSERT ON drift_windows WHEN NEW.trigger = 'auto'
+    BEGIN
+        INSERT INTO drift_window_counts (deployment, windows, drifted) VALUES (NEW.deployment, 1, NEW.drift)
+            ON CONFLICT (deployment) DO UPDATE SET windows = windows + 1, drifted = drifted + NEW.drift;
+    END;
+    CREATE TRIGGER drift_windows_uncounted AFTER DELETE ON drift_windows WHEN OLD.trigger = 'auto'
+    BEGIN
+        UPDATE drift_window_counts SET windows = windows - 1, drifted = drifted - OLD.drift
+            WHERE deployment = OLD.deployment;
+    END;
+
+    CREATE INDEX alerts_by_status ON alerts (status, id);
+    CREATE INDEX alerts_by_kind ON alerts (deployment, kind, id);
+    CREATE INDEX alerts_active ON alerts (deployment, kind, id) WHERE status IN ('open', 'retraining');
+    """,
 ]

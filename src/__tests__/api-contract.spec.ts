@@ -9,6 +9,7 @@ import type {
   decideRollout,
   deployModelVersion,
   deployRun,
+  IAlertsPage,
   IAliasMove,
   IApiErrorBody,
   IBatchJob,
@@ -37,6 +38,7 @@ import type {
   IRollout,
   IRolloutSide,
   IRun,
+  IRunsPage,
   ISchedule,
   IScheduleDetail,
   IScheduleFields,
@@ -74,6 +76,8 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Schemas['Health'], IHealth>(v => v),
       assignable<Schemas['PipelineInfo'], IPipelineInfo>(v => v),
       assignable<Reply<'listRuns', 200>['runs'][number], IRun>(v => v),
+      assignable<Reply<'listRuns', 200>, IRunsPage>(v => v),
+      assignable<Reply<'listAlerts', 200>, IAlertsPage>(v => v),
       assignable<Schemas['Run'], IRun>(v => v),
       assignable<Reply<'listExperiments', 200>['experiments'][number], IExperiment>(v => v),
       assignable<Reply<'listDeployments', 200>['deployments'][number], IDeployment>(v => v),
@@ -131,7 +135,7 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'enableTrigger', 200>, IDataTrigger>(v => v),
       assignable<Reply<'listTriggerFiles', 200>, ITriggerFiles>(v => v)
     ];
-    expect(checks).toHaveLength(60);
+    expect(checks).toHaveLength(62);
   });
 
   it('sends only requests the server documents', () => {

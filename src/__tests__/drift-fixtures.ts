@@ -80,6 +80,7 @@ export function report(windows: IDriftWindow[], extra: Partial<IDriftReport> = {
     latest: windows[windows.length - 1] ?? null,
     previous: null,
     alerts: [],
+    alerts_next_cursor: null,
     feature: null,
     ...extra
   };

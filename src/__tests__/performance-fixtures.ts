@@ -66,6 +66,7 @@ export function performanceReport(
     windows,
     detections: [],
     alerts: [],
+    alerts_next_cursor: null,
     ...extra
   };
 }

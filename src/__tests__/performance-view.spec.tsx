@@ -44,6 +44,9 @@ function fakeModel(fields: Partial<IPerformanceModel> = {}): IPerformanceModel {
     sendLabels: jest.fn(),
     retrain: jest.fn(),
     dismiss: jest.fn(),
+    alerts: fields.report?.alerts ?? [],
+    hasMoreAlerts: false,
+    loadMoreAlerts: jest.fn(),
     ...fields
   } as unknown as IPerformanceModel;
 }

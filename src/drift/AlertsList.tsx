@@ -9,7 +9,7 @@ import { AlertKind, IDeployment, IDriftAlert } from '../api';
 import { ParameterFields, typedParameters, useParameterTexts } from '../components/ParameterFields';
 import { IProgressMessages, withProgress } from '../components/progress';
 import { When } from '../components/When';
-import { IDriftModel, IRunsModel } from '../tokens';
+import { IAlertPages, IDriftModel, IRunsModel } from '../tokens';
 
 /** The parameters of the run a deployment serves: what a retraining starts from. */
 export function servedRunParameters(
@@ -33,6 +33,8 @@ export interface IAlertsListProps {
   label?: string;
   /** Say what raised each alert (where the list holds several kinds). */
   showKind?: boolean;
+  /** Reads the older alerts; given while the server has some. */
+  onLoadMore?: () => void;
 }
 
 /** What raised an alert, in words. */
@@ -44,7 +46,7 @@ export function alertKindLabel(kind: AlertKind, trans: TranslationBundle): strin
   }[kind];
 }
 
-interface IAlertProps extends Omit<IAlertsListProps, 'alerts' | 'label'> {
+interface IAlertProps extends Omit<IAlertsListProps, 'alerts' | 'label' | 'onLoadMore'> {
   alert: IDriftAlert;
 }
 
@@ -160,15 +162,30 @@ function Alert({ alert, runParameters, model, runs, trans, showKind }: IAlertPro
 }
 
 export function AlertsList(props: IAlertsListProps): JSX.Element {
-  const { alerts, trans, label } = props;
+  const { alerts, trans, label, onLoadMore, ...shared } = props;
   if (!alerts.length) {
     return <p className="a4m-Panel-empty">{trans.__('No alerts.')}</p>;
   }
   return (
-    <ul className="a4m-Alerts" aria-label={label ?? trans.__('Drift alerts')}>
-      {alerts.map(alert => (
-        <Alert key={alert.id} alert={alert} {...props} />
-      ))}
-    </ul>
+    <>
+      <ul className="a4m-Alerts" aria-label={label ?? trans.__('Drift alerts')}>
+        {alerts.map(alert => (
+          <Alert key={alert.id} alert={alert} trans={trans} {...shared} />
+        ))}
+      </ul>
+      {onLoadMore && (
+        <button className="jp-mod-styled a4m-LoadMore" onClick={onLoadMore}>
+          {trans.__('Load older alerts')}
+        </button>
+      )}
+    </>
   );
+}
+
+/** The props of an `AlertsList` of a report model's alerts: those it read, and reading the older ones. */
+export function pagedAlerts(model: IAlertPages): Pick<IAlertsListProps, 'alerts' | 'onLoadMore'> {
+  return {
+    alerts: model.alerts,
+    onLoadMore: model.hasMoreAlerts ? () => void model.loadMoreAlerts() : undefined
+  };
 }

@@ -11,7 +11,7 @@ import { documentTheme, IChartTheme } from '../components/theme';
 import { VEGA_LITE } from '../components/vegalite';
 import { When } from '../components/When';
 import { IDriftModel, IRunsModel } from '../tokens';
-import { AlertsList, servedRunParameters } from './AlertsList';
+import { AlertsList, pagedAlerts, servedRunParameters } from './AlertsList';
 import { distributionSpec, heatSpec, scoreSpec } from './charts';
 import { featureNames, pValueText, Verdict, verdictOf } from './model';
 import { PolicyForm } from './PolicyForm';
@@ -247,7 +247,7 @@ export function DriftView({ model, runs, rendermime, trans }: IDriftViewProps): 
           />
           <Charts model={model} report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
-          <AlertsList alerts={report.alerts} runParameters={runParameters} model={model} runs={runs} trans={trans} />
+          <AlertsList {...pagedAlerts(model)} runParameters={runParameters} model={model} runs={runs} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Policy')}</h4>
           <PolicyForm key={name} deployment={name} policy={report.policy} model={model} trans={trans} />
         </>

@@ -6,6 +6,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  AlertKind,
   checkDrift,
   driftEndpoint,
   IDeployment,
@@ -161,6 +162,8 @@ export class DriftModel extends AlertingModel implements IDriftModel {
     this._changed.emit();
   }
 
+  protected readonly alertKinds: AlertKind[] = ['data_drift'];
+
   /** Poll the watched deployment's report, then its selected feature. */
   protected async poll(deployment: string): Promise<void> {
     const polled = await pollAPI<IDriftReport>(driftEndpoint(deployment), this._etag);
@@ -170,6 +173,7 @@ export class DriftModel extends AlertingModel implements IDriftModel {
     if (polled.changed) {
       this._etag = polled.etag;
       this._report = polled.data;
+      this.showAlerts(polled.data);
       const names = featureNames(polled.data);
       if (this._feature === null || !names.includes(this._feature)) {
         this._feature = defaultFeature(polled.data);
@@ -203,6 +207,7 @@ export class DriftModel extends AlertingModel implements IDriftModel {
   /** Drop what belongs to the previously watched deployment. */
   private _forget(): void {
     this._report = null;
+    this.showAlerts(null);
     this._distribution = null;
     this._feature = null;
     this._etag = '';

@@ -197,6 +197,11 @@ export function ExperimentsView({ runs, rendermime, trans, showCell, models }: I
         ))}
       </ul>
       {shown.length === 0 && <p className="a4m-Panel-empty">{trans.__('No run matches the filter.')}</p>}
+      {runs.hasMore && (
+        <button className="jp-mod-styled a4m-LoadMore" onClick={() => void runs.loadMore()}>
+          {trans.__('Load older runs')}
+        </button>
+      )}
       {compared.length > 0 ? (
         <CompareView items={compared} names={names} rendermime={rendermime} trans={trans} />
       ) : (

@@ -13,7 +13,7 @@ import { WatchedReport } from '../components/DeploymentPicker';
 import { MimeView } from '../components/MimeView';
 import { documentTheme, IChartTheme } from '../components/theme';
 import { VEGA_LITE } from '../components/vegalite';
-import { AlertsList, servedRunParameters } from '../drift/AlertsList';
+import { AlertsList, pagedAlerts, servedRunParameters } from '../drift/AlertsList';
 import { IPerformanceModel, IRunsModel } from '../tokens';
 import { metricSpec, outputSpec, realizedPoints } from './charts';
 import { LabelsForm } from './LabelsForm';
@@ -147,7 +147,7 @@ export function PerformanceView({ model, runs, rendermime, trans }: IPerformance
           <Charts report={report} rendermime={rendermime} theme={documentTheme()} trans={trans} />
           <h4 className="a4m-Section-title">{trans.__('Alerts')}</h4>
           <AlertsList
-            alerts={report.alerts}
+            {...pagedAlerts(model)}
             runParameters={runParameters}
             model={model}
             runs={runs}

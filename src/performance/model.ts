@@ -6,6 +6,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  AlertKind,
   checkPerformance,
   IDeployment,
   ILabel,
@@ -98,11 +99,14 @@ export class PerformanceModel extends AlertingModel implements IPerformanceModel
     this._changed.emit();
   }
 
+  protected readonly alertKinds: AlertKind[] = ['performance', 'concept_drift'];
+
   protected async poll(deployment: string): Promise<void> {
     const polled = await pollAPI<IPerformanceReport>(performanceEndpoint(deployment), this._etag);
     if (polled.changed && deployment === this._deployment) {
       this._etag = polled.etag;
       this._report = polled.data;
+      this.showAlerts(polled.data);
       this._changed.emit();
     }
   }
@@ -111,6 +115,7 @@ export class PerformanceModel extends AlertingModel implements IPerformanceModel
     if (this.choice.deployment !== this._deployment) {
       this._deployment = this.choice.deployment;
       this._report = null;
+      this.showAlerts(null);
       this._etag = '';
       this.setError('');
       this._changed.emit();

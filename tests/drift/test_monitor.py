@@ -142,7 +142,7 @@ def test_a_check_tests_the_latest_rows_and_raises_no_alert(setup):
     window = monitor.check(NAME)
     assert window["trigger"] == "check" and window["n"] == 120 and window["drift"] is True
     assert (window["start"], window["end"]) == (0, 120)
-    assert monitor.alerts(NAME) == []
+    assert monitor.alerts(NAME) == {"alerts": [], "next_cursor": None}
 
 
 def test_a_check_without_requests_says_to_send_some(setup):
@@ -225,7 +225,7 @@ def test_forgetting_a_deployment_keeps_its_alerts_as_history(setup, workspace):
     [alert] = checked(monitor).report(NAME)["alerts"]
     monitor.store.forget(NAME)
     assert monitor.events.counts(NAME)["requests"] == 0 and monitor.store.windows(NAME) == []
-    [kept] = monitor.alerts(NAME)
+    [kept] = monitor.alerts(NAME)["alerts"]
     assert (
         kept["id"] == alert["id"] and kept["status"] == "dismissed" and kept["error"] == "The deployment was removed."
     )

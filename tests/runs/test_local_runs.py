@@ -115,6 +115,6 @@ def test_bad_requests_are_clear_and_record_nothing(service, tmp_path):
     with pytest.raises(UserError, match="cell 1") as errors:
         service.start(broken)
     assert errors.value.status == 422
-    assert service.runs() == []
+    assert service.runs()["runs"] == []
     runs_dir = service.workspace / "runs"
     assert not runs_dir.exists() or not any(runs_dir.iterdir())

@@ -39,8 +39,8 @@ def test_a_restart_across_a_due_time_fires_one_real_run_linked_to_its_schedule(r
     assert run["status"] == "succeeded", run["error"]
     assert (run["schedule"], run["experiment"], run["parameters"]) == ("nightly", "e", {"scale": 3})
     assert run["metrics"] == {"total": 30.0}
-    assert [r["id"] for r in after.run_service.runs(schedule="nightly")] == [run["id"]]
-    assert after.run_service.runs(schedule="other") == []
+    assert [r["id"] for r in after.run_service.runs(schedule="nightly")["runs"]] == [run["id"]]
+    assert after.run_service.runs(schedule="other") == {"runs": [], "next_cursor": None}
     assert [(f["outcome"], f["run_id"]) for f in after.schedules.fires("nightly")] == [("started", run["id"])]
 
 
@@ -56,4 +56,4 @@ def test_a_notebook_gone_or_leading_out_of_the_root_fails_its_fire_with_the_reas
     fired = {f.schedule: f for f in space.scheduler.tick()}
     assert (fired["gone"].outcome, fired["gone"].reason) == ("failed", "There is no file 'demo.ipynb'.")
     assert fired["out"].outcome == "failed" and "outside" in fired["out"].reason
-    assert space.run_service.runs() == []
+    assert space.run_service.runs()["runs"] == []

@@ -44,7 +44,7 @@ def test_an_object_put_into_a_watched_bucket_starts_one_real_run(tmp_path, s3_se
     assert run["status"] == "succeeded", run["error"]
     assert (run["trigger"], run["parameters"]) == ("bucket", {"data_path": "s3://incoming/daily/2026-01-01.csv"})
     assert run["metrics"] == {"files": 1.0, "lines": 0.0}
-    assert [r["id"] for r in space.run_service.runs(trigger="bucket")] == [run["id"]]
+    assert [r["id"] for r in space.run_service.runs(trigger="bucket")["runs"]] == [run["id"]]
     [seen] = space.triggers.files("bucket")["seen"]
     assert (seen["state"], seen["run_id"], seen["content_hash"][:5]) == ("started", run["id"], "etag:")
     assert space.triggers.get("bucket")["last_error"] is None
