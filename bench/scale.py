@@ -1,14 +1,15 @@
 """Growth: the cost of the list, detail and report routes and of a drift check as the store grows.
 
-Run: `python bench/scale.py [--max 1000000] [--sizes ...] [--keep FOLDER]` (not run in CI). Fills one store, by bulk
-inserts, with N runs (two steps and a metric each), N logged request events and N drift windows, and N / 10 alerts,
-for N = 10^3, 10^4, 10^5 and 10^6 in turn (half the events, windows and alerts are the watched deployment's, the rest
-spread over nine others; a schedule and a data trigger started ten of the oldest runs). At each size it times, through
-the services the REST handlers call (and `json.dumps` of the reply, as they do), the median milliseconds per call of:
-the runs list, its pages deep in the list, the runs of a schedule, the experiments, a run's detail, the deployments,
-the alerts, the drift report, a drift check on request (`POST .../drift/check`) and the monitor's incremental pass over
-one new window of 500 requests (what the background loop does), and ingesting 100 events. Prints the table and, per
-operation, the ratio of its cost at the largest size to its cost at the smallest: about 1 means flat.
+Run: `python bench/scale.py [--max 1000000] [--sizes ...] [--keep FOLDER]` (not run in CI; --max 100000 for a quick
+look). Fills one store, by bulk inserts, with N runs (two steps and a metric each), N logged request events, N drift
+windows and N / 10 alerts, for N = 10^3, 10^4, 10^5 and 10^6 in turn (half the events, windows and alerts are the
+watched deployment's, the rest spread over nine others; a schedule and a data trigger started ten of the oldest
+runs). At each size it times, through the services the REST handlers call (and `json.dumps` of the reply, as they
+do), the median CPU milliseconds per call of: the runs list (first page, a page from the middle, a page of one
+experiment, the runs of a schedule and of a trigger), the experiments, a run's detail, the deployments, the alerts
+(pages of 50), the drift report, a drift check on request (`POST .../drift/check`), the monitor's incremental pass
+over one new window of 500 requests (what the background loop does) and ingesting 100 events. Prints the table and,
+per operation, the ratio of its cost at the largest size to its cost at the smallest: about 1 means flat.
 """
 
 from __future__ import annotations

@@ -258,12 +258,11 @@ class RunService:
         ask the KFP server about its runs. Blocks on the KFP server: the Jupyter server calls it off its event
         loop, in its background loop."""
         self._reap_workers(run_id)
-        active = [r for r in self.store.runs() if r["target"] == RunTarget.KFP and r["status"] in RUN_ACTIVE]
         failure = None
-        for record in active:
-            if run_id is None or record["id"] == run_id:
+        for active in self.store.unfinished(RunTarget.KFP):
+            if run_id is None or active == run_id:
                 try:
-                    self._follow_kfp(self.store.run(record["id"]))
+                    self._follow_kfp(self.store.run(active))
                 except UserError as exc:  # one unreachable or deleted run must not hold up the others
                     failure = failure or exc
         if failure is not None:

@@ -329,6 +329,14 @@ class RunStore(StoreFile):
             )
         return {"runs": list(runs.values()), "next_cursor": next_cursor}
 
+    def unfinished(self, target: str) -> list[str]:
+        """The ids of the runs on `target` that have not finished (pending or running), oldest first."""
+        rows = self._conn().execute(
+            "SELECT id FROM runs WHERE status IN ('pending', 'running') AND target = ? ORDER BY created_at, rowid",
+            (target,),
+        )
+        return [row["id"] for row in rows.fetchall()]
+
     def succeeded_models(self) -> list[tuple[str, str, str]]:
         """`(run_id, step, artifact)` of every Model artifact of a succeeded run, in the order the runs finished."""
         return succeeded_models(self._conn())
