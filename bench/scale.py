@@ -36,6 +36,7 @@ WATCHED, DEPLOYMENTS, EXPERIMENTS, FEATURES, WINDOW = "d0", 10, 10, 10, 500
 START = 1_700_000_000.0  # the first row's time; each later row is one second newer
 CHUNK = 50_000  # rows per transaction while filling
 ALERTS_PAGE = 50  # alerts per page: a full page at every size (there are 100 alerts at 10^3)
+EXPERIMENT_PAGE = 40  # runs per page of one experiment: a full page from the middle at every size (50 at 10^3)
 
 
 def stamp(i: int) -> str:
@@ -57,6 +58,7 @@ class Filler:
 
     def __init__(self, path: Path):
         self.conn = db.connect(path)
+        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: the growing indexes' pages stay in memory
         rng = np.random.default_rng(1)
         self.bodies = [json.dumps({"instances": rng.normal(size=(1, FEATURES)).round(3).tolist()}) for _ in range(997)]
         self.size = 0
@@ -84,20 +86,19 @@ class Filler:
         """Add rows until the store holds `size` runs, events and windows and `size // 10` alerts."""
         for start in range(self.size, size, CHUNK):
             stop = min(start + CHUNK, size)
+            rows = [(i, stamp(i)) for i in range(start, stop)]  # each row's number and time
             with db.transaction(self.conn) as conn:
-                self._runs(conn, start, stop)
-                self._events(conn, start, stop)
-                self._windows(conn, start, stop)
-                self._alerts(conn, start // 10, stop // 10)
+                self._runs(conn, rows)
+                self._events(conn, rows)
+                self._windows(conn, rows)
+                self._alerts(conn, rows[::10])
         self.size = size
 
-    def _runs(self, conn, start: int, stop: int) -> None:
-        rows = []
-        for i in range(start, stop):
-            at = stamp(i)
-            rows.append(
-                (f"{i:012x}", i % EXPERIMENTS + 1, "a.ipynb", "h", "pipe", "local", '{"epochs": 5}', at, at, at, at)
-            )
+    def _runs(self, conn, numbered: list[tuple[int, str]]) -> None:
+        rows = [
+            (f"{i:012x}", i % EXPERIMENTS + 1, "a.ipynb", "h", "pipe", "local", '{"epochs": 5}', at, at, at, at)
+            for i, at in numbered
+        ]
         conn.executemany(
             """INSERT INTO runs (id, experiment_id, notebook_path, notebook_hash, pipeline, target, parameters,
                status, created_at, started_at, finished_at, updated_at)
@@ -111,9 +112,9 @@ class Filler:
         )
         conn.executemany(
             "INSERT INTO metrics (run_id, step, name, value) VALUES (?, 'train', 'accuracy', ?)",
-            [(row[0], (i % 100) / 100) for i, row in zip(range(start, stop), rows)],
+            [(f"{i:012x}", (i % 100) / 100) for i, _ in numbered],
         )
-        origin = [(row[0],) for i, row in zip(range(start, stop), rows) if i < 10]
+        origin = [(f"{i:012x}",) for i, _ in numbered if i < 10]
         conn.executemany(
             "INSERT INTO schedule_fires (schedule_id, due, outcome, run_id, fired_at) "
             "VALUES (1, abs(random()), 'started', ?, '')",
@@ -125,18 +126,18 @@ class Filler:
             origin,
         )
 
-    def _events(self, conn, start: int, stop: int) -> None:
+    def _events(self, conn, numbered: list[tuple[int, str]]) -> None:
         conn.executemany(
             """INSERT INTO inference_events (ce_id, kind, deployment, namespace, component, endpoint, source,
                event_time, event_ts, received_at, content_type, body)
                VALUES (?, 'request', ?, 'local', 'predictor', '', 'bench', ?, ?, ?, 'application/json', ?)""",
             [
-                (f"e{i}", deployment(i), stamp(i), START + i, stamp(i), self.bodies[i % len(self.bodies)].encode())
-                for i in range(start, stop)
+                (f"e{i}", deployment(i), at, START + i, at, self.bodies[i % len(self.bodies)].encode())
+                for i, at in numbered
             ],
         )
 
-    def _windows(self, conn, start: int, stop: int) -> None:
+    def _windows(self, conn, numbered: list[tuple[int, str]]) -> None:
         result = json.dumps(
             {"features": [{"name": "f0", "drift": False, "p_value": 0.5, "adjusted_p_value": 1.0}], "settings": {}}
         )
@@ -144,19 +145,17 @@ class Filler:
             """INSERT INTO drift_windows (deployment, trigger, kind, start, end, first_at, last_at, n, status, drift,
                p_value, result, histograms, checked_at)
                VALUES (?, 'auto', 'count', ?, ?, ?, ?, 500, 'ok', 0, 0.5, ?, '{}', ?)""",
-            [
-                (deployment(i), i * WINDOW, (i + 1) * WINDOW, stamp(i), stamp(i), result, stamp(i))
-                for i in range(start, stop)
-            ],
+            [(deployment(i), i * WINDOW, (i + 1) * WINDOW, at, at, result, at) for i, at in numbered],
         )
 
-    def _alerts(self, conn, start: int, stop: int) -> None:
+    def _alerts(self, conn, every_tenth: list[tuple[int, str]]) -> None:
+        """Alert k is raised with row 10 k."""
         conn.executemany(
             """INSERT INTO alerts (deployment, status, message, window_ids, evidence, raised_at, updated_at, kind)
                VALUES (?, 'dismissed', 'Drift in 3 consecutive windows (f0).', '[]', '{}', ?, ?, ?)""",
             [
-                (deployment(i), stamp(i * 10), stamp(i * 10), "performance" if (i // 2) % 4 == 3 else "data_drift")
-                for i in range(start, stop)
+                (deployment(k), at, at, "performance" if (k // 2) % 4 == 3 else "data_drift")
+                for k, at in ((i // 10, at) for i, at in every_tenth)
             ],
         )
 
@@ -233,7 +232,9 @@ def operations(ws: Workspace, size: int) -> dict:
     found = {
         "runs list": timed(lambda: reply(runs.runs())),
         "runs, a page in the middle": timed(lambda: reply(runs.runs(cursor=deep_runs))),
-        "runs of an experiment, in the middle": timed(lambda: reply(runs.runs("exp-3", cursor=deep_runs))),
+        "runs of an experiment, in the middle": timed(
+            lambda: reply(runs.runs("exp-3", limit=EXPERIMENT_PAGE, cursor=deep_runs))
+        ),
         "runs of a schedule": timed(lambda: reply(runs.runs(schedule="nightly"))),
         "runs of a trigger": timed(lambda: reply(runs.runs(trigger="arrivals"))),
         "experiments": timed(lambda: reply({"experiments": runs.store.experiments()})),
