@@ -1136,7 +1136,7 @@ export interface components {
             detail: string;
             /** @description What to do about it (may be empty). */
             hint: string;
-            /** @description A 422 names the field (or policy setting) at fault. */
+            /** @description The field (or policy setting, or query argument) at fault, where one is. */
             field?: string;
         };
         Health: {
