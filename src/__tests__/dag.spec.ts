@@ -1,24 +1,10 @@
 /** The DAG's Mermaid source. */
-import { IEdgeInfo, IStepInfo } from '../api';
+import { IEdgeInfo } from '../api';
 import { dagSource, dagTheme, legendStates, nodeId, opaqueHex, STATE_LOOKS } from '../pipeline/dag';
 import { stepColour } from '../tags/model';
+import { stepInfo } from './step-fixtures';
 
-function step(name: string): IStepInfo {
-  return {
-    name,
-    cells: [],
-    after: [],
-    inputs: [],
-    outputs: [],
-    parameters: [],
-    metrics: [],
-    packages: [],
-    settings: {},
-    image: null
-  };
-}
-
-const steps = [step('load'), step('end'), step('train')];
+const steps = [stepInfo('load'), stepInfo('end'), stepInfo('train')];
 const edges: IEdgeInfo[] = [
   { source: 'load', target: 'train', variables: ['x', 'y'], kind: 'data' },
   { source: 'load', target: 'train', variables: [], kind: 'prev' },

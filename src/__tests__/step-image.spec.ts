@@ -1,23 +1,9 @@
 /** The Pipeline panel's note on the step image (issue 18). */
 import { IPipelineInfo, IStepInfo } from '../api';
 import { stepImageSummary } from '../pipeline/StepImageNote';
+import { stepInfo } from './step-fixtures';
 
 const IMAGE = 'registry.example.org/team/train:0123456789ab';
-
-function step(name: string, image: string | null): IStepInfo {
-  return {
-    name,
-    cells: [],
-    after: [],
-    inputs: [],
-    outputs: [],
-    parameters: [],
-    metrics: [],
-    packages: [],
-    settings: {},
-    image
-  };
-}
 
 function pipeline(steps: IStepInfo[], recorded: boolean): IPipelineInfo {
   return {
@@ -37,11 +23,11 @@ function pipeline(steps: IStepInfo[], recorded: boolean): IPipelineInfo {
 
 describe('stepImageSummary', () => {
   it('counts the steps that run in the recorded image and those with their own', () => {
-    const steps = [step('load', IMAGE), step('train', null), step('report', IMAGE)];
+    const steps = [stepInfo('load', IMAGE), stepInfo('train', null), stepInfo('report', IMAGE)];
     expect(stepImageSummary(pipeline(steps, true))).toEqual({ image: IMAGE, steps: 2, others: 1, packages: 3 });
   });
 
   it('is null when the notebook records no step image', () => {
-    expect(stepImageSummary(pipeline([step('load', null)], false))).toBeNull();
+    expect(stepImageSummary(pipeline([stepInfo('load', null)], false))).toBeNull();
   });
 });

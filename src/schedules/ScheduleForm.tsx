@@ -65,18 +65,8 @@ export function ScheduleForm({ initial, editing = false, save, onSaved, onCancel
     <AutomationFormFrame
       className="a4m-ScheduleForm"
       label={editing ? trans.__('Edit schedule %1', draft.name) : trans.__('New schedule')}
-      editing={editing}
       createLabel={trans.__('Create schedule')}
-      nameField={text('name', trans.__('Name'), {
-        disabled: editing,
-        title: editing ? trans.__('A name cannot change.') : ''
-      })}
-      notebookPath={draft.notebook_path}
-      notebookError={fieldError('notebook_path')}
-      formError={errors.form}
-      busy={busy}
-      onSubmit={event => void submit(event)}
-      onCancel={onCancel}
+      state={{ draft, formError: errors.form, editing, busy, submit, onCancel, text, fieldError }}
       trans={trans}
     >
       <ParameterFields

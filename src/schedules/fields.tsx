@@ -121,6 +121,20 @@ export interface IAutomationFormProps<D, B, R> {
   trans: TranslationBundle;
 }
 
+/** What an automation form's frame takes of the form: its draft's name and notebook, messages, state, handlers. */
+export interface IFrameState {
+  draft: { name: string; notebook_path: string };
+  /** The message that names no field. */
+  formError?: string;
+  editing: boolean;
+  busy: boolean;
+  submit: (event: React.FormEvent) => Promise<void>;
+  onCancel: () => void;
+  /** A labelled text input of the name (see `draftFields`). */
+  text: (field: 'name', label: string, props: React.InputHTMLAttributes<HTMLInputElement>) => React.ReactNode;
+  fieldError: (field: 'notebook_path') => React.ReactNode;
+}
+
 /**
  * An automation form's frame: its name (fixed when editing) and notebook first, the kind's fields (`children`),
  * then the message that names no field, and Create (or Save) and Cancel.
@@ -128,44 +142,32 @@ export interface IAutomationFormProps<D, B, R> {
 export function AutomationFormFrame({
   className,
   label,
-  editing,
   createLabel,
-  nameField,
-  notebookPath,
-  notebookError,
-  formError,
-  busy,
-  onSubmit,
-  onCancel,
+  state,
   trans,
   children
 }: {
   className: string;
+  /** The form's accessible name. */
   label: string;
-  editing: boolean;
   createLabel: string;
-  nameField: React.ReactNode;
-  notebookPath: string;
-  notebookError: React.ReactNode;
-  formError?: string;
-  busy: boolean;
-  onSubmit: (event: React.FormEvent) => void;
-  onCancel: () => void;
+  state: IFrameState;
   trans: TranslationBundle;
   children: React.ReactNode;
 }) {
+  const { draft, formError, editing, busy, submit, onCancel, text, fieldError } = state;
   return (
     <form
       className={className}
       aria-label={label}
       noValidate // the form's own messages, at their fields, rather than the browser's bubbles
-      onSubmit={onSubmit}
+      onSubmit={event => void submit(event)}
     >
-      {nameField}
+      {text('name', trans.__('Name'), { disabled: editing, title: editing ? trans.__('A name cannot change.') : '' })}
       <div className="a4m-Field a4m-mod-inline">
         <span>{trans.__('Notebook')}</span>
-        <code className="a4m-ScheduleForm-notebook">{notebookPath}</code>
-        {notebookError}
+        <code className="a4m-ScheduleForm-notebook">{draft.notebook_path}</code>
+        {fieldError('notebook_path')}
       </div>
       {children}
       {formError && (

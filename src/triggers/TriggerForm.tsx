@@ -44,18 +44,8 @@ export function TriggerForm({ initial, editing = false, save, onSaved, onCancel,
     <AutomationFormFrame
       className="a4m-ScheduleForm a4m-TriggerForm"
       label={editing ? trans.__('Edit trigger %1', draft.name) : trans.__('New data trigger')}
-      editing={editing}
       createLabel={trans.__('Create trigger')}
-      nameField={text('name', trans.__('Name'), {
-        disabled: editing,
-        title: editing ? trans.__('A name cannot change.') : ''
-      })}
-      notebookPath={draft.notebook_path}
-      notebookError={fieldError('notebook_path')}
-      formError={errors.form}
-      busy={busy}
-      onSubmit={event => void submit(event)}
-      onCancel={onCancel}
+      state={{ draft, formError: errors.form, editing, busy, submit, onCancel, text, fieldError }}
       trans={trans}
     >
       {text(
