@@ -1427,8 +1427,11 @@ export interface components {
         };
         /** @description What serves the deployment's model. */
         DeploymentRuntime: {
-            /** @enum {string} */
-            name: "local" | "triton" | "predictor-image" | "kserve-sklearn" | "kserve-xgboost";
+            /**
+             * @description kserve: a record older than the runtime fields whose InferenceService names no model format.
+             * @enum {string}
+             */
+            name: "local" | "triton" | "predictor-image" | "kserve-sklearn" | "kserve-xgboost" | "kserve";
             /** @description As shown, e.g. "KServe Triton runtime (ONNX)". */
             label: string;
             protocols: ("v1" | "v2")[];

@@ -84,14 +84,19 @@ def kserve_serving(artifact: dict, run_id: str, storage_uri: str, image: str | N
 
 def describe(target: str, config: dict) -> dict:
     """Which runtime serves a deployment of `target` with record `config`: `{name, label, protocols, fallback}`
-    (`fallback`: why the predictor image serves a torch model, else None)."""
+    (`fallback`: why the predictor image serves a torch model, else None). A record written before the runtime
+    fields is read from the InferenceService it keeps."""
     if target != DeploymentTarget.KSERVE:
         return {"name": "local", "label": LOCAL_LABEL, "protocols": ["v1", "v2"], "fallback": None}
+    predictor = config.get("object", {}).get("spec", {}).get("predictor", {})
+    fmt = config.get("format") or predictor.get("model", {}).get("modelFormat", {}).get("name")
     protocols = [config["protocol"]] if config.get("protocol") else ["v1", "v2"]
-    if config.get("image"):
+    if config.get("image") or predictor.get("containers"):
         name, label = "predictor-image", IMAGE_LABEL
-    elif config["format"] == "onnx":
+    elif fmt == "onnx":
         name, label = "triton", TRITON_LABEL
+    elif fmt:
+        name, label = f"kserve-{fmt}", f"KServe {fmt} runtime"
     else:
-        name, label = f"kserve-{config['format']}", f"KServe {config['format']} runtime"
+        name, label = "kserve", "KServe"
     return {"name": name, "label": label, "protocols": protocols, "fallback": config.get("fallback")}

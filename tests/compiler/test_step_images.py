@@ -21,7 +21,8 @@ CELLS = [
     (["step:fit"], "import torch\nmodel = torch.nn.Linear(2, 1)"),
     (["step:use"], "score = float(model(torch.from_numpy(features)).sum())"),
 ]
-ALL = [pinned("kfp"), pinned("numpy"), pinned("torch"), pinned("cloudpickle")]
+#: What the steps import, and onnx + onnxruntime: the torch model `fit` outputs is exported to ONNX as it is saved.
+ALL = [pinned(name) for name in ("kfp", "numpy", "torch", "cloudpickle", "onnx", "onnxruntime")]
 
 
 def _recorded(packages, image=IMAGE) -> dict:

@@ -269,6 +269,16 @@ def test_contract_cluster_torch_without_an_export_falls_back_to_the_image_and_sa
     assert container["image"] == IMAGE
 
 
+def test_contract_cluster_records_from_before_the_runtime_fields_say_their_runtime(cluster, kube, stores):
+    """Records written before `format`/`image` were kept: the runtime is read from their InferenceService."""
+    sklearn = cluster.deploy(make_run(stores[1], "iris", "sklearn"), name="old-iris")["config"]
+    torch = cluster.deploy(make_run(stores[1], "digits", "torch", export=NOT_EXPORTED), name="old-net")["config"]
+    old = {name: {"namespace": c["namespace"], "object": c["object"]} for name, c in (("s", sklearn), ("t", torch))}
+    assert describe("kserve", old["s"])["label"] == "KServe sklearn runtime"
+    assert describe("kserve", old["t"])["label"] == "ai4mlops predictor image"
+    assert describe("kserve", {})["label"] == "KServe"
+
+
 def test_contract_cluster_default_names_do_not_collide_and_running_names_are_refused(cluster, kube, stores):
     run_id = make_run(stores[1], "iris", "sklearn")
     assert cluster.deploy(run_id)["name"] == "iris-model"

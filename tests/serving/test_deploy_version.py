@@ -52,7 +52,10 @@ def test_the_cli_deploys_the_champion_when_no_version_is_named_and_says_so(works
     code = main(["models", "deploy", "vers-iris", "--name", "vers-cli", "--workspace", str(workspace.folder)])
     out, _ = capsys.readouterr()
     assert code == 0, out
-    assert out.splitlines()[:2] == ["Deploying vers-iris v1: its champion alias", "Deployment 'vers-cli' is running"]
+    assert out.splitlines()[:2] == [
+        "Deploying vers-iris v1: its champion alias",
+        "Deployment 'vers-cli' is running, served by the ai4mlops model server (this machine)",
+    ]
     assert "/v2/models/vers-cli/infer" in out
     assert workspace.deployments.get("vers-cli")["config"]["version"]["alias"] == "champion"
 
