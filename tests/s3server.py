@@ -31,6 +31,8 @@ READY_TIMEOUT_S = 30
 #: (a core burnt, GETs and PUTs 10 times slower, no answers under load); files written into the served folder are
 #: listed once this long passed since the folder was last listed.
 DIR_CACHE_TIME = "10ms"
+#: Waited after creating a bucket folder, so a listing cached just before has expired (several times DIR_CACHE_TIME).
+DIR_CACHE_WAIT_S = 0.05
 #: The longest a stalled request of `FaultyProxy` is held (clients give up long before; stopping releases it).
 STALL_S = 60
 
@@ -53,9 +55,10 @@ class S3Server:
         }
 
     def bucket(self, name: str) -> Path:
-        """Create the bucket `name` (a folder); its path."""
+        """Create the bucket `name` (a folder) and wait until the server lists it; its path."""
         path = self.data / name
         path.mkdir(exist_ok=True)
+        time.sleep(DIR_CACHE_WAIT_S)  # a listing of the served folder cached just before the mkdir has expired
         return path
 
 
