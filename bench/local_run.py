@@ -73,13 +73,16 @@ def local_run(notebook: Path, workspace: Path) -> dict:
     return run
 
 
-def measure(name: str, notebook: Path, repeat: int) -> None:
+def measure(name: str, notebook: Path, repeat: int, modes: tuple[str, ...] | None = None) -> dict:
+    """Print the kernel time and each mode's local run (default: every mode, the plain subprocesses first); the
+    medians: {"kernel": s, MODE: {"wall": s, "overhead": s per step}}."""
     from ai4mlops_lab.runs.local_execution import ENV, MODES
 
     kernel = statistics.median(kernel_seconds(notebook) for _ in range(repeat))
+    found: dict = {"kernel": kernel}
     print(f"\n{name}, median of {repeat}")
     print(f"  kernel (nbclient, top to bottom)   {kernel:7.2f} s")
-    for mode in reversed(MODES):  # subprocess (before), warm (after)
+    for mode in modes or tuple(reversed(MODES)):  # subprocess (before), warm (after)
         os.environ[ENV] = mode
         runs = []
         for _ in range(repeat):
@@ -90,6 +93,7 @@ def measure(name: str, notebook: Path, repeat: int) -> None:
         step_sum = statistics.median(sum(s["duration"] or 0 for s in r["steps"]) for r in runs)
         first = statistics.median(r["first_step"] for r in runs)
         overhead = (wall - kernel) / steps
+        found[mode] = {"wall": wall, "overhead": overhead}
         print(f"  {mode}: {steps} steps")
         print(f"    local run (start to end)         {wall:7.2f} s   = {wall / kernel:5.1f}x the kernel")
         print(f"      until the first step starts    {first:7.2f} s   (compile, worker start, kfp import)")
@@ -113,6 +117,7 @@ def measure(name: str, notebook: Path, repeat: int) -> None:
                 f"{KALE_TOY[0] / wall:.0f}-{KALE_TOY[1] / wall:.0f}x faster"
             )
     os.environ.pop(ENV)
+    return found
 
 
 def main(repeat: int = 3) -> None:

@@ -262,28 +262,34 @@ def main() -> None:
     sizes = args.sizes or [10**k for k in range(3, 7) if 10**k <= args.max]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="a4m-scale-"))
     try:
-        ws = Workspace(folder / ".ai4mlops", root=folder)
-        records = DeploymentStore(ws.store_path)
-        for k in range(DEPLOYMENTS):
-            name, model = f"d{k}", ws.folder / "deployments" / f"d{k}" / "model"
-            config = model_config(model)
-            records.create(name=name, run_id=None, model_name="m", model_uri=str(model), target="local")
-            records.update(name, status="stopped", config=config)
-        filler = Filler(ws.store_path)
-        filler.setup()
-        ws.drift_monitor.set_policy(WATCHED, {"window_size": WINDOW, "method": "features"})
-        table = {}
-        for size in sizes:
-            started = time.perf_counter()
-            filler.grow(size)
-            filler.checked_up_to_now()
-            fill_s = time.perf_counter() - started
-            table[size] = operations(ws, size)
-            print(f"filled to {size:,} in {fill_s:.1f} s, timed in {time.perf_counter() - started - fill_s:.1f} s")
-        print_table(table, ws.store_path)
+        table = grow(folder, sizes)
+        print_table(table, Workspace(folder / ".ai4mlops", root=folder).store_path)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def grow(folder: Path, sizes: list[int]) -> dict:
+    """Fill a workspace in `folder` to each size in turn and time every operation there: size -> operation -> ms."""
+    ws = Workspace(folder / ".ai4mlops", root=folder)
+    records = DeploymentStore(ws.store_path)
+    for k in range(DEPLOYMENTS):
+        name, model = f"d{k}", ws.folder / "deployments" / f"d{k}" / "model"
+        config = model_config(model)
+        records.create(name=name, run_id=None, model_name="m", model_uri=str(model), target="local")
+        records.update(name, status="stopped", config=config)
+    filler = Filler(ws.store_path)
+    filler.setup()
+    ws.drift_monitor.set_policy(WATCHED, {"window_size": WINDOW, "method": "features"})
+    table = {}
+    for size in sizes:
+        started = time.perf_counter()
+        filler.grow(size)
+        filler.checked_up_to_now()
+        fill_s = time.perf_counter() - started
+        table[size] = operations(ws, size)
+        print(f"filled to {size:,} in {fill_s:.1f} s, timed in {time.perf_counter() - started - fill_s:.1f} s")
+    return table
 
 
 def print_table(table: dict, path: Path) -> None:
