@@ -226,6 +226,7 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def stop_extension(self):
         self._background_loop.stop()
+        await asyncio.to_thread(self.workspace.run_service.spares.stop)
 
     def initialize_handlers(self):
         """Register every API route under the extension's URL prefix."""
