@@ -1,7 +1,9 @@
 """A warm process that forks one child per kfp.local task, with kfp and the steps' libraries imported.
 
-A run's worker starts it (`ForkServer.start`) with the pipeline's IR: the server imports what
-`python3 -m kfp.dsl.executor_main` needs and what the IR's component sources import, then waits.
+A run's worker starts it (`ForkServer.start`) with the modules to import: what `python3 -m
+kfp.dsl.executor_main` needs and what the IR's component sources import (`modules_of_ir`); the server
+imports them, then waits. `import_modules` asks it for more (a spare worker's server, started before
+its run's IR was known, gets the IR's modules when the run is handed to it).
 For each task the worker passes it the task's output pipe and a reply socket; the server forks a
 child that reads the request from the reply socket and does what kfp's `sh -c` command does (write
 the component source to `$(mktemp -d)/ephemeral_component.py`, run `python3 -m
@@ -31,6 +33,10 @@ EXECUTOR_MODULES = ("kfp", "kfp.dsl", "kfp.dsl.executor", "kfp.dsl.kfp_config", 
 COMPONENT_FILE = "ephemeral_component.py"
 #: What a step exporting the torch model it outputs imports inside its marshalling (pipeline/export.py).
 EXPORT_MODULES = ("torch.onnx", "onnx", "onnxruntime")
+#: The control message asking the server to import modules (a JSON list follows).
+IMPORT = b"import:"
+#: The longest control message (an import list).
+CONTROL_BYTES = 1 << 16
 
 
 class ForkServer:
@@ -41,12 +47,12 @@ class ForkServer:
         self._lock = threading.Lock()
 
     @classmethod
-    def start(cls, pipeline_yaml: Path) -> ForkServer:
-        """Start the server; it imports in the background while the caller goes on."""
+    def start(cls, modules: list[str]) -> ForkServer:
+        """Start the server; it imports `modules` in the background while the caller goes on."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(theirs.fileno()), str(pipeline_yaml)],
+                [sys.executable, "-m", __name__, str(theirs.fileno()), json.dumps(modules)],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
             )
@@ -66,6 +72,11 @@ class ForkServer:
             except OSError:
                 pass  # the server is gone: wait() says so
         return Submitted(mine)
+
+    def import_modules(self, modules: list[str]) -> None:
+        """Have the server import `modules` too, before the next task it forks."""
+        with self._lock, contextlib.suppress(OSError):  # a server that is gone fails the next task's wait
+            self._control.send(IMPORT + json.dumps(modules).encode())
 
     def terminate(self) -> None:
         """Stop the server now (it stops and reaps its children first) and reap it."""
@@ -156,9 +167,12 @@ def _serve(control: socket.socket) -> None:
         for item in ready:
             if item is control:
                 try:
-                    _, fds, _, _ = socket.recv_fds(control, 16, 2)
+                    message, fds, _, _ = socket.recv_fds(control, CONTROL_BYTES, 2)
                 except OSError:
-                    fds = []
+                    message, fds = b"", []
+                if message.startswith(IMPORT) and not fds:
+                    _import_all(json.loads(message[len(IMPORT) :]))
+                    continue
                 if len(fds) != 2:
                     return
                 conn, output_fd = socket.socket(fileno=fds[0]), fds[1]
@@ -223,19 +237,28 @@ def _exit_code(code) -> int:
     return 1
 
 
-def main(argv: list[str]) -> None:
-    """`python -m ai4mlops_lab.runs.forkserver FD PIPELINE_YAML`: import, then serve on socket FD."""
-    control = socket.socket(fileno=int(argv[0]))
+def modules_of_ir_file(pipeline_yaml: Path) -> list[str]:
+    """`modules_of_ir`, or none for an unreadable IR (then nothing more is pre-imported: the tasks fail or not on
+    their own)."""
     try:
-        modules = modules_of_ir(Path(argv[1]))
-    except Exception:  # an unreadable IR only means nothing is pre-imported
-        modules = []
+        return modules_of_ir(pipeline_yaml)
+    except Exception:
+        return []
+
+
+def _import_all(modules: list[str]) -> None:
     for name in [*EXECUTOR_MODULES, *modules]:
         # the task will fail (or not) on this import as it would in a subprocess
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     for stream in (sys.stdout, sys.stderr):  # children must not inherit buffered output
         stream.flush()
+
+
+def main(argv: list[str]) -> None:
+    """`python -m ai4mlops_lab.runs.forkserver FD MODULES_JSON`: import, then serve on socket FD."""
+    control = socket.socket(fileno=int(argv[0]))
+    _import_all(json.loads(argv[1]))
     _serve(control)
 
 

@@ -78,14 +78,19 @@ def _run_in_fork(server: forkserver.ForkServer, source: str, args: list[str], en
 
 
 @contextlib.contextmanager
-def local_tasks(pipeline_yaml: Path) -> Iterator[None]:
-    """Within the block, kfp.local runs tasks as `mode()` says.
+def local_tasks(pipeline_yaml: Path, server: forkserver.ForkServer | None = None) -> Iterator[None]:
+    """Within the block, kfp.local runs tasks as `mode()` says; `server`: a fork server started already (a spare
+    worker's), given the IR's modules here, else one is started. Closed when the block ends.
 
     Enter it before importing kfp: the fork server imports in parallel with the caller."""
     if mode() != "warm":
         yield
         return
-    server = forkserver.ForkServer.start(pipeline_yaml)
+    modules = forkserver.modules_of_ir_file(pipeline_yaml)
+    if server is None:
+        server = forkserver.ForkServer.start(modules)
+    else:
+        server.import_modules(modules)
 
     def on_sigterm(signum, frame):
         """Cancelled (the whole session gets SIGTERM): reap the server, which reaps its children."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,19 @@ def start_worker(module: str, run_dir: Path, log_file: Path, env: dict[str, str]
             start_new_session=True,
             umask=0o077,
         )
+
+
+def start_spare_worker(modules: list[str], idle_s: float) -> subprocess.Popen:
+    """Start a spare worker (`worker.serve_spare`) in a new session, importing `modules`; it reads its run folder
+    from its stdin and says it is ready on its stdout (both pipes)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ai4mlops_lab.runs.worker", "--spare", json.dumps(modules), str(idle_s)],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+        umask=0o077,
+    )
 
 
 def is_alive(pid: int | None) -> bool:

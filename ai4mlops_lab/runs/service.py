@@ -20,6 +20,7 @@ from ..store.runs import RunStore
 from . import processes
 from .parameters import coerce_parameters
 from .pinned import PinnedPipelines
+from .spare import Spares
 
 TARGETS = tuple(RunTarget)
 WORKER_MODULE = "ai4mlops_lab.runs.worker"
@@ -38,6 +39,7 @@ class RunService:
         self._backends: dict[tuple, object] = {}  # (host, namespace) -> its KfpBackend (one kfp.Client each)
         self._backends_lock = threading.Lock()
         self.pinned = PinnedPipelines(self.workspace)
+        self.spares = Spares()  # the next local run's worker, started ahead when asked (`prepare_local`)
 
     # -- starting -----------------------------------------------------------------------
 
@@ -143,8 +145,13 @@ class RunService:
             raise
         return self.store.run(record["id"])
 
+    def prepare_local(self, modules: list[str]) -> None:
+        """Start the next local run's worker now, importing `modules` (the notebook's), and a new one after each
+        local run ends (see `spare.py`)."""
+        self.spares.prepare(modules)
+
     def _start_local(self, run_id: str, run_dir: Path) -> None:
-        worker = processes.start_worker(WORKER_MODULE, run_dir, run_dir / "worker.log")
+        worker = self.spares.take(run_dir) or processes.start_worker(WORKER_MODULE, run_dir, run_dir / "worker.log")
         self._workers[run_id] = worker
         self.store.set_run_status(run_id, RunStatus.PENDING, worker_pid=worker.pid)
 
@@ -298,6 +305,7 @@ class RunService:
             if code is None:
                 continue
             del self._workers[rid]
+            self.spares.after_run(self.run_dir(rid) / self._spec(rid)["pipeline_yaml"])
             if self.store.run(rid)["status"] in RUN_ACTIVE:
                 self.store.set_run_status(
                     rid,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import sys
+import tempfile
 from pathlib import Path
 
+from .. import confined
 from ..states import RunStatus, StepStatus
 from ..store.runs import RunStore
-from . import kfp_hooks, local_execution
-from .service import RUN_SPEC
+from . import forkserver, kfp_hooks, local_execution, spare
+from .service import RUN_SPEC, WORKER_MODULE
 
 
 class StoreReporter:
@@ -44,15 +47,16 @@ class StoreReporter:
             self.failed = (step, error or "")
 
 
-def run(run_dir: Path) -> int:
-    """Execute the run described in `run_dir`; the exit code says whether it succeeded."""
+def run(run_dir: Path, server: forkserver.ForkServer | None = None) -> int:
+    """Execute the run described in `run_dir` (`server`: a spare's warm fork server); the exit code says whether
+    it succeeded."""
     spec = json.loads((run_dir / RUN_SPEC).read_text())
     store = RunStore(spec["store"], check=False)
     run_id = spec["run_id"]
     store.set_run_status(run_id, RunStatus.RUNNING, worker_pid=os.getpid())
     reporter = StoreReporter(store, run_id, run_dir, spec["steps"])
     try:
-        with local_execution.local_tasks(run_dir / spec["pipeline_yaml"]):
+        with local_execution.local_tasks(run_dir / spec["pipeline_yaml"], server):
             from kfp import components, local
 
             local.init(
@@ -74,5 +78,34 @@ def run(run_dir: Path) -> int:
     return 0
 
 
+def serve_spare(modules: list[str], idle_s: float) -> int:
+    """A spare worker (`spare.py`): import what a run needs, say so, wait for a run folder on stdin and run it
+    as a worker started for it would (its output in the run's log, TMPDIR in the run folder); exits after `idle_s`
+    with none, or when stdin closes."""
+    server = forkserver.ForkServer.start(modules)
+    from kfp import components, local  # noqa: F401  (what `run` imports)
+
+    imported = spare.module_files(modules)
+    print(spare.READY, flush=True)
+    waiting, _, _ = select.select([sys.stdin], [], [], idle_s)
+    line = sys.stdin.readline().strip() if waiting else ""
+    if not line:
+        server.close()
+        return 0
+    run_dir = Path(line)
+    with confined.open_append(run_dir, "worker.log") as log:
+        os.dup2(log.fileno(), sys.stdout.fileno())
+        os.dup2(log.fileno(), sys.stderr.fileno())
+    os.environ["TMPDIR"] = str(run_dir / "tmp")
+    tempfile.tempdir = None
+    if spare.module_files(modules) != imported:  # a package changed since it was imported: start afresh
+        print("packages changed since this worker started: restarting it", flush=True)
+        server.close()
+        os.execv(sys.executable, [sys.executable, "-m", WORKER_MODULE, str(run_dir)])
+    return run(run_dir, server)
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--spare":
+        sys.exit(serve_spare(json.loads(sys.argv[2]), float(sys.argv[3])))
     sys.exit(run(Path(sys.argv[1])))

@@ -13,6 +13,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Int, Unicode, default
 
 from .. import NAME
+from ..runs.spare import SPARE_WORKER_ENV
 from ..workspace import AUTO_REGISTER_ENV, MODEL_REGISTRY_URL_ENV, Settings, Workspace, env_flag
 from .log_scrub import scrub_log
 from .routes import api_routes
@@ -54,6 +55,13 @@ class Ai4MlopsApp(ExtensionApp):
         config=True,
         help=f"Register every model of each succeeded run in the model registry, once each (default: "
         f"${AUTO_REGISTER_ENV} is 1, true, yes or on).",
+    )
+
+    spare_worker = Bool(
+        config=True,
+        help=f"Start the next local run's worker while the pipeline panel is open, with the notebook's libraries "
+        f"imported (see runs/spare.py); it holds their memory until it runs or idles out (default: on unless "
+        f"${SPARE_WORKER_ENV} is 0, false, no or off).",
     )
 
     model_registry_url = Unicode(
@@ -100,6 +108,10 @@ class Ai4MlopsApp(ExtensionApp):
         help="Seconds the bucket reader waits for the bucket to answer before it tries again, then leaves the "
         "object for the next round.",
     )
+
+    @default("spare_worker")
+    def _spare_worker_default(self) -> bool:
+        return env_flag({SPARE_WORKER_ENV: "1", **os.environ}, SPARE_WORKER_ENV)
 
     @default("auto_register")
     def _auto_register_default(self) -> bool:
@@ -214,6 +226,7 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def stop_extension(self):
         self._background_loop.stop()
+        await asyncio.to_thread(self.workspace.run_service.spares.stop)
 
     def initialize_handlers(self):
         """Register every API route under the extension's URL prefix."""

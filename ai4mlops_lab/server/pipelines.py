@@ -9,6 +9,7 @@ from tornado import web
 
 from ..errors import UserError
 from ..notebook.diagnostics import notebook_errors
+from ..runs.spare import notebook_modules
 from ..user_paths import api_path
 from .base import ApiHandler
 
@@ -45,7 +46,11 @@ class AnalyzeHandler(ApiHandler):
             path = self.user_notebook(body.get("path", ""))
             notebook, name_hint = await asyncio.to_thread(read_notebook, path), path.stem
         # Off the event loop: a large notebook takes seconds to analyse.
-        self.reply(await asyncio.to_thread(analyze_notebook, notebook, name_hint=name_hint))
+        analysis = await asyncio.to_thread(analyze_notebook, notebook, name_hint=name_hint)
+        if self.extension.spare_worker:  # the panel is open on this notebook: its next run's worker starts now
+            modules = notebook_modules(notebook["cells"])
+            await asyncio.to_thread(self.extension.workspace.run_service.prepare_local, modules)
+        self.reply(analysis)
 
 
 class CompileHandler(ApiHandler):
