@@ -97,17 +97,22 @@ def write_json(objects: ObjectStore, uri: S3Uri, value) -> None:
 def run_pass(monitor_uri: str, objects: ObjectStore | None = None, *, fetchers: int = FETCHERS) -> PassResult:
     """One pass over the deployment monitored at `monitor_uri` (its monitor prefix), reading `fetchers` logger
     objects at once; S3 settings and credentials from the environment unless `objects` is given."""
-    prefix = parse_uri(monitor_uri, field="monitor_uri")
+    try:
+        prefix = parse_uri(monitor_uri, field="monitor_uri")
+    except FieldError as err:
+        raise FieldError("monitor_uri", f"The monitor URI is wrong: {err.message}", err.hint) from None
     prefix = S3Uri(prefix.bucket, prefix.key.rstrip("/") + "/")
     objects = objects or ObjectStore()
     try:
         seed = read_json(objects, prefix.child(prefix.key + DEPLOYMENT))
     except NotFoundError as err:
-        raise FieldError("monitor_uri", err.message, "Check the bucket of the monitor URI.") from None
+        raise FieldError(
+            "monitor_uri", f"The bucket of the monitor URI {prefix} does not exist: {err.message}", err.hint
+        ) from None
     if seed is None:
         raise FieldError(
             "monitor_uri",
-            f"No deployment is monitored at {prefix}: it holds no {DEPLOYMENT}.",
+            f"No deployment is monitored at the monitor URI {prefix}: it holds no {DEPLOYMENT}.",
             "Give the monitor URI that `ai4mlops monitor-job schedule NAME` printed for the deployment.",
         )
     with tempfile.TemporaryDirectory(prefix="ai4mlops-monitor-") as folder:

@@ -2,8 +2,8 @@
 window and alert once, so the drift charts and the alerts list show what happened while the Jupyter server was down.
 
 Only results up to the job's committed cursor are imported (a pass killed after writing some windows rewrites them
-at its next try), in id order, listing after the newest key imported. Alerts come before windows: an alert links
-the windows of its streak imported before, a window the alert it joined. A new alert may retrain (`on_alert`, as
+at its next try), in id order, listing after the newest key imported; windows before alerts, each linked to the
+alert whose streak it is or that it joined, whichever is imported last. A new alert may retrain (`on_alert`, as
 for the server's own alerts). Alerts dealt with here (dismissed, resolved) are written to the job's `closed/`
 folder, once each, so its next alert needs a new streak.
 """
@@ -46,14 +46,14 @@ class JobResults:
         cursor = job.read_json(self.objects, prefix.child(prefix.key + job.CURSOR))
         if cursor is None:  # no pass committed yet
             return done
+        for window in self._new(name, prefix, job.WINDOWS, "window", cursor["windows_through"]):
+            done["windows"] += self.imports.import_window(name, window) is not None
         for alert in self._new(name, prefix, job.ALERTS, "alert", cursor["alerts_through"]):
             local = self.imports.import_alert(name, alert)
             if local is not None:
                 done["alerts"] += 1
                 if self.on_alert is not None:
                     self.on_alert(local, name)
-        for window in self._new(name, prefix, job.WINDOWS, "window", cursor["windows_through"]):
-            done["windows"] += self.imports.import_window(name, window) is not None
         return done
 
     def _new(self, name: str, prefix: S3Uri, folder: str, kind: str, through: int):

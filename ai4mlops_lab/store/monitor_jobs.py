@@ -27,30 +27,6 @@ class JobImportStore(StoreFile):
         )
         return row[0] or 0
 
-    def import_alert(self, deployment: str, alert: dict) -> int | None:
-        """Insert the job's data-drift `alert` (its `window_ids` are the job's: those imported are linked);
-        its local id, None when it was imported before."""
-        conn = self._conn()
-        with transaction(conn):
-            if self._local_id(deployment, "alert", alert["id"]) is not None:
-                return None
-            windows = [w for w in (self._local_id(deployment, "window", i) for i in alert["window_ids"]) if w]
-            local = conn.execute(
-                """INSERT INTO alerts (deployment, status, message, window_ids, evidence, raised_at, updated_at)
-                   VALUES (?, 'open', ?, ?, ?, ?, ?)""",
-                (
-                    deployment,
-                    alert["message"],
-                    json.dumps(windows),
-                    json.dumps(alert["evidence"]),
-                    alert["raised_at"],
-                    times.now(),
-                ),
-            ).lastrowid
-            conn.executemany("UPDATE drift_windows SET alert_id = ? WHERE id = ?", [(local, w) for w in windows])
-            self._remember(deployment, "alert", alert["id"], local)
-        return local
-
     def import_window(self, deployment: str, window: dict) -> int | None:
         """Insert the job's `window` (linked to its alert when that was imported); its local id, None when it was
         imported before."""
@@ -66,7 +42,37 @@ class JobImportStore(StoreFile):
                     "UPDATE alerts SET window_ids = json_insert(window_ids, '$[#]', ?), updated_at = ? WHERE id = ?",
                     (local, times.now(), alert),
                 )
-            self._remember(deployment, "window", window["id"], local)
+            self._remember(deployment, "window", window["id"], local, window.get("alert_id"))
+        return local
+
+    def import_alert(self, deployment: str, alert: dict) -> int | None:
+        """Insert the job's data-drift `alert` with the imported windows of its streak (`window_ids`, the job's) and
+        those that joined it; its local id, None when it was imported before."""
+        conn = self._conn()
+        with transaction(conn):
+            if self._local_id(deployment, "alert", alert["id"]) is not None:
+                return None
+            streak = {self._local_id(deployment, "window", job_id) for job_id in alert["window_ids"]}
+            joined = conn.execute(
+                "SELECT local_id FROM monitor_job_imports WHERE deployment = ? AND kind = 'window' "
+                "AND job_alert_id = ?",
+                (deployment, alert["id"]),
+            )
+            windows = sorted((streak | {local for (local,) in joined}) - {None})
+            local = conn.execute(
+                """INSERT INTO alerts (deployment, status, message, window_ids, evidence, raised_at, updated_at)
+                   VALUES (?, 'open', ?, ?, ?, ?, ?)""",
+                (
+                    deployment,
+                    alert["message"],
+                    json.dumps(windows),
+                    json.dumps(alert["evidence"]),
+                    alert["raised_at"],
+                    times.now(),
+                ),
+            ).lastrowid
+            conn.executemany("UPDATE drift_windows SET alert_id = ? WHERE id = ?", [(local, w) for w in windows])
+            self._remember(deployment, "alert", alert["id"], local)
         return local
 
     def closed_alerts(self, deployment: str) -> list[int]:
@@ -99,8 +105,8 @@ class JobImportStore(StoreFile):
         )
         return None if row is None else row[0]
 
-    def _remember(self, deployment: str, kind: str, job_id: int, local_id: int) -> None:
+    def _remember(self, deployment: str, kind: str, job_id: int, local_id: int, job_alert_id: int | None = None):
         self._conn().execute(
-            "INSERT INTO monitor_job_imports (deployment, kind, job_id, local_id) VALUES (?, ?, ?, ?)",
-            (deployment, kind, job_id, local_id),
+            "INSERT INTO monitor_job_imports (deployment, kind, job_id, local_id, job_alert_id) VALUES (?, ?, ?, ?, ?)",
+            (deployment, kind, job_id, local_id, job_alert_id),
         )
