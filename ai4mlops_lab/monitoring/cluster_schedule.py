@@ -163,13 +163,11 @@ def compile_job_pipeline(path: Path, image: str, endpoint: str, s3_secret: str |
     `s3_secret`; no cache (every pass must run)."""
     from kfp import compiler, dsl
 
-    @dsl.container_component
-    def monitor_pass(monitor_uri: str):
+    def monitor_pass(monitor_uri):
         return dsl.ContainerSpec(image=image, command=COMMAND, args=[monitor_uri])
 
-    @dsl.pipeline(name=PIPELINE_NAME, description="One pass of a deployment's drift monitoring (ai4mlops-lab).")
-    def pipeline(monitor_uri: str):
-        task = monitor_pass(monitor_uri=monitor_uri)
+    def pipeline(monitor_uri):
+        task = job_step(monitor_uri=monitor_uri)
         task.set_caching_options(False)
         if endpoint:
             task.set_env_variable("AWS_ENDPOINT_URL", endpoint)
@@ -178,6 +176,11 @@ def compile_job_pipeline(path: Path, image: str, endpoint: str, s3_secret: str |
 
             kubernetes.use_secret_as_env(task, secret_name=s3_secret, secret_key_to_env={k: k for k in SECRET_KEYS})
 
+    # kfp reads the parameters' types from the annotations, which this module's `annotations` import makes texts
+    monitor_pass.__annotations__ = pipeline.__annotations__ = {"monitor_uri": str}
+    job_step = dsl.container_component(monitor_pass)
+    description = "One pass of a deployment's drift monitoring (ai4mlops-lab)."
+    pipeline = dsl.pipeline(name=PIPELINE_NAME, description=description)(pipeline)
     compiler.Compiler().compile(pipeline, str(path))
     return path
 
