@@ -2,10 +2,11 @@
 
 Everything the job needs and writes is under the deployment's monitor prefix `M` (`monitor_prefix`), beside the
 objects its KServe logger writes:
-- `M/deployment.json`: the deployment record and its drift policy (written by `cluster_monitoring.seed` when the job
-  is scheduled), `M/reference/FILE`: its reference data;
-- `M/state.sqlite`: the job's own store (the same schema as the workspace's): the logger objects read, their events,
-  the monitor's cursor, windows and alerts; `M/cursor.json`: the newest window and alert ids of that state;
+- `M/deployment.json`: the deployment record and its drift policy, `M/reference/FILE`: its reference data (written by
+  `cluster_schedule.MonitorJobs.seed` when the job is scheduled);
+- `M/state.sqlite`: the job's own store (the same schema as the workspace's): the logger objects read, the events
+  not windowed yet, the monitor's cursor, windows and alerts; `M/cursor.json`: the newest window and alert ids of
+  that state;
 - `M/windows/ID.json`, `M/alerts/ID.json`: each window checked and each alert raised, ID its id in the job's store;
 - `M/closed/ID.json`: alerts dealt with on the Jupyter server (dismissed, resolved): the job's streak starts over.
 
@@ -43,6 +44,8 @@ DEPLOYMENT, STATE, CURSOR = "deployment.json", "state.sqlite", "cursor.json"
 WINDOWS, ALERTS, CLOSED, REFERENCE = "windows/", "alerts/", "closed/", "reference/"
 #: Digits of the ids in object names, so that key order is id order.
 ID_DIGITS = 12
+#: Time windows: how long events are kept behind the closed windows, for a late batch to re-check its window whole.
+KEEP_BEHIND_S = 86_400
 
 
 @dataclass
@@ -131,8 +134,8 @@ def _pass(prefix: S3Uri, objects: ObjectStore, seed: dict, folder: Path, fetcher
     for file in seed["reference_files"]:
         objects.download(prefix.child(f"{prefix.key}{REFERENCE}{file}"), files / file)
     _set_record(DeploymentStore(store), record, folder, files)
-    drift = DriftStore(store, check=False)
-    checker = WindowChecker(drift, EventStore(store, check=False), DeploymentStore(store, check=False), folder)
+    drift, events = DriftStore(store, check=False), EventStore(store, check=False)
+    checker = WindowChecker(drift, events, DeploymentStore(store, check=False), folder)
     if checker.policy(name).to_dict() != seed["policy"]:
         checker.set_policy(name, seed["policy"])
     result.closed = _close_alerts(prefix, objects, drift, name)
@@ -141,6 +144,7 @@ def _pass(prefix: S3Uri, objects: ObjectStore, seed: dict, folder: Path, fetcher
     read = reader.read(name)
     result.objects, result.events, result.error = read.objects, read.events, read.error
     checker.process(name)
+    _forget_windowed(checker, events, name)
     for window in drift.windows_after(name, before[0]):
         write_json(objects, object_key(prefix, WINDOWS, window["id"]), window)
         result.windows += 1
@@ -180,6 +184,17 @@ def _set_record(records: DeploymentStore, record: dict, folder: Path, files: Pat
         config=config,
         replace=True,
     )
+
+
+def _forget_windowed(checker: WindowChecker, events: EventStore, name: str) -> None:
+    """Drop the events the monitor is done with, so the state the job carries from pass to pass stays small: those
+    before the open count window; for time windows, those more than `KEEP_BEHIND_S` behind the closed ones."""
+    monitor = checker.monitor(name)
+    if checker.policy(name).window == "count":
+        events.forget_before(name, monitor["cursor_event"])
+    elif monitor["watermark"] is not None:
+        first = events.first_request_since(name, monitor["watermark"] - KEEP_BEHIND_S)
+        events.forget_before(name, monitor["last_event"] + 1 if first is None else first)
 
 
 def _close_alerts(prefix: S3Uri, objects: ObjectStore, drift: DriftStore, name: str) -> int:

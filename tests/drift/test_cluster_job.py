@@ -6,6 +6,7 @@ are one clear error. Few rows, windows of 100."""
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -61,12 +62,20 @@ def cursor(objects, uri):
     return json.loads(objects.read(prefix.child(prefix.key + "cursor.json")))
 
 
+def state_events(objects, uri, folder) -> int:
+    """The events in the job's committed state."""
+    prefix = parse_uri(uri)
+    path = objects.download(prefix.child(prefix.key + "state.sqlite"), folder / "state.sqlite")
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM inference_events").fetchone()[0]
+
+
 def imported(workspace, objects):
     return JobResults(objects, workspace / STORE_FILE).import_results(NAME)
 
 
 def test_passes_without_a_server_write_windows_and_alerts_that_the_workspace_imports_once(
-    workspace, objects, bucket, put
+    workspace, objects, bucket, put, tmp_path
 ):
     kserve_deployment(workspace, bucket)
     uri = seed(workspace, objects)
@@ -82,6 +91,7 @@ def test_passes_without_a_server_write_windows_and_alerts_that_the_workspace_imp
     assert keys(objects, uri, "alerts/") == [f"{1:012d}.json"] and first.alerts + second.alerts == 1
     assert cursor(objects, uri)["windows_through"] == 6
     assert run_pass(uri, objects).windows == 0  # nothing new
+    assert state_events(objects, uri, tmp_path) <= 1  # windowed events are not carried (but the last response)
     assert EventStore(workspace / STORE_FILE).counts(NAME)["requests"] == 0  # the workspace read nothing itself
 
     assert imported(workspace, objects) == {"windows": 6, "alerts": 1, "closed": 0}
