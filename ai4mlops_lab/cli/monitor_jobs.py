@@ -1,6 +1,6 @@
-"""`ai4mlops monitor-job run|schedule|unschedule|import`: a KServe deployment's drift monitoring as a job of the
-cluster (`monitoring/cluster_job.py`): one pass (what the job's container runs, no workspace needed), its KFP
-recurring run, and the import of its results into the workspace."""
+"""`ai4mlops monitor-job run|schedule|unschedule|seed|import`: a KServe deployment's drift monitoring as a job of
+the cluster (`monitoring/cluster_job.py`): one pass (what the job's container runs, no workspace needed), its KFP
+recurring run, its inputs alone (for a scheduler of one's own), and the import of its results into the workspace."""
 
 from __future__ import annotations
 
@@ -39,6 +39,14 @@ def add_commands(commands, parents: dict) -> None:
     )
     unschedule.add_argument("name", help="the KServe deployment's name")
     unschedule.set_defaults(handler=unschedule_command)
+
+    seed = actions.add_parser(
+        "seed",
+        parents=[workspace],
+        help="only write the job's inputs to the bucket, for a scheduler of your own running `monitor-job run URI`",
+    )
+    seed.add_argument("name", help="the KServe deployment's name")
+    seed.set_defaults(handler=seed_command)
 
     imported = actions.add_parser(
         "import", parents=[workspace, as_json], help="import the job's windows and alerts into the workspace now"
@@ -81,6 +89,12 @@ def schedule_command(args: argparse.Namespace) -> int:
 def unschedule_command(args: argparse.Namespace) -> int:
     job = args.workspace.monitor_jobs.unschedule(args.name)
     print(f"{args.name}: recurring run deleted; its results stay under {job['uri']}")
+    return 0
+
+
+def seed_command(args: argparse.Namespace) -> int:
+    job = args.workspace.monitor_jobs.seed(args.name)
+    print(f"{args.name}: monitored by `ai4mlops monitor-job run {job['uri']}`, run by your scheduler")
     return 0
 
 

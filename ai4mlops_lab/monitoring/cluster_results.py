@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import UserError
 from ..objectstore import ObjectStore, S3Uri, parse_uri
 from ..states import DeploymentTarget
 from ..store.deployments import DeploymentStore
@@ -30,22 +31,36 @@ class JobResults:
         self.records = DeploymentStore(store_path, check=False)
         self.imports = JobImportStore(store_path, check=False)
         self.on_alert = on_alert
+        self._seen: dict[str, str] = {}  # deployment -> the ETag of the cursor imported up to (one listing a round)
 
     def import_all(self) -> dict[str, dict]:
-        """Import the new results of every deployment with a monitoring job (the background loop's job)."""
-        return {
-            record["name"]: self.import_results(record["name"])
-            for record in self.records.list(DeploymentTarget.KSERVE)
-            if record["config"].get("monitor_job")
-        }
+        """Import the new results of every deployment with a monitoring job (the background loop's job); one whose
+        bucket cannot be read holds up none of the others: the UserError raised after them names it."""
+        done, failures = {}, []
+        for record in self.records.list(DeploymentTarget.KSERVE):
+            if record["config"].get("monitor_job"):
+                try:
+                    done[record["name"]] = self.import_results(record["name"])
+                except UserError as err:
+                    failures.append(f"{record['name']!r}: {err.message}")
+        if failures:
+            raise UserError(
+                "The results of monitoring jobs were left in the bucket for the next round: " + "; ".join(failures),
+                "Check that the S3 endpoint answers (AWS_ENDPOINT_URL) and the credentials; nothing is lost.",
+                status=502,
+                code="bad_gateway",
+            )
+        return done
 
     def import_results(self, name: str) -> dict:
         """Import the deployment's new committed results; `{windows, alerts, closed}` counts."""
         prefix = parse_uri(self.records.get(name)["config"]["monitor_job"]["uri"], field="monitor_uri")
         done = {"windows": 0, "alerts": 0, "closed": self._tell_closed(name, prefix)}
-        cursor = job.read_json(self.objects, prefix.child(prefix.key + job.CURSOR))
-        if cursor is None:  # no pass committed yet
+        cursor_uri = prefix.child(prefix.key + job.CURSOR)
+        listed = [info for info in self.objects.list(cursor_uri) if info.key == cursor_uri.key]
+        if not listed or self._seen.get(name) == listed[0].etag:  # no pass committed (since the last import)
             return done
+        cursor = json.loads(self.objects.read(cursor_uri))
         for window in self._new(name, prefix, job.WINDOWS, "window", cursor["windows_through"]):
             done["windows"] += self.imports.import_window(name, window) is not None
         for alert in self._new(name, prefix, job.ALERTS, "alert", cursor["alerts_through"]):
@@ -54,6 +69,7 @@ class JobResults:
                 done["alerts"] += 1
                 if self.on_alert is not None:
                     self.on_alert(local, name)
+        self._seen[name] = listed[0].etag
         return done
 
     def _new(self, name: str, prefix: S3Uri, folder: str, kind: str, through: int):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import FieldError, NotFoundError
 from ..objectstore import ObjectStore, S3Settings
+from ..pipeline.s3_secret import SECRET_KEYS, check_secret
 from ..states import DeploymentTarget
 from ..store.deployments import DeploymentStore
 from .cluster_job import DEPLOYMENT, REFERENCE, monitor_prefix, write_json
@@ -28,8 +29,6 @@ EXPERIMENT = "monitoring"
 #: Seconds between passes: the default and the range.
 EVERY_S = 300
 EVERY_RANGE = (60, 86_400)
-#: The keys of the Kubernetes secret `s3_secret` given to the job as its environment.
-SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 #: What the job's container runs; its one argument is the monitor URI.
 COMMAND = ["python3", "-m", "ai4mlops_lab.cli", "monitor-job", "run"]
 
@@ -50,8 +49,17 @@ class MonitorJobs:
         self.policy, self.kfp_backend = policy, kfp_backend
 
     def seed(self, name: str) -> dict:
-        """Write the deployment's record, drift policy and reference data where its job reads them; the record's
-        `config.monitor_job` (`{uri}`, with what was there)."""
+        """Write what the deployment's job reads and record it as monitored by a job (`config.monitor_job`,
+        `{uri}` with what was there): for a scheduler of one's own running `ai4mlops monitor-job run URI`."""
+        uri = self._write_seed(name)
+        record = self.records.get(name)
+        job = {**(record["config"].get("monitor_job") or {}), "uri": uri}
+        self.records.update(name, config={**record["config"], "monitor_job": job})
+        return job
+
+    def _write_seed(self, name: str) -> str:
+        """Write the deployment's record, drift policy and reference data where its job reads them; the job's
+        monitor URI."""
         record = self.records.get(name)
         prefix = monitor_prefix(record["config"]) if record["target"] == DeploymentTarget.KSERVE else None
         if prefix is None:
@@ -79,14 +87,12 @@ class MonitorJobs:
             "reference_files": [source.name],
         }
         write_json(self.objects, prefix.child(prefix.key + DEPLOYMENT), seed)
-        job = {**(record["config"].get("monitor_job") or {}), "uri": str(prefix)}
-        self.records.update(name, config={**record["config"], "monitor_job": job})
-        return job
+        return str(prefix)
 
     def schedule(self, name: str, *, image: str, every_s: int = EVERY_S, s3_secret: str | None = None) -> dict:
-        """Seed the job and create its recurring run every `every_s` seconds in `image` (replacing one scheduled
-        before); `config.monitor_job`: `{uri, every_s, image, kfp_pipeline_id, kfp_version_id,
-        kfp_recurring_run_id}`."""
+        """Seed the job and create its recurring run every `every_s` seconds in `image`, then delete one scheduled
+        before; the deployment is recorded as monitored by it only then (`config.monitor_job`: `{uri, every_s, image,
+        kfp_pipeline_id, kfp_version_id, kfp_recurring_run_id}`): until then the Jupyter server reads its logs."""
         if isinstance(every_s, bool) or not isinstance(every_s, int) or not EVERY_RANGE[0] <= every_s <= EVERY_RANGE[1]:
             raise FieldError("every", f"{every_s!r} is not a whole number of seconds from 60 to 86400.", "e.g. 300")
         if not (image or "").strip():
@@ -96,39 +102,37 @@ class MonitorJobs:
                 "Build it (README, 'Predictor image') and give --image or set AI4MLOPS_PREDICTOR_IMAGE.",
             )
         if s3_secret:
-            from ..batch.on_kfp import check_secret
-
             check_secret(s3_secret)
-        job = self.seed(name)
         backend = self.kfp_backend()
+        uri = self._write_seed(name)
         with tempfile.TemporaryDirectory(prefix="ai4mlops-monitor-job-") as folder:
             path = Path(folder) / f"{PIPELINE_NAME}.pipeline.yaml"
             compile_job_pipeline(path, image.strip(), S3Settings.from_environment().endpoint_url, s3_secret)
             pipeline_id, version_id = backend.upload(
                 path, pipeline_name=PIPELINE_NAME, description="A deployment's drift monitoring pass (ai4mlops-lab)."
             )
-        self._delete_run(job)
         recurring_run_id = backend.create_recurring_run(
             name=f"monitor {name}",
             pipeline_id=pipeline_id,
             version_id=version_id,
             experiment=EXPERIMENT,
-            parameters={"monitor_uri": job["uri"]},
+            parameters={"monitor_uri": uri},
             trigger={"interval_second": every_s},
             max_concurrency=1,
             catch_up=False,
             enabled=True,
-            description=f"ai4mlops-lab drift monitoring of {name}, results under {job['uri']}",
+            description=f"ai4mlops-lab drift monitoring of {name}, results under {uri}",
         )
+        record = self.records.get(name)
+        self.withdraw(record)  # the one scheduled before
         job = {
-            "uri": job["uri"],
+            "uri": uri,
             "every_s": every_s,
             "image": image.strip(),
             "kfp_pipeline_id": pipeline_id,
             "kfp_version_id": version_id,
             "kfp_recurring_run_id": recurring_run_id,
         }
-        record = self.records.get(name)
         self.records.update(name, config={**record["config"], "monitor_job": job})
         return job
 
@@ -183,11 +187,3 @@ def compile_job_pipeline(path: Path, image: str, endpoint: str, s3_secret: str |
     pipeline = dsl.pipeline(name=PIPELINE_NAME, description=description)(pipeline)
     compiler.Compiler().compile(pipeline, str(path))
     return path
-
-
-def job_summary(job: dict) -> str:
-    """One line about a deployment's monitoring job."""
-    text = f"results under {job['uri']}"
-    if job.get("kfp_recurring_run_id"):
-        text += f", every {job['every_s']} s (KFP recurring run {job['kfp_recurring_run_id']})"
-    return text
