@@ -91,6 +91,9 @@ def test_contract_the_job_through_the_cli(fake, space, monkeypatch, capsys):
     assert "monitor_job" not in space.deployments.store.get(NAME)["config"]
     assert main(["monitor-job", "unschedule", NAME, *workspace]) == 2
     assert "has no monitoring job" in capsys.readouterr().err
+    assert main(["monitor-job", "seed", NAME, *workspace]) == 0  # for a scheduler of one's own
+    assert f"monitor-job run {job['uri']}`" in capsys.readouterr().out and fake.state.recurring_runs == {}
+    assert space.deployments.store.get(NAME)["config"]["monitor_job"] == {"uri": job["uri"]}
 
 
 def test_contract_what_cannot_be_scheduled_is_refused_before_any_request(fake, space, tmp_path):

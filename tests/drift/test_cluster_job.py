@@ -115,7 +115,7 @@ def test_passes_without_a_server_write_windows_and_alerts_that_the_workspace_imp
 
 
 def test_a_crash_before_the_state_is_committed_is_redone_with_the_same_keys(
-    workspace, objects, bucket, put, monkeypatch
+    workspace, objects, bucket, put, monkeypatch, capsys
 ):
     kserve_deployment(workspace, bucket)
     uri = seed(workspace, objects)
@@ -139,7 +139,8 @@ def test_a_crash_before_the_state_is_committed_is_redone_with_the_same_keys(
     again = run_pass(uri, objects)
     assert (again.objects, again.windows, again.alerts) == (4, 4, 1)
     assert keys(objects, uri, "windows/") == written
-    assert imported(workspace, objects) == {"windows": 4, "alerts": 1, "closed": 0}
+    assert main(["monitor-job", "import", NAME, "--workspace", str(workspace), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"windows": 4, "alerts": 1, "closed": 0}
     assert [w["n"] for w in DriftMonitor(workspace / STORE_FILE, workspace).report(NAME)["windows"]] == [100] * 6
 
 
