@@ -336,6 +336,7 @@ class Workspace:
             runs=self.run_service,
             deployments=self.deployments,
             rollouts=lambda: self.rollouts,
+            on_policy=lambda name: self.monitor_jobs.tell_policy(name),
         )
 
     @property

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import FieldError, NotFoundError
-from ..objectstore import ObjectStore, S3Settings
+from ..objectstore import ObjectStore, S3Settings, parse_uri
 from ..pipeline.s3_secret import SECRET_KEYS, check_secret
 from ..states import DeploymentTarget
 from ..store.deployments import DeploymentStore
-from .cluster_job import DEPLOYMENT, REFERENCE, monitor_prefix, write_json
+from .cluster_job import DEPLOYMENT, REFERENCE, monitor_prefix, read_json, write_json
 from .reference_data import load_reference
 
 PIPELINE_NAME = "ai4mlops-monitor-job"
@@ -135,6 +135,16 @@ class MonitorJobs:
         }
         self.records.update(name, config={**record["config"], "monitor_job": job})
         return job
+
+    def tell_policy(self, name: str) -> None:
+        """Give the deployment's job (if it has one) its current drift policy: its next pass applies it."""
+        job = self.records.get(name)["config"].get("monitor_job")
+        if not job:
+            return
+        prefix = parse_uri(job["uri"], field="monitor_uri")
+        seed = read_json(self.objects, prefix.child(prefix.key + DEPLOYMENT))
+        if seed is not None:
+            write_json(self.objects, prefix.child(prefix.key + DEPLOYMENT), {**seed, "policy": self.policy(name)})
 
     def withdraw(self, record: dict) -> None:
         """Delete the recurring run of the deployment `record` (if it has one); its results stay in the bucket."""

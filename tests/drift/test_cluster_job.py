@@ -21,7 +21,7 @@ from ai4mlops_lab.monitoring.monitor import DriftMonitor
 from ai4mlops_lab.objectstore import ObjectStore, S3Settings, parse_uri
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.store.events import EventStore
-from ai4mlops_lab.workspace import LOG_READ_FETCHERS_ENV, STORE_FILE
+from ai4mlops_lab.workspace import LOG_READ_FETCHERS_ENV, STORE_FILE, Workspace
 
 from . import test_bucket_reader as reader_tests
 from .test_bucket_reader import NAME, NS, PREFIX, REPO, kserve_deployment, logged
@@ -198,3 +198,13 @@ def test_bad_settings_are_one_clear_error_naming_the_field(workspace, objects, b
     assert "refused the credentials" in err and "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in err
     monkeypatch.setenv("AWS_ENDPOINT_URL", "ftp://nowhere")
     assert "AWS_ENDPOINT_URL" in failed(uri)
+
+
+def test_a_policy_changed_on_the_server_reaches_the_job(workspace, objects, bucket, put):
+    kserve_deployment(workspace, bucket)
+    space = Workspace(workspace)
+    uri = space.monitor_jobs.seed(NAME)["uri"]
+    logged(put, 200, batch_size=40, seed=5)
+    assert run_pass(uri, objects).windows == 0  # the default windows are of 500 rows
+    space.drift_monitor.set_policy(NAME, {"window_size": 50})
+    assert run_pass(uri, objects).windows == 4
