@@ -247,7 +247,7 @@ class Workspace:
             image=self.settings.predictor_image or None,
             namespace=configured,
         )
-        return Deployments(local, cluster, root=self.root)
+        return Deployments(local, cluster, root=self.root, on_remove=lambda record: self.monitor_jobs.withdraw(record))
 
     @property
     def registry(self):
@@ -336,6 +336,7 @@ class Workspace:
             runs=self.run_service,
             deployments=self.deployments,
             rollouts=lambda: self.rollouts,
+            on_policy=lambda name: self.monitor_jobs.tell_policy(name),
         )
 
     @property
@@ -391,6 +392,38 @@ class Workspace:
         objects = ObjectStore(replace(self.object_store.settings, read_timeout_s=timeout, attempts=1))
         return BucketReader(
             objects, LogObjectStore(self.store_path), DeploymentStore(self.store_path), fetchers=fetchers
+        )
+
+    @property
+    def monitor_jobs(self):
+        """Deployments' drift monitoring as jobs of the cluster (KFP recurring runs), seeded in the bucket."""
+        return self._once("monitor_jobs", self._build_monitor_jobs)
+
+    def _build_monitor_jobs(self):
+        from .monitoring.cluster_schedule import MonitorJobs
+        from .store.deployments import DeploymentStore
+
+        return MonitorJobs(
+            DeploymentStore(self.store_path, check=False),
+            self.folder,
+            self.object_store,
+            lambda name: self.drift_monitor.policy(name).to_dict(),
+            lambda: self.run_service.kfp_backend(),
+        )
+
+    @property
+    def monitor_job_results(self):
+        """Imports what deployments' monitoring jobs found into the store (an alert may retrain)."""
+        return self._once("monitor_job_results", self._build_monitor_job_results)
+
+    def _build_monitor_job_results(self):
+        from .monitoring.cluster_results import JobResults
+
+        monitor = self.drift_monitor
+        return JobResults(
+            self.object_store,
+            self.store_path,
+            on_alert=lambda alert_id, name: monitor.retraining.retrain_automatically(alert_id, monitor.policy(name)),
         )
 
     @property

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import confined
 from ..errors import FieldError, UserError
+from ..pipeline.s3_secret import check_secret
 from ..records import BatchJobRecord
 from ..runs import processes
 from ..states import RUN_ACTIVE, RunStatus
@@ -109,7 +110,7 @@ class BatchJobs:
         if log:
             raise FieldError("log", "Logging predictions is for jobs run here.", "Leave logging off, or target local.")
         if s3_secret is not None:
-            on_kfp.check_secret(s3_secret)
+            check_secret(s3_secret)
         objects = on_kfp.plan_objects(input, output)
         found = self.predictions.locate(model, options["artifact"], here=False)
         on_kfp.cluster_model_uri(found)

@@ -7,10 +7,7 @@ unless `overwrite`, as a local job does."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import json
-import re
 from pathlib import Path, PurePosixPath
 
 from ..analysis.special import Parameter
@@ -21,6 +18,7 @@ from ..objectstore import S3Settings
 from ..pipeline.compiler import compile_pipeline
 from ..pipeline.model import Pipeline, Step, StepInput
 from ..pipeline.packages import pinned
+from ..pipeline.s3_secret import SECRET_KEYS
 from ..runs.kfp_backend import FINAL, KfpBackend
 from .objects import input_object, is_uri, output_objects
 from .service import ModelSource
@@ -30,32 +28,11 @@ EXPERIMENT = "batch-predictions"
 STEP = "predict"
 #: The distribution each model framework is installed from.
 FRAMEWORKS = {"torch": "torch", "sklearn": "scikit-learn", "xgboost": "xgboost"}
-#: The keys of a Kubernetes secret (`s3_secret`) given to the step as its S3 credentials.
-SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-_SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 #: The step's code: its inputs are the pipeline's parameters.
 CODE = (
     "from ai4mlops_lab.batch.step import run\n\n"
     "summary = run(model_uri, model_metadata, input_uri, output_uri, overwrite, chunk_size, task, s3_endpoint)"
 )
-
-
-def check_secret(name: str) -> str:
-    """A Kubernetes secret's name (DNS-1123 subdomain), with kfp-kubernetes installed to use it; else a FieldError
-    (`s3_secret`)."""
-    if not _SECRET_NAME.match(name) or len(name) > 253:
-        raise FieldError(
-            "s3_secret",
-            f"{name!r} is not a Kubernetes secret name.",
-            "Lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.",
-        )
-    if importlib.util.find_spec("kfp.kubernetes") is None:
-        raise FieldError(
-            "s3_secret",
-            "Giving the step a secret needs the kfp-kubernetes package, which is not installed.",
-            f"pip install kfp-kubernetes=={importlib.metadata.version('kfp')}",
-        )
-    return name
 
 
 def plan_objects(input: str, output: str | None) -> tuple[str, str, str]:

@@ -9,11 +9,39 @@ import sys
 
 from .. import __version__
 from ..errors import UserError
-from . import compile, deployments, doctor, drift, image, logs, models, outcomes, predict, runs, schedules, triggers
+from . import (
+    compile,
+    deployments,
+    doctor,
+    drift,
+    image,
+    logs,
+    models,
+    monitor_jobs,
+    outcomes,
+    predict,
+    runs,
+    schedules,
+    triggers,
+)
 from .workspace import use_workspace
 
 #: The modules whose commands the CLI offers, in the order `--help` lists them.
-NOUNS = (doctor, compile, image, runs, schedules, triggers, models, deployments, drift, logs, outcomes, predict)
+NOUNS = (
+    doctor,
+    compile,
+    image,
+    runs,
+    schedules,
+    triggers,
+    models,
+    deployments,
+    drift,
+    logs,
+    monitor_jobs,
+    outcomes,
+    predict,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -93,13 +93,14 @@ class BucketReader:
         self.fetchers, self.attempts, self.full_every = fetchers, attempts, full_every
 
     def read_all(self) -> list[ReadResult]:
-        """One pass over every KServe deployment whose logger writes to a bucket (the background job). A deployment
+        """One pass over every KServe deployment whose logger writes to a bucket, but those monitored by a job on the
+        cluster (`cluster_job.py`), which reads their objects itself (the background job). A deployment
         whose objects could not all be read holds up none of the others; the UserError raised after them names
         it."""
         results, failures = [], []
         for record in self.deployments.list(DeploymentTarget.KSERVE):
-            if stored_logger_prefix(record["config"]) is None:
-                continue
+            if stored_logger_prefix(record["config"]) is None or record["config"].get("monitor_job"):
+                continue  # no bucket, or its monitoring job on the cluster reads it
             try:
                 result = self.read(record["name"])
             except UserError as err:

@@ -20,15 +20,18 @@ from .retraining import Retraining
 
 class DriftMonitor:
     """Checks deployments' logged requests for drift. `runs` (a RunService) and `deployments` (the
-    Deployments service) are needed to retrain and redeploy from alerts."""
+    Deployments service) are needed to retrain and redeploy from alerts; `on_policy(name)` is called after a
+    deployment's policy changed (its monitoring job on the cluster is told)."""
 
-    def __init__(self, store_path: Path, workspace: Path, *, runs=None, deployments=None, rollouts=None):
+    def __init__(
+        self, store_path: Path, workspace: Path, *, runs=None, deployments=None, rollouts=None, on_policy=None
+    ):
         # the run store of the same file runs the integrity check when it opens it; no need to repeat it
         self.store = DriftStore(store_path, check=False)
         self.events = EventStore(store_path, check=False)
         self.records = DeploymentStore(store_path, check=False)
         self.workspace = Path(workspace)
-        self.runs, self.deployments = runs, deployments
+        self.runs, self.deployments, self.on_policy = runs, deployments, on_policy
         self.retraining = Retraining(self.store, self.records, runs=runs, deployments=deployments, rollouts=rollouts)
         self.checker = WindowChecker(
             self.store, self.events, self.records, self.workspace, on_alert=self.retraining.retrain_automatically
@@ -41,7 +44,10 @@ class DriftMonitor:
 
     def set_policy(self, name: str, changes: dict) -> dict:
         """Change some policy settings (the rest stay); applies to windows checked from now on."""
-        return self.checker.set_policy(name, changes)
+        policy = self.checker.set_policy(name, changes)
+        if self.on_policy is not None:
+            self.on_policy(name)
+        return policy
 
     def reference_summary(self, name: str) -> dict:
         """`GET .../drift/reference`: where the reference comes from and its per-feature summary."""

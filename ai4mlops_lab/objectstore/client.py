@@ -147,6 +147,11 @@ class ObjectStore:
         response = self._call(uri, lambda s3: s3.get_object(Bucket=uri.bucket, Key=uri.key))
         return self._call(uri, lambda _: response["Body"].read())
 
+    def write(self, data: bytes, uri: S3Uri) -> S3Uri:
+        """Write `data` as the object `uri` in one PUT: readers see the old object or the whole new one."""
+        self._call(uri, lambda s3: s3.put_object(Bucket=uri.bucket, Key=uri.key, Body=data))
+        return uri
+
     def upload(self, source: Path, uri: S3Uri) -> S3Uri:
         """Write the local file `source` as the object `uri` (multipart when large)."""
         self._call(uri, lambda s3: s3.upload_file(str(source), uri.bucket, uri.key))

@@ -177,7 +177,8 @@ class Ai4MlopsApp(ExtensionApp):
 
     async def _background_round(self):
         """One round of the background loop, off the event loop: pull the status of runs (KFP) and deployments
-        (model servers, KServe) into the store, read the request logs KServe loggers wrote to the bucket, check
+        (model servers, KServe) into the store, read the request logs KServe loggers wrote to the bucket, import what
+        deployments' monitoring jobs on the cluster found while the server was down, check
         deployments' pending windows for drift, read predictions and
         labels into performance windows, follow retraining,
         register the models of succeeded runs (when `auto_register` is on), let the promotion gate judge rollouts,
@@ -196,6 +197,7 @@ class Ai4MlopsApp(ExtensionApp):
                     runs=self.workspace.run_service.refresh,
                     deployments=self.workspace.deployments.refresh,
                     logs=self.workspace.bucket_reader.read_all,
+                    monitor_jobs=self.workspace.monitor_job_results.import_all,
                     drift=self.workspace.drift_monitor.tick,
                     outcomes=self.workspace.outcome_monitor.process_all,
                     registry=self.workspace.auto_register,

@@ -22,11 +22,13 @@ TARGETS = tuple(DeploymentTarget)
 
 class Deployments:
     """Dispatches each call to the deployment's target; `cluster` is None when none is configured. Notebooks'
-    paths are relative to `root` (default: the current folder). Each deployment comes with `usage`: how to
+    paths are relative to `root` (default: the current folder); `on_remove(record)` is called before a deployment is
+    removed (its monitoring job is withdrawn). Each deployment comes with `usage`: how to
     call it (see `usage.call_examples`), and `runtime`: what serves it (see `runtimes.describe`)."""
 
-    def __init__(self, local: LocalDeployments, cluster=None, root: Path | None = None):
+    def __init__(self, local: LocalDeployments, cluster=None, root: Path | None = None, on_remove=None):
         self.local = local
+        self.on_remove = on_remove
         self.local_rollouts = LocalRollouts(local)
         self.cluster = cluster
         self.store = local.store
@@ -141,7 +143,10 @@ class Deployments:
         from ..store.drift import DriftStore
         from ..store.outcomes import OutcomeStore
 
+        record = self.store.get(name)
         self.stop(name)
+        if self.on_remove is not None:
+            self.on_remove(record)
         self.store.delete(name)
         OutcomeStore(self.store.path, check=False).forget(name)
         DriftStore(self.store.path, check=False).forget(name)

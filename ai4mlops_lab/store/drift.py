@@ -224,6 +224,27 @@ class DriftStore(StoreFile):
         )
         return [_window(row) for row in reversed(rows)]
 
+    def last_ids(self, deployment: str) -> tuple[int, int]:
+        """The newest window id and the newest alert id of `deployment` (0: none)."""
+        conn = self._conn()
+        window = conn.execute("SELECT max(id) FROM drift_windows WHERE deployment = ?", (deployment,)).fetchone()[0]
+        alert = conn.execute("SELECT max(id) FROM alerts WHERE deployment = ?", (deployment,)).fetchone()[0]
+        return window or 0, alert or 0
+
+    def windows_after(self, deployment: str, window_id: int) -> list[dict]:
+        """The deployment's windows with ids above `window_id`, oldest first."""
+        rows = self._conn().execute(
+            "SELECT * FROM drift_windows WHERE deployment = ? AND id > ? ORDER BY id", (deployment, window_id)
+        )
+        return [_window(row) for row in rows]
+
+    def alerts_after(self, deployment: str, alert_id: int) -> list[AlertRecord]:
+        """The deployment's alerts with ids above `alert_id`, oldest first."""
+        rows = self._conn().execute(
+            "SELECT * FROM alerts WHERE deployment = ? AND id > ? ORDER BY id", (deployment, alert_id)
+        )
+        return [_alert(row) for row in rows]
+
     # -- alerts ------------------------------------------------------------------------------
 
     def alert(self, alert_id: int) -> AlertRecord:
@@ -329,7 +350,7 @@ class DriftStore(StoreFile):
         ones dismissed (nothing is left to retrain or redeploy)."""
         conn = self._conn()
         with transaction(conn):
-            for table in ("drift_monitors", "drift_windows", "inference_events"):
+            for table in ("drift_monitors", "drift_windows", "inference_events", "monitor_job_imports"):
                 conn.execute(f"DELETE FROM {table} WHERE deployment = ?", (deployment,))
             conn.execute(
                 "UPDATE alerts SET status = 'dismissed', error = 'The deployment was removed.', updated_at = ? "

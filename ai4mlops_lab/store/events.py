@@ -122,6 +122,14 @@ class EventStore(StoreFile):
         )
         return row[0]
 
+    def forget_before(self, deployment: str, event_id: int) -> int:
+        """Delete the deployment's events (requests and responses) with ids below `event_id`; how many."""
+        conn = self._conn()
+        with transaction(conn):
+            return conn.execute(
+                "DELETE FROM inference_events WHERE deployment = ? AND id < ?", (deployment, event_id)
+            ).rowcount
+
     def newest_request(self, deployment: str) -> int:
         """The id of a deployment's newest request event (0 for none)."""
         return (

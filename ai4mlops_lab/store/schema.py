@@ -696,4 +696,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX alerts_by_kind ON alerts (deployment, kind, id);
     CREATE INDEX alerts_active ON alerts (deployment, kind, id) WHERE status IN ('open', 'retraining');
     """,
+    # Results of a deployment's monitoring job on the cluster (`monitoring/cluster_job.py`) imported into this store,
+    # each once: the job's window or alert id -> the local one; a window's alert in the job (`job_alert_id`), linked
+    # when that alert is imported; `closed`: the job was told the alert was dealt with.
+    """
+    CREATE TABLE monitor_job_imports (
+        deployment TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('window', 'alert')),
+        job_id INTEGER NOT NULL,
+        local_id INTEGER NOT NULL,
+        job_alert_id INTEGER,
+        closed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (deployment, kind, job_id)
+    ) WITHOUT ROWID;
+    """,
 ]
