@@ -30,9 +30,16 @@ from pathlib import Path
 
 #: What `python3 -m kfp.dsl.executor_main` and kfp's component module preamble import.
 EXECUTOR_MODULES = ("kfp", "kfp.dsl", "kfp.dsl.executor", "kfp.dsl.kfp_config", "kfp.dsl.utils", "typing")
+#: What our steps' marshalling (pipeline/runtime.py) imports inside its functions.
+RUNTIME_MODULES = ("cloudpickle", "importlib.metadata", "pickle")
 COMPONENT_FILE = "ephemeral_component.py"
 #: What a step exporting the torch model it outputs imports inside its marshalling (pipeline/export.py).
 EXPORT_MODULES = ("torch.onnx", "onnx", "onnxruntime")
+#: Modules a library imports on first use rather than when it is imported, pre-imported with it: torch imports
+#: `torch._dynamo` (seconds) the first time an optimizer is made.
+FIRST_USE_MODULES = {"torch": ("torch._dynamo",)}
+#: What the server sends once its first imports are done.
+READY = b"ready"
 #: The control message asking the server to import modules (a JSON list follows).
 IMPORT = b"import:"
 #: The longest control message (an import list).
@@ -72,6 +79,13 @@ class ForkServer:
             except OSError:
                 pass  # the server is gone: wait() says so
         return Submitted(mine)
+
+    def wait_ready(self) -> bool:
+        """Wait until the server has imported its modules; False if it is gone."""
+        try:
+            return self._control.recv(len(READY)) == READY
+        except OSError:
+            return False
 
     def import_modules(self, modules: list[str]) -> None:
         """Have the server import `modules` too, before the next task it forks."""
@@ -247,7 +261,8 @@ def modules_of_ir_file(pipeline_yaml: Path) -> list[str]:
 
 
 def _import_all(modules: list[str]) -> None:
-    for name in [*EXECUTOR_MODULES, *modules]:
+    first_use = [extra for name in modules for extra in FIRST_USE_MODULES.get(name.split(".")[0], ())]
+    for name in [*EXECUTOR_MODULES, *RUNTIME_MODULES, *modules, *first_use]:
         # the task will fail (or not) on this import as it would in a subprocess
         with contextlib.suppress(Exception):
             importlib.import_module(name)
@@ -259,7 +274,10 @@ def main(argv: list[str]) -> None:
     """`python -m ai4mlops_lab.runs.forkserver FD MODULES_JSON`: import, then serve on socket FD."""
     control = socket.socket(fileno=int(argv[0]))
     _import_all(json.loads(argv[1]))
+    with contextlib.suppress(OSError):
+        control.send(READY)
     _serve(control)
+    os._exit(0)  # no state to save: skip finalising what it imported (seconds for torch), the run waits on it
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ def serve_spare(modules: list[str], idle_s: float) -> int:
     server = forkserver.ForkServer.start(modules)
     from kfp import components, local  # noqa: F401  (what `run` imports)
 
+    server.wait_ready()
     imported = spare.module_files(modules)
     print(spare.READY, flush=True)
     waiting, _, _ = select.select([sys.stdin], [], [], idle_s)
