@@ -110,12 +110,7 @@ class BucketReader:
             if result.error:
                 failures.append(f"{record['name']!r}: {result.error}")
         if failures:
-            raise UserError(
-                "Request logs were left in the bucket for the next pass: " + "; ".join(failures),
-                "Check that the S3 endpoint answers (AWS_ENDPOINT_URL) and the credentials; nothing read is lost.",
-                status=502,
-                code="bad_gateway",
-            )
+            raise left_in_bucket("Request logs were left in the bucket for the next pass", failures)
         return results
 
     def read(self, name: str, *, limit: int | None = None) -> ReadResult:
@@ -214,6 +209,16 @@ class BucketReader:
         result.repeated += read.repeated
         result.refused += read.refused
         result.problems.extend(problem.message for problem in bad[:3])
+
+
+def left_in_bucket(what: str, failures: list[str]) -> UserError:
+    """The error of a round that left objects in the bucket for the next one: `what`, then each failure."""
+    return UserError(
+        f"{what}: " + "; ".join(failures),
+        "Check that the S3 endpoint answers (AWS_ENDPOINT_URL) and the credentials; nothing is lost.",
+        status=502,
+        code="bad_gateway",
+    )
 
 
 def _read_through(start: str, listed: list[ObjectInfo], read) -> str:

@@ -20,6 +20,7 @@ from ..states import DeploymentTarget
 from ..store.deployments import DeploymentStore
 from ..store.monitor_jobs import JobImportStore
 from . import cluster_job as job
+from .bucket_reader import left_in_bucket
 
 
 class JobResults:
@@ -44,12 +45,7 @@ class JobResults:
                 except UserError as err:
                     failures.append(f"{record['name']!r}: {err.message}")
         if failures:
-            raise UserError(
-                "The results of monitoring jobs were left in the bucket for the next round: " + "; ".join(failures),
-                "Check that the S3 endpoint answers (AWS_ENDPOINT_URL) and the credentials; nothing is lost.",
-                status=502,
-                code="bad_gateway",
-            )
+            raise left_in_bucket("The results of monitoring jobs were left in the bucket for the next round", failures)
         return done
 
     def import_results(self, name: str) -> dict:
