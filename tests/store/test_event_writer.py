@@ -72,6 +72,15 @@ def test_a_retry_in_the_same_batch_is_stored_once(store):
     assert add_together(EventWriter(store), [event("a")]) == [False]  # and in a later batch
 
 
+@pytest.mark.parametrize("earlier", [[], [event("a")]])
+def test_a_batch_of_one_new_event_and_one_retry_answers_the_retry_as_such(store, earlier):
+    """The counting trigger's own changes must not make a batch with a retry look like a batch of new events."""
+    add_together(EventWriter(store), earlier)
+    batch = [event("a"), event("a")] if not earlier else [event("b"), event("a")]
+    assert add_together(EventWriter(store), batch) == [True, False]
+    assert store.counts()["requests"] == 2 if earlier else 1
+
+
 def test_an_event_that_cannot_be_stored_fails_alone(store):
     bad = event("bad", body=object())  # a body SQLite cannot bind
     results = add_together(EventWriter(store), [event("a"), bad, event("b")])
