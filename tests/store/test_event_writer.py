@@ -107,3 +107,21 @@ def test_events_added_in_turn_are_written_in_turn(store):
         return [await writer.add(event(f"id-{n}")) for n in range(3)]
 
     assert asyncio.run(one_by_one()) == [True, True, True] and store.batches == [1, 1, 1]
+
+
+def test_the_event_loop_keeps_running_while_the_store_is_locked_by_another_writer(store):
+    other = sqlite3.connect(store.path)
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock: the writer's transaction waits for it
+
+    async def main():
+        writing = asyncio.create_task(EventWriter(store).add(event("a")))
+        ticks = 0
+        while ticks < 20:  # the loop turns while the event waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not writing.done()
+        other.rollback()
+        return await writing
+
+    assert asyncio.run(main()) is True and store.counts()["requests"] == 1
+    other.close()
