@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-GOAL = 2000  # events/s
+GOAL = 5000  # events/s with 8 senders (issue 17)
 CONCURRENCY = (1, 8, 32)
 DUPLICATES = 0.05
 BURST = 1000  # events released together; clients wait for each other between bursts

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.prometheus.log_functions import prometheus_log_method
 from tornado import web
 
 from ..monitoring.ingest_token import is_ingest_token
@@ -34,6 +35,25 @@ class IngestHandler(ApiHandler):
     def _by_ingest_token(self) -> bool:
         """Whether any credential presented is the ingest token."""
         return any(is_ingest_token(self.extension.workspace.folder, token) for token in self._presented_tokens())
+
+    async def prepare(self):
+        """A deployment's request carries the ingest token, its only credential: it needs none of the user, cookie
+        and CORS work of Jupyter's `prepare`, only its Host and Origin checks."""
+        if not self._by_ingest_token:
+            return await super().prepare()
+        self.current_user = self._jupyter_current_user = None
+        if not self.check_host():
+            raise web.HTTPError(403)
+        if not self.check_origin():
+            raise web.HTTPError(404)
+
+    def _log(self):
+        """Accepted events are counted in the store and in Prometheus, not logged one line each (at thousands a
+        second, formatting lines nobody reads costs more than storing them); refusals are logged."""
+        if self._by_ingest_token and self.get_status() < 300:
+            prometheus_log_method(self)
+        else:
+            super()._log()
 
     def check_xsrf_cookie(self):
         """Deployments hold no cookie: the ingest token stands in for the XSRF check, and anonymous

@@ -71,8 +71,10 @@ class UnknownRouteHandler(ApiHandler):
 
 
 def api_routes(prefix: str) -> list[tuple[str, type]]:
-    """Every (pattern, handler) of the API, under `prefix`."""
+    """Every (pattern, handler) of the API, under `prefix`; tornado tries them in turn, so the route that
+    deployments post every inference to comes first."""
     return [
+        (f"{prefix}/ingest", IngestHandler),
         (f"{prefix}/health", HealthHandler),
         (f"{prefix}/openapi.json", OpenApiHandler),
         (f"{prefix}/analyze", AnalyzeHandler),
@@ -123,6 +125,5 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/batch-jobs/([0-9a-f]+)/cancel", BatchJobCancelHandler),
         (f"{prefix}/alerts", AlertsHandler),
         (f"{prefix}/alerts/([0-9]+)/(retrain|dismiss)", AlertActionHandler),
-        (f"{prefix}/ingest", IngestHandler),
         (f"{prefix}/(.*)", UnknownRouteHandler),
     ]

@@ -1,17 +1,17 @@
 """Group commit of inference events: the events posted concurrently are written in one transaction.
 
 The ingest handler awaits `EventWriter.add`. Events reaching it in the same turn of the event loop (the
-requests of many concurrent senders that arrived together) are written together in the next turn, so one
-commit serves many events; a lone event is written at once. `add` returns only once the event's transaction
-is committed, so a reply still means the event is stored. Measured on 2 cores (`bench/ingest.py`), this beats
-handing batches to a writer thread: the event loop and a writer thread contend for the GIL, and the hand-offs
-cost more than the commits they save.
+requests of many concurrent senders that arrived together) are written together, in a transaction of the
+writer's own thread, so the event loop never waits on SQLite (a store locked by another writer waits up to its
+busy timeout); events arriving while a transaction commits make the next one. `add` returns only once the
+event's transaction is committed, so a reply still means the event is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 from .event_records import InferenceEvent
 from .events import EventStore
@@ -29,25 +29,32 @@ _EVENT_ERRORS = (
 
 
 class EventWriter:
-    """Writes the events of one event loop to `store`, one transaction per turn of the loop."""
+    """Writes the events of one event loop to `store` from one thread, one transaction per batch."""
 
     def __init__(self, store: EventStore):
         self.store = store
         self._pending: list[tuple[InferenceEvent, asyncio.Future]] = []
+        self._writing = False
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-writer")
 
     async def add(self, event: InferenceEvent) -> bool:
         """`EventStore.add` in the next batch: True when newly stored, False for a retry; raises its error."""
         loop = asyncio.get_running_loop()
         stored = loop.create_future()
         self._pending.append((event, stored))
-        if len(self._pending) == 1:
-            loop.call_soon(self._write_pending)
+        if not self._writing:
+            self._writing = True
+            loop.call_soon(self._write_pending, loop)  # after the other requests of this turn
         return await stored
 
-    def _write_pending(self) -> None:
+    def _write_pending(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._pending = self._pending, []
+        written = loop.run_in_executor(self._thread, self._write, [event for event, _ in batch])
+        written.add_done_callback(lambda _: self._answer(batch, written, loop))
+
+    def _answer(self, batch, written: asyncio.Future, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            outcomes = self._write([event for event, _ in batch])
+            outcomes = written.result()
         except Exception as error:  # the store failed (busy, disk): every event of the batch fails
             outcomes = [error] * len(batch)
         for (_, stored), outcome in zip(batch, outcomes):
@@ -57,6 +64,10 @@ class EventWriter:
                 stored.set_exception(outcome)
             else:
                 stored.set_result(outcome)
+        if self._pending:  # arrived while this batch committed
+            self._write_pending(loop)
+        else:
+            self._writing = False
 
     def _write(self, events: list[InferenceEvent]) -> list[bool | Exception]:
         """One transaction; if an event's values break it, one transaction per event, so only that one fails."""

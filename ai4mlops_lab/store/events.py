@@ -208,9 +208,8 @@ def store_events(conn, events: list[InferenceEvent]) -> list[bool | UnknownDeplo
     }
     if len(events) > 1 and all(known.values()):
         conn.execute("SAVEPOINT new_events")
-        before = conn.total_changes
-        conn.executemany(_INSERT, (_values(event, received_at) for event in events))
-        if conn.total_changes - before == len(events):
+        # rowcount sums the rows each insert added (total_changes would also count the counting trigger's rows)
+        if conn.executemany(_INSERT, (_values(event, received_at) for event in events)).rowcount == len(events):
             conn.execute("RELEASE new_events")
             return [True] * len(events)
         conn.execute("ROLLBACK TO new_events")  # retries or conflicts among them: sort them out one by one

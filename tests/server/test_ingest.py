@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import uuid
 
 import pytest
@@ -165,3 +166,23 @@ async def test_the_same_ce_id_is_idempotent_per_deployment_and_a_different_body_
     store = app_of(jp_serverapp).workspace.event_store
     assert store.counts("iris")["requests"] == 1 and store.counts("other")["requests"] == 1
     assert store.counts("iris")["rejected"] == {"conflicting Ce-Id": 1}
+
+
+async def test_the_ingest_token_path_keeps_jupyters_host_and_origin_checks(jp_fetch, token):
+    """Requests with the ingest token skip Jupyter's user lookup, not its DNS-rebinding and cross-origin checks."""
+    auth = {"Authorization": f"Bearer {token}"}
+    code, _ = await refused(jp_fetch, {**headers(), **auth, "Host": "rebound.example.com"})
+    assert code == 403
+    code, _ = await refused(jp_fetch, {**headers(), **auth, "Origin": "https://elsewhere.example.com"})
+    assert code == 404
+    assert (await post(jp_fetch, {**headers(), **auth})).code == 202
+
+
+async def test_accepted_events_are_not_logged_one_line_each_but_refusals_are(jp_fetch, jp_serverapp, token, caplog):
+    auth = {"Authorization": f"Bearer {token}"}
+    app = next(iter(jp_serverapp.extension_manager.extension_apps["ai4mlops_lab"]))
+    with caplog.at_level("DEBUG", logger=app.log.name):
+        assert (await post(jp_fetch, {**headers(), **auth})).code == 202
+        await refused(jp_fetch, {**headers(), **auth, "Ce-Specversion": "0.3"})
+    access = [m for m in (r.getMessage() for r in caplog.records) if re.match(r"\d{3} POST \S*/api/ingest", m)]
+    assert len(access) == 1 and access[0].startswith("400 POST")

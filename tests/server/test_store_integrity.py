@@ -7,6 +7,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 import uuid
 
 import pytest
@@ -77,6 +79,42 @@ def test_acknowledged_events_survive_a_refused_store_read_another_process_and_ki
     with sqlite3.connect(workspace / STORE_FILE) as conn:
         stored = conn.execute("SELECT count(*) FROM inference_events WHERE deployment = ?", (NAME,)).fetchone()[0]
     assert stored == 2 * N
+
+
+def test_every_event_acknowledged_by_concurrent_senders_survives_kill_9_during_their_batches(server):
+    """Senders post concurrently (so events are committed in batches) until the server is killed with batches in
+    flight: each event answered 202 is in the store, once; an answer never comes before its batch's commit."""
+    token = ingest_token(server.root / ".ai4mlops")
+    acknowledged, lock, killed = [], threading.Lock(), threading.Event()
+    body = json.dumps({"instances": [[0.5] * 10]}).encode()
+
+    def sender():
+        while not killed.is_set():
+            headers = event_headers(token)
+            for attempt in range(2 if len(acknowledged) % 10 == 0 else 1):  # some retried
+                try:
+                    status, reply = server.request("POST", "ingest", body, headers, auth=False)
+                except OSError:  # the server is gone
+                    return
+                with lock:
+                    acknowledged.append((headers["Ce-Id"], status, attempt))
+
+    senders = [threading.Thread(target=sender) for _ in range(16)]
+    for thread in senders:
+        thread.start()
+    while sum(status == 202 for _, status, _ in list(acknowledged)) < 300 and all(t.is_alive() for t in senders):
+        time.sleep(0.01)
+    server.kill()
+    killed.set()
+    for thread in senders:
+        thread.join(timeout=60)
+
+    stored_202 = [ce_id for ce_id, status, _ in acknowledged if status == 202]
+    assert len(stored_202) >= 300 and len(set(stored_202)) == len(stored_202)
+    assert {status for _, status, attempt in acknowledged if attempt == 1} == {200}
+    with sqlite3.connect(server.root / ".ai4mlops" / STORE_FILE) as conn:
+        stored = {row[0] for row in conn.execute("SELECT ce_id FROM inference_events WHERE deployment = ?", (NAME,))}
+    assert set(stored_202) <= stored
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,15 @@ def test_a_retry_in_the_same_batch_is_stored_once(store):
     assert add_together(EventWriter(store), [event("a")]) == [False]  # and in a later batch
 
 
+@pytest.mark.parametrize("earlier", [[], [event("a")]])
+def test_a_batch_of_one_new_event_and_one_retry_answers_the_retry_as_such(store, earlier):
+    """The counting trigger's own changes must not make a batch with a retry look like a batch of new events."""
+    add_together(EventWriter(store), earlier)
+    batch = [event("a"), event("a")] if not earlier else [event("b"), event("a")]
+    assert add_together(EventWriter(store), batch) == [True, False]
+    assert store.counts()["requests"] == 2 if earlier else 1
+
+
 def test_an_event_that_cannot_be_stored_fails_alone(store):
     bad = event("bad", body=object())  # a body SQLite cannot bind
     results = add_together(EventWriter(store), [event("a"), bad, event("b")])
@@ -98,3 +107,21 @@ def test_events_added_in_turn_are_written_in_turn(store):
         return [await writer.add(event(f"id-{n}")) for n in range(3)]
 
     assert asyncio.run(one_by_one()) == [True, True, True] and store.batches == [1, 1, 1]
+
+
+def test_the_event_loop_keeps_running_while_the_store_is_locked_by_another_writer(store):
+    other = sqlite3.connect(store.path)
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock: the writer's transaction waits for it
+
+    async def main():
+        writing = asyncio.create_task(EventWriter(store).add(event("a")))
+        ticks = 0
+        while ticks < 20:  # the loop turns while the event waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not writing.done()
+        other.rollback()
+        return await writing
+
+    assert asyncio.run(main()) is True and store.counts()["requests"] == 1
+    other.close()
