@@ -1,6 +1,7 @@
 """Contract test of a deployment's monitoring job through the REST API (`PUT|DELETE deployments/{name}/monitor-job`):
 the same recurring run as the CLI's, against the strict fake KFP API, the image defaulting to the server's
-`predictor_image`, and every refusal a 4xx naming its field, sent before any request to KFP."""
+`predictor_image`, replies as the OpenAPI document says, and every refusal a 4xx naming its field, sent before
+any request to KFP."""
 
 import json
 import socket
@@ -12,6 +13,7 @@ from ai4mlops_lab.workspace import STORE_FILE
 
 from ..drift.test_bucket_reader import NAME, kserve_deployment
 from ..requests import deploy_record
+from ..server.contract import check_response
 from .test_contract_monitor_job import BUCKET, IMAGE, recurring
 
 
@@ -35,7 +37,13 @@ def workspace(jp_root_dir, s3_server, monkeypatch):
 
 async def monitor_job(jp_fetch, name, method, body=None):
     options = {"body": json.dumps(body)} if method == "PUT" else {}
-    response = await jp_fetch("ai4mlops-lab", "api", "deployments", name, "monitor-job", method=method, **options)
+    path = f"/deployments/{name}/monitor-job"
+    try:
+        response = await jp_fetch("ai4mlops-lab", "api", "deployments", name, "monitor-job", method=method, **options)
+    except HTTPClientError as failure:
+        check_response(method, path, failure.code, failure.response.body)
+        raise
+    check_response(method, path, response.code, response.body)
     return response.code, json.loads(response.body)
 
 
