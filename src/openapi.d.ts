@@ -1450,11 +1450,8 @@ export interface components {
             };
         };
         MonitorJobRequest: {
-            /**
-             * @description Seconds between passes.
-             * @default 300
-             */
-            every: number;
+            /** @description Seconds between passes (default 300). */
+            every?: number;
             /** @description The predictor image (default: the server's `predictor_image` setting). */
             image?: string;
             /** @description A Kubernetes secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the job. */
@@ -1470,6 +1467,8 @@ export interface components {
             kfp_pipeline_id?: string;
             kfp_version_id?: string;
             kfp_recurring_run_id?: string;
+            /** @description The Kubernetes secret of the job's S3 credentials, when it has one. */
+            s3_secret?: string;
         };
         /** @description What serves the deployment's model. */
         DeploymentRuntime: {

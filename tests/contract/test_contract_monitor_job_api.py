@@ -58,7 +58,7 @@ async def test_contract_schedule_and_stop_the_job_through_the_rest_api(fake, wor
     job = record["config"]["monitor_job"]
     assert code == 200 and record["name"] == NAME
     assert job["kfp_recurring_run_id"] == recurring(fake)["recurring_run_id"]
-    assert (job["every_s"], job["image"]) == (600, IMAGE)  # the server's predictor image
+    assert (job["every_s"], job["image"], job["s3_secret"]) == (600, IMAGE, "s3-credentials")  # the server's image
     [created] = fake.find("RecurringRunService_CreateRecurringRun")
     assert created.body["trigger"] == {"periodic_schedule": {"interval_second": "600"}}
     assert created.body["runtime_config"]["parameters"] == {"monitor_uri": job["uri"]}
@@ -67,7 +67,7 @@ async def test_contract_schedule_and_stop_the_job_through_the_rest_api(fake, wor
 
     code, again = await monitor_job(jp_fetch, NAME, "PUT", {"image": "registry.example.com/other:1"})
     assert again["config"]["monitor_job"]["image"] == "registry.example.com/other:1"
-    assert again["config"]["monitor_job"]["every_s"] == 300  # the default
+    assert again["config"]["monitor_job"]["every_s"] == 300 and "s3_secret" not in again["config"]["monitor_job"]
     assert recurring(fake)["recurring_run_id"] == again["config"]["monitor_job"]["kfp_recurring_run_id"]
 
     code, stopped = await monitor_job(jp_fetch, NAME, "DELETE")
