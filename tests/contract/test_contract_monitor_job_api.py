@@ -113,4 +113,6 @@ class TestUnreachableKfp:
 
     async def test_contract_an_unreachable_kfp_is_a_clear_error(self, workspace, jp_fetch):
         code, error = await refusal(jp_fetch, NAME, "PUT", {})
-        assert 400 <= code < 600 and code != 500 and error["detail"] and error["hint"], error
+        assert (code, error["error"]) == (502, "kfp_unreachable") and "KF_PIPELINES_ENDPOINT" in error["hint"]
+        record = json.loads((await jp_fetch("ai4mlops-lab", "api", "deployments", NAME)).body)
+        assert "monitor_job" not in record["config"]  # still monitored by the server
