@@ -605,10 +605,44 @@ export interface IDeployment {
   runtime: IDeploymentRuntime;
   signature: { inputs: { name: string; dtype: string; shape: number[]; features?: string[] }[] } | null;
   stats: { requests?: number; errors?: number; latency_ms?: { p50?: number | null; p99?: number | null } } | null;
-  config: { metadata?: { model?: { example?: unknown } }; run?: IRunChoice; version?: IDeployedVersion };
+  config: {
+    metadata?: { model?: { example?: unknown } };
+    run?: IRunChoice;
+    version?: IDeployedVersion;
+    monitor_job?: IMonitorJob;
+  };
   log_tail?: string;
   /** How to call it (no v1 when its runtime speaks only V2); null while it serves nothing. */
   usage?: { v1?: ICallExample; v2: ICallExample } | null;
+}
+
+/** A KServe deployment's drift monitoring as a job of the cluster (a KFP recurring run over its logger's bucket);
+ * only `uri` when its inputs were seeded for a scheduler of one's own. */
+export interface IMonitorJob {
+  /** The job's monitor prefix (s3://...): its inputs and results. */
+  uri: string;
+  /** Seconds between passes. */
+  every_s?: number;
+  image?: string;
+  kfp_recurring_run_id?: string;
+  /** The Kubernetes secret of the job's S3 credentials, when it has one. */
+  s3_secret?: string;
+}
+
+/** Schedule a KServe deployment's monitoring job: `every` seconds between passes (default 300); the image
+ * defaults to the server's predictor image. */
+export interface IMonitorJobRequest {
+  every?: number;
+  image?: string;
+  s3_secret?: string;
+}
+
+export function scheduleMonitorJob(name: string, request: IMonitorJobRequest): Promise<IDeployment> {
+  return requestAPI<IDeployment>(`deployments/${name}/monitor-job`, { method: 'PUT', body: request });
+}
+
+export function unscheduleMonitorJob(name: string): Promise<IDeployment> {
+  return requestAPI<IDeployment>(`deployments/${name}/monitor-job`, { method: 'DELETE' });
 }
 
 export function fetchDeployments(): Promise<{ deployments: IDeployment[] }> {

@@ -318,6 +318,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/deployments/{name}/monitor-job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Monitor a KServe deployment's drift by a job of the cluster: a KFP recurring run, one pass at a time, reading its logger's bucket (as `ai4mlops monitor-job schedule`); replaces the one scheduled before.
+         * @description The deployment must be a KServe deployment whose logger writes to a bucket (else 422, field `name`). Its results are imported into the workspace by the server. Refusals name their field: `every` (60 to 86400), `image` (none given and no `predictor_image` setting), `s3_secret`, `name`.
+         */
+        put: operations["scheduleMonitorJob"];
+        post?: never;
+        /** Delete the deployment's monitoring job (its recurring run; its results stay in the bucket): the Jupyter server reads the logger's objects itself again (as `ai4mlops monitor-job unschedule`). 422 (field `name`) when it has none. */
+        delete: operations["unscheduleMonitorJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/deployments/{name}/drift": {
         parameters: {
             query?: never;
@@ -1377,6 +1400,7 @@ export interface components {
                     };
                 };
                 run?: components["schemas"]["RunChoice"];
+                monitor_job?: components["schemas"]["MonitorJob"];
                 /** @description The registered model's version it serves, when deployed as a version. */
                 version?: {
                     model: string;
@@ -1424,6 +1448,27 @@ export interface components {
                 v1?: components["schemas"]["CallExample"];
                 v2: components["schemas"]["CallExample"];
             };
+        };
+        MonitorJobRequest: {
+            /** @description Seconds between passes (default 300). */
+            every?: number;
+            /** @description The predictor image (default: the server's `predictor_image` setting). */
+            image?: string;
+            /** @description A Kubernetes secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the job. */
+            s3_secret?: string;
+        };
+        /** @description Present when the deployment's drift is monitored by a job of the cluster (`ai4mlops monitor-job`, or `PUT .../monitor-job`); only `uri` when its inputs were seeded for a scheduler of one's own. */
+        MonitorJob: {
+            /** @description The job's monitor prefix (s3://...): its inputs and results. */
+            uri: string;
+            /** @description Seconds between passes. */
+            every_s?: number;
+            image?: string;
+            kfp_pipeline_id?: string;
+            kfp_version_id?: string;
+            kfp_recurring_run_id?: string;
+            /** @description The Kubernetes secret of the job's S3 credentials, when it has one. */
+            s3_secret?: string;
         };
         /** @description What serves the deployment's model. */
         DeploymentRuntime: {
@@ -2925,6 +2970,40 @@ export interface operations {
                     };
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    scheduleMonitorJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MonitorJobRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Deployment"];
+            default: components["responses"]["Error"];
+        };
+    };
+    unscheduleMonitorJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Deployment"];
             default: components["responses"]["Error"];
         };
     };

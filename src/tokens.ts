@@ -22,6 +22,7 @@ import {
   ILabel,
   ILabelsResult,
   IModelVersion,
+  IMonitorJobRequest,
   IPerformancePolicy,
   IPerformanceReport,
   IRegisteredModel,
@@ -164,6 +165,10 @@ export interface IDeploymentsModel extends IPolledModel {
   stop(name: string): Promise<IDeployment>;
   restart(name: string): Promise<IDeployment>;
   remove(name: string): Promise<void>;
+  /** Monitor a KServe deployment's drift by a KFP recurring run (replacing one scheduled before). */
+  scheduleMonitorJob(name: string, request: IMonitorJobRequest): Promise<IDeployment>;
+  /** Delete its recurring run: the Jupyter server reads the logger's objects itself again. */
+  unscheduleMonitorJob(name: string): Promise<IDeployment>;
 }
 
 /** The drift report of one deployment (the watched one); the monitor polls it while it shows. */

@@ -92,7 +92,8 @@ class MonitorJobs:
     def schedule(self, name: str, *, image: str, every_s: int = EVERY_S, s3_secret: str | None = None) -> dict:
         """Seed the job and create its recurring run every `every_s` seconds in `image`, then delete one scheduled
         before; the deployment is recorded as monitored by it only then (`config.monitor_job`: `{uri, every_s, image,
-        kfp_pipeline_id, kfp_version_id, kfp_recurring_run_id}`): until then the Jupyter server reads its logs."""
+        kfp_pipeline_id, kfp_version_id, kfp_recurring_run_id}`, and `s3_secret` when given): until then the Jupyter
+        server reads its logs."""
         if isinstance(every_s, bool) or not isinstance(every_s, int) or not EVERY_RANGE[0] <= every_s <= EVERY_RANGE[1]:
             raise FieldError("every", f"{every_s!r} is not a whole number of seconds from 60 to 86400.", "e.g. 300")
         if not (image or "").strip():
@@ -132,6 +133,7 @@ class MonitorJobs:
             "kfp_pipeline_id": pipeline_id,
             "kfp_version_id": version_id,
             "kfp_recurring_run_id": recurring_run_id,
+            **({"s3_secret": s3_secret} if s3_secret else {}),
         }
         self.records.update(name, config={**record["config"], "monitor_job": job})
         return job

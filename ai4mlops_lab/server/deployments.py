@@ -1,4 +1,5 @@
-"""Deployments: deploy a run's model, list, inspect, logs, test predictions, stop, restart, undeploy."""
+"""Deployments: deploy a run's model, list, inspect, logs, test predictions, stop, restart, undeploy, and schedule
+or stop a KServe deployment's monitoring job on the cluster."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import UserError
+from ..errors import FieldError, UserError
 from ..states import DeploymentTarget
 from .base import ApiHandler
 
@@ -69,6 +70,42 @@ class DeploymentActionHandler(DeploymentsApiHandler):
     @authorized
     async def post(self, name: str, action: str):
         self.reply(await asyncio.to_thread(getattr(self.deployments, action), name))
+
+
+#: The fields of `PUT .../monitor-job`, each optional.
+MONITOR_JOB_FIELDS = ("image", "every", "s3_secret")
+MONITOR_JOB_EXAMPLE = '{"every": 300}'
+
+
+class DeploymentMonitorJobHandler(DeploymentsApiHandler):
+    """`PUT .../{name}/monitor-job`: monitor a KServe deployment by a KFP recurring run (the image defaults to the
+    server's `predictor_image`); `DELETE`: delete it. Both answer the deployment."""
+
+    @web.authenticated
+    @authorized
+    async def put(self, name: str):
+        body = self.json_body(MONITOR_JOB_EXAMPLE)
+        for field in body:
+            if field not in MONITOR_JOB_FIELDS:
+                raise FieldError(field, f"Unknown field {field!r}.", f"The fields are {', '.join(MONITOR_JOB_FIELDS)}.")
+        for field in ("image", "s3_secret"):
+            if body.get(field) is not None and not isinstance(body[field], str):
+                raise FieldError(field, f"'{field}' must be text.", f"Send e.g. {MONITOR_JOB_EXAMPLE}.")
+        workspace = self.extension.workspace
+        await asyncio.to_thread(
+            workspace.monitor_jobs.schedule,
+            name,
+            image=body.get("image") or workspace.settings.predictor_image,
+            **({"every_s": body["every"]} if "every" in body else {}),
+            s3_secret=body.get("s3_secret") or None,
+        )
+        await self.answer(self.deployments.get, name)
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str):
+        await asyncio.to_thread(self.extension.workspace.monitor_jobs.unschedule, name)
+        await self.answer(self.deployments.get, name)
 
 
 # What a model server takes (a bare list of rows is not a request): the hint of a predict body that is not an object.

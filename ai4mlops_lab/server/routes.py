@@ -12,6 +12,7 @@ from .deployments import (
     DeploymentActionHandler,
     DeploymentHandler,
     DeploymentLogsHandler,
+    DeploymentMonitorJobHandler,
     DeploymentPredictHandler,
     DeploymentsHandler,
 )
@@ -91,6 +92,7 @@ def api_routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/deployments/([a-z0-9-]+)/(stop|restart)", DeploymentActionHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/predict", DeploymentPredictHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/logs", DeploymentLogsHandler),
+        (f"{prefix}/deployments/([a-z0-9-]+)/monitor-job", DeploymentMonitorJobHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift", DriftHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/reference", DriftReferenceHandler),
         (f"{prefix}/deployments/([a-z0-9-]+)/drift/check", DriftCheckHandler),

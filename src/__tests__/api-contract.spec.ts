@@ -26,6 +26,7 @@ import type {
   IGateEvaluation,
   IGatePolicy,
   IHealth,
+  IMonitorJobRequest,
   ILabel,
   ILabelsResult,
   IModelVersion,
@@ -95,6 +96,8 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'removeModelAlias', 200>, IAliasMove>(v => v),
       assignable<Reply<'getAliasHistory', 200>['moves'][number], IAliasMove>(v => v),
       assignable<Reply<'deployModelVersion', 201>, IDeployment>(v => v),
+      assignable<Reply<'scheduleMonitorJob', 200>, IDeployment>(v => v),
+      assignable<Reply<'unscheduleMonitorJob', 200>, IDeployment>(v => v),
       assignable<Schemas['RolloutSide'], IRolloutSide>(v => v),
       assignable<Schemas['Rollout'], IRollout>(v => v),
       assignable<Reply<'getRollout', 200>, IRollout>(v => v),
@@ -135,7 +138,7 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'enableTrigger', 200>, IDataTrigger>(v => v),
       assignable<Reply<'listTriggerFiles', 200>, ITriggerFiles>(v => v)
     ];
-    expect(checks).toHaveLength(62);
+    expect(checks).toHaveLength(64);
   });
 
   it('sends only requests the server documents', () => {
@@ -165,12 +168,13 @@ describe('api.ts agrees with the OpenAPI document', () => {
       >(v => v),
       assignable<IScheduleFields, RequestBody<'updateSchedule'>>(v => v),
       assignable<IBatchRequest, RequestBody<'startBatchJob'>>(v => v),
+      assignable<IMonitorJobRequest, RequestBody<'scheduleMonitorJob'>>(v => v),
       assignable<
         ITriggerFields & { name: string; notebook_path: string; source: string; parameter: string },
         RequestBody<'createTrigger'>
       >(v => v),
       assignable<ITriggerFields, RequestBody<'updateTrigger'>>(v => v)
     ];
-    expect(checks).toHaveLength(21);
+    expect(checks).toHaveLength(22);
   });
 });

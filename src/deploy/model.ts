@@ -1,7 +1,16 @@
 /** The deployments the server knows, kept fresh by conditional polling (ETag/304). */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { deploymentAction, deployRun, IDeployment, pollAPI, removeDeployment } from '../api';
+import {
+  deploymentAction,
+  deployRun,
+  IDeployment,
+  IMonitorJobRequest,
+  pollAPI,
+  removeDeployment,
+  scheduleMonitorJob,
+  unscheduleMonitorJob
+} from '../api';
 import { errorMessage } from '../errors';
 import { PolledModel } from '../polling';
 import { DeployRequest, IDeploymentsModel } from '../tokens';
@@ -43,6 +52,14 @@ export class DeploymentsModel extends PolledModel implements IDeploymentsModel {
 
   restart(name: string): Promise<IDeployment> {
     return this.write(deploymentAction(name, 'restart'));
+  }
+
+  scheduleMonitorJob(name: string, request: IMonitorJobRequest): Promise<IDeployment> {
+    return this.write(scheduleMonitorJob(name, request));
+  }
+
+  unscheduleMonitorJob(name: string): Promise<IDeployment> {
+    return this.write(unscheduleMonitorJob(name));
   }
 
   async remove(name: string): Promise<void> {

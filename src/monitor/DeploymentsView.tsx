@@ -1,5 +1,5 @@
 /** Deployments: status, endpoints (copyable), model, run and what serves it, traffic, a test-predict box, batch
- * predict, stop/restart. */
+ * predict, stop/restart, and for KServe ones whether drift is monitored by a job of the cluster. */
 import React, { useState } from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
@@ -8,6 +8,7 @@ import { BatchPredict, IBatchFiles } from '../components/BatchPredict';
 import { CallExamples, CopyButton, RunChoice, Signature } from '../deploy/usage';
 import { errorMessage } from '../errors';
 import { IDeploymentsModel, IRunsModel } from '../tokens';
+import { MonitorJob } from './MonitorJob';
 
 /** The request the test box starts with: the model's example rows, else zeros of the right width. */
 export function exampleRequest(deployment: IDeployment): string {
@@ -295,6 +296,7 @@ function DeploymentCard({ deployment, model, runs, files, trans }: ICardProps) {
           {failure}
         </pre>
       )}
+      {deployment.target === 'kserve' && <MonitorJob deployment={deployment} model={model} trans={trans} />}
       <Signature deployment={deployment} trans={trans} />
       <CallExamples deployment={deployment} trans={trans} />
       {deployment.status === 'running' && <TestBox deployment={deployment} trans={trans} />}
