@@ -90,13 +90,15 @@ class MonitorJobs:
         return str(prefix)
 
     def schedule(self, name: str, *, image: str, every_s: int = EVERY_S, s3_secret: str | None = None) -> dict:
-        """Seed the job and create its recurring run every `every_s` seconds in `image`, then delete one scheduled
+        """Seed the job and create its recurring run every `every_s` seconds in `image` (empty: the image of the job
+        scheduled before), then delete one scheduled
         before; the deployment is recorded as monitored by it only then (`config.monitor_job`: `{uri, every_s, image,
         kfp_pipeline_id, kfp_version_id, kfp_recurring_run_id}`, and `s3_secret` when given): until then the Jupyter
         server reads its logs."""
         if isinstance(every_s, bool) or not isinstance(every_s, int) or not EVERY_RANGE[0] <= every_s <= EVERY_RANGE[1]:
             raise FieldError("every", f"{every_s!r} is not a whole number of seconds from 60 to 86400.", "e.g. 300")
-        if not (image or "").strip():
+        image = (image or "").strip() or (self.records.get(name)["config"].get("monitor_job") or {}).get("image", "")
+        if not image:
             raise FieldError(
                 "image",
                 "The monitoring job needs the predictor image (it holds this package).",
@@ -108,7 +110,7 @@ class MonitorJobs:
         uri = self._write_seed(name)
         with tempfile.TemporaryDirectory(prefix="ai4mlops-monitor-job-") as folder:
             path = Path(folder) / f"{PIPELINE_NAME}.pipeline.yaml"
-            compile_job_pipeline(path, image.strip(), S3Settings.from_environment().endpoint_url, s3_secret)
+            compile_job_pipeline(path, image, S3Settings.from_environment().endpoint_url, s3_secret)
             pipeline_id, version_id = backend.upload(
                 path, pipeline_name=PIPELINE_NAME, description="A deployment's drift monitoring pass (ai4mlops-lab)."
             )
@@ -129,7 +131,7 @@ class MonitorJobs:
         job = {
             "uri": uri,
             "every_s": every_s,
-            "image": image.strip(),
+            "image": image,
             "kfp_pipeline_id": pipeline_id,
             "kfp_version_id": version_id,
             "kfp_recurring_run_id": recurring_run_id,

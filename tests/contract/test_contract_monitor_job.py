@@ -71,6 +71,8 @@ def test_contract_the_job_is_a_recurring_run_of_a_one_step_pipeline_in_the_predi
     assert fake.find("RecurringRunService_CreateRecurringRun")[-1].body["trigger"] == {
         "periodic_schedule": {"interval_second": "300"}
     }
+    kept = space.monitor_jobs.schedule(NAME, image="", every_s=900)  # no image given: the job's own is kept
+    assert kept["image"] == IMAGE and kept["every_s"] == 900
 
 
 def test_contract_removing_the_deployment_deletes_its_recurring_run(fake, space, monkeypatch):
