@@ -220,7 +220,9 @@ def deploy(deployments, run_id: str, name: str, source: Path | None) -> dict:
             os.environ["PYTHONPATH"] = path
 
 
-def main(requests: int, rounds: int, before: Path | None, unlogged: bool) -> None:
+def main(requests: int, rounds: int, before: Path | None = None, unlogged: bool = False) -> dict:
+    """Measure and print; returns the medians over the rounds, `{(server, protocol, concurrency): {p50, p99, rps,
+    cpu, sink}}`."""
     from ai4mlops_lab.serving.local import LocalDeployments
     from ai4mlops_lab.serving.server_process import free_port
     from ai4mlops_lab.store.deployments import DeploymentStore
@@ -291,11 +293,14 @@ def main(requests: int, rounds: int, before: Path | None, unlogged: bool) -> Non
                 f"{'case':<8}{'server':<8}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>7}{'CPU us':>8}{'sink us':>9}"
                 f"{'x bare p50':>12}{'x bare req/s':>14}"
             )
+            medians = {
+                case: {key: statistics.median(r[key] for r in rows) for key in ("p50", "p99", "rps", "cpu", "sink")}
+                for case, rows in results.items()
+            }
             for protocol, concurrency in cases:
                 anchor = results[("bare", protocol, concurrency)]
                 for server in servers:
-                    rows = results[(server, protocol, concurrency)]
-                    m = {key: statistics.median(r[key] for r in rows) for key in ("p50", "p99", "rps", "cpu", "sink")}
+                    rows, m = results[(server, protocol, concurrency)], medians[(server, protocol, concurrency)]
                     line = (
                         f"{protocol} c={concurrency:<3}{server:<8}{m['p50']:>8.2f}{m['p99']:>8.2f}{m['rps']:>7.0f}"
                         f"{m['cpu']:>8.0f}{m['sink']:>9.0f}"
@@ -307,6 +312,7 @@ def main(requests: int, rounds: int, before: Path | None, unlogged: bool) -> Non
                     print(line)
             for name, deployed in ours.items():
                 print(f"request log of {name}:", deployments.get(deployed["name"])["stats"])
+            return medians
         finally:
             for deployed in ours.values():
                 deployments.stop(deployed["name"])
@@ -314,6 +320,17 @@ def main(requests: int, rounds: int, before: Path | None, unlogged: bool) -> Non
             bare.wait(timeout=10)
             sink.terminate()
             sink.wait(timeout=10)
+
+
+def compare(requests: int, rounds: int = 5) -> dict[tuple[str, int], tuple[float, float]]:
+    """For `bench/ratios.py`: `{(protocol, concurrency): (ours req/s, bare req/s)}`, about `requests` to each server
+    per case."""
+    medians = main(max(100, requests // rounds), rounds)
+    return {
+        (protocol, concurrency): (medians[("ours", protocol, concurrency)]["rps"], row["rps"])
+        for (server, protocol, concurrency), row in medians.items()
+        if server == "bare"
+    }
 
 
 if __name__ == "__main__":
