@@ -6,7 +6,8 @@ building the events: that is the senders' work); `RequestLog` threads make its e
 (`sinks.py`: an ingest endpoint, or the store) in batches of what is queued. Events the sink does not take
 (down, slow, erroring) and inferences that find the queue full go to a size-capped JSONL spool in the
 deployment folder and are re-sent when the sink answers again; events the full spool cannot hold are dropped.
-A graceful stop (the server's SIGTERM) sends what is still queued and spools what it cannot send in time. All of it is counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
+A graceful stop (the server's SIGTERM) sends what is still queued and spools what it cannot send in time. All of
+it is counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
 """
 
 from __future__ import annotations
