@@ -1,11 +1,13 @@
 """Request logging as KServe's inference logger does it, inside a local model server.
 
 Each successful inference becomes two binary-mode CloudEvents 1.0, a request and a response sharing one
-`Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only records them (never waiting);
-`RequestLog` threads hand them to the sink (`sinks.py`: an ingest endpoint, or the store). Events the sink
-does not take (down, slow, erroring) and events that find the queue full go to a size-capped JSONL spool in
-the deployment folder and are re-sent when the sink answers again; events the full spool cannot hold are
-dropped. All of it is counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
+`Ce-Id`, whose body is the raw payload. `RequestLogMiddleware` only queues the inference (never waiting, nor
+building the events: that is the senders' work); `RequestLog` threads make its events and hand them to the sink
+(`sinks.py`: an ingest endpoint, or the store) in batches of what is queued. Events the sink does not take
+(down, slow, erroring) and inferences that find the queue full go to a size-capped JSONL spool in the
+deployment folder and are re-sent when the sink answers again; events the full spool cannot hold are dropped.
+A graceful stop (the server's SIGTERM) sends what is still queued and spools what it cannot send in time. All of
+it is counted in `stats.json` (rewritten at most every `STATS_EVERY_S` while events flow).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import collections
 import json
+import os
 import queue
 import re
 import threading
@@ -33,6 +36,9 @@ INFER_PATH = re.compile(r"^/v1/models/[^/]+:predict$|^/v2/models/[^/]+(/versions
 STATS_FILE = "stats.json"
 SPOOL_FILE = "requestlog-spool.jsonl"
 STATS_EVERY_S = 0.5  # while events flow, stats.json is rewritten at most this often
+BATCH = 32  # inferences a sender takes from the queue at once (their events go to the sink in one batch)
+LINGER_S = 0.02  # how long a sender waits for more when fewer than a batch are queued: one wake-up, one write
+DRAIN_S = 0.5  # once stopped, how long the senders still send what is queued (the rest is spooled)
 ENDPOINTS = ("default", "canary", "shadow")  # the Ce-Endpoint of a stable version's events, a canary's, a shadow's
 
 
@@ -41,7 +47,8 @@ class RequestLog:
     answers overlaps). `sink` is a sink object (see `sinks.py`), a URL (an `HttpSink` sending `auth` as the
     `Authorization` header, waiting at most `timeout_s`), or None to only count.
 
-    The spool holds at most `spool_bytes`; a sink that failed is retried after `retry_s`.
+    The queue holds at most `queue_size` inferences, the spool at most `spool_bytes`; a sink that failed is
+    retried after `retry_s`.
     """
 
     def __init__(
@@ -71,6 +78,7 @@ class RequestLog:
         self._lock = threading.Lock()  # the spool file, and the counts that several threads change
         self._down_until = 0.0
         self._stop = threading.Event()
+        self._drain_until = 0.0  # set by stop()
         self._stats_lock = threading.Lock()  # the stats file, and what it holds since when
         self._written: tuple[dict | None, float] = (None, 0.0)
         self._threads = [
@@ -83,9 +91,21 @@ class RequestLog:
             thread.start()
 
     def stop(self) -> None:
+        """Send what is queued (for at most `DRAIN_S`), spool what is left, then end the senders: no recorded
+        event is lost when the server stops gracefully."""
+        self._drain_until = time.monotonic() + DRAIN_S
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=self.timeout_s + 1)
+            thread.join(timeout=DRAIN_S + self.timeout_s + 1)
+        rest = []  # none, unless a sender is stuck: queued inferences no sender will take
+        while True:
+            try:
+                rest += self._events(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        if rest:
+            self._spool(rest)
+            self._write_stats()
 
     # -- called on the server's event loop: never waits on the sink --------------------------
 
@@ -103,7 +123,7 @@ class RequestLog:
         version: str | None = None,
         endpoint: str | None = None,
     ) -> None:
-        """Count one inference; a successful one is queued as a request and a response event (marked as a test
+        """Count one inference; a successful one is queued for its request and response events (marked as a test
         prediction's when `test`, so drift monitoring leaves it out). A rollout's router names the `version` that
         answers and its `endpoint` (see `_headers`)."""
         self.counts["requests"] += 1
@@ -113,21 +133,46 @@ class RequestLog:
             return
         if not self.sink:
             return
-        event_id = request_id or str(uuid.uuid4())
-        for kind, body, content_type in (
-            (REQUEST_TYPE, request, request_type),
-            (RESPONSE_TYPE, response, response_type),
-        ):
-            event = (self._headers(kind, event_id, content_type, test, version, endpoint), body)
-            try:
-                self._queue.put_nowait(event)
-            except queue.Full:
-                self._spool([event])
+        inference = (
+            request_id or str(uuid.uuid4()),
+            time.time(),
+            (request, request_type, response, response_type),
+            (test, version, endpoint),
+        )
+        try:
+            self._queue.put_nowait(inference)
+        except queue.Full:
+            self._spool(self._events(inference))
+
+    def stats(self) -> dict:
+        """`{requests, errors, sent, spooled, resent, dropped, in_spool, queued, latency_ms: {p50, p99}}`.
+
+        `spooled` counts events that went to the spool, `resent` those sent from it, `in_spool` those in it now;
+        `queued` the inferences waiting for a sender.
+        """
+        ordered = sorted(self._latencies)
+        latency = {
+            q: round(ordered[min(len(ordered) - 1, int(len(ordered) * f))] * 1000, 3) if ordered else None
+            for q, f in (("p50", 0.5), ("p99", 0.99))
+        }
+        return {**self.counts, "queued": self._queue.qsize(), "latency_ms": latency}
+
+    # -- the sender threads ---------------------------------------------------------------
+
+    def _events(self, inference: tuple) -> list[tuple[dict, bytes]]:
+        """The request and the response event of a queued inference, stamped with the time it was recorded."""
+        event_id, recorded, (request, request_type, response, response_type), marks = inference
+        at = datetime.fromtimestamp(recorded, UTC).isoformat().replace("+00:00", "Z")
+        return [
+            (self._headers(REQUEST_TYPE, event_id, at, request_type, *marks), request),
+            (self._headers(RESPONSE_TYPE, event_id, at, response_type, *marks), response),
+        ]
 
     def _headers(
         self,
         kind: str,
         event_id: str,
+        at: str,
         content_type: str,
         test: bool = False,
         version: str | None = None,
@@ -144,7 +189,7 @@ class RequestLog:
             "Ce-Type": kind,
             "Ce-Id": event_id,
             "Ce-Source": source,
-            "Ce-Time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "Ce-Time": at,
             "Ce-Inferenceservicename": self.name,
             "Ce-Namespace": self.namespace,
             "Ce-Component": "predictor",
@@ -152,49 +197,57 @@ class RequestLog:
             "Content-Type": content_type or "application/json",
         }
 
-    def stats(self) -> dict:
-        """`{requests, errors, sent, spooled, resent, dropped, in_spool, queued, latency_ms: {p50, p99}}`.
-
-        `spooled` counts events that went to the spool, `resent` those sent from it, `in_spool` those in it now.
-        """
-        ordered = sorted(self._latencies)
-        latency = {
-            q: round(ordered[min(len(ordered) - 1, int(len(ordered) * f))] * 1000, 3) if ordered else None
-            for q, f in (("p50", 0.5), ("p99", 0.99))
-        }
-        return {**self.counts, "queued": self._queue.qsize(), "latency_ms": latency}
-
-    # -- the sender threads ---------------------------------------------------------------
-
     def _send_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                event = self._queue.get(timeout=0.25)
-            except queue.Empty:
-                event = None
-            if event is not None:
-                if time.monotonic() < self._down_until or not self._post(event):
-                    self._spool([event])
-                else:
-                    self._count("sent")
+        """Send queued inferences in batches and the spool when the sink is up; once stopped, what is still queued
+        (sent until `_drain_until`, then spooled)."""
+        while True:
+            stopping = self._stop.is_set()
+            inferences = self._take(wait=not stopping)
+            if inferences:
+                events = [event for inference in inferences for event in self._events(inference)]
+                now = time.monotonic()
+                send = now >= self._down_until and (not stopping or now < self._drain_until)
+                taken = self._post(events) if send else 0
+                self._count("sent", taken)
+                if taken < len(events):
+                    self._spool(events[taken:])
+            elif stopping:
+                break
             elif time.monotonic() >= self._down_until and self.spool.exists():
                 self._resend()
-            if event is None or time.monotonic() >= self._written[1] + STATS_EVERY_S:
+            if not inferences or time.monotonic() >= self._written[1] + STATS_EVERY_S:
                 self._write_stats()
         if self.sink:
             self.sink.close()
         self._write_stats()
 
-    def _count(self, key: str) -> None:
-        with self._lock:
-            self.counts[key] += 1
+    def _take(self, wait: bool = True) -> list[tuple]:
+        """Queued inferences, at most `BATCH`. With `wait`: none after a quarter of a second without one; when one
+        comes with fewer behind it, those that come in the next `LINGER_S` too."""
+        try:
+            inferences = [self._queue.get(timeout=0.25) if wait else self._queue.get_nowait()]
+        except queue.Empty:
+            return []
+        if wait and self._queue.qsize() < BATCH - 1:
+            time.sleep(LINGER_S)
+        while len(inferences) < BATCH:
+            try:
+                inferences.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return inferences
 
-    def _post(self, event: tuple[dict, bytes]) -> bool:
-        """Hand one event to the sink; a sink that did not take it is left alone for `retry_s`."""
-        ok = self.sink.post(*event)
-        if not ok:
+    def _count(self, key: str, number: int = 1) -> None:
+        with self._lock:
+            self.counts[key] += number
+
+    def _post(self, events: list[tuple[dict, bytes]]) -> int:
+        """Hand events to the sink: how many it took (from the first); a sink that did not take them all is left
+        alone for `retry_s`."""
+        taken = self.sink.post(events)
+        if taken < len(events):
             self._down_until = time.monotonic() + self.retry_s
-        return ok
+        return taken
 
     def _spool(self, events: list[tuple[dict, bytes]], again: bool = False) -> None:
         """Append events to the spool (`again`: ones taken from it before); those past its size cap are dropped."""
@@ -212,7 +265,7 @@ class RequestLog:
                     self.counts["spooled"] += not again
 
     def _resend(self) -> None:
-        """Send the spooled events in order; what the sink does not take goes back to the spool."""
+        """Send the spooled events in order, in batches; what the sink does not take goes back to the spool."""
         with self._lock:
             if not self.spool.exists():  # another sender took it
                 return
@@ -220,11 +273,13 @@ class RequestLog:
             self.spool.unlink()
             self.counts["in_spool"] = 0
         events = [(e["headers"], base64.b64decode(e["body"])) for e in map(json.loads, lines)]
-        for index, event in enumerate(events):
-            if self._stop.is_set() or not self._post(event):
-                self._spool(events[index:], again=True)
+        for start in range(0, len(events), 2 * BATCH):
+            batch = events[start : start + 2 * BATCH]
+            taken = 0 if self._stop.is_set() else self._post(batch)
+            self._count("resent", taken)
+            if taken < len(batch):
+                self._spool(events[start + taken :], again=True)
                 return
-            self._count("resent")
 
     def _write_stats(self) -> None:
         """Write the stats file, unless it holds them already."""
@@ -247,7 +302,7 @@ class RequestLogMiddleware:
         started, request, response, answer = time.perf_counter(), [], [], {"status": 500, "headers": []}
         request_headers = _headers(scope.get("headers", []))
         # the events' Ce-Id, also in the answer, so that a client can send the prediction's label by it
-        request_id = request_headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = request_headers.get("x-request-id") or os.urandom(16).hex()  # uuid4().hex costs 8x as much
 
         async def receive_logged():
             message = await receive()

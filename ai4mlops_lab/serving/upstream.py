@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 
+from .http1 import CHUNKED, parse_head
+
 MAX_IDLE = 32  # kept-alive connections kept per model server
 
 
@@ -76,18 +78,14 @@ class Upstream:
 async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, list, bytes, bool]:
     """Status, headers, body of one answer, and whether the connection stays open."""
     try:
-        lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        version, status = lines[0].split(" ", 2)[:2]
-        headers = [tuple(part.strip() for part in line.split(":", 1)) for line in lines[1:] if line]
-        fields = {name.lower(): value for name, value in headers}
-        keep = version == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
-        if "chunked" in fields.get("transfer-encoding", "").lower():
+        head = parse_head(await reader.readuntil(b"\r\n\r\n"))
+        if head.length == CHUNKED:
             body = await _read_chunked(reader)
-        elif "content-length" in fields:
-            body = await reader.readexactly(int(fields["content-length"]))
+        elif head.length is None:
+            body = await reader.read()
         else:
-            body, keep = await reader.read(), False
-        return int(status), headers, body, keep
+            body = await reader.readexactly(head.length)
+        return head.status, head.headers, body, head.keep
     except (ValueError, asyncio.LimitOverrunError) as error:
         raise UpstreamError(f"not an HTTP answer ({error})") from None
 

@@ -216,3 +216,38 @@ def test_events_share_kept_alive_connections_and_one_the_sink_closed_is_replaced
         log.stop()
         sink.close()
     assert log.stats()["spooled"] == 0 and len(sink.events) == 120
+
+
+def test_a_stopped_log_sends_what_is_queued_and_spools_what_it_cannot(tmp_path):
+    sink = Sink(keep_alive_s=5)
+    (tmp_path / "up").mkdir()
+    log = RequestLog(tmp_path / "up", name="m", source="http://127.0.0.1:1/", sink=sink.url)
+    log.start()
+    for number in range(50):
+        record(log, f"r{number}")
+    log.stop()
+    sink.close()
+    assert sink.ids() == {f"r{number}" for number in range(50)} and len(sink.events) == 100
+    assert log.stats()["sent"] == 100
+    # a sink that is down: every queued event is in the spool, for the next start to send
+    (tmp_path / "down").mkdir()
+    log = RequestLog(tmp_path / "down", name="m", source="http://127.0.0.1:1/", sink=sink.url, retry_s=60)
+    log.start()
+    for number in range(50):
+        record(log, f"r{number}")
+    log.stop()
+    stats = json.loads((tmp_path / "down" / "stats.json").read_text())
+    assert stats["in_spool"] == stats["spooled"] == 100 and stats["sent"] == stats["dropped"] == 0
+    assert len((tmp_path / "down" / "requestlog-spool.jsonl").read_text().splitlines()) == 100
+
+
+def test_no_event_is_lost_when_the_server_is_stopped(trained, sink):
+    service = local_deployments(trained[0], request_log={"url": sink.url})
+    deployed = service.deploy(trained[1]["id"], name="stopped")
+    sent = b'{"instances": [' + ROW.encode() + b"]}"
+    try:
+        for number in range(30):
+            predict(deployed["endpoints"]["v1"], sent, f"s-{number}")
+    finally:
+        service.stop("stopped")  # right after the last answer: its events are still queued or in flight
+    assert sink.ids() == {f"s-{number}" for number in range(30)} and len(sink.events) == 60
