@@ -77,7 +77,18 @@ def local_run_rows(quick: bool) -> list[Ratio]:
     return [
         at_most("torch example, local run (spare worker)", run["wall"], kernel, "s", "same cells in a kernel", 1.5),
         at_most("torch example, local run (no spare)", cold["wall"], kernel, "s", "same cells in a kernel", 1.5),
-        at_most("torch example, overhead per step", run["overhead"], local_run.GOAL_PER_STEP, "s", "goal", 1.0),
+        # below zero when the run beats the kernel (whose time includes importing torch): shown as none
+        at_most(
+            "torch example, overhead per step (spare)",
+            max(run["overhead"], 0.0),
+            local_run.GOAL_PER_STEP,
+            "s",
+            "goal",
+            1.0,
+        ),  # fmt: skip
+        at_most(
+            "torch example, overhead per step (no spare)", cold["overhead"], local_run.GOAL_PER_STEP, "s", "goal", 1.0
+        ),  # fmt: skip
     ]
 
 
