@@ -11,7 +11,7 @@ from ai4mlops_lab.store.registry import RegistryStore
 from ai4mlops_lab.store.runs import RunStore
 from ai4mlops_lab.workspace import STORE_FILE
 
-from ..serving.conftest import local_deployments, train
+from ..serving.conftest import local_deployments, trained_copy
 
 #: The example model's features, as its signature names them.
 FEATURES = 10
@@ -19,8 +19,8 @@ FEATURES = 10
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
-    """`(workspace, run)`: the example notebook run locally to the end."""
-    return train(tmp_path_factory.mktemp("batch"), epochs=20)
+    """`(workspace, run)`: the example notebook run locally to the end (the serving tests' run, copied)."""
+    return trained_copy(tmp_path_factory, "batch", epochs=20)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,10 @@
 """A model trained by a real local run of examples/torch-train.ipynb, and local deployments of it."""
 
+import fcntl
+import json
+import os
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -18,7 +22,29 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
     """`(workspace, run)`: the example notebook run locally to the end (fixed seed)."""
-    return train(tmp_path_factory.mktemp("serving"), epochs=20)
+    return trained_copy(tmp_path_factory, "serving", epochs=20)
+
+
+def trained_copy(tmp_path_factory, name: str, epochs: int) -> tuple[Path, dict]:
+    """`(workspace, run)` in a new folder `name`: a copy of the workspace of the example run for `epochs`, which
+    runs once per session, for every xdist worker (its run's artifacts stay in that first workspace: read only)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each worker's own
+    source = shared / f"trained-{epochs}-epochs"
+    with open(shared / f"{source.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker trains, the others wait for it
+        if not (source / "run.json").exists():
+            source.mkdir(exist_ok=True)
+            workspace, run = train(source, epochs)
+            store = sqlite3.connect(workspace / STORE_FILE)
+            store.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the store file, none in -wal
+            store.close()
+            (source / "run.json").write_text(json.dumps(run))
+    run = json.loads((source / "run.json").read_text())
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(source, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("run.json", "*.sqlite-*"))
+    return root / ".ai4mlops", run
 
 
 def train(root: Path, epochs: int) -> tuple[Path, dict]:
