@@ -6,6 +6,7 @@ Started as `python -m ai4mlops_lab.runs.worker RUN_DIR` in its own process sessi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -87,7 +88,8 @@ def serve_spare(modules: list[str], idle_s: float) -> int:
 
     server.wait_ready()
     imported = spare.module_files(modules)
-    print(spare.READY, flush=True)
+    with contextlib.suppress(OSError):  # handed a run already, the service no longer reads this pipe
+        os.write(sys.stdout.fileno(), f"{spare.READY}\n".encode())
     waiting, _, _ = select.select([sys.stdin], [], [], idle_s)
     line = sys.stdin.readline().strip() if waiting else ""
     if not line:

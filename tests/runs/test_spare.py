@@ -57,6 +57,15 @@ def test_the_next_run_goes_to_the_spare_and_another_waits_after_it(service, spar
     assert following is not None and following is not spare and following.ready(READY_S)
 
 
+def test_a_run_handed_to_a_spare_still_importing_waits_for_it(service, spares, probe, tmp_path):
+    notebook = write_notebook(tmp_path, "probe.ipynb", PROBED)
+    service.prepare_local(["numpy", "spare_probe"])
+    spare = spares.waiting
+    run = wait_for(service, service.start(notebook)["id"])  # at once: the user clicked Run as the panel opened
+    assert run["status"] == "succeeded", run["error"]
+    assert run["worker_pid"] == spare.process.pid and run["metrics"]["value"] == 1.0
+
+
 def test_a_package_changed_after_the_spare_imported_it_runs_in_a_fresh_worker(service, spares, probe, tmp_path):
     notebook = write_notebook(tmp_path, "probe.ipynb", PROBED)
     service.prepare_local(["numpy", "spare_probe"])
