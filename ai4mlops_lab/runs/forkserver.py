@@ -28,6 +28,8 @@ import threading
 import traceback
 from pathlib import Path
 
+from . import processes
+
 #: What `python3 -m kfp.dsl.executor_main` and kfp's component module preamble import.
 EXECUTOR_MODULES = ("kfp", "kfp.dsl", "kfp.dsl.executor", "kfp.dsl.kfp_config", "kfp.dsl.utils", "typing")
 #: What our steps' marshalling (pipeline/runtime.py) imports inside its functions.
@@ -100,11 +102,7 @@ class ForkServer:
     def close(self) -> None:
         """Stop the server (it exits when its control socket closes)."""
         self._control.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.reap(self.process, 5)
 
 
 class Submitted:

@@ -44,6 +44,15 @@ def start_spare_worker(modules: list[str], idle_s: float) -> subprocess.Popen:
     )
 
 
+def reap(process: subprocess.Popen, grace_s: float) -> None:
+    """Wait for a child asked to exit (its pipe or socket closed); kill it if it has not within `grace_s`."""
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def is_alive(pid: int | None) -> bool:
     """Whether a process runs (zombies count as gone)."""
     if not pid:

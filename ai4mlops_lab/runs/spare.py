@@ -66,11 +66,7 @@ class SpareWorker:
         """Let the spare go (it exits when its stdin closes) and reap it."""
         for stream in (self.process.stdin, self.process.stdout):
             stream.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.reap(self.process, 10)
 
 
 class Spares:
