@@ -43,8 +43,9 @@ ENDPOINTS = ("default", "canary", "shadow")  # the Ce-Endpoint of a stable versi
 
 
 class RequestLog:
-    """Counts inferences and hands their CloudEvents to `sink` from `senders` threads (so waiting on the sink's
-    answers overlaps). `sink` is a sink object (see `sinks.py`), a URL (an `HttpSink` sending `auth` as the
+    """Counts inferences and hands their CloudEvents to `sink` from `senders` threads (more than one overlaps waiting
+    on the sink's answers, but their batches may reach it out of order: monitoring cuts windows in arrival order, so
+    one is the default). `sink` is a sink object (see `sinks.py`), a URL (an `HttpSink` sending `auth` as the
     `Authorization` header, waiting at most `timeout_s`), or None to only count.
 
     The queue holds at most `queue_size` inferences, the spool at most `spool_bytes`; a sink that failed is
@@ -64,7 +65,7 @@ class RequestLog:
         spool_bytes: int = 16 << 20,
         timeout_s: float = 2.0,
         retry_s: float = 1.0,
-        senders: int = 2,
+        senders: int = 1,
     ):
         self.folder, self.name, self.source = Path(folder), name, source
         if isinstance(sink, str):
