@@ -15,9 +15,12 @@ from traitlets import Bool, Float, Int, Unicode, default
 from .. import NAME
 from ..runs.spare import SPARE_WORKER_ENV
 from ..workspace import AUTO_REGISTER_ENV, MODEL_REGISTRY_URL_ENV, Settings, Workspace, env_flag
+from .ingest_fast import put_in_front_of_ingest_handler
 from .log_scrub import scrub_log
 from .routes import api_routes
 
+#: Where the API's routes live, under the server's base URL.
+API_PREFIX = f"/{NAME}/api"
 #: How often the background loop follows runs and deployments and checks new requests for drift.
 BACKGROUND_ROUND_MS = 2000
 
@@ -140,7 +143,7 @@ class Ai4MlopsApp(ExtensionApp):
                         kube_namespace=self.kube_namespace,
                         predictor_image=self.predictor_image,
                         public_url=self.public_url,
-                        ingest_url=f"{self.serverapp.connection_url.rstrip('/')}/{NAME}/api/ingest",
+                        ingest_url=f"{self.serverapp.connection_url.rstrip('/')}{API_PREFIX}/ingest",
                         auto_register=self.auto_register,
                         model_registry_url=self.model_registry_url,
                         s3_endpoint_url=self.s3_endpoint_url,
@@ -232,4 +235,10 @@ class Ai4MlopsApp(ExtensionApp):
 
     def initialize_handlers(self):
         """Register every API route under the extension's URL prefix."""
-        self.handlers.extend(api_routes(f"/{NAME}/api"))
+        self.handlers.extend(api_routes(API_PREFIX))
+
+    def initialize(self):
+        """Register the routes (Jupyter checks each handler's authentication then), then put the ingest route's
+        fast path in front of its handler."""
+        super().initialize()
+        put_in_front_of_ingest_handler(self.serverapp.web_app)

@@ -9,6 +9,7 @@ Events posted concurrently are committed together (`store.event_writer`); the re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -21,20 +22,23 @@ from ..store.event_records import BadEvent
 from .base import AUTH_RESOURCE, ApiHandler
 
 
+def presented_tokens(headers: Mapping[str, str], arguments: list) -> list[str]:
+    """The `Authorization: Bearer` credential and the `?ingest_token=` arguments (str or bytes), either may be
+    missing (a proxy may add its own Authorization header to KServe's logger, which sends the token in the URL)."""
+    header = headers.get("Authorization", "")
+    presented = [header[len("Bearer ") :].strip()] if header.startswith("Bearer ") else []
+    presented += [value.decode(errors="replace") if isinstance(value, bytes) else value for value in arguments]
+    return presented
+
+
 class IngestHandler(ApiHandler):
     """Accepts events from the ingest token's holder (deployments) or an authorised Jupyter user."""
-
-    def _presented_tokens(self) -> list[str]:
-        """The `Authorization: Bearer` credential and the `?ingest_token=` argument, either may be missing (a
-        proxy may add its own Authorization header to KServe's logger, which sends the token in the URL)."""
-        header = self.request.headers.get("Authorization", "")
-        presented = [header[len("Bearer ") :].strip()] if header.startswith("Bearer ") else []
-        return presented + self.get_query_arguments("ingest_token")
 
     @cached_property
     def _by_ingest_token(self) -> bool:
         """Whether any credential presented is the ingest token."""
-        return any(is_ingest_token(self.extension.workspace.folder, token) for token in self._presented_tokens())
+        tokens = presented_tokens(self.request.headers, self.get_query_arguments("ingest_token"))
+        return any(is_ingest_token(self.extension.workspace.folder, token) for token in tokens)
 
     async def prepare(self):
         """A deployment's request carries the ingest token, its only credential: it needs none of the user, cookie

@@ -186,3 +186,30 @@ async def test_accepted_events_are_not_logged_one_line_each_but_refusals_are(jp_
         await refused(jp_fetch, {**headers(), **auth, "Ce-Specversion": "0.3"})
     access = [m for m in (r.getMessage() for r in caplog.records) if re.match(r"\d{3} POST \S*/api/ingest", m)]
     assert len(access) == 1 and access[0].startswith("400 POST")
+
+
+async def test_a_deployments_plain_post_is_stored_without_a_request_handler_and_others_go_to_the_handler(
+    jp_fetch, token, monkeypatch
+):
+    """The fast path (`IngestRouter`) answers a post with the ingest token, no Origin and a loopback Host; a post
+    with an Origin (even the server's own) or Jupyter's token reaches `IngestHandler`, here made to fail."""
+    from prometheus_client import REGISTRY
+
+    from ai4mlops_lab.server.ingest import IngestHandler
+
+    def handler_used(self):
+        raise AssertionError("IngestHandler should not have been used")
+
+    auth = {"Authorization": f"Bearer {token}"}
+    labels = {"method": "POST", "handler": "ai4mlops_lab.server.ingest.IngestHandler", "status_code": "202"}
+    counted = REGISTRY.get_sample_value("http_request_duration_seconds_count", labels) or 0
+    monkeypatch.setattr(IngestHandler, "prepare", handler_used)
+    fast = await post(jp_fetch, {**headers(ce_id="fast"), **auth})
+    assert fast.code == 202 and json.loads(fast.body) == {"ce_id": "fast", "kind": "request", "stored": True}
+    assert fast.headers["Content-Type"] == "application/json"
+    assert REGISTRY.get_sample_value("http_request_duration_seconds_count", labels) == counted + 1
+    retry = await post(jp_fetch, {**headers(ce_id="fast"), "Authorization": ""}, params={"ingest_token": token})
+    assert retry.code == 200 and json.loads(retry.body)["stored"] is False
+    for other in ({**auth, "Origin": f"http://{fast.effective_url.split('/')[2]}"}, {}):
+        code, _ = await refused(jp_fetch, {**headers(), **other})
+        assert code == 500
