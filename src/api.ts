@@ -612,6 +612,8 @@ export interface IDeployment {
     monitor_job?: IMonitorJob;
   };
   log_tail?: string;
+  /** With `config.monitor_job`: whether the job is alive, as the server's imports of its results saw it. */
+  monitor_job_status?: IMonitorJobStatus;
   /** How to call it (no v1 when its runtime speaks only V2); null while it serves nothing. */
   usage?: { v1?: ICallExample; v2: ICallExample } | null;
 }
@@ -627,6 +629,34 @@ export interface IMonitorJob {
   kfp_recurring_run_id?: string;
   /** The Kubernetes secret of the job's S3 credentials, when it has one. */
   s3_secret?: string;
+  /** When its recurring run was created. */
+  scheduled_at?: string;
+}
+
+/** Whether a deployment's monitoring job is alive, as the server's imports of its results saw it; times ISO-8601,
+ * null before the first. */
+export interface IMonitorJobStatus {
+  /** When the job's last pass committed. */
+  last_pass_at: string | null;
+  /** What that pass did; null from an older job. */
+  last_pass: {
+    started_at: string | null;
+    objects: number;
+    events: number;
+    windows: number;
+    alerts: number;
+    closed: number;
+    error: string | null;
+  } | null;
+  /** When the server last read the job's cursor (a check that changed nothing is recorded once a minute). */
+  last_checked_at: string | null;
+  /** When the server last imported the results of a new pass. */
+  last_imported_at: string | null;
+  windows_imported: number;
+  alerts_imported: number;
+  /** Why the last check failed (e.g. the bucket is unreachable), and what to do; null when it did not. */
+  error: string | null;
+  error_hint: string | null;
 }
 
 /** Schedule a KServe deployment's monitoring job: `every` seconds between passes (default 300); the image

@@ -1443,6 +1443,7 @@ export interface components {
             };
             /** @description A failed deployment's last log lines. */
             log_tail?: string;
+            monitor_job_status?: components["schemas"]["MonitorJobStatus"];
             /** @description How to call it (V1 and V2; V2 only when its runtime speaks only V2) with its recorded example input; null while it serves nothing. */
             usage?: null | {
                 v1?: components["schemas"]["CallExample"];
@@ -1469,6 +1470,44 @@ export interface components {
             kfp_recurring_run_id?: string;
             /** @description The Kubernetes secret of the job's S3 credentials, when it has one. */
             s3_secret?: string;
+            /**
+             * Format: date-time
+             * @description When its recurring run was created.
+             */
+            scheduled_at?: string;
+        };
+        /** @description With `config.monitor_job`: whether the job is alive, as this server's imports of its results saw it (the background loop checks the bucket every round; a check that changed nothing is recorded once a minute). Times are ISO-8601 UTC, null before the first. The job has stopped passing when `last_pass_at` is older than three of its intervals (`every_s`); `error`: why the last check could not read the bucket (never a secret), null when it could. */
+        MonitorJobStatus: {
+            /** @description When the job's last pass committed (its cursor). */
+            last_pass_at: string | null;
+            /** @description What that pass did; null from a job older than this field. */
+            last_pass: null | {
+                started_at: string | null;
+                /** @description Logger objects read. */
+                objects: number;
+                /** @description Requests and responses read from them. */
+                events: number;
+                /** @description Windows checked. */
+                windows: number;
+                /** @description Alerts raised. */
+                alerts: number;
+                /** @description Alerts closed because they were dealt with here. */
+                closed: number;
+                /** @description Why logger objects were left for its next pass. */
+                error: string | null;
+            };
+            /** @description When this server last checked the bucket for a new pass. */
+            last_checked_at: string | null;
+            /** @description When this server last imported the results of a new pass. */
+            last_imported_at: string | null;
+            /** @description The job's windows imported in all. */
+            windows_imported: number;
+            /** @description The job's alerts imported in all. */
+            alerts_imported: number;
+            /** @description Why the last check failed (e.g. the bucket is unreachable). */
+            error: string | null;
+            /** @description What to do about it. */
+            error_hint: string | null;
         };
         /** @description What serves the deployment's model. */
         DeploymentRuntime: {

@@ -1,6 +1,7 @@
-"""`ai4mlops monitor-job run|schedule|unschedule|seed|import`: a KServe deployment's drift monitoring as a job of
-the cluster (`monitoring/cluster_job.py`): one pass (what the job's container runs, no workspace needed), its KFP
-recurring run, its inputs alone (for a scheduler of one's own), and the import of its results into the workspace."""
+"""`ai4mlops monitor-job run|schedule|unschedule|seed|import|status`: a KServe deployment's drift monitoring as a job
+of the cluster (`monitoring/cluster_job.py`): one pass (what the job's container runs, no workspace needed), its KFP
+recurring run, its inputs alone (for a scheduler of one's own), the import of its results into the workspace, and
+whether it is alive (its last pass, the last check and import of its results)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def add_commands(commands, parents: dict) -> None:
     imported.add_argument("name", help="the KServe deployment's name")
     imported.set_defaults(handler=import_command)
 
+    status = actions.add_parser(
+        "status",
+        parents=[workspace, as_json],
+        help="is the job alive: its last pass, when its results were last checked and imported; exit 1 on a warning",
+    )
+    status.add_argument("name", help="the KServe deployment's name")
+    status.set_defaults(handler=status_command)
+
 
 def run_command(args: argparse.Namespace) -> int:
     """One pass; exit 1 when logger objects were left for the next pass."""
@@ -105,3 +114,43 @@ def import_command(args: argparse.Namespace) -> int:
     else:
         print(f"{args.name}: {done['windows']} window(s) and {done['alerts']} alert(s) imported")
     return 0
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """The job's status as the workspace's imports saw it; exit 1 when it stopped passing or the last check failed."""
+    from ..monitoring.cluster_results import duration, job_prefix, job_warnings
+    from ..store import times
+
+    record = args.workspace.deployments.get(args.name)
+    job_prefix(record, args.name)  # a FieldError naming `name` when it has no job
+    job, status = record["config"]["monitor_job"], record["monitor_job_status"]
+    warnings = job_warnings(args.name, job, status)
+    if args.json:
+        print(json.dumps({"name": args.name, "monitor_job": job, **status, "warnings": warnings}, indent=2))
+        return 1 if warnings else 0
+    now = times.now()
+
+    def when(iso: str | None, never: str) -> str:
+        return f"{iso} ({duration(times.seconds_between(iso, now))} ago)" if iso else never
+
+    every = f"every {duration(job['every_s'])}" if job.get("every_s") else "by a scheduler of your own"
+    print(f"{args.name}: monitored on the cluster {every}, results under {job['uri']}")
+    done = status["last_pass"]
+    counts = (
+        f": {done['objects']} logger object(s) read ({done['events']} events), {done['windows']} window(s) and "
+        f"{done['alerts']} alert(s) written"
+        if done
+        else ""
+    )
+    print(f"  last pass:        {when(status['last_pass_at'], 'none seen')}{counts}")
+    if done and done.get("error"):
+        print(f"                    {done['error']} (read again next pass)")
+    print(
+        f"  results imported: {when(status['last_imported_at'], 'never')}; {status['windows_imported']} window(s) "
+        f"and {status['alerts_imported']} alert(s) in all"
+    )
+    never = f"never (`ai4mlops monitor-job import {args.name}` checks now)"
+    print(f"  last checked:     {when(status['last_checked_at'], never)}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    return 1 if warnings else 0

@@ -6,7 +6,7 @@ objects its KServe logger writes:
   `cluster_schedule.MonitorJobs.seed` when the job is scheduled);
 - `M/state.sqlite`: the job's own store (the same schema as the workspace's): the logger objects read, the events
   not windowed yet, the monitor's cursor, windows and alerts; `M/cursor.json`: the newest window and alert ids of
-  that state;
+  that state, when the pass that committed it ended (`updated_at`) and what it did (`pass`, see `last_pass`);
 - `M/windows/ID.json`, `M/alerts/ID.json`: each window checked and each alert raised, ID its id in the job's store;
 - `M/closed/ID.json`: alerts dealt with on the Jupyter server (dismissed, resolved): the job's streak starts over.
 
@@ -51,7 +51,8 @@ KEEP_BEHIND_S = 86_400
 @dataclass
 class PassResult:
     """What one pass did: logger `objects` and `events` read, `windows` and `alerts` written, alerts `closed`,
-    `error`: why logger objects were left for the next pass (None: none were)."""
+    `error`: why logger objects were left for the next pass (None: none were); `started_at`, `finished_at`: when it
+    began and committed."""
 
     deployment: str
     monitor_uri: str
@@ -61,9 +62,26 @@ class PassResult:
     alerts: int = 0
     closed: int = 0
     error: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def counts(self) -> dict:
+        """What the cursor tells of the pass (`pass`): when it started, what it read and wrote, `error`."""
+        return {key: getattr(self, key) for key in PASS_FIELDS}
+
+
+#: The fields of a cursor's `pass`.
+PASS_FIELDS = ("started_at", "objects", "events", "windows", "alerts", "closed", "error")
+
+
+def last_pass(cursor: dict) -> tuple[str | None, dict | None]:
+    """When the pass that committed `cursor` ended and what it did (`PASS_FIELDS`); a cursor of an older job tells
+    only the time (`updated_at`): its counts are None."""
+    done = cursor.get("pass")
+    return cursor.get("updated_at"), ({key: done.get(key) for key in PASS_FIELDS} if isinstance(done, dict) else None)
 
 
 def monitor_prefix(config: dict) -> S3Uri | None:
@@ -125,7 +143,7 @@ def run_pass(monitor_uri: str, objects: ObjectStore | None = None, *, fetchers: 
 def _pass(prefix: S3Uri, objects: ObjectStore, seed: dict, folder: Path, fetchers: int) -> PassResult:
     record = seed["record"]
     name = record["name"]
-    result = PassResult(name, str(prefix))
+    result = PassResult(name, str(prefix), started_at=times.now())
     store = folder / STATE
     with contextlib.suppress(NotFoundError):  # none: the first pass, on a new store
         objects.download(prefix.child(prefix.key + STATE), store)
@@ -156,10 +174,12 @@ def _pass(prefix: S3Uri, objects: ObjectStore, seed: dict, folder: Path, fetcher
         conn.execute("VACUUM INTO ?", (str(snapshot),))
     objects.upload(snapshot, prefix.child(prefix.key + STATE))
     windows, alerts = drift.last_ids(name)
+    result.finished_at = times.now()
+    cursor = {"deployment": name, "windows_through": windows, "alerts_through": alerts}
     write_json(
         objects,
         prefix.child(prefix.key + CURSOR),
-        {"deployment": name, "windows_through": windows, "alerts_through": alerts, "updated_at": times.now()},
+        {**cursor, "updated_at": result.finished_at, "pass": result.counts()},
     )
     return result
 

@@ -20,6 +20,7 @@ from ..errors import FieldError, NotFoundError
 from ..objectstore import ObjectStore, S3Settings, parse_uri
 from ..pipeline.s3_secret import SECRET_KEYS, check_secret
 from ..states import DeploymentTarget
+from ..store import times
 from ..store.deployments import DeploymentStore
 from .cluster_job import DEPLOYMENT, REFERENCE, monitor_prefix, read_json, write_json
 from .reference_data import load_reference
@@ -93,8 +94,8 @@ class MonitorJobs:
         """Seed the job and create its recurring run every `every_s` seconds in `image` (empty: the image of the job
         scheduled before), then delete one scheduled
         before; the deployment is recorded as monitored by it only then (`config.monitor_job`: `{uri, every_s, image,
-        kfp_pipeline_id, kfp_version_id, kfp_recurring_run_id}`, and `s3_secret` when given): until then the Jupyter
-        server reads its logs."""
+        kfp_pipeline_id, kfp_version_id, kfp_recurring_run_id, scheduled_at}`, and `s3_secret` when given): until then
+        the Jupyter server reads its logs."""
         if isinstance(every_s, bool) or not isinstance(every_s, int) or not EVERY_RANGE[0] <= every_s <= EVERY_RANGE[1]:
             raise FieldError("every", f"{every_s!r} is not a whole number of seconds from 60 to 86400.", "e.g. 300")
         image = (image or "").strip() or (self.records.get(name)["config"].get("monitor_job") or {}).get("image", "")
@@ -135,6 +136,7 @@ class MonitorJobs:
             "kfp_pipeline_id": pipeline_id,
             "kfp_version_id": version_id,
             "kfp_recurring_run_id": recurring_run_id,
+            "scheduled_at": times.now(),
             **({"s3_secret": s3_secret} if s3_secret else {}),
         }
         self.records.update(name, config={**record["config"], "monitor_job": job})

@@ -13,7 +13,9 @@ only.
 What `deploy`, `get`, `list`, `stop` and `restart` return: the store record plus `ready`, `endpoints`
 ({v1, v2, metadata, ready} URLs at the status URL, None while not running), `signature` (the model's, or None),
 `conditions` (the InferenceService's at the last refresh, [] before one) and `stats` (None: request statistics
-come from the monitoring ingest). The Kubernetes connection is resolved again for each call, so settings changes
+come from the monitoring ingest); `get` and `list` add `monitor_job_status` to a deployment monitored by a job of
+the cluster (`config.monitor_job`): whether the job is alive, as the imports of its results saw it
+(`JobStatusStore.status`). The Kubernetes connection is resolved again for each call, so settings changes
 apply; one Kubernetes client is kept per connection.
 """
 
@@ -29,6 +31,7 @@ from ..states import DeploymentStatus, DeploymentTarget
 from ..store import times
 from ..store.deployments import DeploymentStore
 from ..store.events import EventStore
+from ..store.monitor_jobs import JobStatusStore
 from ..store.runs import RunStore
 from . import kserve_rollout, prediction
 from .artifacts import check_name, deployment_name, free_name, model_artifact, recorded_signature, refuse_live
@@ -70,6 +73,7 @@ class ClusterDeployments:
         namespace: str = "",
     ):
         self.store, self.runs = store, runs
+        self.job_status = JobStatusStore(store.path, check=False)
         self.log_storage = log_storage
         self.connection = connection
         self.logger_url, self.image, self.namespace = logger_url, image, namespace
@@ -184,9 +188,11 @@ class ClusterDeployments:
 
     def _stored(self, record: dict) -> dict:
         error = self._refresh_errors.get(record["name"])
+        monitored = bool(record["config"].get("monitor_job"))
         return {
             **self._view(record, self._conditions.get(record["name"])),
             **({"refresh_error": error} if error else {}),
+            **({"monitor_job_status": self.job_status.status(record["name"])} if monitored else {}),
         }
 
     def refresh(self) -> None:

@@ -350,7 +350,13 @@ class DriftStore(StoreFile):
         ones dismissed (nothing is left to retrain or redeploy)."""
         conn = self._conn()
         with transaction(conn):
-            for table in ("drift_monitors", "drift_windows", "inference_events", "monitor_job_imports"):
+            for table in (
+                "drift_monitors",
+                "drift_windows",
+                "inference_events",
+                "monitor_job_imports",
+                "monitor_job_status",
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE deployment = ?", (deployment,))
             conn.execute(
                 "UPDATE alerts SET status = 'dismissed', error = 'The deployment was removed.', updated_at = ? "

@@ -1,7 +1,10 @@
-"""The results of deployments' monitoring jobs on the cluster imported into this store, each once.
+"""The results of deployments' monitoring jobs on the cluster imported into this store, each once, and whether
+each job is alive as the imports saw it.
 
 A window or alert the job found (its id in the job's own store: `job_id`) is inserted with its row in
-`monitor_job_imports` in one transaction: importing the same results again, or after a crash, adds nothing.
+`monitor_job_imports` in one transaction: importing the same results again, or after a crash, adds nothing. Each
+check of a job's results (`JobStatusStore.record`) is one row of `monitor_job_status`, written in one transaction,
+apart from the deployment's record (whose config other writers change).
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ import json
 from . import times
 from .db import StoreFile, transaction
 from .drift import DriftStore
+
+#: A check that changed nothing but its time is recorded at most this often: the background loop checks every round,
+#: and each write makes the store's change counter (the runs list's ETag) move.
+CHECKED_EVERY_S = 60.0
 
 
 class JobImportStore(StoreFile):
@@ -110,3 +117,67 @@ class JobImportStore(StoreFile):
             "INSERT INTO monitor_job_imports (deployment, kind, job_id, local_id, job_alert_id) VALUES (?, ?, ?, ?, ?)",
             (deployment, kind, job_id, local_id, job_alert_id),
         )
+
+
+class JobStatusStore(StoreFile):
+    """When each deployment's monitoring job last passed, and when this store last checked and imported its results
+    (`monitor_job_status`)."""
+
+    def record(
+        self, deployment: str, *, cursor_pass: tuple | None = None, imported: int = 0, error=None, now: str = ""
+    ) -> None:
+        """A check of the deployment's results at `now` (default: now): `cursor_pass`, the (time, counts) of the pass
+        whose cursor was read (`cluster_job.last_pass`; None: none was read), `imported` windows and alerts, `error`
+        the UserError that stopped it (None clears the last one). The results count as imported when something was
+        or the cursor is of a newer pass than the last one read."""
+        now = now or times.now()
+        conn = self._conn()
+        with transaction(conn):
+            row = conn.execute("SELECT * FROM monitor_job_status WHERE deployment = ?", (deployment,)).fetchone()
+            before = dict(row) if row else dict.fromkeys(STATUS_COLUMNS) | {"deployment": deployment}
+            after = {
+                **before,
+                "error": error.message if error else None,
+                "error_hint": (error.hint or None) if error else None,
+            }
+            if cursor_pass is not None:
+                passed_at, counts = cursor_pass
+                if imported or passed_at != before["last_pass_at"]:
+                    after["last_imported_at"] = now
+                after["last_pass_at"] = passed_at
+                after["last_pass"] = json.dumps(counts, sort_keys=True) if counts is not None else None
+            since = times.seconds_between(before["last_checked_at"], now)
+            if after == before and since is not None and since < CHECKED_EVERY_S:
+                return
+            after["last_checked_at"] = now
+            conn.execute(
+                f"INSERT OR REPLACE INTO monitor_job_status (deployment, {', '.join(STATUS_COLUMNS)}) "
+                f"VALUES (:deployment, {', '.join(':' + column for column in STATUS_COLUMNS)})",
+                after,
+            )
+
+    def status(self, deployment: str) -> dict:
+        """`{last_pass_at, last_pass, last_checked_at, last_imported_at, windows_imported, alerts_imported, error,
+        error_hint}`; None times before the first check."""
+        conn = self._conn()
+        row = conn.execute("SELECT * FROM monitor_job_status WHERE deployment = ?", (deployment,)).fetchone()
+        values = dict(row) if row else dict.fromkeys(STATUS_COLUMNS)
+        counts = dict(
+            conn.execute(
+                "SELECT kind, count(*) FROM monitor_job_imports WHERE deployment = ? GROUP BY kind", (deployment,)
+            ).fetchall()
+        )
+        return {
+            "last_pass_at": values["last_pass_at"],
+            "last_pass": json.loads(values["last_pass"]) if values["last_pass"] else None,
+            "last_checked_at": values["last_checked_at"],
+            "last_imported_at": values["last_imported_at"],
+            "windows_imported": counts.get("window", 0),
+            "alerts_imported": counts.get("alert", 0),
+            "error": values["error"],
+            "error_hint": values["error_hint"],
+        }
+
+
+#: The columns of `monitor_job_status` after its key.
+STATUS_COLUMNS = ("last_checked_at", "last_imported_at", "last_pass_at", "last_pass", "error", "error_hint")

@@ -710,4 +710,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (deployment, kind, job_id)
     ) WITHOUT ROWID;
     """,
+    # Whether a deployment's monitoring job on the cluster is alive, as this store's imports saw it: when its results
+    # were last checked (the bucket read) and imported, when its last pass committed and what it did (the cursor's
+    # `pass`, JSON; NULL from an older job), and why the last check failed (NULL: it did not).
+    """
+    CREATE TABLE monitor_job_status (
+        deployment TEXT PRIMARY KEY,
+        last_checked_at TEXT NOT NULL,
+        last_imported_at TEXT,
+        last_pass_at TEXT,
+        last_pass TEXT,
+        error TEXT,
+        error_hint TEXT
+    ) WITHOUT ROWID;
+    """,
 ]

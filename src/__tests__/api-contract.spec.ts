@@ -27,6 +27,7 @@ import type {
   IGatePolicy,
   IHealth,
   IMonitorJobRequest,
+  IMonitorJobStatus,
   ILabel,
   ILabelsResult,
   IModelVersion,
@@ -83,6 +84,7 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'listExperiments', 200>['experiments'][number], IExperiment>(v => v),
       assignable<Reply<'listDeployments', 200>['deployments'][number], IDeployment>(v => v),
       assignable<Schemas['Deployment'], IDeployment>(v => v),
+      assignable<Schemas['MonitorJobStatus'], IMonitorJobStatus>(v => v),
       assignable<Schemas['DriftPolicy'], IDriftPolicy>(v => v),
       assignable<Schemas['DriftWindow'], IDriftWindow>(v => v),
       assignable<Schemas['DriftAlert'], IDriftAlert>(v => v),
@@ -138,7 +140,7 @@ describe('api.ts agrees with the OpenAPI document', () => {
       assignable<Reply<'enableTrigger', 200>, IDataTrigger>(v => v),
       assignable<Reply<'listTriggerFiles', 200>, ITriggerFiles>(v => v)
     ];
-    expect(checks).toHaveLength(64);
+    expect(checks).toHaveLength(65);
   });
 
   it('sends only requests the server documents', () => {

@@ -1,12 +1,14 @@
-/** A KServe deployment's card says whether its drift is monitored by a job of the cluster, and schedules or stops
- * it through the REST API (`PUT|DELETE deployments/{name}/monitor-job`). */
+/** A KServe deployment's card says whether its drift is monitored by a job of the cluster, whether that job is alive
+ * (its last pass, the server's last import of its results, a warning saying what to do when it stopped passing or
+ * its results cannot be read), and schedules or stops it through the REST API
+ * (`PUT|DELETE deployments/{name}/monitor-job`). */
 import { act } from 'react';
 import React from 'react';
 
-import type { ApiError, IDeployment } from '../api';
+import type { ApiError, IDeployment, IMonitorJobStatus } from '../api';
 import { DeploymentsModel } from '../deploy/model';
 import { DeploymentsView } from '../monitor/DeploymentsView';
-import { intervalWords, MonitorJob } from '../monitor/MonitorJob';
+import { intervalWords, jobWarnings, MonitorJob } from '../monitor/MonitorJob';
 import type { IRunsModel } from '../tokens';
 import { trans } from './drift-fixtures';
 import { mount } from './mount';
@@ -155,4 +157,114 @@ it('shows on KServe cards only', async () => {
 
 it('says an interval in its largest whole unit', () => {
   expect([300, 7200, 90, 86_400].map(s => intervalWords(s, trans))).toEqual(['5 min', '2 h', '90 s', '24 h']);
+});
+
+const NOW = Date.parse('2026-01-01T12:00:00Z');
+/** The time `minutes` before NOW, as the server writes it. */
+const ago = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
+const alive: IMonitorJobStatus = {
+  last_pass_at: ago(3),
+  last_pass: { started_at: ago(3.1), objects: 2, events: 80, windows: 2, alerts: 0, closed: 0, error: null },
+  last_checked_at: ago(0.5),
+  last_imported_at: ago(1),
+  windows_imported: 6,
+  alerts_imported: 1,
+  error: null,
+  error_hint: null
+};
+/** A job every 5 min (a warning past 15 min without a pass), with `status`. */
+const withStatus = (status: Partial<IMonitorJobStatus>) =>
+  ({
+    ...scheduled,
+    config: { monitor_job: { ...scheduled.config.monitor_job, every_s: 300, scheduled_at: ago(60) } },
+    monitor_job_status: { ...alive, ...status }
+  }) as IDeployment;
+
+describe('whether the job is alive', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    jest.setSystemTime(NOW);
+  });
+  afterEach(() => jest.useRealTimers());
+
+  async function card(deployment: IDeployment) {
+    const model = await modelWith([deployment]);
+    const view = mount(<MonitorJob deployment={deployment} model={model} trans={trans} />);
+    const live = () => view.host.querySelector('.a4m-MonitorJob-live')?.textContent;
+    const warnings = () => Array.from(view.host.querySelectorAll('[role="note"]')).map(n => n.textContent);
+    return {
+      view,
+      live,
+      warnings,
+      done: () => (view.unmount(), model.dispose())
+    };
+  }
+
+  it('says when the job last passed and when the server imported its results', async () => {
+    const { view, live, warnings, done } = await card(withStatus({}));
+    expect(live()).toBe('last pass 3 minutes ago · results imported 1 minute ago');
+    expect(warnings()).toEqual([]);
+    expect(view.host.querySelector('.a4m-MonitorJob-live')!.getAttribute('title')).toBe(
+      'The server last checked the job’s results 30 seconds ago.'
+    );
+    done();
+  });
+
+  it('says what is not there yet, and shows nothing from a server that does not tell', async () => {
+    const { live, done } = await card(
+      withStatus({ last_pass_at: null, last_pass: null, last_imported_at: null, last_checked_at: null })
+    );
+    expect(live()).toBe('no pass seen yet · no results imported yet');
+    done();
+    const older = { ...scheduled } as IDeployment; // no monitor_job_status
+    const second = await card(older);
+    expect(second.live()).toBeUndefined();
+    second.done();
+  });
+
+  it('warns when the last pass is older than 3 intervals, as time goes by, saying what to do', async () => {
+    const { live, warnings, done } = await card(withStatus({ last_pass_at: ago(14) }));
+    expect(warnings()).toEqual([]);
+    act(() => {
+      jest.setSystemTime(NOW + 2 * 60_000); // 16 min after the pass: no new reply needed
+      jest.advanceTimersByTime(10_000);
+    });
+    expect(live()).toMatch(/^last pass 16 minutes ago/);
+    expect(warnings()).toEqual([
+      'The job’s last pass was 16 minutes ago (more than 3 intervals of 5 min): check its recurring run rr-1 in ' +
+        'Kubeflow Pipelines (its failed runs’ logs say why); reschedule the job if the run is gone.'
+    ]);
+    done();
+  });
+
+  it('warns of a job that never passed since it was scheduled', () => {
+    const deployment = withStatus({ last_pass_at: null, last_pass: null, last_imported_at: null });
+    const job = deployment.config.monitor_job!;
+    expect(jobWarnings(job, deployment.monitor_job_status!, trans, NOW)).toEqual([
+      'No pass of the job since it was scheduled 1 hour ago (more than 3 intervals of 5 min): check its recurring ' +
+        'run rr-1 in Kubeflow Pipelines (its failed runs’ logs say why); reschedule the job if the run is gone.'
+    ]);
+    // just scheduled: not yet
+    expect(jobWarnings({ ...job, scheduled_at: ago(10) }, deployment.monitor_job_status!, trans, NOW)).toEqual([]);
+    // a scheduler of one's own: no interval to judge by
+    const own = { uri: URI };
+    expect(jobWarnings(own, { ...alive, last_pass_at: ago(600) }, trans, NOW)).toEqual([]);
+  });
+
+  it('warns when the server could not read the results, with the server’s hint or its own', async () => {
+    const error = 'Cannot reach the S3 endpoint http://minio:9000: EndpointConnectionError.';
+    const { warnings, done } = await card(
+      withStatus({ error, error_hint: 'Check AWS_ENDPOINT_URL (or S3_ENDPOINT) and that the server runs.' })
+    );
+    expect(warnings()).toEqual([
+      `The server could not check the job’s results: ${error} Check AWS_ENDPOINT_URL (or S3_ENDPOINT) and that the ` +
+        'server runs.'
+    ]);
+    done();
+    const job = scheduled.config.monitor_job!;
+    expect(jobWarnings(job, { ...alive, error, error_hint: null }, trans, NOW)).toEqual([
+      `The server could not check the job’s results: ${error} Check the S3 endpoint (AWS_ENDPOINT_URL) and the ` +
+        'credentials of this server.'
+    ]);
+  });
 });

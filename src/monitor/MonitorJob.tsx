@@ -1,11 +1,14 @@
 /** A KServe deployment's drift monitoring as a job of the cluster (a KFP recurring run over its logger's bucket):
- * whether it runs there, how often and where its results go; schedule it (a small form: the interval, an optional
- * S3 secret; the server gives the predictor image) or stop it. */
+ * whether it runs there, how often and where its results go, whether it is alive (its last pass, the server's last
+ * import of its results, a warning when it stopped passing or its results cannot be read); schedule it (a small
+ * form: the interval, an optional S3 secret; the server gives the predictor image) or stop it. */
 import React, { useState } from 'react';
+import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IDeployment, IMonitorJob } from '../api';
+import { IDeployment, IMonitorJob, IMonitorJobStatus } from '../api';
 import { useFieldSubmit } from '../components/fieldSubmit';
+import { useTick, When } from '../components/When';
 import { CopyButton } from '../deploy/usage';
 import { IDeploymentsModel } from '../tokens';
 
@@ -14,6 +17,9 @@ const EVERY_S = 300;
 const EVERY_RANGE = [60, 86_400] as const;
 /** The request fields a refusal may name at their input; others (`name`, `image`) show under the form. */
 const FIELDS = ['every', 's3_secret'];
+/** A job whose last pass (or its scheduling, before any) is older than this many of its intervals has stopped
+ * passing (the server's `cluster_results.STALE_INTERVALS`, which `ai4mlops monitor-job status` warns of too). */
+export const STALE_INTERVALS = 3;
 
 /** An interval in the largest whole unit: "5 min", "2 h", "90 s". */
 export function intervalWords(seconds: number, trans: TranslationBundle): string {
@@ -35,6 +41,95 @@ export function monitoringWords(job: IMonitorJob | undefined, trans: Translation
     'Drift monitored on the cluster every %1 (KFP recurring run %2); the server imports its results.',
     intervalWords(job.every_s ?? EVERY_S, trans),
     job.kfp_recurring_run_id
+  );
+}
+
+/** What is wrong with a job as its status says, each with what to do: the server could not read its results, or
+ * it stopped passing (a job of a scheduler of one's own has no interval: never said to). */
+export function jobWarnings(
+  job: IMonitorJob,
+  status: IMonitorJobStatus,
+  trans: TranslationBundle,
+  now: number = Date.now()
+): string[] {
+  const warnings: string[] = [];
+  if (status.error) {
+    warnings.push(
+      trans.__(
+        'The server could not check the job’s results: %1 %2',
+        status.error,
+        status.error_hint || trans.__('Check the S3 endpoint (AWS_ENDPOINT_URL) and the credentials of this server.')
+      )
+    );
+  }
+  const since = status.last_pass_at ?? job.scheduled_at;
+  if (job.every_s && since && now - Date.parse(since) > STALE_INTERVALS * job.every_s * 1000) {
+    const todo = job.kfp_recurring_run_id
+      ? trans.__(
+          'check its recurring run %1 in Kubeflow Pipelines (its failed runs’ logs say why); reschedule the job if the run is gone.',
+          job.kfp_recurring_run_id
+        )
+      : trans.__('check the scheduler that runs it.');
+    warnings.push(
+      status.last_pass_at
+        ? trans.__(
+            'The job’s last pass was %1 (more than %2 intervals of %3): %4',
+            Time.formatHuman(status.last_pass_at),
+            STALE_INTERVALS,
+            intervalWords(job.every_s, trans),
+            todo
+          )
+        : trans.__(
+            'No pass of the job since it was scheduled %1 (more than %2 intervals of %3): %4',
+            Time.formatHuman(since),
+            STALE_INTERVALS,
+            intervalWords(job.every_s, trans),
+            todo
+          )
+    );
+  }
+  return warnings;
+}
+
+/** Whether the job is alive: "last pass 3 minutes ago · results imported 1 minute ago", then what is wrong. */
+function JobLiveness({
+  job,
+  status,
+  trans
+}: {
+  job: IMonitorJob;
+  status: IMonitorJobStatus;
+  trans: TranslationBundle;
+}): JSX.Element {
+  useTick(); // a warning appears when the last pass grows too old, with no new reply
+  const checked = status.last_checked_at
+    ? trans.__('The server last checked the job’s results %1.', Time.formatHuman(status.last_checked_at))
+    : trans.__('The server has not checked the job’s results yet.');
+  return (
+    <>
+      <div className="a4m-MonitorJob-live" title={checked}>
+        {status.last_pass_at ? (
+          <>
+            {trans.__('last pass')} <When iso={status.last_pass_at} />
+          </>
+        ) : (
+          trans.__('no pass seen yet')
+        )}
+        {' · '}
+        {status.last_imported_at ? (
+          <>
+            {trans.__('results imported')} <When iso={status.last_imported_at} />
+          </>
+        ) : (
+          trans.__('no results imported yet')
+        )}
+      </div>
+      {jobWarnings(job, status, trans).map(warning => (
+        <p key={warning} className="a4m-Message a4m-mod-warning" role="note">
+          {warning}
+        </p>
+      ))}
+    </>
   );
 }
 
@@ -71,6 +166,9 @@ export function MonitorJob({ deployment, model, trans }: IMonitorJobProps): JSX.
       <div className="a4m-MonitorJob-status" role="status">
         {monitoringWords(job, trans)}
       </div>
+      {job && deployment.monitor_job_status && (
+        <JobLiveness job={job} status={deployment.monitor_job_status} trans={trans} />
+      )}
       {job && (
         <div className="a4m-Muted">
           {trans.__('results under')} <span className="a4m-Url">{job.uri}</span>

@@ -1,7 +1,9 @@
 """Drift monitoring as a job of the cluster (`monitoring/cluster_job.py`) against a real S3 server: passes with no
 Jupyter server write windows and alerts to the bucket, the workspace imports them once each; a pass killed (SIGKILL
 of its process, or a crash before its state is committed) is redone by the next with the same keys; bad settings
-are one clear error. Few rows, windows of 100."""
+are one clear error. Whether a job is alive: when it last passed (its cursor) and when the workspace last checked
+and imported its results, a job that stopped passing or a bucket that cannot be read warned of with what to do and
+never a secret. Few rows, windows of 100."""
 
 import json
 import os
@@ -14,15 +16,19 @@ import time
 import pytest
 
 from ai4mlops_lab.cli.main import main
-from ai4mlops_lab.monitoring.cluster_job import run_pass
+from ai4mlops_lab.errors import UserError
+from ai4mlops_lab.monitoring.cluster_job import run_pass, write_json
 from ai4mlops_lab.monitoring.cluster_results import JobResults
 from ai4mlops_lab.monitoring.cluster_schedule import MonitorJobs
 from ai4mlops_lab.monitoring.monitor import DriftMonitor
 from ai4mlops_lab.objectstore import ObjectStore, S3Settings, parse_uri
+from ai4mlops_lab.store import times
 from ai4mlops_lab.store.deployments import DeploymentStore
 from ai4mlops_lab.store.events import EventStore
+from ai4mlops_lab.store.monitor_jobs import JobStatusStore
 from ai4mlops_lab.workspace import LOG_READ_FETCHERS_ENV, STORE_FILE, Workspace
 
+from ..s3server import free_port
 from . import test_bucket_reader as reader_tests
 from .test_bucket_reader import NAME, NS, PREFIX, REPO, kserve_deployment, logged
 
@@ -208,3 +214,145 @@ def test_a_policy_changed_on_the_server_reaches_the_job(workspace, objects, buck
     assert run_pass(uri, objects).windows == 0  # the default windows are of 500 rows
     space.drift_monitor.set_policy(NAME, {"window_size": 50})
     assert run_pass(uri, objects).windows == 4
+
+
+def job_status(workspace) -> dict:
+    return JobStatusStore(workspace / STORE_FILE).status(NAME)
+
+
+def status_command(workspace, capsys, *options) -> tuple[int, str]:
+    """`monitor-job status NAME`'s exit code and output."""
+    code = main(["monitor-job", "status", NAME, "--workspace", str(workspace), *options])
+    return code, capsys.readouterr().out
+
+
+def shown(workspace, capsys) -> tuple[int, dict]:
+    code, out = status_command(workspace, capsys, "--json")
+    return code, json.loads(out)
+
+
+def test_the_status_tells_when_the_job_last_passed_and_when_its_results_were_imported(
+    workspace, objects, bucket, put, capsys
+):
+    kserve_deployment(workspace, bucket)
+    uri = seed(workspace, objects)
+    code, before = shown(workspace, capsys)
+    assert code == 0 and before["warnings"] == [] and before["monitor_job"] == {"uri": uri}
+    assert (before["last_pass_at"], before["last_checked_at"], before["last_imported_at"]) == (None, None, None)
+    assert imported(workspace, objects) == {"windows": 0, "alerts": 0, "closed": 0}  # checked: no pass yet
+    checked = job_status(workspace)
+    assert checked["last_checked_at"] and (checked["last_pass_at"], checked["last_imported_at"]) == (None, None)
+
+    logged(put, 200, batch_size=40, seed=5)
+    done = run_pass(uri, objects)
+    committed = cursor(objects, uri)
+    assert committed["updated_at"] == done.finished_at and done.started_at <= done.finished_at
+    assert committed["pass"] == {
+        "started_at": done.started_at,
+        **{"objects": 2, "events": 80, "windows": 2, "alerts": 0, "closed": 0, "error": None},
+    }
+    results = JobResults(objects, workspace / STORE_FILE)  # the server's, kept from round to round
+    assert results.import_results(NAME)["windows"] == 2
+    after = job_status(workspace)
+    assert (after["last_pass_at"], after["last_pass"]) == (committed["updated_at"], committed["pass"])
+    assert after["last_imported_at"] > committed["updated_at"] and after["last_checked_at"] == after["last_imported_at"]
+    assert (after["windows_imported"], after["alerts_imported"], after["error"]) == (2, 0, None)
+    imported(workspace, objects)  # the same pass read again (as by a server started again): not imported again
+    assert job_status(workspace)["last_imported_at"] == after["last_imported_at"]
+
+    run_pass(uri, objects)  # nothing new: still a pass, whose results (none) are imported
+    assert results.import_results(NAME)["windows"] == 0
+    newer = job_status(workspace)
+    assert newer["last_pass_at"] > after["last_pass_at"] and newer["last_imported_at"] > after["last_imported_at"]
+    assert (newer["last_pass"]["objects"], newer["last_pass"]["windows"], newer["windows_imported"]) == (0, 0, 2)
+    code, status = shown(workspace, capsys)
+    assert code == 0 and status["warnings"] == [] and status["monitor_job"]["uri"] == uri
+    assert {key: status[key] for key in newer} == newer
+    code, text = status_command(workspace, capsys)
+    assert code == 0 and f"results under {uri}" in text
+    assert f"last pass:        {newer['last_pass_at']} (" in text
+    assert " ago): 0 logger object(s) read (0 events)" in text
+    assert "; 2 window(s) and 0 alert(s) in all" in text and "warning" not in text
+
+
+def test_the_cursor_of_an_older_job_still_reads_its_time_without_counts(workspace, objects, bucket, put, capsys):
+    kserve_deployment(workspace, bucket)
+    uri = seed(workspace, objects)
+    logged(put, 200, batch_size=40, seed=5)
+    run_pass(uri, objects)
+    old = {key: value for key, value in cursor(objects, uri).items() if key != "pass"}  # as jobs wrote it before
+    prefix = parse_uri(uri)
+    write_json(objects, prefix.child(prefix.key + "cursor.json"), old)
+    assert imported(workspace, objects)["windows"] == 2
+    status = job_status(workspace)
+    assert (status["last_pass_at"], status["last_pass"], status["windows_imported"]) == (old["updated_at"], None, 2)
+    code, text = status_command(workspace, capsys)
+    assert code == 0 and f"last pass:        {old['updated_at']} (" in text and "logger object" not in text
+
+
+def scheduled(workspace, every_s: int, ago_s: float) -> None:
+    """The seeded job recorded as scheduled `ago_s` seconds ago every `every_s` (as `schedule` records it)."""
+    store = DeploymentStore(workspace / STORE_FILE)
+    config = store.get(NAME)["config"]
+    job = {"every_s": every_s, "kfp_recurring_run_id": "rr-1", "scheduled_at": times.from_epoch(time.time() - ago_s)}
+    store.update(NAME, config={**config, "monitor_job": {**config["monitor_job"], **job}})
+
+
+def test_a_job_that_stopped_passing_is_warned_of_with_what_to_do(workspace, objects, bucket, put, capsys, monkeypatch):
+    kserve_deployment(workspace, bucket)
+    uri = seed(workspace, objects)
+    scheduled(workspace, every_s=60, ago_s=3600)
+    imported(workspace, objects)
+    code, status = shown(workspace, capsys)
+    [warning] = status["warnings"]
+    assert code == 1 and warning.startswith("No pass of the job was seen in the 1 h since it was scheduled")
+    assert "more than 3 intervals of 1 min" in warning and "recurring run rr-1 in Kubeflow Pipelines" in warning
+    assert f"`ai4mlops monitor-job import {NAME}`" in warning
+
+    logged(put, 200, batch_size=40, seed=5)
+    run_pass(uri, objects)
+    imported(workspace, objects)
+    code, status = shown(workspace, capsys)
+    assert (code, status["warnings"]) == (0, [])
+    later = times.from_epoch(time.time() + 185)  # more than 3 intervals of 60 s after the pass
+    monkeypatch.setattr(times, "now", lambda: later)
+    code, status = shown(workspace, capsys)
+    [warning] = status["warnings"]
+    assert code == 1 and warning.startswith("The job's last pass was 3 min ago, more than 3 intervals of 1 min")
+    code, text = status_command(workspace, capsys)
+    assert code == 1 and "  warning: The job's last pass was 3 min ago" in text and "(3 min ago)" in text
+
+
+def test_a_bucket_that_cannot_be_read_is_the_status_error_without_a_secret(
+    workspace, objects, bucket, put, s3_server, capsys, monkeypatch
+):
+    kserve_deployment(workspace, bucket)
+    uri = seed(workspace, objects)
+    logged(put, 200, batch_size=40, seed=5)
+    run_pass(uri, objects)
+    assert imported(workspace, objects)["windows"] == 2
+    passed = job_status(workspace)["last_pass_at"]
+    down = ObjectStore(S3Settings(endpoint_url=f"http://127.0.0.1:{free_port()}", attempts=1, read_timeout_s=1))
+    with pytest.raises(UserError):
+        JobResults(down, workspace / STORE_FILE).import_results(NAME)
+    status = job_status(workspace)
+    assert status["error"].startswith("Cannot reach the S3 endpoint http://127.0.0.1:")
+    assert "AWS_ENDPOINT_URL" in status["error_hint"] and status["last_pass_at"] == passed
+
+    wrong = "w" * 40
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong)
+    refused = JobResults(ObjectStore(S3Settings(endpoint_url=s3_server.endpoint)), workspace / STORE_FILE)
+    with pytest.raises(UserError, match="were left in the bucket"):
+        refused.import_all()  # the background loop's way: each deployment's failure recorded
+    status = job_status(workspace)
+    assert "refused the credentials" in status["error"] and "AWS_SECRET_ACCESS_KEY" in status["error_hint"]
+    code, out = status_command(workspace, capsys, "--json")
+    [warning] = json.loads(out)["warnings"]
+    assert code == 1 and warning.startswith("The last check of the job's results failed:")
+    code, text = status_command(workspace, capsys)
+    for said in (json.dumps(status), out, text):
+        assert wrong not in said and s3_server.secret_key not in said and s3_server.access_key not in said
+
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_key)
+    imported(workspace, objects)
+    assert job_status(workspace)["error"] is None and shown(workspace, capsys)[0] == 0
