@@ -3,13 +3,14 @@
 Run: `python bench/scale.py [--max 1000000] [--sizes ...] [--keep FOLDER]` (not run in CI; --max 100000 for a quick
 look). Fills one store, by bulk inserts, with N runs (two steps and a metric each), N logged request events, N drift
 windows and N / 10 alerts, for N = 10^3, 10^4, 10^5 and 10^6 in turn (half the events, windows and alerts are the
-watched deployment's, the rest spread over nine others; a schedule and a data trigger started ten of the oldest
-runs). At each size it times, through the services the REST handlers call (and `json.dumps` of the reply, as they
-do), the median CPU milliseconds per call of: the runs list (first page, a page from the middle, a page of one
-experiment, the runs of a schedule and of a trigger), the experiments, a run's detail, the deployments, the alerts
-(pages of 50), the drift report, a drift check on request (`POST .../drift/check`), the monitor's incremental pass
-over one new window of 500 requests (what the background loop does) and ingesting 100 events. Prints the table and,
-per operation, the ratio of its cost at the largest size to its cost at the smallest: about 1 means flat.
+watched deployment's, the rest spread over nine others; a schedule and a data trigger each started one run in a
+hundred, so each has 10 runs at 10^3 and 10,000 at 10^6). At each size it times, through the services the REST
+handlers call (and `json.dumps` of the reply, as they do), the median CPU milliseconds per call of: the runs list
+(first page, a page from the middle, a page of one experiment, the newest page of the runs of a schedule and of a
+trigger), the experiments, a run's detail, the deployments, the alerts (pages of 50), the drift report, a drift check
+on request (`POST .../drift/check`), the monitor's incremental pass over one new window of 500 requests (what the
+background loop does) and ingesting 100 events. Prints the table and, per operation, the ratio of its cost at the
+largest size to its cost at the smallest: about 1 means flat.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ START = 1_700_000_000.0  # the first row's time; each later row is one second ne
 CHUNK = 50_000  # rows per transaction while filling
 ALERTS_PAGE = 50  # alerts per page: a full page at every size (there are 100 alerts at 10^3)
 EXPERIMENT_PAGE = 40  # runs per page of one experiment: a full page from the middle at every size (50 at 10^3)
+ORIGIN_EVERY = 100  # one run in ORIGIN_EVERY was started by the schedule, and one by the data trigger
+ORIGIN_PAGE = 10  # runs per page of a schedule's or a trigger's runs: a full page at every size (10 at 10^3)
 
 
 def stamp(i: int) -> str:
@@ -114,7 +117,7 @@ class Filler:
             "INSERT INTO metrics (run_id, step, name, value) VALUES (?, 'train', 'accuracy', ?)",
             [(f"{i:012x}", (i % 100) / 100) for i, _ in numbered],
         )
-        origin = [(f"{i:012x}",) for i, _ in numbered if i < 10]
+        origin = [(f"{i:012x}",) for i, _ in numbered if i % ORIGIN_EVERY == 0]
         conn.executemany(
             "INSERT INTO schedule_fires (schedule_id, due, outcome, run_id, fired_at) "
             "VALUES (1, abs(random()), 'started', ?, '')",
@@ -235,8 +238,8 @@ def operations(ws: Workspace, size: int) -> dict:
         "runs of an experiment, in the middle": timed(
             lambda: reply(runs.runs("exp-3", limit=EXPERIMENT_PAGE, cursor=deep_runs))
         ),
-        "runs of a schedule": timed(lambda: reply(runs.runs(schedule="nightly"))),
-        "runs of a trigger": timed(lambda: reply(runs.runs(trigger="arrivals"))),
+        "runs of a schedule": timed(lambda: reply(runs.runs(schedule="nightly", limit=ORIGIN_PAGE))),
+        "runs of a trigger": timed(lambda: reply(runs.runs(trigger="arrivals", limit=ORIGIN_PAGE))),
         "experiments": timed(lambda: reply({"experiments": runs.store.experiments()})),
         "run detail": timed(lambda: reply(runs.run(f"{middle:012x}"))),
         "deployments": timed(lambda: reply({"deployments": ws.deployments.list()})),
