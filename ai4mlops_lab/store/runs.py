@@ -25,23 +25,27 @@ STEP_STATUSES = tuple(StepStatus)
 TARGETS = tuple(RunTarget)
 
 # A run's schedule: the one whose due time started it (`schedule_fires.run_id`), if any; its data trigger: the one
-# whose file(s) started it (`trigger_seen.run_id`, one row per file of a batch), if any.
+# whose file(s) started it (`trigger_seen.run_id`, one row per file of a batch), if any. Both are kept on the run
+# (`runs.schedule_id`, `runs.trigger_id`, by the store's SQL triggers: see `schema.py`).
 _RUN_FROM = (
     "FROM runs AS r JOIN experiments AS e ON e.id = r.experiment_id "
-    "LEFT JOIN schedule_fires AS f ON f.run_id = r.id LEFT JOIN schedules AS s ON s.id = f.schedule_id "
-    "LEFT JOIN triggers AS t ON t.id = (SELECT trigger_id FROM trigger_seen WHERE run_id = r.id LIMIT 1)"
+    "LEFT JOIN schedules AS s ON s.id = r.schedule_id LEFT JOIN triggers AS t ON t.id = r.trigger_id"
 )
 _RUN_SELECT = (
     f"SELECT r.*, r.rowid AS row_key, e.name AS experiment, s.name AS schedule, t.name AS trigger {_RUN_FROM} "
 )
-# The filters of `page()`: each restricts the runs first (through an index), before they are sorted.
+# The filters of `page()`: each is answered by an index of the runs in the list's order (`runs_by_experiment`,
+# `runs_by_schedule`, `runs_by_trigger`), so a page reads its own runs and no others, wherever it is in the list.
 _RUN_FILTERS = {
     "experiment": "r.experiment_id = (SELECT id FROM experiments WHERE name = :experiment)",
-    "schedule": "r.id IN (SELECT run_id FROM schedule_fires WHERE run_id IS NOT NULL "
-    "AND schedule_id = (SELECT id FROM schedules WHERE name = :schedule))",
-    "trigger": "r.id IN (SELECT run_id FROM trigger_seen WHERE run_id IS NOT NULL "
-    "AND trigger_id = (SELECT id FROM triggers WHERE name = :trigger))",
+    "schedule": "r.schedule_id = (SELECT id FROM schedules WHERE name = :schedule)",
+    "trigger": "r.trigger_id = (SELECT id FROM triggers WHERE name = :trigger)",
 }
+#: Columns of the runs table that the records leave out (ids the records name by their names).
+_RUN_HIDDEN = ("experiment_id", "schedule_id", "trigger_id", "row_key")
+#: The SQL condition of an unfinished run (pending or running), written as the index of unfinished runs
+#: (`runs_unfinished`) is, so that a statement holding it can read that index: there are few such runs.
+UNFINISHED = "status IN ('pending', 'running')"
 #: What a cursor of the runs list names: the last run's creation time and row id (the list's sort key).
 _RUN_KEY = (str, int)
 
@@ -206,9 +210,7 @@ class RunStore(StoreFile):
         conn = self._conn()
         now = times.now()
         with transaction(conn):
-            rows = conn.execute(
-                "SELECT id, worker_pid FROM runs WHERE target = 'local' AND status IN ('pending', 'running')"
-            ).fetchall()
+            rows = conn.execute(f"SELECT id, worker_pid FROM runs WHERE target = 'local' AND {UNFINISHED}").fetchall()
             gone = [row["id"] for row in rows if row["worker_pid"] is None or not is_alive(row["worker_pid"])]
             for run_id in gone:
                 _set_run_status(conn, run_id, RunStatus.INTERRUPTED, now, reason, None, None)
@@ -332,7 +334,7 @@ class RunStore(StoreFile):
     def unfinished(self, target: str) -> list[str]:
         """The ids of the runs on `target` that have not finished (pending or running), oldest first."""
         rows = self._conn().execute(
-            "SELECT id FROM runs WHERE status IN ('pending', 'running') AND target = ? ORDER BY created_at, rowid",
+            f"SELECT id FROM runs WHERE {UNFINISHED} AND target = ? ORDER BY created_at, rowid",
             (target,),
         )
         return [row["id"] for row in rows.fetchall()]
@@ -457,7 +459,8 @@ def _by_step(rows: Iterable[sqlite3.Row], value: Callable[[sqlite3.Row], object]
 
 def _run_dict(row: sqlite3.Row) -> dict:
     run = dict(row)
-    del run["experiment_id"], run["row_key"]
+    for column in _RUN_HIDDEN:
+        del run[column]
     run["parameters"] = json.loads(run["parameters"])
     run["duration"] = times.seconds_between(run["started_at"], run["finished_at"])
     return run

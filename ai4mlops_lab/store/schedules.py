@@ -14,9 +14,10 @@ from collections.abc import Iterable
 
 from ..errors import NotFoundError, UserError
 from ..records import FireRecord, ScheduleRecord
-from ..states import RUN_ACTIVE, FireOutcome
+from ..states import FireOutcome
 from . import times
 from .db import StoreFile, transaction
+from .runs import UNFINISHED
 
 #: The columns a schedule is created with and may change.
 SCHEDULE_FIELDS = (
@@ -39,7 +40,6 @@ SCHEDULE_FIELDS = (
     "kfp_version_id",
     "kfp_recurring_run_id",
 )
-_ACTIVE = tuple(RUN_ACTIVE)
 
 
 class ScheduleStore(StoreFile):
@@ -183,13 +183,10 @@ class ScheduleStore(StoreFile):
 
     def active_runs(self, schedule_id: int) -> int:
         """The runs the schedule started that the store has as pending or running."""
+        # read along the unfinished runs (`+` keeps SQLite from reading every run of the schedule instead)
         return (
             self._conn()
-            .execute(
-                f"""SELECT count(*) FROM schedule_fires AS f JOIN runs AS r ON r.id = f.run_id
-                WHERE f.schedule_id = ? AND r.status IN ({", ".join("?" * len(_ACTIVE))})""",
-                (schedule_id, *_ACTIVE),
-            )
+            .execute(f"SELECT count(*) FROM runs WHERE {UNFINISHED} AND +schedule_id = ?", (schedule_id,))
             .fetchone()[0]
         )
 

@@ -724,4 +724,74 @@ MIGRATIONS: list[str] = [
         error_hint TEXT
     ) WITHOUT ROWID;
     """,
+    # A run's schedule and data trigger kept on the run: what started it is still recorded by `schedule_fires.run_id`
+    # and `trigger_seen.run_id`, and SQL triggers copy every change there (and a link recorded before its run). The
+    # runs of one schedule or data trigger are then read newest first along an index, a page at a time, and the
+    # lists name each run's schedule and trigger without looking up what started it.
+    """
+    ALTER TABLE runs ADD COLUMN schedule_id INTEGER;
+    ALTER TABLE runs ADD COLUMN trigger_id INTEGER;
+    UPDATE runs SET schedule_id = (SELECT schedule_id FROM schedule_fires WHERE run_id = runs.id ORDER BY id LIMIT 1)
+        WHERE id IN (SELECT run_id FROM schedule_fires WHERE run_id IS NOT NULL);
+    UPDATE runs SET trigger_id = (SELECT trigger_id FROM trigger_seen WHERE run_id = runs.id ORDER BY id LIMIT 1)
+        WHERE id IN (SELECT run_id FROM trigger_seen WHERE run_id IS NOT NULL);
+    CREATE INDEX runs_by_schedule ON runs (schedule_id, created_at) WHERE schedule_id IS NOT NULL;
+    CREATE INDEX runs_by_trigger ON runs (trigger_id, created_at) WHERE trigger_id IS NOT NULL;
+
+    CREATE TRIGGER runs_origin AFTER INSERT ON runs
+    WHEN EXISTS (SELECT 1 FROM schedule_fires WHERE run_id = NEW.id)
+        OR EXISTS (SELECT 1 FROM trigger_seen WHERE run_id = NEW.id)
+    BEGIN
+        UPDATE runs SET
+            schedule_id = (SELECT schedule_id FROM schedule_fires WHERE run_id = NEW.id ORDER BY id LIMIT 1),
+            trigger_id = (SELECT trigger_id FROM trigger_seen WHERE run_id = NEW.id ORDER BY id LIMIT 1)
+        WHERE id = NEW.id;
+    END;
+
+    CREATE TRIGGER schedule_fires_linked AFTER INSERT ON schedule_fires WHEN NEW.run_id IS NOT NULL
+    BEGIN
+        UPDATE runs
+            SET schedule_id = (SELECT schedule_id FROM schedule_fires WHERE run_id = NEW.run_id ORDER BY id LIMIT 1)
+            WHERE id = NEW.run_id;
+    END;
+    CREATE TRIGGER schedule_fires_relinked AFTER UPDATE OF run_id, schedule_id ON schedule_fires
+    WHEN OLD.run_id IS NOT NEW.run_id OR OLD.schedule_id IS NOT NEW.schedule_id
+    BEGIN
+        UPDATE runs
+            SET schedule_id = (SELECT schedule_id FROM schedule_fires WHERE run_id = OLD.run_id ORDER BY id LIMIT 1)
+            WHERE id = OLD.run_id;
+        UPDATE runs
+            SET schedule_id = (SELECT schedule_id FROM schedule_fires WHERE run_id = NEW.run_id ORDER BY id LIMIT 1)
+            WHERE id = NEW.run_id;
+    END;
+    CREATE TRIGGER schedule_fires_unlinked AFTER DELETE ON schedule_fires WHEN OLD.run_id IS NOT NULL
+    BEGIN
+        UPDATE runs
+            SET schedule_id = (SELECT schedule_id FROM schedule_fires WHERE run_id = OLD.run_id ORDER BY id LIMIT 1)
+            WHERE id = OLD.run_id;
+    END;
+
+    CREATE TRIGGER trigger_seen_linked AFTER INSERT ON trigger_seen WHEN NEW.run_id IS NOT NULL
+    BEGIN
+        UPDATE runs
+            SET trigger_id = (SELECT trigger_id FROM trigger_seen WHERE run_id = NEW.run_id ORDER BY id LIMIT 1)
+            WHERE id = NEW.run_id;
+    END;
+    CREATE TRIGGER trigger_seen_relinked AFTER UPDATE OF run_id, trigger_id ON trigger_seen
+    WHEN OLD.run_id IS NOT NEW.run_id OR OLD.trigger_id IS NOT NEW.trigger_id
+    BEGIN
+        UPDATE runs
+            SET trigger_id = (SELECT trigger_id FROM trigger_seen WHERE run_id = OLD.run_id ORDER BY id LIMIT 1)
+            WHERE id = OLD.run_id;
+        UPDATE runs
+            SET trigger_id = (SELECT trigger_id FROM trigger_seen WHERE run_id = NEW.run_id ORDER BY id LIMIT 1)
+            WHERE id = NEW.run_id;
+    END;
+    CREATE TRIGGER trigger_seen_unlinked AFTER DELETE ON trigger_seen WHEN OLD.run_id IS NOT NULL
+    BEGIN
+        UPDATE runs
+            SET trigger_id = (SELECT trigger_id FROM trigger_seen WHERE run_id = OLD.run_id ORDER BY id LIMIT 1)
+            WHERE id = OLD.run_id;
+    END;
+    """,
 ]

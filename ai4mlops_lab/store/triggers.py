@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 from ..errors import NotFoundError, UserError
 from ..records import SeenFileRecord, TriggerRecord
-from ..states import RUN_ACTIVE, SeenState, WatchState
+from ..states import SeenState, WatchState
 from . import times
 from .db import StoreFile, transaction
+from .runs import UNFINISHED
 
 #: The columns a trigger is created with and may change.
 TRIGGER_FIELDS = (
@@ -36,7 +37,6 @@ TRIGGER_FIELDS = (
     "enabled",
 )
 _FLAGS = ("batch", "include_existing", "enabled")
-_ACTIVE = tuple(RUN_ACTIVE)
 
 
 class Followed(NamedTuple):
@@ -248,14 +248,13 @@ class TriggerStore(StoreFile):
 
     def in_flight(self, trigger_id: int) -> int:
         """The trigger's runs that the store has as pending or running, and its contents claimed but not started."""
-        active = ", ".join("?" * len(_ACTIVE))
+        # the runs read along the unfinished runs (`+` keeps SQLite from reading every run of the trigger instead)
         return (
             self._conn()
             .execute(
-                f"""SELECT (SELECT count(DISTINCT s.run_id) FROM trigger_seen AS s JOIN runs AS r ON r.id = s.run_id
-                            WHERE s.trigger_id = ? AND r.status IN ({active}))
-                         + (SELECT count(*) FROM trigger_seen WHERE trigger_id = ? AND state = 'claimed')""",
-                (trigger_id, *_ACTIVE, trigger_id),
+                f"""SELECT (SELECT count(*) FROM runs WHERE {UNFINISHED} AND +trigger_id = :trigger)
+                         + (SELECT count(*) FROM trigger_seen WHERE trigger_id = :trigger AND state = 'claimed')""",
+                {"trigger": trigger_id},
             )
             .fetchone()[0]
         )
