@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,12 @@ class Filler:
                 (f"e{i}", deployment(i), at, START + i, at, self.bodies[i % len(self.bodies)].encode())
                 for i, at in numbered
             ],
+        )
+        counts = Counter(deployment(i) for i, _ in numbered)  # as `store_events` counts what it stores
+        conn.executemany(
+            """INSERT INTO event_counts (deployment, kind, count) VALUES (?, 'request', ?)
+               ON CONFLICT (deployment, kind) DO UPDATE SET count = count + excluded.count""",
+            counts.items(),
         )
 
     def _windows(self, conn, numbered: list[tuple[int, str]]) -> None:

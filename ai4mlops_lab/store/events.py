@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from . import times
 from .db import StoreFile, transaction
@@ -211,6 +212,7 @@ def store_events(conn, events: list[InferenceEvent]) -> list[bool | UnknownDeplo
         # rowcount sums the rows each insert added (total_changes would also count the counting trigger's rows)
         if conn.executemany(_INSERT, (_values(event, received_at) for event in events)).rowcount == len(events):
             conn.execute("RELEASE new_events")
+            _count_stored(conn, events)
             return [True] * len(events)
         conn.execute("ROLLBACK TO new_events")  # retries or conflicts among them: sort them out one by one
         conn.execute("RELEASE new_events")
@@ -222,7 +224,19 @@ def store_events(conn, events: list[InferenceEvent]) -> list[bool | UnknownDeplo
             outcomes.append(True)
         else:
             outcomes.append(False if _stored_body(conn, event) == event.body else ConflictingEvent(event))
+    _count_stored(conn, [event for event, outcome in zip(events, outcomes) if outcome is True])
     return outcomes
+
+
+def _count_stored(conn, stored: list[InferenceEvent]) -> None:
+    """Add the events just stored to `event_counts`, one statement per deployment and kind (a trigger per row cost
+    more than the insert itself; deletions are counted by a trigger)."""
+    counts = Counter((event.deployment, event.kind) for event in stored)
+    conn.executemany(
+        """INSERT INTO event_counts (deployment, kind, count) VALUES (?, ?, ?)
+           ON CONFLICT (deployment, kind) DO UPDATE SET count = count + excluded.count""",
+        [(deployment, kind, count) for (deployment, kind), count in counts.items()],
+    )
 
 
 def count_rejection(conn, reason: str, deployment: str = "", count: int = 1) -> None:

@@ -794,4 +794,9 @@ MIGRATIONS: list[str] = [
             WHERE id = OLD.run_id;
     END;
     """,
+    # event counts: the events stored are counted by the code that stores them (`store.events.store_events`), one
+    # statement a batch; the trigger that counted them one row at a time cost more than the insert itself
+    """
+    DROP TRIGGER inference_events_counted;
+    """,
 ]
