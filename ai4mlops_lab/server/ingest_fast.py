@@ -20,6 +20,7 @@ from tornado.routing import Router
 
 from ..monitoring.ingest_token import is_ingest_token
 from ..serving.cloudevents import parse_event
+from ..store.event_records import BadEvent
 from .ingest import IngestHandler, presented_tokens
 
 _HOST_AND_PORT = re.compile(r"^(.*?)(:\d+)?$")
@@ -72,28 +73,36 @@ class _StoreEvent(httputil.HTTPMessageDelegate):
         self.handler = handler
         self.writer = writer
         self.body = bytearray()
-        self.task: asyncio.Task | None = None
+        self.event = None
+        self.stored: asyncio.Future | None = None
 
     def data_received(self, chunk: bytes) -> None:
         self.body += chunk
 
     def finish(self) -> None:
-        self.task = asyncio.ensure_future(self._store())
+        try:
+            self.event = parse_event(self.request.headers, bytes(self.body))
+        except BadEvent:
+            self._to_handler()
+            return
+        self.stored = self.writer.submit(self.event)
+        self.stored.add_done_callback(self._answer)
 
     def on_connection_close(self) -> None:
-        if self.task is None:  # the body never arrived
+        if self.stored is None:  # the body never arrived
             self.handler.on_connection_close()
 
-    async def _store(self) -> None:
-        try:
-            event = parse_event(self.request.headers, bytes(self.body))
-            stored = await self.writer.add(event)
-        except Exception:  # the handler answers it, and logs and counts it, as it answers every refusal
-            self.handler.data_received(bytes(self.body))
-            self.handler.finish()
+    def _to_handler(self) -> None:
+        """Hand the request to the handler, which answers it, and logs and counts it, as it answers every refusal."""
+        self.handler.data_received(bytes(self.body))
+        self.handler.finish()
+
+    def _answer(self, stored: asyncio.Future) -> None:
+        if stored.cancelled() or stored.exception() is not None:
+            self._to_handler()
             return
-        status = 202 if stored else 200
-        body = json.dumps({"ce_id": event.ce_id, "kind": event.kind, "stored": stored}).encode()
+        status = 202 if stored.result() else 200
+        body = json.dumps({"ce_id": self.event.ce_id, "kind": self.event.kind, "stored": stored.result()}).encode()
         headers = httputil.HTTPHeaders(
             {"Content-Type": "application/json", "Content-Length": str(len(body)), "X-Content-Type-Options": "nosniff"}
         )

@@ -39,13 +39,17 @@ class EventWriter:
 
     async def add(self, event: InferenceEvent) -> bool:
         """`EventStore.add` in the next batch: True when newly stored, False for a retry; raises its error."""
+        return await self.submit(event)
+
+    def submit(self, event: InferenceEvent) -> asyncio.Future:
+        """`add` without a coroutine: the future of its outcome (called on the event loop)."""
         loop = asyncio.get_running_loop()
         stored = loop.create_future()
         self._pending.append((event, stored))
         if not self._writing:
             self._writing = True
             loop.call_soon(self._write_pending, loop)  # after the other requests of this turn
-        return await stored
+        return stored
 
     def _write_pending(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._pending = self._pending, []
