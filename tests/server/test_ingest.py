@@ -213,3 +213,49 @@ async def test_a_deployments_plain_post_is_stored_without_a_request_handler_and_
     for other in ({**auth, "Origin": f"http://{fast.effective_url.split('/')[2]}"}, {}):
         code, _ = await refused(jp_fetch, {**headers(), **other})
         assert code == 500
+
+
+def raw_post(base_url, token, ce_id):
+    """One HTTP/1.1 post as KServe's logger writes it (the ingest token in the URL), as bytes."""
+    lines = [f"POST {base_url}ai4mlops-lab/api/ingest?ingest_token={token} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{name}: {value}" for name, value in headers(ce_id=ce_id).items()]
+    lines.append(f"Content-Length: {len(BODY)}")
+    return ("\r\n".join(lines) + "\r\n\r\n" + BODY).encode()
+
+
+async def test_the_fast_path_answers_pipelined_posts_in_order_and_outlives_senders_that_go_away(
+    jp_fetch, jp_http_port, jp_base_url, jp_serverapp, token, caplog
+):
+    store = app_of(jp_serverapp).workspace.event_store
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    writer.write(
+        raw_post(jp_base_url, token, "p1") + raw_post(jp_base_url, token, "p2") + raw_post(jp_base_url, token, "p1")
+    )
+    answers = []
+    for _ in range(3):
+        status = await reader.readuntil(b"\r\n\r\n")
+        length = int(re.search(rb"Content-Length: (\d+)", status).group(1))
+        answers.append((int(status.split()[1]), json.loads(await reader.readexactly(length))))
+    assert [(code, answer["ce_id"], answer["stored"]) for code, answer in answers] == [
+        (202, "p1", True),
+        (202, "p2", True),
+        (200, "p1", False),
+    ]
+    writer.close()
+    # one sender goes away in the middle of its body, another before reading its answer
+    _, cut = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    cut.write(raw_post(jp_base_url, token, "cut")[:-10])
+    await cut.drain()
+    cut.close()
+    _, gone = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    gone.write(raw_post(jp_base_url, token, "gone"))
+    await gone.drain()
+    gone.close()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (await post(jp_fetch, {**headers(ce_id="after"), **auth})).code == 202
+    for _ in range(50):  # the event whose sender went away is stored all the same, once its commit comes
+        if store.counts("iris")["requests"] == 4:
+            break
+        await asyncio.sleep(0.05)
+    assert store.counts("iris")["requests"] == 4  # p1, p2, gone, after: never the cut one
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
