@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -75,9 +76,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_parent(prctl, parent: int) -> None:
+    """In rclone's process before it starts: be sent SIGTERM when the process that started it dies, even killed
+    (Linux's `prctl(PR_SET_PDEATHSIG)`, looked up before the fork: the child imports nothing), so that a server
+    killed without running its exit handlers (as Playwright stops the browser tests' Jupyter server) leaves no
+    rclone behind."""
+    prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+
+def _parent_death_hook():
+    """What makes rclone's process die with this one (Linux), else None."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    return partial(_die_with_parent, ctypes.CDLL(None, use_errno=True).prctl, os.getpid())
+
+
 @contextmanager
-def running_s3_server(data: Path) -> Iterator[S3Server]:
-    """`rclone serve s3` serving `data` on a free 127.0.0.1 port until the block ends (also for bench/)."""
+def running_s3_server(data: Path, *, die_with_parent: bool = False) -> Iterator[S3Server]:
+    """`rclone serve s3` serving `data` on a free 127.0.0.1 port until the block ends (also for bench/);
+    `die_with_parent` (Linux only) stops it when this process dies, even when the block cannot end."""
     alphabet = string.ascii_uppercase + string.digits
     access_key = "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
     secret_key = secrets.token_urlsafe(30)[:40]
@@ -90,6 +111,7 @@ def running_s3_server(data: Path) -> Iterator[S3Server]:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_parent_death_hook() if die_with_parent else None,
         )  # fmt: skip
         server = S3Server(f"http://127.0.0.1:{port}", access_key, secret_key, data)
         try:

@@ -13,3 +13,13 @@ c.ServerApp.open_browser = False
 c.LabApp.news_url = None             # no calls to the internet
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.ServerApp.log_level = "ERROR"           # keep the test log readable (galata probes missing files)
+
+# Loopback fakes of a Kubernetes cluster with KServe, of Kubeflow Pipelines and of S3 for the specs of KServe
+# deployments (ui-tests/fake_cluster.py); without shared/specs or rclone nothing starts and those specs skip.
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fake_cluster  # noqa: E402
+
+fake_cluster.start(c)  # noqa: F821

@@ -98,6 +98,8 @@ it('shows a scheduled job at a glance (interval, recurring run, results) and sto
   expect(view.host.querySelector('[role="status"]')!.textContent).toBe(
     'Drift monitored on the cluster every 10 min (KFP recurring run rr-1); the server imports its results.'
   );
+  // the run's id set apart from the sentence's emphasis
+  expect(view.host.querySelector('[role="status"] .a4m-MonitorJob-run')!.textContent).toBe('rr-1');
   expect(view.host.querySelector('.a4m-Url')!.textContent).toBe(URI);
 
   act(() => button(view.host, 'Change interval…')!.click());
@@ -203,6 +205,9 @@ describe('whether the job is alive', () => {
   it('says when the job last passed and when the server imported its results', async () => {
     const { view, live, warnings, done } = await card(withStatus({}));
     expect(live()).toBe('last pass 3 minutes ago · results imported 1 minute ago');
+    // each part wraps as a whole in a narrow card
+    const parts = Array.from(view.host.querySelectorAll('.a4m-MonitorJob-live .a4m-MonitorJob-part'));
+    expect(parts.map(part => part.textContent)).toEqual(['last pass 3 minutes ago', 'results imported 1 minute ago']);
     expect(warnings()).toEqual([]);
     expect(view.host.querySelector('.a4m-MonitorJob-live')!.getAttribute('title')).toBe(
       'The server last checked the job’s results 30 seconds ago.'

@@ -44,6 +44,23 @@ export function monitoringWords(job: IMonitorJob | undefined, trans: Translation
   );
 }
 
+/** `monitoringWords`, the recurring run's id set apart from the words (an id reads as one, not as a sentence). */
+function MonitoringWords({ job, trans }: { job: IMonitorJob | undefined; trans: TranslationBundle }): JSX.Element {
+  const words = monitoringWords(job, trans);
+  const id = job?.kfp_recurring_run_id;
+  const at = id ? words.indexOf(id) : -1;
+  if (!id || at < 0) {
+    return <>{words}</>;
+  }
+  return (
+    <>
+      {words.slice(0, at)}
+      <span className="a4m-MonitorJob-run">{id}</span>
+      {words.slice(at + id.length)}
+    </>
+  );
+}
+
 /** What is wrong with a job as its status says, each with what to do: the server could not read its results, or
  * it stopped passing (a job of a scheduler of one's own has no interval: never said to). */
 export function jobWarnings(
@@ -108,21 +125,26 @@ function JobLiveness({
   return (
     <>
       <div className="a4m-MonitorJob-live" title={checked}>
-        {status.last_pass_at ? (
-          <>
-            {trans.__('last pass')} <When iso={status.last_pass_at} />
-          </>
-        ) : (
-          trans.__('no pass seen yet')
-        )}
+        {/* each part wraps as a whole where the card is narrow */}
+        <span className="a4m-MonitorJob-part">
+          {status.last_pass_at ? (
+            <>
+              {trans.__('last pass')} <When iso={status.last_pass_at} />
+            </>
+          ) : (
+            trans.__('no pass seen yet')
+          )}
+        </span>
         {' · '}
-        {status.last_imported_at ? (
-          <>
-            {trans.__('results imported')} <When iso={status.last_imported_at} />
-          </>
-        ) : (
-          trans.__('no results imported yet')
-        )}
+        <span className="a4m-MonitorJob-part">
+          {status.last_imported_at ? (
+            <>
+              {trans.__('results imported')} <When iso={status.last_imported_at} />
+            </>
+          ) : (
+            trans.__('no results imported yet')
+          )}
+        </span>
       </div>
       {jobWarnings(job, status, trans).map(warning => (
         <p key={warning} className="a4m-Message a4m-mod-warning" role="note">
@@ -164,7 +186,7 @@ export function MonitorJob({ deployment, model, trans }: IMonitorJobProps): JSX.
       aria-label={trans.__('Monitoring job of %1', deployment.name)}
     >
       <div className="a4m-MonitorJob-status" role="status">
-        {monitoringWords(job, trans)}
+        <MonitoringWords job={job} trans={trans} />
       </div>
       {job && deployment.monitor_job_status && (
         <JobLiveness job={job} status={deployment.monitor_job_status} trans={trans} />
