@@ -49,6 +49,9 @@ export function MimeView(props: IMimeViewProps): JSX.Element {
     });
     return () => {
       live = false;
+      if (next.classList.contains('a4m-mod-rendering')) {
+        next.remove(); // superseded before it was shown: the one on screen stays until the next is ready
+      }
       renderer.dispose();
     };
   }, [rendermime, key]);

@@ -1,7 +1,14 @@
 /** Batch predict from a deployment's card: a small CSV, progress to done, links to the output and the rejects. */
 import { expect, test } from '@jupyterlab/galata';
 
-import { deployFromToolbar, expectAccessible, openExample, removeDeployment, trainExample } from './helpers';
+import {
+  deployFromToolbar,
+  expectAccessible,
+  openExample,
+  removeDeployment,
+  removeDeploymentsLeft,
+  trainExample
+} from './helpers';
 
 /** 30 rows of the example's 10 features under a header naming them, the 12th row's f4 not a number. */
 function rowsCsv(): string {
@@ -13,6 +20,7 @@ function rowsCsv(): string {
 }
 
 test.describe('batch predict', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(300_000);
 
   test('predicts a CSV with a deployment, shows progress to done and opens the output', async ({ page, tmpPath }) => {

@@ -4,7 +4,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { openExample, removeDeployment, trainExample } from './helpers';
+import { openExample, removeDeployment, removeDeploymentsLeft, trainExample } from './helpers';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -28,6 +28,7 @@ async function rankedRuns(page: IJupyterLabPageFixture, path: string, count: num
 }
 
 test.describe('deploying the right run', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(480_000);
 
   test('deploys the better run, names it, and shows how to call it', async ({ page, tmpPath }) => {

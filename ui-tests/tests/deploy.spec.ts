@@ -1,9 +1,10 @@
 /** Deploy from the notebook toolbar and get a prediction from the test box. */
 import { expect, test } from '@jupyterlab/galata';
 
-import { deployFromToolbar, openExample, removeDeployment, trainExample } from './helpers';
+import { deployFromToolbar, openExample, removeDeployment, removeDeploymentsLeft, trainExample } from './helpers';
 
 test.describe('one-click deploy', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(300_000);
 
   test('deploys the latest run from the toolbar and predicts from the test box', async ({ page, tmpPath }) => {

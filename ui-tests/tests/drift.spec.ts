@@ -1,11 +1,20 @@
 /** Drift monitoring from the monitor: policy, drifted requests, charts in both themes, alert, retrain. */
 import { expect, test } from '@jupyterlab/galata';
 
-import { deployFromToolbar, openExample, predictDirect, removeDeployment, shiftedRows, trainExample } from './helpers';
+import {
+  deployFromToolbar,
+  openExample,
+  predictDirect,
+  removeDeployment,
+  removeDeploymentsLeft,
+  shiftedRows,
+  trainExample
+} from './helpers';
 
 const CHART = 'svg, canvas';
 
 test.describe('data drift', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(360_000);
 
   test('alerts on drifted requests, draws the charts in both themes and retrains', async ({ page, tmpPath }) => {
@@ -79,7 +88,8 @@ test.describe('data drift', () => {
     );
     await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false');
     for (const chart of [score, heat, histogram]) {
-      await expect(chart.locator(`:is(${CHART}):not([data-before-theme])`).first()).toBeVisible();
+      // drawn again (in place, unseen, then shown): allow a loaded machine its time
+      await expect(chart.locator(`:is(${CHART}):not([data-before-theme])`).first()).toBeVisible({ timeout: 15_000 });
     }
     await page.evaluate(() =>
       window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' })

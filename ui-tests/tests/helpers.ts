@@ -70,6 +70,20 @@ export async function removeDeployment(page: IJupyterLabPageFixture, card: Locat
   await expect(page.locator('#ai4mlops-lab-monitor .a4m-Deployment')).toHaveCount(0, { timeout: 30_000 });
 }
 
+/** Remove through the REST API every deployment a test left behind: a test that failed half-way would leave its
+ * model server, and its name taken, to its retry and the tests after it. */
+export async function removeDeploymentsLeft(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(async () => {
+    const base = `${window.jupyterapp.serviceManager.serverSettings.baseUrl}ai4mlops-lab/api/deployments`;
+    const headers = { 'X-XSRFToken': document.cookie.match(/_xsrf=([^;]+)/)?.[1] ?? '' };
+    const listed = await fetch(base, { headers });
+    const { deployments } = listed.ok ? await listed.json() : { deployments: [] };
+    for (const { name } of deployments) {
+      await fetch(`${base}/${name}`, { method: 'DELETE', headers });
+    }
+  });
+}
+
 /** Send a V1 request straight to a deployment's model server, as a client would (the test box's requests
  * are marked as tests and never count toward drift), e.g. with the `X-Request-Id` its labels will name. */
 export async function predictDirect(

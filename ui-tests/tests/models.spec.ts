@@ -2,7 +2,15 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { expectAccessible, openExample, predictDirect, removeDeployment, shootThemes, trainExample } from './helpers';
+import {
+  expectAccessible,
+  openExample,
+  predictDirect,
+  removeDeployment,
+  removeDeploymentsLeft,
+  shootThemes,
+  trainExample
+} from './helpers';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -27,6 +35,7 @@ function shots(page: IJupyterLabPageFixture, monitor: Locator, element: Locator,
 }
 
 test.describe('models', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(600_000);
 
   test('registers two versions, rolls out a canary through the gate and promotes it', async ({ page, tmpPath }) => {

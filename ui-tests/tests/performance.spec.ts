@@ -9,6 +9,7 @@ import {
   openExample,
   predictDirect,
   removeDeployment,
+  removeDeploymentsLeft,
   setTheme,
   shiftedRows,
   trainExample
@@ -30,6 +31,7 @@ async function shot(page: IJupyterLabPageFixture, section: Locator, name: string
 }
 
 test.describe('performance', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(300_000);
 
   test('labels sent through the form show the realized metric, its chart and a performance alert', async ({

@@ -10,6 +10,7 @@ import {
   openExample,
   predictDirect,
   removeDeployment,
+  removeDeploymentsLeft,
   shiftedRows,
   trainExample
 } from './helpers';
@@ -30,6 +31,7 @@ async function setTheme(page: IJupyterLabPageFixture, dark: boolean): Promise<vo
 }
 
 test.describe('tour', () => {
+  test.afterEach(async ({ page }) => removeDeploymentsLeft(page));
   test.setTimeout(480_000);
   test.use({ viewport: { width: 1440, height: 900 } });
 
