@@ -612,6 +612,8 @@ export interface IDeployment {
     monitor_job?: IMonitorJob;
   };
   log_tail?: string;
+  /** KServe: why the last refresh could not read its status from the cluster (the status shown is older). */
+  refresh_error?: string;
   /** With `config.monitor_job`: whether the job is alive, as the server's imports of its results saw it. */
   monitor_job_status?: IMonitorJobStatus;
   /** How to call it (no v1 when its runtime speaks only V2); null while it serves nothing. */

@@ -1443,6 +1443,8 @@ export interface components {
             };
             /** @description A failed deployment's last log lines. */
             log_tail?: string;
+            /** @description A KServe deployment whose status the last refresh could not read from the cluster: why (its status is what the cluster said before). */
+            refresh_error?: string;
             monitor_job_status?: components["schemas"]["MonitorJobStatus"];
             /** @description How to call it (V1 and V2; V2 only when its runtime speaks only V2) with its recorded example input; null while it serves nothing. */
             usage?: null | {

@@ -146,4 +146,14 @@ describe('what serves a deployment (issue 18)', () => {
     expect(card('old').querySelector('[role="note"]')?.textContent).toBe(why);
     done();
   });
+  it('says when the status could not be read from the cluster, and why', async () => {
+    const unread = { ...triton, name: 'far', refresh_error: 'The cluster did not answer: connection refused.' };
+    const { card, done } = await render([triton, unread as IDeployment]);
+    expect(card('far').querySelector('.a4m-mod-warning')?.textContent).toBe(
+      'Its status could not be read from the cluster (what is shown is what the cluster said before): ' +
+        'The cluster did not answer: connection refused.'
+    );
+    expect(card('net').querySelector('.a4m-mod-warning')).toBeNull();
+    done();
+  });
 });

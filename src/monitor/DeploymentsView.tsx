@@ -296,6 +296,14 @@ function DeploymentCard({ deployment, model, runs, files, trans }: ICardProps) {
           {failure}
         </pre>
       )}
+      {deployment.refresh_error && (
+        <p className="a4m-Message a4m-mod-warning" role="note">
+          {trans.__(
+            'Its status could not be read from the cluster (what is shown is what the cluster said before): %1',
+            deployment.refresh_error
+          )}
+        </p>
+      )}
       {deployment.target === 'kserve' && <MonitorJob deployment={deployment} model={model} trans={trans} />}
       <Signature deployment={deployment} trans={trans} />
       <CallExamples deployment={deployment} trans={trans} />
