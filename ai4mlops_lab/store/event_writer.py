@@ -10,8 +10,10 @@ event's transaction is committed, so a reply still means the event is stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+import threading
 
 from .event_records import InferenceEvent
 from .events import EventStore
@@ -29,13 +31,17 @@ _EVENT_ERRORS = (
 
 
 class EventWriter:
-    """Writes the events of one event loop to `store` from one thread, one transaction per batch."""
+    """Writes the events of one event loop to `store` from one thread, one transaction per batch.
+
+    The thread takes batches from a queue and hands each batch's outcomes back with `call_soon_threadsafe`: an
+    executor's futures chained to the loop's cost a fifth of the ingest route's rate (`bench/README.md`)."""
 
     def __init__(self, store: EventStore):
         self.store = store
         self._pending: list[tuple[InferenceEvent, asyncio.Future]] = []
         self._writing = False
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-writer")
+        self._batches: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
 
     async def add(self, event: InferenceEvent) -> bool:
         """`EventStore.add` in the next batch: True when newly stored, False for a retry; raises its error."""
@@ -53,14 +59,23 @@ class EventWriter:
 
     def _write_pending(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._pending = self._pending, []
-        written = loop.run_in_executor(self._thread, self._write, [event for event, _ in batch])
-        written.add_done_callback(lambda _: self._answer(batch, written, loop))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name="event-writer", daemon=True)
+            self._thread.start()
+        self._batches.put((batch, loop))
 
-    def _answer(self, batch, written: asyncio.Future, loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            outcomes = written.result()
-        except Exception as error:  # the store failed (busy, disk): every event of the batch fails
-            outcomes = [error] * len(batch)
+    def _serve(self) -> None:
+        """The writer thread: each batch in one transaction, its outcomes handed back to its event loop."""
+        while True:
+            batch, loop = self._batches.get()
+            try:
+                outcomes = self._write([event for event, _ in batch])
+            except Exception as error:  # the store failed (busy, disk): every event of the batch fails
+                outcomes = [error] * len(batch)
+            with contextlib.suppress(RuntimeError):  # its event loop was closed meanwhile: nobody waits for them
+                loop.call_soon_threadsafe(self._answer, batch, outcomes, loop)
+
+    def _answer(self, batch, outcomes: list, loop: asyncio.AbstractEventLoop) -> None:
         for (_, stored), outcome in zip(batch, outcomes):
             if stored.done():  # the request went away
                 continue
