@@ -26,7 +26,13 @@ from .ingest import IngestHandler, presented_tokens
 _HOST_AND_PORT = re.compile(r"^(.*?)(:\d+)?$")
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "[::1]"})
 _REASONS = {200: "OK", 202: "Accepted"}
-_METRIC_HANDLER = f"{IngestHandler.__module__}.{IngestHandler.__name__}"
+#: Jupyter's request-duration metric, under the handler's name as if it had answered (200: a retry, 202: stored).
+_DURATION = {
+    status: HTTP_REQUEST_DURATION_SECONDS.labels(
+        method="POST", handler=f"{IngestHandler.__module__}.{IngestHandler.__name__}", status_code=status
+    )
+    for status in _REASONS
+}
 
 
 def put_in_front_of_ingest_handler(application: web.Application) -> None:
@@ -51,14 +57,17 @@ class IngestRouter(Router):
         self._local_hosts = _LOOPBACK_HOSTS | set(settings.get("local_hostnames", ["localhost"]))
 
     def find_handler(self, request: httputil.HTTPServerRequest, **kwargs) -> httputil.HTTPMessageDelegate:
-        handler = self.application.get_handler_delegate(request, IngestHandler, self.handler_kwargs)
         if request.method != "POST" or "Origin" in request.headers or not self._local_host(request.host):
-            return handler
+            return self.handler(request)
         extension = self.application.settings[self._extension]
         tokens = presented_tokens(request.headers, request.query_arguments.get("ingest_token", []))
         if not any(is_ingest_token(extension.workspace.folder, token) for token in tokens):
-            return handler
-        return _StoreEvent(request, handler, extension.workspace.event_writer)
+            return self.handler(request)
+        return _StoreEvent(request, self.handler, extension.workspace.event_writer)
+
+    def handler(self, request: httputil.HTTPServerRequest) -> httputil.HTTPMessageDelegate:
+        """`IngestHandler`, as tornado would give it `request`."""
+        return self.application.get_handler_delegate(request, IngestHandler, self.handler_kwargs)
 
     def _local_host(self, host: str) -> bool:
         """Whether Jupyter's Host check passes for `host` without a doubt (else its handler makes the check)."""
@@ -66,9 +75,10 @@ class IngestRouter(Router):
 
 
 class _StoreEvent(httputil.HTTPMessageDelegate):
-    """One post: its body read, its event stored, 202 (stored) or 200 (a retry) written; else `handler`'s answer."""
+    """One post: its body read, its event stored, 202 (stored) or 200 (a retry) written; else the answer of the
+    handler that `handler(request)` gives."""
 
-    def __init__(self, request: httputil.HTTPServerRequest, handler: httputil.HTTPMessageDelegate, writer):
+    def __init__(self, request: httputil.HTTPServerRequest, handler, writer):
         self.request = request
         self.handler = handler
         self.writer = writer
@@ -88,14 +98,11 @@ class _StoreEvent(httputil.HTTPMessageDelegate):
         self.stored = self.writer.submit(self.event)
         self.stored.add_done_callback(self._answer)
 
-    def on_connection_close(self) -> None:
-        if self.stored is None:  # the body never arrived
-            self.handler.on_connection_close()
-
     def _to_handler(self) -> None:
         """Hand the request to the handler, which answers it, and logs and counts it, as it answers every refusal."""
-        self.handler.data_received(bytes(self.body))
-        self.handler.finish()
+        handler = self.handler(self.request)
+        handler.data_received(bytes(self.body))
+        handler.finish()
 
     def _answer(self, stored: asyncio.Future) -> None:
         if stored.cancelled() or stored.exception() is not None:
@@ -109,6 +116,4 @@ class _StoreEvent(httputil.HTTPMessageDelegate):
         connection = self.request.connection
         connection.write_headers(httputil.ResponseStartLine("", status, _REASONS[status]), headers, body)
         connection.finish()
-        HTTP_REQUEST_DURATION_SECONDS.labels(method="POST", handler=_METRIC_HANDLER, status_code=status).observe(
-            self.request.request_time()
-        )
+        _DURATION[status].observe(self.request.request_time())
