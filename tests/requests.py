@@ -48,6 +48,23 @@ def deploy_record(workspace, name=NAME, reference=True, seed=0, shape=(D,), outp
     )
 
 
+def kserve_record(workspace, name, obj, **config):
+    """A KServe deployment record of `deploy_record`'s model and reference sample, for the InferenceService `obj`
+    (its namespace taken from it); `config` adds to the record's config."""
+    deploy_record(workspace, name=name)
+    store = DeploymentStore(workspace / STORE_FILE)
+    record = store.get(name)
+    store.create(
+        name=name,
+        run_id=None,
+        model_name=record["model_name"],
+        model_uri=record["model_uri"],
+        target="kserve",
+        config={**record["config"], "namespace": obj["metadata"]["namespace"], "object": obj, **config},
+        replace=True,
+    )
+
+
 def stopped_deployment(store_path, name):
     """A stopped deployment record named `name` (no model: only for events to be accepted)."""
     records = DeploymentStore(store_path)

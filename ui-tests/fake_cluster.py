@@ -127,15 +127,10 @@ def _seed(workspace, name: str) -> None:
 
     from ai4mlops_lab.serving.inference_service import build_inference_service
     from ai4mlops_lab.serving.log_storage import LogStorage
-    from ai4mlops_lab.store.deployments import DeploymentStore
-    from ai4mlops_lab.workspace import STORE_FILE
     from tests.contract.test_contract_kserve import NS
-    from tests.requests import deploy_record
+    from tests.requests import kserve_record
 
     workspace.folder.mkdir(parents=True, exist_ok=True)
-    deploy_record(workspace.folder, name=name)
-    store = DeploymentStore(workspace.folder / STORE_FILE)
-    record = store.get(name)
     obj = build_inference_service(
         name,
         NS,
@@ -152,15 +147,7 @@ def _seed(workspace, name: str) -> None:
     )
     urllib.request.urlopen(request, timeout=10).close()  # a refusal of the strict fake raises
     CLUSTER.kube.reconcile(NS, name)
-    store.create(
-        name=name,
-        run_id=None,
-        model_name=record["model_name"],
-        model_uri=record["model_uri"],
-        target="kserve",
-        config={**record["config"], "namespace": NS, "object": obj, "format": "sklearn"},
-        replace=True,
-    )
+    kserve_record(workspace.folder, name, obj, format="sklearn")
 
 
 def _job_uri(workspace, name: str) -> str:

@@ -29,7 +29,7 @@ from ai4mlops_lab.store.log_objects import LogObjectStore
 from ai4mlops_lab.workspace import LOG_READ_FETCHERS_ENV, STORE_FILE
 
 from ..kserve_logger import exchanges, s3_put, write_batches
-from ..requests import NAME, deploy_record, rows
+from ..requests import NAME, deploy_record, kserve_record, rows
 from ..s3server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,20 +64,10 @@ def kserve_deployment(workspace: Path, bucket: str, name: str = NAME) -> None:
     its InferenceService's logger as `build_inference_service` writes it (checked against the CRD, and read back
     by `stored_logger_prefix`, in tests/contract/test_contract_kserve_log_storage.py; the kserve SDK is not
     imported here)."""
-    deploy_record(workspace, name=name)
-    store = DeploymentStore(workspace / STORE_FILE)
-    record = store.get(name)
     storage = LogStorage(f"s3://{bucket}/{PREFIX}")
     logger = {"mode": "all", "url": storage.logger_url, "storage": {"parameters": storage.parameters()}}
-    obj = {"metadata": {"name": name, "namespace": NS}, "spec": {"predictor": {"logger": logger}}}
-    store.create(
-        name=name,
-        run_id=None,
-        model_name=record["model_name"],
-        model_uri=record["model_uri"],
-        target="kserve",
-        config={**record["config"], "namespace": NS, "object": obj},
-        replace=True,
+    kserve_record(
+        workspace, name, {"metadata": {"name": name, "namespace": NS}, "spec": {"predictor": {"logger": logger}}}
     )
 
 
